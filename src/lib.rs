@@ -1,0 +1,7 @@
+//! shubctl: AWS Security Hub CSPM, declared in YAML, planned and applied like Terraform.
+//!
+//! Data flows load → validate → expand (`spec`) → read (`provider`) → diff (`diff`) →
+//! plan (`plan`) → render / apply (`plan::render`, `apply`).
+
+pub mod model;
+pub mod spec;

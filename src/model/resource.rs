@@ -1,0 +1,238 @@
+//! Typed resource values, one per kind. Enum-valued fields use AWS's own wire values
+//! (`SECURITY_CONTROL`, `ENABLED`, ...) so snapshots and plans read like the API.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::address::AccountId;
+use super::kind::Kind;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HubValue {
+    pub control_finding_generator: String,
+    pub auto_enable_controls: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Empty {}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ControlValue {
+    /// `ENABLED` or `DISABLED`.
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl ControlValue {
+    pub fn enabled() -> Self {
+        ControlValue { status: "ENABLED".into(), reason: None }
+    }
+    pub fn disabled(reason: impl Into<String>) -> Self {
+        ControlValue { status: "DISABLED".into(), reason: Some(reason.into()) }
+    }
+    pub fn is_enabled(&self) -> bool {
+        self.status == "ENABLED"
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ControlParametersValue {
+    pub parameters: BTreeMap<String, Value>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DelegatedAdminValue {
+    pub account: AccountId,
+}
+
+/// Organisation-wide settings of one service, held by its administrator account.
+/// Only the fields that service has are set.
+#[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrgConfigValue {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_enable: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_enable_standards: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_enable_members: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub features: Option<BTreeMap<String, String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_types: Option<Vec<String>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AggregatorValue {
+    pub linking_mode: String,
+    #[serde(default)]
+    pub regions: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InsightValue {
+    pub group_by: String,
+    /// `AwsSecurityFindingFilters` exactly as the API takes them.
+    pub filters: Value,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionTargetValue {
+    pub name: String,
+    pub description: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AutomationRuleValue {
+    pub order: u32,
+    pub description: String,
+    /// `ENABLED` or `DISABLED`.
+    pub status: String,
+    pub terminal: bool,
+    /// `AutomationRulesFindingFilters`.
+    pub criteria: Value,
+    /// `FindingFieldsUpdate` of the rule's single action.
+    pub actions: Value,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuardDutyValue {
+    pub status: String,
+    pub finding_publishing_frequency: String,
+    /// Feature name (`S3_DATA_EVENTS`) to `ENABLED` / `DISABLED`; only declared features are managed.
+    #[serde(default)]
+    pub features: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InspectorValue {
+    /// Sorted `EC2`, `ECR`, `LAMBDA`, `LAMBDA_CODE`.
+    pub resource_types: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MacieValue {
+    /// `ENABLED` or `PAUSED`.
+    pub status: String,
+    pub finding_publishing_frequency: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnalyzerValue {
+    #[serde(rename = "type")]
+    pub analyzer_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unused_access_age: Option<u32>,
+    /// Rule name to its filter (`key -> {eq, neq, contains, exists}`).
+    #[serde(default)]
+    pub archive_rules: BTreeMap<String, Value>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Resource {
+    DelegatedAdmin(DelegatedAdminValue),
+    OrgConfig(OrgConfigValue),
+    Hub(HubValue),
+    Member(Empty),
+    Standard(Empty),
+    Control(ControlValue),
+    ControlParameters(ControlParametersValue),
+    Aggregator(AggregatorValue),
+    Insight(InsightValue),
+    ActionTarget(ActionTargetValue),
+    AutomationRule(AutomationRuleValue),
+    Product(Empty),
+    GuardDuty(GuardDutyValue),
+    Inspector(InspectorValue),
+    Macie(MacieValue),
+    Analyzer(AnalyzerValue),
+}
+
+impl Resource {
+    pub fn kind(&self) -> Kind {
+        match self {
+            Resource::DelegatedAdmin(_) => Kind::DelegatedAdmin,
+            Resource::OrgConfig(_) => Kind::OrgConfig,
+            Resource::Hub(_) => Kind::Hub,
+            Resource::Member(_) => Kind::Member,
+            Resource::Standard(_) => Kind::Standard,
+            Resource::Control(_) => Kind::Control,
+            Resource::ControlParameters(_) => Kind::ControlParameters,
+            Resource::Aggregator(_) => Kind::Aggregator,
+            Resource::Insight(_) => Kind::Insight,
+            Resource::ActionTarget(_) => Kind::ActionTarget,
+            Resource::AutomationRule(_) => Kind::AutomationRule,
+            Resource::Product(_) => Kind::Product,
+            Resource::GuardDuty(_) => Kind::GuardDuty,
+            Resource::Inspector(_) => Kind::Inspector,
+            Resource::Macie(_) => Kind::Macie,
+            Resource::Analyzer(_) => Kind::Analyzer,
+        }
+    }
+
+    /// Decodes a value whose kind is known from its address.
+    pub fn from_json(kind: Kind, value: Value) -> Result<Self, serde_json::Error> {
+        use serde_json::from_value as v;
+        Ok(match kind {
+            Kind::DelegatedAdmin => Resource::DelegatedAdmin(v(value)?),
+            Kind::OrgConfig => Resource::OrgConfig(v(value)?),
+            Kind::Hub => Resource::Hub(v(value)?),
+            Kind::Member => Resource::Member(v(value)?),
+            Kind::Standard => Resource::Standard(v(value)?),
+            Kind::Control => Resource::Control(v(value)?),
+            Kind::ControlParameters => Resource::ControlParameters(v(value)?),
+            Kind::Aggregator => Resource::Aggregator(v(value)?),
+            Kind::Insight => Resource::Insight(v(value)?),
+            Kind::ActionTarget => Resource::ActionTarget(v(value)?),
+            Kind::AutomationRule => Resource::AutomationRule(v(value)?),
+            Kind::Product => Resource::Product(v(value)?),
+            Kind::GuardDuty => Resource::GuardDuty(v(value)?),
+            Kind::Inspector => Resource::Inspector(v(value)?),
+            Kind::Macie => Resource::Macie(v(value)?),
+            Kind::Analyzer => Resource::Analyzer(v(value)?),
+        })
+    }
+
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self).expect("resource values serialise to JSON")
+    }
+
+    /// The fields of `self` (current state) that the policy manages, given the desired value:
+    /// sub-maps that are managed entry by entry (GuardDuty features, control parameters) keep
+    /// only the entries the policy names, and a control's reason only counts while disabled.
+    pub fn managed_view(&self, desired: Option<&Resource>) -> Value {
+        match (self, desired) {
+            (Resource::GuardDuty(cur), Some(Resource::GuardDuty(want))) => {
+                let mut cur = cur.clone();
+                cur.features.retain(|k, _| want.features.contains_key(k));
+                serde_json::to_value(cur).expect("serialisable")
+            }
+            (Resource::ControlParameters(cur), Some(Resource::ControlParameters(want))) => {
+                let mut cur = cur.clone();
+                cur.parameters.retain(|k, _| want.parameters.contains_key(k));
+                serde_json::to_value(cur).expect("serialisable")
+            }
+            (Resource::Control(c), _) if c.is_enabled() => {
+                serde_json::to_value(ControlValue::enabled()).expect("serialisable")
+            }
+            _ => self.to_json(),
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! Policy files: load (YAML → checked JSON → typed), validate, expand to desired state.
+
+pub mod catalog;
+pub mod diagnostics;
+pub mod policy;
+pub mod schema_check;
+pub mod yaml;
+pub mod filters;
+pub mod load;

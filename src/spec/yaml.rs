@@ -1,0 +1,225 @@
+//! YAML text to a tree of positioned nodes. serde-saphyr does the parsing (pure Rust, no
+//! panics, precise locations); plain scalars keep their source text so that typing is decided
+//! by the schema, not guessed: `012345678901` stays twelve digits where an account ID is
+//! expected, and `NO` stays a string where a string is expected.
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::Spanned;
+
+use super::diagnostics::Pos;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Scalar {
+    /// Written without quotes; typing depends on where it appears.
+    Plain(String),
+    /// Quoted or block scalar: always a string.
+    Quoted(String),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum NodeKind {
+    Scalar(Scalar),
+    Seq(Vec<Node>),
+    Map(Vec<(Node, Node)>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub kind: NodeKind,
+    pub line: u64,
+    pub column: u64,
+}
+
+impl Node {
+    pub fn pos(&self, file: &str) -> Pos {
+        Pos { file: file.to_string(), line: self.line, column: self.column }
+    }
+    pub fn is_null(&self) -> bool {
+        matches!(&self.kind, NodeKind::Scalar(Scalar::Plain(s)) if is_null_text(s))
+    }
+    pub fn describe(&self) -> &'static str {
+        match &self.kind {
+            NodeKind::Scalar(_) if self.is_null() => "nothing (null)",
+            NodeKind::Scalar(_) => "a scalar",
+            NodeKind::Seq(_) => "a list",
+            NodeKind::Map(_) => "a mapping",
+        }
+    }
+}
+
+pub fn is_null_text(s: &str) -> bool {
+    matches!(s, "" | "~" | "null" | "Null" | "NULL")
+}
+
+/// What serde-saphyr hands us; scalars are re-read from the source text afterwards.
+enum Raw {
+    Scalar(String),
+    Null,
+    Seq(Vec<Spanned<Raw>>),
+    Map(Vec<(Spanned<Raw>, Spanned<Raw>)>),
+}
+
+impl<'de> Deserialize<'de> for Raw {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Raw;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any YAML value")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Raw, E> {
+                Ok(Raw::Scalar(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Raw, E> {
+                Ok(Raw::Scalar(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Raw, E> {
+                Ok(Raw::Scalar(v.to_string()))
+            }
+            fn visit_i128<E: de::Error>(self, v: i128) -> Result<Raw, E> {
+                Ok(Raw::Scalar(v.to_string()))
+            }
+            fn visit_u128<E: de::Error>(self, v: u128) -> Result<Raw, E> {
+                Ok(Raw::Scalar(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Raw, E> {
+                Ok(Raw::Scalar(v.to_string()))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Raw, E> {
+                Ok(Raw::Scalar(v.to_string()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Raw, E> {
+                Ok(Raw::Scalar(v))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Raw, E> {
+                Ok(Raw::Null)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Raw, E> {
+                Ok(Raw::Null)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Raw, D::Error> {
+                Raw::deserialize(d)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Raw, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element::<Spanned<Raw>>()? {
+                    items.push(item);
+                }
+                Ok(Raw::Seq(items))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Raw, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(k) = map.next_key::<Spanned<Raw>>()? {
+                    let v = map.next_value::<Spanned<Raw>>()?;
+                    entries.push((k, v));
+                }
+                Ok(Raw::Map(entries))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyntaxError {
+    pub line: u64,
+    pub column: u64,
+    pub message: String,
+}
+
+/// Parses one YAML document. An empty document (only comments) is a null node.
+pub fn parse(src: &str) -> Result<Node, SyntaxError> {
+    if src.trim().is_empty() || src.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
+        return Ok(Node { kind: NodeKind::Scalar(Scalar::Plain(String::new())), line: 1, column: 1 });
+    }
+    let options = serde_saphyr::options! {
+        with_snippet: false,
+        strict_booleans: true,
+        leading_zero_numbers_as_strings: true,
+    };
+    let raw: Spanned<Raw> = serde_saphyr::from_str_with_options(src, options).map_err(|e| {
+        let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((1, 1));
+        SyntaxError { line: line.max(1), column: column.max(1), message: first_line(&e.to_string()) }
+    })?;
+    Ok(convert(src, raw))
+}
+
+fn first_line(s: &str) -> String {
+    // serde-saphyr appends its own location; we print ours in front.
+    let line = s.lines().next().unwrap_or(s).trim();
+    match line.rfind(" at line ") {
+        Some(i) => line[..i].to_string(),
+        None => line.to_string(),
+    }
+}
+
+fn convert(src: &str, raw: Spanned<Raw>) -> Node {
+    let loc = raw.referenced;
+    let (line, column) = (loc.line().max(1), loc.column().max(1));
+    let kind = match raw.value {
+        Raw::Null => NodeKind::Scalar(Scalar::Plain(source_text(src, &loc).unwrap_or_default())),
+        Raw::Scalar(parsed) => {
+            let text = source_text(src, &loc);
+            match text {
+                Some(t) if !t.starts_with(['"', '\'', '|', '>']) && !t.starts_with('!') => {
+                    NodeKind::Scalar(Scalar::Plain(t))
+                }
+                // Quoted, block or tagged scalars: the parser's value is the string.
+                _ => NodeKind::Scalar(Scalar::Quoted(parsed)),
+            }
+        }
+        Raw::Seq(items) => NodeKind::Seq(items.into_iter().map(|i| convert(src, i)).collect()),
+        Raw::Map(entries) => NodeKind::Map(
+            entries.into_iter().map(|(k, v)| (convert(src, k), convert(src, v))).collect(),
+        ),
+    };
+    Node { kind, line, column }
+}
+
+/// The exact source text of a scalar, from the byte span the parser reports.
+fn source_text(src: &str, loc: &serde_saphyr::Location) -> Option<String> {
+    let span = loc.span();
+    let start = usize::try_from(span.byte_offset()?).ok()?;
+    let len = usize::try_from(span.byte_len()?).ok()?;
+    src.get(start..start.checked_add(len)?).map(|s| s.trim_end().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scalar(n: &Node) -> &Scalar {
+        match &n.kind {
+            NodeKind::Scalar(s) => s,
+            other => panic!("not a scalar: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn keeps_plain_text_and_positions() {
+        let n = parse("a: 012345678901\nb: \"x: y\"\nc: [1, NO]\nd:\n").unwrap();
+        let NodeKind::Map(entries) = &n.kind else { panic!() };
+        assert_eq!(scalar(&entries[0].1), &Scalar::Plain("012345678901".into()));
+        assert_eq!((entries[0].1.line, entries[0].1.column), (1, 4));
+        assert_eq!(scalar(&entries[1].1), &Scalar::Quoted("x: y".into()));
+        let NodeKind::Seq(items) = &entries[2].1.kind else { panic!() };
+        assert_eq!(scalar(&items[1]), &Scalar::Plain("NO".into()));
+        assert!(entries[3].1.is_null());
+        assert_eq!(entries[3].0.line, 4);
+    }
+
+    #[test]
+    fn reports_syntax_errors_with_position() {
+        let e = parse("a: [1, 2\nb: 3\n").unwrap_err();
+        assert!(e.line >= 1, "{e:?}");
+        let e = parse("a: 1\na: 2\n").unwrap_err();
+        assert_eq!(e.line, 2, "{e:?}");
+        assert!(e.message.to_lowercase().contains("duplicate"), "{e:?}");
+    }
+
+    #[test]
+    fn empty_and_comment_only_documents_are_null() {
+        assert!(parse("").unwrap().is_null());
+        assert!(parse("# just a comment\n").unwrap().is_null());
+    }
+}
