@@ -5,3 +5,9 @@
 
 pub mod model;
 pub mod spec;
+pub mod diff;
+pub mod provider;
+pub mod plan;
+pub mod apply;
+pub mod engine;
+pub mod cli;

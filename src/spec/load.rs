@@ -16,6 +16,8 @@ pub struct LoadedFile {
     pub path: String,
     pub content: PolicyFile,
     pub map: SourceMap,
+    /// Parts with errors were left out; checks that a section exists are skipped.
+    pub partial: bool,
 }
 
 /// A value together with where it was written.
@@ -31,6 +33,10 @@ pub struct Located<T> {
 #[derive(Debug, Clone, Default)]
 pub struct Policy {
     pub files: Vec<LoadedFile>,
+    /// Files read, including those that could not be loaded.
+    pub files_read: usize,
+    /// Some file had a part left out for errors.
+    pub partial: bool,
     pub account: Option<Located<String>>,
     pub organization: Option<Located<Organization>>,
     pub regions: Option<Located<Regions>>,
@@ -119,16 +125,18 @@ pub fn load_text(path: &str, text: &str, diags: &mut Diagnostics) -> Option<Load
         }
     };
     if node.is_null() {
-        return Some(LoadedFile { path: path.into(), content: PolicyFile::default(), map: SourceMap { file: path.into(), ..Default::default() } });
+        return Some(LoadedFile { path: path.into(), content: PolicyFile::default(), map: SourceMap { file: path.into(), ..Default::default() }, partial: false });
     }
     let mut checker = Checker::new(schema(), path);
     let mut local = Diagnostics::default();
     let json = checker.check(&node, &mut local);
     let failed = local.has_errors();
     diags.items.extend(local.items);
-    let json = json.filter(|_| !failed)?;
+    let json = json?;
     match serde_json::from_value::<PolicyFile>(json) {
-        Ok(content) => Some(LoadedFile { path: path.into(), content, map: checker.map }),
+        Ok(content) => Some(LoadedFile { path: path.into(), content, map: checker.map, partial: failed }),
+        // With errors already reported, the remains may not decode; that adds nothing new.
+        Err(_) if failed => None,
         Err(e) => {
             // The schema check passed, so this is a gap between schema and types.
             diags.error(&Pos { file: path.into(), line: 1, column: 1 }, format!("cannot read policy: {e}"));
@@ -139,22 +147,31 @@ pub fn load_text(path: &str, text: &str, diags: &mut Diagnostics) -> Option<Load
 
 pub fn load_paths(paths: &[PathBuf], diags: &mut Diagnostics) -> Policy {
     let mut files = Vec::new();
-    for p in policy_files(paths, diags) {
+    let list = policy_files(paths, diags);
+    let files_read = list.len();
+    let mut unreadable = false;
+    for p in list {
         let shown = p.display().to_string();
         match std::fs::read(&p) {
             Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => files.extend(load_text(&shown, &text, diags)),
+                Ok(text) => match load_text(&shown, &text, diags) {
+                    Some(f) => files.push(f),
+                    None => unreadable = true,
+                },
                 Err(e) => diags.error(&whole_file(&p), format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to())),
             },
             Err(e) => diags.error(&whole_file(&p), format!("cannot read: {e}")),
         }
     }
-    compose(files, diags)
+    let mut policy = compose(files, diags);
+    policy.files_read = files_read;
+    policy.partial |= unreadable;
+    policy
 }
 
 /// Single-valued sections may be defined once; list sections concatenate in file order.
 pub fn compose(files: Vec<LoadedFile>, diags: &mut Diagnostics) -> Policy {
-    let mut p = Policy::default();
+    let mut p = Policy { partial: files.iter().any(|f| f.partial), ..Policy::default() };
     for (i, f) in files.iter().enumerate() {
         let c = f.content.clone();
         let at = |ptr: &str| (i, ptr.to_string());

@@ -7,3 +7,5 @@ pub mod schema_check;
 pub mod yaml;
 pub mod filters;
 pub mod load;
+pub mod validate;
+pub mod expand;

@@ -51,11 +51,13 @@ pub struct Checker<'a> {
     root: &'a Value,
     file: String,
     pub map: SourceMap,
+    /// Some invalid part was left out: the result is usable for further checks only.
+    pub partial: bool,
 }
 
 impl<'a> Checker<'a> {
     pub fn new(root: &'a Value, file: &str) -> Self {
-        Checker { root, file: file.to_string(), map: SourceMap { file: file.into(), ..Default::default() } }
+        Checker { root, file: file.to_string(), map: SourceMap { file: file.into(), ..Default::default() }, partial: false }
     }
 
     pub fn check(&mut self, node: &Node, diags: &mut Diagnostics) -> Option<Value> {
@@ -114,13 +116,23 @@ impl<'a> Checker<'a> {
                 let item_schema = schema.get("items").unwrap_or(&Value::Bool(true));
                 let mut out = Vec::with_capacity(items.len());
                 let mut ok = true;
+                let mut kept = Vec::with_capacity(items.len());
                 for (i, item) in items.iter().enumerate() {
                     match self.walk(item, item_schema, &format!("{ptr}/{i}"), diags) {
-                        Some(v) => out.push(v),
+                        Some(v) => {
+                            out.push(v);
+                            kept.push(i);
+                        }
+                        // Dropped, so the rest of the file can still be checked; the error is
+                        // already reported.
                         None => ok = false,
                     }
                 }
-                ok.then_some(Value::Array(out))
+                if !ok {
+                    self.partial = true;
+                    self.renumber(ptr, &kept);
+                }
+                Some(Value::Array(out))
             }
             NodeKind::Scalar(s) if !node.is_null() || matches!(s, Scalar::Quoted(_)) => {
                 self.walk_scalar(node, s, &types, schema, diags)
@@ -128,6 +140,25 @@ impl<'a> Checker<'a> {
             _ => {
                 diags.error(&self.pos(node), format!("expected {}, found {}", expected(&types), node.describe()));
                 None
+            }
+        }
+    }
+
+    /// After items of the list at `ptr` were dropped, moves the recorded positions of the kept
+    /// items to their new indices.
+    fn renumber(&mut self, ptr: &str, kept: &[usize]) {
+        let prefix = format!("{ptr}/");
+        for m in [&mut self.map.values, &mut self.map.keys] {
+            let moved: Vec<(String, (u64, u64))> = m.range(prefix.clone()..).take_while(|(k, _)| k.starts_with(&prefix)).map(|(k, v)| (k.clone(), *v)).collect();
+            for (k, _) in &moved {
+                m.remove(k);
+            }
+            for (k, v) in moved {
+                let rest = &k[prefix.len()..];
+                let (idx, tail) = rest.split_once('/').map(|(a, b)| (a, format!("/{b}"))).unwrap_or((rest, String::new()));
+                if let Some(new) = idx.parse::<usize>().ok().and_then(|i| kept.iter().position(|x| *x == i)) {
+                    m.insert(format!("{prefix}{new}{tail}"), v);
+                }
             }
         }
     }
@@ -190,13 +221,13 @@ impl<'a> Checker<'a> {
         let mut attempts = Vec::new();
         for b in branches {
             let mut scratch = Diagnostics::default();
-            let saved = self.map.clone();
+            let saved = (self.map.clone(), self.partial);
             if let Some(v) = self.walk(node, b, ptr, &mut scratch) {
                 if !scratch.has_errors() {
                     return Some(v);
                 }
             }
-            self.map = saved;
+            (self.map, self.partial) = saved;
             attempts.push((b, scratch));
         }
         // Report the branch whose shape matches the node; if several do, the one that got
@@ -251,6 +282,7 @@ impl<'a> Checker<'a> {
         let key_names = schema.get("propertyNames").map(|p| self.resolve(p));
         let mut out = Map::new();
         let mut ok = true;
+        let required: Vec<&str> = schema.get("required").and_then(Value::as_array).map(|r| r.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
         for (k, v) in entries {
             let key = match &k.kind {
                 NodeKind::Scalar(Scalar::Plain(t) | Scalar::Quoted(t)) if !k.is_null() || matches!(k.kind, NodeKind::Scalar(Scalar::Quoted(_))) => t.clone(),
@@ -271,7 +303,7 @@ impl<'a> Checker<'a> {
                             &self.pos(k),
                             format!("unknown key `{key}`{}", hint_or_list(&key, &known)),
                         );
-                        ok = false;
+                        self.partial = true;
                         continue;
                     }
                     Some(s) => {
@@ -295,7 +327,13 @@ impl<'a> Checker<'a> {
                 Some(val) => {
                     out.insert(key, val);
                 }
-                None => ok = false,
+                None => {
+                    // Leave an optional member out and keep checking the rest.
+                    self.partial = true;
+                    if required.contains(&key.as_str()) {
+                        ok = false;
+                    }
+                }
             }
         }
         if let Some(required) = schema.get("required").and_then(Value::as_array) {

@@ -1,0 +1,104 @@
+//! Command-line flags. Nothing past `Config` sees clap types.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "shubctl", version, about = "Manage AWS Security Hub CSPM declaratively: YAML policy in, plan and apply out.", long_about = None)]
+pub struct Cli {
+    /// When to colour output: auto colours only on a terminal and honours NO_COLOR.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check policy files and report every problem as file:line:column.
+    Validate {
+        #[command(flatten)]
+        policy: PolicyArgs,
+    },
+    /// Show what would change to make the live set-up match the policy.
+    Plan {
+        #[command(flatten)]
+        policy: PolicyArgs,
+        #[command(flatten)]
+        source: SourceArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+        format: FormatArg,
+        /// Also save the plan (JSON) to this file, for `shubctl apply --plan`.
+        #[arg(long, value_name = "PLAN")]
+        out: Option<PathBuf>,
+        /// Exit 0 when there are no changes, 2 when there are, 1 on error.
+        #[arg(long)]
+        detailed_exitcode: bool,
+    },
+    /// Make the live set-up match the policy (or carry out a saved plan).
+    Apply {
+        #[command(flatten)]
+        policy: PolicyArgs,
+        #[command(flatten)]
+        source: SourceArgs,
+        /// Carry out this saved plan instead of planning from the policy. Refused if the state
+        /// has changed since the plan was made.
+        #[arg(long, value_name = "PLAN", conflicts_with = "paths")]
+        plan: Option<PathBuf>,
+        /// Do not ask for confirmation (required when not on a terminal).
+        #[arg(long)]
+        auto_approve: bool,
+        /// Allow changes that remove protection: disabling the hub, a standard, a service,
+        /// deleting members, the administrator, the aggregator, a detector or an analyzer.
+        #[arg(long)]
+        allow_destroy: bool,
+    },
+    /// Print the JSON Schema of policy files (for editor completion and checks).
+    Schema,
+    /// List the built-in catalog: standards, or the controls of one standard.
+    Catalog {
+        /// Show the controls of this standard (e.g. fsbp/1.0.0).
+        #[arg(long)]
+        standard: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    /// Policy files or folders (all *.yaml / *.yml inside, composed into one policy).
+    #[arg(value_name = "PATH", default_value = "policies")]
+    pub paths: Vec<PathBuf>,
+    /// Judge exception expiry as of this date (YYYY-MM-DD) instead of today (UTC).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub today: Option<chrono::NaiveDate>,
+    /// Warn about exceptions that expire within this many days.
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    pub expiry_warning_days: i64,
+}
+
+#[derive(Debug, Args)]
+pub struct SourceArgs {
+    /// Read (and for apply, write) state from this snapshot file instead of live AWS.
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum FormatArg {
+    Text,
+    Markdown,
+    Json,
+}
+
+fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("`{s}` is not a date; write YYYY-MM-DD"))
+}

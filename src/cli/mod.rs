@@ -1,0 +1,277 @@
+//! Commands: flags are resolved here, the engine does the work, and every command ends in a
+//! typed exit status. Stdout carries the artefact; stderr carries diagnostics and progress.
+
+pub mod args;
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::apply::{apply, ApplyOptions};
+use crate::engine::{self, EngineError};
+use crate::plan::render::{render, Format, RenderOptions};
+use crate::plan::Plan;
+use crate::provider::read_state;
+use crate::provider::snapshot::Snapshot;
+use crate::spec::catalog::catalog;
+use crate::spec::diagnostics::{Diagnostic, Diagnostics, Severity};
+use crate::spec::validate::ValidateOptions;
+use args::{Cli, ColorChoice, Command, FormatArg, PolicyArgs, SourceArgs};
+
+/// Exit statuses, as Terraform's `--detailed-exitcode` defines them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Ok = 0,
+    Error = 1,
+    Changes = 2,
+}
+
+impl From<Status> for ExitCode {
+    fn from(s: Status) -> ExitCode {
+        ExitCode::from(s as u8)
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return Status::Error.into();
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(status) => status.into(),
+        Err(message) => {
+            eprintln!("error: {message}");
+            Status::Error.into()
+        }
+    }
+}
+
+fn color_for(choice: ColorChoice, stream_is_tty: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => stream_is_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    }
+}
+
+async fn run(cli: Cli) -> Result<Status, String> {
+    let stdout_color = color_for(cli.color, std::io::stdout().is_terminal());
+    let stderr_color = color_for(cli.color, std::io::stderr().is_terminal());
+    match cli.command {
+        Command::Validate { policy } => validate_cmd(&policy, stderr_color),
+        Command::Plan { policy, source, format, out, detailed_exitcode } => {
+            plan_cmd(&policy, &source, format, out.as_deref(), detailed_exitcode, stdout_color, stderr_color).await
+        }
+        Command::Apply { policy, source, plan, auto_approve, allow_destroy } => {
+            apply_cmd(&policy, &source, plan.as_deref(), auto_approve, allow_destroy, stdout_color, stderr_color).await
+        }
+        Command::Schema => {
+            let schema = crate::spec::policy::json_schema();
+            println!("{}", serde_json::to_string_pretty(&schema).expect("serialisable"));
+            Ok(Status::Ok)
+        }
+        Command::Catalog { standard } => catalog_cmd(standard.as_deref()),
+    }
+}
+
+fn validate_options(p: &PolicyArgs) -> ValidateOptions {
+    ValidateOptions { today: p.today.unwrap_or_else(|| chrono::Utc::now().date_naive()), expiry_warning_days: p.expiry_warning_days }
+}
+
+fn print_diagnostics(diags: Diagnostics, color: bool) -> (usize, usize) {
+    let (errors, warnings) = (diags.errors(), diags.warnings());
+    let mut err = std::io::stderr().lock();
+    for d in diags.sorted() {
+        let _ = writeln!(err, "{}", paint_diagnostic(&d, color));
+    }
+    (errors, warnings)
+}
+
+fn paint_diagnostic(d: &Diagnostic, color: bool) -> String {
+    let s = d.to_string();
+    if !color {
+        return s;
+    }
+    let (word, code) = match d.severity {
+        Severity::Error => ("error:", "31"),
+        Severity::Warning => ("warning:", "33"),
+    };
+    s.replacen(word, &format!("\x1b[1;{code}m{word}\x1b[0m"), 1)
+}
+
+fn validate_cmd(p: &PolicyArgs, color: bool) -> Result<Status, String> {
+    let mut diags = Diagnostics::default();
+    let policy = engine::load_policy(&p.paths, &validate_options(p), &mut diags);
+    let (errors, warnings) = print_diagnostics(diags, color);
+    let files = policy.files_read;
+    if errors > 0 {
+        eprintln!("{errors} error(s), {warnings} warning(s) in {files} file(s)");
+        Ok(Status::Error)
+    } else {
+        eprintln!("policy is valid: {files} file(s), {warnings} warning(s)");
+        Ok(Status::Ok)
+    }
+}
+
+fn require_snapshot(s: &SourceArgs) -> Result<&Path, String> {
+    s.snapshot.as_deref().ok_or_else(|| {
+        "no state source: pass --snapshot FILE (this build plans and applies against state snapshots; the live AWS provider is not part of it yet)".to_string()
+    })
+}
+
+async fn compute(p: &PolicyArgs, s: &SourceArgs, stderr_color: bool) -> Result<(engine::Planned, Snapshot, PathBuf), Result<Status, String>> {
+    let opts = validate_options(p);
+    let mut diags = Diagnostics::default();
+    let policy = engine::load_policy(&p.paths, &opts, &mut diags);
+    if diags.has_errors() {
+        let (errors, _) = print_diagnostics(diags, stderr_color);
+        return Err(Err(format!("the policy has {errors} error(s); nothing was read or changed")));
+    }
+    let path = require_snapshot(s).map_err(Err)?.to_path_buf();
+    let snapshot = Snapshot::load(&path).map_err(|e| Err(e.to_string()))?;
+    let source_name = format!("snapshot {}", path.display());
+    let result = engine::plan(&policy, &snapshot, &source_name, opts.today, &mut diags).await;
+    print_diagnostics(diags, stderr_color);
+    match result {
+        Ok(planned) => Ok((planned, snapshot, path)),
+        Err(EngineError::InvalidPolicy(n)) => Err(Err(format!("the policy has {n} error(s); nothing was changed"))),
+        Err(e) => Err(Err(e.to_string())),
+    }
+}
+
+fn format_of(f: FormatArg) -> Format {
+    match f {
+        FormatArg::Text => Format::Text,
+        FormatArg::Markdown => Format::Markdown,
+        FormatArg::Json => Format::Json,
+    }
+}
+
+async fn plan_cmd(p: &PolicyArgs, s: &SourceArgs, format: FormatArg, out: Option<&Path>, detailed: bool, stdout_color: bool, stderr_color: bool) -> Result<Status, String> {
+    let (planned, _, _) = match compute(p, s, stderr_color).await {
+        Ok(x) => x,
+        Err(status) => return status,
+    };
+    let plan = planned.plan;
+    print!("{}", render(&plan, format_of(format), RenderOptions { color: stdout_color }));
+    if let Some(path) = out {
+        let json = render(&plan, Format::Json, RenderOptions::default());
+        std::fs::write(path, json).map_err(|e| format!("cannot write plan {}: {e}", path.display()))?;
+        eprintln!("plan saved to {}", path.display());
+    }
+    if !plan.read_failures.is_empty() {
+        return Ok(Status::Error);
+    }
+    Ok(if detailed && plan.has_changes() { Status::Changes } else { Status::Ok })
+}
+
+fn confirm(plan: &Plan, auto_approve: bool) -> Result<(), String> {
+    if auto_approve {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err("not on a terminal: pass --auto-approve to apply without confirmation".into());
+    }
+    eprint!("\nApply {} change(s)? Only 'yes' is accepted: ", plan.summary.total());
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer).map_err(|e| format!("cannot read the answer: {e}"))?;
+    if answer.trim() == "yes" { Ok(()) } else { Err("apply cancelled".into()) }
+}
+
+fn refuse_destructive(plan: &Plan, allow_destroy: bool) -> Result<(), String> {
+    if allow_destroy {
+        return Ok(());
+    }
+    let destructive: Vec<String> = plan.changes.iter().filter(|c| c.destructive).map(|c| format!("  - {} {}", c.action.as_str(), c.address)).collect();
+    if destructive.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "the plan has {} destructive change(s); nothing was changed. Review them and pass --allow-destroy to proceed:\n{}",
+        destructive.len(),
+        destructive.join("\n")
+    ))
+}
+
+async fn apply_cmd(p: &PolicyArgs, s: &SourceArgs, saved: Option<&Path>, auto_approve: bool, allow_destroy: bool, stdout_color: bool, stderr_color: bool) -> Result<Status, String> {
+    let (plan, snapshot, path) = match saved {
+        Some(plan_path) => {
+            let text = std::fs::read_to_string(plan_path).map_err(|e| format!("cannot read plan {}: {e}", plan_path.display()))?;
+            let plan = Plan::from_json(&text).map_err(|e| format!("{}: {e}", plan_path.display()))?;
+            let path = require_snapshot(s)?.to_path_buf();
+            let snapshot = Snapshot::load(&path).map_err(|e| e.to_string())?;
+            let (current, failures) = read_state(&snapshot, &plan.reads).await;
+            if !failures.is_empty() {
+                return Err(format!("cannot re-read the state: {}", failures[0]));
+            }
+            let now = current.fingerprint();
+            if now != plan.state_fingerprint {
+                return Err(format!(
+                    "the state has changed since the plan was made (plan {}, now {}); nothing was changed. Run `shubctl plan` again",
+                    plan.state_fingerprint, now
+                ));
+            }
+            (plan, snapshot, path)
+        }
+        None => match compute(p, s, stderr_color).await {
+            Ok((planned, snapshot, path)) => (planned.plan, snapshot, path),
+            Err(status) => return status,
+        },
+    };
+    if !plan.read_failures.is_empty() {
+        return Err(format!("{} scope(s) could not be read; refusing to apply a partial plan", plan.read_failures.len()));
+    }
+    print!("{}", render(&plan, Format::Text, RenderOptions { color: stdout_color }));
+    if !plan.has_changes() {
+        return Ok(Status::Ok);
+    }
+    refuse_destructive(&plan, allow_destroy)?;
+    confirm(&plan, auto_approve)?;
+    let report = apply(&plan, &snapshot, &ApplyOptions { allow_destroy, cancel: None }).await;
+    snapshot.save(&path).map_err(|e| e.to_string())?;
+    println!("\n{}", report.render_text());
+    if !report.success() {
+        return Ok(Status::Error);
+    }
+    // Verify: what was applied must now read back as converged.
+    if saved.is_none() {
+        if let Ok((again, _, _)) = compute(p, s, stderr_color).await {
+            if again.plan.has_changes() {
+                eprintln!("warning: {} change(s) remain after apply; run apply again", again.plan.summary.total());
+                return Ok(Status::Error);
+            }
+        }
+    }
+    println!("State written to {}.", path.display());
+    Ok(Status::Ok)
+}
+
+fn catalog_cmd(standard: Option<&str>) -> Result<Status, String> {
+    let c = catalog();
+    match standard {
+        None => {
+            println!("Standards (catalog from {}, retrieved {}):", c.source.split(';').next().unwrap_or(""), c.retrieved);
+            for s in &c.standards {
+                println!("  {:<20} {:>4} controls  {}", s.id, c.controls_in(&s.id).count(), s.name);
+            }
+        }
+        Some(id) => {
+            if c.standard(id).is_none() {
+                return Err(format!("unknown standard `{id}`; `shubctl catalog` lists them"));
+            }
+            for ctl in c.controls_in(id) {
+                let legacy = ctl.legacy_ids.get(id).map(|l| format!(" [{l}]")).unwrap_or_default();
+                let global = if ctl.global { " (global resource)" } else { "" };
+                println!("{:<22} {}{legacy}{global}", ctl.id, ctl.title);
+            }
+        }
+    }
+    Ok(Status::Ok)
+}

@@ -1,0 +1,195 @@
+//! The diff: a pure function from desired and current state to a list of changes.
+
+mod posture;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::model::{Address, Kind, Resource, State};
+use crate::spec::expand::{ExceptionRef, Note, ReadPlan};
+
+pub use posture::weakens_posture;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Create,
+    Update,
+    Delete,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Delete => "delete",
+        }
+    }
+}
+
+/// Why a change is planned. Explanatory only: apply never branches on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReasonCode {
+    /// The policy declares it and it does not exist.
+    Missing,
+    /// It exists but differs from the policy.
+    Drift,
+    /// It exists but the policy does not declare it.
+    NotInPolicy,
+    /// A policy exception disables the control.
+    Exception,
+    /// The exception that disabled the control has expired.
+    ExceptionExpired,
+    /// The control is disabled but no exception covers it.
+    NoException,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Reason {
+    pub code: ReasonCode,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exception: Option<ExceptionRef>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub address: Address,
+    pub action: Action,
+    /// The fields the policy manages, as they are now (absent for create).
+    pub before: Option<Value>,
+    /// The value the policy wants (absent for delete).
+    pub after: Option<Value>,
+    /// Top-level fields that differ (update only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changed_fields: Vec<String>,
+    pub reason: Reason,
+    pub weakens_posture: bool,
+    /// Removes something protective: refused without `--allow-destroy`.
+    pub destructive: bool,
+}
+
+/// Compares desired with current state for every address the read plan covers.
+pub fn diff(desired: &State, notes: &BTreeMap<Address, Note>, current: &State, reads: &ReadPlan) -> Vec<Change> {
+    let mut out = Vec::new();
+    let mut addrs: Vec<&Address> = desired.resources.keys().chain(current.resources.keys()).filter(|a| reads.covers(a)).collect();
+    addrs.sort();
+    addrs.dedup();
+    for a in addrs {
+        if let Some(c) = diff_one(a, desired.get(a), current.get(a), notes.get(a)) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn diff_one(a: &Address, want: Option<&Resource>, have: Option<&Resource>, note: Option<&Note>) -> Option<Change> {
+    let (action, before, after, fields, reason) = match (want, have) {
+        (None, None) => return None,
+        (Some(w), None) => {
+            match (a.kind, w) {
+                // Associations come and go with their standard: enabled is what a newly
+                // enabled standard gives, so only a disable needs a change.
+                (Kind::Control, Resource::Control(c)) if c.is_enabled() => return None,
+                (Kind::Control, _) => (Action::Update, Some(json!({"status": "ENABLED"})), Some(w.to_json()), vec!["status".to_string()], control_reason(w, None, note)),
+                (Kind::ControlParameters, _) => (Action::Update, None, Some(w.to_json()), vec!["parameters".to_string()], Reason { code: ReasonCode::Drift, message: "custom parameters".into(), exception: None }),
+                _ => (Action::Create, None, Some(w.to_json()), vec![], Reason { code: ReasonCode::Missing, message: "declared by the policy, absent".into(), exception: None }),
+            }
+        }
+        (None, Some(h)) => {
+            if matches!(a.kind, Kind::Control | Kind::ControlParameters) {
+                // Goes away with its standard; parameters are only read where declared.
+                return None;
+            }
+            (Action::Delete, Some(h.to_json()), None, vec![], Reason { code: ReasonCode::NotInPolicy, message: "not in the policy".into(), exception: None })
+        }
+        (Some(w), Some(h)) => {
+            let before = h.managed_view(Some(w));
+            let after = w.to_json();
+            if before == after {
+                return None;
+            }
+            let fields = changed_fields(&before, &after);
+            let reason = if a.kind == Kind::Control {
+                control_reason(w, Some(h), note)
+            } else {
+                Reason { code: ReasonCode::Drift, message: format!("{} differ{} from the policy", fields.join(", "), if fields.len() == 1 { "s" } else { "" }), exception: None }
+            };
+            (Action::Update, Some(before), Some(after), fields, reason)
+        }
+    };
+    let weakens = weakens_posture(a.kind, action, before.as_ref(), after.as_ref());
+    Some(Change {
+        address: a.clone(),
+        action,
+        destructive: action == Action::Delete && a.kind.delete_is_destructive(),
+        before,
+        after,
+        changed_fields: fields,
+        reason,
+        weakens_posture: weakens,
+    })
+}
+
+fn changed_fields(before: &Value, after: &Value) -> Vec<String> {
+    let empty = serde_json::Map::new();
+    let b = before.as_object().unwrap_or(&empty);
+    let a = after.as_object().unwrap_or(&empty);
+    let mut keys: Vec<&String> = b.keys().chain(a.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter().filter(|k| b.get(*k) != a.get(*k)).cloned().collect()
+}
+
+fn control_reason(want: &Resource, have: Option<&Resource>, note: Option<&Note>) -> Reason {
+    let Resource::Control(w) = want else {
+        return Reason { code: ReasonCode::Drift, message: "differs from the policy".into(), exception: None };
+    };
+    if !w.is_enabled() {
+        let ex = note.and_then(|n| n.exception.clone());
+        let was_disabled = matches!(have, Some(Resource::Control(h)) if !h.is_enabled());
+        let message = match (&ex, was_disabled) {
+            (Some(e), true) => format!("disabled reason differs from the exception at {}", e.at),
+            (Some(e), false) => format!("disabled by the exception at {}: {}{}", e.at, e.reason, who(e)),
+            (None, _) => "disabled by the policy".into(),
+        };
+        return Reason { code: ReasonCode::Exception, message, exception: ex };
+    }
+    let aws_reason = match have {
+        Some(Resource::Control(h)) => h.reason.clone(),
+        _ => None,
+    };
+    match note.and_then(|n| n.expired.clone()) {
+        Some(e) => Reason {
+            code: ReasonCode::ExceptionExpired,
+            message: format!("EXCEPTION EXPIRED on {}{}: re-enabled (exception at {})", e.expires.as_deref().unwrap_or("?"), who(&e), e.at),
+            exception: Some(e),
+        },
+        None => Reason {
+            code: ReasonCode::NoException,
+            message: match aws_reason {
+                Some(r) => format!("disabled outside the policy (\"{r}\"); no exception covers it"),
+                None => "disabled outside the policy; no exception covers it".into(),
+            },
+            exception: None,
+        },
+    }
+}
+
+fn who(e: &ExceptionRef) -> String {
+    let mut parts = Vec::new();
+    if let Some(o) = &e.owner {
+        parts.push(format!("owner {o}"));
+    }
+    if let Some(t) = &e.ticket {
+        parts.push(format!("ticket {t}"));
+    }
+    if let Some(x) = &e.expires {
+        parts.push(format!("expires {x}"));
+    }
+    if parts.is_empty() { String::new() } else { format!(" ({})", parts.join(", ")) }
+}

@@ -1,0 +1,64 @@
+//! The pipeline behind `plan` and `apply`: load → validate → expand → read → diff → plan.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+
+use crate::diff::diff;
+use crate::plan::{Plan, Scope, SkippedAccount};
+use crate::provider::{read_state, StateSource};
+use crate::spec::diagnostics::Diagnostics;
+use crate::spec::expand::{expand, expired_exceptions, Desired};
+use crate::spec::load::{load_paths, Policy};
+use crate::spec::validate::{validate, ValidateOptions};
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("the policy has {0} error(s); nothing was read or changed")]
+    InvalidPolicy(usize),
+    #[error("cannot read the organisation: {0}")]
+    Org(crate::provider::ProviderError),
+}
+
+/// Loads and validates the policy files. Errors are in `diags`.
+pub fn load_policy(paths: &[PathBuf], opts: &ValidateOptions, diags: &mut Diagnostics) -> Policy {
+    let policy = load_paths(paths, diags);
+    if !diags.has_errors() || !policy.files.is_empty() {
+        validate(&policy, opts, diags);
+    }
+    policy
+}
+
+pub struct Planned {
+    pub plan: Plan,
+    pub desired: Desired,
+}
+
+/// Reads current state from `source` and computes the plan. Nothing is read unless the policy
+/// validated without errors.
+pub async fn plan<S: StateSource>(policy: &Policy, source: &S, source_name: &str, today: NaiveDate, diags: &mut Diagnostics) -> Result<Planned, EngineError> {
+    if diags.has_errors() {
+        return Err(EngineError::InvalidPolicy(diags.errors()));
+    }
+    let org = source.read_org().await.map_err(EngineError::Org)?;
+    let desired = expand(policy, &org, today, diags);
+    if diags.has_errors() {
+        return Err(EngineError::InvalidPolicy(diags.errors()));
+    }
+    let (current, failures) = read_state(source, &desired.reads).await;
+    let changes = diff(&desired.state, &desired.notes, &current, &desired.reads);
+    let mut warnings = Vec::new();
+    for (pos, what) in expired_exceptions(policy, today) {
+        warnings.push(format!("exception at {pos} has {what}; the controls it disabled are re-enabled"));
+    }
+    for (a, status) in &desired.skipped {
+        warnings.push(format!("account {a} skipped: it is {status}"));
+    }
+    let scope = Scope {
+        accounts: desired.accounts.iter().map(|a| a.to_string()).collect(),
+        regions: desired.regions.clone(),
+        skipped_accounts: desired.skipped.iter().map(|(a, s)| SkippedAccount { account: a.to_string(), status: s.clone() }).collect(),
+    };
+    let plan = Plan::new(source_name.to_string(), current.fingerprint(), scope, changes, warnings, failures, desired.reads.clone());
+    Ok(Planned { plan, desired })
+}

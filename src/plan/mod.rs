@@ -1,0 +1,120 @@
+//! The plan: a serialisable value carrying the changes, what they were computed from, and a
+//! summary. Renderers only read it; `apply` executes it.
+
+pub mod render;
+
+use serde::{Deserialize, Serialize};
+
+use crate::diff::{Action, Change};
+use crate::provider::ProviderError;
+use crate::spec::expand::ReadPlan;
+
+pub const PLAN_FORMAT_VERSION: u32 = 1;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub create: usize,
+    pub update: usize,
+    pub delete: usize,
+    pub weakens_posture: usize,
+    pub destructive: usize,
+}
+
+impl Summary {
+    pub fn of(changes: &[Change]) -> Self {
+        let mut s = Summary::default();
+        for c in changes {
+            match c.action {
+                Action::Create => s.create += 1,
+                Action::Update => s.update += 1,
+                Action::Delete => s.delete += 1,
+            }
+            s.weakens_posture += usize::from(c.weakens_posture);
+            s.destructive += usize::from(c.destructive);
+        }
+        s
+    }
+    pub fn total(&self) -> usize {
+        self.create + self.update + self.delete
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SkippedAccount {
+    pub account: String,
+    pub status: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Scope {
+    pub accounts: Vec<String>,
+    pub regions: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped_accounts: Vec<SkippedAccount>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub format_version: u32,
+    pub tool_version: String,
+    /// Where current state came from: `snapshot:<path>` or `aws`.
+    pub source: String,
+    /// Fingerprint of the current state the plan was computed from; a saved plan is refused
+    /// when the state has moved since.
+    pub state_fingerprint: String,
+    pub scope: Scope,
+    pub summary: Summary,
+    /// Sorted by address.
+    pub changes: Vec<Change>,
+    /// Things a reviewer must know: expired exceptions, skipped accounts, unreadable scopes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    /// Scopes that could not be read; their changes are unknown.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub read_failures: Vec<ProviderError>,
+    /// What was read, so `apply --plan` can re-read the same and compare fingerprints.
+    pub reads: ReadPlan,
+}
+
+impl Plan {
+    pub fn new(source: String, fingerprint: String, scope: Scope, changes: Vec<Change>, warnings: Vec<String>, read_failures: Vec<ProviderError>, reads: ReadPlan) -> Self {
+        Plan {
+            format_version: PLAN_FORMAT_VERSION,
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            source,
+            state_fingerprint: fingerprint,
+            scope,
+            summary: Summary::of(&changes),
+            changes,
+            warnings,
+            read_failures,
+            reads,
+        }
+    }
+
+    pub fn has_changes(&self) -> bool {
+        !self.changes.is_empty()
+    }
+
+    pub fn from_json(text: &str) -> Result<Plan, String> {
+        let v: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("not a plan file: {e}"))?;
+        match v.get("format_version").and_then(serde_json::Value::as_u64) {
+            Some(n) if n == u64::from(PLAN_FORMAT_VERSION) => {}
+            Some(n) => return Err(format!("plan format_version {n} is not supported (this shubctl reads {PLAN_FORMAT_VERSION})")),
+            None => return Err("not a plan file: no format_version".into()),
+        }
+        serde_json::from_value(v).map_err(|e| format!("not a valid plan file: {e}"))
+    }
+}
+
+/// The order changes run in: creates and updates by ascending kind rank (admin → hub →
+/// standards → controls → …), then deletes by descending rank; address order within a step.
+pub fn apply_order(changes: &[Change]) -> Vec<&Change> {
+    let mut v: Vec<&Change> = changes.iter().collect();
+    v.sort_by_key(|c| {
+        let rank = c.address.kind.rank();
+        let step = if c.action == Action::Delete { (1u8, u8::MAX - rank) } else { (0u8, rank) };
+        (step, c.address.clone())
+    });
+    v
+}

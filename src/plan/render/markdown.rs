@@ -1,0 +1,166 @@
+//! Markdown for a pull-request comment: summary first, posture-weakening changes first,
+//! identical changes across scopes grouped into one row, details folded per account, and
+//! always under GitHub's comment size limit.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use super::compact;
+use crate::diff::{Action, Change};
+use crate::plan::Plan;
+
+/// GitHub rejects comments over 65,536 characters; keep a margin for wrappers bots add.
+pub const COMMENT_LIMIT: usize = 65_536;
+const BUDGET: usize = 60_000;
+
+pub fn render(plan: &Plan) -> String {
+    let full = render_with(plan, true, usize::MAX);
+    if full.chars().count() <= BUDGET {
+        return full;
+    }
+    let no_details = render_with(plan, false, usize::MAX);
+    if no_details.chars().count() <= BUDGET {
+        return no_details;
+    }
+    // Still too large: cut the table, keeping weakening rows (they come first).
+    let mut rows = 200;
+    loop {
+        let s = render_with(plan, false, rows);
+        if s.chars().count() <= BUDGET || rows <= 10 {
+            return s;
+        }
+        rows /= 2;
+    }
+}
+
+struct Group<'a> {
+    first: &'a Change,
+    scopes: Vec<String>,
+}
+
+fn group_key(c: &Change) -> String {
+    format!(
+        "{}|{}|{}|{}|{}|{}",
+        c.address.local(),
+        c.action.as_str(),
+        c.before.as_ref().map(|v| v.to_string()).unwrap_or_default(),
+        c.after.as_ref().map(|v| v.to_string()).unwrap_or_default(),
+        c.reason.message,
+        c.weakens_posture
+    )
+}
+
+fn what(c: &Change) -> String {
+    let local = c.address.local();
+    match c.action {
+        Action::Create => format!("create `{local}`"),
+        Action::Delete => format!("delete `{local}`"),
+        Action::Update => {
+            let fields: Vec<String> = c
+                .changed_fields
+                .iter()
+                .map(|f| {
+                    let b = c.before.as_ref().and_then(|v| v.get(f)).map(compact).unwrap_or_else(|| "(none)".into());
+                    let a = c.after.as_ref().and_then(|v| v.get(f)).map(compact).unwrap_or_else(|| "(none)".into());
+                    format!("{f}: {} → {}", truncate(&b, 60), truncate(&a, 60))
+                })
+                .collect();
+            format!("update `{local}` ({})", fields.join("; "))
+        }
+    }
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n { s.to_string() } else { format!("{}…", s.chars().take(n).collect::<String>()) }
+}
+
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+fn render_with(plan: &Plan, details: bool, max_rows: usize) -> String {
+    let s = &plan.summary;
+    let mut out = String::new();
+    let _ = writeln!(out, "### shubctl plan: {} to create, {} to update, {} to delete\n", s.create, s.update, s.delete);
+    let _ = writeln!(
+        out,
+        "{} account(s) × {} region(s): {}. State from `{}`.\n",
+        plan.scope.accounts.len(),
+        plan.scope.regions.len(),
+        plan.scope.regions.join(", "),
+        plan.source
+    );
+    if s.weakens_posture > 0 {
+        let _ = writeln!(out, "> [!WARNING]\n> **{} change(s) weaken the security posture** (marked ⚠️ below).{}\n", s.weakens_posture,
+            if s.destructive > 0 { format!(" {} are destructive and need `--allow-destroy`.", s.destructive) } else { String::new() });
+    }
+    for w in &plan.warnings {
+        let _ = writeln!(out, "- ⚠️ {}", cell(w));
+    }
+    for f in &plan.read_failures {
+        let _ = writeln!(out, "- ❌ could not read {}", cell(&f.to_string()));
+    }
+    if !plan.warnings.is_empty() || !plan.read_failures.is_empty() {
+        out.push('\n');
+    }
+    if plan.changes.is_empty() {
+        out.push_str("**No changes.** The live set-up matches the policy.\n");
+        return out;
+    }
+
+    let mut groups: BTreeMap<String, Group> = BTreeMap::new();
+    for c in &plan.changes {
+        groups.entry(group_key(c)).or_insert_with(|| Group { first: c, scopes: vec![] }).scopes.push(c.address.scope());
+    }
+    let mut groups: Vec<Group> = groups.into_values().collect();
+    groups.sort_by(|a, b| {
+        (!a.first.weakens_posture, a.first.action, a.first.address.kind, a.first.address.id.clone())
+            .cmp(&(!b.first.weakens_posture, b.first.action, b.first.address.kind, b.first.address.id.clone()))
+    });
+
+    out.push_str("| | Change | Scopes | Why |\n|---|---|---|---|\n");
+    for g in groups.iter().take(max_rows) {
+        let icon = match (g.first.weakens_posture, g.first.action) {
+            (true, _) => "⚠️",
+            (false, Action::Create) => "➕",
+            (false, Action::Update) => "✏️",
+            (false, Action::Delete) => "➖",
+        };
+        let scopes = if g.scopes.len() <= 3 { g.scopes.join(", ") } else { format!("{} scopes", g.scopes.len()) };
+        let _ = writeln!(out, "| {icon} | {} | {} | {} |", cell(&what(g.first)), cell(&scopes), cell(&truncate(&g.first.reason.message, 200)));
+    }
+    if groups.len() > max_rows {
+        let _ = writeln!(out, "\n_…and {} more row(s) not shown to stay under GitHub's comment limit; see the JSON plan for everything._", groups.len() - max_rows);
+    }
+
+    if details {
+        let mut by_account: BTreeMap<String, Vec<&Change>> = BTreeMap::new();
+        for c in &plan.changes {
+            by_account.entry(c.address.account.to_string()).or_default().push(c);
+        }
+        out.push('\n');
+        for (account, changes) in by_account {
+            let _ = writeln!(out, "<details><summary>{account}: {} change(s)</summary>\n\n```diff", changes.len());
+            for c in changes {
+                let sym = match c.action {
+                    Action::Create => "+",
+                    Action::Update => "~",
+                    Action::Delete => "-",
+                };
+                let flag = if c.weakens_posture { "  [weakens posture]" } else { "" };
+                let _ = writeln!(out, "{sym} {}/{}{flag}", c.address.region, c.address.local());
+                if c.action == Action::Update {
+                    for f in &c.changed_fields {
+                        let b = c.before.as_ref().and_then(|v| v.get(f)).map(compact).unwrap_or_else(|| "(none)".into());
+                        let a = c.after.as_ref().and_then(|v| v.get(f)).map(compact).unwrap_or_else(|| "(none)".into());
+                        let _ = writeln!(out, "    {f}: {b} → {a}");
+                    }
+                }
+            }
+            out.push_str("```\n</details>\n");
+        }
+    } else {
+        out.push_str("\n_Per-account details omitted to stay under GitHub's comment limit._\n");
+    }
+    out
+}

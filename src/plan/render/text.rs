@@ -1,0 +1,124 @@
+//! Terraform-like text for a terminal.
+
+use std::fmt::Write;
+
+use super::{compact, RenderOptions};
+use crate::diff::{Action, Change};
+use crate::plan::Plan;
+
+struct Paint {
+    on: bool,
+}
+
+impl Paint {
+    fn wrap(&self, code: &str, s: &str) -> String {
+        if self.on { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() }
+    }
+    fn green(&self, s: &str) -> String {
+        self.wrap("32", s)
+    }
+    fn yellow(&self, s: &str) -> String {
+        self.wrap("33", s)
+    }
+    fn red(&self, s: &str) -> String {
+        self.wrap("31", s)
+    }
+    fn bold(&self, s: &str) -> String {
+        self.wrap("1", s)
+    }
+    fn dim(&self, s: &str) -> String {
+        self.wrap("2", s)
+    }
+}
+
+pub fn render(plan: &Plan, opts: RenderOptions) -> String {
+    let p = Paint { on: opts.color };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "shubctl plan: {} account{} × {} region{} (state from {})",
+        plan.scope.accounts.len(),
+        plural(plan.scope.accounts.len()),
+        plan.scope.regions.len(),
+        plural(plan.scope.regions.len()),
+        plan.source
+    );
+    for w in &plan.warnings {
+        let _ = writeln!(out, "{} {w}", p.yellow("warning:"));
+    }
+    for f in &plan.read_failures {
+        let _ = writeln!(out, "{} could not read {f}", p.red("error:"));
+    }
+    if plan.changes.is_empty() {
+        let _ = writeln!(out, "\nNo changes. The live set-up matches the policy.");
+        return out;
+    }
+    let _ = writeln!(out, "\nSymbols: {} create  {} update  {} delete  {} weakens security posture", p.green("+"), p.yellow("~"), p.red("-"), p.red("!"));
+    let mut scope = String::new();
+    for c in &plan.changes {
+        let s = c.address.scope();
+        if s != scope {
+            let _ = writeln!(out, "\n{}", p.bold(&format!("# {s}")));
+            scope = s;
+        }
+        change(&mut out, c, &p);
+    }
+    let s = &plan.summary;
+    let _ = write!(out, "\n{} {} to create, {} to update, {} to delete.", p.bold("Plan:"), s.create, s.update, s.delete);
+    if s.weakens_posture > 0 {
+        let _ = write!(out, " {}", p.red(&format!("{} weaken{} security posture.", s.weakens_posture, if s.weakens_posture == 1 { "s" } else { "" })));
+    }
+    if s.destructive > 0 {
+        let _ = write!(out, " {} destructive (apply needs --allow-destroy).", s.destructive);
+    }
+    out.push('\n');
+    out
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn change(out: &mut String, c: &Change, p: &Paint) {
+    let sym = match c.action {
+        Action::Create => p.green("+"),
+        Action::Update => p.yellow("~"),
+        Action::Delete => p.red("-"),
+    };
+    let flag = if c.weakens_posture { format!(" {}", p.red("!")) } else { String::new() };
+    let destroy = if c.destructive { format!(" {}", p.red("(destructive)")) } else { String::new() };
+    let _ = writeln!(out, "  {sym} {}{flag}{destroy}", c.address.local());
+    let _ = writeln!(out, "      {}", p.dim(&format!("why: {}", c.reason.message)));
+    match c.action {
+        Action::Create => fields(out, None, c.after.as_ref(), &[], p),
+        Action::Delete => {}
+        Action::Update => fields(out, c.before.as_ref(), c.after.as_ref(), &c.changed_fields, p),
+    }
+}
+
+fn fields(out: &mut String, before: Option<&serde_json::Value>, after: Option<&serde_json::Value>, only: &[String], p: &Paint) {
+    let Some(after) = after.and_then(|a| a.as_object()) else { return };
+    for (k, v) in after {
+        if !only.is_empty() && !only.contains(k) {
+            continue;
+        }
+        match before.and_then(|b| b.get(k)) {
+            Some(b) => {
+                let _ = writeln!(out, "      {k}: {} → {}", p.red(&compact(b)), p.green(&compact(v)));
+            }
+            None if before.is_some() => {
+                let _ = writeln!(out, "      {k}: (none) → {}", p.green(&compact(v)));
+            }
+            None => {
+                let _ = writeln!(out, "      {k}: {}", compact(v));
+            }
+        }
+    }
+    if let (Some(b), true) = (before.and_then(|b| b.as_object()), !only.is_empty()) {
+        for k in only.iter().filter(|k| !after.contains_key(*k)) {
+            if let Some(v) = b.get(k) {
+                let _ = writeln!(out, "      {k}: {} → (none)", p.red(&compact(v)));
+            }
+        }
+    }
+}
