@@ -95,9 +95,13 @@ fn diff_one(a: &Address, want: Option<&Resource>, have: Option<&Resource>, note:
                 // Associations come and go with their standard: enabled is what a newly
                 // enabled standard gives, so only a disable needs a change.
                 (Kind::Control, Resource::Control(c)) if c.is_enabled() => return None,
-                (Kind::Control, _) => (Action::Update, Some(json!({"status": "ENABLED"})), Some(w.to_json()), vec!["status".to_string()], control_reason(w, None, note)),
+                (Kind::Control, _) => {
+                    let before = json!({"status": "ENABLED"});
+                    let fields = changed_fields(&before, &w.to_json());
+                    (Action::Update, Some(before), Some(w.to_json()), fields, control_reason(w, None, note))
+                }
                 (Kind::ControlParameters, _) => (Action::Update, None, Some(w.to_json()), vec!["parameters".to_string()], Reason { code: ReasonCode::Drift, message: "custom parameters".into(), exception: None }),
-                _ => (Action::Create, None, Some(w.to_json()), vec![], Reason { code: ReasonCode::Missing, message: "declared by the policy, absent".into(), exception: None }),
+                _ => (Action::Create, None, Some(w.to_json()), vec![], Reason { code: ReasonCode::Missing, message: "missing: declared by the policy".into(), exception: None }),
             }
         }
         (None, Some(h)) => {
@@ -117,7 +121,7 @@ fn diff_one(a: &Address, want: Option<&Resource>, have: Option<&Resource>, note:
             let reason = if a.kind == Kind::Control {
                 control_reason(w, Some(h), note)
             } else {
-                Reason { code: ReasonCode::Drift, message: format!("{} differ{} from the policy", fields.join(", "), if fields.len() == 1 { "s" } else { "" }), exception: None }
+                Reason { code: ReasonCode::Drift, message: format!("drift: {} not as the policy says", fields.join(", ")), exception: None }
             };
             (Action::Update, Some(before), Some(after), fields, reason)
         }
