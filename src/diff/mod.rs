@@ -139,14 +139,39 @@ fn diff_one(a: &Address, want: Option<&Resource>, have: Option<&Resource>, note:
     })
 }
 
+/// Fields that differ; inside a mapping-valued field, the entries that differ, as
+/// `field.entry` (so a GuardDuty feature change names the feature).
 fn changed_fields(before: &Value, after: &Value) -> Vec<String> {
+    fn keys<'a>(b: &'a serde_json::Map<String, Value>, a: &'a serde_json::Map<String, Value>) -> Vec<&'a String> {
+        let mut k: Vec<&String> = b.keys().chain(a.keys()).collect();
+        k.sort();
+        k.dedup();
+        k
+    }
     let empty = serde_json::Map::new();
     let b = before.as_object().unwrap_or(&empty);
     let a = after.as_object().unwrap_or(&empty);
-    let mut keys: Vec<&String> = b.keys().chain(a.keys()).collect();
-    keys.sort();
-    keys.dedup();
-    keys.into_iter().filter(|k| b.get(*k) != a.get(*k)).cloned().collect()
+    let mut out = Vec::new();
+    for k in keys(b, a) {
+        match (b.get(k), a.get(k)) {
+            (x, y) if x == y => {}
+            (Some(Value::Object(x)), Some(Value::Object(y))) => {
+                out.extend(keys(x, y).into_iter().filter(|e| x.get(*e) != y.get(*e)).map(|e| format!("{k}.{e}")));
+            }
+            _ => out.push(k.clone()),
+        }
+    }
+    out
+}
+
+/// The value of a field named by `changed_fields` (`field` or `field.entry`).
+pub fn field_value<'a>(v: Option<&'a Value>, field: &str) -> Option<&'a Value> {
+    let v = v?;
+    if let Some(x) = v.get(field) {
+        return Some(x);
+    }
+    let (head, rest) = field.split_once('.')?;
+    v.get(head)?.get(rest)
 }
 
 fn control_reason(want: &Resource, have: Option<&Resource>, note: Option<&Note>) -> Reason {
@@ -170,7 +195,7 @@ fn control_reason(want: &Resource, have: Option<&Resource>, note: Option<&Note>)
     match note.and_then(|n| n.expired.clone()) {
         Some(e) => Reason {
             code: ReasonCode::ExceptionExpired,
-            message: format!("EXCEPTION EXPIRED on {}{}: re-enabled (exception at {})", e.expires.as_deref().unwrap_or("?"), who(&e), e.at),
+            message: format!("EXCEPTION EXPIRED on {}{}: re-enabled (exception at {})", e.expires.as_deref().unwrap_or("?"), who_no_expiry(&e), e.at),
             exception: Some(e),
         },
         None => Reason {
@@ -195,5 +220,20 @@ fn who(e: &ExceptionRef) -> String {
     if let Some(x) = &e.expires {
         parts.push(format!("expires {x}"));
     }
+    fmt_parts(parts)
+}
+
+fn who_no_expiry(e: &ExceptionRef) -> String {
+    let mut parts = Vec::new();
+    if let Some(o) = &e.owner {
+        parts.push(format!("owner {o}"));
+    }
+    if let Some(t) = &e.ticket {
+        parts.push(format!("ticket {t}"));
+    }
+    fmt_parts(parts)
+}
+
+fn fmt_parts(parts: Vec<String>) -> String {
     if parts.is_empty() { String::new() } else { format!(" ({})", parts.join(", ")) }
 }

@@ -154,22 +154,26 @@ impl<'a> Expander<'a> {
                 d.error(&self.p.pos(o, &format!("/{what}")), format!("account {id} is not in the organisation"));
             }
         }
-        let check_ref = |list: &[String], base: &str, d: &mut Diagnostics| {
+        let check_ref = |list: &[String], base: &str, d: &mut Diagnostics, exclude: bool| {
             for (i, x) in list.iter().enumerate() {
                 let known = if x.starts_with("ou-") || x.starts_with("r-") {
                     self.org.knows_parent(x)
                 } else {
                     AccountId::parse(x).is_ok_and(|id| self.org.account(&id).is_some())
                 };
-                if !known {
-                    d.error(&self.p.pos(o, &format!("{base}/{i}")), format!("`{x}` is not in the organisation"));
+                let pos = self.p.pos(o, &format!("{base}/{i}"));
+                match (known, exclude) {
+                    (true, _) => {}
+                    // Excluding an account that has left is harmless; say so, don't fail.
+                    (false, true) => d.warning(&pos, format!("`{x}` is not in the organisation; excluding it has no effect")),
+                    (false, false) => d.error(&pos, format!("`{x}` is not in the organisation")),
                 }
             }
         };
         if let AllOr::List(l) = &org.accounts.include {
-            check_ref(l, "/accounts/include", d);
+            check_ref(l, "/accounts/include", d, false);
         }
-        check_ref(&org.accounts.exclude, "/accounts/exclude", d);
+        check_ref(&org.accounts.exclude, "/accounts/exclude", d, true);
 
         let mut accounts = Vec::new();
         for a in &self.org.accounts {

@@ -60,8 +60,8 @@ fn what(c: &Change) -> String {
                 .changed_fields
                 .iter()
                 .map(|f| {
-                    let b = c.before.as_ref().and_then(|v| v.get(f)).map(compact).unwrap_or_else(|| "(none)".into());
-                    let a = c.after.as_ref().and_then(|v| v.get(f)).map(compact).unwrap_or_else(|| "(none)".into());
+                    let b = crate::diff::field_value(c.before.as_ref(), f).map(compact).unwrap_or_else(|| "(none)".into());
+                    let a = crate::diff::field_value(c.after.as_ref(), f).map(compact).unwrap_or_else(|| "(none)".into());
                     format!("{f}: {} → {}", truncate(&b, 60), truncate(&a, 60))
                 })
                 .collect();
@@ -151,8 +151,8 @@ fn render_with(plan: &Plan, details: bool, max_rows: usize) -> String {
                 let _ = writeln!(out, "{sym} {}/{}{flag}", c.address.region, c.address.local());
                 if c.action == Action::Update {
                     for f in &c.changed_fields {
-                        let b = c.before.as_ref().and_then(|v| v.get(f)).map(compact).unwrap_or_else(|| "(none)".into());
-                        let a = c.after.as_ref().and_then(|v| v.get(f)).map(compact).unwrap_or_else(|| "(none)".into());
+                        let b = crate::diff::field_value(c.before.as_ref(), f).map(compact).unwrap_or_else(|| "(none)".into());
+                        let a = crate::diff::field_value(c.after.as_ref(), f).map(compact).unwrap_or_else(|| "(none)".into());
                         let _ = writeln!(out, "    {f}: {b} → {a}");
                     }
                 }

@@ -90,34 +90,17 @@ fn change(out: &mut String, c: &Change, p: &Paint) {
     let _ = writeln!(out, "  {sym} {}{flag}{destroy}", c.address.local());
     let _ = writeln!(out, "      {}", p.dim(&format!("why: {}", c.reason.message)));
     match c.action {
-        Action::Create => fields(out, None, c.after.as_ref(), &[], p),
-        Action::Delete => {}
-        Action::Update => fields(out, c.before.as_ref(), c.after.as_ref(), &c.changed_fields, p),
-    }
-}
-
-fn fields(out: &mut String, before: Option<&serde_json::Value>, after: Option<&serde_json::Value>, only: &[String], p: &Paint) {
-    let Some(after) = after.and_then(|a| a.as_object()) else { return };
-    for (k, v) in after {
-        if !only.is_empty() && !only.contains(k) {
-            continue;
-        }
-        match before.and_then(|b| b.get(k)) {
-            Some(b) => {
-                let _ = writeln!(out, "      {k}: {} → {}", p.red(&compact(b)), p.green(&compact(v)));
-            }
-            None if before.is_some() => {
-                let _ = writeln!(out, "      {k}: (none) → {}", p.green(&compact(v)));
-            }
-            None => {
+        Action::Create => {
+            for (k, v) in c.after.as_ref().and_then(|a| a.as_object()).into_iter().flatten() {
                 let _ = writeln!(out, "      {k}: {}", compact(v));
             }
         }
-    }
-    if let (Some(b), true) = (before.and_then(|b| b.as_object()), !only.is_empty()) {
-        for k in only.iter().filter(|k| !after.contains_key(*k)) {
-            if let Some(v) = b.get(k) {
-                let _ = writeln!(out, "      {k}: {} → (none)", p.red(&compact(v)));
+        Action::Delete => {}
+        Action::Update => {
+            for f in &c.changed_fields {
+                let b = crate::diff::field_value(c.before.as_ref(), f).map(compact).unwrap_or_else(|| "(none)".into());
+                let a = crate::diff::field_value(c.after.as_ref(), f).map(compact).unwrap_or_else(|| "(none)".into());
+                let _ = writeln!(out, "      {f}: {} → {}", p.red(&b), p.green(&a));
             }
         }
     }
