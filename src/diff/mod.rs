@@ -237,3 +237,119 @@ fn who_no_expiry(e: &ExceptionRef) -> String {
 fn fmt_parts(parts: Vec<String>) -> String {
     if parts.is_empty() { String::new() } else { format!(" ({})", parts.join(", ")) }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::resource::*;
+    use crate::model::AccountId;
+
+    fn acct() -> AccountId {
+        AccountId::parse("111111111111").unwrap()
+    }
+
+    fn reads(kinds: &[Kind]) -> ReadPlan {
+        let mut r = ReadPlan::default();
+        for k in kinds {
+            r.add(&acct(), "us-east-1", *k);
+        }
+        r
+    }
+
+    fn state(items: Vec<(Address, Resource)>) -> State {
+        let mut s = State::default();
+        for (a, v) in items {
+            s.insert(a, v);
+        }
+        s
+    }
+
+    fn hub(auto: bool) -> Resource {
+        Resource::Hub(HubValue { control_finding_generator: "SECURITY_CONTROL".into(), auto_enable_controls: auto })
+    }
+
+    #[test]
+    fn equal_states_have_no_changes() {
+        let a = Address::singleton(&acct(), "us-east-1", Kind::Hub);
+        let s = state(vec![(a, hub(true))]);
+        assert!(diff(&s, &BTreeMap::new(), &s, &reads(&[Kind::Hub])).is_empty());
+    }
+
+    #[test]
+    fn create_update_delete() {
+        let h = Address::singleton(&acct(), "us-east-1", Kind::Hub);
+        let std = Address::keyed(&acct(), "us-east-1", Kind::Standard, "cis/1.2.0");
+        let ins = Address::keyed(&acct(), "us-east-1", Kind::Insight, "x");
+        let want = state(vec![(h.clone(), hub(true)), (ins.clone(), Resource::Insight(InsightValue { group_by: "AwsAccountId".into(), filters: json!({}) }))]);
+        let have = state(vec![(h.clone(), hub(false)), (std.clone(), Resource::Standard(Empty {}))]);
+        let changes = diff(&want, &BTreeMap::new(), &have, &reads(&[Kind::Hub, Kind::Standard, Kind::Insight]));
+        let summary: Vec<(String, Action, bool, bool)> = changes.iter().map(|c| (c.address.local(), c.action, c.weakens_posture, c.destructive)).collect();
+        assert_eq!(
+            summary,
+            vec![
+                ("hub".into(), Action::Update, false, false),
+                ("standard/cis/1.2.0".into(), Action::Delete, true, true),
+                ("insight/x".into(), Action::Create, false, false),
+            ]
+        );
+        assert_eq!(changes[0].changed_fields, vec!["auto_enable_controls"]);
+        assert_eq!(changes[0].before.as_ref().unwrap()["auto_enable_controls"], false);
+    }
+
+    #[test]
+    fn undeclared_kinds_are_not_touched() {
+        let std = Address::keyed(&acct(), "us-east-1", Kind::Standard, "cis/1.2.0");
+        let have = state(vec![(std, Resource::Standard(Empty {}))]);
+        assert!(diff(&State::default(), &BTreeMap::new(), &have, &reads(&[Kind::Hub])).is_empty());
+    }
+
+    #[test]
+    fn control_disabled_by_hand_is_re_enabled_and_says_why() {
+        let c = Address::keyed(&acct(), "us-east-1", Kind::Control, "S3.1@fsbp/1.0.0");
+        let want = state(vec![(c.clone(), Resource::Control(ControlValue::enabled()))]);
+        let have = state(vec![(c, Resource::Control(ControlValue::disabled("testing")))]);
+        let ch = diff(&want, &BTreeMap::new(), &have, &reads(&[Kind::Control]));
+        assert_eq!(ch.len(), 1);
+        assert_eq!(ch[0].action, Action::Update);
+        assert_eq!(ch[0].reason.code, ReasonCode::NoException);
+        assert!(ch[0].reason.message.contains("\"testing\""));
+        assert!(!ch[0].weakens_posture);
+    }
+
+    #[test]
+    fn expired_exception_re_enables_loudly() {
+        let c = Address::keyed(&acct(), "us-east-1", Kind::Control, "EC2.6@fsbp/1.0.0");
+        let ex = ExceptionRef { at: "p.yaml:3:5".into(), reason: "r".into(), owner: Some("team@x".into()), ticket: Some("T-1".into()), expires: Some("2026-01-31".into()) };
+        let notes = BTreeMap::from([(c.clone(), Note { exception: None, expired: Some(ex) })]);
+        let want = state(vec![(c.clone(), Resource::Control(ControlValue::enabled()))]);
+        let have = state(vec![(c, Resource::Control(ControlValue::disabled("r")))]);
+        let ch = diff(&want, &notes, &have, &reads(&[Kind::Control]));
+        assert_eq!(ch[0].reason.code, ReasonCode::ExceptionExpired);
+        assert!(ch[0].reason.message.starts_with("EXCEPTION EXPIRED on 2026-01-31 (owner team@x, ticket T-1)"), "{}", ch[0].reason.message);
+    }
+
+    #[test]
+    fn controls_of_a_new_standard_only_change_when_disabled() {
+        let on = Address::keyed(&acct(), "us-east-1", Kind::Control, "S3.1@fsbp/1.0.0");
+        let off = Address::keyed(&acct(), "us-east-1", Kind::Control, "IAM.6@fsbp/1.0.0");
+        let want = state(vec![(on, Resource::Control(ControlValue::enabled())), (off.clone(), Resource::Control(ControlValue::disabled("sso")))]);
+        let ch = diff(&want, &BTreeMap::new(), &State::default(), &reads(&[Kind::Control]));
+        assert_eq!(ch.len(), 1);
+        assert_eq!(ch[0].address, off);
+        assert_eq!(ch[0].changed_fields, vec!["reason", "status"]);
+        assert!(ch[0].weakens_posture);
+    }
+
+    #[test]
+    fn only_declared_guardduty_features_are_compared() {
+        let g = Address::singleton(&acct(), "us-east-1", Kind::GuardDuty);
+        let gd = |f: &[(&str, &str)]| Resource::GuardDuty(GuardDutyValue { status: "ENABLED".into(), finding_publishing_frequency: "ONE_HOUR".into(), features: f.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect() });
+        let want = state(vec![(g.clone(), gd(&[("S3_DATA_EVENTS", "ENABLED")]))]);
+        let have = state(vec![(g.clone(), gd(&[("S3_DATA_EVENTS", "ENABLED"), ("RDS_LOGIN_EVENTS", "DISABLED")]))]);
+        assert!(diff(&want, &BTreeMap::new(), &have, &reads(&[Kind::GuardDuty])).is_empty());
+        let have = state(vec![(g, gd(&[("S3_DATA_EVENTS", "DISABLED")]))]);
+        let ch = diff(&want, &BTreeMap::new(), &have, &reads(&[Kind::GuardDuty]));
+        assert_eq!(ch[0].changed_fields, vec!["features.S3_DATA_EVENTS"]);
+        assert_eq!(field_value(ch[0].before.as_ref(), "features.S3_DATA_EVENTS"), Some(&json!("DISABLED")));
+    }
+}

@@ -223,3 +223,34 @@ mod tests {
         assert!(parse("# just a comment\n").unwrap().is_null());
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+        #[test]
+        fn never_panics_on_arbitrary_text(s in "\\PC{0,200}") {
+            let _ = parse(&s);
+        }
+
+        /// YAML-shaped noise: indentation, flow collections, quotes, anchors, tags.
+        #[test]
+        fn never_panics_on_yaml_like_text(parts in prop::collection::vec(prop::sample::select(vec![
+            "a: ", "- ", "  ", "\n", "[", "]", "{", "}", ",", "\"", "'", "&x ", "*x ", "!tag ", "? ", ": ",
+            "012345678901", "us-east-1", "true", "~", "|\n  ", ">-\n  ", "#c", "\t", "<<: *x", "...", "---",
+        ]), 0..40)) {
+            let text: String = parts.concat();
+            if let Ok(node) = parse(&text) {
+                // Whatever parses must also pass through the schema checker without panicking.
+                let schema = crate::spec::policy::json_schema();
+                let mut c = crate::spec::schema_check::Checker::new(&schema, "f.yaml");
+                let mut d = crate::spec::diagnostics::Diagnostics::default();
+                let _ = c.check(&node, &mut d);
+            }
+        }
+    }
+}
