@@ -7,8 +7,8 @@ use chrono::NaiveDate;
 use crate::diff::diff;
 use crate::plan::{Plan, Scope, SkippedAccount};
 use crate::provider::{read_state, StateSource};
-use crate::spec::diagnostics::Diagnostics;
-use crate::spec::expand::{expand, expired_exceptions, Desired};
+use crate::spec::diagnostics::{Diagnostics, Severity};
+use crate::spec::expand::{expand, Desired};
 use crate::spec::load::{load_paths, Policy};
 use crate::spec::validate::{validate, ValidateOptions};
 
@@ -47,10 +47,16 @@ pub async fn plan<S: StateSource>(policy: &Policy, source: &S, source_name: &str
     }
     let (current, failures) = read_state(source, &desired.reads).await;
     let changes = diff(&desired.state, &desired.notes, &current, &desired.reads);
-    let mut warnings = Vec::new();
-    for (pos, what) in expired_exceptions(policy, today) {
-        warnings.push(format!("exception at {pos} has {what}; the controls it disabled are re-enabled"));
-    }
+    // The policy's warnings (expired and expiring exceptions, overlaps, ...) travel with the
+    // plan, so a PR comment shows them too.
+    let mut warnings: Vec<String> = diags
+        .items
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .map(|d| format!("{}:{}:{}: {}", d.file, d.line, d.column, d.message))
+        .collect();
+    warnings.sort();
+    warnings.dedup();
     for (a, status) in &desired.skipped {
         warnings.push(format!("account {a} skipped: it is {status}"));
     }

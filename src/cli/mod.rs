@@ -235,6 +235,8 @@ async fn apply_cmd(p: &PolicyArgs, s: &SourceArgs, saved: Option<&Path>, auto_ap
     refuse_destructive(&plan, allow_destroy)?;
     confirm(&plan, auto_approve)?;
     let report = apply(&plan, &snapshot, &ApplyOptions { allow_destroy, cancel: None }).await;
+    let mut snapshot = snapshot;
+    snapshot.touch(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
     snapshot.save(&path).map_err(|e| e.to_string())?;
     println!("\n{}", report.render_text());
     if !report.success() {

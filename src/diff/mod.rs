@@ -126,7 +126,9 @@ fn diff_one(a: &Address, want: Option<&Resource>, have: Option<&Resource>, note:
             (Action::Update, Some(before), Some(after), fields, reason)
         }
     };
-    let weakens = weakens_posture(a.kind, action, before.as_ref(), after.as_ref());
+    // A control of a standard being enabled now is not checked today, so disabling it as the
+    // standard comes in takes nothing away.
+    let weakens = weakens_posture(a.kind, action, before.as_ref(), after.as_ref()) && !(a.kind == Kind::Control && have.is_none());
     Some(Change {
         address: a.clone(),
         action,
@@ -337,7 +339,7 @@ mod tests {
         assert_eq!(ch.len(), 1);
         assert_eq!(ch[0].address, off);
         assert_eq!(ch[0].changed_fields, vec!["reason", "status"]);
-        assert!(ch[0].weakens_posture);
+        assert!(!ch[0].weakens_posture, "the control is not checked yet, so nothing is lost");
     }
 
     #[test]

@@ -52,13 +52,59 @@ impl<'de> Deserialize<'de> for AccountId {
 }
 
 /// Where a resource lives and what it is.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Address {
     pub account: AccountId,
     pub region: String,
     pub kind: Kind,
     /// Present exactly for kinds that have many instances per scope.
     pub id: Option<String>,
+}
+
+impl Ord for Address {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (&self.account, &self.region, self.kind)
+            .cmp(&(&other.account, &other.region, other.kind))
+            .then_with(|| match (&self.id, &other.id) {
+                (Some(a), Some(b)) => natural_cmp(a, b),
+                (a, b) => a.cmp(b),
+            })
+    }
+}
+
+impl PartialOrd for Address {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Orders runs of digits by value, so `IAM.2` comes before `IAM.10`. Equal values with
+/// different spellings (`01` vs `1`) fall back to plain text order, keeping the order total.
+pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let (mut x, mut y) = (a.as_bytes(), b.as_bytes());
+    while !x.is_empty() && !y.is_empty() {
+        if x[0].is_ascii_digit() && y[0].is_ascii_digit() {
+            let nx = x.iter().take_while(|c| c.is_ascii_digit()).count();
+            let ny = y.iter().take_while(|c| c.is_ascii_digit()).count();
+            let (dx, dy) = (&x[..nx], &y[..ny]);
+            let tx = { let i = dx.iter().take_while(|c| **c == b'0').count(); &dx[i..] };
+            let ty = { let i = dy.iter().take_while(|c| **c == b'0').count(); &dy[i..] };
+            let ord = tx.len().cmp(&ty.len()).then_with(|| tx.cmp(ty));
+            if ord != Ordering::Equal {
+                return ord;
+            }
+            x = &x[nx..];
+            y = &y[ny..];
+        } else {
+            if x[0] != y[0] {
+                return x[0].cmp(&y[0]);
+            }
+            x = &x[1..];
+            y = &y[1..];
+        }
+    }
+    x.len().cmp(&y.len()).then_with(|| a.cmp(b))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -206,7 +252,24 @@ mod tests {
             })
     }
 
+    #[test]
+    fn ids_sort_naturally() {
+        let mut ids = vec!["IAM.10@fsbp/1.0.0", "IAM.2@fsbp/1.0.0", "IAM.1@fsbp/1.0.0", "EC2.19@x", "EC2.2@x"];
+        ids.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(ids, ["EC2.2@x", "EC2.19@x", "IAM.1@fsbp/1.0.0", "IAM.2@fsbp/1.0.0", "IAM.10@fsbp/1.0.0"]);
+    }
+
     proptest! {
+        #[test]
+        fn natural_order_is_a_total_order(a in "[a-z0-9.]{0,6}", b in "[a-z0-9.]{0,6}", c in "[a-z0-9.]{0,6}") {
+            use std::cmp::Ordering::*;
+            prop_assert_eq!(natural_cmp(&a, &b), natural_cmp(&b, &a).reverse());
+            prop_assert_eq!(natural_cmp(&a, &b) == Equal, a == b);
+            if natural_cmp(&a, &b) != Greater && natural_cmp(&b, &c) != Greater {
+                prop_assert_ne!(natural_cmp(&a, &c), Greater);
+            }
+        }
+
         #[test]
         fn round_trips(a in arb_address()) {
             let s = a.to_string();

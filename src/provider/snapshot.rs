@@ -95,6 +95,11 @@ impl Snapshot {
         SnapshotFile { format_version: SNAPSHOT_FORMAT_VERSION, taken_at: self.taken_at.clone(), organization: self.org.clone(), resources }
     }
 
+    /// Records that the state now reflects changes made at `when`.
+    pub fn touch(&mut self, when: String) {
+        self.taken_at = Some(when);
+    }
+
     pub fn save(&self, path: &Path) -> Result<(), SnapshotError> {
         let text = serde_json::to_string_pretty(&self.to_file()).expect("serialisable") + "\n";
         // Write next to the target and rename, so a crash never leaves half a snapshot.
@@ -177,10 +182,13 @@ impl StateSource for Snapshot {
 
     async fn read_scope(&self, account: &AccountId, region: &str, kinds: &KindSet) -> Result<Vec<(Address, Resource)>, ProviderError> {
         let state = self.state.lock().expect("not poisoned");
+        // Addresses sort by account, then region: read just this scope's range.
+        let from = Address::new(account, region, Kind::ALL[0], None);
         Ok(state
             .resources
-            .iter()
-            .filter(|(a, _)| &a.account == account && a.region == region && kinds.contains(&a.kind))
+            .range(from..)
+            .take_while(|(a, _)| &a.account == account && a.region == region)
+            .filter(|(a, _)| kinds.contains(&a.kind))
             .map(|(a, v)| (a.clone(), v.clone()))
             .collect())
     }

@@ -2,7 +2,7 @@
 //! state (every resource at its address), the list of what must be read, and the reasons behind
 //! each control's desired status.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -13,7 +13,7 @@ use super::diagnostics::{Diagnostics, Pos};
 use super::filters::{self, FilterUse};
 use super::load::{Located, Policy};
 use super::policy::*;
-use super::validate::{owner_ticket, parse_date};
+use super::validate::parse_date;
 use crate::model::resource::*;
 use crate::model::state::AccountStatus;
 use crate::model::{AccountId, Address, Kind, KindSet, OrgInfo, Resource, State};
@@ -93,6 +93,13 @@ impl<'a> Expander<'a> {
         let Some(regions_sec) = &self.p.regions else { return out };
         let home = regions_sec.value.home.clone();
         out.regions = self.regions(regions_sec, d);
+        if !out.regions.is_empty() && !out.regions.contains(&home) {
+            d.error(
+                &self.p.pos(regions_sec, "/home"),
+                format!("the home region `{home}` is not among the regions in scope ({}); the aggregator, insights and rules would have no hub to live in", out.regions.join(", ")),
+            );
+            return out;
+        }
         let (accounts, admin, mgmt) = self.accounts(&mut out, d);
         out.accounts = accounts.clone();
         let regions = out.regions.clone();
@@ -101,7 +108,7 @@ impl<'a> Expander<'a> {
         let hub_enabled = self.p.hub.as_ref().is_none_or(|h| h.value.enabled);
         let controls_declared = self.p.standards.is_some();
         let exceptions = self.exception_index();
-        let mut overlaps: BTreeSet<(usize, usize)> = BTreeSet::new();
+        let mut overlaps: BTreeMap<(usize, usize), String> = BTreeMap::new();
 
         for acct in &accounts {
             for r in &regions {
@@ -257,20 +264,24 @@ impl<'a> Expander<'a> {
         hub_enabled: bool,
         controls_declared: bool,
         exceptions: &BTreeMap<String, Vec<usize>>,
-        overlaps: &mut BTreeSet<(usize, usize)>,
+        overlaps: &mut BTreeMap<(usize, usize), String>,
         out: &mut Desired,
     ) {
         let p = self.p;
-        if let Some(h) = &p.hub {
+        // Without a `hub` section Security Hub is still managed: enabled, with AWS's defaults,
+        // since everything else the policy declares needs it.
+        let default_hub = Hub { enabled: true, control_finding_generator: ControlFindingGenerator::SecurityControl, auto_enable_controls: true };
+        let hub = p.hub.as_ref().map(|h| &h.value).unwrap_or(&default_hub);
+        {
             out.reads.add(acct, r, Kind::Hub);
-            if h.value.enabled {
-                let generator = match h.value.control_finding_generator {
+            if hub.enabled {
+                let generator = match hub.control_finding_generator {
                     ControlFindingGenerator::SecurityControl => "SECURITY_CONTROL",
                     ControlFindingGenerator::StandardControl => "STANDARD_CONTROL",
                 };
                 out.state.insert(
                     Address::singleton(acct, r, Kind::Hub),
-                    Resource::Hub(HubValue { control_finding_generator: generator.into(), auto_enable_controls: h.value.auto_enable_controls }),
+                    Resource::Hub(HubValue { control_finding_generator: generator.into(), auto_enable_controls: hub.auto_enable_controls }),
                 );
             }
         }
@@ -310,7 +321,7 @@ impl<'a> Expander<'a> {
                     let (active, expired): (Vec<usize>, Vec<usize>) = covering.into_iter().partition(|i| !self.is_expired(&exs[*i].value));
                     if let Some(&winner) = active.iter().max_by_key(|i| (specificity(&exs[**i].value), std::cmp::Reverse(**i))) {
                         for &other in active.iter().filter(|i| **i != winner) {
-                            overlaps.insert((winner.min(other), winner.max(other)));
+                            overlaps.entry((winner.min(other), winner.max(other))).or_insert_with(|| format!("{} in {acct}/{r} ({name})", ctl.id));
                         }
                         let ex = &exs[winner];
                         out.state.insert(addr.clone(), Resource::Control(ControlValue::disabled(ex.value.reason.trim())));
@@ -523,15 +534,19 @@ impl<'a> Expander<'a> {
         }
     }
 
-    fn report_overlaps(&self, overlaps: &BTreeSet<(usize, usize)>, d: &mut Diagnostics) {
+    fn report_overlaps(&self, overlaps: &BTreeMap<(usize, usize), String>, d: &mut Diagnostics) {
         let exs = self.p.exceptions.as_deref().unwrap_or_default();
-        for (a, b) in overlaps {
+        for ((a, b), example) in overlaps {
             let (ea, eb) = (&exs[*a], &exs[*b]);
             let (win, lose) = if (specificity(&ea.value), std::cmp::Reverse(*a)) >= (specificity(&eb.value), std::cmp::Reverse(*b)) { (ea, eb) } else { (eb, ea) };
             let pos: Pos = self.p.pos(lose, "");
             d.warning(
                 &pos,
-                format!("this exception overlaps the one at {} for some controls and scopes; there, that more specific (or earlier) exception's reason is recorded", self.p.pos(win, "")),
+                format!(
+                    "this exception and the one at {} both disable {example} (and maybe more); the reason recorded is the other one's, as it is {}",
+                    self.p.pos(win, ""),
+                    if specificity(&win.value) > specificity(&lose.value) { "more specific" } else { "equally specific and comes first" }
+                ),
             );
         }
     }
@@ -592,16 +607,4 @@ fn rule_actions(a: &RuleActions) -> serde_json::Value {
         out.insert("UserDefinedFields".into(), json!(u));
     }
     serde_json::Value::Object(out)
-}
-
-/// Exceptions whose date has passed, with their position, owner and ticket, for reports.
-pub fn expired_exceptions(p: &Policy, today: NaiveDate) -> Vec<(Pos, String)> {
-    p.exceptions
-        .iter()
-        .flatten()
-        .filter_map(|e| {
-            let d = e.value.expires.as_deref().and_then(parse_date)?;
-            (d < today).then(|| (p.pos(e, ""), format!("expired {d}{}", owner_ticket(&e.value))))
-        })
-        .collect()
 }

@@ -118,6 +118,8 @@ pub const MAX_VALUES: usize = 20;
 pub struct FilterProblem {
     pub pointer: String,
     pub message: String,
+    /// Point at the key named by `pointer` (a field name) rather than its value.
+    pub at_key: bool,
 }
 
 const STRING_COMPARISONS: &[(&str, &str)] = &[
@@ -141,20 +143,29 @@ pub fn convert(filters: &std::collections::BTreeMap<String, Value>, usage: Filte
         problems.push(FilterProblem {
             pointer: String::new(),
             message: format!("{} filter attributes; an insight takes at most {MAX_ATTRIBUTES}", filters.len()),
+            at_key: true,
         });
     }
     for (field, value) in filters {
         let ptr = format!("/{}", super::schema_check::escape(field));
-        let mut problem = |sub: &str, message: String| problems.push(FilterProblem { pointer: format!("{ptr}{sub}"), message });
         let Some(ty) = field_type(field) else {
             let hint = did_you_mean(field, all_fields());
-            problem("", format!("unknown finding filter field `{field}`{hint}"));
+            problems.push(FilterProblem { pointer: ptr, message: format!("unknown finding filter field `{field}`{hint}"), at_key: true });
             continue;
         };
         if usage == FilterUse::AutomationRule && !RULE_FIELDS.contains(&field.as_str()) {
-            problem("", format!("automation rule criteria cannot use `{field}`{}", did_you_mean(field, RULE_FIELDS.iter().copied())));
+            let message = format!("automation rule criteria cannot use `{field}`{}", did_you_mean(field, RULE_FIELDS.iter().copied()));
+            problems.push(FilterProblem { pointer: ptr, message, at_key: true });
             continue;
         }
+        // A sub-pointer starting with `@` names a key that is itself wrong.
+        let mut problem = |sub: &str, message: String| {
+            let (sub, at_key) = match sub.strip_prefix('@') {
+                Some(rest) => (rest, true),
+                None => (sub, false),
+            };
+            problems.push(FilterProblem { pointer: format!("{ptr}{sub}"), message, at_key })
+        };
         let converted = match ty {
             FilterType::String => string_filter(field, value, &mut problem),
             FilterType::Number => number_filter(value, &mut problem),
@@ -191,12 +202,14 @@ fn list_of_scalars(v: &Value) -> Option<Vec<String>> {
 
 fn string_filter(field: &str, value: &Value, problem: &mut impl FnMut(&str, String)) -> Option<Vec<Value>> {
     let mut entries: Vec<(String, &str)> = Vec::new();
+    let mut bad_key = false;
     match value {
         Value::Object(m) => {
             for (k, v) in m {
                 let Some((_, aws)) = STRING_COMPARISONS.iter().find(|(n, _)| n == k) else {
+                    bad_key = true;
                     let names: Vec<&str> = STRING_COMPARISONS.iter().map(|(n, _)| *n).collect();
-                    problem(&format!("/{k}"), format!("unknown comparison `{k}` for a string filter; expected {}{}", super::schema_check::one_of(&names), did_you_mean(k, names.iter().copied())));
+                    problem(&format!("@/{k}"), format!("unknown comparison `{k}` for a string filter; expected {}{}", super::schema_check::one_of(&names), did_you_mean(k, names.iter().copied())));
                     continue;
                 };
                 match list_of_scalars(v) {
@@ -220,7 +233,7 @@ fn string_filter(field: &str, value: &Value, problem: &mut impl FnMut(&str, Stri
     if has("CONTAINS") && has("NOT_CONTAINS") {
         problem("", format!("`{field}` mixes `contains` with `not_contains`, which Security Hub rejects"));
     }
-    if entries.is_empty() {
+    if entries.is_empty() && !bad_key {
         problem("", format!("`{field}` has no values"));
     }
     Some(entries.into_iter().map(|(v, c)| json!({"Comparison": c, "Value": v})).collect())
@@ -240,11 +253,11 @@ fn number_filter(value: &Value, problem: &mut impl FnMut(&str, String)) -> Optio
                         (Some(_), _) => problem(&format!("{sub}/{k}"), "expected a number".into()),
                         (None, _) => {
                             let names: Vec<&str> = NUMBER_KEYS.iter().map(|(n, _)| *n).collect();
-                            problem(&format!("{sub}/{k}"), format!("unknown comparison `{k}` for a number filter; expected {}", super::schema_check::one_of(&names)));
+                            problem(&format!("@{sub}/{k}"), format!("unknown comparison `{k}` for a number filter; expected {}", super::schema_check::one_of(&names)));
                         }
                     }
                 }
-                if out.is_empty() {
+                if m.is_empty() {
                     problem(sub, "a number filter needs at least one of `eq`, `gte`, `lte`, `gt`, `lt`".into());
                 }
                 Some(Value::Object(out))
@@ -285,7 +298,7 @@ fn date_filter(value: &Value, problem: &mut impl FnMut(&str, String)) -> Option<
                 }
                 _ => problem(&format!("/{k}"), "expected a date (YYYY-MM-DD) or an RFC 3339 timestamp".into()),
             },
-            other => problem(&format!("/{other}"), format!("unknown key `{other}` in a date filter; expected `within_days`, `older_than_days`, `start` or `end`")),
+            other => problem(&format!("@/{other}"), format!("unknown key `{other}` in a date filter; expected `within_days`, `older_than_days`, `start` or `end`")),
         }
     }
     if out.contains_key("DateRange") && (out.contains_key("Start") || out.contains_key("End")) {
@@ -314,7 +327,7 @@ fn map_filter(value: &Value, problem: &mut impl FnMut(&str, String)) -> Option<V
             match (MAP_COMPARISONS.iter().find(|(n, _)| n == k), scalar_text(v)) {
                 (Some((_, aws)), Some(val)) => out.push(json!({"Comparison": aws, "Key": key, "Value": val})),
                 (Some(_), None) => problem(&format!("{sub}/{k}"), "expected a single value".into()),
-                (None, _) => problem(&format!("{sub}/{k}"), format!("unknown key `{k}` in a map filter; expected `key` and one of `equals`, `not_equals`, `contains`, `not_contains`")),
+                (None, _) => problem(&format!("@{sub}/{k}"), format!("unknown key `{k}` in a map filter; expected `key` and one of `equals`, `not_equals`, `contains`, `not_contains`")),
             }
         }
     }
@@ -326,10 +339,14 @@ fn ip_filter(value: &Value, problem: &mut impl FnMut(&str, String)) -> Option<Ve
         problem("", "expected a CIDR or a list of CIDRs".into());
         return None;
     };
-    for c in &cidrs {
-        let ok = c.split_once('/').is_some_and(|(ip, bits)| ip.parse::<std::net::IpAddr>().is_ok() && bits.parse::<u8>().is_ok_and(|b| b <= 128));
+    for (i, c) in cidrs.iter().enumerate() {
+        let ok = c.split_once('/').is_some_and(|(ip, bits)| {
+            let max = if ip.contains(':') { 128 } else { 32 };
+            ip.parse::<std::net::IpAddr>().is_ok() && bits.parse::<u8>().is_ok_and(|b| b <= max)
+        });
         if !ok {
-            problem("", format!("`{c}` is not a CIDR block (like 10.0.0.0/8)"));
+            let sub = if value.is_array() { format!("/{i}") } else { String::new() };
+            problem(&sub, format!("`{c}` is not a CIDR block (like 10.0.0.0/8)"));
         }
     }
     Some(cidrs.into_iter().map(|c| json!({"Cidr": c})).collect())

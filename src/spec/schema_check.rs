@@ -91,6 +91,7 @@ impl<'a> Checker<'a> {
         self.map.values.insert(ptr.to_string(), (node.line, node.column));
         let schema = self.resolve(schema);
         if schema == &Value::Bool(true) || schema.as_object().is_some_and(|o| o.is_empty() || only_annotations(o)) {
+            self.record(node, ptr);
             return Some(untyped(node));
         }
         if let Some(branches) = schema.get("anyOf").or_else(|| schema.get("oneOf")).and_then(Value::as_array) {
@@ -140,6 +141,29 @@ impl<'a> Checker<'a> {
             _ => {
                 diags.error(&self.pos(node), format!("expected {}, found {}", expected(&types), node.describe()));
                 None
+            }
+        }
+    }
+
+    /// Positions of everything inside a value the schema leaves open (finding filters), so
+    /// later checks can point into it.
+    fn record(&mut self, node: &Node, ptr: &str) {
+        self.map.values.insert(ptr.to_string(), (node.line, node.column));
+        match &node.kind {
+            NodeKind::Scalar(_) => {}
+            NodeKind::Seq(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    self.record(item, &format!("{ptr}/{i}"));
+                }
+            }
+            NodeKind::Map(entries) => {
+                for (k, v) in entries {
+                    if let NodeKind::Scalar(Scalar::Plain(t) | Scalar::Quoted(t)) = &k.kind {
+                        let child = format!("{ptr}/{}", escape(t));
+                        self.map.keys.insert(child.clone(), (k.line, k.column));
+                        self.record(v, &child);
+                    }
+                }
             }
         }
     }
@@ -236,7 +260,11 @@ impl<'a> Checker<'a> {
         if let Some((_, best)) = shaped.into_iter().min_by_key(|(_, d)| d.errors()) {
             diags.items.extend(best.items);
         } else {
-            let descr: Vec<String> = branches.iter().map(|b| self.describe_schema(b)).collect();
+            let descr: Vec<String> = branches
+                .iter()
+                .filter(|b| self.resolve(b).get("type").and_then(Value::as_str) != Some("null"))
+                .map(|b| self.describe_schema(b))
+                .collect();
             diags.error(&self.pos(node), format!("expected {}, found {}", descr.join(" or "), node.describe()));
         }
         None

@@ -28,6 +28,7 @@ pub fn validate(p: &Policy, opts: &ValidateOptions, d: &mut Diagnostics) {
         }
     }
     scope(p, d);
+    hub(p, d);
     standards(p, d);
     exceptions(p, opts, d);
     control_parameters(p, d);
@@ -170,6 +171,29 @@ fn scope(p: &Policy, d: &mut Diagnostics) {
     }
 }
 
+fn hub(p: &Policy, d: &mut Diagnostics) {
+    let Some(h) = &p.hub else { return };
+    if h.value.enabled {
+        return;
+    }
+    let needs: Vec<&str> = [
+        ("standards", p.standards.is_some()),
+        ("exceptions", p.exceptions.is_some()),
+        ("control_parameters", p.control_parameters.is_some()),
+        ("aggregator", p.aggregator.is_some()),
+        ("insights", p.insights.is_some()),
+        ("action_targets", p.action_targets.is_some()),
+        ("automation_rules", p.automation_rules.is_some()),
+        ("integrations.products", p.products.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(n, set)| set.then_some(n))
+    .collect();
+    if !needs.is_empty() {
+        d.error(&p.pos(h, "/enabled"), format!("Security Hub is disabled, but the policy also declares {}, which need it", needs.join(", ")));
+    }
+}
+
 /// Resolves a standard's short name, reporting unknown ones with a hint.
 fn standard_name(text: &str, pos: &Pos, d: &mut Diagnostics) -> bool {
     let cat = catalog();
@@ -187,7 +211,8 @@ fn standard_name(text: &str, pos: &Pos, d: &mut Diagnostics) -> bool {
     false
 }
 
-fn selection(sel: &Selection, pos_of: impl Fn(&str) -> Pos, d: &mut Diagnostics, is_regions: bool) {
+fn selection(p: &Policy, sel: &Selection, pos_of: impl Fn(&str) -> Pos, d: &mut Diagnostics, is_regions: bool) {
+    let managed = managed_regions(p);
     let (list, base) = match sel {
         Selection::Only(l) => (l, String::new()),
         Selection::Except(e) => (&e.except, "/except".to_string()),
@@ -199,6 +224,9 @@ fn selection(sel: &Selection, pos_of: impl Fn(&str) -> Pos, d: &mut Diagnostics,
         let pos = pos_of(&format!("{base}/{i}"));
         if is_regions {
             region(x, &pos, d, true);
+            if x != "home" && is_known_region(x) && managed.as_ref().is_some_and(|m| !m.contains(x)) {
+                d.warning(&pos, format!("`{x}` is not one of the policy's regions, so naming it has no effect"));
+            }
         } else {
             account_or_ou(x, &pos, d);
         }
@@ -222,10 +250,10 @@ fn standards(p: &Policy, d: &mut Diagnostics) {
         }
         if let StandardEntry::Scoped(sc) = entry {
             if let Some(a) = &sc.accounts {
-                selection(a, |x| p.pos(s, &format!("/{i}/accounts{x}")), d, false);
+                selection(p, a, |x| p.pos(s, &format!("/{i}/accounts{x}")), d, false);
             }
             if let Some(r) = &sc.regions {
-                selection(r, |x| p.pos(s, &format!("/{i}/regions{x}")), d, true);
+                selection(p, r, |x| p.pos(s, &format!("/{i}/regions{x}")), d, true);
             }
         }
     }
@@ -311,10 +339,10 @@ fn exceptions(p: &Policy, opts: &ValidateOptions, d: &mut Diagnostics) {
             }
         }
         if let Some(a) = &x.accounts {
-            selection(a, |s| p.pos(e, &format!("/accounts{s}")), d, false);
+            selection(p, a, |s| p.pos(e, &format!("/accounts{s}")), d, false);
         }
         if let Some(r) = &x.regions {
-            selection(r, |s| p.pos(e, &format!("/regions{s}")), d, true);
+            selection(p, r, |s| p.pos(e, &format!("/regions{s}")), d, true);
         }
         if x.reason.trim().is_empty() {
             d.error(&p.pos(e, "/reason"), "the reason is empty; say why the control is disabled");
@@ -423,14 +451,18 @@ fn insights(p: &Policy, d: &mut Diagnostics) {
         }
         let attrs = filters::group_by_attributes();
         if !attrs.contains(&i.value.group_by.as_str()) {
-            d.error(&p.pos(i, "/group_by"), format!("`{}` cannot be grouped by{}", i.value.group_by, did_you_mean(&i.value.group_by, attrs.iter().copied())));
+            let hint = did_you_mean(&i.value.group_by, attrs.iter().copied());
+            let hint = if hint.is_empty() { "; group by a string finding field such as AwsAccountId, ResourceType, SeverityLabel or ComplianceSecurityControlId".to_string() } else { hint };
+            d.error(&p.pos(i, "/group_by"), format!("insights cannot be grouped by `{}`{hint}", i.value.group_by));
         }
         if i.value.filters.is_empty() {
             d.error(&p.pos(i, "/filters"), "an insight needs at least one filter");
         }
         if let Err(problems) = filters::convert(&i.value.filters, FilterUse::Insight) {
             for pr in problems {
-                d.error(&p.pos(i, &format!("/filters{}", pr.pointer)), pr.message);
+                let at = format!("{}/filters{}", i.pointer, pr.pointer);
+                let map = &p.files[i.file].map;
+                d.error(&if pr.at_key { map.key_pos(&at) } else { map.pos(&at) }, pr.message);
             }
         }
     }
@@ -474,7 +506,9 @@ fn automation_rules(p: &Policy, d: &mut Diagnostics) {
         }
         if let Err(problems) = filters::convert(&v.criteria, FilterUse::AutomationRule) {
             for pr in problems {
-                d.error(&p.pos(r, &format!("/criteria{}", pr.pointer)), pr.message);
+                let at = format!("{}/criteria{}", r.pointer, pr.pointer);
+                let map = &p.files[r.file].map;
+                d.error(&if pr.at_key { map.key_pos(&at) } else { map.pos(&at) }, pr.message);
             }
         }
         let a = &v.actions;
@@ -498,7 +532,7 @@ fn integrations(p: &Policy, d: &mut Diagnostics) {
     if let Some(g) = &p.guardduty {
         let f = &g.value.features;
         if f.get(&GuardDutyFeature::EksRuntimeMonitoring) == Some(&OnOff::On) && f.get(&GuardDutyFeature::RuntimeMonitoring) == Some(&OnOff::On) {
-            d.error(&p.pos(g, "/features"), "`eks_runtime_monitoring` and `runtime_monitoring` cannot both be on; runtime_monitoring includes EKS");
+            d.error(&p.files[g.file].map.key_pos(&format!("{}/features/eks_runtime_monitoring", g.pointer)), "`eks_runtime_monitoring` and `runtime_monitoring` cannot both be on; runtime_monitoring includes EKS");
         }
         let missing: Vec<&str> = GuardDutyFeature::ALL.iter().filter(|x| !f.contains_key(x)).map(|x| x.aws()).collect();
         if g.value.enabled && !missing.is_empty() {

@@ -136,12 +136,100 @@ pub fn parse(src: &str) -> Result<Node, SyntaxError> {
         with_snippet: false,
         strict_booleans: true,
         leading_zero_numbers_as_strings: true,
+        // Duplicates reach us, so the message can name both places.
+        duplicate_keys: serde_saphyr::DuplicateKeyPolicy::PassThrough,
     };
     let raw: Spanned<Raw> = serde_saphyr::from_str_with_options(src, options).map_err(|e| {
         let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((1, 1));
-        SyntaxError { line: line.max(1), column: column.max(1), message: first_line(&e.to_string()) }
+        explain(src, SyntaxError { line: line.max(1), column: column.max(1), message: first_line(&e.to_string()) })
     })?;
-    Ok(convert(src, raw))
+    let node = convert(src, raw);
+    match first_duplicate(&node) {
+        Some((dup, first)) => {
+            let key = match &dup.kind {
+                NodeKind::Scalar(Scalar::Plain(t) | Scalar::Quoted(t)) => t.clone(),
+                _ => String::new(),
+            };
+            Err(SyntaxError { line: dup.line, column: dup.column, message: format!("duplicate key `{key}`: it is already defined at line {}, column {}", first.line, first.column) })
+        }
+        None => Ok(node),
+    }
+}
+
+/// The first mapping key (in document order) that repeats an earlier key of its mapping.
+fn first_duplicate(node: &Node) -> Option<(&Node, &Node)> {
+    match &node.kind {
+        NodeKind::Scalar(_) => None,
+        NodeKind::Seq(items) => items.iter().find_map(first_duplicate),
+        NodeKind::Map(entries) => {
+            for (i, (k, v)) in entries.iter().enumerate() {
+                if let Some((earlier, _)) = entries[..i].iter().find(|(e, _)| e.kind == k.kind) {
+                    return Some((k, earlier));
+                }
+                if let Some(found) = first_duplicate(v) {
+                    return Some(found);
+                }
+            }
+            None
+        }
+    }
+}
+
+/// Makes a few of the parser's messages say what a person did wrong.
+fn explain(src: &str, e: SyntaxError) -> SyntaxError {
+    let lines: Vec<&str> = src.lines().collect();
+    let at = (e.line as usize).saturating_sub(1);
+    // An unclosed `[` / `{` on an earlier line surfaces as a confusing error further down.
+    if let Some((line, column, ch)) = unclosed_flow(&lines[..at.min(lines.len())]) {
+        return SyntaxError { line, column, message: format!("unclosed bracket '{ch}'") };
+    }
+    if e.message.contains("tabs disallowed") {
+        if let Some(col) = lines.get(at).and_then(|l| l.find('\t')) {
+            return SyntaxError { column: col as u64 + 1, ..e };
+        }
+    }
+    if e.message.contains("mapping values are not allowed") {
+        let indent = |l: &str| l.len() - l.trim_start().len();
+        let prev = lines[..at.min(lines.len())].iter().rev().find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
+        if let (Some(prev), Some(cur)) = (prev, lines.get(at)) {
+            if indent(cur) > indent(prev) && prev.trim_end().split_once(": ").is_some_and(|(_, v)| !v.trim().is_empty()) {
+                let key = |l: &str| l.trim().split(':').next().unwrap_or("").trim_start_matches("- ").to_string();
+                return SyntaxError {
+                    line: e.line,
+                    column: indent(cur) as u64 + 1,
+                    message: format!("bad indentation: `{}` is indented more than `{}` on the line above", key(cur), key(prev)),
+                };
+            }
+        }
+    }
+    e
+}
+
+/// A flow collection opened on one of these lines and still open at the end of them, ignoring
+/// quoted text and comments.
+fn unclosed_flow(lines: &[&str]) -> Option<(u64, u64, char)> {
+    let mut stack: Vec<(u64, u64, char)> = Vec::new();
+    for (n, line) in lines.iter().enumerate() {
+        let mut quote: Option<char> = None;
+        let mut prev = ' ';
+        for (c, ch) in line.chars().enumerate() {
+            match (quote, ch) {
+                (Some(q), x) if x == q => quote = None,
+                (Some(_), _) => {}
+                (None, '"' | '\'') if prev == ' ' || prev == '[' || prev == '{' || prev == ',' || prev == ':' => quote = Some(ch),
+                (None, '#') if prev == ' ' || c == 0 => break,
+                (None, '[' | '{') => stack.push((n as u64 + 1, c as u64 + 1, ch)),
+                (None, ']' | '}') => {
+                    stack.pop();
+                }
+                _ => {}
+            }
+            prev = ch;
+        }
+        // A flow collection may span lines only while the next line continues it; a block
+        // key after it means it was never closed.
+    }
+    stack.first().copied().filter(|_| lines.last().is_some_and(|l| l.trim_end().ends_with(':') || l.contains(": ") || l.trim_start().starts_with("- ")))
 }
 
 fn first_line(s: &str) -> String {
@@ -213,8 +301,12 @@ mod tests {
         let e = parse("a: [1, 2\nb: 3\n").unwrap_err();
         assert!(e.line >= 1, "{e:?}");
         let e = parse("a: 1\na: 2\n").unwrap_err();
-        assert_eq!(e.line, 2, "{e:?}");
-        assert!(e.message.to_lowercase().contains("duplicate"), "{e:?}");
+        assert_eq!((e.line, e.column), (2, 1), "{e:?}");
+        assert_eq!(e.message, "duplicate key `a`: it is already defined at line 1, column 1");
+        let e = parse("r:\n  include: [us-east-1, us-west-2\nhub:\n  enabled: true\n").unwrap_err();
+        assert_eq!((e.line, e.column, e.message.as_str()), (2, 12, "unclosed bracket '['"), "{e:?}");
+        let e = parse("r:\n  home: us-east-1\n    include: [a]\n").unwrap_err();
+        assert!(e.message.starts_with("bad indentation: `include` is indented more than `home`"), "{e:?}");
     }
 
     #[test]

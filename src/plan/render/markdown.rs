@@ -92,13 +92,13 @@ fn render_with(plan: &Plan, details: bool, max_rows: usize) -> String {
     );
     if s.weakens_posture > 0 {
         let _ = writeln!(out, "> [!WARNING]\n> **{} change(s) weaken the security posture** (marked ⚠️ below).{}\n", s.weakens_posture,
-            if s.destructive > 0 { format!(" {} are destructive and need `--allow-destroy`.", s.destructive) } else { String::new() });
+            if s.destructive > 0 { format!(" {} destructive (marked 🧨) and need{} `--allow-destroy`.", if s.destructive == 1 { "1 is".to_string() } else { format!("{} are", s.destructive) }, if s.destructive == 1 { "s" } else { "" }) } else { String::new() });
     }
     for w in &plan.warnings {
-        let _ = writeln!(out, "- ⚠️ {}", cell(w));
+        let _ = writeln!(out, "- **warning:** {}", cell(w));
     }
     for f in &plan.read_failures {
-        let _ = writeln!(out, "- ❌ could not read {}", cell(&f.to_string()));
+        let _ = writeln!(out, "- **error:** could not read {}", cell(&f.to_string()));
     }
     if !plan.warnings.is_empty() || !plan.read_failures.is_empty() {
         out.push('\n');
@@ -114,19 +114,21 @@ fn render_with(plan: &Plan, details: bool, max_rows: usize) -> String {
     }
     let mut groups: Vec<Group> = groups.into_values().collect();
     groups.sort_by(|a, b| {
-        (!a.first.weakens_posture, a.first.action, a.first.address.kind, a.first.address.id.clone())
-            .cmp(&(!b.first.weakens_posture, b.first.action, b.first.address.kind, b.first.address.id.clone()))
+        (!a.first.weakens_posture, a.first.action, a.first.address.kind)
+            .cmp(&(!b.first.weakens_posture, b.first.action, b.first.address.kind))
+            .then_with(|| crate::model::address::natural_cmp(a.first.address.id.as_deref().unwrap_or(""), b.first.address.id.as_deref().unwrap_or("")))
     });
 
     out.push_str("| | Change | Scopes | Why |\n|---|---|---|---|\n");
     for g in groups.iter().take(max_rows) {
         let icon = match (g.first.weakens_posture, g.first.action) {
+            (true, _) if g.first.destructive => "⚠️🧨",
             (true, _) => "⚠️",
             (false, Action::Create) => "➕",
             (false, Action::Update) => "✏️",
             (false, Action::Delete) => "➖",
         };
-        let scopes = if g.scopes.len() <= 3 { g.scopes.join(", ") } else { format!("{} scopes", g.scopes.len()) };
+        let scopes = if g.scopes.len() <= 4 { g.scopes.join(", ") } else { format!("{} (+{} more)", g.scopes[..3].join(", "), g.scopes.len() - 3) };
         let _ = writeln!(out, "| {icon} | {} | {} | {} |", cell(&what(g.first)), cell(&scopes), cell(&truncate(&g.first.reason.message, 200)));
     }
     if groups.len() > max_rows {
@@ -147,7 +149,12 @@ fn render_with(plan: &Plan, details: bool, max_rows: usize) -> String {
                     Action::Update => "~",
                     Action::Delete => "-",
                 };
-                let flag = if c.weakens_posture { "  [weakens posture]" } else { "" };
+                let flag = match (c.weakens_posture, c.destructive) {
+                    (true, true) => "  [weakens posture, destructive]",
+                    (true, false) => "  [weakens posture]",
+                    (false, true) => "  [destructive]",
+                    (false, false) => "",
+                };
                 let _ = writeln!(out, "{sym} {}/{}{flag}", c.address.region, c.address.local());
                 if c.action == Action::Update {
                     for f in &c.changed_fields {
