@@ -67,6 +67,22 @@ fn main() {
     let plan_converged = t.elapsed();
     assert!(again.plan.changes.is_empty());
 
+    // Where the converged plan's time goes.
+    let t = Instant::now();
+    let desired_c = shubctl::spec::expand::expand(&policy, &org, today, &mut d);
+    let t_expand = t.elapsed();
+    let t = Instant::now();
+    let (current, _) = rt.block_on(shubctl::provider::read_state(&snapshot, &desired_c.reads));
+    let t_read = t.elapsed();
+    let t = Instant::now();
+    let fp = current.fingerprint();
+    let t_fp = t.elapsed();
+    let t = Instant::now();
+    let n_changes = shubctl::diff::diff(&desired_c.state, &desired_c.notes, &current, &desired_c.reads).len();
+    let t_diff = t.elapsed();
+    assert_eq!(n_changes, 0);
+    drop((desired_c, current, fp));
+
     let t = Instant::now();
     let file = serde_json::to_string(&snapshot.to_file()).unwrap();
     let reparsed = Snapshot::parse(&file).unwrap();
@@ -81,6 +97,10 @@ fn main() {
     println!("  render text+markdown+json    {:>8.1} ms  ({} / {} / {} bytes)", rendering.as_secs_f64() * 1e3, text.len(), md.len(), json.len());
     println!("  apply to snapshot            {:>8.1} ms", applying.as_secs_f64() * 1e3);
     println!("  plan when converged          {:>8.1} ms", plan_converged.as_secs_f64() * 1e3);
+    println!("    expand policy              {:>8.1} ms", t_expand.as_secs_f64() * 1e3);
+    println!("    read snapshot              {:>8.1} ms", t_read.as_secs_f64() * 1e3);
+    println!("    fingerprint                {:>8.1} ms", t_fp.as_secs_f64() * 1e3);
+    println!("    diff                       {:>8.1} ms", t_diff.as_secs_f64() * 1e3);
     println!("  snapshot write + read        {:>8.1} ms  ({} bytes)", snapshot_io.as_secs_f64() * 1e3, file.len());
     println!("  peak memory (VmHWM)          {:>8.1} MiB", peak_rss_mib());
 }

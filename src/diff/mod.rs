@@ -75,16 +75,57 @@ pub struct Change {
 
 /// Compares desired with current state for every address the read plan covers.
 pub fn diff(desired: &State, notes: &BTreeMap<Address, Note>, current: &State, reads: &ReadPlan) -> Vec<Change> {
+    // Both maps are sorted by address: walk them side by side (linear, no re-sorting).
     let mut out = Vec::new();
-    let mut addrs: Vec<&Address> = desired.resources.keys().chain(current.resources.keys()).filter(|a| reads.covers(a)).collect();
-    addrs.sort();
-    addrs.dedup();
-    for a in addrs {
-        if let Some(c) = diff_one(a, desired.get(a), current.get(a), notes.get(a)) {
-            out.push(c);
+    let mut want = desired.resources.iter().peekable();
+    let mut have = current.resources.iter().peekable();
+    let mut covered = ScopeCache::default();
+    loop {
+        let (a, w, h) = match (want.peek(), have.peek()) {
+            (None, None) => break,
+            (Some((wa, _)), Some((ha, _))) if wa == ha => {
+                let (a, w) = want.next().expect("peeked");
+                let (_, h) = have.next().expect("peeked");
+                (a, Some(w), Some(h))
+            }
+            (Some((wa, _)), Some((ha, _))) if wa < ha => {
+                let (a, w) = want.next().expect("peeked");
+                (a, Some(w), None)
+            }
+            (Some(_), None) => {
+                let (a, w) = want.next().expect("peeked");
+                (a, Some(w), None)
+            }
+            _ => {
+                let (a, h) = have.next().expect("peeked");
+                (a, None, Some(h))
+            }
+        };
+        if covered.covers(reads, a) {
+            if let Some(c) = diff_one(a, w, h, notes.get(a)) {
+                out.push(c);
+            }
         }
     }
     out
+}
+
+/// Remembers the last scope looked up: addresses arrive grouped by scope.
+#[derive(Default)]
+struct ScopeCache<'a> {
+    key: Option<(&'a crate::model::AccountId, &'a str)>,
+    kinds: Option<&'a crate::model::KindSet>,
+}
+
+impl<'a> ScopeCache<'a> {
+    fn covers(&mut self, reads: &'a ReadPlan, a: &'a Address) -> bool {
+        let key = (&a.account, a.region.as_str());
+        if self.key != Some(key) {
+            self.key = Some(key);
+            self.kinds = reads.scopes.get(&a.scope());
+        }
+        self.kinds.is_some_and(|k| k.contains(&a.kind))
+    }
 }
 
 fn diff_one(a: &Address, want: Option<&Resource>, have: Option<&Resource>, note: Option<&Note>) -> Option<Change> {
@@ -111,6 +152,8 @@ fn diff_one(a: &Address, want: Option<&Resource>, have: Option<&Resource>, note:
             }
             (Action::Delete, Some(h.to_json()), None, vec![], Reason { code: ReasonCode::NotInPolicy, message: "not in the policy".into(), exception: None })
         }
+        // Equal typed values need no JSON view: the common, converged case stays cheap.
+        (Some(w), Some(h)) if w == h => return None,
         (Some(w), Some(h)) => {
             let before = h.managed_view(Some(w));
             let after = w.to_json();

@@ -79,12 +79,15 @@ pub struct Expander<'a> {
     p: &'a Policy,
     org: &'a OrgInfo,
     today: NaiveDate,
+    /// Account → the root or OU it sits in; looked up for every control of every scope.
+    parents: std::collections::HashMap<&'a AccountId, &'a str>,
 }
 
 const SERVICES_WITH_ADMIN: [(&str, Kind); 3] = [("guardduty", Kind::GuardDuty), ("inspector", Kind::Inspector), ("macie", Kind::Macie)];
 
 pub fn expand(p: &Policy, org: &OrgInfo, today: NaiveDate, d: &mut Diagnostics) -> Desired {
-    Expander { p, org, today }.run(d)
+    let parents = org.accounts.iter().map(|a| (&a.id, a.parent.as_str())).collect();
+    Expander { p, org, today, parents }.run(d)
 }
 
 impl<'a> Expander<'a> {
@@ -204,7 +207,7 @@ impl<'a> Expander<'a> {
 
     /// Whether an account is named in a list of account IDs, OU IDs and root IDs.
     fn in_list(&self, list: &[String], id: &AccountId) -> bool {
-        let parent = self.org.account(id).map(|a| a.parent.as_str());
+        let parent = self.parents.get(id).copied();
         list.iter().any(|x| {
             x == id.as_str() || ((x.starts_with("ou-") || x.starts_with("r-")) && parent.is_some_and(|p| self.org.is_under(p, x)))
         })
