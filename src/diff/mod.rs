@@ -255,27 +255,19 @@ fn control_reason(want: &Resource, have: Option<&Resource>, note: Option<&Note>)
 }
 
 fn who(e: &ExceptionRef) -> String {
-    let mut parts = Vec::new();
-    if let Some(o) = &e.owner {
-        parts.push(format!("owner {o}"));
-    }
-    if let Some(t) = &e.ticket {
-        parts.push(format!("ticket {t}"));
-    }
-    if let Some(x) = &e.expires {
-        parts.push(format!("expires {x}"));
-    }
-    fmt_parts(parts)
+    who_with(e, true)
 }
 
 fn who_no_expiry(e: &ExceptionRef) -> String {
-    let mut parts = Vec::new();
-    if let Some(o) = &e.owner {
-        parts.push(format!("owner {o}"));
-    }
-    if let Some(t) = &e.ticket {
-        parts.push(format!("ticket {t}"));
-    }
+    who_with(e, false)
+}
+
+/// ` (owner …, ticket …, expires …)`, or nothing when none is set.
+fn who_with(e: &ExceptionRef, expiry: bool) -> String {
+    let parts: Vec<String> = [("owner", &e.owner), ("ticket", &e.ticket), ("expires", if expiry { &e.expires } else { &None })]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k} {v}")))
+        .collect();
     fmt_parts(parts)
 }
 
