@@ -45,7 +45,7 @@ fn main() {
 
     // From nothing: everything is created.
     let t = Instant::now();
-    let planned = rt.block_on(engine::plan(&policy, &snapshot, "bench", today, &mut d)).unwrap();
+    let planned = rt.block_on(engine::plan(&policy, &snapshot, "bench", today, 1, &mut d)).unwrap();
     let plan_empty = t.elapsed();
     let desired = planned.desired.state.len();
     let changes = planned.plan.changes.len();
@@ -57,13 +57,13 @@ fn main() {
     let rendering = t.elapsed();
 
     let t = Instant::now();
-    let report = rt.block_on(apply(&planned.plan, &snapshot, &ApplyOptions { allow_destroy: true, cancel: None }));
+    let report = rt.block_on(apply(&planned.plan, &snapshot, &ApplyOptions { allow_destroy: true, cancel: None, concurrency: 4 }));
     let applying = t.elapsed();
     assert!(report.success());
 
     // Converged: the steady-state drift check a scheduled plan does.
     let t = Instant::now();
-    let again = rt.block_on(engine::plan(&policy, &snapshot, "bench", today, &mut d)).unwrap();
+    let again = rt.block_on(engine::plan(&policy, &snapshot, "bench", today, 1, &mut d)).unwrap();
     let plan_converged = t.elapsed();
     assert!(again.plan.changes.is_empty());
 
@@ -72,7 +72,7 @@ fn main() {
     let desired_c = shubctl::spec::expand::expand(&policy, &org, today, &mut d);
     let t_expand = t.elapsed();
     let t = Instant::now();
-    let (current, _) = rt.block_on(shubctl::provider::read_state(&snapshot, &desired_c.reads));
+    let (current, _) = rt.block_on(shubctl::provider::read_state(&snapshot, &desired_c.reads, 1));
     let t_read = t.elapsed();
     let t = Instant::now();
     let fp = current.fingerprint();

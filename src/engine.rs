@@ -36,7 +36,7 @@ pub struct Planned {
 
 /// Reads current state from `source` and computes the plan. Nothing is read unless the policy
 /// validated without errors.
-pub async fn plan<S: StateSource>(policy: &Policy, source: &S, source_name: &str, today: NaiveDate, diags: &mut Diagnostics) -> Result<Planned, EngineError> {
+pub async fn plan<S: StateSource>(policy: &Policy, source: &S, source_name: &str, today: NaiveDate, concurrency: usize, diags: &mut Diagnostics) -> Result<Planned, EngineError> {
     if diags.has_errors() {
         return Err(EngineError::InvalidPolicy(diags.errors()));
     }
@@ -45,8 +45,11 @@ pub async fn plan<S: StateSource>(policy: &Policy, source: &S, source_name: &str
     if diags.has_errors() {
         return Err(EngineError::InvalidPolicy(diags.errors()));
     }
-    let (current, failures) = read_state(source, &desired.reads).await;
-    let changes = diff(&desired.state, &desired.notes, &current, &desired.reads);
+    let (current, failures) = read_state(source, &desired.reads, concurrency).await;
+    // What could not be read is unknown, not absent: plan nothing there.
+    let mut known = desired.reads.clone();
+    known.scopes.retain(|scope, _| !failures.iter().any(|f| f.target.starts_with(&format!("{scope}/")) || &f.target == scope));
+    let changes = diff(&desired.state, &desired.notes, &current, &known);
     // The policy's warnings (expired and expiring exceptions, overlaps, ...) travel with the
     // plan, so a PR comment shows them too.
     let mut warnings: Vec<String> = diags

@@ -62,26 +62,32 @@ pub struct ApplyOptions<'a> {
     pub allow_destroy: bool,
     /// Set from a Ctrl-C handler: the remaining changes are reported as not attempted.
     pub cancel: Option<&'a AtomicBool>,
+    /// Batches of one step (different accounts and regions) run this many at a time (0 = 1).
+    pub concurrency: usize,
 }
 
 /// Kinds held by the administrator account that depend on it being designated.
 const ORG_KINDS: [Kind; 6] = [Kind::OrgConfig, Kind::Member, Kind::Aggregator, Kind::Insight, Kind::ActionTarget, Kind::AutomationRule];
 
 pub async fn apply<E: Executor>(plan: &Plan, exec: &E, opts: &ApplyOptions<'_>) -> Report {
+    use futures::stream::{self, StreamExt};
     let ordered = apply_order(&plan.changes);
     let mut report = Report::default();
     // (scope, rank) of failed creates/updates; later ranks in that scope depend on them.
     let mut failed_at: BTreeSet<(String, u8)> = BTreeSet::new();
     let mut failed_admin_regions: BTreeSet<String> = BTreeSet::new();
 
+    // A step: consecutive changes of one action class and kind rank. Its batches touch
+    // different kinds, accounts or regions and run concurrently.
     let mut i = 0;
     while i < ordered.len() {
-        let head = ordered[i];
-        let mut j = i + 1;
-        while j < ordered.len() && same_batch(head, ordered[j]) {
+        let step = step_of(ordered[i]);
+        let mut j = i;
+        while j < ordered.len() && step_of(ordered[j]) == step {
             j += 1;
         }
-        let mut runnable: Vec<Change> = Vec::new();
+        let mut batches: Vec<Vec<Change>> = Vec::new();
+        let mut blocked_entries: Vec<Entry> = Vec::new();
         for c in &ordered[i..j] {
             let blocked = if opts.cancel.is_some_and(|f| f.load(Ordering::SeqCst)) {
                 Some("interrupted before it ran".to_string())
@@ -95,14 +101,31 @@ pub async fn apply<E: Executor>(plan: &Plan, exec: &E, opts: &ApplyOptions<'_>) 
                 None
             };
             match blocked {
-                Some(why) => report.entries.push(Entry { address: c.address.clone(), action: c.action, outcome: Outcome::NotAttempted { why } }),
-                None => runnable.push((*c).clone()),
+                Some(why) => blocked_entries.push(Entry { address: c.address.clone(), action: c.action, outcome: Outcome::NotAttempted { why } }),
+                None => match batches.last_mut() {
+                    Some(b) if same_batch(&b[0], c) => b.push((*c).clone()),
+                    _ => batches.push(vec![(*c).clone()]),
+                },
             }
         }
-        if !runnable.is_empty() {
-            let results = exec.execute(&runnable).await;
-            for (n, c) in runnable.iter().enumerate() {
+        let results: Vec<(Vec<Change>, Vec<Result<(), ProviderError>>)> = stream::iter(batches)
+            .map(|b| async move {
+                // Checked again as each batch starts: Ctrl-C stops what has not begun.
+                if opts.cancel.is_some_and(|f| f.load(Ordering::SeqCst)) {
+                    return (b, Vec::new());
+                }
+                let r = exec.execute(&b).await;
+                (b, r)
+            })
+            .buffer_unordered(opts.concurrency.max(1))
+            .collect()
+            .await;
+        let mut entries = blocked_entries;
+        for (batch, results) in results {
+            let interrupted = results.is_empty();
+            for (n, c) in batch.iter().enumerate() {
                 let outcome = match results.get(n) {
+                    _ if interrupted => Outcome::NotAttempted { why: "interrupted before it ran".into() },
                     Some(Ok(())) => Outcome::Applied,
                     Some(Err(e)) => Outcome::Failed { error: e.clone() },
                     None => Outcome::Failed { error: ProviderError { target: c.address.to_string(), code: None, message: "the executor returned no result for this change".into() } },
@@ -113,9 +136,12 @@ pub async fn apply<E: Executor>(plan: &Plan, exec: &E, opts: &ApplyOptions<'_>) 
                         failed_admin_regions.insert(c.address.region.clone());
                     }
                 }
-                report.entries.push(Entry { address: c.address.clone(), action: c.action, outcome });
+                entries.push(Entry { address: c.address.clone(), action: c.action, outcome });
             }
         }
+        // Report in apply order, whatever order the batches finished in.
+        entries.sort_by_key(|e| (e.address.clone(), e.action));
+        report.entries.extend(entries);
         i = j;
     }
     for e in &report.entries {
@@ -126,6 +152,10 @@ pub async fn apply<E: Executor>(plan: &Plan, exec: &E, opts: &ApplyOptions<'_>) 
         }
     }
     report
+}
+
+fn step_of(c: &Change) -> (bool, u8) {
+    (c.action == Action::Delete, c.address.kind.rank())
 }
 
 fn same_batch(a: &Change, b: &Change) -> bool {

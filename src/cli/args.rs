@@ -64,6 +64,17 @@ pub enum Command {
     },
     /// Print the JSON Schema of policy files (for editor completion and checks).
     Schema,
+    /// Write the live state of the policy's scope to a snapshot file, so a pull request
+    /// without credentials can plan against it.
+    Snapshot {
+        #[command(flatten)]
+        policy: PolicyArgs,
+        #[command(flatten)]
+        source: SourceArgs,
+        /// The snapshot file to write.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
     /// List the built-in catalog: standards, or the controls of one standard.
     Catalog {
         /// Show the controls of this standard (e.g. fsbp/1.0.0).
@@ -88,8 +99,19 @@ pub struct PolicyArgs {
 #[derive(Debug, Args)]
 pub struct SourceArgs {
     /// Read (and for apply, write) state from this snapshot file instead of live AWS.
+    /// Without it, shubctl uses AWS through the standard credential chain (AWS_PROFILE,
+    /// AWS_REGION, AWS_ENDPOINT_URL, SSO, web identity, ...).
     #[arg(long, value_name = "FILE")]
     pub snapshot: Option<PathBuf>,
+    /// How many account × region scopes to read or change at once.
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    pub concurrency: usize,
+    /// Seconds to wait for a standard to become ready (or to go) after enabling (disabling) it.
+    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+    pub standard_timeout: u64,
+    /// Show the API calls made, per account and region.
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]

@@ -5,15 +5,25 @@ pub mod args;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+
 use std::process::ExitCode;
 
 use clap::Parser;
 
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use crate::apply::{apply, ApplyOptions};
+use crate::diff::Change;
+use crate::model::{AccountId, Address, KindSet, OrgInfo, Resource};
+use crate::provider::aws::{AwsOptions, AwsProvider};
+use crate::provider::{Executor, ProviderError, StateSource};
+use crate::spec::load::Policy;
 use crate::engine::{self, EngineError};
 use crate::plan::render::{render, Format, RenderOptions};
 use crate::plan::Plan;
 use crate::provider::read_state;
+
 use crate::provider::snapshot::Snapshot;
 use crate::spec::catalog::catalog;
 use crate::spec::diagnostics::{Diagnostic, Diagnostics, Severity};
@@ -77,6 +87,7 @@ async fn run(cli: Cli) -> Result<Status, String> {
             Ok(Status::Ok)
         }
         Command::Catalog { standard } => catalog_cmd(standard.as_deref()),
+        Command::Snapshot { policy, source, out } => snapshot_cmd(&policy, &source, &out, stderr_color).await,
     }
 }
 
@@ -119,13 +130,83 @@ fn validate_cmd(p: &PolicyArgs, color: bool) -> Result<Status, String> {
     }
 }
 
-fn require_snapshot(s: &SourceArgs) -> Result<&Path, String> {
-    s.snapshot.as_deref().ok_or_else(|| {
-        "no state source: pass --snapshot FILE (this build plans and applies against state snapshots; the live AWS provider is not part of it yet)".to_string()
-    })
+/// Where current state comes from and where changes go.
+enum Source {
+    Snapshot { snapshot: Snapshot, path: PathBuf },
+    Aws(Box<AwsProvider>),
 }
 
-async fn compute(p: &PolicyArgs, s: &SourceArgs, stderr_color: bool) -> Result<(engine::Planned, Snapshot, PathBuf), Result<Status, String>> {
+impl Source {
+    fn name(&self) -> String {
+        match self {
+            Source::Snapshot { path, .. } => format!("snapshot {}", path.display()),
+            Source::Aws(p) => format!("aws (as account {})", p.caller()),
+        }
+    }
+    fn api_calls(&self) -> BTreeMap<String, u64> {
+        match self {
+            Source::Snapshot { .. } => BTreeMap::new(),
+            Source::Aws(p) => p.api_calls(),
+        }
+    }
+}
+
+impl StateSource for Source {
+    async fn read_org(&self) -> Result<OrgInfo, ProviderError> {
+        match self {
+            Source::Snapshot { snapshot, .. } => snapshot.read_org().await,
+            Source::Aws(p) => p.read_org().await,
+        }
+    }
+    async fn read_scope(&self, account: &AccountId, region: &str, kinds: &KindSet) -> Result<Vec<(Address, Resource)>, ProviderError> {
+        match self {
+            Source::Snapshot { snapshot, .. } => snapshot.read_scope(account, region, kinds).await,
+            Source::Aws(p) => p.read_scope(account, region, kinds).await,
+        }
+    }
+}
+
+impl Executor for Source {
+    async fn execute(&self, batch: &[Change]) -> Vec<Result<(), ProviderError>> {
+        match self {
+            Source::Snapshot { snapshot, .. } => snapshot.execute(batch).await,
+            Source::Aws(p) => p.execute(batch).await,
+        }
+    }
+}
+
+/// Opens the snapshot, or connects to AWS with the policy's role and organisation settings.
+async fn open_source(s: &SourceArgs, policy: Option<&Policy>) -> Result<Source, String> {
+    if let Some(path) = &s.snapshot {
+        let snapshot = Snapshot::load(path).map_err(|e| e.to_string())?;
+        return Ok(Source::Snapshot { snapshot, path: path.clone() });
+    }
+    if let Some(p) = policy {
+        let live_unsupported: Vec<&str> = [("integrations.guardduty", p.guardduty.is_some()), ("integrations.inspector", p.inspector.is_some()), ("integrations.macie", p.macie.is_some()), ("integrations.access_analyzer", p.access_analyzer.is_some())]
+            .into_iter()
+            .filter_map(|(n, set)| set.then_some(n))
+            .collect();
+        if !live_unsupported.is_empty() {
+            return Err(format!(
+                "the policy declares {}, which this build manages only in snapshots, not yet in live AWS; plan against a snapshot (--snapshot FILE) or leave them out",
+                live_unsupported.join(", ")
+            ));
+        }
+    }
+    let org = policy.and_then(|p| p.organization.as_ref()).map(|o| &o.value);
+    let opts = AwsOptions {
+        role: org.map(|o| o.role.clone()).unwrap_or_else(crate::spec::policy::default_role),
+        external_id: org.and_then(|o| o.external_id.clone()),
+        organization: org.is_some(),
+        management_account: org.and_then(|o| AccountId::parse(&o.management_account).ok()),
+        standard_timeout: std::time::Duration::from_secs(s.standard_timeout),
+        ..AwsOptions::default()
+    };
+    let provider = AwsProvider::connect(opts, None).await.map_err(|e| format!("cannot reach AWS: {e}"))?;
+    Ok(Source::Aws(Box::new(provider)))
+}
+
+async fn compute(p: &PolicyArgs, s: &SourceArgs, stderr_color: bool) -> Result<(engine::Planned, Source), Result<Status, String>> {
     let opts = validate_options(p);
     let mut diags = Diagnostics::default();
     let policy = engine::load_policy(&p.paths, &opts, &mut diags);
@@ -133,15 +214,42 @@ async fn compute(p: &PolicyArgs, s: &SourceArgs, stderr_color: bool) -> Result<(
         let (errors, _) = print_diagnostics(diags, stderr_color);
         return Err(Err(format!("the policy has {errors} error(s); nothing was read or changed")));
     }
-    let path = require_snapshot(s).map_err(Err)?.to_path_buf();
-    let snapshot = Snapshot::load(&path).map_err(|e| Err(e.to_string()))?;
-    let source_name = format!("snapshot {}", path.display());
-    let result = engine::plan(&policy, &snapshot, &source_name, opts.today, &mut diags).await;
+    let source = open_source(s, Some(&policy)).await.map_err(Err)?;
+    let planned = replan(&policy, &source, &opts, s, &mut diags).await;
     print_diagnostics(diags, stderr_color);
-    match result {
-        Ok(planned) => Ok((planned, snapshot, path)),
-        Err(EngineError::InvalidPolicy(n)) => Err(Err(format!("the policy has {n} error(s); nothing was changed"))),
-        Err(e) => Err(Err(e.to_string())),
+    match planned {
+        Ok(planned) => Ok((planned, source)),
+        Err(e) => Err(Err(e)),
+    }
+}
+
+async fn replan(policy: &Policy, source: &Source, opts: &ValidateOptions, s: &SourceArgs, diags: &mut Diagnostics) -> Result<engine::Planned, String> {
+    progress(source, "reading current state");
+    match engine::plan(policy, source, &source.name(), opts.today, s.concurrency, diags).await {
+        Ok(mut planned) => {
+            planned.plan.api_calls = source.api_calls();
+            Ok(planned)
+        }
+        Err(EngineError::InvalidPolicy(n)) => Err(format!("the policy has {n} error(s); nothing was changed")),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// A status line on a terminal for live runs; nothing in CI or for snapshots.
+fn progress(source: &Source, what: &str) {
+    if matches!(source, Source::Aws(_)) && std::io::stderr().is_terminal() {
+        eprintln!("{what}…");
+    }
+}
+
+fn print_api_calls(plan: &Plan, verbose: bool) {
+    if !verbose || plan.api_calls.is_empty() {
+        return;
+    }
+    let total: u64 = plan.api_calls.values().sum();
+    eprintln!("API calls: {total} in all");
+    for (scope, n) in &plan.api_calls {
+        eprintln!("  {scope:<32} {n}");
     }
 }
 
@@ -154,12 +262,13 @@ fn format_of(f: FormatArg) -> Format {
 }
 
 async fn plan_cmd(p: &PolicyArgs, s: &SourceArgs, format: FormatArg, out: Option<&Path>, detailed: bool, stdout_color: bool, stderr_color: bool) -> Result<Status, String> {
-    let (planned, _, _) = match compute(p, s, stderr_color).await {
+    let (planned, _) = match compute(p, s, stderr_color).await {
         Ok(x) => x,
         Err(status) => return status,
     };
     let plan = planned.plan;
     print!("{}", render(&plan, format_of(format), RenderOptions { color: stdout_color }));
+    print_api_calls(&plan, s.verbose);
     if let Some(path) = out {
         let json = render(&plan, Format::Json, RenderOptions::default());
         std::fs::write(path, json).map_err(|e| format!("cannot write plan {}: {e}", path.display()))?;
@@ -200,14 +309,17 @@ fn refuse_destructive(plan: &Plan, allow_destroy: bool) -> Result<(), String> {
     ))
 }
 
+/// Set by Ctrl-C during apply: what has not started is reported as not attempted.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+#[allow(clippy::too_many_arguments)]
 async fn apply_cmd(p: &PolicyArgs, s: &SourceArgs, saved: Option<&Path>, auto_approve: bool, allow_destroy: bool, stdout_color: bool, stderr_color: bool) -> Result<Status, String> {
-    let (plan, snapshot, path) = match saved {
+    let (plan, source) = match saved {
         Some(plan_path) => {
             let text = std::fs::read_to_string(plan_path).map_err(|e| format!("cannot read plan {}: {e}", plan_path.display()))?;
             let plan = Plan::from_json(&text).map_err(|e| format!("{}: {e}", plan_path.display()))?;
-            let path = require_snapshot(s)?.to_path_buf();
-            let snapshot = Snapshot::load(&path).map_err(|e| e.to_string())?;
-            let (current, failures) = read_state(&snapshot, &plan.reads).await;
+            let source = open_source(s, None).await?;
+            let (current, failures) = read_state(&source, &plan.reads, s.concurrency).await;
             if !failures.is_empty() {
                 return Err(format!("cannot re-read the state: {}", failures[0]));
             }
@@ -218,40 +330,79 @@ async fn apply_cmd(p: &PolicyArgs, s: &SourceArgs, saved: Option<&Path>, auto_ap
                     plan.state_fingerprint, now
                 ));
             }
-            (plan, snapshot, path)
+            (plan, source)
         }
         None => match compute(p, s, stderr_color).await {
-            Ok((planned, snapshot, path)) => (planned.plan, snapshot, path),
+            Ok((planned, source)) => (planned.plan, source),
             Err(status) => return status,
         },
     };
-    if !plan.read_failures.is_empty() {
-        return Err(format!("{} scope(s) could not be read; refusing to apply a partial plan", plan.read_failures.len()));
-    }
+    // Scopes that could not be read are reported and left alone; the others proceed.
+    let unreadable = plan.read_failures.len();
     print!("{}", render(&plan, Format::Text, RenderOptions { color: stdout_color }));
     if !plan.has_changes() {
-        return Ok(Status::Ok);
+        return Ok(if unreadable > 0 { Status::Error } else { Status::Ok });
     }
     refuse_destructive(&plan, allow_destroy)?;
     confirm(&plan, auto_approve)?;
-    let report = apply(&plan, &snapshot, &ApplyOptions { allow_destroy, cancel: None }).await;
-    let mut snapshot = snapshot;
-    snapshot.touch(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
-    snapshot.save(&path).map_err(|e| e.to_string())?;
+    tokio::spawn(async {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            INTERRUPTED.store(true, Ordering::SeqCst);
+            eprintln!("\ninterrupted: finishing the calls under way, starting no more");
+        }
+    });
+    progress(&source, "applying");
+    let report = apply(&plan, &source, &ApplyOptions { allow_destroy, cancel: Some(&INTERRUPTED), concurrency: s.concurrency }).await;
+    if let Source::Snapshot { snapshot, path } = &source {
+        let mut snapshot = Snapshot::from_file(snapshot.to_file()).map_err(|e| e)?;
+        snapshot.touch(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+        snapshot.save(path).map_err(|e| e.to_string())?;
+    }
     println!("\n{}", report.render_text());
-    if !report.success() {
+    for f in &plan.read_failures {
+        eprintln!("error: not read, so not changed: {f}");
+    }
+    if !report.success() || unreadable > 0 {
         return Ok(Status::Error);
     }
     // Verify: what was applied must now read back as converged.
     if saved.is_none() {
-        if let Ok((again, _, _)) = compute(p, s, stderr_color).await {
-            if again.plan.has_changes() {
+        let opts = validate_options(p);
+        let mut diags = Diagnostics::default();
+        let policy = engine::load_policy(&p.paths, &opts, &mut diags);
+        progress(&source, "verifying");
+        match replan(&policy, &source, &opts, s, &mut diags).await {
+            Ok(again) if again.plan.has_changes() => {
                 eprintln!("warning: {} change(s) remain after apply; run apply again", again.plan.summary.total());
                 return Ok(Status::Error);
             }
+            Ok(_) => println!("Verified: no changes remain."),
+            Err(e) => eprintln!("warning: could not verify: {e}"),
         }
     }
-    println!("State written to {}.", path.display());
+    if let Source::Snapshot { path, .. } = &source {
+        println!("State written to {}.", path.display());
+    }
+    Ok(Status::Ok)
+}
+
+async fn snapshot_cmd(p: &PolicyArgs, s: &SourceArgs, out: &Path, stderr_color: bool) -> Result<Status, String> {
+    let (planned, source) = match compute(p, s, stderr_color).await {
+        Ok(x) => x,
+        Err(status) => return status,
+    };
+    if !planned.plan.read_failures.is_empty() {
+        for f in &planned.plan.read_failures {
+            eprintln!("error: could not read {f}");
+        }
+        return Err("some scopes could not be read; no snapshot written".into());
+    }
+    let org = source.read_org().await.map_err(|e| e.to_string())?;
+    let (state, _) = read_state(&source, &planned.desired.reads, s.concurrency).await;
+    let mut snap = Snapshot::from_state(org, state);
+    snap.touch(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    snap.save(out).map_err(|e| e.to_string())?;
+    eprintln!("snapshot of {} account(s) × {} region(s) written to {}", planned.plan.scope.accounts.len(), planned.plan.scope.regions.len(), out.display());
     Ok(Status::Ok)
 }
 

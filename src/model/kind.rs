@@ -43,8 +43,8 @@ macro_rules! kinds {
 
 kinds! {
     DelegatedAdmin = "delegated-admin", keyed: true, rank: 0, destructive: true;
-    OrgConfig = "org-config", keyed: true, rank: 1, destructive: false;
-    Hub = "hub", keyed: false, rank: 2, destructive: true;
+    OrgConfig = "org-config", keyed: true, rank: 2, destructive: false;
+    Hub = "hub", keyed: false, rank: 1, destructive: true;
     Member = "member", keyed: true, rank: 3, destructive: true;
     Standard = "standard", keyed: true, rank: 4, destructive: true;
     Control = "control", keyed: true, rank: 5, destructive: false;

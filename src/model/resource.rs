@@ -144,6 +144,20 @@ pub struct AnalyzerValue {
     pub archive_rules: BTreeMap<String, Value>,
 }
 
+/// Writes whole floats as integers (`50.0` → `50`): APIs send doubles where policies write
+/// integers, and the two must compare equal.
+pub fn whole_numbers(v: Value) -> Value {
+    match v {
+        Value::Number(n) if n.is_f64() => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Value::from(f as i64),
+            _ => Value::Number(n),
+        },
+        Value::Array(items) => Value::Array(items.into_iter().map(whole_numbers).collect()),
+        Value::Object(m) => Value::Object(m.into_iter().map(|(k, v)| (k, whole_numbers(v))).collect()),
+        other => other,
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Resource {
@@ -190,6 +204,7 @@ impl Resource {
     /// Decodes a value whose kind is known from its address.
     pub fn from_json(kind: Kind, value: Value) -> Result<Self, serde_json::Error> {
         use serde_json::from_value as v;
+        let value = whole_numbers(value);
         Ok(match kind {
             Kind::DelegatedAdmin => Resource::DelegatedAdmin(v(value)?),
             Kind::OrgConfig => Resource::OrgConfig(v(value)?),

@@ -74,6 +74,9 @@ pub struct Plan {
     pub read_failures: Vec<ProviderError>,
     /// What was read, so `apply --plan` can re-read the same and compare fingerprints.
     pub reads: ReadPlan,
+    /// API calls made to compute the plan, per `account/region` (live AWS only).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub api_calls: std::collections::BTreeMap<String, u64>,
 }
 
 impl Plan {
@@ -89,6 +92,7 @@ impl Plan {
             warnings,
             read_failures,
             reads,
+            api_calls: Default::default(),
         }
     }
 

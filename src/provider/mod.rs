@@ -1,6 +1,7 @@
 //! Where current state comes from and where changes go: the traits every provider implements
 //! (an offline snapshot file here; live AWS plugs into the same traits).
 
+pub mod aws;
 pub mod snapshot;
 
 use std::future::Future;
@@ -37,14 +38,32 @@ pub trait Executor: Sync {
     fn execute(&self, batch: &[Change]) -> impl Future<Output = Vec<Result<(), ProviderError>>> + Send;
 }
 
-/// Reads every scope of the plan; scopes that fail are returned beside the state.
-pub async fn read_state<S: StateSource>(source: &S, reads: &ReadPlan) -> (State, Vec<ProviderError>) {
+/// Reads every scope of the plan, `concurrency` scopes at a time; scopes that fail are
+/// returned beside the state.
+pub async fn read_state<S: StateSource>(source: &S, reads: &ReadPlan, concurrency: usize) -> (State, Vec<ProviderError>) {
+    use futures::stream::{self, StreamExt};
+    let results: Vec<_> = stream::iter(reads.iter())
+        .map(|(account, region, kinds)| async move {
+            let r = source.read_scope(&account, &region, kinds).await;
+            (account, region, kinds, r)
+        })
+        .buffered(concurrency.max(1))
+        .collect()
+        .await;
     let mut all = Vec::new();
     let mut failures = Vec::new();
-    for (account, region, kinds) in reads.iter() {
-        match source.read_scope(&account, &region, kinds).await {
+    for (account, region, kinds, r) in results {
+        match r {
             Ok(items) => all.extend(items.into_iter().filter(|(a, _)| kinds.contains(&a.kind))),
-            Err(e) => failures.push(e),
+            // Keep the scope in the target, so callers know what is unknown.
+            Err(mut e) => {
+                let scope = format!("{account}/{region}");
+                if !e.target.starts_with(&scope) {
+                    e.message = format!("{}: {}", e.target, e.message);
+                    e.target = scope;
+                }
+                failures.push(e)
+            }
         }
     }
     // Scopes come in address order, so this is a linear bulk build rather than n inserts.

@@ -93,6 +93,11 @@ pub fn field_type(name: &str) -> Option<FilterType> {
     }
 }
 
+/// Every field a policy's filters may name.
+pub fn all_field_names() -> Vec<&'static str> {
+    all_fields().collect()
+}
+
 fn all_fields() -> impl Iterator<Item = &'static str> {
     STRING_FIELDS
         .iter()

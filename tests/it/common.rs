@@ -42,7 +42,7 @@ pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
 
 pub fn plan(policy: &Policy, source: &Snapshot) -> Plan {
     let mut d = Diagnostics::default();
-    let planned = block_on(engine::plan(policy, source, "snapshot fixture", today(), &mut d)).expect("plans");
+    let planned = block_on(engine::plan(policy, source, "snapshot fixture", today(), 4, &mut d)).expect("plans");
     planned.plan
 }
 

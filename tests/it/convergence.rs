@@ -74,7 +74,7 @@ fn mutate(state: &mut State, ops: &[(u8, usize, u8)]) {
 fn converged_showcase() -> (shubctl::spec::load::Policy, Snapshot) {
     let (p, s) = showcase();
     let first = plan(&p, &s);
-    let report = block_on(apply(&first, &s, &ApplyOptions { allow_destroy: true, cancel: None }));
+    let report = block_on(apply(&first, &s, &ApplyOptions { allow_destroy: true, cancel: None, concurrency: 4 }));
     assert!(report.success(), "{}", report.render_text());
     (p, s)
 }
@@ -96,7 +96,7 @@ proptest! {
         mutate(&mut state, &ops);
         let drifted = Snapshot::from_state(s.org.clone(), state);
         let first = plan(&p, &drifted);
-        let report = block_on(apply(&first, &drifted, &ApplyOptions { allow_destroy: true, cancel: None }));
+        let report = block_on(apply(&first, &drifted, &ApplyOptions { allow_destroy: true, cancel: None, concurrency: 4 }));
         prop_assert!(report.success(), "{}", report.render_text());
         let again = plan(&p, &drifted);
         prop_assert!(again.changes.is_empty(), "left after apply: {:#?}", again.changes);
@@ -108,7 +108,7 @@ fn destructive_changes_are_not_attempted_without_allow_destroy() {
     let (p, s) = showcase();
     let first = plan(&p, &s);
     assert!(first.summary.destructive > 0);
-    let report = block_on(apply(&first, &s, &ApplyOptions { allow_destroy: false, cancel: None }));
+    let report = block_on(apply(&first, &s, &ApplyOptions { allow_destroy: false, cancel: None, concurrency: 4 }));
     assert_eq!(report.not_attempted, first.summary.destructive);
     assert!(report.entries.iter().filter(|e| matches!(e.outcome, Outcome::NotAttempted { .. })).all(|e| e.action == Action::Delete));
 }
@@ -140,7 +140,7 @@ fn a_failed_change_is_reported_and_blocks_only_its_dependants() {
     let dev = AccountId::parse("555555555555").unwrap();
     let hub = Address::singleton(&dev, "us-west-2", Kind::Hub);
     assert!(first.changes.iter().any(|c| c.address == hub && c.action == Action::Create));
-    let report = block_on(apply(&first, &Failing { inner: &s, fail: hub.clone() }, &ApplyOptions { allow_destroy: true, cancel: None }));
+    let report = block_on(apply(&first, &Failing { inner: &s, fail: hub.clone() }, &ApplyOptions { allow_destroy: true, cancel: None, concurrency: 4 }));
     assert_eq!(report.failed, 1);
     assert!(!report.success());
     let entry = |a: &Address| report.entries.iter().find(|e| &e.address == a).unwrap();
@@ -153,7 +153,7 @@ fn a_failed_change_is_reported_and_blocks_only_its_dependants() {
     assert_eq!(entry(&other).outcome, Outcome::Applied);
     assert_eq!(report.applied + report.failed + report.not_attempted, first.changes.len());
     // A second apply converges.
-    let report = block_on(apply(&plan(&p, &s), &s, &ApplyOptions { allow_destroy: true, cancel: None }));
+    let report = block_on(apply(&plan(&p, &s), &s, &ApplyOptions { allow_destroy: true, cancel: None, concurrency: 4 }));
     assert!(report.success());
     assert!(plan(&p, &s).changes.is_empty());
 }
@@ -163,7 +163,7 @@ fn interrupted_apply_reports_the_rest_as_not_attempted() {
     let (p, s) = showcase();
     let first = plan(&p, &s);
     let cancel = std::sync::atomic::AtomicBool::new(true);
-    let report = block_on(apply(&first, &s, &ApplyOptions { allow_destroy: true, cancel: Some(&cancel) }));
+    let report = block_on(apply(&first, &s, &ApplyOptions { allow_destroy: true, cancel: Some(&cancel), concurrency: 4 }));
     assert_eq!(report.applied, 0);
     assert_eq!(report.not_attempted, first.changes.len());
 }
@@ -172,9 +172,9 @@ fn interrupted_apply_reports_the_rest_as_not_attempted() {
 fn fingerprint_moves_with_the_state() {
     let (p, s) = showcase();
     let first = plan(&p, &s);
-    let (state, _) = block_on(shubctl::provider::read_state(&s, &first.reads));
+    let (state, _) = block_on(shubctl::provider::read_state(&s, &first.reads, 4));
     assert_eq!(state.fingerprint(), first.state_fingerprint);
-    block_on(apply(&first, &s, &ApplyOptions { allow_destroy: true, cancel: None }));
-    let (state, _) = block_on(shubctl::provider::read_state(&s, &first.reads));
+    block_on(apply(&first, &s, &ApplyOptions { allow_destroy: true, cancel: None, concurrency: 4 }));
+    let (state, _) = block_on(shubctl::provider::read_state(&s, &first.reads, 4));
     assert_ne!(state.fingerprint(), first.state_fingerprint);
 }

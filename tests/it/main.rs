@@ -1,5 +1,6 @@
 //! The one integration-test binary. Modules by subject.
 
+mod aws;
 mod cli;
 mod common;
 mod convergence;

@@ -41,7 +41,7 @@ fn json() {
 fn no_changes_renders_as_such_in_every_format() {
     let (p, s) = showcase();
     let first = plan(&p, &s);
-    block_on(shubctl::apply::apply(&first, &s, &shubctl::apply::ApplyOptions { allow_destroy: true, cancel: None }));
+    block_on(shubctl::apply::apply(&first, &s, &shubctl::apply::ApplyOptions { allow_destroy: true, cancel: None, concurrency: 4 }));
     let again = plan(&p, &s);
     assert!(again.changes.is_empty());
     assert!(render(&again, Format::Text, RenderOptions::default()).contains("No changes."));

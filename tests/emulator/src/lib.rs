@@ -1,0 +1,178 @@
+//! A loopback emulator of the AWS APIs shubctl uses (Security Hub CSPM, Organizations, STS),
+//! speaking each service's real wire protocol so that the AWS SDK for Rust runs unmodified
+//! against it: restJson1 for Security Hub, awsJson1_1 for Organizations, awsQuery for STS.
+//!
+//! Test infrastructure, not product code. State is kept AWS-shaped (ARNs, subscription
+//! status, UUID-named insights and rules) per account × region and converted from and to the
+//! shubctl snapshot format at [`Emulator::start`], [`Emulator::load`] and [`Emulator::dump`].
+//!
+//! Requests are routed on the SigV4 credential scope: the signing name picks the service, the
+//! scope's region the region, and the access key (`AKID<12 digits>`, see
+//! [`Emulator::access_key`]) the calling account. Signatures are not verified.
+
+mod http;
+mod organizations;
+mod quota;
+mod securityhub;
+mod sts;
+mod util;
+mod world;
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use shubctl::provider::snapshot::SnapshotFile;
+
+/// Behaviour knobs. Every field can be changed at run time with [`Emulator::set_config`].
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Added to every response (default 0).
+    pub latency: Duration,
+    /// Share of requests answered 500 `InternalException` (default 0.0).
+    pub fault_rate: f64,
+    /// Share of requests whose connection is closed without an answer (default 0.0).
+    pub drop_rate: f64,
+    /// PRNG seed for faults and drops (default 1).
+    pub seed: u64,
+    /// Multiplies the documented rates and bursts (1.0 = AWS's; 0.2 = tight). Default 1.0.
+    pub quota_scale: f64,
+    /// Default true.
+    pub quotas_enabled: bool,
+    /// PENDING → READY (and DELETING → gone) delay of standards subscriptions; default 0.
+    pub standard_delay: Duration,
+    /// AssumeRole into these accounts → `AccessDenied`.
+    pub unassumable_accounts: BTreeSet<String>,
+    /// CreateMembers returns these account IDs in `UnprocessedAccounts`.
+    pub fail_create_members: BTreeSet<String>,
+    /// BatchUpdateStandardsControlAssociations returns these security-control IDs in
+    /// `UnprocessedAssociationUpdates` (ErrorCode `INVALID_INPUT`).
+    pub fail_association_controls: BTreeSet<String>,
+    /// Max items per page of list calls when the request's MaxResults is absent or larger
+    /// (default 2 — small on purpose, to exercise paging).
+    pub page_size: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            latency: Duration::ZERO,
+            fault_rate: 0.0,
+            drop_rate: 0.0,
+            seed: 1,
+            quota_scale: 1.0,
+            quotas_enabled: true,
+            standard_delay: Duration::ZERO,
+            unassumable_accounts: BTreeSet::new(),
+            fail_create_members: BTreeSet::new(),
+            fail_association_controls: BTreeSet::new(),
+            page_size: 2,
+        }
+    }
+}
+
+/// One request as the emulator saw it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Call {
+    /// `securityhub`, `organizations` or `sts` (the SigV4 signing name).
+    pub service: String,
+    /// The operation name, e.g. `DescribeHub`; `Unknown` when no route matched.
+    pub operation: String,
+    pub account: String,
+    pub region: String,
+    /// Whether the operation changes state (whether or not it succeeded).
+    pub mutating: bool,
+    /// The HTTP status answered; 0 when the connection was dropped without an answer.
+    pub status: u16,
+}
+
+pub(crate) struct Inner {
+    pub(crate) world: Mutex<world::World>,
+    pub(crate) config: Mutex<Config>,
+    pub(crate) calls: Mutex<Vec<Call>>,
+    pub(crate) rng: Mutex<util::Rng>,
+    pub(crate) quotas: Mutex<quota::Quotas>,
+    pub(crate) request_seq: std::sync::atomic::AtomicU64,
+}
+
+/// A running emulator. Dropping it stops the server.
+pub struct Emulator {
+    inner: Arc<Inner>,
+    addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Emulator {
+    /// Binds 127.0.0.1:0 and serves in a background tokio task. Loads state from a shubctl
+    /// snapshot. Panics if the snapshot cannot be represented (bad format version).
+    pub async fn start(snapshot: SnapshotFile, config: Config) -> Emulator {
+        Self::start_on(0, snapshot, config).await.expect("bind 127.0.0.1:0")
+    }
+
+    /// Like [`Emulator::start`], on a given port (0 = any).
+    pub async fn start_on(port: u16, snapshot: SnapshotFile, config: Config) -> std::io::Result<Emulator> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+        let addr = listener.local_addr()?;
+        let inner = Arc::new(Inner {
+            world: Mutex::new(world::World::from_snapshot(snapshot)),
+            rng: Mutex::new(util::Rng::new(config.seed)),
+            config: Mutex::new(config),
+            calls: Mutex::new(Vec::new()),
+            quotas: Mutex::new(quota::Quotas::default()),
+            request_seq: std::sync::atomic::AtomicU64::new(0),
+        });
+        let task = tokio::spawn(http::serve(listener, inner.clone()));
+        Ok(Emulator { inner, addr, task })
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The access key that authenticates as `account`: `AKID` + the account ID.
+    pub fn access_key(account: &str) -> String {
+        format!("AKID{account}")
+    }
+
+    /// Every call so far, in order.
+    pub fn calls(&self) -> Vec<Call> {
+        self.inner.calls.lock().expect("not poisoned").clone()
+    }
+
+    pub fn clear_calls(&self) {
+        self.inner.calls.lock().expect("not poisoned").clear();
+    }
+
+    /// The current state, in the format the CLI reads.
+    pub fn dump(&self) -> SnapshotFile {
+        let mut w = self.inner.world.lock().expect("not poisoned");
+        w.tick_all(std::time::Instant::now());
+        w.to_snapshot()
+    }
+
+    /// Replaces the whole state.
+    pub fn load(&self, snapshot: SnapshotFile) {
+        *self.inner.world.lock().expect("not poisoned") = world::World::from_snapshot(snapshot);
+    }
+
+    /// Replaces the configuration; resets the fault PRNG to the new seed and refills every
+    /// quota bucket.
+    pub fn set_config(&self, config: Config) {
+        *self.inner.rng.lock().expect("not poisoned") = util::Rng::new(config.seed);
+        *self.inner.quotas.lock().expect("not poisoned") = quota::Quotas::default();
+        *self.inner.config.lock().expect("not poisoned") = config;
+    }
+
+    /// The current configuration.
+    pub fn config(&self) -> Config {
+        self.inner.config.lock().expect("not poisoned").clone()
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

@@ -1,0 +1,80 @@
+//! Per account × region × operation token buckets with the documented rates (aws-api.md §8).
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+/// (rate per second, burst) as documented, before scaling.
+pub fn documented(service: &str, operation: &str) -> (f64, f64) {
+    match (service, operation) {
+        ("securityhub", "BatchEnableStandards") => (1.0, 1.0),
+        ("securityhub", "UpdateStandardsControl") => (1.0, 5.0),
+        ("securityhub", "GetFindings") => (3.0, 6.0),
+        ("securityhub", _) => (10.0, 30.0),
+        // No public numbers for Organizations / STS; a generous bucket.
+        _ => (20.0, 40.0),
+    }
+}
+
+struct Bucket {
+    tokens: f64,
+    last: Instant,
+}
+
+#[derive(Default)]
+pub struct Quotas {
+    buckets: HashMap<(String, String, String, String), Bucket>,
+}
+
+impl Quotas {
+    /// Takes one token; false when the bucket is empty (the request is throttled).
+    pub fn take(&mut self, service: &str, operation: &str, account: &str, region: &str, scale: f64, now: Instant) -> bool {
+        let (rate, burst) = documented(service, operation);
+        let scale = if scale.is_finite() && scale > 0.0 { scale } else { 1.0 };
+        let rate = rate * scale;
+        // A bucket must hold at least one whole request or it could never admit any.
+        let burst = (burst * scale).max(1.0);
+        let key = (service.to_string(), operation.to_string(), account.to_string(), region.to_string());
+        let b = self.buckets.entry(key).or_insert(Bucket { tokens: burst, last: now });
+        let elapsed = now.saturating_duration_since(b.last).as_secs_f64();
+        b.tokens = (b.tokens + elapsed * rate).min(burst);
+        b.last = now;
+        if b.tokens >= 1.0 {
+            b.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn burst_then_refill() {
+        let mut q = Quotas::default();
+        let t0 = Instant::now();
+        for _ in 0..30 {
+            assert!(q.take("securityhub", "DescribeHub", "1", "r", 1.0, t0));
+        }
+        assert!(!q.take("securityhub", "DescribeHub", "1", "r", 1.0, t0));
+        // other account, other region, other op: own buckets
+        assert!(q.take("securityhub", "DescribeHub", "2", "r", 1.0, t0));
+        assert!(q.take("securityhub", "DescribeHub", "1", "s", 1.0, t0));
+        assert!(q.take("securityhub", "ListMembers", "1", "r", 1.0, t0));
+        // 10 rps: 100 ms buys one more
+        assert!(q.take("securityhub", "DescribeHub", "1", "r", 1.0, t0 + Duration::from_millis(101)));
+        assert!(!q.take("securityhub", "DescribeHub", "1", "r", 1.0, t0 + Duration::from_millis(102)));
+    }
+
+    #[test]
+    fn batch_enable_standards_is_one_per_second_and_scaled_buckets_admit_one() {
+        let mut q = Quotas::default();
+        let t0 = Instant::now();
+        assert!(q.take("securityhub", "BatchEnableStandards", "1", "r", 0.2, t0));
+        assert!(!q.take("securityhub", "BatchEnableStandards", "1", "r", 0.2, t0 + Duration::from_secs(1)));
+        assert!(q.take("securityhub", "BatchEnableStandards", "1", "r", 0.2, t0 + Duration::from_secs(6)));
+    }
+}

@@ -1,0 +1,127 @@
+//! STS over awsQuery (aws-api.md §7): AssumeRole and GetCallerIdentity.
+
+use serde_json::{Value, json};
+
+use crate::Emulator;
+use crate::http::{Cx, Request, Resp, response};
+use crate::util::{ApiError, Res, fnv, is_account_id, iso_in, xml_escape};
+use crate::world::World;
+
+const NS: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
+
+fn params(req: &Request) -> Vec<(String, String)> {
+    let mut all = req.query.clone();
+    all.extend(form_urlencoded::parse(&req.body).into_owned());
+    all
+}
+
+fn param<'a>(p: &'a [(String, String)], k: &str) -> Option<&'a str> {
+    p.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str())
+}
+
+pub fn route(req: &Request) -> Result<String, ApiError> {
+    let p = params(req);
+    match param(&p, "Action") {
+        Some(a @ ("AssumeRole" | "GetCallerIdentity")) => Ok(a.to_string()),
+        Some(other) => Err(ApiError::new(400, "InvalidAction", format!("Could not find operation {other} for version 2011-06-15"))),
+        None => Err(ApiError::new(400, "MissingAction", "Missing Action")),
+    }
+}
+
+fn validation(m: impl Into<String>) -> ApiError {
+    ApiError::new(400, "ValidationError", m)
+}
+
+pub fn handle(_w: &mut World, cx: &Cx, op: &str, req: &Request) -> Res {
+    let p = params(req);
+    if let Some(v) = param(&p, "Version") {
+        if v != "2011-06-15" {
+            return Err(ApiError::new(400, "InvalidAction", format!("Could not find operation {op} for version {v}")));
+        }
+    }
+    match op {
+        "GetCallerIdentity" => Ok(json!({
+            "UserId": format!("AIDA{:016X}", fnv(&cx.account)),
+            "Account": cx.account,
+            "Arn": format!("arn:aws:iam::{}:root", cx.account),
+        })),
+        "AssumeRole" => {
+            let role_arn = param(&p, "RoleArn").ok_or_else(|| validation("1 validation error detected: Value null at 'roleArn' failed to satisfy constraint: Member must not be null"))?;
+            let session = param(&p, "RoleSessionName").ok_or_else(|| validation("1 validation error detected: Value null at 'roleSessionName' failed to satisfy constraint: Member must not be null"))?;
+            let session_ok = (2..=64).contains(&session.len()) && session.chars().all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c));
+            if !session_ok {
+                return Err(validation(format!(
+                    "1 validation error detected: Value '{session}' at 'roleSessionName' failed to satisfy constraint: Member must have length between 2 and 64 and match [\\w+=,.@-]*"
+                )));
+            }
+            let duration: i64 = match param(&p, "DurationSeconds") {
+                None => 3600,
+                Some(d) => d.parse().ok().filter(|d| (900..=43200).contains(d)).ok_or_else(|| {
+                    validation(format!("1 validation error detected: Value '{d}' at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200"))
+                })?,
+            };
+            let (target, role) = role_arn
+                .strip_prefix("arn:aws:iam::")
+                .and_then(|r| r.split_once(":role/"))
+                .filter(|(acct, role)| is_account_id(acct) && !role.is_empty())
+                .ok_or_else(|| validation(format!("{role_arn} is invalid")))?;
+            let role_name = role.rsplit('/').next().unwrap_or(role);
+            if cx.cfg.unassumable_accounts.contains(target) {
+                return Err(ApiError::new(
+                    403,
+                    "AccessDenied",
+                    format!("User: arn:aws:iam::{}:root is not authorized to perform: sts:AssumeRole on resource: {role_arn}", cx.account),
+                ));
+            }
+            let role_id = format!("AROA{:016X}", fnv(role_arn));
+            Ok(json!({
+                "Credentials": {
+                    "AccessKeyId": Emulator::access_key(target),
+                    "SecretAccessKey": format!("emulated-secret-{target}"),
+                    "SessionToken": format!("emulated-session-{target}-{session}"),
+                    "Expiration": iso_in(duration),
+                },
+                "AssumedRoleUser": {
+                    "AssumedRoleId": format!("{role_id}:{session}"),
+                    "Arn": format!("arn:aws:sts::{target}:assumed-role/{role_name}/{session}"),
+                },
+                "PackedPolicySize": 0,
+            }))
+        }
+        other => Err(ApiError::new(400, "InvalidAction", format!("Could not find operation {other}"))),
+    }
+}
+
+/// Serialises a JSON object as awsQuery XML members (nested objects become elements).
+fn members_xml(v: &Value, out: &mut String) {
+    if let Some(o) = v.as_object() {
+        for (k, v) in o {
+            out.push_str(&format!("<{k}>"));
+            match v {
+                Value::Object(_) => members_xml(v, out),
+                Value::String(s) => out.push_str(&xml_escape(s)),
+                other => out.push_str(&xml_escape(&other.to_string())),
+            }
+            out.push_str(&format!("</{k}>"));
+        }
+    }
+}
+
+pub fn ok_response(op: &str, v: &Value, request_id: &str) -> Resp {
+    let mut inner = String::new();
+    members_xml(v, &mut inner);
+    let xml = format!(
+        "<{op}Response xmlns=\"{NS}\"><{op}Result>{inner}</{op}Result><ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata></{op}Response>"
+    );
+    response(200, "text/xml", request_id, xml.into_bytes())
+}
+
+pub fn error_response(e: &ApiError, request_id: &str) -> Resp {
+    let kind = if e.status >= 500 { "Receiver" } else { "Sender" };
+    let xml = format!(
+        "<ErrorResponse xmlns=\"{NS}\"><Error><Type>{kind}</Type><Code>{}</Code><Message>{}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>",
+        xml_escape(e.code),
+        xml_escape(&e.message)
+    );
+    response(e.status, "text/xml", request_id, xml.into_bytes())
+}

@@ -1,0 +1,248 @@
+//! End to end through the AWS SDK for Rust against the loopback emulator: the real
+//! serializers, signers, retries and deserializers run; only the network is local.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, Region};
+use aws_credential_types::Credentials;
+use shubctl::apply::{apply, ApplyOptions, Outcome, Report};
+use shubctl::engine;
+use shubctl::plan::Plan;
+use shubctl::provider::aws::{AwsOptions, AwsProvider};
+use shubctl::provider::snapshot::SnapshotFile;
+use shubctl::spec::diagnostics::Diagnostics;
+use shubctl::spec::load::Policy;
+use shubctl_emulator::{Config, Emulator};
+
+use crate::common::*;
+
+const POLICY: &str = "tests/fixtures/aws/policy.yaml";
+
+fn org_snapshot() -> SnapshotFile {
+    serde_json::from_str(&std::fs::read_to_string("tests/fixtures/aws/org.json").unwrap()).unwrap()
+}
+
+fn quick() -> Config {
+    Config { page_size: 2, ..Config::default() }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
+}
+
+/// A provider signed in as the management account, pointed at the emulator.
+async fn connect(emu: &Emulator, max_attempts: u32) -> AwsProvider {
+    connect_scaled(emu, max_attempts, 1.0).await
+}
+
+async fn connect_scaled(emu: &Emulator, max_attempts: u32, rate_scale: f64) -> AwsProvider {
+    let creds = Credentials::new(Emulator::access_key("111111111111"), "secret", None, None, "test");
+    let cfg = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(emu.endpoint())
+        .credentials_provider(creds)
+        .retry_config(RetryConfig::standard().with_max_attempts(max_attempts).with_initial_backoff(Duration::from_millis(20)).with_max_backoff(Duration::from_millis(500)))
+        .load()
+        .await;
+    let p = policy(&[POLICY]);
+    let org = &p.organization.as_ref().unwrap().value;
+    let opts = AwsOptions {
+        role: org.role.clone(),
+        organization: true,
+        management_account: Some(shubctl::model::AccountId::parse(&org.management_account).unwrap()),
+        poll_interval: Duration::from_millis(25),
+        standard_timeout: Duration::from_secs(30),
+        rate_scale,
+        ..AwsOptions::default()
+    };
+    AwsProvider::connect(opts, Some(cfg)).await.expect("connects")
+}
+
+async fn plan_with(p: &Policy, aws: &AwsProvider) -> Plan {
+    let mut d = Diagnostics::default();
+    engine::plan(p, aws, "aws", today(), 8, &mut d).await.expect("plans").plan
+}
+
+async fn apply_with(plan: &Plan, aws: &AwsProvider) -> Report {
+    apply(plan, aws, &ApplyOptions { allow_destroy: true, cancel: None, concurrency: 8 }).await
+}
+
+/// From nothing to converged, and returns the converged emulator.
+async fn converged(config: Config) -> (Emulator, AwsProvider, Policy) {
+    let emu = Emulator::start(org_snapshot(), config).await;
+    let aws = connect(&emu, 8).await;
+    let p = policy(&[POLICY]);
+    let first = plan_with(&p, &aws).await;
+    assert!(first.read_failures.is_empty(), "{:?}", first.read_failures);
+    assert!(first.summary.create > 0);
+    let report = apply_with(&first, &aws).await;
+    assert!(report.success(), "{}", report.render_text());
+    (emu, aws, p)
+}
+
+#[test]
+fn organisation_from_nothing_converges_and_a_second_plan_is_empty() {
+    runtime().block_on(async {
+        let (emu, aws, p) = converged(quick()).await;
+        let again = plan_with(&p, &aws).await;
+        assert!(again.changes.is_empty(), "left: {:#?}", again.changes.iter().map(|c| c.address.to_string()).collect::<Vec<_>>());
+        // The emulator's state, in the snapshot format, plans empty too: both read the same.
+        let snap = shubctl::provider::snapshot::Snapshot::from_file(emu.dump()).unwrap();
+        let mut d = Diagnostics::default();
+        let offline = engine::plan(&p, &snap, "emulator dump", today(), 1, &mut d).await.unwrap().plan;
+        assert!(offline.changes.is_empty(), "{:#?}", offline.changes.iter().map(|c| c.address.to_string()).collect::<Vec<_>>());
+        // Calls were counted per scope, and the suspended and excluded accounts never touched.
+        assert!(!aws.api_calls().is_empty());
+        assert!(emu.calls().iter().all(|c| c.account != "666666666666" && c.account != "999999999999"));
+    });
+}
+
+#[test]
+fn plan_never_mutates() {
+    runtime().block_on(async {
+        let emu = Emulator::start(org_snapshot(), quick()).await;
+        let aws = connect(&emu, 4).await;
+        let p = policy(&[POLICY]);
+        let plan = plan_with(&p, &aws).await;
+        assert!(plan.has_changes());
+        let calls = emu.calls();
+        assert!(!calls.is_empty());
+        let mutating: Vec<_> = calls.iter().filter(|c| c.mutating).collect();
+        assert!(mutating.is_empty(), "plan made mutating calls: {mutating:?}");
+    });
+}
+
+#[test]
+fn drift_is_planned_exactly_and_repaired() {
+    runtime().block_on(async {
+        let (emu, aws, p) = converged(quick()).await;
+        // Behind shubctl's back: a control disabled by hand, an insight deleted, a standard
+        // unsubscribed.
+        let mut s = emu.dump();
+        s.resources.insert("333333333333/us-east-1/control/S3.1@fsbp/1.0.0".parse().unwrap(), serde_json::json!({"status": "DISABLED", "reason": "by hand"}));
+        s.resources.remove(&"222222222222/us-east-1/insight/Top failing controls".parse().unwrap());
+        s.resources.remove(&"444444444444/eu-west-1/standard/cis/1.2.0".parse().unwrap());
+        s.resources.retain(|a, _| !(a.to_string().starts_with("444444444444/eu-west-1/control/") && a.to_string().ends_with("@cis/1.2.0")));
+        emu.load(s);
+
+        let plan = plan_with(&p, &aws).await;
+        let got: BTreeSet<String> = plan.changes.iter().filter(|c| c.address.kind != shubctl::model::Kind::Control || c.address.account.as_str() == "333333333333").map(|c| format!("{} {}", c.action.as_str(), c.address)).collect();
+        let want: BTreeSet<String> = [
+            "update 333333333333/us-east-1/control/S3.1@fsbp/1.0.0",
+            "create 222222222222/us-east-1/insight/Top failing controls",
+            "create 444444444444/eu-west-1/standard/cis/1.2.0",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect();
+        assert_eq!(got, want);
+        // The other control changes are the exceptions re-applied to the re-enabled standard.
+        for c in plan.changes.iter().filter(|c| c.address.kind == shubctl::model::Kind::Control && c.address.account.as_str() != "333333333333") {
+            assert!(c.address.to_string().starts_with("444444444444/eu-west-1/control/") && c.address.to_string().ends_with("@cis/1.2.0"), "{}", c.address);
+            assert_eq!(c.after.as_ref().unwrap()["status"], "DISABLED");
+        }
+        let report = apply_with(&plan, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        assert!(plan_with(&p, &aws).await.changes.is_empty());
+    });
+}
+
+#[test]
+fn tight_quotas_are_survived() {
+    runtime().block_on(async {
+        // The emulator allows a fifth of AWS's rates; the client is told the same.
+        let emu = Emulator::start(org_snapshot(), Config { quota_scale: 0.2, ..quick() }).await;
+        let aws = connect_scaled(&emu, 8, 0.2).await;
+        let p = policy(&[POLICY]);
+        let report = apply_with(&plan_with(&p, &aws).await, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        // The client-side limiter keeps to the quota, so the emulator rarely has to throttle;
+        // whatever it did throttle, the SDK retried.
+        let throttled = emu.calls().iter().filter(|c| c.status == 429).count();
+        let total = emu.calls().len();
+        assert!(throttled * 10 < total, "{throttled} of {total} calls throttled");
+        assert!(plan_with(&p, &aws).await.changes.is_empty());
+    });
+}
+
+#[test]
+fn faults_are_survived_or_reported_precisely_and_a_second_apply_converges() {
+    runtime().block_on(async {
+        let emu = Emulator::start(org_snapshot(), Config { fault_rate: 0.05, drop_rate: 0.02, seed: 7, ..quick() }).await;
+        let aws = connect(&emu, 3).await;
+        let p = policy(&[POLICY]);
+        let first = plan_with(&p, &aws).await;
+        let report = apply_with(&first, &aws).await;
+        // Every change is accounted for, once.
+        assert_eq!(report.applied + report.failed + report.not_attempted, first.changes.len());
+        for e in &report.entries {
+            if let Outcome::Failed { error } = &e.outcome {
+                assert!(error.target.starts_with(&e.address.scope()), "{} reported against {}", e.address, error.target);
+            }
+        }
+        // Faults off: the next round converges.
+        emu.set_config(quick());
+        let second = plan_with(&p, &aws).await;
+        let report = apply_with(&second, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        assert!(plan_with(&p, &aws).await.changes.is_empty());
+    });
+}
+
+#[test]
+fn controls_wait_for_a_slow_standard() {
+    runtime().block_on(async {
+        let (emu, aws, p) = converged(Config { standard_delay: Duration::from_millis(300), ..quick() }).await;
+        // Success above means no control update found its standard not ready; the waits show.
+        let polls = emu.calls().iter().filter(|c| c.operation == "GetEnabledStandards").count();
+        assert!(polls > 10, "waited by polling ({polls} polls)");
+        assert!(plan_with(&p, &aws).await.changes.is_empty());
+    });
+}
+
+#[test]
+fn batch_item_failures_land_on_their_addresses() {
+    runtime().block_on(async {
+        let config = Config {
+            fail_create_members: ["555555555555".to_string()].into(),
+            fail_association_controls: ["IAM.6".to_string()].into(),
+            ..quick()
+        };
+        let emu = Emulator::start(org_snapshot(), config).await;
+        let aws = connect(&emu, 4).await;
+        let p = policy(&[POLICY]);
+        let first = plan_with(&p, &aws).await;
+        let report = apply_with(&first, &aws).await;
+        let failed: BTreeSet<String> = report.entries.iter().filter(|e| matches!(e.outcome, Outcome::Failed { .. })).map(|e| e.address.to_string()).collect();
+        assert!(!failed.is_empty());
+        for a in &failed {
+            assert!(a.ends_with("/member/555555555555") || a.contains("/control/IAM.6@"), "unexpected failure at {a}");
+        }
+        for region in ["us-east-1", "eu-west-1"] {
+            assert!(failed.contains(&format!("222222222222/{region}/member/555555555555")));
+            assert!(failed.contains(&format!("333333333333/{region}/control/IAM.6@fsbp/1.0.0")));
+        }
+        // Neighbours in the same batch were applied.
+        assert!(report.entries.iter().any(|e| e.address.to_string() == "222222222222/us-east-1/member/333333333333" && e.outcome == Outcome::Applied));
+        assert!(report.entries.iter().any(|e| e.address.to_string() == "333333333333/eu-west-1/control/IAM.1@fsbp/1.0.0" && e.outcome == Outcome::Applied));
+    });
+}
+
+#[test]
+fn an_account_that_cannot_be_reached_is_reported_and_the_others_proceed() {
+    runtime().block_on(async {
+        let emu = Emulator::start(org_snapshot(), Config { unassumable_accounts: ["444444444444".to_string()].into(), ..quick() }).await;
+        let aws = connect(&emu, 2).await;
+        let p = policy(&[POLICY]);
+        let plan = plan_with(&p, &aws).await;
+        let failed: BTreeSet<String> = plan.read_failures.iter().map(|f| f.target.clone()).collect();
+        assert_eq!(failed, ["444444444444/eu-west-1".to_string(), "444444444444/us-east-1".to_string()].into());
+        assert!(plan.read_failures.iter().all(|f| f.message.contains("ShubctlExecution")), "{:?}", plan.read_failures);
+        assert!(plan.changes.iter().all(|c| c.address.account.as_str() != "444444444444"), "nothing planned where nothing is known");
+        assert!(plan.changes.iter().any(|c| c.address.account.as_str() == "333333333333"));
+        let report = apply_with(&plan, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+    });
+}
