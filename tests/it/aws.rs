@@ -246,3 +246,76 @@ fn an_account_that_cannot_be_reached_is_reported_and_the_others_proceed() {
         assert!(report.success(), "{}", report.render_text());
     });
 }
+
+/// The CLI reaches the emulator through the standard variables alone: no special flag.
+#[test]
+fn cli_plan_apply_and_snapshot_through_standard_aws_variables() {
+    use std::process::Command;
+    let rt = runtime();
+    let emu = rt.block_on(Emulator::start(org_snapshot(), quick()));
+    let dir = tempfile::tempdir().unwrap();
+    let shubctl = |args: &[&str]| {
+        let mut c = Command::new(insta_cmd::get_cargo_bin("shubctl"));
+        c.current_dir(root())
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", dir.path())
+            .env("AWS_CONFIG_FILE", dir.path().join("config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", dir.path().join("credentials"))
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_ENDPOINT_URL", emu.endpoint())
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", Emulator::access_key("111111111111"))
+            .env("AWS_SECRET_ACCESS_KEY", "not-a-real-secret")
+            .env("AWS_MAX_ATTEMPTS", "5");
+        c.output().unwrap()
+    };
+    let text = |b: &[u8]| String::from_utf8_lossy(b).to_string();
+
+    let out = shubctl(&["plan", POLICY, "--detailed-exitcode", "-v", "--today", "2026-11-28"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("state from aws (as account 111111111111)"), "{}", text(&out.stdout));
+    assert!(text(&out.stderr).contains("API calls:"), "-v lists the calls: {}", text(&out.stderr));
+    assert!(!text(&out.stderr).contains("not-a-real-secret") && !text(&out.stdout).contains("not-a-real-secret"), "no credentials in output");
+    assert!(emu.calls().iter().all(|c| !c.mutating));
+
+    let out = shubctl(&["apply", POLICY, "--auto-approve", "--today", "2026-11-28"]);
+    assert_eq!(out.status.code(), Some(0), "{}\n{}", text(&out.stdout), text(&out.stderr));
+    assert!(text(&out.stdout).contains("Verified: no changes remain."), "{}", text(&out.stdout));
+
+    let snap = dir.path().join("live.json");
+    let out = shubctl(&["snapshot", POLICY, "--today", "2026-11-28", "--out", snap.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // A pull request without credentials plans against the snapshot: nothing to do.
+    let out = Command::new(insta_cmd::get_cargo_bin("shubctl"))
+        .current_dir(root())
+        .args(["plan", POLICY, "--detailed-exitcode", "--today", "2026-11-28", "--snapshot", snap.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    drop(rt);
+}
+
+/// Without credentials the error says so, and nothing hangs.
+#[test]
+fn cli_without_credentials_explains() {
+    use std::process::Command;
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(insta_cmd::get_cargo_bin("shubctl"))
+        .current_dir(root())
+        .args(["plan", POLICY])
+        .env_clear()
+        .env("HOME", dir.path())
+        .env("AWS_CONFIG_FILE", dir.path().join("config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", dir.path().join("credentials"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("error: cannot reach AWS:"), "{err}");
+}

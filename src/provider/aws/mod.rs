@@ -133,7 +133,7 @@ impl AwsProvider {
             provider.provide_credentials().await.map_err(|e| ProviderError {
                 target: account.to_string(),
                 code: Some("AssumeRoleFailed".into()),
-                message: format!("cannot assume {role_arn}: {}", aws_smithy_types::error::display::DisplayErrorContext(&e)),
+                message: format!("cannot assume {role_arn}: {}", readable(&aws_smithy_types::error::display::DisplayErrorContext(&e).to_string())),
             })?;
             Ok(self.base.to_builder().credentials_provider(SharedCredentialsProvider::new(provider)).build())
         })
@@ -164,9 +164,24 @@ where
     let code = e.code().map(str::to_string);
     let message = match e.message() {
         Some(m) => m.to_string(),
-        None => aws_smithy_types::error::display::DisplayErrorContext(&e).to_string(),
+        None => readable(&aws_smithy_types::error::display::DisplayErrorContext(&e).to_string()),
     };
     ProviderError { target: target.into(), code, message }
+}
+
+/// The SDK's error chain without the Debug dump it appends (` (DispatchFailure(…))`).
+pub(crate) fn readable(chain: &str) -> String {
+    let bytes = chain.as_bytes();
+    let mut cut = chain.len();
+    for (i, _) in chain.match_indices(" (") {
+        let rest = &bytes[i + 2..];
+        let ident = rest.iter().take_while(|b| b.is_ascii_alphanumeric()).count();
+        if ident > 0 && rest[0].is_ascii_uppercase() && rest.get(ident) == Some(&b'(') && chain.ends_with(')') {
+            cut = i;
+            break;
+        }
+    }
+    chain[..cut].trim_end().to_string()
 }
 
 impl StateSource for AwsProvider {
@@ -185,6 +200,15 @@ impl StateSource for AwsProvider {
 impl Executor for AwsProvider {
     async fn execute(&self, batch: &[Change]) -> Vec<Result<(), ProviderError>> {
         write::batch(self, batch).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn readable_drops_the_debug_tail() {
+        assert_eq!(super::readable("dispatch failure: no credentials (DispatchFailure(DispatchFailure { x: 1 }))"), "dispatch failure: no credentials");
+        assert_eq!(super::readable("service error: Access denied (for role x)"), "service error: Access denied (for role x)");
     }
 }
 

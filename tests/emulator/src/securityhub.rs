@@ -195,10 +195,10 @@ pub fn handle(w: &mut World, cx: &Cx, op: &str, label: Option<&str>, req: &Reque
 
 fn describe_hub(w: &mut World, cx: &Cx, req: &Request) -> Res {
     let arn = hub_arn(&cx.region, &cx.account);
-    if let Some(asked) = req.query("HubArn") {
-        if asked != arn {
-            return Err(not_found(format!("Hub {asked} not found")));
-        }
+    if let Some(asked) = req.query("HubArn")
+        && asked != arn
+    {
+        return Err(not_found(format!("Hub {asked} not found")));
     }
     let hub = w.scope(&cx.account, &cx.region).hub.as_ref().expect("checked");
     Ok(json!({
@@ -235,10 +235,10 @@ fn enable_security_hub(w: &mut World, cx: &Cx, body: &Value) -> Res {
     }
     let generator = get_str(body, "ControlFindingGenerator");
     check_generator(generator)?;
-    if let Some(tags) = get(body, "Tags") {
-        if tags.as_object().is_none_or(|t| t.len() > 50) {
-            return Err(invalid("Tags must be a map of at most 50 entries"));
-        }
+    if let Some(tags) = get(body, "Tags")
+        && tags.as_object().is_none_or(|t| t.len() > 50)
+    {
+        return Err(invalid("Tags must be a map of at most 50 entries"));
     }
     let mut hub = w.new_hub();
     if let Some(g) = generator {
@@ -274,13 +274,13 @@ fn disable_security_hub(w: &mut World, cx: &Cx) -> Res {
             cx.account
         )));
     }
-    if let Some(admin) = w.administrator_of(&cx.account, &cx.region) {
-        if w.in_org(&cx.account) && w.admin_in(&cx.region).as_deref() == Some(admin.as_str()) {
-            return Err(invalid(format!(
-                "Account {} is a member account managed by administrator {admin} through AWS Organizations; the administrator must disassociate it before Security Hub can be disabled",
-                cx.account
-            )));
-        }
+    if let Some(admin) = w.administrator_of(&cx.account, &cx.region)
+        && w.in_org(&cx.account) && w.admin_in(&cx.region).as_deref() == Some(admin.as_str())
+    {
+        return Err(invalid(format!(
+            "Account {} is a member account managed by administrator {admin} through AWS Organizations; the administrator must disassociate it before Security Hub can be disabled",
+            cx.account
+        )));
     }
     w.scope(&cx.account, &cx.region).disable_hub();
     Ok(json!({}))
@@ -346,7 +346,7 @@ fn batch_enable_standards(w: &mut World, cx: &Cx, body: &Value) -> Res {
     let scope = w.scope(&cx.account, &cx.region);
     let mut out = Vec::new();
     for def in defs {
-        let fresh = !scope.standards.get(&def.id).is_some_and(|s| s.deleting_until.is_none());
+        let fresh = scope.standards.get(&def.id).is_none_or(|s| s.deleting_until.is_some());
         subscribe(scope, &def.id, cx);
         // AWS answers a fresh subscription as PENDING, whatever happens next.
         let status = if fresh { "PENDING" } else { scope.standards[&def.id].status(cx.now) };
@@ -761,10 +761,10 @@ fn update_org_config(w: &mut World, cx: &Cx, body: &Value) -> Res {
     require_admin(w, cx)?;
     let auto_enable = get_bool(body, "AutoEnable").ok_or_else(|| invalid("AutoEnable is required"))?;
     let standards = get_str(body, "AutoEnableStandards");
-    if let Some(s) = standards {
-        if !matches!(s, "NONE" | "DEFAULT") {
-            return Err(invalid(format!("AutoEnableStandards `{s}` is not NONE or DEFAULT")));
-        }
+    if let Some(s) = standards
+        && !matches!(s, "NONE" | "DEFAULT")
+    {
+        return Err(invalid(format!("AutoEnableStandards `{s}` is not NONE or DEFAULT")));
     }
     let ctype = get(body, "OrganizationConfiguration").and_then(|o| get_str(o, "ConfigurationType"));
     if let Some(t) = ctype {
@@ -1117,10 +1117,10 @@ fn create_action_target(w: &mut World, cx: &Cx, body: &Value) -> Res {
 
 fn update_action_target(w: &mut World, cx: &Cx, label: Option<&str>, body: &Value) -> Res {
     let arn = required_label(label, "ActionTargetArn")?;
-    if let Some(n) = get_str(body, "Name") {
-        if n.chars().count() > 20 {
-            return Err(invalid(format!("Name `{n}` must be at most 20 characters")));
-        }
+    if let Some(n) = get_str(body, "Name")
+        && n.chars().count() > 20
+    {
+        return Err(invalid(format!("Name `{n}` must be at most 20 characters")));
     }
     let id = action_target_id(&arn, cx);
     let scope = w.scope(&cx.account, &cx.region);

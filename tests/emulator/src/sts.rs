@@ -34,10 +34,10 @@ fn validation(m: impl Into<String>) -> ApiError {
 
 pub fn handle(_w: &mut World, cx: &Cx, op: &str, req: &Request) -> Res {
     let p = params(req);
-    if let Some(v) = param(&p, "Version") {
-        if v != "2011-06-15" {
-            return Err(ApiError::new(400, "InvalidAction", format!("Could not find operation {op} for version {v}")));
-        }
+    if let Some(v) = param(&p, "Version")
+        && v != "2011-06-15"
+    {
+        return Err(ApiError::new(400, "InvalidAction", format!("Could not find operation {op} for version {v}")));
     }
     match op {
         "GetCallerIdentity" => Ok(json!({

@@ -118,10 +118,10 @@ pub fn page<T: Clone>(
     page_size: usize,
     bad: impl Fn(String) -> ApiError,
 ) -> Result<(Vec<T>, Option<String>), ApiError> {
-    if let Some(m) = max_results {
-        if m < 1 || m > model_max {
-            return Err(bad(format!("MaxResults must be between 1 and {model_max}, got {m}")));
-        }
+    if let Some(m) = max_results
+        && (m < 1 || m > model_max)
+    {
+        return Err(bad(format!("MaxResults must be between 1 and {model_max}, got {m}")));
     }
     let start = match token {
         None | Some("") => 0,

@@ -284,13 +284,13 @@ impl World {
         let mgmt = self.management_account();
         let mut found = None;
         for ((acct, r), s) in &self.scopes {
-            if r == region {
-                if let Some(a) = &s.admin {
-                    if Some(acct) == mgmt.as_ref() {
-                        return Some(a.clone());
-                    }
-                    found.get_or_insert_with(|| a.clone());
+            if r == region
+                && let Some(a) = &s.admin
+            {
+                if Some(acct) == mgmt.as_ref() {
+                    return Some(a.clone());
                 }
+                found.get_or_insert_with(|| a.clone());
             }
         }
         found
@@ -450,10 +450,10 @@ impl World {
                     put(Kind::ControlParameters, Some(ctl.clone()), Resource::ControlParameters(ControlParametersValue { parameters }));
                 }
             }
-            if let Some(a) = &s.admin {
-                if let Ok(admin) = AccountId::parse(a) {
-                    put(Kind::DelegatedAdmin, Some(SH_ID.into()), Resource::DelegatedAdmin(DelegatedAdminValue { account: admin }));
-                }
+            if let Some(a) = &s.admin
+                && let Ok(admin) = AccountId::parse(a)
+            {
+                put(Kind::DelegatedAdmin, Some(SH_ID.into()), Resource::DelegatedAdmin(DelegatedAdminValue { account: admin }));
             }
             if let Some(o) = &s.org_config {
                 put(Kind::OrgConfig, Some(SH_ID.into()), Resource::OrgConfig(OrgConfigValue {

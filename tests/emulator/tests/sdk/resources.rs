@@ -195,7 +195,7 @@ async fn automation_rules_round_trip() {
         .send()
         .await
         .unwrap();
-    assert_eq!(upd.processed_automation_rules(), [arn.clone()]);
+    assert_eq!(upd.processed_automation_rules(), std::slice::from_ref(&arn));
     assert_eq!(upd.unprocessed_automation_rules().len(), 1);
 
     let dump = emu.dump();
