@@ -242,6 +242,52 @@ fn progress(source: &Source, what: &str) {
     }
 }
 
+/// Counts scopes read and changes applied, redrawing one line on a terminal.
+struct Progress<'a> {
+    inner: &'a Source,
+    on: bool,
+    total: usize,
+    done: std::sync::atomic::AtomicUsize,
+    what: &'static str,
+}
+
+impl<'a> Progress<'a> {
+    fn new(inner: &'a Source, what: &'static str, total: usize) -> Self {
+        let on = matches!(inner, Source::Aws(_)) && std::io::stderr().is_terminal() && total > 0;
+        Progress { inner, on, total, done: Default::default(), what }
+    }
+    fn tick(&self, n: usize) {
+        let done = self.done.fetch_add(n, Ordering::SeqCst) + n;
+        if self.on {
+            let width = 30;
+            let filled = (done * width / self.total.max(1)).min(width);
+            eprint!("\r{} [{}{}] {done}/{}", self.what, "#".repeat(filled), " ".repeat(width - filled), self.total);
+            if done >= self.total {
+                eprintln!();
+            }
+        }
+    }
+}
+
+impl StateSource for Progress<'_> {
+    async fn read_org(&self) -> Result<OrgInfo, ProviderError> {
+        self.inner.read_org().await
+    }
+    async fn read_scope(&self, account: &AccountId, region: &str, kinds: &KindSet) -> Result<Vec<(Address, Resource)>, ProviderError> {
+        let r = self.inner.read_scope(account, region, kinds).await;
+        self.tick(1);
+        r
+    }
+}
+
+impl Executor for Progress<'_> {
+    async fn execute(&self, batch: &[Change]) -> Vec<Result<(), ProviderError>> {
+        let r = self.inner.execute(batch).await;
+        self.tick(batch.len());
+        r
+    }
+}
+
 fn print_api_calls(plan: &Plan, verbose: bool) {
     if !verbose || plan.api_calls.is_empty() {
         return;
@@ -352,7 +398,8 @@ async fn apply_cmd(p: &PolicyArgs, s: &SourceArgs, saved: Option<&Path>, auto_ap
         }
     });
     progress(&source, "applying");
-    let report = apply(&plan, &source, &ApplyOptions { allow_destroy, cancel: Some(&INTERRUPTED), concurrency: s.concurrency }).await;
+    let bar = Progress::new(&source, "applying", plan.changes.len());
+    let report = apply(&plan, &bar, &ApplyOptions { allow_destroy, cancel: Some(&INTERRUPTED), concurrency: s.concurrency }).await;
     if let Source::Snapshot { snapshot, path } = &source {
         let mut snapshot = Snapshot::from_file(snapshot.to_file()).map_err(|e| e)?;
         snapshot.touch(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
