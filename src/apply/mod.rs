@@ -108,7 +108,7 @@ pub async fn apply<E: Executor>(plan: &Plan, exec: &E, opts: &ApplyOptions<'_>) 
                 },
             }
         }
-        let results: Vec<(Vec<Change>, Vec<Result<(), ProviderError>>)> = stream::iter(batches)
+        let results: Vec<BatchResult> = stream::iter(batches)
             .map(|b| async move {
                 // Checked again as each batch starts: Ctrl-C stops what has not begun.
                 if opts.cancel.is_some_and(|f| f.load(Ordering::SeqCst)) {
@@ -153,6 +153,9 @@ pub async fn apply<E: Executor>(plan: &Plan, exec: &E, opts: &ApplyOptions<'_>) 
     }
     report
 }
+
+/// A batch and the executor's outcome for each of its changes (empty when it never ran).
+type BatchResult = (Vec<Change>, Vec<Result<(), ProviderError>>);
 
 fn step_of(c: &Change) -> (bool, u8) {
     (c.action == Action::Delete, c.address.kind.rank())

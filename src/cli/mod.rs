@@ -401,7 +401,7 @@ async fn apply_cmd(p: &PolicyArgs, s: &SourceArgs, saved: Option<&Path>, auto_ap
     let bar = Progress::new(&source, "applying", plan.changes.len());
     let report = apply(&plan, &bar, &ApplyOptions { allow_destroy, cancel: Some(&INTERRUPTED), concurrency: s.concurrency }).await;
     if let Source::Snapshot { snapshot, path } = &source {
-        let mut snapshot = Snapshot::from_file(snapshot.to_file()).map_err(|e| e)?;
+        let mut snapshot = Snapshot::from_file(snapshot.to_file())?;
         snapshot.touch(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
         snapshot.save(path).map_err(|e| e.to_string())?;
     }

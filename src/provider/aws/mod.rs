@@ -66,13 +66,16 @@ impl Default for AwsOptions {
     }
 }
 
+/// An account's SDK configuration, made once (AssumeRole) and shared.
+type ConfigCell = OnceCell<Result<SdkConfig, ProviderError>>;
+
 /// Clients and cached credentials, shared by reads and writes.
 pub struct AwsProvider {
     base: SdkConfig,
     opts: AwsOptions,
     caller: AccountId,
     /// Per account: its SDK configuration (credentials from AssumeRole unless it is the caller).
-    configs: Mutex<HashMap<AccountId, Arc<OnceCell<Result<SdkConfig, ProviderError>>>>>,
+    configs: Mutex<HashMap<AccountId, Arc<ConfigCell>>>,
     limiter: Limiter,
     calls: Mutex<BTreeMap<String, u64>>,
 }
@@ -203,6 +206,11 @@ impl Executor for AwsProvider {
     }
 }
 
+/// Kinds this provider does not manage yet (the integrated services).
+pub fn unsupported_kinds() -> &'static [Kind] {
+    &[Kind::GuardDuty, Kind::Inspector, Kind::Macie, Kind::Analyzer]
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -210,9 +218,4 @@ mod tests {
         assert_eq!(super::readable("dispatch failure: no credentials (DispatchFailure(DispatchFailure { x: 1 }))"), "dispatch failure: no credentials");
         assert_eq!(super::readable("service error: Access denied (for role x)"), "service error: Access denied (for role x)");
     }
-}
-
-/// Kinds this provider does not manage yet (the integrated services).
-pub fn unsupported_kinds() -> &'static [Kind] {
-    &[Kind::GuardDuty, Kind::Inspector, Kind::Macie, Kind::Analyzer]
 }
