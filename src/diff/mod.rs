@@ -124,7 +124,7 @@ impl<'a> ScopeCache<'a> {
             self.key = Some(key);
             self.kinds = reads.scopes.get(&a.scope());
         }
-        self.kinds.is_some_and(|k| k.contains(&a.kind))
+        self.kinds.is_some_and(|k| k.contains(&a.kind)) && reads.id_covered(a)
     }
 }
 

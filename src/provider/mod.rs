@@ -54,7 +54,7 @@ pub async fn read_state<S: StateSource>(source: &S, reads: &ReadPlan, concurrenc
     let mut failures = Vec::new();
     for (account, region, kinds, r) in results {
         match r {
-            Ok(items) => all.extend(items.into_iter().filter(|(a, _)| kinds.contains(&a.kind))),
+            Ok(items) => all.extend(items.into_iter().filter(|(a, _)| kinds.contains(&a.kind) && reads.id_covered(a))),
             // Keep the scope in the target, so callers know what is unknown.
             Err(mut e) => {
                 let scope = format!("{account}/{region}");

@@ -22,6 +22,10 @@ use crate::model::{AccountId, Address, Kind, KindSet, OrgInfo, Resource, State};
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ReadPlan {
     pub scopes: BTreeMap<String, KindSet>,
+    /// For kinds keyed by service (`delegated-admin`, `org-config`): the services the policy
+    /// declares. Entries of other services are not the policy's business.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub only: BTreeMap<Kind, std::collections::BTreeSet<String>>,
 }
 
 impl ReadPlan {
@@ -29,7 +33,15 @@ impl ReadPlan {
         self.scopes.entry(format!("{account}/{region}")).or_default().insert(kind);
     }
     pub fn covers(&self, a: &Address) -> bool {
-        self.scopes.get(&a.scope()).is_some_and(|k| k.contains(&a.kind))
+        self.scopes.get(&a.scope()).is_some_and(|k| k.contains(&a.kind)) && self.id_covered(a)
+    }
+
+    /// Whether the address's id is one the policy manages, for kinds keyed by service.
+    pub fn id_covered(&self, a: &Address) -> bool {
+        match (self.only.get(&a.kind), &a.id) {
+            (Some(ids), Some(id)) => ids.contains(id),
+            _ => true,
+        }
     }
     /// `(account, region, kinds)` for each scope.
     pub fn iter(&self) -> impl Iterator<Item = (AccountId, String, &KindSet)> {
@@ -406,6 +418,14 @@ impl<'a> Expander<'a> {
         let hub_enabled = p.hub.as_ref().is_none_or(|h| h.value.enabled);
         if let (Some(o), Some(mgmt)) = (&p.organization, mgmt) {
             let org = &o.value;
+            let mut services: std::collections::BTreeSet<String> = ["securityhub".to_string()].into();
+            for (svc, declared) in [("guardduty", p.guardduty.is_some()), ("inspector", p.inspector.is_some()), ("macie", p.macie.is_some())] {
+                if declared {
+                    services.insert(svc.to_string());
+                }
+            }
+            out.reads.only.insert(Kind::DelegatedAdmin, services.clone());
+            out.reads.only.insert(Kind::OrgConfig, services);
             for r in regions {
                 out.reads.add(mgmt, r, Kind::DelegatedAdmin);
                 out.reads.add(admin, r, Kind::OrgConfig);

@@ -178,3 +178,17 @@ fn fingerprint_moves_with_the_state() {
     let (state, _) = block_on(shubctl::provider::read_state(&s, &first.reads, 4));
     assert_ne!(state.fingerprint(), first.state_fingerprint);
 }
+
+/// A service the policy does not declare is not the policy's business: its administrator and
+/// organisation settings are neither read nor removed.
+#[test]
+fn undeclared_services_are_left_alone() {
+    let p = policy(&["tests/fixtures/aws/policy.yaml"]);
+    let mut file: shubctl::provider::snapshot::SnapshotFile = serde_json::from_str(&std::fs::read_to_string("tests/fixtures/aws/org.json").unwrap()).unwrap();
+    file.resources.insert("111111111111/us-east-1/delegated-admin/guardduty".parse().unwrap(), json!({"account": "222222222222"}));
+    file.resources.insert("222222222222/us-east-1/org-config/macie".parse().unwrap(), json!({"auto_enable": true}));
+    let s = Snapshot::from_file(file).unwrap();
+    let first = plan(&p, &s);
+    assert!(first.changes.iter().all(|c| !matches!(c.address.id.as_deref(), Some("guardduty" | "macie"))), "touched an undeclared service");
+    assert!(first.changes.iter().any(|c| c.address.to_string() == "111111111111/us-east-1/delegated-admin/securityhub"));
+}
