@@ -21,7 +21,7 @@ use crate::provider::{Executor, ProviderError, StateSource};
 use crate::spec::load::Policy;
 use crate::engine::{self, EngineError};
 use crate::plan::render::{render, Format, RenderOptions};
-use crate::plan::Plan;
+use crate::plan::{Access, Plan};
 use crate::provider::read_state;
 
 use crate::provider::snapshot::Snapshot;
@@ -175,31 +175,37 @@ impl Executor for Source {
     }
 }
 
+/// How the policy reaches accounts.
+fn access_of(policy: &Policy) -> Access {
+    let org = policy.organization.as_ref().map(|o| &o.value);
+    let mut services = Vec::new();
+    for (svc, declared) in [("guardduty", policy.guardduty.is_some()), ("inspector", policy.inspector.is_some()), ("macie", policy.macie.is_some())] {
+        if declared {
+            services.push(svc.to_string());
+        }
+    }
+    Access {
+        role: org.map(|o| o.role.clone()).unwrap_or_else(crate::spec::policy::default_role),
+        external_id: org.and_then(|o| o.external_id.clone()),
+        organization: org.is_some(),
+        management_account: org.map(|o| o.management_account.clone()),
+        services,
+    }
+}
+
 /// Opens the snapshot, or connects to AWS with the policy's role and organisation settings.
-async fn open_source(s: &SourceArgs, policy: Option<&Policy>) -> Result<Source, String> {
+async fn open_source(s: &SourceArgs, access: &Access) -> Result<Source, String> {
     if let Some(path) = &s.snapshot {
         let snapshot = Snapshot::load(path).map_err(|e| e.to_string())?;
         return Ok(Source::Snapshot { snapshot, path: path.clone() });
     }
-    if let Some(p) = policy {
-        let live_unsupported: Vec<&str> = [("integrations.guardduty", p.guardduty.is_some()), ("integrations.inspector", p.inspector.is_some()), ("integrations.macie", p.macie.is_some()), ("integrations.access_analyzer", p.access_analyzer.is_some())]
-            .into_iter()
-            .filter_map(|(n, set)| set.then_some(n))
-            .collect();
-        if !live_unsupported.is_empty() {
-            return Err(format!(
-                "the policy declares {}, which this build manages only in snapshots, not yet in live AWS; plan against a snapshot (--snapshot FILE) or leave them out",
-                live_unsupported.join(", ")
-            ));
-        }
-    }
-    let org = policy.and_then(|p| p.organization.as_ref()).map(|o| &o.value);
     let opts = AwsOptions {
-        role: org.map(|o| o.role.clone()).unwrap_or_else(crate::spec::policy::default_role),
-        external_id: org.and_then(|o| o.external_id.clone()),
-        organization: org.is_some(),
-        management_account: org.and_then(|o| AccountId::parse(&o.management_account).ok()),
+        role: access.role.clone(),
+        external_id: access.external_id.clone(),
+        organization: access.organization,
+        management_account: access.management_account.as_deref().and_then(|a| AccountId::parse(a).ok()),
         standard_timeout: std::time::Duration::from_secs(s.standard_timeout),
+        services: access.services.iter().cloned().collect(),
         ..AwsOptions::default()
     };
     let provider = AwsProvider::connect(opts, None).await.map_err(|e| format!("cannot reach AWS: {e}"))?;
@@ -214,7 +220,7 @@ async fn compute(p: &PolicyArgs, s: &SourceArgs, stderr_color: bool) -> Result<(
         let (errors, _) = print_diagnostics(diags, stderr_color);
         return Err(Err(format!("the policy has {errors} error(s); nothing was read or changed")));
     }
-    let source = open_source(s, Some(&policy)).await.map_err(Err)?;
+    let source = open_source(s, &access_of(&policy)).await.map_err(Err)?;
     let planned = replan(&policy, &source, &opts, s, &mut diags).await;
     print_diagnostics(diags, stderr_color);
     match planned {
@@ -228,6 +234,7 @@ async fn replan(policy: &Policy, source: &Source, opts: &ValidateOptions, s: &So
     match engine::plan(policy, source, &source.name(), opts.today, s.concurrency, diags).await {
         Ok(mut planned) => {
             planned.plan.api_calls = source.api_calls();
+            planned.plan.access = access_of(policy);
             Ok(planned)
         }
         Err(EngineError::InvalidPolicy(n)) => Err(format!("the policy has {n} error(s); nothing was changed")),
@@ -364,7 +371,8 @@ async fn apply_cmd(p: &PolicyArgs, s: &SourceArgs, saved: Option<&Path>, auto_ap
         Some(plan_path) => {
             let text = std::fs::read_to_string(plan_path).map_err(|e| format!("cannot read plan {}: {e}", plan_path.display()))?;
             let plan = Plan::from_json(&text).map_err(|e| format!("{}: {e}", plan_path.display()))?;
-            let source = open_source(s, None).await?;
+            // Reach the accounts exactly as when the plan was made.
+            let source = open_source(s, &plan.access).await?;
             let (current, failures) = read_state(&source, &plan.reads, s.concurrency).await;
             if !failures.is_empty() {
                 return Err(format!("cannot re-read the state: {}", failures[0]));
@@ -445,7 +453,10 @@ async fn snapshot_cmd(p: &PolicyArgs, s: &SourceArgs, out: &Path, stderr_color: 
         return Err("some scopes could not be read; no snapshot written".into());
     }
     let org = source.read_org().await.map_err(|e| e.to_string())?;
-    let (state, _) = read_state(&source, &planned.desired.reads, s.concurrency).await;
+    let (state, failures) = read_state(&source, &planned.desired.reads, s.concurrency).await;
+    if let Some(f) = failures.first() {
+        return Err(format!("could not read {f}; no snapshot written"));
+    }
     let mut snap = Snapshot::from_state(org, state);
     snap.touch(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
     snap.save(out).map_err(|e| e.to_string())?;

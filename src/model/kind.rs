@@ -53,7 +53,7 @@ kinds! {
     Insight = "insight", keyed: true, rank: 8, destructive: false;
     ActionTarget = "action-target", keyed: true, rank: 8, destructive: false;
     AutomationRule = "automation-rule", keyed: true, rank: 8, destructive: false;
-    Product = "product", keyed: true, rank: 9, destructive: false;
+    Product = "product", keyed: true, rank: 9, destructive: true;
     GuardDuty = "guardduty", keyed: false, rank: 9, destructive: true;
     Inspector = "inspector", keyed: false, rank: 9, destructive: true;
     Macie = "macie", keyed: false, rank: 9, destructive: true;

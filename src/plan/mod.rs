@@ -53,6 +53,21 @@ pub struct Scope {
     pub skipped_accounts: Vec<SkippedAccount>,
 }
 
+/// How the accounts were reached, so a saved plan is applied the same way.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Access {
+    /// The IAM role assumed in member accounts.
+    pub role: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    pub organization: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub management_account: Option<String>,
+    /// Integrated services the policy declares.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<String>,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
     pub format_version: u32,
@@ -74,6 +89,9 @@ pub struct Plan {
     pub read_failures: Vec<ProviderError>,
     /// What was read, so `apply --plan` can re-read the same and compare fingerprints.
     pub reads: ReadPlan,
+    /// How accounts are reached (role, external ID), for `apply --plan`.
+    #[serde(default)]
+    pub access: Access,
     /// API calls made to compute the plan, per `account/region` (live AWS only).
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub api_calls: std::collections::BTreeMap<String, u64>,
@@ -93,6 +111,7 @@ impl Plan {
             read_failures,
             reads,
             api_calls: Default::default(),
+            access: Access::default(),
         }
     }
 

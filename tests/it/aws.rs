@@ -111,6 +111,11 @@ fn plan_never_mutates() {
         assert!(!calls.is_empty());
         let mutating: Vec<_> = calls.iter().filter(|c| c.mutating).collect();
         assert!(mutating.is_empty(), "plan made mutating calls: {mutating:?}");
+        // Every call the emulator saw (but STS, which the credential providers make) was
+        // counted, per scope, in the plan's figures.
+        let counted: u64 = aws.api_calls().values().sum();
+        let seen = calls.iter().filter(|c| c.service != "sts").count() as u64;
+        assert_eq!(counted, seen);
     });
 }
 
@@ -175,7 +180,10 @@ fn faults_are_survived_or_reported_precisely_and_a_second_apply_converges() {
         let p = policy(&[POLICY]);
         let first = plan_with(&p, &aws).await;
         let report = apply_with(&first, &aws).await;
-        // Every change is accounted for, once.
+        // Faults were really injected (500s and dropped connections)...
+        let faults = emu.calls().iter().filter(|c| c.status >= 500 || c.status == 0).count();
+        assert!(faults > 0, "no fault was injected");
+        // ...and every change is accounted for, once.
         assert_eq!(report.applied + report.failed + report.not_attempted, first.changes.len());
         for e in &report.entries {
             if let Outcome::Failed { error } = &e.outcome {
@@ -283,6 +291,20 @@ fn cli_plan_apply_and_snapshot_through_standard_aws_variables() {
     let out = shubctl(&["apply", POLICY, "--auto-approve", "--today", "2026-11-28"]);
     assert_eq!(out.status.code(), Some(0), "{}\n{}", text(&out.stdout), text(&out.stderr));
     assert!(text(&out.stdout).contains("Verified: no changes remain."), "{}", text(&out.stdout));
+
+    // A saved plan carries how accounts are reached, and applies the same way.
+    let saved = dir.path().join("plan.json");
+    let mut s = emu.dump();
+    s.resources.remove(&"222222222222/us-east-1/insight/Top failing controls".parse().unwrap());
+    emu.load(s);
+    let out = shubctl(&["plan", POLICY, "--today", "2026-11-28", "--out", saved.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let plan_json: serde_json::Value = serde_json::from_slice(&std::fs::read(&saved).unwrap()).unwrap();
+    assert_eq!(plan_json["access"]["role"], "ShubctlExecution");
+    assert!(plan_json["api_calls"].as_object().is_some_and(|m| !m.is_empty()));
+    let out = shubctl(&["apply", "--auto-approve", "--plan", saved.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}\n{}", text(&out.stdout), text(&out.stderr));
+    assert!(text(&out.stdout).contains("1 applied, 0 failed"), "{}", text(&out.stdout));
 
     let snap = dir.path().join("live.json");
     let out = shubctl(&["snapshot", POLICY, "--today", "2026-11-28", "--out", snap.to_str().unwrap()]);

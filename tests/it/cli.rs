@@ -53,9 +53,15 @@ fn plan_invalid_policy_reads_nothing_and_exits_1() {
     assert_cmd_snapshot!(shubctl().args(["plan", "tests/corpus/cli/many-problems.yaml", "--snapshot", "does-not-exist.json", "--detailed-exitcode"]));
 }
 
+/// Without --snapshot shubctl goes to AWS; with no region configured it says so and stops.
 #[test]
 fn plan_without_a_state_source_explains() {
-    assert_cmd_snapshot!(shubctl().args(["plan", "--today", "2026-11-28"]));
+    let mut c = shubctl();
+    for v in ["AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"] {
+        c.env_remove(v);
+    }
+    c.env("AWS_CONFIG_FILE", "/nonexistent/shubctl-test/config").env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/shubctl-test/credentials");
+    assert_cmd_snapshot!(c.args(["plan", "--today", "2026-11-28"]));
 }
 
 #[test]

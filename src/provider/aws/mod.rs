@@ -10,6 +10,7 @@ mod filters;
 mod filters_gen;
 mod limiter;
 mod read;
+mod services;
 mod write;
 
 use std::collections::{BTreeMap, HashMap};
@@ -25,6 +26,7 @@ use tokio::sync::OnceCell;
 use super::{Executor, ProviderError, StateSource};
 use crate::diff::Change;
 use crate::model::{AccountId, Address, Kind, KindSet, OrgInfo, Resource};
+
 use limiter::Limiter;
 
 pub use filters::{rule_action_from_json, rule_action_to_json};
@@ -48,6 +50,9 @@ pub struct AwsOptions {
     pub initial_backoff: Duration,
     /// Multiplies the client-side rate limits (1.0 = AWS's documented quotas).
     pub rate_scale: f64,
+    /// Integrated services the policy declares (`guardduty`, `inspector`, `macie`): their
+    /// administrators and organisation settings are read and managed; others are left alone.
+    pub services: std::collections::BTreeSet<String>,
 }
 
 impl Default for AwsOptions {
@@ -62,12 +67,13 @@ impl Default for AwsOptions {
             max_attempts: 8,
             initial_backoff: Duration::from_secs(1),
             rate_scale: 1.0,
+            services: Default::default(),
         }
     }
 }
 
 /// An account's SDK configuration, made once (AssumeRole) and shared.
-type ConfigCell = OnceCell<Result<SdkConfig, ProviderError>>;
+type ConfigCell = OnceCell<SdkConfig>;
 
 /// Clients and cached credentials, shared by reads and writes.
 pub struct AwsProvider {
@@ -77,7 +83,30 @@ pub struct AwsProvider {
     /// Per account: its SDK configuration (credentials from AssumeRole unless it is the caller).
     configs: Mutex<HashMap<AccountId, Arc<ConfigCell>>>,
     limiter: Limiter,
-    calls: Mutex<BTreeMap<String, u64>>,
+    calls: Arc<Mutex<BTreeMap<String, u64>>>,
+}
+
+/// Counts every HTTP attempt (retries included) per scope, as the SDK sends it.
+#[derive(Debug)]
+pub(crate) struct CountCalls {
+    scope: String,
+    calls: Arc<Mutex<BTreeMap<String, u64>>>,
+}
+
+impl aws_smithy_runtime_api::client::interceptors::Intercept for CountCalls {
+    fn name(&self) -> &'static str {
+        "shubctl::CountCalls"
+    }
+
+    fn read_before_transmit(
+        &self,
+        _context: &aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef<'_>,
+        _components: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        _cfg: &mut aws_smithy_types::config_bag::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        *self.calls.lock().expect("not poisoned").entry(self.scope.clone()).or_default() += 1;
+        Ok(())
+    }
 }
 
 impl AwsProvider {
@@ -88,7 +117,9 @@ impl AwsProvider {
             Some(c) => c,
             None => {
                 let mut loader = aws_config::defaults(BehaviorVersion::latest());
-                if std::env::var_os("AWS_MAX_ATTEMPTS").is_none() {
+                // Our default only when the user configured none (profiles' retry settings
+                // are honoured by setting AWS_MAX_ATTEMPTS / AWS_RETRY_MODE instead).
+                if std::env::var_os("AWS_MAX_ATTEMPTS").is_none() && std::env::var_os("AWS_RETRY_MODE").is_none() {
                     loader = loader.retry_config(RetryConfig::standard().with_max_attempts(opts.max_attempts).with_initial_backoff(opts.initial_backoff));
                 }
                 loader.load().await
@@ -101,7 +132,7 @@ impl AwsProvider {
         let who = sts.get_caller_identity().send().await.map_err(|e| sdk_error("aws", e))?;
         let caller = who.account().and_then(|a| AccountId::parse(a).ok()).ok_or_else(|| ProviderError { target: "aws".into(), code: None, message: "GetCallerIdentity returned no account".into() })?;
         let limiter = Limiter::new(opts.rate_scale);
-        Ok(AwsProvider { base, opts, caller, configs: Mutex::new(HashMap::new()), limiter, calls: Mutex::new(BTreeMap::new()) })
+        Ok(AwsProvider { base, opts, caller, configs: Mutex::new(HashMap::new()), limiter, calls: Arc::new(Mutex::new(BTreeMap::new())) })
     }
 
     pub fn caller(&self) -> &AccountId {
@@ -113,10 +144,14 @@ impl AwsProvider {
         self.calls.lock().expect("not poisoned").clone()
     }
 
-    /// Waits for the rate limiter and counts the call.
+    /// Waits for the rate limiter before a call.
     async fn gate(&self, account: &AccountId, region: &str, op: &'static str) {
         self.limiter.acquire(account.as_str(), region, op).await;
-        *self.calls.lock().expect("not poisoned").entry(format!("{account}/{region}")).or_default() += 1;
+    }
+
+    /// The interceptor that counts this scope's calls.
+    pub(crate) fn counter(&self, account: &AccountId, region: &str) -> CountCalls {
+        CountCalls { scope: format!("{account}/{region}"), calls: self.calls.clone() }
     }
 
     async fn config_for(&self, account: &AccountId) -> Result<SdkConfig, ProviderError> {
@@ -124,7 +159,8 @@ impl AwsProvider {
             return Ok(self.base.clone());
         }
         let cell = self.configs.lock().expect("not poisoned").entry(account.clone()).or_default().clone();
-        cell.get_or_init(|| async {
+        // A failure is not cached: a throttled AssumeRole is tried again on the next use.
+        cell.get_or_try_init(|| async {
             let role_arn = format!("arn:aws:iam::{account}:role/{}", self.opts.role);
             let mut b = aws_config::sts::AssumeRoleProvider::builder(role_arn.clone()).session_name("shubctl").configure(&self.base);
             if let Some(x) = &self.opts.external_id {
@@ -138,22 +174,22 @@ impl AwsProvider {
                 code: Some("AssumeRoleFailed".into()),
                 message: format!("cannot assume {role_arn}: {}", readable(&aws_smithy_types::error::display::DisplayErrorContext(&e).to_string())),
             })?;
-            Ok(self.base.to_builder().credentials_provider(SharedCredentialsProvider::new(provider)).build())
+            Ok::<_, ProviderError>(self.base.to_builder().credentials_provider(SharedCredentialsProvider::new(provider)).build())
         })
         .await
-        .clone()
+        .cloned()
     }
 
     async fn securityhub(&self, account: &AccountId, region: &str) -> Result<aws_sdk_securityhub::Client, ProviderError> {
         let cfg = self.config_for(account).await?;
-        let conf = aws_sdk_securityhub::config::Builder::from(&cfg).region(Region::new(region.to_string())).build();
+        let conf = aws_sdk_securityhub::config::Builder::from(&cfg).region(Region::new(region.to_string())).interceptor(self.counter(account, region)).build();
         Ok(aws_sdk_securityhub::Client::from_conf(conf))
     }
 
     async fn organizations(&self) -> Result<aws_sdk_organizations::Client, ProviderError> {
         let cfg = self.config_for(&self.caller).await?;
         // Organizations is global; its endpoint is in us-east-1.
-        let conf = aws_sdk_organizations::config::Builder::from(&cfg).region(Region::new("us-east-1")).build();
+        let conf = aws_sdk_organizations::config::Builder::from(&cfg).region(Region::new("us-east-1")).interceptor(self.counter(&self.caller, "global")).build();
         Ok(aws_sdk_organizations::Client::from_conf(conf))
     }
 }
@@ -206,9 +242,9 @@ impl Executor for AwsProvider {
     }
 }
 
-/// Kinds this provider does not manage yet (the integrated services).
+/// Kinds this provider does not manage yet.
 pub fn unsupported_kinds() -> &'static [Kind] {
-    &[Kind::GuardDuty, Kind::Inspector, Kind::Macie, Kind::Analyzer]
+    &[]
 }
 
 #[cfg(test)]

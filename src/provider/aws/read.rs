@@ -82,6 +82,8 @@ pub(super) async fn scope(p: &AwsProvider, account: &AccountId, region: &str, ki
     }
     let sh = p.securityhub(account, region).await?;
     let mut out = Vec::new();
+    // The integrated services do not depend on the hub.
+    super::services::read(p, account, region, kinds, &mut out).await?;
 
     // The organisation-admin ops work without a hub; everything else needs one.
     if kinds.contains(&Kind::DelegatedAdmin) {
@@ -162,7 +164,14 @@ pub(super) async fn scope(p: &AwsProvider, account: &AccountId, region: &str, ki
                     };
                     out.push((Address::keyed(account, region, Kind::Control, format!("{id}@{short}")), Resource::Control(value)));
                 }
-                // Unprocessed items are controls not available here: absent, not an error.
+                // Not found means the control is not available here: absent. Anything else
+                // (access denied, limits) leaves the state unknown: an error.
+                for u in res.unprocessed_associations() {
+                    let code = u.error_code().map(|c| c.as_str()).unwrap_or("");
+                    if !matches!(code, "RESOURCE_NOT_FOUND" | "NOT_FOUND") {
+                        return Err(ProviderError { target: target.clone(), code: Some(code.to_string()), message: u.error_reason().unwrap_or("association not readable").to_string() });
+                    }
+                }
             }
         }
     }

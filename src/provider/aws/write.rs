@@ -40,6 +40,13 @@ pub(super) async fn batch(p: &AwsProvider, batch: &[Change]) -> Vec<Outcome> {
         Err(e) => return batch.iter().map(|c| Err(fail(c, e.code.as_deref(), e.message.clone()))).collect(),
     };
     let ctx = Ctx { p, sh: &sh, account: &account, region: &region };
+    if super::services::handles(first) {
+        let mut out = Vec::with_capacity(batch.len());
+        for c in batch {
+            out.push(super::services::write(p, c).await);
+        }
+        return out;
+    }
     match (first.address.kind, first.action) {
         (Kind::Standard, Action::Create) => ctx.enable_standards(batch).await,
         (Kind::Standard, Action::Delete) => ctx.disable_standards(batch).await,
@@ -89,14 +96,25 @@ impl Ctx<'_> {
                         Err(e) => return Err(sdk_error(t, e)),
                     }
                 }
+                // Send only what must change: in an organisation, members cannot set the finding
+                // generator (they inherit the administrator's).
+                let fields: Vec<&str> = if c.action == Action::Create {
+                    if h.auto_enable_controls { vec![] } else { vec!["auto_enable_controls"] }
+                } else {
+                    c.changed_fields.iter().map(String::as_str).collect()
+                };
+                if fields.is_empty() {
+                    return Ok(());
+                }
+                let mut req = self.sh.update_security_hub_configuration();
+                if fields.contains(&"auto_enable_controls") {
+                    req = req.auto_enable_controls(h.auto_enable_controls);
+                }
+                if fields.contains(&"control_finding_generator") {
+                    req = req.control_finding_generator(ControlFindingGenerator::from(h.control_finding_generator.as_str()));
+                }
                 self.gate("UpdateSecurityHubConfiguration").await;
-                self.sh
-                    .update_security_hub_configuration()
-                    .auto_enable_controls(h.auto_enable_controls)
-                    .control_finding_generator(ControlFindingGenerator::from(h.control_finding_generator.as_str()))
-                    .send()
-                    .await
-                    .map_err(|e| sdk_error(t, e))?;
+                req.send().await.map_err(|e| sdk_error(t, e))?;
                 Ok(())
             }
             (Kind::Hub, Action::Delete) => {
@@ -398,8 +416,12 @@ impl Ctx<'_> {
         let gone = self.wait_standards(|s| s.gone(&wanted)).await;
         batch
             .iter()
-            .map(|c| match &gone {
-                Ok(_) => Ok(()),
+            .zip(&wanted)
+            .map(|(c, arn)| match &gone {
+                Ok(left) => match arn.as_ref().and_then(|a| left.get(a)) {
+                    Some(status) => Err(fail(c, Some("StandardsStatusFailed"), format!("disabling the standard ended {status}"))),
+                    None => Ok(()),
+                },
                 Err(e) => Err(fail(c, e.code.as_deref(), e.message.clone())),
             })
             .collect()
@@ -524,27 +546,30 @@ impl Ctx<'_> {
         let ids: Vec<String> = batch.iter().map(|c| c.address.id.clone().unwrap_or_default()).collect();
         let mut out: Vec<Outcome> = batch.iter().map(|_| Ok(())).collect();
         for (n, chunk) in ids.chunks(50).enumerate() {
+            let range = n * 50..(n * 50 + chunk.len());
             self.gate("DisassociateMembers").await;
-            let r = self.sh.disassociate_members().set_account_ids(Some(chunk.to_vec())).send().await;
-            let r = match r {
-                Ok(_) => {
-                    self.gate("DeleteMembers").await;
-                    self.sh.delete_members().set_account_ids(Some(chunk.to_vec())).send().await.map(|r| r.unprocessed_accounts().to_vec())
+            if let Err(e) = self.sh.disassociate_members().set_account_ids(Some(chunk.to_vec())).send().await {
+                let err = sdk_error(self.target(), e);
+                for i in range {
+                    out[i] = Err(fail(&batch[i], err.code.as_deref(), err.message.clone()));
                 }
-                Err(e) => Err(aws_sdk_securityhub::error::SdkError::construction_failure(sdk_error(self.target(), e))),
-            };
-            match r {
-                Ok(unprocessed) => {
-                    for u in unprocessed {
+                continue;
+            }
+            self.gate("DeleteMembers").await;
+            match self.sh.delete_members().set_account_ids(Some(chunk.to_vec())).send().await {
+                Ok(r) => {
+                    for u in r.unprocessed_accounts() {
                         if let Some(i) = ids.iter().position(|a| Some(a.as_str()) == u.account_id()) {
                             out[i] = Err(fail(&batch[i], Some("UnprocessedAccount"), u.processing_result().unwrap_or("not deleted")));
                         }
                     }
                 }
+                // Organisation members cannot be deleted, only disassociated: that is done.
+                Err(e) if e.code() == Some("InvalidInputException") => {}
                 Err(e) => {
-                    let message = aws_smithy_types::error::display::DisplayErrorContext(&e).to_string();
-                    for i in n * 50..(n * 50 + chunk.len()) {
-                        out[i] = Err(fail(&batch[i], e.code(), message.clone()));
+                    let err = sdk_error(self.target(), e);
+                    for i in range {
+                        out[i] = Err(fail(&batch[i], err.code.as_deref(), err.message.clone()));
                     }
                 }
             }
@@ -566,13 +591,25 @@ impl Subs {
                 Some((_, s)) => {
                     out.insert(a.clone(), s.clone());
                 }
-                None => {}
+                // Not listed yet (eventual consistency): keep polling.
+                None => return None,
             }
         }
         Some(out)
     }
+    /// When every wanted standard is gone (or has FAILED to go), what is left of them.
     fn gone(&self, arns: &[Option<String>]) -> Option<BTreeMap<String, String>> {
-        arns.iter().flatten().all(|a| self.0.get(a).is_none_or(|(_, s)| s == "FAILED" || s == "INCOMPLETE")).then(BTreeMap::new)
+        let mut left = BTreeMap::new();
+        for a in arns.iter().flatten() {
+            match self.0.get(a) {
+                None => {}
+                Some((_, s)) if s == "FAILED" => {
+                    left.insert(a.clone(), s.clone());
+                }
+                Some(_) => return None,
+            }
+        }
+        Some(left)
     }
 }
 

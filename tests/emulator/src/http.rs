@@ -12,7 +12,7 @@ use hyper::{Response, StatusCode};
 use serde_json::Value;
 
 use crate::util::{ApiError, Res, uuid_from};
-use crate::{Call, Config, Inner, organizations, securityhub, sts};
+use crate::{Call, Config, Inner, accessanalyzer, guardduty, inspector, macie, organizations, securityhub, sts};
 
 pub type Resp = Response<Full<Bytes>>;
 
@@ -86,6 +86,10 @@ enum Service {
     SecurityHub,
     Organizations,
     Sts,
+    GuardDuty,
+    Inspector2,
+    Macie2,
+    AccessAnalyzer,
 }
 
 impl Service {
@@ -94,7 +98,16 @@ impl Service {
             Service::SecurityHub => "securityhub",
             Service::Organizations => "organizations",
             Service::Sts => "sts",
+            Service::GuardDuty => "guardduty",
+            Service::Inspector2 => "inspector2",
+            Service::Macie2 => "macie2",
+            Service::AccessAnalyzer => "access-analyzer",
         }
+    }
+
+    /// The restJson1 services added for the integrations: lower-case `message` in error bodies.
+    fn is_integration(self) -> bool {
+        matches!(self, Service::GuardDuty | Service::Inspector2 | Service::Macie2 | Service::AccessAnalyzer)
     }
 }
 
@@ -148,6 +161,10 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
         "securityhub" => Service::SecurityHub,
         "organizations" => Service::Organizations,
         "sts" => Service::Sts,
+        "guardduty" => Service::GuardDuty,
+        "inspector2" => Service::Inspector2,
+        "macie2" => Service::Macie2,
+        "access-analyzer" => Service::AccessAnalyzer,
         other => {
             let e = ApiError::new(400, "UnrecognizedClientException", format!("The emulator does not serve the service `{other}`"));
             record(other, "Unknown", "", &region, false, 400);
@@ -165,14 +182,20 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
     };
 
     // ---- which operation -----------------------------------------------------------------
-    let routed: Result<(String, Option<String>), ApiError> = match service {
+    let no_route = || ApiError::new(404, "UnknownOperationException", format!("No operation matches {} {}", request.method, request.path));
+    let rest = |r: Option<(&'static str, Vec<String>)>| r.map(|(op, labels)| (op.to_string(), labels)).ok_or_else(no_route);
+    let routed: Result<(String, Vec<String>), ApiError> = match service {
         Service::SecurityHub => securityhub::route(&request.method, &request.path)
-            .map(|(op, label)| (op.to_string(), label))
-            .ok_or_else(|| ApiError::new(404, "UnknownOperationException", format!("No operation matches {} {}", request.method, request.path))),
-        Service::Organizations => organizations::route(&request).map(|op| (op, None)),
-        Service::Sts => sts::route(&request).map(|op| (op, None)),
+            .map(|(op, label)| (op.to_string(), label.into_iter().collect()))
+            .ok_or_else(no_route),
+        Service::Organizations => organizations::route(&request).map(|op| (op, Vec::new())),
+        Service::Sts => sts::route(&request).map(|op| (op, Vec::new())),
+        Service::GuardDuty => rest(guardduty::route(&request.method, &request.path)),
+        Service::Inspector2 => rest(inspector::route(&request.method, &request.path)),
+        Service::Macie2 => rest(macie::route(&request.method, &request.path)),
+        Service::AccessAnalyzer => rest(accessanalyzer::route(&request.method, &request.path)),
     };
-    let (op, label) = match routed {
+    let (op, labels) = match routed {
         Ok(x) => x,
         Err(e) => {
             record(service.name(), "Unknown", &account, &region, false, e.status);
@@ -183,6 +206,7 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
         Service::SecurityHub => securityhub::is_mutating(&op),
         Service::Organizations => organizations::is_mutating(&op),
         Service::Sts => false,
+        Service::GuardDuty | Service::Inspector2 | Service::Macie2 | Service::AccessAnalyzer => securityhub::is_mutating(&op),
     };
 
     // ---- injected trouble ------------------------------------------------------------------
@@ -205,6 +229,9 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
                 Service::SecurityHub => ApiError::new(429, "ThrottlingException", "Rate exceeded"),
                 Service::Organizations => ApiError::new(429, "TooManyRequestsException", "AWS Organizations can't complete your request because another request is already in progress. Try again later.").with("Type", "Rate"),
                 Service::Sts => ApiError::new(400, "Throttling", "Rate exceeded"),
+                // GuardDuty models no throttling error; its front answers like API Gateway.
+                Service::GuardDuty => ApiError::new(429, "TooManyRequestsException", "Rate exceeded"),
+                Service::Inspector2 | Service::Macie2 | Service::AccessAnalyzer => ApiError::new(429, "ThrottlingException", "Rate exceeded"),
             };
             record(service.name(), &op, &account, &region, mutating, e.status);
             return Ok(finish(&cfg, error_response(service, &e, &request_id)).await);
@@ -215,6 +242,11 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
             Service::SecurityHub => ApiError::new(500, "InternalException", "Internal server error (injected)"),
             Service::Organizations => ApiError::new(500, "ServiceException", "AWS Organizations can't complete your request because of an internal service error (injected)."),
             Service::Sts => ApiError::new(500, "InternalFailure", "Internal failure (injected)"),
+            Service::GuardDuty => ApiError::new(500, "InternalServerErrorException", "Internal server error (injected)")
+                .with("type", "InternalException"),
+            Service::Inspector2 | Service::Macie2 | Service::AccessAnalyzer => {
+                ApiError::new(500, "InternalServerException", "Internal server error (injected)")
+            }
         };
         record(service.name(), &op, &account, &region, mutating, e.status);
         return Ok(finish(&cfg, error_response(service, &e, &request_id)).await);
@@ -225,14 +257,20 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
     let result: Res = {
         let mut world = inner.world.lock().expect("not poisoned");
         match service {
-            Service::SecurityHub => securityhub::handle(&mut world, &cx, &op, label.as_deref(), &request),
+            Service::SecurityHub => securityhub::handle(&mut world, &cx, &op, labels.first().map(String::as_str), &request),
+            Service::GuardDuty => guardduty::handle(&mut world, &cx, &op, &labels, &request),
+            Service::Inspector2 => inspector::handle(&mut world, &cx, &op, &request),
+            Service::Macie2 => macie::handle(&mut world, &cx, &op, &request),
+            Service::AccessAnalyzer => accessanalyzer::handle(&mut world, &cx, &op, &labels, &request),
             Service::Organizations => organizations::handle(&mut world, &cx, &op, &request),
             Service::Sts => sts::handle(&mut world, &cx, &op, &request),
         }
     };
     let resp = match result {
         Ok(v) => match service {
-            Service::SecurityHub => json_ok(&v, &request_id, "application/json"),
+            Service::SecurityHub | Service::GuardDuty | Service::Inspector2 | Service::Macie2 | Service::AccessAnalyzer => {
+                json_ok(&v, &request_id, "application/json")
+            }
             Service::Organizations => json_ok(&v, &request_id, "application/x-amz-json-1.1"),
             Service::Sts => sts::ok_response(&op, &v, &request_id),
         },
@@ -250,11 +288,28 @@ async fn finish(cfg: &Config, resp: Resp) -> Resp {
 }
 
 fn error_response(service: Service, e: &ApiError, request_id: &str) -> Resp {
+    if service.is_integration() {
+        return rest_error(e, request_id);
+    }
     match service {
         Service::SecurityHub => json_error(e, request_id, "application/json"),
         Service::Organizations => json_error(e, request_id, "application/x-amz-json-1.1"),
         Service::Sts => sts::error_response(e, request_id),
+        _ => rest_error(e, request_id),
     }
+}
+
+/// GuardDuty / Inspector2 / Macie2 / Access Analyzer errors: `x-amzn-errortype` plus a
+/// camelCase body (`message` and the shape's extra members, e.g. GuardDuty's `type`).
+fn rest_error(e: &ApiError, request_id: &str) -> Resp {
+    let mut body = serde_json::Map::new();
+    body.insert("message".into(), Value::String(e.message.clone()));
+    for (k, v) in &e.extra {
+        body.insert(k.to_string(), v.clone());
+    }
+    let mut r = response(e.status, "application/json", request_id, serde_json::to_vec(&Value::Object(body)).expect("serialisable"));
+    r.headers_mut().insert("x-amzn-errortype", HeaderValue::from_static(e.code));
+    r
 }
 
 pub fn response(status: u16, content_type: &str, request_id: &str, body: Vec<u8>) -> Resp {

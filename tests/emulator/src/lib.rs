@@ -1,6 +1,7 @@
-//! A loopback emulator of the AWS APIs shubctl uses (Security Hub CSPM, Organizations, STS),
-//! speaking each service's real wire protocol so that the AWS SDK for Rust runs unmodified
-//! against it: restJson1 for Security Hub, awsJson1_1 for Organizations, awsQuery for STS.
+//! A loopback emulator of the AWS APIs shubctl uses (Security Hub CSPM, GuardDuty, Inspector2,
+//! Macie2, IAM Access Analyzer, Organizations, STS), speaking each service's real wire protocol
+//! so that the AWS SDK for Rust runs unmodified against it: restJson1 for Security Hub and the
+//! integrated services, awsJson1_1 for Organizations, awsQuery for STS.
 //!
 //! Test infrastructure, not product code. State is kept AWS-shaped (ARNs, subscription
 //! status, UUID-named insights and rules) per account × region and converted from and to the
@@ -10,7 +11,11 @@
 //! scope's region the region, and the access key (`AKID<12 digits>`, see
 //! [`Emulator::access_key`]) the calling account. Signatures are not verified.
 
+mod accessanalyzer;
+mod guardduty;
 mod http;
+mod inspector;
+mod macie;
 mod organizations;
 mod quota;
 mod securityhub;
@@ -52,6 +57,12 @@ pub struct Config {
     /// Max items per page of list calls when the request's MaxResults is absent or larger
     /// (default 2 — small on purpose, to exercise paging).
     pub page_size: usize,
+    /// Inspector: how long a resource type stays ENABLING after Enable before it is ENABLED
+    /// (default 0).
+    pub inspector_delay: Duration,
+    /// Inspector Enable / Disable return these account IDs in `failedAccounts` (errorCode
+    /// `INTERNAL_ERROR`) and change nothing for them.
+    pub fail_inspector_accounts: BTreeSet<String>,
 }
 
 impl Default for Config {
@@ -68,6 +79,8 @@ impl Default for Config {
             fail_create_members: BTreeSet::new(),
             fail_association_controls: BTreeSet::new(),
             page_size: 2,
+            inspector_delay: Duration::ZERO,
+            fail_inspector_accounts: BTreeSet::new(),
         }
     }
 }
@@ -75,7 +88,8 @@ impl Default for Config {
 /// One request as the emulator saw it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Call {
-    /// `securityhub`, `organizations` or `sts` (the SigV4 signing name).
+    /// The SigV4 signing name: `securityhub`, `organizations`, `sts`, `guardduty`,
+    /// `inspector2`, `macie2` or `access-analyzer`.
     pub service: String,
     /// The operation name, e.g. `DescribeHub`; `Unknown` when no route matched.
     pub operation: String,

@@ -10,6 +10,8 @@ pub fn documented(service: &str, operation: &str) -> (f64, f64) {
         ("securityhub", "UpdateStandardsControl") => (1.0, 5.0),
         ("securityhub", "GetFindings") => (3.0, 6.0),
         ("securityhub", _) => (10.0, 30.0),
+        // No published numbers; Security Hub's default.
+        ("guardduty" | "inspector2" | "macie2" | "access-analyzer", _) => (10.0, 30.0),
         // No public numbers for Organizations / STS; a generous bucket.
         _ => (20.0, 40.0),
     }

@@ -6,8 +6,8 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 use shubctl::model::resource::{
-    ActionTargetValue, AggregatorValue, AutomationRuleValue, ControlParametersValue, ControlValue, DelegatedAdminValue, Empty,
-    HubValue, InsightValue, OrgConfigValue,
+    ActionTargetValue, AggregatorValue, AnalyzerValue, AutomationRuleValue, ControlParametersValue, ControlValue, DelegatedAdminValue,
+    Empty, GuardDutyValue, HubValue, InsightValue, InspectorValue, MacieValue, OrgConfigValue,
 };
 use shubctl::model::{AccountId, Address, Kind, OrgInfo, Resource};
 use shubctl::provider::snapshot::{SNAPSHOT_FORMAT_VERSION, SnapshotFile};
@@ -115,8 +115,94 @@ pub struct Rule {
     pub created_by: String,
 }
 
+/// The GuardDuty, Inspector and Macie ids of `delegated-admin/…` and `org-config/…` addresses.
+pub const GD_ID: &str = "guardduty";
+pub const INSPECTOR_ID: &str = "inspector";
+pub const MACIE_ID: &str = "macie";
+
+/// A GuardDuty detector (one per account × region).
+pub struct Detector {
+    pub id: String,
+    pub enabled: bool,
+    pub frequency: String,
+    /// Optional feature name → `ENABLED` / `DISABLED` (never the foundational sources).
+    pub features: BTreeMap<String, String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// GuardDuty organisation configuration (kept in the administrator's scope).
+pub struct GdOrg {
+    /// `NEW`, `ALL` or `NONE`.
+    pub auto_enable_members: String,
+    /// Feature name → `NEW` / `ALL` / `NONE`.
+    pub features: BTreeMap<String, String>,
+}
+
+/// Inspector in one account: resource type (`EC2`, `ECR`, `LAMBDA`, `LAMBDA_CODE`) → the
+/// instant it turns from ENABLING to ENABLED.
+#[derive(Default)]
+pub struct Inspector {
+    pub types: BTreeMap<String, Instant>,
+}
+
+impl Inspector {
+    pub fn type_status(&self, t: &str, now: Instant) -> &'static str {
+        match self.types.get(t) {
+            None => "DISABLED",
+            Some(ready) if now < *ready => "ENABLING",
+            Some(_) => "ENABLED",
+        }
+    }
+    /// ENABLED as soon as one type is; ENABLING while all are.
+    pub fn status(&self, now: Instant) -> &'static str {
+        if self.types.values().any(|r| now >= *r) || self.types.is_empty() { "ENABLED" } else { "ENABLING" }
+    }
+}
+
+pub struct MacieSession {
+    /// `ENABLED` or `PAUSED`.
+    pub status: String,
+    pub frequency: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+pub struct ArchiveRule {
+    /// `{key: {eq, neq, contains, exists}}` as on the wire.
+    pub filter: Value,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+pub struct Analyzer {
+    pub arn: String,
+    pub analyzer_type: String,
+    pub unused_access_age: Option<u32>,
+    pub rules: BTreeMap<String, ArchiveRule>,
+    pub created_at: String,
+}
+
+pub fn analyzer_arn(region: &str, account: &str, name: &str) -> String {
+    format!("arn:aws:access-analyzer:{region}:{account}:analyzer/{name}")
+}
+
 #[derive(Default)]
 pub struct Scope {
+    pub detector: Option<Detector>,
+    /// Kept in the GuardDuty administrator's scopes.
+    pub gd_org: Option<GdOrg>,
+    pub inspector: Option<Inspector>,
+    /// Resource types auto-enabled for members; kept in the Inspector administrator's scopes.
+    pub inspector_org: Option<BTreeSet<String>>,
+    pub macie: Option<MacieSession>,
+    /// `autoEnable`; kept in the Macie administrator's scopes.
+    pub macie_org: Option<bool>,
+    /// By name.
+    pub analyzers: BTreeMap<String, Analyzer>,
+    /// Delegated administrators of GuardDuty / Inspector / Macie by service id (kept in the
+    /// management account's scopes).
+    pub service_admins: BTreeMap<String, String>,
     pub hub: Option<Hub>,
     /// Catalog short name (`fsbp/1.0.0`) → subscription.
     pub standards: BTreeMap<String, Subscription>,
@@ -171,8 +257,8 @@ pub struct World {
     pub org: OrgInfo,
     pub taken_at: Option<String>,
     pub scopes: BTreeMap<(String, String), Scope>,
-    /// Resources the emulator does not serve (GuardDuty, Inspector, Macie, Access Analyzer,
-    /// other services' org settings): kept untouched for the dump.
+    /// Resources the emulator does not serve (other services' org settings): kept untouched
+    /// for the dump.
     pub passthrough: BTreeMap<Address, Value>,
     seq: u64,
 }
@@ -296,6 +382,24 @@ impl World {
         found
     }
 
+    /// The delegated administrator of GuardDuty / Inspector / Macie (`service` = `GD_ID`, ...)
+    /// in a region.
+    pub fn service_admin_in(&self, service: &str, region: &str) -> Option<String> {
+        let mgmt = self.management_account();
+        let mut found = None;
+        for ((acct, r), s) in &self.scopes {
+            if r == region
+                && let Some(a) = s.service_admins.get(service)
+            {
+                if Some(acct) == mgmt.as_ref() {
+                    return Some(a.clone());
+                }
+                found.get_or_insert_with(|| a.clone());
+            }
+        }
+        found
+    }
+
     /// The administrator `account` is an enabled member of in `region`, if any.
     pub fn administrator_of(&self, account: &str, region: &str) -> Option<String> {
         self.scopes
@@ -403,6 +507,51 @@ impl World {
                 Resource::Product(_) => {
                     w.scope(&acct, &region).products.insert(id);
                 }
+                Resource::DelegatedAdmin(d) if [GD_ID, INSPECTOR_ID, MACIE_ID].contains(&id.as_str()) => {
+                    w.scope(&acct, &region).service_admins.insert(id, d.account.as_str().to_string());
+                }
+                Resource::OrgConfig(o) if id == GD_ID => {
+                    w.scope(&acct, &region).gd_org = Some(GdOrg {
+                        auto_enable_members: o.auto_enable_members.unwrap_or_else(|| "NONE".into()),
+                        features: o.features.unwrap_or_default(),
+                    });
+                }
+                Resource::OrgConfig(o) if id == INSPECTOR_ID => {
+                    w.scope(&acct, &region).inspector_org = Some(o.resource_types.unwrap_or_default().into_iter().collect());
+                }
+                Resource::OrgConfig(o) if id == MACIE_ID => {
+                    w.scope(&acct, &region).macie_org = Some(o.auto_enable.unwrap_or(false));
+                }
+                Resource::GuardDuty(g) => {
+                    let did = w.next_uuid().replace('-', "");
+                    w.scope(&acct, &region).detector = Some(Detector {
+                        id: did,
+                        enabled: g.status == "ENABLED",
+                        frequency: g.finding_publishing_frequency,
+                        features: g.features,
+                        created_at: stamp.clone(),
+                        updated_at: stamp.clone(),
+                    });
+                }
+                Resource::Inspector(i) => {
+                    w.scope(&acct, &region).inspector = Some(Inspector { types: i.resource_types.into_iter().map(|t| (t, now)).collect() });
+                }
+                Resource::Macie(m) => {
+                    w.scope(&acct, &region).macie =
+                        Some(MacieSession { status: m.status, frequency: m.finding_publishing_frequency, created_at: stamp.clone(), updated_at: stamp.clone() });
+                }
+                Resource::Analyzer(a) => {
+                    let arn = analyzer_arn(&region, &acct, &id);
+                    let rules = a
+                        .archive_rules
+                        .into_iter()
+                        .map(|(name, filter)| (name, ArchiveRule { filter, created_at: stamp.clone(), updated_at: stamp.clone() }))
+                        .collect();
+                    w.scope(&acct, &region).analyzers.insert(
+                        id,
+                        Analyzer { arn, analyzer_type: a.analyzer_type, unused_access_age: a.unused_access_age, rules, created_at: stamp.clone() },
+                    );
+                }
                 _ => {
                     w.passthrough.insert(addr, value);
                 }
@@ -414,6 +563,7 @@ impl World {
     // ---- world → snapshot -----------------------------------------------------------------
 
     pub fn to_snapshot(&self) -> SnapshotFile {
+        let now = Instant::now();
         let mut resources: BTreeMap<Address, Value> = self.passthrough.clone();
         for ((acct, region), s) in &self.scopes {
             let Ok(account) = AccountId::parse(acct) else { continue };
@@ -496,6 +646,48 @@ impl World {
             }
             for p in &s.products {
                 put(Kind::Product, Some(p.clone()), Resource::Product(Empty {}));
+            }
+            for (svc, a) in &s.service_admins {
+                if let Ok(admin) = AccountId::parse(a) {
+                    put(Kind::DelegatedAdmin, Some(svc.clone()), Resource::DelegatedAdmin(DelegatedAdminValue { account: admin }));
+                }
+            }
+            if let Some(d) = &s.detector {
+                put(Kind::GuardDuty, None, Resource::GuardDuty(GuardDutyValue {
+                    status: if d.enabled { "ENABLED" } else { "DISABLED" }.into(),
+                    finding_publishing_frequency: d.frequency.clone(),
+                    features: d.features.clone(),
+                }));
+            }
+            if let Some(o) = &s.gd_org {
+                put(Kind::OrgConfig, Some(GD_ID.into()), Resource::OrgConfig(OrgConfigValue {
+                    auto_enable_members: Some(o.auto_enable_members.clone()),
+                    features: (!o.features.is_empty()).then(|| o.features.clone()),
+                    ..Default::default()
+                }));
+            }
+            if let Some(i) = &s.inspector {
+                let resource_types = i.types.keys().filter(|t| i.type_status(t, now) == "ENABLED").cloned().collect();
+                put(Kind::Inspector, None, Resource::Inspector(InspectorValue { resource_types }));
+            }
+            if let Some(types) = &s.inspector_org {
+                put(Kind::OrgConfig, Some(INSPECTOR_ID.into()), Resource::OrgConfig(OrgConfigValue {
+                    resource_types: Some(types.iter().cloned().collect()),
+                    ..Default::default()
+                }));
+            }
+            if let Some(m) = &s.macie {
+                put(Kind::Macie, None, Resource::Macie(MacieValue { status: m.status.clone(), finding_publishing_frequency: m.frequency.clone() }));
+            }
+            if let Some(auto) = s.macie_org {
+                put(Kind::OrgConfig, Some(MACIE_ID.into()), Resource::OrgConfig(OrgConfigValue { auto_enable: Some(auto), ..Default::default() }));
+            }
+            for (name, a) in &s.analyzers {
+                put(Kind::Analyzer, Some(name.clone()), Resource::Analyzer(AnalyzerValue {
+                    analyzer_type: a.analyzer_type.clone(),
+                    unused_access_age: a.unused_access_age,
+                    archive_rules: a.rules.iter().map(|(n, r)| (n.clone(), r.filter.clone())).collect(),
+                }));
             }
         }
         SnapshotFile { format_version: SNAPSHOT_FORMAT_VERSION, taken_at: self.taken_at.clone(), organization: self.org.clone(), resources }

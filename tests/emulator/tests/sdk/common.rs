@@ -18,7 +18,7 @@ pub const REGION: &str = "eu-west-1";
 
 /// Management account with a hub; a delegated admin with standards, a sparse disabled control,
 /// custom parameters, an insight, a rule, a target, a product and the aggregator; two members;
-/// one suspended account; GuardDuty kept as passthrough.
+/// one suspended account; a GuardDuty administrator and one detector.
 pub fn fixture() -> SnapshotFile {
     serde_json::from_value(json!({
         "format_version": 1,
@@ -120,4 +120,25 @@ pub fn code<E: aws_sdk_securityhub::error::ProvideErrorMetadata, R>(e: &aws_sdk_
 /// The HTTP status of an SDK error's raw response (0 when there was none).
 pub fn status<E>(e: &aws_sdk_securityhub::error::SdkError<E, aws_sdk_securityhub::config::http::HttpResponse>) -> u16 {
     e.raw_response().map(|r| r.status().as_u16()).unwrap_or(0)
+}
+
+/// The service error message of an SDK error.
+pub fn message<E: aws_sdk_securityhub::error::ProvideErrorMetadata, R>(e: &aws_sdk_securityhub::error::SdkError<E, R>) -> String {
+    e.message().unwrap_or("<none>").to_string()
+}
+
+pub async fn guardduty(emu: &Emulator, account: &str, region: &str) -> aws_sdk_guardduty::Client {
+    aws_sdk_guardduty::Client::new(&sdk(emu, account, region).await)
+}
+
+pub async fn inspector(emu: &Emulator, account: &str, region: &str) -> aws_sdk_inspector2::Client {
+    aws_sdk_inspector2::Client::new(&sdk(emu, account, region).await)
+}
+
+pub async fn macie(emu: &Emulator, account: &str, region: &str) -> aws_sdk_macie2::Client {
+    aws_sdk_macie2::Client::new(&sdk(emu, account, region).await)
+}
+
+pub async fn analyzer(emu: &Emulator, account: &str, region: &str) -> aws_sdk_accessanalyzer::Client {
+    aws_sdk_accessanalyzer::Client::new(&sdk(emu, account, region).await)
 }

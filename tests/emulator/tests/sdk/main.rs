@@ -1,6 +1,9 @@
 //! The emulator through the real AWS SDK for Rust clients.
 
 mod common;
+mod guardduty;
+mod inspector;
+mod macie;
 mod hub;
 mod infra;
 mod org;
