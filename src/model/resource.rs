@@ -239,6 +239,13 @@ impl Resource {
                 cur.features.retain(|k, _| want.features.contains_key(k));
                 serde_json::to_value(cur).expect("serialisable")
             }
+            (Resource::OrgConfig(cur), Some(Resource::OrgConfig(want))) => {
+                let mut cur = cur.clone();
+                if let (Some(c), Some(w)) = (cur.features.as_mut(), want.features.as_ref()) {
+                    c.retain(|k, _| w.contains_key(k));
+                }
+                serde_json::to_value(cur).expect("serialisable")
+            }
             (Resource::ControlParameters(cur), Some(Resource::ControlParameters(want))) => {
                 let mut cur = cur.clone();
                 cur.parameters.retain(|k, _| want.parameters.contains_key(k));

@@ -364,7 +364,7 @@ impl<'a> Expander<'a> {
         if let Some(g) = &p.guardduty {
             out.reads.add(acct, r, Kind::GuardDuty);
             if g.value.enabled {
-                let features = g.value.features.iter().map(|(f, s)| (f.aws().to_string(), on_off(*s).to_string())).collect();
+                let features = managed_features(&g.value).map(|(f, s)| (f.aws().to_string(), on_off(*s).to_string())).collect();
                 out.state.insert(
                     Address::singleton(acct, r, Kind::GuardDuty),
                     Resource::GuardDuty(GuardDutyValue { status: "ENABLED".into(), finding_publishing_frequency: g.value.finding_publishing_frequency.aws().into(), features }),
@@ -541,7 +541,7 @@ impl<'a> Expander<'a> {
                     AutoEnableMembers::All => "ALL",
                     AutoEnableMembers::None => "NONE",
                 };
-                let features = g.features.iter().map(|(f, s)| (f.aws().to_string(), if *s == OnOff::On { m } else { "NONE" }.to_string())).collect();
+                let features = managed_features(g).map(|(f, s)| (f.aws().to_string(), if *s == OnOff::On { m } else { "NONE" }.to_string())).collect();
                 Some(OrgConfigValue { auto_enable_members: Some(m.into()), features: Some(features), ..Default::default() })
             }
             Kind::Inspector => {
@@ -573,6 +573,14 @@ impl<'a> Expander<'a> {
             );
         }
     }
+}
+
+/// The GuardDuty features the policy manages: AWS refuses EKS runtime monitoring and runtime
+/// monitoring in one request, and the latter supersedes the former, so with both declared
+/// only runtime monitoring is managed.
+fn managed_features(g: &GuardDuty) -> impl Iterator<Item = (&GuardDutyFeature, &OnOff)> {
+    let superseded = g.features.contains_key(&GuardDutyFeature::RuntimeMonitoring);
+    g.features.iter().filter(move |(f, _)| !(superseded && **f == GuardDutyFeature::EksRuntimeMonitoring))
 }
 
 /// How narrowly an exception is scoped: the more dimensions limited, the more specific.

@@ -534,7 +534,8 @@ fn integrations(p: &Policy, d: &mut Diagnostics) {
         if f.get(&GuardDutyFeature::EksRuntimeMonitoring) == Some(&OnOff::On) && f.get(&GuardDutyFeature::RuntimeMonitoring) == Some(&OnOff::On) {
             d.error(&p.files[g.file].map.key_pos(&format!("{}/features/eks_runtime_monitoring", g.pointer)), "`eks_runtime_monitoring` and `runtime_monitoring` cannot both be on; runtime_monitoring includes EKS");
         }
-        let missing: Vec<&str> = GuardDutyFeature::ALL.iter().filter(|x| !f.contains_key(x)).map(|x| x.aws()).collect();
+        let superseded = |x: &GuardDutyFeature| *x == GuardDutyFeature::EksRuntimeMonitoring && f.contains_key(&GuardDutyFeature::RuntimeMonitoring);
+        let missing: Vec<&str> = GuardDutyFeature::ALL.iter().filter(|x| !f.contains_key(x) && !superseded(x)).map(|x| x.aws()).collect();
         if g.value.enabled && !missing.is_empty() {
             d.warning(&p.pos(g, ""), format!("GuardDuty features not declared (not managed; AWS turns most of them on when it creates a detector): {}", missing.join(", ")));
         }

@@ -38,6 +38,10 @@ async fn connect(emu: &Emulator, max_attempts: u32) -> AwsProvider {
 }
 
 async fn connect_scaled(emu: &Emulator, max_attempts: u32, rate_scale: f64) -> AwsProvider {
+    connect_with(emu, max_attempts, rate_scale, &[]).await
+}
+
+async fn connect_with(emu: &Emulator, max_attempts: u32, rate_scale: f64, services: &[&str]) -> AwsProvider {
     let creds = Credentials::new(Emulator::access_key("111111111111"), "secret", None, None, "test");
     let cfg = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
@@ -55,6 +59,7 @@ async fn connect_scaled(emu: &Emulator, max_attempts: u32, rate_scale: f64) -> A
         poll_interval: Duration::from_millis(25),
         standard_timeout: Duration::from_secs(30),
         rate_scale,
+        services: services.iter().map(|s| s.to_string()).collect(),
         ..AwsOptions::default()
     };
     AwsProvider::connect(opts, Some(cfg)).await.expect("connects")
@@ -340,4 +345,98 @@ fn cli_without_credentials_explains() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.starts_with("error: cannot reach AWS:"), "{err}");
+}
+
+// --- The integrated services (GuardDuty, Macie, Inspector, IAM Access Analyzer) ---
+
+const INTEGRATIONS: &str = "tests/fixtures/aws/integrations.yaml";
+const SERVICES: [&str; 3] = ["guardduty", "inspector", "macie"];
+
+async fn converged_with_integrations(config: Config) -> (Emulator, AwsProvider, Policy) {
+    let emu = Emulator::start(org_snapshot(), config).await;
+    let aws = connect_with(&emu, 8, 1.0, &SERVICES).await;
+    let p = policy(&[POLICY, INTEGRATIONS]);
+    let first = plan_with(&p, &aws).await;
+    assert!(first.read_failures.is_empty(), "{:?}", first.read_failures);
+    let report = apply_with(&first, &aws).await;
+    assert!(report.success(), "{}", report.render_text());
+    (emu, aws, p)
+}
+
+#[test]
+fn integrations_from_nothing_converge() {
+    runtime().block_on(async {
+        let (emu, aws, p) = converged_with_integrations(quick()).await;
+        let again = plan_with(&p, &aws).await;
+        assert!(again.changes.is_empty(), "left: {:#?}", again.changes.iter().map(|c| format!("{} {} {:?} -> {:?}", c.action.as_str(), c.address, c.before, c.after)).collect::<Vec<_>>());
+        let dump = emu.dump();
+        let has = |a: &str| dump.resources.contains_key(&a.parse().unwrap());
+        for a in ["333333333333/eu-west-1/guardduty", "333333333333/eu-west-1/macie", "333333333333/eu-west-1/inspector", "222222222222/us-east-1/analyzer/org-external-access", "555555555555/us-east-1/analyzer/account-unused", "111111111111/us-east-1/delegated-admin/guardduty", "222222222222/eu-west-1/org-config/guardduty"] {
+            assert!(has(a), "{a} missing after apply");
+        }
+        // Declared features are sent explicitly, so AWS's defaults for unlisted ones do not
+        // surprise the plan: RDS login events stay off.
+        assert_eq!(dump.resources[&"444444444444/us-east-1/guardduty".parse().unwrap()]["features"]["RDS_LOGIN_EVENTS"], "DISABLED");
+    });
+}
+
+#[test]
+fn integrations_plan_never_mutates() {
+    runtime().block_on(async {
+        let emu = Emulator::start(org_snapshot(), quick()).await;
+        let aws = connect_with(&emu, 4, 1.0, &SERVICES).await;
+        let p = policy(&[POLICY, INTEGRATIONS]);
+        let plan = plan_with(&p, &aws).await;
+        assert!(plan.changes.iter().any(|c| c.address.kind == shubctl::model::Kind::GuardDuty));
+        let mutating: Vec<_> = emu.calls().into_iter().filter(|c| c.mutating).collect();
+        assert!(mutating.is_empty(), "{mutating:?}");
+    });
+}
+
+#[test]
+fn integrations_drift_is_detected_and_repaired() {
+    runtime().block_on(async {
+        let (emu, aws, p) = converged_with_integrations(quick()).await;
+        let mut s = emu.dump();
+        let addr = |a: &str| a.parse::<shubctl::model::Address>().unwrap();
+        s.resources.get_mut(&addr("333333333333/us-east-1/guardduty")).unwrap()["features"]["S3_DATA_EVENTS"] = serde_json::json!("DISABLED");
+        s.resources.get_mut(&addr("444444444444/eu-west-1/macie")).unwrap()["status"] = serde_json::json!("PAUSED");
+        s.resources.get_mut(&addr("555555555555/us-east-1/inspector")).unwrap()["resource_types"] = serde_json::json!(["EC2"]);
+        s.resources.get_mut(&addr("222222222222/us-east-1/analyzer/org-external-access")).unwrap()["archive_rules"] = serde_json::json!({});
+        emu.load(s);
+        let plan = plan_with(&p, &aws).await;
+        let got: BTreeSet<String> = plan.changes.iter().map(|c| format!("{} {}", c.action.as_str(), c.address)).collect();
+        let want: BTreeSet<String> = [
+            "update 333333333333/us-east-1/guardduty",
+            "update 444444444444/eu-west-1/macie",
+            "update 555555555555/us-east-1/inspector",
+            "update 222222222222/us-east-1/analyzer/org-external-access",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect();
+        assert_eq!(got, want);
+        let report = apply_with(&plan, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        assert!(plan_with(&p, &aws).await.changes.is_empty());
+    });
+}
+
+#[test]
+fn integrations_survive_faults_and_throttling() {
+    runtime().block_on(async {
+        let emu = Emulator::start(org_snapshot(), Config { fault_rate: 0.03, quota_scale: 0.3, seed: 11, ..quick() }).await;
+        let aws = connect_with(&emu, 8, 0.3, &SERVICES).await;
+        let p = policy(&[POLICY, INTEGRATIONS]);
+        let report = apply_with(&plan_with(&p, &aws).await, &aws).await;
+        for e in &report.entries {
+            if let Outcome::Failed { error } = &e.outcome {
+                assert!(error.target.starts_with(&e.address.scope()), "{} reported against {}", e.address, error.target);
+            }
+        }
+        emu.set_config(quick());
+        let report = apply_with(&plan_with(&p, &aws).await, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        assert!(plan_with(&p, &aws).await.changes.is_empty());
+    });
 }

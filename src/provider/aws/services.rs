@@ -72,17 +72,29 @@ pub(super) async fn read(p: &AwsProvider, account: &AccountId, region: &str, kin
         }
         if declared.contains("guardduty") && kinds.contains(&Kind::OrgConfig) {
             if let Some(id) = &detector {
-                p.gate(account, region, "DescribeOrganizationConfiguration").await;
-                // Not the administrator (yet): GuardDuty answers BadRequest; nothing to read.
-                if let Ok(c) = gd.describe_organization_configuration().detector_id(id).send().await {
-                    let features: BTreeMap<String, String> = c.features().iter().filter_map(|f| Some((f.name()?.as_str().to_string(), f.auto_enable()?.as_str().to_string()))).collect();
+                // The features list is paged (nextToken); the settings come with every page.
+                let mut token: Option<String> = None;
+                let mut features: BTreeMap<String, String> = BTreeMap::new();
+                let mut members = None;
+                let mut readable = true;
+                loop {
+                    p.gate(account, region, "DescribeOrganizationConfiguration").await;
+                    // Not the administrator (yet): GuardDuty answers BadRequest; nothing to read.
+                    let Ok(c) = gd.describe_organization_configuration().detector_id(id).set_next_token(token.clone()).send().await else {
+                        readable = false;
+                        break;
+                    };
+                    members = c.auto_enable_organization_members().map(|m| m.as_str().to_string());
+                    features.extend(c.features().iter().filter_map(|f| Some((f.name()?.as_str().to_string(), f.auto_enable()?.as_str().to_string()))));
+                    token = c.next_token().filter(|t| !t.is_empty()).map(str::to_string);
+                    if token.is_none() {
+                        break;
+                    }
+                }
+                if readable {
                     out.push((
                         Address::keyed(account, region, Kind::OrgConfig, "guardduty"),
-                        Resource::OrgConfig(OrgConfigValue {
-                            auto_enable_members: c.auto_enable_organization_members().map(|m| m.as_str().to_string()),
-                            features: Some(features),
-                            ..Default::default()
-                        }),
+                        Resource::OrgConfig(OrgConfigValue { auto_enable_members: members, features: Some(features), ..Default::default() }),
                     ));
                 }
             }
@@ -486,8 +498,16 @@ pub(super) async fn write(p: &AwsProvider, c: &Change) -> Result<(), ProviderErr
             match svc {
                 "guardduty" => {
                     let gd = client!(p, account, region, aws_sdk_guardduty);
-                    let Some(d) = guardduty_detector(p, &gd, account, region).await? else {
-                        return Err(err(&t, Some("NoDetector"), "the GuardDuty administrator has no detector in this region"));
+                    // The administrator's own detector holds the organisation settings; create it
+                    // if the service has not yet (its settings are converged by the detector's
+                    // own change later in the same apply).
+                    let d = match guardduty_detector(p, &gd, account, region).await? {
+                        Some(d) => d,
+                        None => {
+                            p.gate(account, region, "CreateDetector").await;
+                            let r = gd.create_detector().enable(true).send().await.map_err(|e| sdk_error(&t, e))?;
+                            r.detector_id().map(str::to_string).ok_or_else(|| err(&t, None, "CreateDetector returned no id"))?
+                        }
                     };
                     use aws_sdk_guardduty::types::{AutoEnableMembers, OrgFeature, OrgFeatureStatus, OrganizationFeatureConfiguration};
                     let features: Vec<OrganizationFeatureConfiguration> = v
@@ -507,6 +527,19 @@ pub(super) async fn write(p: &AwsProvider, c: &Change) -> Result<(), ProviderErr
                 }
                 "macie" => {
                     let mc = client!(p, account, region, aws_sdk_macie2);
+                    // Organisation settings need Macie on in the administrator itself.
+                    p.gate(account, region, "GetMacieSession").await;
+                    if let Err(e) = mc.get_macie_session().send().await {
+                        if e.code() != Some("AccessDeniedException") {
+                            return Err(sdk_error(&t, e));
+                        }
+                        p.gate(account, region, "EnableMacie").await;
+                        match mc.enable_macie().send().await {
+                            Ok(_) => {}
+                            Err(e) if e.code() == Some("ConflictException") => {}
+                            Err(e) => return Err(sdk_error(&t, e)),
+                        }
+                    }
                     p.gate(account, region, "UpdateOrganizationConfiguration").await;
                     mc.update_organization_configuration().auto_enable(v.auto_enable.unwrap_or(false)).send().await.map_err(|e| sdk_error(&t, e))?;
                 }

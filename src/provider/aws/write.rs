@@ -40,10 +40,11 @@ pub(super) async fn batch(p: &AwsProvider, batch: &[Change]) -> Vec<Outcome> {
         Err(e) => return batch.iter().map(|c| Err(fail(c, e.code.as_deref(), e.message.clone()))).collect(),
     };
     let ctx = Ctx { p, sh: &sh, account: &account, region: &region };
-    if super::services::handles(first) {
+    // A batch of administrators or organisation settings mixes services: one at a time.
+    if batch.iter().any(super::services::handles) {
         let mut out = Vec::with_capacity(batch.len());
         for c in batch {
-            out.push(super::services::write(p, c).await);
+            out.push(if super::services::handles(c) { super::services::write(p, c).await } else { ctx.one(c).await });
         }
         return out;
     }

@@ -64,7 +64,7 @@ fn no_org_permission() -> ApiError {
 
 fn paged<T: Clone>(items: &[T], req: &Request, cx: &Cx) -> Result<(Vec<T>, Option<String>), ApiError> {
     let max = req.query("maxResults").map(|m| m.parse::<i64>().map_err(|_| out_of_range())).transpose()?;
-    page(items, req.query("nextToken"), max, 50, cx.cfg.page_size, |m| bad(m))
+    page(items, req.query("nextToken"), max, 50, cx.cfg.page_size, bad)
 }
 
 fn with_token(mut v: Value, next: Option<String>) -> Value {

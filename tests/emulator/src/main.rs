@@ -1,6 +1,6 @@
 //! `shubctl-emulator --snapshot FILE [--port N] [--quota-scale X] [--fault-rate X]
-//! [--drop-rate X] [--latency-ms N] [--standard-delay-ms N] [--page-size N] [--seed N]
-//! [--no-quotas] [--dump FILE]`
+//! [--drop-rate X] [--latency-ms N] [--standard-delay-ms N] [--inspector-delay-ms N] [--page-size N]
+//! [--seed N] [--no-quotas] [--dump FILE]`
 //!
 //! Serves the loopback emulator until Ctrl-C, then writes the final state to `--dump` if given.
 
@@ -12,7 +12,7 @@ use shubctl::provider::snapshot::SnapshotFile;
 use shubctl_emulator::{Config, Emulator};
 
 const USAGE: &str = "usage: shubctl-emulator --snapshot FILE [--port N] [--quota-scale X] [--fault-rate X] [--drop-rate X] \
-[--latency-ms N] [--standard-delay-ms N] [--page-size N] [--seed N] [--no-quotas] [--dump FILE]";
+[--latency-ms N] [--standard-delay-ms N] [--inspector-delay-ms N] [--page-size N] [--seed N] [--no-quotas] [--dump FILE]";
 
 struct Args {
     snapshot: PathBuf,
@@ -45,6 +45,7 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
             "--drop-rate" => config.drop_rate = num(&value)?,
             "--latency-ms" => config.latency = Duration::from_millis(num(&value)? as u64),
             "--standard-delay-ms" => config.standard_delay = Duration::from_millis(num(&value)? as u64),
+            "--inspector-delay-ms" => config.inspector_delay = Duration::from_millis(num(&value)? as u64),
             "--page-size" => config.page_size = num(&value)? as usize,
             "--seed" => config.seed = value.parse().map_err(|_| format!("--seed: `{value}` is not a number"))?,
             other => return Err(format!("unknown option {other}\n{USAGE}")),

@@ -37,7 +37,7 @@ async fn detector_round_trip_and_quirks() {
     assert_eq!(code(&e), "BadRequestException");
     assert_eq!(status(&e), 400);
     assert_eq!(message(&e), "The request is rejected because a detector already exists for the current account.");
-    assert_eq!(gd.list_detectors().send().await.unwrap().detector_ids(), [id.clone()]);
+    assert_eq!(gd.list_detectors().send().await.unwrap().detector_ids(), std::slice::from_ref(&id));
 
     // left-out features were turned on (except Runtime Monitoring); the foundational sources are reported
     let got = gd.get_detector().detector_id(&id).send().await.unwrap();

@@ -1,5 +1,6 @@
 //! The emulator through the real AWS SDK for Rust clients.
 
+mod analyzer;
 mod common;
 mod guardduty;
 mod inspector;

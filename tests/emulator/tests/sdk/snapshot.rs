@@ -66,3 +66,39 @@ async fn load_replaces_state_for_drift() {
     emu.load(empty_org());
     assert!(emu.dump().resources.is_empty());
 }
+
+#[tokio::test]
+async fn integrated_services_round_trip() {
+    let mut snap = fixture();
+    let extra = serde_json::json!({
+        "111111111111/eu-west-1/delegated-admin/inspector": { "account": ADMIN },
+        "111111111111/eu-west-1/delegated-admin/macie": { "account": ADMIN },
+        "222222222222/eu-west-1/org-config/guardduty": { "auto_enable_members": "ALL", "features": { "S3_DATA_EVENTS": "ALL", "RUNTIME_MONITORING": "NEW" } },
+        "222222222222/eu-west-1/org-config/inspector": { "resource_types": ["EC2", "LAMBDA"] },
+        "222222222222/eu-west-1/org-config/macie": { "auto_enable": false },
+        "222222222222/eu-west-1/guardduty": { "status": "DISABLED", "finding_publishing_frequency": "ONE_HOUR",
+            "features": { "EKS_RUNTIME_MONITORING": "DISABLED", "RUNTIME_MONITORING": "ENABLED", "S3_DATA_EVENTS": "ENABLED" } },
+        "222222222222/eu-west-1/inspector": { "resource_types": ["EC2", "ECR", "LAMBDA", "LAMBDA_CODE"] },
+        "222222222222/eu-west-1/macie": { "status": "PAUSED", "finding_publishing_frequency": "FIFTEEN_MINUTES" },
+        "222222222222/eu-west-1/analyzer/org": { "type": "ORGANIZATION", "archive_rules": { "r": { "resourceType": { "eq": ["AWS::KMS::Key"] }, "isPublic": { "exists": true } } } },
+        "222222222222/eu-west-1/analyzer/unused": { "type": "ORGANIZATION_UNUSED_ACCESS", "unused_access_age": 45, "archive_rules": {} },
+        "222222222222/us-east-1/analyzer/plain": { "type": "ACCOUNT_UNUSED_ACCESS", "archive_rules": {} }
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        snap.resources.insert(k.parse().unwrap(), v.clone());
+    }
+    let emu = Emulator::start(snap.clone(), Config::default()).await;
+    assert_same(&snap, &emu.dump());
+    emu.load(snap.clone());
+    assert_same(&snap, &emu.dump());
+    // and the loaded state is what the APIs answer
+    let aa = analyzer(&emu, ADMIN, REGION).await;
+    let got = aa.get_analyzer().analyzer_name("unused").send().await.unwrap();
+    assert_eq!(got.analyzer().unwrap().configuration().unwrap().as_unused_access().unwrap().unused_access_age(), Some(45));
+    let st = inspector(&emu, ADMIN, REGION).await.batch_get_account_status().send().await.unwrap();
+    assert_eq!(st.accounts()[0].resource_state().unwrap().lambda_code().unwrap().status().as_str(), "ENABLED");
+    assert_eq!(macie(&emu, ADMIN, REGION).await.get_macie_session().send().await.unwrap().status().unwrap().as_str(), "PAUSED");
+    let gd = guardduty(&emu, ADMIN, REGION).await;
+    let id = gd.list_detectors().send().await.unwrap().detector_ids()[0].clone();
+    assert_eq!(gd.describe_organization_configuration().detector_id(&id).send().await.unwrap().auto_enable_organization_members().unwrap().as_str(), "ALL");
+}
