@@ -440,3 +440,26 @@ fn integrations_survive_faults_and_throttling() {
         assert!(plan_with(&p, &aws).await.changes.is_empty());
     });
 }
+
+#[test]
+fn inspector_slow_enablement_is_waited_for() {
+    runtime().block_on(async {
+        let (emu, aws, p) = converged_with_integrations(Config { inspector_delay: Duration::from_millis(300), ..quick() }).await;
+        let polls = emu.calls().iter().filter(|c| c.operation == "BatchGetAccountStatus").count();
+        assert!(polls > 20, "waited by polling ({polls} polls)");
+        assert!(plan_with(&p, &aws).await.changes.is_empty());
+    });
+}
+
+#[test]
+fn inspector_per_account_failures_land_on_their_addresses() {
+    runtime().block_on(async {
+        let emu = Emulator::start(org_snapshot(), Config { fail_inspector_accounts: ["555555555555".to_string()].into(), ..quick() }).await;
+        let aws = connect_with(&emu, 4, 1.0, &SERVICES).await;
+        let p = policy(&[POLICY, INTEGRATIONS]);
+        let report = apply_with(&plan_with(&p, &aws).await, &aws).await;
+        let failed: BTreeSet<String> = report.entries.iter().filter(|e| matches!(e.outcome, Outcome::Failed { .. })).map(|e| e.address.to_string()).collect();
+        assert_eq!(failed, ["555555555555/eu-west-1/inspector".to_string(), "555555555555/us-east-1/inspector".to_string()].into());
+        assert!(report.entries.iter().any(|e| e.address.to_string() == "444444444444/us-east-1/inspector" && e.outcome == Outcome::Applied));
+    });
+}
