@@ -2,7 +2,7 @@
 //! batched, continuing with independent work after a failure, and report every address as
 //! applied, failed or not attempted. Never reports success for a change that failed.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -86,7 +86,9 @@ pub async fn apply<E: Executor>(plan: &Plan, exec: &E, opts: &ApplyOptions<'_>) 
         while j < ordered.len() && step_of(ordered[j]) == step {
             j += 1;
         }
-        let mut batches: Vec<Vec<Change>> = Vec::new();
+        // Batches: one kind and action in one account and region, or in one region across
+        // accounts for kinds an administrator changes for many accounts at once.
+        let mut batches: BTreeMap<(Kind, Action, String, Option<crate::model::AccountId>), Vec<Change>> = BTreeMap::new();
         let mut blocked_entries: Vec<Entry> = Vec::new();
         for c in &ordered[i..j] {
             let blocked = if opts.cancel.is_some_and(|f| f.load(Ordering::SeqCst)) {
@@ -102,13 +104,14 @@ pub async fn apply<E: Executor>(plan: &Plan, exec: &E, opts: &ApplyOptions<'_>) 
             };
             match blocked {
                 Some(why) => blocked_entries.push(Entry { address: c.address.clone(), action: c.action, outcome: Outcome::NotAttempted { why } }),
-                None => match batches.last_mut() {
-                    Some(b) if same_batch(&b[0], c) => b.push((*c).clone()),
-                    _ => batches.push(vec![(*c).clone()]),
-                },
+                None => {
+                    let a = &c.address;
+                    let account = (!a.kind.batches_across_accounts()).then(|| a.account.clone());
+                    batches.entry((a.kind, c.action, a.region.clone(), account)).or_default().push((*c).clone());
+                }
             }
         }
-        let results: Vec<BatchResult> = stream::iter(batches)
+        let results: Vec<BatchResult> = stream::iter(batches.into_values())
             .map(|b| async move {
                 // Checked again as each batch starts: Ctrl-C stops what has not begun.
                 if opts.cancel.is_some_and(|f| f.load(Ordering::SeqCst)) {
@@ -161,6 +164,4 @@ fn step_of(c: &Change) -> (bool, u8) {
     (c.action == Action::Delete, c.address.kind.rank())
 }
 
-fn same_batch(a: &Change, b: &Change) -> bool {
-    a.action == b.action && a.address.kind == b.address.kind && a.address.account == b.address.account && a.address.region == b.address.region
-}
+

@@ -189,6 +189,7 @@ fn access_of(policy: &Policy) -> Access {
         external_id: org.and_then(|o| o.external_id.clone()),
         organization: org.is_some(),
         management_account: org.map(|o| o.management_account.clone()),
+        delegated_admin: org.map(|o| o.delegated_admin.clone()),
         services,
     }
 }
@@ -206,6 +207,7 @@ async fn open_source(s: &SourceArgs, access: &Access) -> Result<Source, String> 
         management_account: access.management_account.as_deref().and_then(|a| AccountId::parse(a).ok()),
         standard_timeout: std::time::Duration::from_secs(s.standard_timeout),
         services: access.services.iter().cloned().collect(),
+        delegated_admin: access.delegated_admin.as_deref().and_then(|a| AccountId::parse(a).ok()),
         ..AwsOptions::default()
     };
     let provider = AwsProvider::connect(opts, None).await.map_err(|e| format!("cannot reach AWS: {e}"))?;

@@ -60,6 +60,14 @@ kinds! {
     Analyzer = "analyzer", keyed: true, rank: 9, destructive: true;
 }
 
+impl Kind {
+    /// Kinds whose changes in one region are sent together for many accounts, by the
+    /// service's delegated administrator (Inspector acts for up to 100 accounts a call).
+    pub fn batches_across_accounts(self) -> bool {
+        self == Kind::Inspector
+    }
+}
+
 impl fmt::Display for Kind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -63,6 +63,8 @@ pub struct Access {
     pub organization: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub management_account: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delegated_admin: Option<String>,
     /// Integrated services the policy declares.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub services: Vec<String>,

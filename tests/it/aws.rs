@@ -60,6 +60,7 @@ async fn connect_with(emu: &Emulator, max_attempts: u32, rate_scale: f64, servic
         standard_timeout: Duration::from_secs(30),
         rate_scale,
         services: services.iter().map(|s| s.to_string()).collect(),
+        delegated_admin: Some(shubctl::model::AccountId::parse(&org.delegated_admin).unwrap()),
         ..AwsOptions::default()
     };
     AwsProvider::connect(opts, Some(cfg)).await.expect("connects")
@@ -461,5 +462,19 @@ fn inspector_per_account_failures_land_on_their_addresses() {
         let failed: BTreeSet<String> = report.entries.iter().filter(|e| matches!(e.outcome, Outcome::Failed { .. })).map(|e| e.address.to_string()).collect();
         assert_eq!(failed, ["555555555555/eu-west-1/inspector".to_string(), "555555555555/us-east-1/inspector".to_string()].into());
         assert!(report.entries.iter().any(|e| e.address.to_string() == "444444444444/us-east-1/inspector" && e.outcome == Outcome::Applied));
+    });
+}
+
+/// The delegated administrator enables Inspector for the member accounts itself, many
+/// accounts a call, instead of each account enabling its own.
+#[test]
+fn the_delegated_administrator_acts_for_its_members() {
+    runtime().block_on(async {
+        let (emu, _aws, _p) = converged_with_integrations(quick()).await;
+        let enables: Vec<_> = emu.calls().into_iter().filter(|c| c.service == "inspector2" && c.operation == "Enable").collect();
+        assert!(!enables.is_empty());
+        assert!(enables.iter().all(|c| c.account == "222222222222"), "{enables:?}");
+        // One call per region covers all five accounts.
+        assert_eq!(enables.len(), 2, "{enables:?}");
     });
 }

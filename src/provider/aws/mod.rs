@@ -50,6 +50,9 @@ pub struct AwsOptions {
     pub initial_backoff: Duration,
     /// Multiplies the client-side rate limits (1.0 = AWS's documented quotas).
     pub rate_scale: f64,
+    /// The organisation's delegated administrator, which also administers the integrated
+    /// services (Inspector changes for member accounts are sent by it, 100 accounts a call).
+    pub delegated_admin: Option<AccountId>,
     /// Integrated services the policy declares (`guardduty`, `inspector`, `macie`): their
     /// administrators and organisation settings are read and managed; others are left alone.
     pub services: std::collections::BTreeSet<String>,
@@ -68,6 +71,7 @@ impl Default for AwsOptions {
             initial_backoff: Duration::from_secs(1),
             rate_scale: 1.0,
             services: Default::default(),
+            delegated_admin: None,
         }
     }
 }

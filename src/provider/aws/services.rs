@@ -558,3 +558,142 @@ pub(super) async fn write(p: &AwsProvider, c: &Change) -> Result<(), ProviderErr
         (kind, _) => Err(err(&t, None, format!("`{kind}` is not an integrated service"))),
     }
 }
+
+/// Inspector changes of one region, possibly for many accounts. With a delegated
+/// administrator, it enables and disables resource types for up to 100 accounts a call;
+/// otherwise each account is changed by itself.
+pub(super) async fn inspector_batch(p: &AwsProvider, batch: &[Change]) -> Vec<Result<(), ProviderError>> {
+    let Some(first) = batch.first() else { return vec![] };
+    let region = first.address.region.clone();
+    let admin = match (&p.opts.delegated_admin, p.opts.services.contains("inspector")) {
+        (Some(a), true) => Some(a.clone()),
+        _ => None,
+    };
+    let Some(admin) = admin.filter(|_| batch.len() > 1) else {
+        let mut out = Vec::with_capacity(batch.len());
+        for c in batch {
+            out.push(write(p, c).await);
+        }
+        return out;
+    };
+    match inspector_as_admin(p, &admin, &region, batch).await {
+        Ok(out) => out,
+        Err(e) => batch.iter().map(|c| Err(err(&c.address.to_string(), e.code.as_deref(), e.message.clone()))).collect(),
+    }
+}
+
+async fn inspector_as_admin(p: &AwsProvider, admin: &AccountId, region: &str, batch: &[Change]) -> Result<Vec<Result<(), ProviderError>>, ProviderError> {
+    use aws_sdk_inspector2::types::ResourceScanType;
+    let ins = client!(p, admin, region, aws_sdk_inspector2);
+    let t = format!("{admin}/{region}");
+    let mut out: Vec<Result<(), ProviderError>> = batch.iter().map(|_| Ok(())).collect();
+    let mut want: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for c in batch {
+        let types = match c.action {
+            Action::Delete => BTreeSet::new(),
+            _ => match value(c)? {
+                Resource::Inspector(v) => v.resource_types.into_iter().collect(),
+                _ => return Err(err(&t, None, "not an Inspector value")),
+            },
+        };
+        want.insert(c.address.account.to_string(), types);
+    }
+    let accounts: Vec<String> = want.keys().cloned().collect();
+    let status = |accts: Vec<String>| {
+        let ins = ins.clone();
+        let t = t.clone();
+        async move {
+            let mut now: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+            for chunk in accts.chunks(100) {
+                p.gate(admin, region, "BatchGetAccountStatus").await;
+                let r = ins.batch_get_account_status().set_account_ids(Some(chunk.to_vec())).send().await.map_err(|e| sdk_error(&t, e))?;
+                for a in r.accounts() {
+                    let Some(rs) = a.resource_state() else { continue };
+                    let entry = now.entry(a.account_id().to_string()).or_default();
+                    for (name, st) in [("EC2", rs.ec2()), ("ECR", rs.ecr()), ("LAMBDA", rs.lambda()), ("LAMBDA_CODE", rs.lambda_code())] {
+                        if let Some(st) = st.filter(|s| matches!(s.status().as_str(), "ENABLED" | "ENABLING")) {
+                            entry.insert(name.to_string(), st.status().as_str().to_string());
+                        }
+                    }
+                }
+            }
+            Ok::<_, ProviderError>(now)
+        }
+    };
+    let have = status(accounts.clone()).await?;
+    let index = |acct: &str| batch.iter().position(|c| c.address.account.as_str() == acct);
+    // Accounts needing the same types switched share a call.
+    let mut enable: BTreeMap<Vec<String>, Vec<String>> = BTreeMap::new();
+    let mut disable: BTreeMap<Vec<String>, Vec<String>> = BTreeMap::new();
+    for (acct, types) in &want {
+        let cur = have.get(acct).cloned().unwrap_or_default();
+        let on: Vec<String> = types.iter().filter(|x| !cur.contains_key(*x)).cloned().collect();
+        let off: Vec<String> = cur.keys().filter(|x| !types.contains(*x)).cloned().collect();
+        if !on.is_empty() {
+            enable.entry(on).or_default().push(acct.clone());
+        }
+        if !off.is_empty() {
+            disable.entry(off).or_default().push(acct.clone());
+        }
+    }
+    for (enabling, groups) in [(true, enable), (false, disable)] {
+        for (types, accts) in groups {
+            for chunk in accts.chunks(100) {
+                let rt: Vec<ResourceScanType> = types.iter().map(|x| ResourceScanType::from(x.as_str())).collect();
+                let failed = if enabling {
+                    p.gate(admin, region, "Enable").await;
+                    ins.enable().set_account_ids(Some(chunk.to_vec())).set_resource_types(Some(rt)).send().await.map(|r| r.failed_accounts().to_vec()).map_err(|e| sdk_error(&t, e))
+                } else {
+                    p.gate(admin, region, "Disable").await;
+                    ins.disable().set_account_ids(Some(chunk.to_vec())).set_resource_types(Some(rt)).send().await.map(|r| r.failed_accounts().to_vec()).map_err(|e| sdk_error(&t, e))
+                };
+                match failed {
+                    Ok(failed) => {
+                        for f in failed {
+                            let code = f.error_code().as_str();
+                            if enabling && matches!(code, "ALREADY_ENABLED" | "ENABLE_IN_PROGRESS") {
+                                continue;
+                            }
+                            if let Some(i) = index(f.account_id()) {
+                                out[i] = Err(err(&batch[i].address.to_string(), Some(code), f.error_message()));
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        for a in chunk {
+                            if let Some(i) = index(a) {
+                                out[i] = Err(err(&batch[i].address.to_string(), e.code.as_deref(), e.message.clone()));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // Enabling is asynchronous: wait for the accounts that have not failed.
+    let deadline = Instant::now() + p.opts.standard_timeout;
+    loop {
+        let pending: Vec<String> = want.keys().filter(|a| index(a).is_some_and(|i| out[i].is_ok())).cloned().collect();
+        let now = status(pending.clone()).await?;
+        let unsettled: Vec<&String> = pending
+            .iter()
+            .filter(|a| {
+                let cur = now.get(*a).cloned().unwrap_or_default();
+                let w = &want[*a];
+                !(w.iter().all(|x| cur.get(x).map(String::as_str) == Some("ENABLED")) && cur.keys().all(|x| w.contains(x)))
+            })
+            .collect();
+        if unsettled.is_empty() {
+            return Ok(out);
+        }
+        if Instant::now() >= deadline {
+            for a in unsettled {
+                if let Some(i) = index(a) {
+                    out[i] = Err(err(&batch[i].address.to_string(), Some("Timeout"), format!("Inspector did not settle within {:?}", p.opts.standard_timeout)));
+                }
+            }
+            return Ok(out);
+        }
+        tokio::time::sleep(p.opts.poll_interval).await;
+    }
+}

@@ -34,6 +34,9 @@ fn value(c: &Change) -> Result<Resource, ProviderError> {
 /// Runs a whole batch; every change gets its own outcome.
 pub(super) async fn batch(p: &AwsProvider, batch: &[Change]) -> Vec<Outcome> {
     let Some(first) = batch.first() else { return vec![] };
+    if first.address.kind == Kind::Inspector {
+        return super::services::inspector_batch(p, batch).await;
+    }
     let (account, region) = (first.address.account.clone(), first.address.region.clone());
     let sh = match p.securityhub(&account, &region).await {
         Ok(c) => c,
