@@ -58,7 +58,8 @@ pub enum Command {
         #[arg(long)]
         auto_approve: bool,
         /// Allow changes that remove protection: disabling the hub, a standard, a service,
-        /// deleting members, the administrator, the aggregator, a detector or an analyzer.
+        /// deleting members, the administrator, the aggregator, a detector, an analyzer or a
+        /// product subscription.
         #[arg(long)]
         allow_destroy: bool,
     },

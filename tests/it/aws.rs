@@ -478,3 +478,25 @@ fn the_delegated_administrator_acts_for_its_members() {
         assert_eq!(enables.len(), 2, "{enables:?}");
     });
 }
+
+/// An analyzer's type cannot change on AWS: a different type is a replacement.
+#[test]
+fn an_analyzer_of_another_type_is_replaced() {
+    runtime().block_on(async {
+        let (emu, aws, p) = converged_with_integrations(quick()).await;
+        let mut s = emu.dump();
+        let a: shubctl::model::Address = "333333333333/us-east-1/analyzer/account-unused".parse().unwrap();
+        s.resources.insert(a.clone(), serde_json::json!({"type": "ACCOUNT", "archive_rules": {}}));
+        emu.load(s);
+        let plan = plan_with(&p, &aws).await;
+        assert_eq!(plan.changes.len(), 1, "{:#?}", plan.changes);
+        assert_eq!(plan.changes[0].address, a);
+        assert_eq!(plan.changes[0].changed_fields, vec!["type", "unused_access_age"]);
+        emu.clear_calls();
+        let report = apply_with(&plan, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        let ops: Vec<String> = emu.calls().into_iter().filter(|c| c.mutating).map(|c| c.operation).collect();
+        assert_eq!(ops, ["DeleteAnalyzer", "CreateAnalyzer"]);
+        assert!(plan_with(&p, &aws).await.changes.is_empty());
+    });
+}
