@@ -70,9 +70,14 @@ pub(super) async fn organization(p: &AwsProvider) -> Result<OrgInfo, ProviderErr
     Ok(info)
 }
 
-fn not_subscribed(code: Option<&str>) -> bool {
-    // A hub that is off answers 401 InvalidAccessException; a wrong hub ARN, ResourceNotFound.
-    matches!(code, Some("InvalidAccessException" | "ResourceNotFoundException"))
+fn not_subscribed(code: Option<&str>, message: Option<&str>) -> bool {
+    // A hub that is off answers 401 InvalidAccessException "… is not subscribed to AWS Security
+    // Hub"; other access errors (a missing permission) are errors, not absence.
+    match code {
+        Some("ResourceNotFoundException") => true,
+        Some("InvalidAccessException") => message.is_none_or(|m| m.contains("not subscribed")),
+        _ => false,
+    }
 }
 
 pub(super) async fn scope(p: &AwsProvider, account: &AccountId, region: &str, kinds: &KindSet) -> Result<Vec<(Address, Resource)>, ProviderError> {
@@ -102,7 +107,7 @@ pub(super) async fn scope(p: &AwsProvider, account: &AccountId, region: &str, ki
     p.gate(account, region, "DescribeHub").await;
     let hub = match sh.describe_hub().send().await {
         Ok(h) => Some(h),
-        Err(e) if not_subscribed(e.code()) => None,
+        Err(e) if not_subscribed(e.code(), e.message()) => None,
         Err(e) => return Err(sdk_error(&target, e)),
     };
     let Some(hub) = hub else {
