@@ -500,3 +500,23 @@ fn an_analyzer_of_another_type_is_replaced() {
         assert!(plan_with(&p, &aws).await.changes.is_empty());
     });
 }
+
+/// Moving the aggregation (home) region converges in one apply: the old aggregator is removed
+/// before the new one is created, since an account has only one.
+#[test]
+fn moving_the_aggregator_converges_in_one_apply() {
+    runtime().block_on(async {
+        let (emu, aws, p) = converged(quick()).await;
+        let mut s = emu.dump();
+        let old: shubctl::model::Address = "222222222222/us-east-1/aggregator".parse().unwrap();
+        let v = s.resources.remove(&old).unwrap();
+        s.resources.insert("222222222222/eu-west-1/aggregator".parse().unwrap(), serde_json::json!({"linking_mode": v["linking_mode"], "regions": ["us-east-1"]}));
+        emu.load(s);
+        let plan = plan_with(&p, &aws).await;
+        let got: BTreeSet<String> = plan.changes.iter().map(|c| format!("{} {}", c.action.as_str(), c.address)).collect();
+        assert_eq!(got, ["create 222222222222/us-east-1/aggregator".to_string(), "delete 222222222222/eu-west-1/aggregator".to_string()].into());
+        let report = apply_with(&plan, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        assert!(plan_with(&p, &aws).await.changes.is_empty());
+    });
+}

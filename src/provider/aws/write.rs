@@ -272,7 +272,23 @@ impl Ctx<'_> {
         let t = c.address.to_string();
         self.gate("ListFindingAggregators").await;
         let list = self.sh.list_finding_aggregators().send().await.map_err(|e| sdk_error(&t, e))?;
-        let arn = list.finding_aggregators().iter().filter_map(|a| a.finding_aggregator_arn()).find(|a| a.starts_with(&format!("arn:aws:securityhub:{}:", self.region))).map(str::to_string);
+        let here = format!("arn:aws:securityhub:{}:", self.region);
+        let arn = list.finding_aggregators().iter().filter_map(|a| a.finding_aggregator_arn()).find(|a| a.starts_with(&here)).map(str::to_string);
+        // An account has one aggregation region: moving it means removing the old one first
+        // (its own delete, later in the plan, then finds nothing to do).
+        if action == Action::Create {
+            let elsewhere = list.finding_aggregators().iter().filter_map(|a| a.finding_aggregator_arn()).find(|a| !a.starts_with(&here)).map(str::to_string);
+            if let Some(old) = elsewhere {
+                let old_region = old.split(':').nth(3).unwrap_or_default().to_string();
+                let sh = self.p.securityhub(self.account, &old_region).await?;
+                self.p.gate(self.account, &old_region, "DeleteFindingAggregator").await;
+                match sh.delete_finding_aggregator().finding_aggregator_arn(&old).send().await {
+                    Ok(_) => {}
+                    Err(e) if e.code() == Some("ResourceNotFoundException") => {}
+                    Err(e) => return Err(sdk_error(&t, e)),
+                }
+            }
+        }
         match (action, arn) {
             (Action::Delete, Some(arn)) => {
                 self.gate("DeleteFindingAggregator").await;
