@@ -266,7 +266,8 @@ fn an_account_that_cannot_be_reached_is_reported_and_the_others_proceed() {
 fn cli_plan_apply_and_snapshot_through_standard_aws_variables() {
     use std::process::Command;
     let rt = runtime();
-    let emu = rt.block_on(Emulator::start(org_snapshot(), quick()));
+    // Only the policy's role can be assumed: a saved plan must reach accounts the same way.
+    let emu = rt.block_on(Emulator::start(org_snapshot(), Config { assumable_role: Some(("ShubctlExecution".into(), None)), ..quick() }));
     let dir = tempfile::tempdir().unwrap();
     let shubctl = |args: &[&str]| {
         let mut c = Command::new(insta_cmd::get_cargo_bin("shubctl"));
@@ -518,5 +519,26 @@ fn moving_the_aggregator_converges_in_one_apply() {
         let report = apply_with(&plan, &aws).await;
         assert!(report.success(), "{}", report.render_text());
         assert!(plan_with(&p, &aws).await.changes.is_empty());
+    });
+}
+
+/// The role and external ID of the policy are what AssumeRole is called with.
+#[test]
+fn the_external_id_is_sent_when_the_role_requires_one() {
+    runtime().block_on(async {
+        let config = Config { assumable_role: Some(("ShubctlExecution".into(), Some("tenant-42".into()))), ..quick() };
+        let emu = Emulator::start(org_snapshot(), config).await;
+        let p = policy(&[POLICY]);
+        // Without the external ID, member accounts cannot be reached...
+        let aws = connect(&emu, 2).await;
+        let plan = plan_with(&p, &aws).await;
+        assert!(plan.read_failures.iter().any(|f| f.target.starts_with("333333333333/")), "{:?}", plan.read_failures);
+        // ...with it, they can.
+        let creds = Credentials::new(Emulator::access_key("111111111111"), "secret", None, None, "test");
+        let cfg = aws_config::defaults(BehaviorVersion::latest()).region(Region::new("us-east-1")).endpoint_url(emu.endpoint()).credentials_provider(creds).load().await;
+        let opts = AwsOptions { role: "ShubctlExecution".into(), external_id: Some("tenant-42".into()), organization: true, ..AwsOptions::default() };
+        let aws = AwsProvider::connect(opts, Some(cfg)).await.unwrap();
+        let plan = plan_with(&p, &aws).await;
+        assert!(plan.read_failures.is_empty(), "{:?}", plan.read_failures);
     });
 }

@@ -49,6 +49,8 @@ pub struct Config {
     pub standard_delay: Duration,
     /// AssumeRole into these accounts → `AccessDenied`.
     pub unassumable_accounts: BTreeSet<String>,
+    /// When set, AssumeRole succeeds only for this role name (and, if given, this external ID).
+    pub assumable_role: Option<(String, Option<String>)>,
     /// CreateMembers returns these account IDs in `UnprocessedAccounts`.
     pub fail_create_members: BTreeSet<String>,
     /// BatchUpdateStandardsControlAssociations returns these security-control IDs in
@@ -76,6 +78,7 @@ impl Default for Config {
             quotas_enabled: true,
             standard_delay: Duration::ZERO,
             unassumable_accounts: BTreeSet::new(),
+            assumable_role: None,
             fail_create_members: BTreeSet::new(),
             fail_association_controls: BTreeSet::new(),
             page_size: 2,

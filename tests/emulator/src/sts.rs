@@ -66,7 +66,10 @@ pub fn handle(_w: &mut World, cx: &Cx, op: &str, req: &Request) -> Res {
                 .filter(|(acct, role)| is_account_id(acct) && !role.is_empty())
                 .ok_or_else(|| validation(format!("{role_arn} is invalid")))?;
             let role_name = role.rsplit('/').next().unwrap_or(role);
-            if cx.cfg.unassumable_accounts.contains(target) {
+            let wrong_role = cx.cfg.assumable_role.as_ref().is_some_and(|(name, external)| {
+                name != role_name || (external.is_some() && param(&p, "ExternalId") != external.as_deref())
+            });
+            if cx.cfg.unassumable_accounts.contains(target) || wrong_role {
                 return Err(ApiError::new(
                     403,
                     "AccessDenied",
