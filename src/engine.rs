@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 
 use crate::diff::diff;
+use crate::model::{OrgInfo, State};
 use crate::plan::{Plan, Scope, SkippedAccount};
 use crate::provider::{read_state, StateSource};
 use crate::spec::diagnostics::{Diagnostics, Severity};
@@ -32,6 +33,9 @@ pub fn load_policy(paths: &[PathBuf], opts: &ValidateOptions, diags: &mut Diagno
 pub struct Planned {
     pub plan: Plan,
     pub desired: Desired,
+    /// The current state the plan was computed from, and the organisation it was read with.
+    pub current: State,
+    pub org: OrgInfo,
 }
 
 /// Reads current state from `source` and computes the plan. Nothing is read unless the policy
@@ -69,5 +73,5 @@ pub async fn plan<S: StateSource>(policy: &Policy, source: &S, source_name: &str
         skipped_accounts: desired.skipped.iter().map(|(a, s)| SkippedAccount { account: a.to_string(), status: s.clone() }).collect(),
     };
     let plan = Plan::new(source_name.to_string(), current.fingerprint(), scope, changes, warnings, failures, desired.reads.clone());
-    Ok(Planned { plan, desired })
+    Ok(Planned { plan, desired, current, org })
 }

@@ -214,7 +214,7 @@ async fn open_source(s: &SourceArgs, access: &Access) -> Result<Source, String> 
     Ok(Source::Aws(Box::new(provider)))
 }
 
-async fn compute(p: &PolicyArgs, s: &SourceArgs, stderr_color: bool) -> Result<(engine::Planned, Source), Result<Status, String>> {
+async fn compute(p: &PolicyArgs, s: &SourceArgs, stderr_color: bool) -> Result<(engine::Planned, Source, Policy), Result<Status, String>> {
     let opts = validate_options(p);
     let mut diags = Diagnostics::default();
     let policy = engine::load_policy(&p.paths, &opts, &mut diags);
@@ -226,7 +226,7 @@ async fn compute(p: &PolicyArgs, s: &SourceArgs, stderr_color: bool) -> Result<(
     let planned = replan(&policy, &source, &opts, s, &mut diags).await;
     print_diagnostics(diags, stderr_color);
     match planned {
-        Ok(planned) => Ok((planned, source)),
+        Ok(planned) => Ok((planned, source, policy)),
         Err(e) => Err(Err(e)),
     }
 }
@@ -317,7 +317,7 @@ fn format_of(f: FormatArg) -> Format {
 }
 
 async fn plan_cmd(p: &PolicyArgs, s: &SourceArgs, format: FormatArg, out: Option<&Path>, detailed: bool, stdout_color: bool, stderr_color: bool) -> Result<Status, String> {
-    let (planned, _) = match compute(p, s, stderr_color).await {
+    let (planned, _, _) = match compute(p, s, stderr_color).await {
         Ok(x) => x,
         Err(status) => return status,
     };
@@ -364,12 +364,16 @@ fn refuse_destructive(plan: &Plan, allow_destroy: bool) -> Result<(), String> {
     ))
 }
 
+fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 /// Set by Ctrl-C during apply: what has not started is reported as not attempted.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 #[allow(clippy::too_many_arguments)]
 async fn apply_cmd(p: &PolicyArgs, s: &SourceArgs, saved: Option<&Path>, auto_approve: bool, allow_destroy: bool, stdout_color: bool, stderr_color: bool) -> Result<Status, String> {
-    let (plan, source) = match saved {
+    let (plan, source, policy) = match saved {
         Some(plan_path) => {
             let text = std::fs::read_to_string(plan_path).map_err(|e| format!("cannot read plan {}: {e}", plan_path.display()))?;
             let plan = Plan::from_json(&text).map_err(|e| format!("{}: {e}", plan_path.display()))?;
@@ -386,10 +390,10 @@ async fn apply_cmd(p: &PolicyArgs, s: &SourceArgs, saved: Option<&Path>, auto_ap
                     plan.state_fingerprint, now
                 ));
             }
-            (plan, source)
+            (plan, source, None)
         }
         None => match compute(p, s, stderr_color).await {
-            Ok((planned, source)) => (planned.plan, source),
+            Ok((planned, source, policy)) => (planned.plan, source, Some(policy)),
             Err(status) => return status,
         },
     };
@@ -411,9 +415,7 @@ async fn apply_cmd(p: &PolicyArgs, s: &SourceArgs, saved: Option<&Path>, auto_ap
     let bar = Progress::new(&source, "applying", plan.changes.len());
     let report = apply(&plan, &bar, &ApplyOptions { allow_destroy, cancel: Some(&INTERRUPTED), concurrency: s.concurrency }).await;
     if let Source::Snapshot { snapshot, path } = &source {
-        let mut snapshot = Snapshot::from_file(snapshot.to_file())?;
-        snapshot.touch(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
-        snapshot.save(path).map_err(|e| e.to_string())?;
+        snapshot.save(path, Some(now_rfc3339())).map_err(|e| e.to_string())?;
     }
     println!("\n{}", report.render_text());
     for f in &plan.read_failures {
@@ -423,12 +425,11 @@ async fn apply_cmd(p: &PolicyArgs, s: &SourceArgs, saved: Option<&Path>, auto_ap
         return Ok(Status::Error);
     }
     // Verify: what was applied must now read back as converged.
-    if saved.is_none() {
+    if let Some(policy) = &policy {
         let opts = validate_options(p);
         let mut diags = Diagnostics::default();
-        let policy = engine::load_policy(&p.paths, &opts, &mut diags);
         progress(&source, "verifying");
-        match replan(&policy, &source, &opts, s, &mut diags).await {
+        match replan(policy, &source, &opts, s, &mut diags).await {
             Ok(again) if again.plan.has_changes() => {
                 eprintln!("warning: {} change(s) remain after apply; run apply again", again.plan.summary.total());
                 return Ok(Status::Error);
@@ -444,7 +445,7 @@ async fn apply_cmd(p: &PolicyArgs, s: &SourceArgs, saved: Option<&Path>, auto_ap
 }
 
 async fn snapshot_cmd(p: &PolicyArgs, s: &SourceArgs, out: &Path, stderr_color: bool) -> Result<Status, String> {
-    let (planned, source) = match compute(p, s, stderr_color).await {
+    let (planned, _, _) = match compute(p, s, stderr_color).await {
         Ok(x) => x,
         Err(status) => return status,
     };
@@ -454,14 +455,9 @@ async fn snapshot_cmd(p: &PolicyArgs, s: &SourceArgs, out: &Path, stderr_color: 
         }
         return Err("some scopes could not be read; no snapshot written".into());
     }
-    let org = source.read_org().await.map_err(|e| e.to_string())?;
-    let (state, failures) = read_state(&source, &planned.desired.reads, s.concurrency).await;
-    if let Some(f) = failures.first() {
-        return Err(format!("could not read {f}; no snapshot written"));
-    }
-    let mut snap = Snapshot::from_state(org, state);
-    snap.touch(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
-    snap.save(out).map_err(|e| e.to_string())?;
+    // The state the plan was computed from is the snapshot: no second read.
+    let snap = Snapshot::from_state(planned.org, planned.current);
+    snap.save(out, Some(now_rfc3339())).map_err(|e| e.to_string())?;
     eprintln!("snapshot of {} account(s) × {} region(s) written to {}", planned.plan.scope.accounts.len(), planned.plan.scope.regions.len(), out.display());
     Ok(Status::Ok)
 }

@@ -95,13 +95,13 @@ impl Snapshot {
         SnapshotFile { format_version: SNAPSHOT_FORMAT_VERSION, taken_at: self.taken_at.clone(), organization: self.org.clone(), resources }
     }
 
-    /// Records that the state now reflects changes made at `when`.
-    pub fn touch(&mut self, when: String) {
-        self.taken_at = Some(when);
-    }
-
-    pub fn save(&self, path: &Path) -> Result<(), SnapshotError> {
-        let text = serde_json::to_string_pretty(&self.to_file()).expect("serialisable") + "\n";
+    /// Writes the state, recording it as taken at `taken_at` (the snapshot's own time if None).
+    pub fn save(&self, path: &Path, taken_at: Option<String>) -> Result<(), SnapshotError> {
+        let mut file = self.to_file();
+        if taken_at.is_some() {
+            file.taken_at = taken_at;
+        }
+        let text = serde_json::to_string_pretty(&file).expect("serialisable") + "\n";
         // Write next to the target and rename, so a crash never leaves half a snapshot.
         let tmp = path.with_extension("json.tmp");
         let shown = path.display().to_string();

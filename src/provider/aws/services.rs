@@ -136,7 +136,7 @@ pub(super) async fn read(p: &AwsProvider, account: &AccountId, region: &str, kin
     if kinds.contains(&Kind::Inspector) || (declared.contains("inspector") && (kinds.contains(&Kind::DelegatedAdmin) || kinds.contains(&Kind::OrgConfig))) {
         let ins = client!(p, account, region, aws_sdk_inspector2);
         if kinds.contains(&Kind::Inspector) {
-            let types = inspector_types(p, &ins, account, region).await?;
+            let types = inspector_states(p, &ins, account, region, &[account.to_string()]).await?.remove(account.as_str()).unwrap_or_default();
             if !types.is_empty() {
                 out.push((Address::singleton(account, region, Kind::Inspector), Resource::Inspector(InspectorValue { resource_types: types.into_keys().collect() })));
             }
@@ -185,23 +185,30 @@ async fn guardduty_detector(p: &AwsProvider, gd: &aws_sdk_guardduty::Client, acc
     Ok(r.detector_ids().first().cloned())
 }
 
-/// Inspector resource types → status, as BatchGetAccountStatus reports them (ENABLING counts).
-async fn inspector_types(p: &AwsProvider, ins: &aws_sdk_inspector2::Client, account: &AccountId, region: &str) -> Result<BTreeMap<String, String>, ProviderError> {
-    p.gate(account, region, "BatchGetAccountStatus").await;
-    let r = ins.batch_get_account_status().account_ids(account.as_str()).send().await.map_err(|e| sdk_error(format!("{account}/{region}"), e))?;
-    let mut out = BTreeMap::new();
-    for a in r.accounts() {
-        let Some(rs) = a.resource_state() else { continue };
-        for (name, st) in [("EC2", rs.ec2()), ("ECR", rs.ecr()), ("LAMBDA", rs.lambda()), ("LAMBDA_CODE", rs.lambda_code())] {
-            if let Some(st) = st {
-                let s = st.status().as_str();
-                if matches!(s, "ENABLED" | "ENABLING") {
-                    out.insert(name.to_string(), s.to_string());
+/// Inspector resource types → status per account, as BatchGetAccountStatus reports them to
+/// `caller` (ENABLING counts), 100 accounts a call.
+async fn inspector_states(
+    p: &AwsProvider,
+    ins: &aws_sdk_inspector2::Client,
+    caller: &AccountId,
+    region: &str,
+    accounts: &[String],
+) -> Result<BTreeMap<String, BTreeMap<String, String>>, ProviderError> {
+    let mut now: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    for chunk in accounts.chunks(100) {
+        p.gate(caller, region, "BatchGetAccountStatus").await;
+        let r = ins.batch_get_account_status().set_account_ids(Some(chunk.to_vec())).send().await.map_err(|e| sdk_error(format!("{caller}/{region}"), e))?;
+        for a in r.accounts() {
+            let Some(rs) = a.resource_state() else { continue };
+            let entry = now.entry(a.account_id().to_string()).or_default();
+            for (name, st) in [("EC2", rs.ec2()), ("ECR", rs.ecr()), ("LAMBDA", rs.lambda()), ("LAMBDA_CODE", rs.lambda_code())] {
+                if let Some(st) = st.filter(|s| matches!(s.status().as_str(), "ENABLED" | "ENABLING")) {
+                    entry.insert(name.to_string(), st.status().as_str().to_string());
                 }
             }
         }
     }
-    Ok(out)
+    Ok(now)
 }
 
 async fn analyzers(p: &AwsProvider, aa: &aws_sdk_accessanalyzer::Client, account: &AccountId, region: &str) -> Result<BTreeMap<String, AnalyzerValue>, ProviderError> {
@@ -334,51 +341,7 @@ pub(super) async fn write(p: &AwsProvider, c: &Change) -> Result<(), ProviderErr
             mc.update_macie_session().finding_publishing_frequency(freq).status(status).send().await.map_err(|e| sdk_error(&t, e))?;
             Ok(())
         }
-        (Kind::Inspector, _) => {
-            let ins = client!(p, account, region, aws_sdk_inspector2);
-            use aws_sdk_inspector2::types::ResourceScanType;
-            let want: BTreeSet<String> = match c.action {
-                Action::Delete => BTreeSet::new(),
-                _ => match value(c)? {
-                    Resource::Inspector(v) => v.resource_types.into_iter().collect(),
-                    _ => return Err(err(&t, None, "not an Inspector value")),
-                },
-            };
-            let have = inspector_types(p, &ins, account, region).await?;
-            let enable: Vec<ResourceScanType> = want.iter().filter(|x| !have.contains_key(*x)).map(|x| ResourceScanType::from(x.as_str())).collect();
-            let disable: Vec<ResourceScanType> = have.keys().filter(|x| !want.contains(*x)).map(|x| ResourceScanType::from(x.as_str())).collect();
-            if !enable.is_empty() {
-                p.gate(account, region, "Enable").await;
-                let r = ins.enable().account_ids(account.as_str()).set_resource_types(Some(enable)).send().await.map_err(|e| sdk_error(&t, e))?;
-                if let Some(f) = r.failed_accounts().first() {
-                    let code = f.error_code().as_str();
-                    // Already on, or on its way: benign.
-                    if !matches!(code, "ALREADY_ENABLED" | "ENABLE_IN_PROGRESS") {
-                        return Err(err(&t, Some(code), f.error_message()));
-                    }
-                }
-            }
-            if !disable.is_empty() {
-                p.gate(account, region, "Disable").await;
-                let r = ins.disable().account_ids(account.as_str()).set_resource_types(Some(disable)).send().await.map_err(|e| sdk_error(&t, e))?;
-                if let Some(f) = r.failed_accounts().first() {
-                    return Err(err(&t, Some(f.error_code().as_str()), f.error_message()));
-                }
-            }
-            // Enabling is asynchronous (ENABLING → ENABLED, minutes on AWS): wait.
-            let deadline = Instant::now() + p.opts.standard_timeout;
-            loop {
-                let now = inspector_types(p, &ins, account, region).await?;
-                let settled = want.iter().all(|x| now.get(x).map(String::as_str) == Some("ENABLED")) && now.keys().all(|x| want.contains(x));
-                if settled {
-                    return Ok(());
-                }
-                if Instant::now() >= deadline {
-                    return Err(err(&t, Some("Timeout"), format!("Inspector did not settle within {:?} (now {now:?})", p.opts.standard_timeout)));
-                }
-                tokio::time::sleep(p.opts.poll_interval).await;
-            }
-        }
+        (Kind::Inspector, _) => inspector_change(p, account, region, std::slice::from_ref(c)).await?.remove(0),
         (Kind::Analyzer, name) => {
             let aa = client!(p, account, region, aws_sdk_accessanalyzer);
             let existing = analyzers(p, &aa, account, region).await?;
@@ -576,16 +539,18 @@ pub(super) async fn inspector_batch(p: &AwsProvider, batch: &[Change]) -> Vec<Re
         }
         return out;
     };
-    match inspector_as_admin(p, &admin, &region, batch).await {
+    match inspector_change(p, &admin, &region, batch).await {
         Ok(out) => out,
         Err(e) => batch.iter().map(|c| Err(err(&c.address.to_string(), e.code.as_deref(), e.message.clone()))).collect(),
     }
 }
 
-async fn inspector_as_admin(p: &AwsProvider, admin: &AccountId, region: &str, batch: &[Change]) -> Result<Vec<Result<(), ProviderError>>, ProviderError> {
+/// Enables and disables Inspector resource types for the batch's accounts, as `caller` (the
+/// delegated administrator, or an account acting for itself), then waits for them to settle.
+async fn inspector_change(p: &AwsProvider, caller: &AccountId, region: &str, batch: &[Change]) -> Result<Vec<Result<(), ProviderError>>, ProviderError> {
     use aws_sdk_inspector2::types::ResourceScanType;
-    let ins = client!(p, admin, region, aws_sdk_inspector2);
-    let t = format!("{admin}/{region}");
+    let ins = client!(p, caller, region, aws_sdk_inspector2);
+    let t = format!("{caller}/{region}");
     let mut out: Vec<Result<(), ProviderError>> = batch.iter().map(|_| Ok(())).collect();
     let mut want: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for c in batch {
@@ -599,28 +564,7 @@ async fn inspector_as_admin(p: &AwsProvider, admin: &AccountId, region: &str, ba
         want.insert(c.address.account.to_string(), types);
     }
     let accounts: Vec<String> = want.keys().cloned().collect();
-    let status = |accts: Vec<String>| {
-        let ins = ins.clone();
-        let t = t.clone();
-        async move {
-            let mut now: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
-            for chunk in accts.chunks(100) {
-                p.gate(admin, region, "BatchGetAccountStatus").await;
-                let r = ins.batch_get_account_status().set_account_ids(Some(chunk.to_vec())).send().await.map_err(|e| sdk_error(&t, e))?;
-                for a in r.accounts() {
-                    let Some(rs) = a.resource_state() else { continue };
-                    let entry = now.entry(a.account_id().to_string()).or_default();
-                    for (name, st) in [("EC2", rs.ec2()), ("ECR", rs.ecr()), ("LAMBDA", rs.lambda()), ("LAMBDA_CODE", rs.lambda_code())] {
-                        if let Some(st) = st.filter(|s| matches!(s.status().as_str(), "ENABLED" | "ENABLING")) {
-                            entry.insert(name.to_string(), st.status().as_str().to_string());
-                        }
-                    }
-                }
-            }
-            Ok::<_, ProviderError>(now)
-        }
-    };
-    let have = status(accounts.clone()).await?;
+    let have = inspector_states(p, &ins, caller, region, &accounts).await?;
     let index = |acct: &str| batch.iter().position(|c| c.address.account.as_str() == acct);
     // Accounts needing the same types switched share a call.
     let mut enable: BTreeMap<Vec<String>, Vec<String>> = BTreeMap::new();
@@ -641,10 +585,10 @@ async fn inspector_as_admin(p: &AwsProvider, admin: &AccountId, region: &str, ba
             for chunk in accts.chunks(100) {
                 let rt: Vec<ResourceScanType> = types.iter().map(|x| ResourceScanType::from(x.as_str())).collect();
                 let failed = if enabling {
-                    p.gate(admin, region, "Enable").await;
+                    p.gate(caller, region, "Enable").await;
                     ins.enable().set_account_ids(Some(chunk.to_vec())).set_resource_types(Some(rt)).send().await.map(|r| r.failed_accounts().to_vec()).map_err(|e| sdk_error(&t, e))
                 } else {
-                    p.gate(admin, region, "Disable").await;
+                    p.gate(caller, region, "Disable").await;
                     ins.disable().set_account_ids(Some(chunk.to_vec())).set_resource_types(Some(rt)).send().await.map(|r| r.failed_accounts().to_vec()).map_err(|e| sdk_error(&t, e))
                 };
                 match failed {
@@ -674,7 +618,7 @@ async fn inspector_as_admin(p: &AwsProvider, admin: &AccountId, region: &str, ba
     let deadline = Instant::now() + p.opts.standard_timeout;
     loop {
         let pending: Vec<String> = want.keys().filter(|a| index(a).is_some_and(|i| out[i].is_ok())).cloned().collect();
-        let now = status(pending.clone()).await?;
+        let now = inspector_states(p, &ins, caller, region, &pending).await?;
         let unsettled: Vec<&String> = pending
             .iter()
             .filter(|a| {

@@ -26,6 +26,11 @@ fn fail(c: &Change, code: Option<&str>, message: impl Into<String>) -> ProviderE
     ProviderError { target: c.address.to_string(), code: code.map(str::to_string), message: message.into() }
 }
 
+/// The same error for every change of a batch (the batch call itself failed).
+fn fail_all(batch: &[Change], e: &ProviderError) -> Vec<Outcome> {
+    batch.iter().map(|c| Err(fail(c, e.code.as_deref(), e.message.clone()))).collect()
+}
+
 fn value(c: &Change) -> Result<Resource, ProviderError> {
     let after = c.after.clone().ok_or_else(|| fail(c, None, "the change has no value"))?;
     Resource::from_json(c.address.kind, after).map_err(|e| fail(c, None, e.to_string()))
@@ -40,7 +45,7 @@ pub(super) async fn batch(p: &AwsProvider, batch: &[Change]) -> Vec<Outcome> {
     let (account, region) = (first.address.account.clone(), first.address.region.clone());
     let sh = match p.securityhub(&account, &region).await {
         Ok(c) => c,
-        Err(e) => return batch.iter().map(|c| Err(fail(c, e.code.as_deref(), e.message.clone()))).collect(),
+        Err(e) => return fail_all(batch, &e),
     };
     let ctx = Ctx { p, sh: &sh, account: &account, region: &region };
     // A batch of administrators or organisation settings mixes services: one at a time.
@@ -398,7 +403,7 @@ impl Ctx<'_> {
                 self.gate("BatchEnableStandards").await;
                 if let Err(e) = self.sh.batch_enable_standards().set_standards_subscription_requests(Some(chunk.to_vec())).send().await {
                     let err = sdk_error(self.target(), e);
-                    return batch.iter().map(|c| Err(fail(c, err.code.as_deref(), err.message.clone()))).collect();
+                    return fail_all(batch, &err);
                 }
             }
         }
@@ -422,7 +427,7 @@ impl Ctx<'_> {
     async fn disable_standards(&self, batch: &[Change]) -> Vec<Outcome> {
         let subs = match self.subscriptions().await {
             Ok(s) => s,
-            Err(e) => return batch.iter().map(|c| Err(fail(c, e.code.as_deref(), e.message.clone()))).collect(),
+            Err(e) => return fail_all(batch, &e),
         };
         let wanted: Vec<Option<String>> = batch.iter().map(|c| standard_arn_of(c.address.id.as_deref().unwrap_or_default(), self.region)).collect();
         let sub_arns: Vec<String> = wanted.iter().flatten().filter_map(|a| subs.get(a).map(|(sub, _)| sub.clone())).collect();
@@ -430,7 +435,7 @@ impl Ctx<'_> {
             self.gate("BatchDisableStandards").await;
             if let Err(e) = self.sh.batch_disable_standards().set_standards_subscription_arns(Some(chunk.to_vec())).send().await {
                 let err = sdk_error(self.target(), e);
-                return batch.iter().map(|c| Err(fail(c, err.code.as_deref(), err.message.clone()))).collect();
+                return fail_all(batch, &err);
             }
         }
         let gone = self.wait_standards(|s| s.gone(&wanted)).await;
