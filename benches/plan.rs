@@ -4,11 +4,11 @@
 
 use std::time::Instant;
 
-use shubctl::apply::{apply, ApplyOptions};
+use shubctl::apply::{ApplyOptions, apply};
 use shubctl::engine;
 use shubctl::model::state::{AccountInfo, AccountStatus, OuInfo};
 use shubctl::model::{AccountId, OrgInfo, State};
-use shubctl::plan::render::{render, Format, RenderOptions};
+use shubctl::plan::render::{Format, RenderOptions, render};
 use shubctl::provider::snapshot::Snapshot;
 use shubctl::spec::diagnostics::Diagnostics;
 use shubctl::spec::validate::ValidateOptions;
@@ -16,16 +16,32 @@ use shubctl::spec::validate::ValidateOptions;
 fn peak_rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.split_whitespace().nth(1).unwrap_or("0").parse::<f64>().unwrap_or(0.0)))
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .unwrap_or("0")
+                    .parse::<f64>()
+                    .unwrap_or(0.0)
+            })
+        })
         .unwrap_or(0.0)
         / 1024.0
 }
 
 fn main() {
-    let n: u64 = std::env::var("SHUBCTL_BENCH_ACCOUNTS").ok().and_then(|v| v.parse().ok()).unwrap_or(100);
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let n: u64 = std::env::var("SHUBCTL_BENCH_ACCOUNTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
-    let opts = ValidateOptions { today, expiry_warning_days: 30 };
+    let opts = ValidateOptions {
+        today,
+        expiry_warning_days: 30,
+    };
 
     let t = Instant::now();
     let mut d = Diagnostics::default();
@@ -33,19 +49,39 @@ fn main() {
     assert!(!d.has_errors());
     let load = t.elapsed();
 
-    let mut org = OrgInfo { management_account: Some(AccountId::parse("111111111111").unwrap()), enabled_regions: vec!["us-east-1".into()], ..Default::default() };
-    org.ous.push(OuInfo { id: "ou-ex01-workload1".into(), name: "Workloads".into(), parent: "r-ex01".into() });
+    let mut org = OrgInfo {
+        management_account: Some(AccountId::parse("111111111111").unwrap()),
+        enabled_regions: vec!["us-east-1".into()],
+        ..Default::default()
+    };
+    org.ous.push(OuInfo {
+        id: "ou-ex01-workload1".into(),
+        name: "Workloads".into(),
+        parent: "r-ex01".into(),
+    });
     for id in ["111111111111", "222222222222", "444444444444"] {
-        org.accounts.push(AccountInfo { id: AccountId::parse(id).unwrap(), name: String::new(), status: AccountStatus::Active, parent: "r-ex01".into() });
+        org.accounts.push(AccountInfo {
+            id: AccountId::parse(id).unwrap(),
+            name: String::new(),
+            status: AccountStatus::Active,
+            parent: "r-ex01".into(),
+        });
     }
     for i in 0..n.saturating_sub(3) {
-        org.accounts.push(AccountInfo { id: AccountId::parse(&format!("{:012}", 500_000_000_000 + i)).unwrap(), name: String::new(), status: AccountStatus::Active, parent: "ou-ex01-workload1".into() });
+        org.accounts.push(AccountInfo {
+            id: AccountId::parse(&format!("{:012}", 500_000_000_000 + i)).unwrap(),
+            name: String::new(),
+            status: AccountStatus::Active,
+            parent: "ou-ex01-workload1".into(),
+        });
     }
     let snapshot = Snapshot::from_state(org.clone(), State::default());
 
     // From nothing: everything is created.
     let t = Instant::now();
-    let planned = rt.block_on(engine::plan(&policy, &snapshot, "bench", today, 1, &mut d)).unwrap();
+    let planned = rt
+        .block_on(engine::plan(&policy, &snapshot, "bench", today, 1, &mut d))
+        .unwrap();
     let plan_empty = t.elapsed();
     let desired = planned.desired.state.len();
     let changes = planned.plan.changes.len();
@@ -57,13 +93,23 @@ fn main() {
     let rendering = t.elapsed();
 
     let t = Instant::now();
-    let report = rt.block_on(apply(&planned.plan, &snapshot, &ApplyOptions { allow_destroy: true, cancel: None, concurrency: 4 }));
+    let report = rt.block_on(apply(
+        &planned.plan,
+        &snapshot,
+        &ApplyOptions {
+            allow_destroy: true,
+            cancel: None,
+            concurrency: 4,
+        },
+    ));
     let applying = t.elapsed();
     assert!(report.success());
 
     // Converged: the steady-state drift check a scheduled plan does.
     let t = Instant::now();
-    let again = rt.block_on(engine::plan(&policy, &snapshot, "bench", today, 1, &mut d)).unwrap();
+    let again = rt
+        .block_on(engine::plan(&policy, &snapshot, "bench", today, 1, &mut d))
+        .unwrap();
     let plan_converged = t.elapsed();
     assert!(again.plan.changes.is_empty());
 
@@ -72,13 +118,23 @@ fn main() {
     let desired_c = shubctl::spec::expand::expand(&policy, &org, today, &mut d);
     let t_expand = t.elapsed();
     let t = Instant::now();
-    let (current, _) = rt.block_on(shubctl::provider::read_state(&snapshot, &desired_c.reads, 1));
+    let (current, _) = rt.block_on(shubctl::provider::read_state(
+        &snapshot,
+        &desired_c.reads,
+        1,
+    ));
     let t_read = t.elapsed();
     let t = Instant::now();
     let fp = current.fingerprint();
     let t_fp = t.elapsed();
     let t = Instant::now();
-    let n_changes = shubctl::diff::diff(&desired_c.state, &desired_c.notes, &current, &desired_c.reads).len();
+    let n_changes = shubctl::diff::diff(
+        &desired_c.state,
+        &desired_c.notes,
+        &current,
+        &desired_c.reads,
+    )
+    .len();
     let t_diff = t.elapsed();
     assert_eq!(n_changes, 0);
     drop((desired_c, current, fp));
@@ -92,15 +148,49 @@ fn main() {
     println!("shubctl plan benchmark: {n} accounts x 3 regions, showcase policy");
     println!("  desired resources            {desired}");
     println!("  changes from nothing         {changes}");
-    println!("  load + validate policy       {:>8.1} ms", load.as_secs_f64() * 1e3);
-    println!("  plan from nothing            {:>8.1} ms", plan_empty.as_secs_f64() * 1e3);
-    println!("  render text+markdown+json    {:>8.1} ms  ({} / {} / {} bytes)", rendering.as_secs_f64() * 1e3, text.len(), md.len(), json.len());
-    println!("  apply to snapshot            {:>8.1} ms", applying.as_secs_f64() * 1e3);
-    println!("  plan when converged          {:>8.1} ms", plan_converged.as_secs_f64() * 1e3);
-    println!("    expand policy              {:>8.1} ms", t_expand.as_secs_f64() * 1e3);
-    println!("    read snapshot              {:>8.1} ms", t_read.as_secs_f64() * 1e3);
-    println!("    fingerprint                {:>8.1} ms", t_fp.as_secs_f64() * 1e3);
-    println!("    diff                       {:>8.1} ms", t_diff.as_secs_f64() * 1e3);
-    println!("  snapshot write + read        {:>8.1} ms  ({} bytes)", snapshot_io.as_secs_f64() * 1e3, file.len());
+    println!(
+        "  load + validate policy       {:>8.1} ms",
+        load.as_secs_f64() * 1e3
+    );
+    println!(
+        "  plan from nothing            {:>8.1} ms",
+        plan_empty.as_secs_f64() * 1e3
+    );
+    println!(
+        "  render text+markdown+json    {:>8.1} ms  ({} / {} / {} bytes)",
+        rendering.as_secs_f64() * 1e3,
+        text.len(),
+        md.len(),
+        json.len()
+    );
+    println!(
+        "  apply to snapshot            {:>8.1} ms",
+        applying.as_secs_f64() * 1e3
+    );
+    println!(
+        "  plan when converged          {:>8.1} ms",
+        plan_converged.as_secs_f64() * 1e3
+    );
+    println!(
+        "    expand policy              {:>8.1} ms",
+        t_expand.as_secs_f64() * 1e3
+    );
+    println!(
+        "    read snapshot              {:>8.1} ms",
+        t_read.as_secs_f64() * 1e3
+    );
+    println!(
+        "    fingerprint                {:>8.1} ms",
+        t_fp.as_secs_f64() * 1e3
+    );
+    println!(
+        "    diff                       {:>8.1} ms",
+        t_diff.as_secs_f64() * 1e3
+    );
+    println!(
+        "  snapshot write + read        {:>8.1} ms  ({} bytes)",
+        snapshot_io.as_secs_f64() * 1e3,
+        file.len()
+    );
     println!("  peak memory (VmHWM)          {:>8.1} MiB", peak_rss_mib());
 }

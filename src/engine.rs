@@ -7,11 +7,11 @@ use chrono::NaiveDate;
 use crate::diff::diff;
 use crate::model::{OrgInfo, State};
 use crate::plan::{Plan, Scope, SkippedAccount};
-use crate::provider::{read_state, StateSource};
+use crate::provider::{StateSource, read_state};
 use crate::spec::diagnostics::{Diagnostics, Severity};
-use crate::spec::expand::{expand, Desired};
-use crate::spec::load::{load_paths, Policy};
-use crate::spec::validate::{validate, ValidateOptions};
+use crate::spec::expand::{Desired, expand};
+use crate::spec::load::{Policy, load_paths};
+use crate::spec::validate::{ValidateOptions, validate};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -40,7 +40,14 @@ pub struct Planned {
 
 /// Reads current state from `source` and computes the plan. Nothing is read unless the policy
 /// validated without errors.
-pub async fn plan<S: StateSource>(policy: &Policy, source: &S, source_name: &str, today: NaiveDate, concurrency: usize, diags: &mut Diagnostics) -> Result<Planned, EngineError> {
+pub async fn plan<S: StateSource>(
+    policy: &Policy,
+    source: &S,
+    source_name: &str,
+    today: NaiveDate,
+    concurrency: usize,
+    diags: &mut Diagnostics,
+) -> Result<Planned, EngineError> {
     if diags.has_errors() {
         return Err(EngineError::InvalidPolicy(diags.errors()));
     }
@@ -52,7 +59,11 @@ pub async fn plan<S: StateSource>(policy: &Policy, source: &S, source_name: &str
     let (current, failures) = read_state(source, &desired.reads, concurrency).await;
     // What could not be read is unknown, not absent: plan nothing there.
     let mut known = desired.reads.clone();
-    known.scopes.retain(|scope, _| !failures.iter().any(|f| f.target.starts_with(&format!("{scope}/")) || &f.target == scope));
+    known.scopes.retain(|scope, _| {
+        !failures
+            .iter()
+            .any(|f| f.target.starts_with(&format!("{scope}/")) || &f.target == scope)
+    });
     let changes = diff(&desired.state, &desired.notes, &current, &known);
     // The policy's warnings (expired and expiring exceptions, overlaps, ...) travel with the
     // plan, so a PR comment shows them too.
@@ -70,8 +81,28 @@ pub async fn plan<S: StateSource>(policy: &Policy, source: &S, source_name: &str
     let scope = Scope {
         accounts: desired.accounts.iter().map(|a| a.to_string()).collect(),
         regions: desired.regions.clone(),
-        skipped_accounts: desired.skipped.iter().map(|(a, s)| SkippedAccount { account: a.to_string(), status: s.clone() }).collect(),
+        skipped_accounts: desired
+            .skipped
+            .iter()
+            .map(|(a, s)| SkippedAccount {
+                account: a.to_string(),
+                status: s.clone(),
+            })
+            .collect(),
     };
-    let plan = Plan::new(source_name.to_string(), current.fingerprint(), scope, changes, warnings, failures, desired.reads.clone());
-    Ok(Planned { plan, desired, current, org })
+    let plan = Plan::new(
+        source_name.to_string(),
+        current.fingerprint(),
+        scope,
+        changes,
+        warnings,
+        failures,
+        desired.reads.clone(),
+    );
+    Ok(Planned {
+        plan,
+        desired,
+        current,
+        org,
+    })
 }

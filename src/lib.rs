@@ -3,11 +3,11 @@
 //! Data flows load → validate → expand (`spec`) → read (`provider`) → diff (`diff`) →
 //! plan (`plan`) → render / apply (`plan::render`, `apply`).
 
-pub mod model;
-pub mod spec;
-pub mod diff;
-pub mod provider;
-pub mod plan;
 pub mod apply;
-pub mod engine;
 pub mod cli;
+pub mod diff;
+pub mod engine;
+pub mod model;
+pub mod plan;
+pub mod provider;
+pub mod spec;

@@ -80,4 +80,7 @@ pub const RULE_CRITERIA_FIELDS: &[&str] = &[{", ".join('"%s"' % n for n in b_nam
 """
 out = os.path.join(os.path.dirname(__file__), "..", "src", "provider", "aws", "filters_gen.rs")
 open(out, "w").write(header + "\n" + a + "\n\n" + b + "\n")
+# Formatted like the rest of the code, so `cargo fmt --check` stays clean.
+import subprocess
+subprocess.run(["rustfmt", "--edition", "2024", out], check=True)
 print(f"wrote {out}: {len(a_names)} + {len(b_names)} fields from aws-sdk-securityhub {version}")

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::diff::{Action, Change};
 use crate::model::{Address, Kind};
-use crate::plan::{apply_order, Plan};
+use crate::plan::{Plan, apply_order};
 use crate::provider::{Executor, ProviderError};
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -47,12 +47,32 @@ impl Report {
         for e in &self.entries {
             let (mark, detail) = match &e.outcome {
                 Outcome::Applied => ("applied", String::new()),
-                Outcome::Failed { error } => ("FAILED", format!(": {}{}", error.code.as_ref().map(|c| format!("{c}: ")).unwrap_or_default(), error.message)),
+                Outcome::Failed { error } => (
+                    "FAILED",
+                    format!(
+                        ": {}{}",
+                        error
+                            .code
+                            .as_ref()
+                            .map(|c| format!("{c}: "))
+                            .unwrap_or_default(),
+                        error.message
+                    ),
+                ),
                 Outcome::NotAttempted { why } => ("not attempted", format!(": {why}")),
             };
-            let _ = writeln!(out, "  {mark:<13} {} {}{detail}", e.action.as_str(), e.address);
+            let _ = writeln!(
+                out,
+                "  {mark:<13} {} {}{detail}",
+                e.action.as_str(),
+                e.address
+            );
         }
-        let _ = writeln!(out, "Apply: {} applied, {} failed, {} not attempted.", self.applied, self.failed, self.not_attempted);
+        let _ = writeln!(
+            out,
+            "Apply: {} applied, {} failed, {} not attempted.",
+            self.applied, self.failed, self.not_attempted
+        );
         out
     }
 }
@@ -67,7 +87,14 @@ pub struct ApplyOptions<'a> {
 }
 
 /// Kinds held by the administrator account that depend on it being designated.
-const ORG_KINDS: [Kind; 6] = [Kind::OrgConfig, Kind::Member, Kind::Aggregator, Kind::Insight, Kind::ActionTarget, Kind::AutomationRule];
+const ORG_KINDS: [Kind; 6] = [
+    Kind::OrgConfig,
+    Kind::Member,
+    Kind::Aggregator,
+    Kind::Insight,
+    Kind::ActionTarget,
+    Kind::AutomationRule,
+];
 
 pub async fn apply<E: Executor>(plan: &Plan, exec: &E, opts: &ApplyOptions<'_>) -> Report {
     use futures::stream::{self, StreamExt};
@@ -88,26 +115,42 @@ pub async fn apply<E: Executor>(plan: &Plan, exec: &E, opts: &ApplyOptions<'_>) 
         }
         // Batches: one kind and action in one account and region, or in one region across
         // accounts for kinds an administrator changes for many accounts at once.
-        let mut batches: BTreeMap<(Kind, Action, String, Option<crate::model::AccountId>), Vec<Change>> = BTreeMap::new();
+        let mut batches: BTreeMap<
+            (Kind, Action, String, Option<crate::model::AccountId>),
+            Vec<Change>,
+        > = BTreeMap::new();
         let mut blocked_entries: Vec<Entry> = Vec::new();
         for c in &ordered[i..j] {
             let blocked = if opts.cancel.is_some_and(|f| f.load(Ordering::SeqCst)) {
                 Some("interrupted before it ran".to_string())
             } else if c.destructive && !opts.allow_destroy {
                 Some("destructive; needs --allow-destroy".to_string())
-            } else if c.action != Action::Delete && failed_at.iter().any(|(s, r)| *s == c.address.scope() && *r < c.address.kind.rank()) {
+            } else if c.action != Action::Delete
+                && failed_at
+                    .iter()
+                    .any(|(s, r)| *s == c.address.scope() && *r < c.address.kind.rank())
+            {
                 Some("an earlier change in this account and region failed".to_string())
-            } else if ORG_KINDS.contains(&c.address.kind) && failed_admin_regions.contains(&c.address.region) {
+            } else if ORG_KINDS.contains(&c.address.kind)
+                && failed_admin_regions.contains(&c.address.region)
+            {
                 Some("designating the delegated administrator failed in this region".to_string())
             } else {
                 None
             };
             match blocked {
-                Some(why) => blocked_entries.push(Entry { address: c.address.clone(), action: c.action, outcome: Outcome::NotAttempted { why } }),
+                Some(why) => blocked_entries.push(Entry {
+                    address: c.address.clone(),
+                    action: c.action,
+                    outcome: Outcome::NotAttempted { why },
+                }),
                 None => {
                     let a = &c.address;
                     let account = (!a.kind.batches_across_accounts()).then(|| a.account.clone());
-                    batches.entry((a.kind, c.action, a.region.clone(), account)).or_default().push((*c).clone());
+                    batches
+                        .entry((a.kind, c.action, a.region.clone(), account))
+                        .or_default()
+                        .push((*c).clone());
                 }
             }
         }
@@ -128,10 +171,18 @@ pub async fn apply<E: Executor>(plan: &Plan, exec: &E, opts: &ApplyOptions<'_>) 
             let interrupted = results.is_empty();
             for (n, c) in batch.iter().enumerate() {
                 let outcome = match results.get(n) {
-                    _ if interrupted => Outcome::NotAttempted { why: "interrupted before it ran".into() },
+                    _ if interrupted => Outcome::NotAttempted {
+                        why: "interrupted before it ran".into(),
+                    },
                     Some(Ok(())) => Outcome::Applied,
                     Some(Err(e)) => Outcome::Failed { error: e.clone() },
-                    None => Outcome::Failed { error: ProviderError { target: c.address.to_string(), code: None, message: "the executor returned no result for this change".into() } },
+                    None => Outcome::Failed {
+                        error: ProviderError {
+                            target: c.address.to_string(),
+                            code: None,
+                            message: "the executor returned no result for this change".into(),
+                        },
+                    },
                 };
                 if matches!(outcome, Outcome::Failed { .. }) && c.action != Action::Delete {
                     failed_at.insert((c.address.scope(), c.address.kind.rank()));
@@ -139,7 +190,11 @@ pub async fn apply<E: Executor>(plan: &Plan, exec: &E, opts: &ApplyOptions<'_>) 
                         failed_admin_regions.insert(c.address.region.clone());
                     }
                 }
-                entries.push(Entry { address: c.address.clone(), action: c.action, outcome });
+                entries.push(Entry {
+                    address: c.address.clone(),
+                    action: c.action,
+                    outcome,
+                });
             }
         }
         // Report in apply order, whatever order the batches finished in.
@@ -163,5 +218,3 @@ type BatchResult = (Vec<Change>, Vec<Result<(), ProviderError>>);
 fn step_of(c: &Change) -> (bool, u8) {
     (c.action == Action::Delete, c.address.kind.rank())
 }
-
-

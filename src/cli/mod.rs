@@ -13,16 +13,16 @@ use clap::Parser;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::apply::{apply, ApplyOptions};
+use crate::apply::{ApplyOptions, apply};
 use crate::diff::Change;
+use crate::engine::{self, EngineError};
 use crate::model::{AccountId, Address, KindSet, OrgInfo, Resource};
+use crate::plan::render::{Format, RenderOptions, render};
+use crate::plan::{Access, Plan};
 use crate::provider::aws::{AwsOptions, AwsProvider};
+use crate::provider::read_state;
 use crate::provider::{Executor, ProviderError, StateSource};
 use crate::spec::load::Policy;
-use crate::engine::{self, EngineError};
-use crate::plan::render::{render, Format, RenderOptions};
-use crate::plan::{Access, Plan};
-use crate::provider::read_state;
 
 use crate::provider::snapshot::Snapshot;
 use crate::spec::catalog::catalog;
@@ -46,7 +46,10 @@ impl From<Status> for ExitCode {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -66,7 +69,9 @@ fn color_for(choice: ColorChoice, stream_is_tty: bool) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => stream_is_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        ColorChoice::Auto => {
+            stream_is_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
     }
 }
 
@@ -75,24 +80,64 @@ async fn run(cli: Cli) -> Result<Status, String> {
     let stderr_color = color_for(cli.color, std::io::stderr().is_terminal());
     match cli.command {
         Command::Validate { policy } => validate_cmd(&policy, stderr_color),
-        Command::Plan { policy, source, format, out, detailed_exitcode } => {
-            plan_cmd(&policy, &source, format, out.as_deref(), detailed_exitcode, stdout_color, stderr_color).await
+        Command::Plan {
+            policy,
+            source,
+            format,
+            out,
+            detailed_exitcode,
+        } => {
+            plan_cmd(
+                &policy,
+                &source,
+                format,
+                out.as_deref(),
+                detailed_exitcode,
+                stdout_color,
+                stderr_color,
+            )
+            .await
         }
-        Command::Apply { policy, source, plan, auto_approve, allow_destroy } => {
-            apply_cmd(&policy, &source, plan.as_deref(), auto_approve, allow_destroy, stdout_color, stderr_color).await
+        Command::Apply {
+            policy,
+            source,
+            plan,
+            auto_approve,
+            allow_destroy,
+        } => {
+            apply_cmd(
+                &policy,
+                &source,
+                plan.as_deref(),
+                auto_approve,
+                allow_destroy,
+                stdout_color,
+                stderr_color,
+            )
+            .await
         }
         Command::Schema => {
             let schema = crate::spec::policy::json_schema();
-            println!("{}", serde_json::to_string_pretty(&schema).expect("serialisable"));
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&schema).expect("serialisable")
+            );
             Ok(Status::Ok)
         }
         Command::Catalog { standard } => catalog_cmd(standard.as_deref()),
-        Command::Snapshot { policy, source, out } => snapshot_cmd(&policy, &source, &out, stderr_color).await,
+        Command::Snapshot {
+            policy,
+            source,
+            out,
+        } => snapshot_cmd(&policy, &source, &out, stderr_color).await,
     }
 }
 
 fn validate_options(p: &PolicyArgs) -> ValidateOptions {
-    ValidateOptions { today: p.today.unwrap_or_else(|| chrono::Utc::now().date_naive()), expiry_warning_days: p.expiry_warning_days }
+    ValidateOptions {
+        today: p.today.unwrap_or_else(|| chrono::Utc::now().date_naive()),
+        expiry_warning_days: p.expiry_warning_days,
+    }
 }
 
 fn print_diagnostics(diags: Diagnostics, color: bool) -> (usize, usize) {
@@ -158,7 +203,12 @@ impl StateSource for Source {
             Source::Aws(p) => p.read_org().await,
         }
     }
-    async fn read_scope(&self, account: &AccountId, region: &str, kinds: &KindSet) -> Result<Vec<(Address, Resource)>, ProviderError> {
+    async fn read_scope(
+        &self,
+        account: &AccountId,
+        region: &str,
+        kinds: &KindSet,
+    ) -> Result<Vec<(Address, Resource)>, ProviderError> {
         match self {
             Source::Snapshot { snapshot, .. } => snapshot.read_scope(account, region, kinds).await,
             Source::Aws(p) => p.read_scope(account, region, kinds).await,
@@ -179,13 +229,19 @@ impl Executor for Source {
 fn access_of(policy: &Policy) -> Access {
     let org = policy.organization.as_ref().map(|o| &o.value);
     let mut services = Vec::new();
-    for (svc, declared) in [("guardduty", policy.guardduty.is_some()), ("inspector", policy.inspector.is_some()), ("macie", policy.macie.is_some())] {
+    for (svc, declared) in [
+        ("guardduty", policy.guardduty.is_some()),
+        ("inspector", policy.inspector.is_some()),
+        ("macie", policy.macie.is_some()),
+    ] {
         if declared {
             services.push(svc.to_string());
         }
     }
     Access {
-        role: org.map(|o| o.role.clone()).unwrap_or_else(crate::spec::policy::default_role),
+        role: org
+            .map(|o| o.role.clone())
+            .unwrap_or_else(crate::spec::policy::default_role),
         external_id: org.and_then(|o| o.external_id.clone()),
         organization: org.is_some(),
         management_account: org.map(|o| o.management_account.clone()),
@@ -198,29 +254,46 @@ fn access_of(policy: &Policy) -> Access {
 async fn open_source(s: &SourceArgs, access: &Access) -> Result<Source, String> {
     if let Some(path) = &s.snapshot {
         let snapshot = Snapshot::load(path).map_err(|e| e.to_string())?;
-        return Ok(Source::Snapshot { snapshot, path: path.clone() });
+        return Ok(Source::Snapshot {
+            snapshot,
+            path: path.clone(),
+        });
     }
     let opts = AwsOptions {
         role: access.role.clone(),
         external_id: access.external_id.clone(),
         organization: access.organization,
-        management_account: access.management_account.as_deref().and_then(|a| AccountId::parse(a).ok()),
+        management_account: access
+            .management_account
+            .as_deref()
+            .and_then(|a| AccountId::parse(a).ok()),
         standard_timeout: std::time::Duration::from_secs(s.standard_timeout),
         services: access.services.iter().cloned().collect(),
-        delegated_admin: access.delegated_admin.as_deref().and_then(|a| AccountId::parse(a).ok()),
+        delegated_admin: access
+            .delegated_admin
+            .as_deref()
+            .and_then(|a| AccountId::parse(a).ok()),
         ..AwsOptions::default()
     };
-    let provider = AwsProvider::connect(opts, None).await.map_err(|e| format!("cannot reach AWS: {e}"))?;
+    let provider = AwsProvider::connect(opts, None)
+        .await
+        .map_err(|e| format!("cannot reach AWS: {e}"))?;
     Ok(Source::Aws(Box::new(provider)))
 }
 
-async fn compute(p: &PolicyArgs, s: &SourceArgs, stderr_color: bool) -> Result<(engine::Planned, Source, Policy), Result<Status, String>> {
+async fn compute(
+    p: &PolicyArgs,
+    s: &SourceArgs,
+    stderr_color: bool,
+) -> Result<(engine::Planned, Source, Policy), Result<Status, String>> {
     let opts = validate_options(p);
     let mut diags = Diagnostics::default();
     let policy = engine::load_policy(&p.paths, &opts, &mut diags);
     if diags.has_errors() {
         let (errors, _) = print_diagnostics(diags, stderr_color);
-        return Err(Err(format!("the policy has {errors} error(s); nothing was read or changed")));
+        return Err(Err(format!(
+            "the policy has {errors} error(s); nothing was read or changed"
+        )));
     }
     let source = open_source(s, &access_of(&policy)).await.map_err(Err)?;
     let planned = replan(&policy, &source, &opts, s, &mut diags).await;
@@ -231,15 +304,32 @@ async fn compute(p: &PolicyArgs, s: &SourceArgs, stderr_color: bool) -> Result<(
     }
 }
 
-async fn replan(policy: &Policy, source: &Source, opts: &ValidateOptions, s: &SourceArgs, diags: &mut Diagnostics) -> Result<engine::Planned, String> {
+async fn replan(
+    policy: &Policy,
+    source: &Source,
+    opts: &ValidateOptions,
+    s: &SourceArgs,
+    diags: &mut Diagnostics,
+) -> Result<engine::Planned, String> {
     progress(source, "reading current state");
-    match engine::plan(policy, source, &source.name(), opts.today, s.concurrency, diags).await {
+    match engine::plan(
+        policy,
+        source,
+        &source.name(),
+        opts.today,
+        s.concurrency,
+        diags,
+    )
+    .await
+    {
         Ok(mut planned) => {
             planned.plan.api_calls = source.api_calls();
             planned.plan.access = access_of(policy);
             Ok(planned)
         }
-        Err(EngineError::InvalidPolicy(n)) => Err(format!("the policy has {n} error(s); nothing was changed")),
+        Err(EngineError::InvalidPolicy(n)) => {
+            Err(format!("the policy has {n} error(s); nothing was changed"))
+        }
         Err(e) => Err(e.to_string()),
     }
 }
@@ -263,14 +353,26 @@ struct Progress<'a> {
 impl<'a> Progress<'a> {
     fn new(inner: &'a Source, what: &'static str, total: usize) -> Self {
         let on = matches!(inner, Source::Aws(_)) && std::io::stderr().is_terminal() && total > 0;
-        Progress { inner, on, total, done: Default::default(), what }
+        Progress {
+            inner,
+            on,
+            total,
+            done: Default::default(),
+            what,
+        }
     }
     fn tick(&self, n: usize) {
         let done = self.done.fetch_add(n, Ordering::SeqCst) + n;
         if self.on {
             let width = 30;
             let filled = (done * width / self.total.max(1)).min(width);
-            eprint!("\r{} [{}{}] {done}/{}", self.what, "#".repeat(filled), " ".repeat(width - filled), self.total);
+            eprint!(
+                "\r{} [{}{}] {done}/{}",
+                self.what,
+                "#".repeat(filled),
+                " ".repeat(width - filled),
+                self.total
+            );
             if done >= self.total {
                 eprintln!();
             }
@@ -282,7 +384,12 @@ impl StateSource for Progress<'_> {
     async fn read_org(&self) -> Result<OrgInfo, ProviderError> {
         self.inner.read_org().await
     }
-    async fn read_scope(&self, account: &AccountId, region: &str, kinds: &KindSet) -> Result<Vec<(Address, Resource)>, ProviderError> {
+    async fn read_scope(
+        &self,
+        account: &AccountId,
+        region: &str,
+        kinds: &KindSet,
+    ) -> Result<Vec<(Address, Resource)>, ProviderError> {
         let r = self.inner.read_scope(account, region, kinds).await;
         self.tick(1);
         r
@@ -316,23 +423,45 @@ fn format_of(f: FormatArg) -> Format {
     }
 }
 
-async fn plan_cmd(p: &PolicyArgs, s: &SourceArgs, format: FormatArg, out: Option<&Path>, detailed: bool, stdout_color: bool, stderr_color: bool) -> Result<Status, String> {
+async fn plan_cmd(
+    p: &PolicyArgs,
+    s: &SourceArgs,
+    format: FormatArg,
+    out: Option<&Path>,
+    detailed: bool,
+    stdout_color: bool,
+    stderr_color: bool,
+) -> Result<Status, String> {
     let (planned, _, _) = match compute(p, s, stderr_color).await {
         Ok(x) => x,
         Err(status) => return status,
     };
     let plan = planned.plan;
-    print!("{}", render(&plan, format_of(format), RenderOptions { color: stdout_color }));
+    print!(
+        "{}",
+        render(
+            &plan,
+            format_of(format),
+            RenderOptions {
+                color: stdout_color
+            }
+        )
+    );
     print_api_calls(&plan, s.verbose);
     if let Some(path) = out {
         let json = render(&plan, Format::Json, RenderOptions::default());
-        std::fs::write(path, json).map_err(|e| format!("cannot write plan {}: {e}", path.display()))?;
+        std::fs::write(path, json)
+            .map_err(|e| format!("cannot write plan {}: {e}", path.display()))?;
         eprintln!("plan saved to {}", path.display());
     }
     if !plan.read_failures.is_empty() {
         return Ok(Status::Error);
     }
-    Ok(if detailed && plan.has_changes() { Status::Changes } else { Status::Ok })
+    Ok(if detailed && plan.has_changes() {
+        Status::Changes
+    } else {
+        Status::Ok
+    })
 }
 
 fn confirm(plan: &Plan, auto_approve: bool) -> Result<(), String> {
@@ -342,18 +471,32 @@ fn confirm(plan: &Plan, auto_approve: bool) -> Result<(), String> {
     if !std::io::stdin().is_terminal() {
         return Err("not on a terminal: pass --auto-approve to apply without confirmation".into());
     }
-    eprint!("\nApply {} change(s)? Only 'yes' is accepted: ", plan.summary.total());
+    eprint!(
+        "\nApply {} change(s)? Only 'yes' is accepted: ",
+        plan.summary.total()
+    );
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
-    std::io::stdin().read_line(&mut answer).map_err(|e| format!("cannot read the answer: {e}"))?;
-    if answer.trim() == "yes" { Ok(()) } else { Err("apply cancelled".into()) }
+    std::io::stdin()
+        .read_line(&mut answer)
+        .map_err(|e| format!("cannot read the answer: {e}"))?;
+    if answer.trim() == "yes" {
+        Ok(())
+    } else {
+        Err("apply cancelled".into())
+    }
 }
 
 fn refuse_destructive(plan: &Plan, allow_destroy: bool) -> Result<(), String> {
     if allow_destroy {
         return Ok(());
     }
-    let destructive: Vec<String> = plan.changes.iter().filter(|c| c.destructive).map(|c| format!("  - {} {}", c.action.as_str(), c.address)).collect();
+    let destructive: Vec<String> = plan
+        .changes
+        .iter()
+        .filter(|c| c.destructive)
+        .map(|c| format!("  - {} {}", c.action.as_str(), c.address))
+        .collect();
     if destructive.is_empty() {
         return Ok(());
     }
@@ -372,11 +515,21 @@ fn now_rfc3339() -> String {
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 #[allow(clippy::too_many_arguments)]
-async fn apply_cmd(p: &PolicyArgs, s: &SourceArgs, saved: Option<&Path>, auto_approve: bool, allow_destroy: bool, stdout_color: bool, stderr_color: bool) -> Result<Status, String> {
+async fn apply_cmd(
+    p: &PolicyArgs,
+    s: &SourceArgs,
+    saved: Option<&Path>,
+    auto_approve: bool,
+    allow_destroy: bool,
+    stdout_color: bool,
+    stderr_color: bool,
+) -> Result<Status, String> {
     let (plan, source, policy) = match saved {
         Some(plan_path) => {
-            let text = std::fs::read_to_string(plan_path).map_err(|e| format!("cannot read plan {}: {e}", plan_path.display()))?;
-            let plan = Plan::from_json(&text).map_err(|e| format!("{}: {e}", plan_path.display()))?;
+            let text = std::fs::read_to_string(plan_path)
+                .map_err(|e| format!("cannot read plan {}: {e}", plan_path.display()))?;
+            let plan =
+                Plan::from_json(&text).map_err(|e| format!("{}: {e}", plan_path.display()))?;
             // Reach the accounts exactly as when the plan was made.
             let source = open_source(s, &plan.access).await?;
             let (current, failures) = read_state(&source, &plan.reads, s.concurrency).await;
@@ -399,9 +552,22 @@ async fn apply_cmd(p: &PolicyArgs, s: &SourceArgs, saved: Option<&Path>, auto_ap
     };
     // Scopes that could not be read are reported and left alone; the others proceed.
     let unreadable = plan.read_failures.len();
-    print!("{}", render(&plan, Format::Text, RenderOptions { color: stdout_color }));
+    print!(
+        "{}",
+        render(
+            &plan,
+            Format::Text,
+            RenderOptions {
+                color: stdout_color
+            }
+        )
+    );
     if !plan.has_changes() {
-        return Ok(if unreadable > 0 { Status::Error } else { Status::Ok });
+        return Ok(if unreadable > 0 {
+            Status::Error
+        } else {
+            Status::Ok
+        });
     }
     refuse_destructive(&plan, allow_destroy)?;
     confirm(&plan, auto_approve)?;
@@ -413,9 +579,20 @@ async fn apply_cmd(p: &PolicyArgs, s: &SourceArgs, saved: Option<&Path>, auto_ap
     });
     progress(&source, "applying");
     let bar = Progress::new(&source, "applying", plan.changes.len());
-    let report = apply(&plan, &bar, &ApplyOptions { allow_destroy, cancel: Some(&INTERRUPTED), concurrency: s.concurrency }).await;
+    let report = apply(
+        &plan,
+        &bar,
+        &ApplyOptions {
+            allow_destroy,
+            cancel: Some(&INTERRUPTED),
+            concurrency: s.concurrency,
+        },
+    )
+    .await;
     if let Source::Snapshot { snapshot, path } = &source {
-        snapshot.save(path, Some(now_rfc3339())).map_err(|e| e.to_string())?;
+        snapshot
+            .save(path, Some(now_rfc3339()))
+            .map_err(|e| e.to_string())?;
     }
     println!("\n{}", report.render_text());
     for f in &plan.read_failures {
@@ -431,7 +608,10 @@ async fn apply_cmd(p: &PolicyArgs, s: &SourceArgs, saved: Option<&Path>, auto_ap
         progress(&source, "verifying");
         match replan(policy, &source, &opts, s, &mut diags).await {
             Ok(again) if again.plan.has_changes() => {
-                eprintln!("warning: {} change(s) remain after apply; run apply again", again.plan.summary.total());
+                eprintln!(
+                    "warning: {} change(s) remain after apply; run apply again",
+                    again.plan.summary.total()
+                );
                 return Ok(Status::Error);
             }
             Ok(_) => println!("Verified: no changes remain."),
@@ -444,7 +624,12 @@ async fn apply_cmd(p: &PolicyArgs, s: &SourceArgs, saved: Option<&Path>, auto_ap
     Ok(Status::Ok)
 }
 
-async fn snapshot_cmd(p: &PolicyArgs, s: &SourceArgs, out: &Path, stderr_color: bool) -> Result<Status, String> {
+async fn snapshot_cmd(
+    p: &PolicyArgs,
+    s: &SourceArgs,
+    out: &Path,
+    stderr_color: bool,
+) -> Result<Status, String> {
     let (planned, _, _) = match compute(p, s, stderr_color).await {
         Ok(x) => x,
         Err(status) => return status,
@@ -457,8 +642,14 @@ async fn snapshot_cmd(p: &PolicyArgs, s: &SourceArgs, out: &Path, stderr_color: 
     }
     // The state the plan was computed from is the snapshot: no second read.
     let snap = Snapshot::from_state(planned.org, planned.current);
-    snap.save(out, Some(now_rfc3339())).map_err(|e| e.to_string())?;
-    eprintln!("snapshot of {} account(s) × {} region(s) written to {}", planned.plan.scope.accounts.len(), planned.plan.scope.regions.len(), out.display());
+    snap.save(out, Some(now_rfc3339()))
+        .map_err(|e| e.to_string())?;
+    eprintln!(
+        "snapshot of {} account(s) × {} region(s) written to {}",
+        planned.plan.scope.accounts.len(),
+        planned.plan.scope.regions.len(),
+        out.display()
+    );
     Ok(Status::Ok)
 }
 
@@ -466,17 +657,32 @@ fn catalog_cmd(standard: Option<&str>) -> Result<Status, String> {
     let c = catalog();
     match standard {
         None => {
-            println!("Standards (catalog from {}, retrieved {}):", c.source.split(';').next().unwrap_or(""), c.retrieved);
+            println!(
+                "Standards (catalog from {}, retrieved {}):",
+                c.source.split(';').next().unwrap_or(""),
+                c.retrieved
+            );
             for s in &c.standards {
-                println!("  {:<20} {:>4} controls  {}", s.id, c.controls_in(&s.id).count(), s.name);
+                println!(
+                    "  {:<20} {:>4} controls  {}",
+                    s.id,
+                    c.controls_in(&s.id).count(),
+                    s.name
+                );
             }
         }
         Some(id) => {
             if c.standard(id).is_none() {
-                return Err(format!("unknown standard `{id}`; `shubctl catalog` lists them"));
+                return Err(format!(
+                    "unknown standard `{id}`; `shubctl catalog` lists them"
+                ));
             }
             for ctl in c.controls_in(id) {
-                let legacy = ctl.legacy_ids.get(id).map(|l| format!(" [{l}]")).unwrap_or_default();
+                let legacy = ctl
+                    .legacy_ids
+                    .get(id)
+                    .map(|l| format!(" [{l}]"))
+                    .unwrap_or_default();
                 let global = if ctl.global { " (global resource)" } else { "" };
                 println!("{:<22} {}{legacy}{global}", ctl.id, ctl.title);
             }

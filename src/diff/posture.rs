@@ -6,18 +6,45 @@ use serde_json::Value;
 use super::Action;
 use crate::model::Kind;
 
-pub fn weakens_posture(kind: Kind, action: Action, before: Option<&Value>, after: Option<&Value>) -> bool {
-    let field = |v: Option<&Value>, k: &str| v.and_then(|v| v.get(k)).cloned().unwrap_or(Value::Null);
+pub fn weakens_posture(
+    kind: Kind,
+    action: Action,
+    before: Option<&Value>,
+    after: Option<&Value>,
+) -> bool {
+    let field =
+        |v: Option<&Value>, k: &str| v.and_then(|v| v.get(k)).cloned().unwrap_or(Value::Null);
     match action {
-        Action::Delete => !matches!(kind, Kind::Insight | Kind::ActionTarget | Kind::OrgConfig | Kind::ControlParameters | Kind::AutomationRule),
+        Action::Delete => !matches!(
+            kind,
+            Kind::Insight
+                | Kind::ActionTarget
+                | Kind::OrgConfig
+                | Kind::ControlParameters
+                | Kind::AutomationRule
+        ),
         Action::Create => kind == Kind::AutomationRule && rule_hides_findings(after),
         Action::Update => match kind {
-            Kind::Control => field(after, "status") == "DISABLED" && field(before, "status") != "DISABLED",
-            Kind::Hub => field(before, "auto_enable_controls") == true && field(after, "auto_enable_controls") == false,
+            Kind::Control => {
+                field(after, "status") == "DISABLED" && field(before, "status") != "DISABLED"
+            }
+            Kind::Hub => {
+                field(before, "auto_enable_controls") == true
+                    && field(after, "auto_enable_controls") == false
+            }
             Kind::OrgConfig => {
                 field(before, "auto_enable") == true && field(after, "auto_enable") == false
-                    || lost(&field(before, "resource_types"), &field(after, "resource_types"))
-                    || matches!((field(before, "auto_enable_members").as_str(), field(after, "auto_enable_members").as_str()), (Some("ALL" | "NEW"), Some("NONE")) | (Some("ALL"), Some("NEW")))
+                    || lost(
+                        &field(before, "resource_types"),
+                        &field(after, "resource_types"),
+                    )
+                    || matches!(
+                        (
+                            field(before, "auto_enable_members").as_str(),
+                            field(after, "auto_enable_members").as_str()
+                        ),
+                        (Some("ALL" | "NEW"), Some("NONE")) | (Some("ALL"), Some("NEW"))
+                    )
                     || features_turned_off(before, after, "NONE")
             }
             Kind::Aggregator => {
@@ -35,9 +62,17 @@ pub fn weakens_posture(kind: Kind, action: Action, before: Option<&Value>, after
                     _ => true,
                 }
             }
-            Kind::GuardDuty => field(after, "status") == "DISABLED" || features_turned_off(before, after, "DISABLED"),
-            Kind::Inspector => lost(&field(before, "resource_types"), &field(after, "resource_types")),
-            Kind::Macie => field(before, "status") == "ENABLED" && field(after, "status") != "ENABLED",
+            Kind::GuardDuty => {
+                field(after, "status") == "DISABLED"
+                    || features_turned_off(before, after, "DISABLED")
+            }
+            Kind::Inspector => lost(
+                &field(before, "resource_types"),
+                &field(after, "resource_types"),
+            ),
+            Kind::Macie => {
+                field(before, "status") == "ENABLED" && field(after, "status") != "ENABLED"
+            }
             Kind::AutomationRule => rule_hides_findings(after),
             Kind::DelegatedAdmin => true,
             _ => false,
@@ -47,24 +82,39 @@ pub fn weakens_posture(kind: Kind, action: Action, before: Option<&Value>, after
 
 /// Whether some entry of list `before` is missing from list `after`.
 fn lost(before: &Value, after: &Value) -> bool {
-    let after: Vec<&Value> = after.as_array().map(|a| a.iter().collect()).unwrap_or_default();
-    before.as_array().is_some_and(|b| b.iter().any(|x| !after.contains(&x)))
+    let after: Vec<&Value> = after
+        .as_array()
+        .map(|a| a.iter().collect())
+        .unwrap_or_default();
+    before
+        .as_array()
+        .is_some_and(|b| b.iter().any(|x| !after.contains(&x)))
 }
 
 fn features_turned_off(before: Option<&Value>, after: Option<&Value>, off: &str) -> bool {
-    let (Some(b), Some(a)) = (before.and_then(|v| v.get("features")), after.and_then(|v| v.get("features"))) else {
+    let (Some(b), Some(a)) = (
+        before.and_then(|v| v.get("features")),
+        after.and_then(|v| v.get("features")),
+    ) else {
         return false;
     };
-    a.as_object().is_some_and(|a| a.iter().any(|(k, v)| v == off && b.get(k).is_some_and(|x| x != off)))
+    a.as_object().is_some_and(|a| {
+        a.iter()
+            .any(|(k, v)| v == off && b.get(k).is_some_and(|x| x != off))
+    })
 }
 
 /// A rule that suppresses or resolves findings, or lowers their severity, hides them.
 fn rule_hides_findings(after: Option<&Value>) -> bool {
-    let Some(actions) = after.and_then(|v| v.get("actions")) else { return false };
+    let Some(actions) = after.and_then(|v| v.get("actions")) else {
+        return false;
+    };
     let status = actions.pointer("/Workflow/Status").and_then(Value::as_str);
     let label = actions.pointer("/Severity/Label").and_then(Value::as_str);
     let enabled = after.and_then(|v| v.get("status")).and_then(Value::as_str) != Some("DISABLED");
-    enabled && (matches!(status, Some("SUPPRESSED" | "RESOLVED")) || matches!(label, Some("INFORMATIONAL" | "LOW")))
+    enabled
+        && (matches!(status, Some("SUPPRESSED" | "RESOLVED"))
+            || matches!(label, Some("INFORMATIONAL" | "LOW")))
 }
 
 #[cfg(test)]
@@ -74,16 +124,71 @@ mod tests {
 
     #[test]
     fn classifies() {
-        assert!(weakens_posture(Kind::Control, Action::Update, Some(&json!({"status":"ENABLED"})), Some(&json!({"status":"DISABLED","reason":"x"}))));
-        assert!(!weakens_posture(Kind::Control, Action::Update, Some(&json!({"status":"DISABLED"})), Some(&json!({"status":"ENABLED"}))));
-        assert!(weakens_posture(Kind::Standard, Action::Delete, Some(&json!({})), None));
-        assert!(!weakens_posture(Kind::Standard, Action::Create, None, Some(&json!({}))));
-        assert!(!weakens_posture(Kind::Insight, Action::Delete, Some(&json!({})), None));
-        assert!(weakens_posture(Kind::Aggregator, Action::Update, Some(&json!({"linking_mode":"SPECIFIED_REGIONS","regions":["eu-west-1","us-west-2"]})), Some(&json!({"linking_mode":"SPECIFIED_REGIONS","regions":["us-west-2"]}))));
-        assert!(!weakens_posture(Kind::Aggregator, Action::Update, Some(&json!({"linking_mode":"SPECIFIED_REGIONS","regions":["us-west-2"]})), Some(&json!({"linking_mode":"ALL_REGIONS","regions":[]}))));
-        assert!(weakens_posture(Kind::AutomationRule, Action::Create, None, Some(&json!({"status":"ENABLED","actions":{"Workflow":{"Status":"SUPPRESSED"}}}))));
-        assert!(!weakens_posture(Kind::AutomationRule, Action::Create, None, Some(&json!({"status":"ENABLED","actions":{"Severity":{"Label":"CRITICAL"}}}))));
-        assert!(weakens_posture(Kind::GuardDuty, Action::Update, Some(&json!({"status":"ENABLED","features":{"S3_DATA_EVENTS":"ENABLED"}})), Some(&json!({"status":"ENABLED","features":{"S3_DATA_EVENTS":"DISABLED"}}))));
-        assert!(weakens_posture(Kind::Inspector, Action::Update, Some(&json!({"resource_types":["EC2","ECR"]})), Some(&json!({"resource_types":["EC2"]}))));
+        assert!(weakens_posture(
+            Kind::Control,
+            Action::Update,
+            Some(&json!({"status":"ENABLED"})),
+            Some(&json!({"status":"DISABLED","reason":"x"}))
+        ));
+        assert!(!weakens_posture(
+            Kind::Control,
+            Action::Update,
+            Some(&json!({"status":"DISABLED"})),
+            Some(&json!({"status":"ENABLED"}))
+        ));
+        assert!(weakens_posture(
+            Kind::Standard,
+            Action::Delete,
+            Some(&json!({})),
+            None
+        ));
+        assert!(!weakens_posture(
+            Kind::Standard,
+            Action::Create,
+            None,
+            Some(&json!({}))
+        ));
+        assert!(!weakens_posture(
+            Kind::Insight,
+            Action::Delete,
+            Some(&json!({})),
+            None
+        ));
+        assert!(weakens_posture(
+            Kind::Aggregator,
+            Action::Update,
+            Some(&json!({"linking_mode":"SPECIFIED_REGIONS","regions":["eu-west-1","us-west-2"]})),
+            Some(&json!({"linking_mode":"SPECIFIED_REGIONS","regions":["us-west-2"]}))
+        ));
+        assert!(!weakens_posture(
+            Kind::Aggregator,
+            Action::Update,
+            Some(&json!({"linking_mode":"SPECIFIED_REGIONS","regions":["us-west-2"]})),
+            Some(&json!({"linking_mode":"ALL_REGIONS","regions":[]}))
+        ));
+        assert!(weakens_posture(
+            Kind::AutomationRule,
+            Action::Create,
+            None,
+            Some(&json!({"status":"ENABLED","actions":{"Workflow":{"Status":"SUPPRESSED"}}}))
+        ));
+        assert!(!weakens_posture(
+            Kind::AutomationRule,
+            Action::Create,
+            None,
+            Some(&json!({"status":"ENABLED","actions":{"Severity":{"Label":"CRITICAL"}}}))
+        ));
+        assert!(weakens_posture(
+            Kind::GuardDuty,
+            Action::Update,
+            Some(&json!({"status":"ENABLED","features":{"S3_DATA_EVENTS":"ENABLED"}})),
+            Some(&json!({"status":"ENABLED","features":{"S3_DATA_EVENTS":"DISABLED"}}))
+        ));
+        assert!(weakens_posture(
+            Kind::Inspector,
+            Action::Update,
+            Some(&json!({"resource_types":["EC2","ECR"]})),
+            Some(&json!({"resource_types":["EC2"]}))
+        ));
     }
 }

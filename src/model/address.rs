@@ -88,8 +88,14 @@ pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
             let nx = x.iter().take_while(|c| c.is_ascii_digit()).count();
             let ny = y.iter().take_while(|c| c.is_ascii_digit()).count();
             let (dx, dy) = (&x[..nx], &y[..ny]);
-            let tx = { let i = dx.iter().take_while(|c| **c == b'0').count(); &dx[i..] };
-            let ty = { let i = dy.iter().take_while(|c| **c == b'0').count(); &dy[i..] };
+            let tx = {
+                let i = dx.iter().take_while(|c| **c == b'0').count();
+                &dx[i..]
+            };
+            let ty = {
+                let i = dy.iter().take_while(|c| **c == b'0').count();
+                &dy[i..]
+            };
             let ord = tx.len().cmp(&ty.len()).then_with(|| tx.cmp(ty));
             if ord != Ordering::Equal {
                 return ord;
@@ -116,7 +122,12 @@ pub struct AddressError {
 
 impl Address {
     pub fn new(account: &AccountId, region: &str, kind: Kind, id: Option<String>) -> Self {
-        Address { account: account.clone(), region: region.to_string(), kind, id }
+        Address {
+            account: account.clone(),
+            region: region.to_string(),
+            kind,
+            id,
+        }
     }
     pub fn singleton(account: &AccountId, region: &str, kind: Kind) -> Self {
         Self::new(account, region, kind, None)
@@ -151,8 +162,14 @@ pub fn is_region_syntax(s: &str) -> bool {
     // e.g. us-east-1, ap-southeast-3, us-gov-west-1, eu-central-2
     let parts: Vec<&str> = s.split('-').collect();
     parts.len() >= 3
-        && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
-        && parts.last().is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+        && parts
+            .last()
+            .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
         && parts[0].bytes().all(|b| b.is_ascii_lowercase())
 }
 
@@ -160,11 +177,18 @@ impl FromStr for Address {
     type Err = AddressError;
 
     fn from_str(input: &str) -> Result<Self, Self::Err> {
-        let err = |problem: String| AddressError { input: input.to_string(), problem };
+        let err = |problem: String| AddressError {
+            input: input.to_string(),
+            problem,
+        };
         let mut parts = input.splitn(4, '/');
         let account = parts.next().unwrap_or_default();
-        let region = parts.next().ok_or_else(|| err("expected account/region/kind[/id]".into()))?;
-        let kind = parts.next().ok_or_else(|| err("expected account/region/kind[/id]".into()))?;
+        let region = parts
+            .next()
+            .ok_or_else(|| err("expected account/region/kind[/id]".into()))?;
+        let kind = parts
+            .next()
+            .ok_or_else(|| err("expected account/region/kind[/id]".into()))?;
         let id = parts.next();
         let account = AccountId::parse(account).map_err(err)?;
         if !is_region_syntax(region) {
@@ -240,7 +264,12 @@ mod tests {
     fn arb_address() -> impl Strategy<Value = Address> {
         (
             "[0-9]{12}",
-            prop::sample::select(vec!["us-east-1", "eu-west-1", "ap-southeast-3", "us-gov-west-1"]),
+            prop::sample::select(vec![
+                "us-east-1",
+                "eu-west-1",
+                "ap-southeast-3",
+                "us-gov-west-1",
+            ]),
             prop::sample::select(Kind::ALL.to_vec()),
             "[A-Za-z0-9 ./@_-]{1,30}",
         )
@@ -254,9 +283,24 @@ mod tests {
 
     #[test]
     fn ids_sort_naturally() {
-        let mut ids = vec!["IAM.10@fsbp/1.0.0", "IAM.2@fsbp/1.0.0", "IAM.1@fsbp/1.0.0", "EC2.19@x", "EC2.2@x"];
+        let mut ids = vec![
+            "IAM.10@fsbp/1.0.0",
+            "IAM.2@fsbp/1.0.0",
+            "IAM.1@fsbp/1.0.0",
+            "EC2.19@x",
+            "EC2.2@x",
+        ];
         ids.sort_by(|a, b| natural_cmp(a, b));
-        assert_eq!(ids, ["EC2.2@x", "EC2.19@x", "IAM.1@fsbp/1.0.0", "IAM.2@fsbp/1.0.0", "IAM.10@fsbp/1.0.0"]);
+        assert_eq!(
+            ids,
+            [
+                "EC2.2@x",
+                "EC2.19@x",
+                "IAM.1@fsbp/1.0.0",
+                "IAM.2@fsbp/1.0.0",
+                "IAM.10@fsbp/1.0.0"
+            ]
+        );
     }
 
     proptest! {

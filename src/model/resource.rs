@@ -31,10 +31,16 @@ pub struct ControlValue {
 
 impl ControlValue {
     pub fn enabled() -> Self {
-        ControlValue { status: "ENABLED".into(), reason: None }
+        ControlValue {
+            status: "ENABLED".into(),
+            reason: None,
+        }
     }
     pub fn disabled(reason: impl Into<String>) -> Self {
-        ControlValue { status: "DISABLED".into(), reason: Some(reason.into()) }
+        ControlValue {
+            status: "DISABLED".into(),
+            reason: Some(reason.into()),
+        }
     }
     pub fn is_enabled(&self) -> bool {
         self.status == "ENABLED"
@@ -153,7 +159,9 @@ pub fn whole_numbers(v: Value) -> Value {
             _ => Value::Number(n),
         },
         Value::Array(items) => Value::Array(items.into_iter().map(whole_numbers).collect()),
-        Value::Object(m) => Value::Object(m.into_iter().map(|(k, v)| (k, whole_numbers(v))).collect()),
+        Value::Object(m) => {
+            Value::Object(m.into_iter().map(|(k, v)| (k, whole_numbers(v))).collect())
+        }
         other => other,
     }
 }
@@ -248,7 +256,8 @@ impl Resource {
             }
             (Resource::ControlParameters(cur), Some(Resource::ControlParameters(want))) => {
                 let mut cur = cur.clone();
-                cur.parameters.retain(|k, _| want.parameters.contains_key(k));
+                cur.parameters
+                    .retain(|k, _| want.parameters.contains_key(k));
                 serde_json::to_value(cur).expect("serialisable")
             }
             (Resource::Control(c), _) if c.is_enabled() => {

@@ -100,7 +100,15 @@ pub struct Plan {
 }
 
 impl Plan {
-    pub fn new(source: String, fingerprint: String, scope: Scope, changes: Vec<Change>, warnings: Vec<String>, read_failures: Vec<ProviderError>, reads: ReadPlan) -> Self {
+    pub fn new(
+        source: String,
+        fingerprint: String,
+        scope: Scope,
+        changes: Vec<Change>,
+        warnings: Vec<String>,
+        read_failures: Vec<ProviderError>,
+        reads: ReadPlan,
+    ) -> Self {
         Plan {
             format_version: PLAN_FORMAT_VERSION,
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -122,10 +130,15 @@ impl Plan {
     }
 
     pub fn from_json(text: &str) -> Result<Plan, String> {
-        let v: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("not a plan file: {e}"))?;
+        let v: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("not a plan file: {e}"))?;
         match v.get("format_version").and_then(serde_json::Value::as_u64) {
             Some(n) if n == u64::from(PLAN_FORMAT_VERSION) => {}
-            Some(n) => return Err(format!("plan format_version {n} is not supported (this shubctl reads {PLAN_FORMAT_VERSION})")),
+            Some(n) => {
+                return Err(format!(
+                    "plan format_version {n} is not supported (this shubctl reads {PLAN_FORMAT_VERSION})"
+                ));
+            }
             None => return Err("not a plan file: no format_version".into()),
         }
         serde_json::from_value(v).map_err(|e| format!("not a valid plan file: {e}"))
@@ -138,7 +151,11 @@ pub fn apply_order(changes: &[Change]) -> Vec<&Change> {
     let mut v: Vec<&Change> = changes.iter().collect();
     v.sort_by_key(|c| {
         let rank = c.address.kind.rank();
-        let step = if c.action == Action::Delete { (1u8, u8::MAX - rank) } else { (0u8, rank) };
+        let step = if c.action == Action::Delete {
+            (1u8, u8::MAX - rank)
+        } else {
+            (0u8, rank)
+        };
         (step, c.address.clone())
     });
     v

@@ -29,18 +29,30 @@ pub trait StateSource: Sync {
     /// The organisation's accounts, OUs and enabled regions (empty for a single account).
     fn read_org(&self) -> impl Future<Output = Result<OrgInfo, ProviderError>> + Send;
     /// The resources of the given kinds in one account × region.
-    fn read_scope(&self, account: &AccountId, region: &str, kinds: &KindSet) -> impl Future<Output = Result<Vec<(Address, Resource)>, ProviderError>> + Send;
+    fn read_scope(
+        &self,
+        account: &AccountId,
+        region: &str,
+        kinds: &KindSet,
+    ) -> impl Future<Output = Result<Vec<(Address, Resource)>, ProviderError>> + Send;
 }
 
 /// Carries out changes. A batch holds changes of one kind in one scope, so a provider can use
 /// the API's batch calls; the result has one entry per change, in order.
 pub trait Executor: Sync {
-    fn execute(&self, batch: &[Change]) -> impl Future<Output = Vec<Result<(), ProviderError>>> + Send;
+    fn execute(
+        &self,
+        batch: &[Change],
+    ) -> impl Future<Output = Vec<Result<(), ProviderError>>> + Send;
 }
 
 /// Reads every scope of the plan, `concurrency` scopes at a time; scopes that fail are
 /// returned beside the state.
-pub async fn read_state<S: StateSource>(source: &S, reads: &ReadPlan, concurrency: usize) -> (State, Vec<ProviderError>) {
+pub async fn read_state<S: StateSource>(
+    source: &S,
+    reads: &ReadPlan,
+    concurrency: usize,
+) -> (State, Vec<ProviderError>) {
     use futures::stream::{self, StreamExt};
     let results: Vec<_> = stream::iter(reads.iter())
         .map(|(account, region, kinds)| async move {
@@ -54,7 +66,11 @@ pub async fn read_state<S: StateSource>(source: &S, reads: &ReadPlan, concurrenc
     let mut failures = Vec::new();
     for (account, region, kinds, r) in results {
         match r {
-            Ok(items) => all.extend(items.into_iter().filter(|(a, _)| kinds.contains(&a.kind) && reads.id_covered(a))),
+            Ok(items) => all.extend(
+                items
+                    .into_iter()
+                    .filter(|(a, _)| kinds.contains(&a.kind) && reads.id_covered(a)),
+            ),
             // Keep the scope in the target, so callers know what is unknown.
             Err(mut e) => {
                 let scope = format!("{account}/{region}");
@@ -67,5 +83,10 @@ pub async fn read_state<S: StateSource>(source: &S, reads: &ReadPlan, concurrenc
         }
     }
     // Scopes come in address order, so this is a linear bulk build rather than n inserts.
-    (State { resources: all.into_iter().collect() }, failures)
+    (
+        State {
+            resources: all.into_iter().collect(),
+        },
+        failures,
+    )
 }

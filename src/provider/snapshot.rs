@@ -36,11 +36,17 @@ pub struct SnapshotFile {
 #[derive(Debug, thiserror::Error)]
 pub enum SnapshotError {
     #[error("cannot read snapshot {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("snapshot {path} is not valid: {message}")]
     Invalid { path: String, message: String },
     #[error("cannot write snapshot {path}: {source}")]
-    Write { path: String, source: std::io::Error },
+    Write {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 /// A snapshot loaded into memory, decoded and with control associations expanded.
@@ -54,29 +60,47 @@ pub struct Snapshot {
 impl Snapshot {
     pub fn load(path: &Path) -> Result<Self, SnapshotError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| SnapshotError::Io { path: shown.clone(), source })?;
-        Self::parse(&text).map_err(|message| SnapshotError::Invalid { path: shown, message })
+        let text = std::fs::read_to_string(path).map_err(|source| SnapshotError::Io {
+            path: shown.clone(),
+            source,
+        })?;
+        Self::parse(&text).map_err(|message| SnapshotError::Invalid {
+            path: shown,
+            message,
+        })
     }
 
     pub fn parse(text: &str) -> Result<Self, String> {
-        let file: SnapshotFile = serde_json::from_str(text).map_err(|e| format!("line {}, column {}: {e}", e.line(), e.column()))?;
+        let file: SnapshotFile = serde_json::from_str(text)
+            .map_err(|e| format!("line {}, column {}: {e}", e.line(), e.column()))?;
         Self::from_file(file)
     }
 
     pub fn from_file(file: SnapshotFile) -> Result<Self, String> {
         if file.format_version != SNAPSHOT_FORMAT_VERSION {
-            return Err(format!("format_version {} is not supported (this shubctl reads {SNAPSHOT_FORMAT_VERSION})", file.format_version));
+            return Err(format!(
+                "format_version {} is not supported (this shubctl reads {SNAPSHOT_FORMAT_VERSION})",
+                file.format_version
+            ));
         }
         let mut state = State::default();
         for (addr, value) in file.resources {
             let r = Resource::from_json(addr.kind, value).map_err(|e| format!("{addr}: {e}"))?;
             state.insert(addr, r);
         }
-        Ok(Snapshot { org: file.organization, taken_at: file.taken_at, state: Mutex::new(expand_controls(state)) })
+        Ok(Snapshot {
+            org: file.organization,
+            taken_at: file.taken_at,
+            state: Mutex::new(expand_controls(state)),
+        })
     }
 
     pub fn from_state(org: OrgInfo, state: State) -> Self {
-        Snapshot { org, taken_at: None, state: Mutex::new(expand_controls(state)) }
+        Snapshot {
+            org,
+            taken_at: None,
+            state: Mutex::new(expand_controls(state)),
+        }
     }
 
     /// The full current state (controls expanded).
@@ -92,7 +116,12 @@ impl Snapshot {
             .filter(|(_, v)| !matches!(v, Resource::Control(c) if c.is_enabled()))
             .map(|(a, v)| (a, v.to_json()))
             .collect();
-        SnapshotFile { format_version: SNAPSHOT_FORMAT_VERSION, taken_at: self.taken_at.clone(), organization: self.org.clone(), resources }
+        SnapshotFile {
+            format_version: SNAPSHOT_FORMAT_VERSION,
+            taken_at: self.taken_at.clone(),
+            organization: self.org.clone(),
+            resources,
+        }
     }
 
     /// Writes the state, recording it as taken at `taken_at` (the snapshot's own time if None).
@@ -105,8 +134,14 @@ impl Snapshot {
         // Write next to the target and rename, so a crash never leaves half a snapshot.
         let tmp = path.with_extension("json.tmp");
         let shown = path.display().to_string();
-        std::fs::write(&tmp, text).map_err(|source| SnapshotError::Write { path: shown.clone(), source })?;
-        std::fs::rename(&tmp, path).map_err(|source| SnapshotError::Write { path: shown, source })
+        std::fs::write(&tmp, text).map_err(|source| SnapshotError::Write {
+            path: shown.clone(),
+            source,
+        })?;
+        std::fs::rename(&tmp, path).map_err(|source| SnapshotError::Write {
+            path: shown,
+            source,
+        })
     }
 
     fn apply_one(state: &mut State, c: &Change) -> Result<(), String> {
@@ -117,26 +152,45 @@ impl Snapshot {
                 }
                 if c.address.kind == Kind::Standard {
                     let std = c.address.id.clone().unwrap_or_default();
-                    state.resources.retain(|a, _| !(a.kind == Kind::Control && a.scope() == c.address.scope() && a.id.as_deref().is_some_and(|i| i.ends_with(&format!("@{std}")))));
+                    state.resources.retain(|a, _| {
+                        !(a.kind == Kind::Control
+                            && a.scope() == c.address.scope()
+                            && a.id
+                                .as_deref()
+                                .is_some_and(|i| i.ends_with(&format!("@{std}"))))
+                    });
                 }
                 if c.address.kind == Kind::Hub {
                     // Disabling Security Hub drops its configuration in that account × region.
                     let scope = c.address.scope();
                     state.resources.retain(|a, _| {
-                        a.scope() != scope || !matches!(a.kind, Kind::Standard | Kind::Control | Kind::ControlParameters | Kind::Product | Kind::Insight | Kind::ActionTarget | Kind::AutomationRule | Kind::Aggregator)
+                        a.scope() != scope
+                            || !matches!(
+                                a.kind,
+                                Kind::Standard
+                                    | Kind::Control
+                                    | Kind::ControlParameters
+                                    | Kind::Product
+                                    | Kind::Insight
+                                    | Kind::ActionTarget
+                                    | Kind::AutomationRule
+                                    | Kind::Aggregator
+                            )
                     });
                 }
                 Ok(())
             }
             Action::Create | Action::Update => {
                 let after = c.after.clone().ok_or("change has no value")?;
-                let value = Resource::from_json(c.address.kind, after).map_err(|e| e.to_string())?;
+                let value =
+                    Resource::from_json(c.address.kind, after).map_err(|e| e.to_string())?;
                 let value = match (&value, state.get(&c.address)) {
                     // Managed entry by entry: keep entries the policy does not name.
                     (Resource::GuardDuty(want), Some(Resource::GuardDuty(cur))) => {
                         let mut merged = cur.clone();
                         merged.status = want.status.clone();
-                        merged.finding_publishing_frequency = want.finding_publishing_frequency.clone();
+                        merged.finding_publishing_frequency =
+                            want.finding_publishing_frequency.clone();
                         merged.features.extend(want.features.clone());
                         Resource::GuardDuty(merged)
                     }
@@ -150,8 +204,16 @@ impl Snapshot {
                 if c.address.kind == Kind::Standard && c.action == Action::Create {
                     let std = c.address.id.clone().unwrap_or_default();
                     for ctl in catalog().controls_in(&std) {
-                        let a = Address::keyed(&c.address.account, &c.address.region, Kind::Control, format!("{}@{std}", ctl.id));
-                        state.resources.entry(a).or_insert_with(|| Resource::Control(ControlValue::enabled()));
+                        let a = Address::keyed(
+                            &c.address.account,
+                            &c.address.region,
+                            Kind::Control,
+                            format!("{}@{std}", ctl.id),
+                        );
+                        state
+                            .resources
+                            .entry(a)
+                            .or_insert_with(|| Resource::Control(ControlValue::enabled()));
                     }
                 }
                 state.insert(c.address.clone(), value);
@@ -164,12 +226,25 @@ impl Snapshot {
 /// Adds an ENABLED association for each catalog control of each enabled standard that the
 /// snapshot does not list.
 fn expand_controls(mut state: State) -> State {
-    let standards: Vec<Address> = state.resources.keys().filter(|a| a.kind == Kind::Standard).cloned().collect();
+    let standards: Vec<Address> = state
+        .resources
+        .keys()
+        .filter(|a| a.kind == Kind::Standard)
+        .cloned()
+        .collect();
     for s in standards {
         let std = s.id.clone().unwrap_or_default();
         for ctl in catalog().controls_in(&std) {
-            let a = Address::keyed(&s.account, &s.region, Kind::Control, format!("{}@{std}", ctl.id));
-            state.resources.entry(a).or_insert_with(|| Resource::Control(ControlValue::enabled()));
+            let a = Address::keyed(
+                &s.account,
+                &s.region,
+                Kind::Control,
+                format!("{}@{std}", ctl.id),
+            );
+            state
+                .resources
+                .entry(a)
+                .or_insert_with(|| Resource::Control(ControlValue::enabled()));
         }
     }
     state
@@ -180,7 +255,12 @@ impl StateSource for Snapshot {
         Ok(self.org.clone())
     }
 
-    async fn read_scope(&self, account: &AccountId, region: &str, kinds: &KindSet) -> Result<Vec<(Address, Resource)>, ProviderError> {
+    async fn read_scope(
+        &self,
+        account: &AccountId,
+        region: &str,
+        kinds: &KindSet,
+    ) -> Result<Vec<(Address, Resource)>, ProviderError> {
         let state = self.state.lock().expect("not poisoned");
         // Addresses sort by account, then region: read just this scope's range.
         let from = Address::new(account, region, Kind::ALL[0], None);
@@ -200,7 +280,11 @@ impl Executor for Snapshot {
         batch
             .iter()
             .map(|c| {
-                Self::apply_one(&mut state, c).map_err(|message| ProviderError { target: c.address.to_string(), code: None, message })
+                Self::apply_one(&mut state, c).map_err(|message| ProviderError {
+                    target: c.address.to_string(),
+                    code: None,
+                    message,
+                })
             })
             .collect()
     }

@@ -46,7 +46,12 @@ pub fn catalog() -> &'static Catalog {
     CATALOG.get_or_init(|| {
         let mut c: Catalog = serde_json::from_str(include_str!("../../data/catalog.json"))
             .expect("data/catalog.json is valid (checked by tests)");
-        c.by_id = c.controls.iter().enumerate().map(|(i, d)| (d.id.clone(), i)).collect();
+        c.by_id = c
+            .controls
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.id.clone(), i))
+            .collect();
         c
     })
 }
@@ -60,17 +65,22 @@ impl Catalog {
     /// its short name.
     pub fn standard_by_aws_name(&self, text: &str) -> Option<&StandardDef> {
         let tail = text.rsplit_once("::").map(|(_, t)| t).unwrap_or(text);
-        self.standards.iter().find(|s| {
-            s.arn == tail || s.arn.split_once('/').is_some_and(|(_, rest)| rest == tail)
-        })
+        self.standards
+            .iter()
+            .find(|s| s.arn == tail || s.arn.split_once('/').is_some_and(|(_, rest)| rest == tail))
     }
 
     pub fn control(&self, id: &str) -> Option<&ControlDef> {
         self.by_id.get(id).map(|i| &self.controls[*i])
     }
 
-    pub fn controls_in<'a>(&'a self, standard: &'a str) -> impl Iterator<Item = &'a ControlDef> + 'a {
-        self.controls.iter().filter(move |c| c.standards.iter().any(|s| s == standard))
+    pub fn controls_in<'a>(
+        &'a self,
+        standard: &'a str,
+    ) -> impl Iterator<Item = &'a ControlDef> + 'a {
+        self.controls
+            .iter()
+            .filter(move |c| c.standards.iter().any(|s| s == standard))
     }
 
     /// Security controls whose number in some standard is `legacy` (e.g. CIS `1.13`).
@@ -98,13 +108,43 @@ pub fn standard_arn(def: &StandardDef, region: &str) -> String {
 
 /// Commercial, GovCloud and China regions Security Hub runs in.
 pub const REGIONS: &[&str] = &[
-    "af-south-1", "ap-east-1", "ap-east-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
-    "ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3",
-    "ap-southeast-4", "ap-southeast-5", "ap-southeast-7", "ca-central-1", "ca-west-1",
-    "cn-north-1", "cn-northwest-1", "eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1",
-    "eu-south-2", "eu-west-1", "eu-west-2", "eu-west-3", "il-central-1", "me-central-1",
-    "me-south-1", "mx-central-1", "sa-east-1", "us-east-1", "us-east-2", "us-gov-east-1",
-    "us-gov-west-1", "us-west-1", "us-west-2",
+    "af-south-1",
+    "ap-east-1",
+    "ap-east-2",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-7",
+    "ca-central-1",
+    "ca-west-1",
+    "cn-north-1",
+    "cn-northwest-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "il-central-1",
+    "me-central-1",
+    "me-south-1",
+    "mx-central-1",
+    "sa-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-gov-east-1",
+    "us-gov-west-1",
+    "us-west-1",
+    "us-west-2",
 ];
 
 pub fn is_known_region(r: &str) -> bool {
@@ -125,7 +165,11 @@ mod tests {
             let (svc, num) = ctl.id.split_once('.').expect("SERVICE.N");
             assert!(!svc.is_empty() && num.parse::<u32>().is_ok(), "{}", ctl.id);
             for s in &ctl.standards {
-                assert!(c.standard(s).is_some(), "{} names unknown standard {s}", ctl.id);
+                assert!(
+                    c.standard(s).is_some(),
+                    "{} names unknown standard {s}",
+                    ctl.id
+                );
             }
         }
     }
@@ -134,7 +178,10 @@ mod tests {
     #[test]
     fn known_memberships() {
         let c = catalog();
-        let has = |ctl: &str, std: &str| c.control(ctl).is_some_and(|d| d.standards.iter().any(|s| s == std));
+        let has = |ctl: &str, std: &str| {
+            c.control(ctl)
+                .is_some_and(|d| d.standards.iter().any(|s| s == std))
+        };
         assert!(has("IAM.6", "fsbp/1.0.0"));
         assert!(has("IAM.6", "cis/1.2.0"));
         assert!(has("S3.1", "fsbp/1.0.0"));

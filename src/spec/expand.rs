@@ -30,10 +30,16 @@ pub struct ReadPlan {
 
 impl ReadPlan {
     pub fn add(&mut self, account: &AccountId, region: &str, kind: Kind) {
-        self.scopes.entry(format!("{account}/{region}")).or_default().insert(kind);
+        self.scopes
+            .entry(format!("{account}/{region}"))
+            .or_default()
+            .insert(kind);
     }
     pub fn covers(&self, a: &Address) -> bool {
-        self.scopes.get(&a.scope()).is_some_and(|k| k.contains(&a.kind)) && self.id_covered(a)
+        self.scopes
+            .get(&a.scope())
+            .is_some_and(|k| k.contains(&a.kind))
+            && self.id_covered(a)
     }
 
     /// Whether the address's id is one the policy manages, for kinds keyed by service.
@@ -95,17 +101,33 @@ pub struct Expander<'a> {
     parents: std::collections::HashMap<&'a AccountId, &'a str>,
 }
 
-const SERVICES_WITH_ADMIN: [(&str, Kind); 3] = [("guardduty", Kind::GuardDuty), ("inspector", Kind::Inspector), ("macie", Kind::Macie)];
+const SERVICES_WITH_ADMIN: [(&str, Kind); 3] = [
+    ("guardduty", Kind::GuardDuty),
+    ("inspector", Kind::Inspector),
+    ("macie", Kind::Macie),
+];
 
 pub fn expand(p: &Policy, org: &OrgInfo, today: NaiveDate, d: &mut Diagnostics) -> Desired {
-    let parents = org.accounts.iter().map(|a| (&a.id, a.parent.as_str())).collect();
-    Expander { p, org, today, parents }.run(d)
+    let parents = org
+        .accounts
+        .iter()
+        .map(|a| (&a.id, a.parent.as_str()))
+        .collect();
+    Expander {
+        p,
+        org,
+        today,
+        parents,
+    }
+    .run(d)
 }
 
 impl<'a> Expander<'a> {
     fn run(&self, d: &mut Diagnostics) -> Desired {
         let mut out = Desired::default();
-        let Some(regions_sec) = &self.p.regions else { return out };
+        let Some(regions_sec) = &self.p.regions else {
+            return out;
+        };
         let home = regions_sec.value.home.clone();
         out.regions = self.regions(regions_sec, d);
         if !out.regions.is_empty() && !out.regions.contains(&home) {
@@ -127,7 +149,16 @@ impl<'a> Expander<'a> {
 
         for acct in &accounts {
             for r in &regions {
-                self.scope_resources(acct, r, &home, hub_enabled, controls_declared, &exceptions, &mut overlaps, &mut out);
+                self.scope_resources(
+                    acct,
+                    r,
+                    &home,
+                    hub_enabled,
+                    controls_declared,
+                    &exceptions,
+                    &mut overlaps,
+                    &mut out,
+                );
             }
         }
         self.org_resources(&admin, mgmt.as_ref(), &accounts, &regions, &home, &mut out);
@@ -142,7 +173,12 @@ impl<'a> Expander<'a> {
                 if self.org.enabled_regions.is_empty() {
                     d.error(&self.p.pos(r, "/include"), "`include: all` needs the organisation's enabled regions, and the state source reports none");
                 }
-                self.org.enabled_regions.iter().filter(|x| !r.value.exclude.contains(x)).cloned().collect()
+                self.org
+                    .enabled_regions
+                    .iter()
+                    .filter(|x| !r.value.exclude.contains(x))
+                    .cloned()
+                    .collect()
             }
         };
         let mut list = list;
@@ -152,14 +188,25 @@ impl<'a> Expander<'a> {
     }
 
     /// Accounts in scope, the administrator, and the management account.
-    fn accounts(&self, out: &mut Desired, d: &mut Diagnostics) -> (Vec<AccountId>, Option<AccountId>, Option<AccountId>) {
+    fn accounts(
+        &self,
+        out: &mut Desired,
+        d: &mut Diagnostics,
+    ) -> (Vec<AccountId>, Option<AccountId>, Option<AccountId>) {
         if let Some(a) = &self.p.account {
-            let Ok(id) = AccountId::parse(&a.value) else { return (vec![], None, None) };
+            let Ok(id) = AccountId::parse(&a.value) else {
+                return (vec![], None, None);
+            };
             return (vec![id.clone()], Some(id), None);
         }
-        let Some(o) = &self.p.organization else { return (vec![], None, None) };
+        let Some(o) = &self.p.organization else {
+            return (vec![], None, None);
+        };
         let org = &o.value;
-        let (Ok(admin), Ok(mgmt)) = (AccountId::parse(&org.delegated_admin), AccountId::parse(&org.management_account)) else {
+        let (Ok(admin), Ok(mgmt)) = (
+            AccountId::parse(&org.delegated_admin),
+            AccountId::parse(&org.management_account),
+        ) else {
             return (vec![], None, None);
         };
         if self.org.accounts.is_empty() {
@@ -168,12 +215,18 @@ impl<'a> Expander<'a> {
         }
         if let Some(m) = &self.org.management_account {
             if m != &mgmt {
-                d.error(&self.p.pos(o, "/management_account"), format!("the organisation's management account is {m}, not {mgmt}"));
+                d.error(
+                    &self.p.pos(o, "/management_account"),
+                    format!("the organisation's management account is {m}, not {mgmt}"),
+                );
             }
         }
         for (what, id) in [("delegated_admin", &admin), ("management_account", &mgmt)] {
             if self.org.account(id).is_none() {
-                d.error(&self.p.pos(o, &format!("/{what}")), format!("account {id} is not in the organisation"));
+                d.error(
+                    &self.p.pos(o, &format!("/{what}")),
+                    format!("account {id} is not in the organisation"),
+                );
             }
         }
         let check_ref = |list: &[String], base: &str, d: &mut Diagnostics, exclude: bool| {
@@ -187,7 +240,10 @@ impl<'a> Expander<'a> {
                 match (known, exclude) {
                     (true, _) => {}
                     // Excluding an account that has left is harmless; say so, don't fail.
-                    (false, true) => d.warning(&pos, format!("`{x}` is not in the organisation; excluding it has no effect")),
+                    (false, true) => d.warning(
+                        &pos,
+                        format!("`{x}` is not in the organisation; excluding it has no effect"),
+                    ),
                     (false, false) => d.error(&pos, format!("`{x}` is not in the organisation")),
                 }
             }
@@ -207,7 +263,10 @@ impl<'a> Expander<'a> {
                 continue;
             }
             if a.status != AccountStatus::Active {
-                let status = serde_json::to_value(a.status).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+                let status = serde_json::to_value(a.status)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default();
                 out.skipped.push((a.id.clone(), status));
                 continue;
             }
@@ -221,7 +280,9 @@ impl<'a> Expander<'a> {
     fn in_list(&self, list: &[String], id: &AccountId) -> bool {
         let parent = self.parents.get(id).copied();
         list.iter().any(|x| {
-            x == id.as_str() || ((x.starts_with("ou-") || x.starts_with("r-")) && parent.is_some_and(|p| self.org.is_under(p, x)))
+            x == id.as_str()
+                || ((x.starts_with("ou-") || x.starts_with("r-"))
+                    && parent.is_some_and(|p| self.org.is_under(p, x)))
         })
     }
 
@@ -234,7 +295,10 @@ impl<'a> Expander<'a> {
     }
 
     fn selects_region(sel: &Option<Selection>, region: &str, home: &str) -> bool {
-        let hit = |l: &[String]| l.iter().any(|x| x == region || (x == "home" && region == home));
+        let hit = |l: &[String]| {
+            l.iter()
+                .any(|x| x == region || (x == "home" && region == home))
+        };
         match sel {
             None => true,
             Some(Selection::Only(l)) => hit(l),
@@ -245,7 +309,11 @@ impl<'a> Expander<'a> {
     fn exception_index(&self) -> BTreeMap<String, Vec<usize>> {
         let mut idx: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (i, e) in self.p.exceptions.iter().flatten().enumerate() {
-            let ids = e.value.control.iter().chain(e.value.controls.iter().flatten());
+            let ids = e
+                .value
+                .control
+                .iter()
+                .chain(e.value.controls.iter().flatten());
             for c in ids {
                 let list = idx.entry(c.clone()).or_default();
                 if !list.contains(&i) {
@@ -267,7 +335,10 @@ impl<'a> Expander<'a> {
     }
 
     fn is_expired(&self, e: &Exception) -> bool {
-        e.expires.as_deref().and_then(parse_date).is_some_and(|d| d < self.today)
+        e.expires
+            .as_deref()
+            .and_then(parse_date)
+            .is_some_and(|d| d < self.today)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -285,7 +356,11 @@ impl<'a> Expander<'a> {
         let p = self.p;
         // Without a `hub` section Security Hub is still managed: enabled, with AWS's defaults,
         // since everything else the policy declares needs it.
-        let default_hub = Hub { enabled: true, control_finding_generator: ControlFindingGenerator::SecurityControl, auto_enable_controls: true };
+        let default_hub = Hub {
+            enabled: true,
+            control_finding_generator: ControlFindingGenerator::SecurityControl,
+            auto_enable_controls: true,
+        };
         let hub = p.hub.as_ref().map(|h| &h.value).unwrap_or(&default_hub);
         {
             out.reads.add(acct, r, Kind::Hub);
@@ -296,7 +371,10 @@ impl<'a> Expander<'a> {
                 };
                 out.state.insert(
                     Address::singleton(acct, r, Kind::Hub),
-                    Resource::Hub(HubValue { control_finding_generator: generator.into(), auto_enable_controls: hub.auto_enable_controls }),
+                    Resource::Hub(HubValue {
+                        control_finding_generator: generator.into(),
+                        auto_enable_controls: hub.auto_enable_controls,
+                    }),
                 );
             }
         }
@@ -311,15 +389,20 @@ impl<'a> Expander<'a> {
                     StandardEntry::Name(n) => (n, &None, &None),
                     StandardEntry::Scoped(sc) => (&sc.standard, &sc.accounts, &sc.regions),
                 };
-                if !self.selects_account(accounts, acct) || !Self::selects_region(regions, r, home) {
+                if !self.selects_account(accounts, acct) || !Self::selects_region(regions, r, home)
+                {
                     continue;
                 }
-                out.state.insert(Address::keyed(acct, r, Kind::Standard, name.clone()), Resource::Standard(Empty {}));
+                out.state.insert(
+                    Address::keyed(acct, r, Kind::Standard, name.clone()),
+                    Resource::Standard(Empty {}),
+                );
                 if !controls_declared {
                     continue;
                 }
                 for ctl in catalog().controls_in(name) {
-                    let addr = Address::keyed(acct, r, Kind::Control, format!("{}@{}", ctl.id, name));
+                    let addr =
+                        Address::keyed(acct, r, Kind::Control, format!("{}@{}", ctl.id, name));
                     let covering: Vec<usize> = exceptions
                         .get(&ctl.id)
                         .into_iter()
@@ -327,24 +410,49 @@ impl<'a> Expander<'a> {
                         .copied()
                         .filter(|i| {
                             let e = &p.exceptions.as_ref().expect("indexed")[*i].value;
-                            e.standards.as_ref().is_none_or(|ss| ss.iter().any(|x| x == name))
+                            e.standards
+                                .as_ref()
+                                .is_none_or(|ss| ss.iter().any(|x| x == name))
                                 && self.selects_account(&e.accounts, acct)
                                 && Self::selects_region(&e.regions, r, home)
                         })
                         .collect();
                     let exs = p.exceptions.as_deref().unwrap_or_default();
-                    let (active, expired): (Vec<usize>, Vec<usize>) = covering.into_iter().partition(|i| !self.is_expired(&exs[*i].value));
-                    if let Some(&winner) = active.iter().max_by_key(|i| (specificity(&exs[**i].value), std::cmp::Reverse(**i))) {
+                    let (active, expired): (Vec<usize>, Vec<usize>) = covering
+                        .into_iter()
+                        .partition(|i| !self.is_expired(&exs[*i].value));
+                    if let Some(&winner) = active
+                        .iter()
+                        .max_by_key(|i| (specificity(&exs[**i].value), std::cmp::Reverse(**i)))
+                    {
                         for &other in active.iter().filter(|i| **i != winner) {
-                            overlaps.entry((winner.min(other), winner.max(other))).or_insert_with(|| format!("{} in {acct}/{r} ({name})", ctl.id));
+                            overlaps
+                                .entry((winner.min(other), winner.max(other)))
+                                .or_insert_with(|| format!("{} in {acct}/{r} ({name})", ctl.id));
                         }
                         let ex = &exs[winner];
-                        out.state.insert(addr.clone(), Resource::Control(ControlValue::disabled(ex.value.reason.trim())));
-                        out.notes.insert(addr, Note { exception: Some(self.exception_ref(ex)), expired: None });
+                        out.state.insert(
+                            addr.clone(),
+                            Resource::Control(ControlValue::disabled(ex.value.reason.trim())),
+                        );
+                        out.notes.insert(
+                            addr,
+                            Note {
+                                exception: Some(self.exception_ref(ex)),
+                                expired: None,
+                            },
+                        );
                     } else {
-                        out.state.insert(addr.clone(), Resource::Control(ControlValue::enabled()));
+                        out.state
+                            .insert(addr.clone(), Resource::Control(ControlValue::enabled()));
                         if let Some(&e) = expired.first() {
-                            out.notes.insert(addr, Note { exception: None, expired: Some(self.exception_ref(&exs[e])) });
+                            out.notes.insert(
+                                addr,
+                                Note {
+                                    exception: None,
+                                    expired: Some(self.exception_ref(&exs[e])),
+                                },
+                            );
                         }
                     }
                 }
@@ -356,7 +464,9 @@ impl<'a> Expander<'a> {
                 if hub_enabled {
                     out.state.insert(
                         Address::keyed(acct, r, Kind::ControlParameters, c.value.control.clone()),
-                        Resource::ControlParameters(ControlParametersValue { parameters: c.value.parameters.clone() }),
+                        Resource::ControlParameters(ControlParametersValue {
+                            parameters: c.value.parameters.clone(),
+                        }),
                     );
                 }
             }
@@ -364,17 +474,32 @@ impl<'a> Expander<'a> {
         if let Some(g) = &p.guardduty {
             out.reads.add(acct, r, Kind::GuardDuty);
             if g.value.enabled {
-                let features = managed_features(&g.value).map(|(f, s)| (f.aws().to_string(), on_off(*s).to_string())).collect();
+                let features = managed_features(&g.value)
+                    .map(|(f, s)| (f.aws().to_string(), on_off(*s).to_string()))
+                    .collect();
                 out.state.insert(
                     Address::singleton(acct, r, Kind::GuardDuty),
-                    Resource::GuardDuty(GuardDutyValue { status: "ENABLED".into(), finding_publishing_frequency: g.value.finding_publishing_frequency.aws().into(), features }),
+                    Resource::GuardDuty(GuardDutyValue {
+                        status: "ENABLED".into(),
+                        finding_publishing_frequency: g
+                            .value
+                            .finding_publishing_frequency
+                            .aws()
+                            .into(),
+                        features,
+                    }),
                 );
             }
         }
         if let Some(i) = &p.inspector {
             out.reads.add(acct, r, Kind::Inspector);
             if !i.value.resource_types.is_empty() {
-                out.state.insert(Address::singleton(acct, r, Kind::Inspector), Resource::Inspector(InspectorValue { resource_types: inspector_types(&i.value.resource_types) }));
+                out.state.insert(
+                    Address::singleton(acct, r, Kind::Inspector),
+                    Resource::Inspector(InspectorValue {
+                        resource_types: inspector_types(&i.value.resource_types),
+                    }),
+                );
             }
         }
         if let Some(m) = &p.macie {
@@ -387,19 +512,34 @@ impl<'a> Expander<'a> {
             if let Some(status) = status {
                 out.state.insert(
                     Address::singleton(acct, r, Kind::Macie),
-                    Resource::Macie(MacieValue { status: status.into(), finding_publishing_frequency: m.value.finding_publishing_frequency.aws().into() }),
+                    Resource::Macie(MacieValue {
+                        status: status.into(),
+                        finding_publishing_frequency: m
+                            .value
+                            .finding_publishing_frequency
+                            .aws()
+                            .into(),
+                    }),
                 );
             }
         }
         if let Some(a) = &p.access_analyzer {
             out.reads.add(acct, r, Kind::Analyzer);
-            for an in a.value.analyzers.iter().filter(|x| !x.analyzer_type.is_organization()) {
+            for an in a
+                .value
+                .analyzers
+                .iter()
+                .filter(|x| !x.analyzer_type.is_organization())
+            {
                 let here = match an.regions.unwrap_or(AnalyzerRegions::All) {
                     AnalyzerRegions::All => true,
                     AnalyzerRegions::Home => r == home,
                 };
                 if here {
-                    out.state.insert(Address::keyed(acct, r, Kind::Analyzer, an.name.clone()), Resource::Analyzer(analyzer_value(an)));
+                    out.state.insert(
+                        Address::keyed(acct, r, Kind::Analyzer, an.name.clone()),
+                        Resource::Analyzer(analyzer_value(an)),
+                    );
                 }
             }
         }
@@ -407,30 +547,55 @@ impl<'a> Expander<'a> {
             out.reads.add(acct, r, Kind::Product);
             if hub_enabled {
                 for x in &pr.value {
-                    out.state.insert(Address::keyed(acct, r, Kind::Product, x.clone()), Resource::Product(Empty {}));
+                    out.state.insert(
+                        Address::keyed(acct, r, Kind::Product, x.clone()),
+                        Resource::Product(Empty {}),
+                    );
                 }
             }
         }
     }
 
-    fn org_resources(&self, admin: &AccountId, mgmt: Option<&AccountId>, accounts: &[AccountId], regions: &[String], home: &str, out: &mut Desired) {
+    fn org_resources(
+        &self,
+        admin: &AccountId,
+        mgmt: Option<&AccountId>,
+        accounts: &[AccountId],
+        regions: &[String],
+        home: &str,
+        out: &mut Desired,
+    ) {
         let p = self.p;
         let hub_enabled = p.hub.as_ref().is_none_or(|h| h.value.enabled);
         if let (Some(o), Some(mgmt)) = (&p.organization, mgmt) {
             let org = &o.value;
-            let mut services: std::collections::BTreeSet<String> = ["securityhub".to_string()].into();
-            for (svc, declared) in [("guardduty", p.guardduty.is_some()), ("inspector", p.inspector.is_some()), ("macie", p.macie.is_some())] {
+            let mut services: std::collections::BTreeSet<String> =
+                ["securityhub".to_string()].into();
+            for (svc, declared) in [
+                ("guardduty", p.guardduty.is_some()),
+                ("inspector", p.inspector.is_some()),
+                ("macie", p.macie.is_some()),
+            ] {
                 if declared {
                     services.insert(svc.to_string());
                 }
             }
-            out.reads.only.insert(Kind::DelegatedAdmin, services.clone());
+            out.reads
+                .only
+                .insert(Kind::DelegatedAdmin, services.clone());
             out.reads.only.insert(Kind::OrgConfig, services);
             for r in regions {
                 out.reads.add(mgmt, r, Kind::DelegatedAdmin);
                 out.reads.add(admin, r, Kind::OrgConfig);
-                let admin_value = || Resource::DelegatedAdmin(DelegatedAdminValue { account: admin.clone() });
-                out.state.insert(Address::keyed(mgmt, r, Kind::DelegatedAdmin, "securityhub"), admin_value());
+                let admin_value = || {
+                    Resource::DelegatedAdmin(DelegatedAdminValue {
+                        account: admin.clone(),
+                    })
+                };
+                out.state.insert(
+                    Address::keyed(mgmt, r, Kind::DelegatedAdmin, "securityhub"),
+                    admin_value(),
+                );
                 out.state.insert(
                     Address::keyed(admin, r, Kind::OrgConfig, "securityhub"),
                     Resource::OrgConfig(OrgConfigValue {
@@ -451,16 +616,25 @@ impl<'a> Expander<'a> {
                     if !declared {
                         continue;
                     }
-                    out.state.insert(Address::keyed(mgmt, r, Kind::DelegatedAdmin, svc), admin_value());
+                    out.state.insert(
+                        Address::keyed(mgmt, r, Kind::DelegatedAdmin, svc),
+                        admin_value(),
+                    );
                     if let Some(cfg) = self.service_org_config(kind) {
-                        out.state.insert(Address::keyed(admin, r, Kind::OrgConfig, svc), Resource::OrgConfig(cfg));
+                        out.state.insert(
+                            Address::keyed(admin, r, Kind::OrgConfig, svc),
+                            Resource::OrgConfig(cfg),
+                        );
                     }
                 }
                 if org.manage_members {
                     out.reads.add(admin, r, Kind::Member);
                     if hub_enabled {
                         for a in accounts.iter().filter(|a| *a != admin) {
-                            out.state.insert(Address::keyed(admin, r, Kind::Member, a.as_str()), Resource::Member(Empty {}));
+                            out.state.insert(
+                                Address::keyed(admin, r, Kind::Member, a.as_str()),
+                                Resource::Member(Empty {}),
+                            );
                         }
                     }
                 }
@@ -475,16 +649,23 @@ impl<'a> Expander<'a> {
             rs.sort();
             out.state.insert(
                 Address::singleton(admin, home, Kind::Aggregator),
-                Resource::Aggregator(AggregatorValue { linking_mode: a.value.linking.aws().into(), regions: rs }),
+                Resource::Aggregator(AggregatorValue {
+                    linking_mode: a.value.linking.aws().into(),
+                    regions: rs,
+                }),
             );
         }
         if let Some(list) = &p.insights {
             out.reads.add(admin, home, Kind::Insight);
             for i in list {
-                let filters = filters::convert(&i.value.filters, FilterUse::Insight).unwrap_or_else(|_| json!({}));
+                let filters = filters::convert(&i.value.filters, FilterUse::Insight)
+                    .unwrap_or_else(|_| json!({}));
                 out.state.insert(
                     Address::keyed(admin, home, Kind::Insight, i.value.name.clone()),
-                    Resource::Insight(InsightValue { group_by: i.value.group_by.clone(), filters }),
+                    Resource::Insight(InsightValue {
+                        group_by: i.value.group_by.clone(),
+                        filters,
+                    }),
                 );
             }
         }
@@ -493,7 +674,10 @@ impl<'a> Expander<'a> {
             for t in list {
                 out.state.insert(
                     Address::keyed(admin, home, Kind::ActionTarget, t.value.id.clone()),
-                    Resource::ActionTarget(ActionTargetValue { name: t.value.name.clone(), description: t.value.description.clone() }),
+                    Resource::ActionTarget(ActionTargetValue {
+                        name: t.value.name.clone(),
+                        description: t.value.description.clone(),
+                    }),
                 );
             }
         }
@@ -501,7 +685,8 @@ impl<'a> Expander<'a> {
             out.reads.add(admin, home, Kind::AutomationRule);
             for rule in list {
                 let v = &rule.value;
-                let criteria = filters::convert(&v.criteria, FilterUse::AutomationRule).unwrap_or_else(|_| json!({}));
+                let criteria = filters::convert(&v.criteria, FilterUse::AutomationRule)
+                    .unwrap_or_else(|_| json!({}));
                 out.state.insert(
                     Address::keyed(admin, home, Kind::AutomationRule, v.name.clone()),
                     Resource::AutomationRule(AutomationRuleValue {
@@ -516,7 +701,12 @@ impl<'a> Expander<'a> {
             }
         }
         if let Some(a) = &p.access_analyzer {
-            for an in a.value.analyzers.iter().filter(|x| x.analyzer_type.is_organization()) {
+            for an in a
+                .value
+                .analyzers
+                .iter()
+                .filter(|x| x.analyzer_type.is_organization())
+            {
                 for r in regions {
                     let here = match an.regions.unwrap_or(AnalyzerRegions::Home) {
                         AnalyzerRegions::All => true,
@@ -524,7 +714,10 @@ impl<'a> Expander<'a> {
                     };
                     out.reads.add(admin, r, Kind::Analyzer);
                     if here {
-                        out.state.insert(Address::keyed(admin, r, Kind::Analyzer, an.name.clone()), Resource::Analyzer(analyzer_value(an)));
+                        out.state.insert(
+                            Address::keyed(admin, r, Kind::Analyzer, an.name.clone()),
+                            Resource::Analyzer(analyzer_value(an)),
+                        );
                     }
                 }
             }
@@ -541,17 +734,38 @@ impl<'a> Expander<'a> {
                     AutoEnableMembers::All => "ALL",
                     AutoEnableMembers::None => "NONE",
                 };
-                let features = managed_features(g).map(|(f, s)| (f.aws().to_string(), if *s == OnOff::On { m } else { "NONE" }.to_string())).collect();
-                Some(OrgConfigValue { auto_enable_members: Some(m.into()), features: Some(features), ..Default::default() })
+                let features = managed_features(g)
+                    .map(|(f, s)| {
+                        (
+                            f.aws().to_string(),
+                            if *s == OnOff::On { m } else { "NONE" }.to_string(),
+                        )
+                    })
+                    .collect();
+                Some(OrgConfigValue {
+                    auto_enable_members: Some(m.into()),
+                    features: Some(features),
+                    ..Default::default()
+                })
             }
             Kind::Inspector => {
                 let i = &self.p.inspector.as_ref()?.value;
-                let types = if i.auto_enable { inspector_types(&i.resource_types) } else { vec![] };
-                Some(OrgConfigValue { resource_types: Some(types), ..Default::default() })
+                let types = if i.auto_enable {
+                    inspector_types(&i.resource_types)
+                } else {
+                    vec![]
+                };
+                Some(OrgConfigValue {
+                    resource_types: Some(types),
+                    ..Default::default()
+                })
             }
             Kind::Macie => {
                 let m = &self.p.macie.as_ref()?.value;
-                Some(OrgConfigValue { auto_enable: Some(m.auto_enable && m.status != MacieStatus::Disabled), ..Default::default() })
+                Some(OrgConfigValue {
+                    auto_enable: Some(m.auto_enable && m.status != MacieStatus::Disabled),
+                    ..Default::default()
+                })
             }
             _ => None,
         }
@@ -561,7 +775,13 @@ impl<'a> Expander<'a> {
         let exs = self.p.exceptions.as_deref().unwrap_or_default();
         for ((a, b), example) in overlaps {
             let (ea, eb) = (&exs[*a], &exs[*b]);
-            let (win, lose) = if (specificity(&ea.value), std::cmp::Reverse(*a)) >= (specificity(&eb.value), std::cmp::Reverse(*b)) { (ea, eb) } else { (eb, ea) };
+            let (win, lose) = if (specificity(&ea.value), std::cmp::Reverse(*a))
+                >= (specificity(&eb.value), std::cmp::Reverse(*b))
+            {
+                (ea, eb)
+            } else {
+                (eb, ea)
+            };
             let pos: Pos = self.p.pos(lose, "");
             d.warning(
                 &pos,
@@ -579,8 +799,12 @@ impl<'a> Expander<'a> {
 /// monitoring in one request, and the latter supersedes the former, so with both declared
 /// only runtime monitoring is managed.
 fn managed_features(g: &GuardDuty) -> impl Iterator<Item = (&GuardDutyFeature, &OnOff)> {
-    let superseded = g.features.contains_key(&GuardDutyFeature::RuntimeMonitoring);
-    g.features.iter().filter(move |(f, _)| !(superseded && **f == GuardDutyFeature::EksRuntimeMonitoring))
+    let superseded = g
+        .features
+        .contains_key(&GuardDutyFeature::RuntimeMonitoring);
+    g.features
+        .iter()
+        .filter(move |(f, _)| !(superseded && **f == GuardDutyFeature::EksRuntimeMonitoring))
 }
 
 /// How narrowly an exception is scoped: the more dimensions limited, the more specific.
@@ -605,8 +829,19 @@ fn inspector_types(types: &[InspectorResourceType]) -> Vec<String> {
 fn analyzer_value(an: &Analyzer) -> AnalyzerValue {
     AnalyzerValue {
         analyzer_type: an.analyzer_type.aws().into(),
-        unused_access_age: an.unused_access_age.or(an.analyzer_type.is_unused_access().then_some(90)),
-        archive_rules: an.archive_rules.iter().map(|r| (r.name.clone(), serde_json::to_value(&r.filter).expect("serialisable"))).collect(),
+        unused_access_age: an
+            .unused_access_age
+            .or(an.analyzer_type.is_unused_access().then_some(90)),
+        archive_rules: an
+            .archive_rules
+            .iter()
+            .map(|r| {
+                (
+                    r.name.clone(),
+                    serde_json::to_value(&r.filter).expect("serialisable"),
+                )
+            })
+            .collect(),
     }
 }
 
@@ -614,16 +849,25 @@ fn rule_actions(a: &RuleActions) -> serde_json::Value {
     let upper = |v: serde_json::Value| json!(v.as_str().unwrap_or_default().to_ascii_uppercase());
     let mut out = serde_json::Map::new();
     if let Some(w) = a.workflow {
-        out.insert("Workflow".into(), json!({"Status": upper(serde_json::to_value(w).expect("enum"))}));
+        out.insert(
+            "Workflow".into(),
+            json!({"Status": upper(serde_json::to_value(w).expect("enum"))}),
+        );
     }
     if let Some(s) = a.severity {
-        out.insert("Severity".into(), json!({"Label": upper(serde_json::to_value(s).expect("enum"))}));
+        out.insert(
+            "Severity".into(),
+            json!({"Label": upper(serde_json::to_value(s).expect("enum"))}),
+        );
     }
     if let Some(n) = &a.note {
         out.insert("Note".into(), json!({"Text": n, "UpdatedBy": "shubctl"}));
     }
     if let Some(v) = a.verification_state {
-        out.insert("VerificationState".into(), upper(serde_json::to_value(v).expect("enum")));
+        out.insert(
+            "VerificationState".into(),
+            upper(serde_json::to_value(v).expect("enum")),
+        );
     }
     if let Some(c) = a.confidence {
         out.insert("Confidence".into(), json!(c));

@@ -1,7 +1,7 @@
 //! Finding filters: the friendly policy syntax, its checks, and the exact
 //! `AwsSecurityFindingFilters` JSON the API takes. Used by insights and automation rules.
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 use super::diagnostics::did_you_mean;
 
@@ -17,55 +17,164 @@ pub enum FilterType {
 }
 
 const STRING_FIELDS: &[&str] = &[
-    "ProductArn", "AwsAccountId", "AwsAccountName", "Id", "GeneratorId", "Region", "Type",
-    "SeverityLabel", "Title", "Description", "RecommendationText", "SourceUrl", "ProductName",
-    "CompanyName", "MalwareName", "MalwareType", "MalwarePath", "MalwareState", "NetworkDirection",
-    "NetworkProtocol", "NetworkSourceDomain", "NetworkSourceMac", "NetworkDestinationDomain",
-    "ProcessName", "ProcessPath", "ThreatIntelIndicatorType", "ThreatIntelIndicatorValue",
-    "ThreatIntelIndicatorCategory", "ThreatIntelIndicatorSource", "ThreatIntelIndicatorSourceUrl",
-    "ResourceType", "ResourceId", "ResourcePartition", "ResourceRegion", "ResourceAwsEc2InstanceType",
-    "ResourceAwsEc2InstanceImageId", "ResourceAwsEc2InstanceKeyName",
-    "ResourceAwsEc2InstanceIamInstanceProfileArn", "ResourceAwsEc2InstanceVpcId",
-    "ResourceAwsEc2InstanceSubnetId", "ResourceAwsS3BucketOwnerId", "ResourceAwsS3BucketOwnerName",
-    "ResourceAwsIamAccessKeyUserName", "ResourceAwsIamAccessKeyPrincipalName",
-    "ResourceAwsIamAccessKeyStatus", "ResourceAwsIamUserUserName", "ResourceContainerName",
-    "ResourceContainerImageId", "ResourceContainerImageName", "ComplianceStatus",
-    "ComplianceSecurityControlId", "ComplianceAssociatedStandardsId",
-    "ComplianceSecurityControlParametersName", "ComplianceSecurityControlParametersValue",
-    "VerificationState", "WorkflowState", "WorkflowStatus", "RecordState",
-    "RelatedFindingsProductArn", "RelatedFindingsId", "NoteText", "NoteUpdatedBy",
-    "FindingProviderFieldsRelatedFindingsId", "FindingProviderFieldsRelatedFindingsProductArn",
-    "FindingProviderFieldsSeverityLabel", "FindingProviderFieldsSeverityOriginal",
-    "FindingProviderFieldsTypes", "VulnerabilitiesExploitAvailable", "VulnerabilitiesFixAvailable",
-    "ResourceApplicationName", "ResourceApplicationArn", "ResourceOwnerAccountId",
-    "ResourceOwnerOrgId", "ResourceProvider",
+    "ProductArn",
+    "AwsAccountId",
+    "AwsAccountName",
+    "Id",
+    "GeneratorId",
+    "Region",
+    "Type",
+    "SeverityLabel",
+    "Title",
+    "Description",
+    "RecommendationText",
+    "SourceUrl",
+    "ProductName",
+    "CompanyName",
+    "MalwareName",
+    "MalwareType",
+    "MalwarePath",
+    "MalwareState",
+    "NetworkDirection",
+    "NetworkProtocol",
+    "NetworkSourceDomain",
+    "NetworkSourceMac",
+    "NetworkDestinationDomain",
+    "ProcessName",
+    "ProcessPath",
+    "ThreatIntelIndicatorType",
+    "ThreatIntelIndicatorValue",
+    "ThreatIntelIndicatorCategory",
+    "ThreatIntelIndicatorSource",
+    "ThreatIntelIndicatorSourceUrl",
+    "ResourceType",
+    "ResourceId",
+    "ResourcePartition",
+    "ResourceRegion",
+    "ResourceAwsEc2InstanceType",
+    "ResourceAwsEc2InstanceImageId",
+    "ResourceAwsEc2InstanceKeyName",
+    "ResourceAwsEc2InstanceIamInstanceProfileArn",
+    "ResourceAwsEc2InstanceVpcId",
+    "ResourceAwsEc2InstanceSubnetId",
+    "ResourceAwsS3BucketOwnerId",
+    "ResourceAwsS3BucketOwnerName",
+    "ResourceAwsIamAccessKeyUserName",
+    "ResourceAwsIamAccessKeyPrincipalName",
+    "ResourceAwsIamAccessKeyStatus",
+    "ResourceAwsIamUserUserName",
+    "ResourceContainerName",
+    "ResourceContainerImageId",
+    "ResourceContainerImageName",
+    "ComplianceStatus",
+    "ComplianceSecurityControlId",
+    "ComplianceAssociatedStandardsId",
+    "ComplianceSecurityControlParametersName",
+    "ComplianceSecurityControlParametersValue",
+    "VerificationState",
+    "WorkflowState",
+    "WorkflowStatus",
+    "RecordState",
+    "RelatedFindingsProductArn",
+    "RelatedFindingsId",
+    "NoteText",
+    "NoteUpdatedBy",
+    "FindingProviderFieldsRelatedFindingsId",
+    "FindingProviderFieldsRelatedFindingsProductArn",
+    "FindingProviderFieldsSeverityLabel",
+    "FindingProviderFieldsSeverityOriginal",
+    "FindingProviderFieldsTypes",
+    "VulnerabilitiesExploitAvailable",
+    "VulnerabilitiesFixAvailable",
+    "ResourceApplicationName",
+    "ResourceApplicationArn",
+    "ResourceOwnerAccountId",
+    "ResourceOwnerOrgId",
+    "ResourceProvider",
 ];
 const NUMBER_FIELDS: &[&str] = &[
-    "Confidence", "Criticality", "NetworkSourcePort", "NetworkDestinationPort", "ProcessPid",
-    "ProcessParentPid", "FindingProviderFieldsConfidence", "FindingProviderFieldsCriticality",
-    "SeverityProduct", "SeverityNormalized",
+    "Confidence",
+    "Criticality",
+    "NetworkSourcePort",
+    "NetworkDestinationPort",
+    "ProcessPid",
+    "ProcessParentPid",
+    "FindingProviderFieldsConfidence",
+    "FindingProviderFieldsCriticality",
+    "SeverityProduct",
+    "SeverityNormalized",
 ];
 const DATE_FIELDS: &[&str] = &[
-    "FirstObservedAt", "LastObservedAt", "CreatedAt", "UpdatedAt", "ProcessLaunchedAt",
-    "ProcessTerminatedAt", "ThreatIntelIndicatorLastObservedAt", "ResourceAwsEc2InstanceLaunchedAt",
-    "ResourceAwsIamAccessKeyCreatedAt", "ResourceContainerLaunchedAt", "NoteUpdatedAt",
+    "FirstObservedAt",
+    "LastObservedAt",
+    "CreatedAt",
+    "UpdatedAt",
+    "ProcessLaunchedAt",
+    "ProcessTerminatedAt",
+    "ThreatIntelIndicatorLastObservedAt",
+    "ResourceAwsEc2InstanceLaunchedAt",
+    "ResourceAwsIamAccessKeyCreatedAt",
+    "ResourceContainerLaunchedAt",
+    "NoteUpdatedAt",
 ];
-const MAP_FIELDS: &[&str] = &["ProductFields", "UserDefinedFields", "ResourceTags", "ResourceDetailsOther"];
+const MAP_FIELDS: &[&str] = &[
+    "ProductFields",
+    "UserDefinedFields",
+    "ResourceTags",
+    "ResourceDetailsOther",
+];
 const IP_FIELDS: &[&str] = &[
-    "NetworkSourceIpV4", "NetworkSourceIpV6", "NetworkDestinationIpV4", "NetworkDestinationIpV6",
-    "ResourceAwsEc2InstanceIpV4Addresses", "ResourceAwsEc2InstanceIpV6Addresses",
+    "NetworkSourceIpV4",
+    "NetworkSourceIpV6",
+    "NetworkDestinationIpV4",
+    "NetworkDestinationIpV6",
+    "ResourceAwsEc2InstanceIpV4Addresses",
+    "ResourceAwsEc2InstanceIpV6Addresses",
 ];
 
 /// Fields an automation rule's criteria may use (`AutomationRulesFindingFilters`).
 const RULE_FIELDS: &[&str] = &[
-    "ProductArn", "AwsAccountId", "AwsAccountName", "Id", "GeneratorId", "Type", "FirstObservedAt",
-    "LastObservedAt", "CreatedAt", "UpdatedAt", "Confidence", "Criticality", "Title", "Description",
-    "SourceUrl", "ProductName", "CompanyName", "SeverityLabel", "ResourceType", "ResourceId",
-    "ResourcePartition", "ResourceRegion", "ResourceTags", "ResourceDetailsOther", "ComplianceStatus",
-    "ComplianceSecurityControlId", "ComplianceAssociatedStandardsId", "VerificationState",
-    "WorkflowStatus", "RecordState", "RelatedFindingsProductArn", "RelatedFindingsId", "NoteText",
-    "NoteUpdatedAt", "NoteUpdatedBy", "UserDefinedFields", "ResourceApplicationArn",
-    "ResourceApplicationName", "ResourceProvider", "ResourceOwnerAccountId", "ResourceOwnerOrgId",
+    "ProductArn",
+    "AwsAccountId",
+    "AwsAccountName",
+    "Id",
+    "GeneratorId",
+    "Type",
+    "FirstObservedAt",
+    "LastObservedAt",
+    "CreatedAt",
+    "UpdatedAt",
+    "Confidence",
+    "Criticality",
+    "Title",
+    "Description",
+    "SourceUrl",
+    "ProductName",
+    "CompanyName",
+    "SeverityLabel",
+    "ResourceType",
+    "ResourceId",
+    "ResourcePartition",
+    "ResourceRegion",
+    "ResourceTags",
+    "ResourceDetailsOther",
+    "ComplianceStatus",
+    "ComplianceSecurityControlId",
+    "ComplianceAssociatedStandardsId",
+    "VerificationState",
+    "WorkflowStatus",
+    "RecordState",
+    "RelatedFindingsProductArn",
+    "RelatedFindingsId",
+    "NoteText",
+    "NoteUpdatedAt",
+    "NoteUpdatedBy",
+    "UserDefinedFields",
+    "ResourceApplicationArn",
+    "ResourceApplicationName",
+    "ResourceProvider",
+    "ResourceOwnerAccountId",
+    "ResourceOwnerOrgId",
 ];
 
 /// Attributes an insight can group by: the string filter fields.
@@ -135,19 +244,35 @@ const STRING_COMPARISONS: &[(&str, &str)] = &[
     ("contains", "CONTAINS"),
     ("not_contains", "NOT_CONTAINS"),
 ];
-const NUMBER_KEYS: &[(&str, &str)] = &[("eq", "Eq"), ("gte", "Gte"), ("lte", "Lte"), ("gt", "Gt"), ("lt", "Lt")];
-const MAP_COMPARISONS: &[(&str, &str)] =
-    &[("equals", "EQUALS"), ("not_equals", "NOT_EQUALS"), ("contains", "CONTAINS"), ("not_contains", "NOT_CONTAINS")];
+const NUMBER_KEYS: &[(&str, &str)] = &[
+    ("eq", "Eq"),
+    ("gte", "Gte"),
+    ("lte", "Lte"),
+    ("gt", "Gt"),
+    ("lt", "Lt"),
+];
+const MAP_COMPARISONS: &[(&str, &str)] = &[
+    ("equals", "EQUALS"),
+    ("not_equals", "NOT_EQUALS"),
+    ("contains", "CONTAINS"),
+    ("not_contains", "NOT_CONTAINS"),
+];
 
 /// Checks the friendly filters and converts them. Returns the canonical filters when there
 /// were no problems.
-pub fn convert(filters: &std::collections::BTreeMap<String, Value>, usage: FilterUse) -> Result<Value, Vec<FilterProblem>> {
+pub fn convert(
+    filters: &std::collections::BTreeMap<String, Value>,
+    usage: FilterUse,
+) -> Result<Value, Vec<FilterProblem>> {
     let mut problems = Vec::new();
     let mut out = Map::new();
     if usage == FilterUse::Insight && filters.len() > MAX_ATTRIBUTES {
         problems.push(FilterProblem {
             pointer: String::new(),
-            message: format!("{} filter attributes; an insight takes at most {MAX_ATTRIBUTES}", filters.len()),
+            message: format!(
+                "{} filter attributes; an insight takes at most {MAX_ATTRIBUTES}",
+                filters.len()
+            ),
             at_key: true,
         });
     }
@@ -155,12 +280,23 @@ pub fn convert(filters: &std::collections::BTreeMap<String, Value>, usage: Filte
         let ptr = format!("/{}", super::schema_check::escape(field));
         let Some(ty) = field_type(field) else {
             let hint = did_you_mean(field, all_fields());
-            problems.push(FilterProblem { pointer: ptr, message: format!("unknown finding filter field `{field}`{hint}"), at_key: true });
+            problems.push(FilterProblem {
+                pointer: ptr,
+                message: format!("unknown finding filter field `{field}`{hint}"),
+                at_key: true,
+            });
             continue;
         };
         if usage == FilterUse::AutomationRule && !RULE_FIELDS.contains(&field.as_str()) {
-            let message = format!("automation rule criteria cannot use `{field}`{}", did_you_mean(field, RULE_FIELDS.iter().copied()));
-            problems.push(FilterProblem { pointer: ptr, message, at_key: true });
+            let message = format!(
+                "automation rule criteria cannot use `{field}`{}",
+                did_you_mean(field, RULE_FIELDS.iter().copied())
+            );
+            problems.push(FilterProblem {
+                pointer: ptr,
+                message,
+                at_key: true,
+            });
             continue;
         }
         // A sub-pointer starting with `@` names a key that is itself wrong.
@@ -169,7 +305,11 @@ pub fn convert(filters: &std::collections::BTreeMap<String, Value>, usage: Filte
                 Some(rest) => (rest, true),
                 None => (sub, false),
             };
-            problems.push(FilterProblem { pointer: format!("{ptr}{sub}"), message, at_key })
+            problems.push(FilterProblem {
+                pointer: format!("{ptr}{sub}"),
+                message,
+                at_key,
+            })
         };
         let converted = match ty {
             FilterType::String => string_filter(field, value, &mut problem),
@@ -181,12 +321,22 @@ pub fn convert(filters: &std::collections::BTreeMap<String, Value>, usage: Filte
         };
         if let Some(entries) = converted {
             if entries.len() > MAX_VALUES {
-                problem("", format!("`{field}` has {} values; at most {MAX_VALUES} are allowed", entries.len()));
+                problem(
+                    "",
+                    format!(
+                        "`{field}` has {} values; at most {MAX_VALUES} are allowed",
+                        entries.len()
+                    ),
+                );
             }
             out.insert(field.clone(), Value::Array(entries));
         }
     }
-    if problems.is_empty() { Ok(Value::Object(out)) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(Value::Object(out))
+    } else {
+        Err(problems)
+    }
 }
 
 fn scalar_text(v: &Value) -> Option<String> {
@@ -205,7 +355,11 @@ fn list_of_scalars(v: &Value) -> Option<Vec<String>> {
     }
 }
 
-fn string_filter(field: &str, value: &Value, problem: &mut impl FnMut(&str, String)) -> Option<Vec<Value>> {
+fn string_filter(
+    field: &str,
+    value: &Value,
+    problem: &mut impl FnMut(&str, String),
+) -> Option<Vec<Value>> {
     let mut entries: Vec<(String, &str)> = Vec::new();
     let mut bad_key = false;
     match value {
@@ -214,34 +368,60 @@ fn string_filter(field: &str, value: &Value, problem: &mut impl FnMut(&str, Stri
                 let Some((_, aws)) = STRING_COMPARISONS.iter().find(|(n, _)| n == k) else {
                     bad_key = true;
                     let names: Vec<&str> = STRING_COMPARISONS.iter().map(|(n, _)| *n).collect();
-                    problem(&format!("@/{k}"), format!("unknown comparison `{k}` for a string filter; expected {}{}", super::schema_check::one_of(&names), did_you_mean(k, names.iter().copied())));
+                    problem(
+                        &format!("@/{k}"),
+                        format!(
+                            "unknown comparison `{k}` for a string filter; expected {}{}",
+                            super::schema_check::one_of(&names),
+                            did_you_mean(k, names.iter().copied())
+                        ),
+                    );
                     continue;
                 };
                 match list_of_scalars(v) {
                     Some(vals) => entries.extend(vals.into_iter().map(|s| (s, *aws))),
-                    None => problem(&format!("/{k}"), "expected a value or a list of values".into()),
+                    None => problem(
+                        &format!("/{k}"),
+                        "expected a value or a list of values".into(),
+                    ),
                 }
             }
         }
         other => match list_of_scalars(other) {
             Some(vals) => entries.extend(vals.into_iter().map(|s| (s, "EQUALS"))),
             None => {
-                problem("", "expected a value, a list of values, or a mapping of comparisons".into());
+                problem(
+                    "",
+                    "expected a value, a list of values, or a mapping of comparisons".into(),
+                );
                 return None;
             }
         },
     }
     let has = |c: &str| entries.iter().any(|(_, x)| *x == c);
     if has("EQUALS") && (has("NOT_EQUALS") || has("PREFIX_NOT_EQUALS")) {
-        problem("", format!("`{field}` mixes `equals` with `not_equals`/`prefix_not_equals`, which Security Hub rejects; use `prefix` with exclusions, or only one kind"));
+        problem(
+            "",
+            format!(
+                "`{field}` mixes `equals` with `not_equals`/`prefix_not_equals`, which Security Hub rejects; use `prefix` with exclusions, or only one kind"
+            ),
+        );
     }
     if has("CONTAINS") && has("NOT_CONTAINS") {
-        problem("", format!("`{field}` mixes `contains` with `not_contains`, which Security Hub rejects"));
+        problem(
+            "",
+            format!("`{field}` mixes `contains` with `not_contains`, which Security Hub rejects"),
+        );
     }
     if entries.is_empty() && !bad_key {
         problem("", format!("`{field}` has no values"));
     }
-    Some(entries.into_iter().map(|(v, c)| json!({"Comparison": c, "Value": v})).collect())
+    Some(
+        entries
+            .into_iter()
+            .map(|(v, c)| json!({"Comparison": c, "Value": v}))
+            .collect(),
+    )
 }
 
 fn number_filter(value: &Value, problem: &mut impl FnMut(&str, String)) -> Option<Vec<Value>> {
@@ -258,30 +438,53 @@ fn number_filter(value: &Value, problem: &mut impl FnMut(&str, String)) -> Optio
                         (Some(_), _) => problem(&format!("{sub}/{k}"), "expected a number".into()),
                         (None, _) => {
                             let names: Vec<&str> = NUMBER_KEYS.iter().map(|(n, _)| *n).collect();
-                            problem(&format!("@{sub}/{k}"), format!("unknown comparison `{k}` for a number filter; expected {}", super::schema_check::one_of(&names)));
+                            problem(
+                                &format!("@{sub}/{k}"),
+                                format!(
+                                    "unknown comparison `{k}` for a number filter; expected {}",
+                                    super::schema_check::one_of(&names)
+                                ),
+                            );
                         }
                     }
                 }
                 if m.is_empty() {
-                    problem(sub, "a number filter needs at least one of `eq`, `gte`, `lte`, `gt`, `lt`".into());
+                    problem(
+                        sub,
+                        "a number filter needs at least one of `eq`, `gte`, `lte`, `gt`, `lt`"
+                            .into(),
+                    );
                 }
                 Some(Value::Object(out))
             }
             _ => {
-                problem(sub, "expected a number or a mapping like `{ gte: 40 }`".into());
+                problem(
+                    sub,
+                    "expected a number or a mapping like `{ gte: 40 }`".into(),
+                );
                 None
             }
         }
     };
     match value {
-        Value::Array(items) => Some(items.iter().enumerate().filter_map(|(i, v)| one(v, &format!("/{i}"), problem)).collect()),
+        Value::Array(items) => Some(
+            items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, v)| one(v, &format!("/{i}"), problem))
+                .collect(),
+        ),
         v => one(v, "", problem).map(|x| vec![x]),
     }
 }
 
 fn date_filter(value: &Value, problem: &mut impl FnMut(&str, String)) -> Option<Vec<Value>> {
     let Value::Object(m) = value else {
-        problem("", "expected `{ within_days: N }`, `{ older_than_days: N }` or `{ start: ..., end: ... }`".into());
+        problem(
+            "",
+            "expected `{ within_days: N }`, `{ older_than_days: N }` or `{ start: ..., end: ... }`"
+                .into(),
+        );
         return None;
     };
     let mut out = Map::new();
@@ -295,19 +498,36 @@ fn date_filter(value: &Value, problem: &mut impl FnMut(&str, String)) -> Option<
                     }
                     out.insert("DateRange".into(), range);
                 }
-                _ => problem(&format!("/{k}"), "expected a positive whole number of days".into()),
+                _ => problem(
+                    &format!("/{k}"),
+                    "expected a positive whole number of days".into(),
+                ),
             },
             "start" | "end" => match v.as_str() {
-                Some(s) if chrono::DateTime::parse_from_rfc3339(s).is_ok() || chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok() => {
+                Some(s)
+                    if chrono::DateTime::parse_from_rfc3339(s).is_ok()
+                        || chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok() =>
+                {
                     out.insert(if k == "start" { "Start" } else { "End" }.into(), json!(s));
                 }
-                _ => problem(&format!("/{k}"), "expected a date (YYYY-MM-DD) or an RFC 3339 timestamp".into()),
+                _ => problem(
+                    &format!("/{k}"),
+                    "expected a date (YYYY-MM-DD) or an RFC 3339 timestamp".into(),
+                ),
             },
-            other => problem(&format!("@/{other}"), format!("unknown key `{other}` in a date filter; expected `within_days`, `older_than_days`, `start` or `end`")),
+            other => problem(
+                &format!("@/{other}"),
+                format!(
+                    "unknown key `{other}` in a date filter; expected `within_days`, `older_than_days`, `start` or `end`"
+                ),
+            ),
         }
     }
     if out.contains_key("DateRange") && (out.contains_key("Start") || out.contains_key("End")) {
-        problem("", "a date filter takes either a range in days or start/end, not both".into());
+        problem(
+            "",
+            "a date filter takes either a range in days or start/end, not both".into(),
+        );
     }
     Some(vec![Value::Object(out)])
 }
@@ -319,7 +539,11 @@ fn map_filter(value: &Value, problem: &mut impl FnMut(&str, String)) -> Option<V
     };
     let mut out = Vec::new();
     for (i, item) in items.iter().enumerate() {
-        let sub = if matches!(value, Value::Array(_)) { format!("/{i}") } else { String::new() };
+        let sub = if matches!(value, Value::Array(_)) {
+            format!("/{i}")
+        } else {
+            String::new()
+        };
         let Some(m) = item.as_object() else {
             problem(&sub, "expected `{ key: ..., equals: ... }`".into());
             continue;
@@ -330,9 +554,16 @@ fn map_filter(value: &Value, problem: &mut impl FnMut(&str, String)) -> Option<V
         };
         for (k, v) in m.iter().filter(|(k, _)| *k != "key") {
             match (MAP_COMPARISONS.iter().find(|(n, _)| n == k), scalar_text(v)) {
-                (Some((_, aws)), Some(val)) => out.push(json!({"Comparison": aws, "Key": key, "Value": val})),
+                (Some((_, aws)), Some(val)) => {
+                    out.push(json!({"Comparison": aws, "Key": key, "Value": val}))
+                }
                 (Some(_), None) => problem(&format!("{sub}/{k}"), "expected a single value".into()),
-                (None, _) => problem(&format!("@{sub}/{k}"), format!("unknown key `{k}` in a map filter; expected `key` and one of `equals`, `not_equals`, `contains`, `not_contains`")),
+                (None, _) => problem(
+                    &format!("@{sub}/{k}"),
+                    format!(
+                        "unknown key `{k}` in a map filter; expected `key` and one of `equals`, `not_equals`, `contains`, `not_contains`"
+                    ),
+                ),
             }
         }
     }
@@ -350,21 +581,31 @@ fn ip_filter(value: &Value, problem: &mut impl FnMut(&str, String)) -> Option<Ve
             ip.parse::<std::net::IpAddr>().is_ok() && bits.parse::<u8>().is_ok_and(|b| b <= max)
         });
         if !ok {
-            let sub = if value.is_array() { format!("/{i}") } else { String::new() };
+            let sub = if value.is_array() {
+                format!("/{i}")
+            } else {
+                String::new()
+            };
             problem(&sub, format!("`{c}` is not a CIDR block (like 10.0.0.0/8)"));
         }
     }
     Some(cidrs.into_iter().map(|c| json!({"Cidr": c})).collect())
 }
 
-fn scalar_filter(ty: FilterType, value: &Value, problem: &mut impl FnMut(&str, String)) -> Option<Vec<Value>> {
+fn scalar_filter(
+    ty: FilterType,
+    value: &Value,
+    problem: &mut impl FnMut(&str, String),
+) -> Option<Vec<Value>> {
     match (ty, value) {
         (FilterType::Boolean, Value::Bool(b)) => Some(vec![json!({"Value": b})]),
         (FilterType::Boolean, _) => {
             problem("", "expected `true` or `false`".into());
             None
         }
-        (_, v) => list_of_scalars(v).map(|vals| vals.into_iter().map(|s| json!({"Value": s})).collect()),
+        (_, v) => {
+            list_of_scalars(v).map(|vals| vals.into_iter().map(|s| json!({"Value": s})).collect())
+        }
     }
 }
 
@@ -374,13 +615,26 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn f(pairs: &[(&str, Value)]) -> BTreeMap<String, Value> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
     }
 
     #[test]
     fn bare_value_means_equals_and_lists_are_or() {
-        let out = convert(&f(&[("SeverityLabel", json!(["CRITICAL", "HIGH"])), ("RecordState", json!("ACTIVE"))]), FilterUse::Insight).unwrap();
-        assert_eq!(out["SeverityLabel"][1], json!({"Comparison": "EQUALS", "Value": "HIGH"}));
+        let out = convert(
+            &f(&[
+                ("SeverityLabel", json!(["CRITICAL", "HIGH"])),
+                ("RecordState", json!("ACTIVE")),
+            ]),
+            FilterUse::Insight,
+        )
+        .unwrap();
+        assert_eq!(
+            out["SeverityLabel"][1],
+            json!({"Comparison": "EQUALS", "Value": "HIGH"})
+        );
         assert_eq!(out["RecordState"][0]["Comparison"], "EQUALS");
     }
 
@@ -405,14 +659,24 @@ mod tests {
 
     #[test]
     fn rejects_forbidden_mixes_unknown_fields_and_too_many() {
-        let e = convert(&f(&[("Title", json!({"equals": "a", "not_equals": "b"}))]), FilterUse::Insight).unwrap_err();
+        let e = convert(
+            &f(&[("Title", json!({"equals": "a", "not_equals": "b"}))]),
+            FilterUse::Insight,
+        )
+        .unwrap_err();
         assert!(e[0].message.contains("mixes `equals`"), "{e:?}");
         let e = convert(&f(&[("SeverityLable", json!("HIGH"))]), FilterUse::Insight).unwrap_err();
-        assert!(e[0].message.contains("did you mean `SeverityLabel`"), "{e:?}");
+        assert!(
+            e[0].message.contains("did you mean `SeverityLabel`"),
+            "{e:?}"
+        );
         let many: Vec<Value> = (0..21).map(|i| json!(format!("v{i}"))).collect();
         let e = convert(&f(&[("Title", Value::Array(many))]), FilterUse::Insight).unwrap_err();
         assert!(e[0].message.contains("at most 20"), "{e:?}");
-        let eleven: Vec<(&str, Value)> = STRING_FIELDS[..11].iter().map(|n| (*n, json!("x"))).collect();
+        let eleven: Vec<(&str, Value)> = STRING_FIELDS[..11]
+            .iter()
+            .map(|n| (*n, json!("x")))
+            .collect();
         let e = convert(&f(&eleven), FilterUse::Insight).unwrap_err();
         assert!(e[0].message.contains("at most 10"), "{e:?}");
         let e = convert(&f(&[("Sample", json!(true))]), FilterUse::AutomationRule).unwrap_err();

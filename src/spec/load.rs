@@ -81,7 +81,10 @@ pub fn policy_files(paths: &[PathBuf], diags: &mut Diagnostics) -> Vec<PathBuf> 
             let mut found = Vec::new();
             collect_yaml(p, &mut found, 0);
             if found.is_empty() {
-                diags.error(&whole_file(p), "no policy files (*.yaml, *.yml) in this folder");
+                diags.error(
+                    &whole_file(p),
+                    "no policy files (*.yaml, *.yml) in this folder",
+                );
             }
             found.sort();
             out.extend(found);
@@ -100,7 +103,9 @@ fn collect_yaml(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
     if depth > 16 {
         return;
     }
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in entries.flatten() {
         let path = e.path();
         if path.is_dir() {
@@ -112,7 +117,11 @@ fn collect_yaml(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
 }
 
 fn whole_file(p: &Path) -> Pos {
-    Pos { file: p.display().to_string(), line: 1, column: 1 }
+    Pos {
+        file: p.display().to_string(),
+        line: 1,
+        column: 1,
+    }
 }
 
 /// Parses and schema-checks one file's text.
@@ -120,12 +129,27 @@ pub fn load_text(path: &str, text: &str, diags: &mut Diagnostics) -> Option<Load
     let node = match yaml::parse(text) {
         Ok(n) => n,
         Err(e) => {
-            diags.error(&Pos { file: path.into(), line: e.line, column: e.column }, format!("YAML syntax: {}", e.message));
+            diags.error(
+                &Pos {
+                    file: path.into(),
+                    line: e.line,
+                    column: e.column,
+                },
+                format!("YAML syntax: {}", e.message),
+            );
             return None;
         }
     };
     if node.is_null() {
-        return Some(LoadedFile { path: path.into(), content: PolicyFile::default(), map: SourceMap { file: path.into(), ..Default::default() }, partial: false });
+        return Some(LoadedFile {
+            path: path.into(),
+            content: PolicyFile::default(),
+            map: SourceMap {
+                file: path.into(),
+                ..Default::default()
+            },
+            partial: false,
+        });
     }
     let mut checker = Checker::new(schema(), path);
     let mut local = Diagnostics::default();
@@ -134,12 +158,24 @@ pub fn load_text(path: &str, text: &str, diags: &mut Diagnostics) -> Option<Load
     diags.items.extend(local.items);
     let json = json?;
     match serde_json::from_value::<PolicyFile>(json) {
-        Ok(content) => Some(LoadedFile { path: path.into(), content, map: checker.map, partial: failed }),
+        Ok(content) => Some(LoadedFile {
+            path: path.into(),
+            content,
+            map: checker.map,
+            partial: failed,
+        }),
         // With errors already reported, the remains may not decode; that adds nothing new.
         Err(_) if failed => None,
         Err(e) => {
             // The schema check passed, so this is a gap between schema and types.
-            diags.error(&Pos { file: path.into(), line: 1, column: 1 }, format!("cannot read policy: {e}"));
+            diags.error(
+                &Pos {
+                    file: path.into(),
+                    line: 1,
+                    column: 1,
+                },
+                format!("cannot read policy: {e}"),
+            );
             None
         }
     }
@@ -158,7 +194,10 @@ pub fn load_paths(paths: &[PathBuf], diags: &mut Diagnostics) -> Policy {
                     Some(f) => files.push(f),
                     None => unreadable = true,
                 },
-                Err(e) => diags.error(&whole_file(&p), format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to())),
+                Err(e) => diags.error(
+                    &whole_file(&p),
+                    format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
+                ),
             },
             Err(e) => diags.error(&whole_file(&p), format!("cannot read: {e}")),
         }
@@ -171,34 +210,129 @@ pub fn load_paths(paths: &[PathBuf], diags: &mut Diagnostics) -> Policy {
 
 /// Single-valued sections may be defined once; list sections concatenate in file order.
 pub fn compose(files: Vec<LoadedFile>, diags: &mut Diagnostics) -> Policy {
-    let mut p = Policy { partial: files.iter().any(|f| f.partial), ..Policy::default() };
+    let mut p = Policy {
+        partial: files.iter().any(|f| f.partial),
+        ..Policy::default()
+    };
     for (i, f) in files.iter().enumerate() {
         let c = f.content.clone();
         let at = |ptr: &str| (i, ptr.to_string());
-        single(&mut p.account, c.account, at("/account"), &files, diags, "account");
-        single(&mut p.organization, c.organization, at("/organization"), &files, diags, "organization");
-        single(&mut p.regions, c.regions, at("/regions"), &files, diags, "regions");
+        single(
+            &mut p.account,
+            c.account,
+            at("/account"),
+            &files,
+            diags,
+            "account",
+        );
+        single(
+            &mut p.organization,
+            c.organization,
+            at("/organization"),
+            &files,
+            diags,
+            "organization",
+        );
+        single(
+            &mut p.regions,
+            c.regions,
+            at("/regions"),
+            &files,
+            diags,
+            "regions",
+        );
         single(&mut p.hub, c.hub, at("/hub"), &files, diags, "hub");
-        single(&mut p.standards, c.standards, at("/standards"), &files, diags, "standards");
-        single(&mut p.aggregator, c.aggregator, at("/aggregator"), &files, diags, "aggregator");
+        single(
+            &mut p.standards,
+            c.standards,
+            at("/standards"),
+            &files,
+            diags,
+            "standards",
+        );
+        single(
+            &mut p.aggregator,
+            c.aggregator,
+            at("/aggregator"),
+            &files,
+            diags,
+            "aggregator",
+        );
         if let Some(int) = c.integrations {
-            single(&mut p.guardduty, int.guardduty, at("/integrations/guardduty"), &files, diags, "integrations.guardduty");
-            single(&mut p.inspector, int.inspector, at("/integrations/inspector"), &files, diags, "integrations.inspector");
-            single(&mut p.macie, int.macie, at("/integrations/macie"), &files, diags, "integrations.macie");
-            single(&mut p.access_analyzer, int.access_analyzer, at("/integrations/access_analyzer"), &files, diags, "integrations.access_analyzer");
-            single(&mut p.products, int.products, at("/integrations/products"), &files, diags, "integrations.products");
+            single(
+                &mut p.guardduty,
+                int.guardduty,
+                at("/integrations/guardduty"),
+                &files,
+                diags,
+                "integrations.guardduty",
+            );
+            single(
+                &mut p.inspector,
+                int.inspector,
+                at("/integrations/inspector"),
+                &files,
+                diags,
+                "integrations.inspector",
+            );
+            single(
+                &mut p.macie,
+                int.macie,
+                at("/integrations/macie"),
+                &files,
+                diags,
+                "integrations.macie",
+            );
+            single(
+                &mut p.access_analyzer,
+                int.access_analyzer,
+                at("/integrations/access_analyzer"),
+                &files,
+                diags,
+                "integrations.access_analyzer",
+            );
+            single(
+                &mut p.products,
+                int.products,
+                at("/integrations/products"),
+                &files,
+                diags,
+                "integrations.products",
+            );
         }
         list(&mut p.exceptions, c.exceptions, i, "/exceptions");
-        list(&mut p.control_parameters, c.control_parameters, i, "/control_parameters");
+        list(
+            &mut p.control_parameters,
+            c.control_parameters,
+            i,
+            "/control_parameters",
+        );
         list(&mut p.insights, c.insights, i, "/insights");
-        list(&mut p.action_targets, c.action_targets, i, "/action_targets");
-        list(&mut p.automation_rules, c.automation_rules, i, "/automation_rules");
+        list(
+            &mut p.action_targets,
+            c.action_targets,
+            i,
+            "/action_targets",
+        );
+        list(
+            &mut p.automation_rules,
+            c.automation_rules,
+            i,
+            "/automation_rules",
+        );
     }
     p.files = files;
     p
 }
 
-fn single<T>(slot: &mut Option<Located<T>>, value: Option<T>, (file, pointer): (usize, String), files: &[LoadedFile], diags: &mut Diagnostics, what: &str) {
+fn single<T>(
+    slot: &mut Option<Located<T>>,
+    value: Option<T>,
+    (file, pointer): (usize, String),
+    files: &[LoadedFile],
+    diags: &mut Diagnostics,
+    what: &str,
+) {
     let Some(value) = value else { return };
     if let Some(prev) = slot {
         let first = files[prev.file].map.key_pos(&prev.pointer);
@@ -206,11 +340,19 @@ fn single<T>(slot: &mut Option<Located<T>>, value: Option<T>, (file, pointer): (
         diags.error(&here, format!("`{what}` is defined twice: here and at {first}; a section may be defined in one file only"));
         return;
     }
-    *slot = Some(Located { value, file, pointer });
+    *slot = Some(Located {
+        value,
+        file,
+        pointer,
+    });
 }
 
 fn list<T>(slot: &mut Option<Vec<Located<T>>>, values: Option<Vec<T>>, file: usize, base: &str) {
     let Some(values) = values else { return };
     let out = slot.get_or_insert_with(Vec::new);
-    out.extend(values.into_iter().enumerate().map(|(i, value)| Located { value, file, pointer: format!("{base}/{i}") }));
+    out.extend(values.into_iter().enumerate().map(|(i, value)| Located {
+        value,
+        file,
+        pointer: format!("{base}/{i}"),
+    }));
 }

@@ -2,10 +2,10 @@
 
 pub mod catalog;
 pub mod diagnostics;
-pub mod policy;
-pub mod schema_check;
-pub mod yaml;
+pub mod expand;
 pub mod filters;
 pub mod load;
+pub mod policy;
+pub mod schema_check;
 pub mod validate;
-pub mod expand;
+pub mod yaml;

@@ -110,7 +110,10 @@ pub struct AccountScope {
 
 impl Default for AccountScope {
     fn default() -> Self {
-        AccountScope { include: AllOr::All(All::All), exclude: vec![] }
+        AccountScope {
+            include: AllOr::All(All::All),
+            exclude: vec![],
+        }
     }
 }
 
@@ -405,7 +408,9 @@ pub enum OnOff {
     Off,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum GuardDutyFeature {
     S3DataEvents,
@@ -463,7 +468,9 @@ pub enum AutoEnableMembers {
     None,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum InspectorResourceType {
     Ec2,
@@ -559,10 +566,16 @@ impl AnalyzerType {
         }
     }
     pub fn is_organization(self) -> bool {
-        matches!(self, AnalyzerType::Organization | AnalyzerType::OrganizationUnusedAccess)
+        matches!(
+            self,
+            AnalyzerType::Organization | AnalyzerType::OrganizationUnusedAccess
+        )
     }
     pub fn is_unused_access(self) -> bool {
-        matches!(self, AnalyzerType::AccountUnusedAccess | AnalyzerType::OrganizationUnusedAccess)
+        matches!(
+            self,
+            AnalyzerType::AccountUnusedAccess | AnalyzerType::OrganizationUnusedAccess
+        )
     }
 }
 

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Number, Value};
 
-use super::diagnostics::{did_you_mean, Diagnostics, Pos};
-use super::yaml::{is_null_text, Node, NodeKind, Scalar};
+use super::diagnostics::{Diagnostics, Pos, did_you_mean};
+use super::yaml::{Node, NodeKind, Scalar, is_null_text};
 
 /// JSON pointer (`/exceptions/0/reason`) to where that value was written.
 #[derive(Debug, Default, Clone)]
@@ -26,18 +26,32 @@ impl SourceMap {
         let mut p = pointer.to_string();
         loop {
             if let Some((line, column)) = self.values.get(&p) {
-                return Pos { file: self.file.clone(), line: *line, column: *column };
+                return Pos {
+                    file: self.file.clone(),
+                    line: *line,
+                    column: *column,
+                };
             }
             match p.rfind('/') {
                 Some(i) => p.truncate(i),
-                None => return Pos { file: self.file.clone(), line: 1, column: 1 },
+                None => {
+                    return Pos {
+                        file: self.file.clone(),
+                        line: 1,
+                        column: 1,
+                    };
+                }
             }
         }
     }
     /// Position of the key at `pointer` (falls back to the value).
     pub fn key_pos(&self, pointer: &str) -> Pos {
         match self.keys.get(pointer) {
-            Some((line, column)) => Pos { file: self.file.clone(), line: *line, column: *column },
+            Some((line, column)) => Pos {
+                file: self.file.clone(),
+                line: *line,
+                column: *column,
+            },
             None => self.pos(pointer),
         }
     }
@@ -57,7 +71,15 @@ pub struct Checker<'a> {
 
 impl<'a> Checker<'a> {
     pub fn new(root: &'a Value, file: &str) -> Self {
-        Checker { root, file: file.to_string(), map: SourceMap { file: file.into(), ..Default::default() }, partial: false }
+        Checker {
+            root,
+            file: file.to_string(),
+            map: SourceMap {
+                file: file.into(),
+                ..Default::default()
+            },
+            partial: false,
+        }
     }
 
     pub fn check(&mut self, node: &Node, diags: &mut Diagnostics) -> Option<Value> {
@@ -87,14 +109,30 @@ impl<'a> Checker<'a> {
         s
     }
 
-    fn walk(&mut self, node: &Node, schema: &'a Value, ptr: &str, diags: &mut Diagnostics) -> Option<Value> {
-        self.map.values.insert(ptr.to_string(), (node.line, node.column));
+    fn walk(
+        &mut self,
+        node: &Node,
+        schema: &'a Value,
+        ptr: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<Value> {
+        self.map
+            .values
+            .insert(ptr.to_string(), (node.line, node.column));
         let schema = self.resolve(schema);
-        if schema == &Value::Bool(true) || schema.as_object().is_some_and(|o| o.is_empty() || only_annotations(o)) {
+        if schema == &Value::Bool(true)
+            || schema
+                .as_object()
+                .is_some_and(|o| o.is_empty() || only_annotations(o))
+        {
             self.record(node, ptr);
             return Some(untyped(node));
         }
-        if let Some(branches) = schema.get("anyOf").or_else(|| schema.get("oneOf")).and_then(Value::as_array) {
+        if let Some(branches) = schema
+            .get("anyOf")
+            .or_else(|| schema.get("oneOf"))
+            .and_then(Value::as_array)
+        {
             return self.walk_alternatives(node, branches, ptr, diags);
         }
         if let Some(c) = schema.get("const") {
@@ -112,7 +150,9 @@ impl<'a> Checker<'a> {
             return Some(Value::Null);
         }
         match &node.kind {
-            NodeKind::Map(entries) if types.contains(&"object") => self.walk_object(node, entries, schema, ptr, diags),
+            NodeKind::Map(entries) if types.contains(&"object") => {
+                self.walk_object(node, entries, schema, ptr, diags)
+            }
             NodeKind::Seq(items) if types.contains(&"array") => {
                 let item_schema = schema.get("items").unwrap_or(&Value::Bool(true));
                 let mut out = Vec::with_capacity(items.len());
@@ -139,7 +179,10 @@ impl<'a> Checker<'a> {
                 self.walk_scalar(node, s, &types, schema, diags)
             }
             _ => {
-                diags.error(&self.pos(node), format!("expected {}, found {}", expected(&types), node.describe()));
+                diags.error(
+                    &self.pos(node),
+                    format!("expected {}, found {}", expected(&types), node.describe()),
+                );
                 None
             }
         }
@@ -148,7 +191,9 @@ impl<'a> Checker<'a> {
     /// Positions of everything inside a value the schema leaves open (finding filters), so
     /// later checks can point into it.
     fn record(&mut self, node: &Node, ptr: &str) {
-        self.map.values.insert(ptr.to_string(), (node.line, node.column));
+        self.map
+            .values
+            .insert(ptr.to_string(), (node.line, node.column));
         match &node.kind {
             NodeKind::Scalar(_) => {}
             NodeKind::Seq(items) => {
@@ -173,21 +218,39 @@ impl<'a> Checker<'a> {
     fn renumber(&mut self, ptr: &str, kept: &[usize]) {
         let prefix = format!("{ptr}/");
         for m in [&mut self.map.values, &mut self.map.keys] {
-            let moved: Vec<(String, (u64, u64))> = m.range(prefix.clone()..).take_while(|(k, _)| k.starts_with(&prefix)).map(|(k, v)| (k.clone(), *v)).collect();
+            let moved: Vec<(String, (u64, u64))> = m
+                .range(prefix.clone()..)
+                .take_while(|(k, _)| k.starts_with(&prefix))
+                .map(|(k, v)| (k.clone(), *v))
+                .collect();
             for (k, _) in &moved {
                 m.remove(k);
             }
             for (k, v) in moved {
                 let rest = &k[prefix.len()..];
-                let (idx, tail) = rest.split_once('/').map(|(a, b)| (a, format!("/{b}"))).unwrap_or((rest, String::new()));
-                if let Some(new) = idx.parse::<usize>().ok().and_then(|i| kept.iter().position(|x| *x == i)) {
+                let (idx, tail) = rest
+                    .split_once('/')
+                    .map(|(a, b)| (a, format!("/{b}")))
+                    .unwrap_or((rest, String::new()));
+                if let Some(new) = idx
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| kept.iter().position(|x| *x == i))
+                {
                     m.insert(format!("{prefix}{new}{tail}"), v);
                 }
             }
         }
     }
 
-    fn walk_scalar(&mut self, node: &Node, s: &Scalar, types: &[&str], schema: &Value, diags: &mut Diagnostics) -> Option<Value> {
+    fn walk_scalar(
+        &mut self,
+        node: &Node,
+        s: &Scalar,
+        types: &[&str],
+        schema: &Value,
+        diags: &mut Diagnostics,
+    ) -> Option<Value> {
         let (text, plain) = match s {
             Scalar::Plain(t) => (t.as_str(), true),
             Scalar::Quoted(t) => (t.as_str(), false),
@@ -207,7 +270,10 @@ impl<'a> Checker<'a> {
                 let min = schema.get("minimum").and_then(Value::as_f64);
                 let max = schema.get("maximum").and_then(Value::as_f64);
                 if min.is_some_and(|m| (i as f64) < m) || max.is_some_and(|m| (i as f64) > m) {
-                    diags.error(&self.pos(node), format!("{i} is out of range{}", range(min, max)));
+                    diags.error(
+                        &self.pos(node),
+                        format!("{i} is out of range{}", range(min, max)),
+                    );
                     return None;
                 }
                 return Some(Value::Number(i.into()));
@@ -218,11 +284,20 @@ impl<'a> Checker<'a> {
                 return Some(Value::Number(n));
             }
         }
-        diags.error(&self.pos(node), format!("expected {}, found `{text}`", expected(types)));
+        diags.error(
+            &self.pos(node),
+            format!("expected {}, found `{text}`", expected(types)),
+        );
         None
     }
 
-    fn walk_enum(&mut self, node: &Node, values: &[Value], _ptr: &str, diags: &mut Diagnostics) -> Option<Value> {
+    fn walk_enum(
+        &mut self,
+        node: &Node,
+        values: &[Value],
+        _ptr: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<Value> {
         let names: Vec<&str> = values.iter().filter_map(Value::as_str).collect();
         if let NodeKind::Scalar(s) = &node.kind {
             let text = match s {
@@ -233,15 +308,28 @@ impl<'a> Checker<'a> {
             }
             diags.error(
                 &self.pos(node),
-                format!("unknown value `{text}`; expected {}{}", one_of(&names), did_you_mean(text, names.iter().copied())),
+                format!(
+                    "unknown value `{text}`; expected {}{}",
+                    one_of(&names),
+                    did_you_mean(text, names.iter().copied())
+                ),
             );
         } else {
-            diags.error(&self.pos(node), format!("expected {}, found {}", one_of(&names), node.describe()));
+            diags.error(
+                &self.pos(node),
+                format!("expected {}, found {}", one_of(&names), node.describe()),
+            );
         }
         None
     }
 
-    fn walk_alternatives(&mut self, node: &Node, branches: &'a [Value], ptr: &str, diags: &mut Diagnostics) -> Option<Value> {
+    fn walk_alternatives(
+        &mut self,
+        node: &Node,
+        branches: &'a [Value],
+        ptr: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<Value> {
         let mut attempts = Vec::new();
         for b in branches {
             let mut scratch = Diagnostics::default();
@@ -256,7 +344,10 @@ impl<'a> Checker<'a> {
         }
         // Report the branch whose shape matches the node; if several do, the one that got
         // furthest (fewest errors).
-        let shaped: Vec<_> = attempts.into_iter().filter(|(b, _)| self.shape_matches(node, b)).collect();
+        let shaped: Vec<_> = attempts
+            .into_iter()
+            .filter(|(b, _)| self.shape_matches(node, b))
+            .collect();
         if let Some((_, best)) = shaped.into_iter().min_by_key(|(_, d)| d.errors()) {
             diags.items.extend(best.items);
         } else {
@@ -265,14 +356,21 @@ impl<'a> Checker<'a> {
                 .filter(|b| self.resolve(b).get("type").and_then(Value::as_str) != Some("null"))
                 .map(|b| self.describe_schema(b))
                 .collect();
-            diags.error(&self.pos(node), format!("expected {}, found {}", descr.join(" or "), node.describe()));
+            diags.error(
+                &self.pos(node),
+                format!("expected {}, found {}", descr.join(" or "), node.describe()),
+            );
         }
         None
     }
 
     fn shape_matches(&self, node: &Node, schema: &'a Value) -> bool {
         let schema = self.resolve(schema);
-        if let Some(bs) = schema.get("anyOf").or_else(|| schema.get("oneOf")).and_then(Value::as_array) {
+        if let Some(bs) = schema
+            .get("anyOf")
+            .or_else(|| schema.get("oneOf"))
+            .and_then(Value::as_array)
+        {
             return bs.iter().any(|b| self.shape_matches(node, b));
         }
         let types: Vec<&str> = match schema.get("type") {
@@ -304,18 +402,36 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn walk_object(&mut self, node: &Node, entries: &[(Node, Node)], schema: &'a Value, ptr: &str, diags: &mut Diagnostics) -> Option<Value> {
+    fn walk_object(
+        &mut self,
+        node: &Node,
+        entries: &[(Node, Node)],
+        schema: &'a Value,
+        ptr: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<Value> {
         let props = schema.get("properties").and_then(Value::as_object);
         let additional = schema.get("additionalProperties");
         let key_names = schema.get("propertyNames").map(|p| self.resolve(p));
         let mut out = Map::new();
         let mut ok = true;
-        let required: Vec<&str> = schema.get("required").and_then(Value::as_array).map(|r| r.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+        let required: Vec<&str> = schema
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
         for (k, v) in entries {
             let key = match &k.kind {
-                NodeKind::Scalar(Scalar::Plain(t) | Scalar::Quoted(t)) if !k.is_null() || matches!(k.kind, NodeKind::Scalar(Scalar::Quoted(_))) => t.clone(),
+                NodeKind::Scalar(Scalar::Plain(t) | Scalar::Quoted(t))
+                    if !k.is_null() || matches!(k.kind, NodeKind::Scalar(Scalar::Quoted(_))) =>
+                {
+                    t.clone()
+                }
                 _ => {
-                    diags.error(&self.pos(k), format!("a key must be a plain string, found {}", k.describe()));
+                    diags.error(
+                        &self.pos(k),
+                        format!("a key must be a plain string, found {}", k.describe()),
+                    );
                     ok = false;
                     continue;
                 }
@@ -326,7 +442,9 @@ impl<'a> Checker<'a> {
                 Some(s) => s,
                 None => match additional {
                     Some(Value::Bool(false)) | None if props.is_some() => {
-                        let known: Vec<&str> = props.map(|p| p.keys().map(String::as_str).collect()).unwrap_or_default();
+                        let known: Vec<&str> = props
+                            .map(|p| p.keys().map(String::as_str).collect())
+                            .unwrap_or_default();
                         diags.error(
                             &self.pos(k),
                             format!("unknown key `{key}`{}", hint_or_list(&key, &known)),
@@ -335,12 +453,19 @@ impl<'a> Checker<'a> {
                         continue;
                     }
                     Some(s) => {
-                        if let Some(names) = key_names.and_then(|n| n.get("enum")).and_then(Value::as_array) {
+                        if let Some(names) = key_names
+                            .and_then(|n| n.get("enum"))
+                            .and_then(Value::as_array)
+                        {
                             let names: Vec<&str> = names.iter().filter_map(Value::as_str).collect();
                             if !names.contains(&key.as_str()) {
                                 diags.error(
                                     &self.pos(k),
-                                    format!("unknown key `{key}`; expected {}{}", one_of(&names), did_you_mean(&key, names.iter().copied())),
+                                    format!(
+                                        "unknown key `{key}`; expected {}{}",
+                                        one_of(&names),
+                                        did_you_mean(&key, names.iter().copied())
+                                    ),
                                 );
                                 ok = false;
                                 continue;
@@ -377,7 +502,12 @@ impl<'a> Checker<'a> {
 }
 
 fn only_annotations(o: &Map<String, Value>) -> bool {
-    o.keys().all(|k| matches!(k.as_str(), "description" | "title" | "default" | "examples" | "$schema"))
+    o.keys().all(|k| {
+        matches!(
+            k.as_str(),
+            "description" | "title" | "default" | "examples" | "$schema"
+        )
+    })
 }
 
 /// A node where the schema allows anything: YAML 1.2 core typing, but numbers with a
@@ -396,7 +526,12 @@ fn untyped(node: &Node) -> Value {
                 Value::String(t.clone())
             } else if let Ok(i) = t.parse::<i64>() {
                 Value::Number(i.into())
-            } else if let Some(n) = t.parse::<f64>().ok().filter(|f| f.is_finite()).and_then(Number::from_f64) {
+            } else if let Some(n) = t
+                .parse::<f64>()
+                .ok()
+                .filter(|f| f.is_finite())
+                .and_then(Number::from_f64)
+            {
                 Value::Number(n)
             } else {
                 Value::String(t.clone())

@@ -32,7 +32,11 @@ pub struct Node {
 
 impl Node {
     pub fn pos(&self, file: &str) -> Pos {
-        Pos { file: file.to_string(), line: self.line, column: self.column }
+        Pos {
+            file: file.to_string(),
+            line: self.line,
+            column: self.column,
+        }
     }
     pub fn is_null(&self) -> bool {
         matches!(&self.kind, NodeKind::Scalar(Scalar::Plain(s)) if is_null_text(s))
@@ -129,8 +133,16 @@ pub struct SyntaxError {
 
 /// Parses one YAML document. An empty document (only comments) is a null node.
 pub fn parse(src: &str) -> Result<Node, SyntaxError> {
-    if src.trim().is_empty() || src.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
-        return Ok(Node { kind: NodeKind::Scalar(Scalar::Plain(String::new())), line: 1, column: 1 });
+    if src.trim().is_empty()
+        || src
+            .lines()
+            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+    {
+        return Ok(Node {
+            kind: NodeKind::Scalar(Scalar::Plain(String::new())),
+            line: 1,
+            column: 1,
+        });
     }
     let options = serde_saphyr::options! {
         with_snippet: false,
@@ -140,8 +152,18 @@ pub fn parse(src: &str) -> Result<Node, SyntaxError> {
         duplicate_keys: serde_saphyr::DuplicateKeyPolicy::PassThrough,
     };
     let raw: Spanned<Raw> = serde_saphyr::from_str_with_options(src, options).map_err(|e| {
-        let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((1, 1));
-        explain(src, SyntaxError { line: line.max(1), column: column.max(1), message: first_line(&e.to_string()) })
+        let (line, column) = e
+            .location()
+            .map(|l| (l.line(), l.column()))
+            .unwrap_or((1, 1));
+        explain(
+            src,
+            SyntaxError {
+                line: line.max(1),
+                column: column.max(1),
+                message: first_line(&e.to_string()),
+            },
+        )
     })?;
     let node = convert(src, raw);
     match first_duplicate(&node) {
@@ -150,7 +172,14 @@ pub fn parse(src: &str) -> Result<Node, SyntaxError> {
                 NodeKind::Scalar(Scalar::Plain(t) | Scalar::Quoted(t)) => t.clone(),
                 _ => String::new(),
             };
-            Err(SyntaxError { line: dup.line, column: dup.column, message: format!("duplicate key `{key}`: it is already defined at line {}, column {}", first.line, first.column) })
+            Err(SyntaxError {
+                line: dup.line,
+                column: dup.column,
+                message: format!(
+                    "duplicate key `{key}`: it is already defined at line {}, column {}",
+                    first.line, first.column
+                ),
+            })
         }
         None => Ok(node),
     }
@@ -181,23 +210,49 @@ fn explain(src: &str, e: SyntaxError) -> SyntaxError {
     let at = (e.line as usize).saturating_sub(1);
     // An unclosed `[` / `{` on an earlier line surfaces as a confusing error further down.
     if let Some((line, column, ch)) = unclosed_flow(&lines[..at.min(lines.len())]) {
-        return SyntaxError { line, column, message: format!("unclosed bracket '{ch}'") };
+        return SyntaxError {
+            line,
+            column,
+            message: format!("unclosed bracket '{ch}'"),
+        };
     }
     if e.message.contains("tabs disallowed") {
         if let Some(col) = lines.get(at).and_then(|l| l.find('\t')) {
-            return SyntaxError { column: col as u64 + 1, ..e };
+            return SyntaxError {
+                column: col as u64 + 1,
+                ..e
+            };
         }
     }
     if e.message.contains("mapping values are not allowed") {
         let indent = |l: &str| l.len() - l.trim_start().len();
-        let prev = lines[..at.min(lines.len())].iter().rev().find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
+        let prev = lines[..at.min(lines.len())]
+            .iter()
+            .rev()
+            .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
         if let (Some(prev), Some(cur)) = (prev, lines.get(at)) {
-            if indent(cur) > indent(prev) && prev.trim_end().split_once(": ").is_some_and(|(_, v)| !v.trim().is_empty()) {
-                let key = |l: &str| l.trim().split(':').next().unwrap_or("").trim_start_matches("- ").to_string();
+            if indent(cur) > indent(prev)
+                && prev
+                    .trim_end()
+                    .split_once(": ")
+                    .is_some_and(|(_, v)| !v.trim().is_empty())
+            {
+                let key = |l: &str| {
+                    l.trim()
+                        .split(':')
+                        .next()
+                        .unwrap_or("")
+                        .trim_start_matches("- ")
+                        .to_string()
+                };
                 return SyntaxError {
                     line: e.line,
                     column: indent(cur) as u64 + 1,
-                    message: format!("bad indentation: `{}` is indented more than `{}` on the line above", key(cur), key(prev)),
+                    message: format!(
+                        "bad indentation: `{}` is indented more than `{}` on the line above",
+                        key(cur),
+                        key(prev)
+                    ),
                 };
             }
         }
@@ -216,7 +271,11 @@ fn unclosed_flow(lines: &[&str]) -> Option<(u64, u64, char)> {
             match (quote, ch) {
                 (Some(q), x) if x == q => quote = None,
                 (Some(_), _) => {}
-                (None, '"' | '\'') if prev == ' ' || prev == '[' || prev == '{' || prev == ',' || prev == ':' => quote = Some(ch),
+                (None, '"' | '\'')
+                    if prev == ' ' || prev == '[' || prev == '{' || prev == ',' || prev == ':' =>
+                {
+                    quote = Some(ch)
+                }
                 (None, '#') if prev == ' ' || c == 0 => break,
                 (None, '[' | '{') => stack.push((n as u64 + 1, c as u64 + 1, ch)),
                 (None, ']' | '}') => {
@@ -229,7 +288,11 @@ fn unclosed_flow(lines: &[&str]) -> Option<(u64, u64, char)> {
         // A flow collection may span lines only while the next line continues it; a block
         // key after it means it was never closed.
     }
-    stack.first().copied().filter(|_| lines.last().is_some_and(|l| l.trim_end().ends_with(':') || l.contains(": ") || l.trim_start().starts_with("- ")))
+    stack.first().copied().filter(|_| {
+        lines.last().is_some_and(|l| {
+            l.trim_end().ends_with(':') || l.contains(": ") || l.trim_start().starts_with("- ")
+        })
+    })
 }
 
 fn first_line(s: &str) -> String {
@@ -258,7 +321,10 @@ fn convert(src: &str, raw: Spanned<Raw>) -> Node {
         }
         Raw::Seq(items) => NodeKind::Seq(items.into_iter().map(|i| convert(src, i)).collect()),
         Raw::Map(entries) => NodeKind::Map(
-            entries.into_iter().map(|(k, v)| (convert(src, k), convert(src, v))).collect(),
+            entries
+                .into_iter()
+                .map(|(k, v)| (convert(src, k), convert(src, v)))
+                .collect(),
         ),
     };
     Node { kind, line, column }
@@ -269,7 +335,8 @@ fn source_text(src: &str, loc: &serde_saphyr::Location) -> Option<String> {
     let span = loc.span();
     let start = usize::try_from(span.byte_offset()?).ok()?;
     let len = usize::try_from(span.byte_len()?).ok()?;
-    src.get(start..start.checked_add(len)?).map(|s| s.trim_end().to_string())
+    src.get(start..start.checked_add(len)?)
+        .map(|s| s.trim_end().to_string())
 }
 
 #[cfg(test)]
@@ -286,11 +353,15 @@ mod tests {
     #[test]
     fn keeps_plain_text_and_positions() {
         let n = parse("a: 012345678901\nb: \"x: y\"\nc: [1, NO]\nd:\n").unwrap();
-        let NodeKind::Map(entries) = &n.kind else { panic!() };
+        let NodeKind::Map(entries) = &n.kind else {
+            panic!()
+        };
         assert_eq!(scalar(&entries[0].1), &Scalar::Plain("012345678901".into()));
         assert_eq!((entries[0].1.line, entries[0].1.column), (1, 4));
         assert_eq!(scalar(&entries[1].1), &Scalar::Quoted("x: y".into()));
-        let NodeKind::Seq(items) = &entries[2].1.kind else { panic!() };
+        let NodeKind::Seq(items) = &entries[2].1.kind else {
+            panic!()
+        };
         assert_eq!(scalar(&items[1]), &Scalar::Plain("NO".into()));
         assert!(entries[3].1.is_null());
         assert_eq!(entries[3].0.line, 4);
@@ -302,11 +373,22 @@ mod tests {
         assert!(e.line >= 1, "{e:?}");
         let e = parse("a: 1\na: 2\n").unwrap_err();
         assert_eq!((e.line, e.column), (2, 1), "{e:?}");
-        assert_eq!(e.message, "duplicate key `a`: it is already defined at line 1, column 1");
+        assert_eq!(
+            e.message,
+            "duplicate key `a`: it is already defined at line 1, column 1"
+        );
         let e = parse("r:\n  include: [us-east-1, us-west-2\nhub:\n  enabled: true\n").unwrap_err();
-        assert_eq!((e.line, e.column, e.message.as_str()), (2, 12, "unclosed bracket '['"), "{e:?}");
+        assert_eq!(
+            (e.line, e.column, e.message.as_str()),
+            (2, 12, "unclosed bracket '['"),
+            "{e:?}"
+        );
         let e = parse("r:\n  home: us-east-1\n    include: [a]\n").unwrap_err();
-        assert!(e.message.starts_with("bad indentation: `include` is indented more than `home`"), "{e:?}");
+        assert!(
+            e.message
+                .starts_with("bad indentation: `include` is indented more than `home`"),
+            "{e:?}"
+        );
     }
 
     #[test]

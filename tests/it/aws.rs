@@ -7,7 +7,7 @@ use std::time::Duration;
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::Credentials;
-use shubctl::apply::{apply, ApplyOptions, Outcome, Report};
+use shubctl::apply::{ApplyOptions, Outcome, Report, apply};
 use shubctl::engine;
 use shubctl::plan::Plan;
 use shubctl::provider::aws::{AwsOptions, AwsProvider};
@@ -25,11 +25,18 @@ fn org_snapshot() -> SnapshotFile {
 }
 
 fn quick() -> Config {
-    Config { page_size: 2, ..Config::default() }
+    Config {
+        page_size: 2,
+        ..Config::default()
+    }
 }
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 /// A provider signed in as the management account, pointed at the emulator.
@@ -41,13 +48,29 @@ async fn connect_scaled(emu: &Emulator, max_attempts: u32, rate_scale: f64) -> A
     connect_with(emu, max_attempts, rate_scale, &[]).await
 }
 
-async fn connect_with(emu: &Emulator, max_attempts: u32, rate_scale: f64, services: &[&str]) -> AwsProvider {
-    let creds = Credentials::new(Emulator::access_key("111111111111"), "secret", None, None, "test");
+async fn connect_with(
+    emu: &Emulator,
+    max_attempts: u32,
+    rate_scale: f64,
+    services: &[&str],
+) -> AwsProvider {
+    let creds = Credentials::new(
+        Emulator::access_key("111111111111"),
+        "secret",
+        None,
+        None,
+        "test",
+    );
     let cfg = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .endpoint_url(emu.endpoint())
         .credentials_provider(creds)
-        .retry_config(RetryConfig::standard().with_max_attempts(max_attempts).with_initial_backoff(Duration::from_millis(20)).with_max_backoff(Duration::from_millis(500)))
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(max_attempts)
+                .with_initial_backoff(Duration::from_millis(20))
+                .with_max_backoff(Duration::from_millis(500)),
+        )
         .load()
         .await;
     let p = policy(&[POLICY]);
@@ -55,7 +78,9 @@ async fn connect_with(emu: &Emulator, max_attempts: u32, rate_scale: f64, servic
     let opts = AwsOptions {
         role: org.role.clone(),
         organization: true,
-        management_account: Some(shubctl::model::AccountId::parse(&org.management_account).unwrap()),
+        management_account: Some(
+            shubctl::model::AccountId::parse(&org.management_account).unwrap(),
+        ),
         poll_interval: Duration::from_millis(25),
         standard_timeout: Duration::from_secs(30),
         rate_scale,
@@ -63,16 +88,30 @@ async fn connect_with(emu: &Emulator, max_attempts: u32, rate_scale: f64, servic
         delegated_admin: Some(shubctl::model::AccountId::parse(&org.delegated_admin).unwrap()),
         ..AwsOptions::default()
     };
-    AwsProvider::connect(opts, Some(cfg)).await.expect("connects")
+    AwsProvider::connect(opts, Some(cfg))
+        .await
+        .expect("connects")
 }
 
 async fn plan_with(p: &Policy, aws: &AwsProvider) -> Plan {
     let mut d = Diagnostics::default();
-    engine::plan(p, aws, "aws", today(), 8, &mut d).await.expect("plans").plan
+    engine::plan(p, aws, "aws", today(), 8, &mut d)
+        .await
+        .expect("plans")
+        .plan
 }
 
 async fn apply_with(plan: &Plan, aws: &AwsProvider) -> Report {
-    apply(plan, aws, &ApplyOptions { allow_destroy: true, cancel: None, concurrency: 8 }).await
+    apply(
+        plan,
+        aws,
+        &ApplyOptions {
+            allow_destroy: true,
+            cancel: None,
+            concurrency: 8,
+        },
+    )
+    .await
 }
 
 /// From nothing to converged, and returns the converged emulator.
@@ -93,15 +132,38 @@ fn organisation_from_nothing_converges_and_a_second_plan_is_empty() {
     runtime().block_on(async {
         let (emu, aws, p) = converged(quick()).await;
         let again = plan_with(&p, &aws).await;
-        assert!(again.changes.is_empty(), "left: {:#?}", again.changes.iter().map(|c| c.address.to_string()).collect::<Vec<_>>());
+        assert!(
+            again.changes.is_empty(),
+            "left: {:#?}",
+            again
+                .changes
+                .iter()
+                .map(|c| c.address.to_string())
+                .collect::<Vec<_>>()
+        );
         // The emulator's state, in the snapshot format, plans empty too: both read the same.
         let snap = shubctl::provider::snapshot::Snapshot::from_file(emu.dump()).unwrap();
         let mut d = Diagnostics::default();
-        let offline = engine::plan(&p, &snap, "emulator dump", today(), 1, &mut d).await.unwrap().plan;
-        assert!(offline.changes.is_empty(), "{:#?}", offline.changes.iter().map(|c| c.address.to_string()).collect::<Vec<_>>());
+        let offline = engine::plan(&p, &snap, "emulator dump", today(), 1, &mut d)
+            .await
+            .unwrap()
+            .plan;
+        assert!(
+            offline.changes.is_empty(),
+            "{:#?}",
+            offline
+                .changes
+                .iter()
+                .map(|c| c.address.to_string())
+                .collect::<Vec<_>>()
+        );
         // Calls were counted per scope, and the suspended and excluded accounts never touched.
         assert!(!aws.api_calls().is_empty());
-        assert!(emu.calls().iter().all(|c| c.account != "666666666666" && c.account != "999999999999"));
+        assert!(
+            emu.calls()
+                .iter()
+                .all(|c| c.account != "666666666666" && c.account != "999999999999")
+        );
     });
 }
 
@@ -116,7 +178,10 @@ fn plan_never_mutates() {
         let calls = emu.calls();
         assert!(!calls.is_empty());
         let mutating: Vec<_> = calls.iter().filter(|c| c.mutating).collect();
-        assert!(mutating.is_empty(), "plan made mutating calls: {mutating:?}");
+        assert!(
+            mutating.is_empty(),
+            "plan made mutating calls: {mutating:?}"
+        );
         // Every call the emulator saw (but STS, which the credential providers make) was
         // counted, per scope, in the plan's figures.
         let counted: u64 = aws.api_calls().values().sum();
@@ -132,14 +197,35 @@ fn drift_is_planned_exactly_and_repaired() {
         // Behind shubctl's back: a control disabled by hand, an insight deleted, a standard
         // unsubscribed.
         let mut s = emu.dump();
-        s.resources.insert("333333333333/us-east-1/control/S3.1@fsbp/1.0.0".parse().unwrap(), serde_json::json!({"status": "DISABLED", "reason": "by hand"}));
-        s.resources.remove(&"222222222222/us-east-1/insight/Top failing controls".parse().unwrap());
-        s.resources.remove(&"444444444444/eu-west-1/standard/cis/1.2.0".parse().unwrap());
-        s.resources.retain(|a, _| !(a.to_string().starts_with("444444444444/eu-west-1/control/") && a.to_string().ends_with("@cis/1.2.0")));
+        s.resources.insert(
+            "333333333333/us-east-1/control/S3.1@fsbp/1.0.0"
+                .parse()
+                .unwrap(),
+            serde_json::json!({"status": "DISABLED", "reason": "by hand"}),
+        );
+        s.resources.remove(
+            &"222222222222/us-east-1/insight/Top failing controls"
+                .parse()
+                .unwrap(),
+        );
+        s.resources
+            .remove(&"444444444444/eu-west-1/standard/cis/1.2.0".parse().unwrap());
+        s.resources.retain(|a, _| {
+            !(a.to_string().starts_with("444444444444/eu-west-1/control/")
+                && a.to_string().ends_with("@cis/1.2.0"))
+        });
         emu.load(s);
 
         let plan = plan_with(&p, &aws).await;
-        let got: BTreeSet<String> = plan.changes.iter().filter(|c| c.address.kind != shubctl::model::Kind::Control || c.address.account.as_str() == "333333333333").map(|c| format!("{} {}", c.action.as_str(), c.address)).collect();
+        let got: BTreeSet<String> = plan
+            .changes
+            .iter()
+            .filter(|c| {
+                c.address.kind != shubctl::model::Kind::Control
+                    || c.address.account.as_str() == "333333333333"
+            })
+            .map(|c| format!("{} {}", c.action.as_str(), c.address))
+            .collect();
         let want: BTreeSet<String> = [
             "update 333333333333/us-east-1/control/S3.1@fsbp/1.0.0",
             "create 222222222222/us-east-1/insight/Top failing controls",
@@ -150,8 +236,18 @@ fn drift_is_planned_exactly_and_repaired() {
         .collect();
         assert_eq!(got, want);
         // The other control changes are the exceptions re-applied to the re-enabled standard.
-        for c in plan.changes.iter().filter(|c| c.address.kind == shubctl::model::Kind::Control && c.address.account.as_str() != "333333333333") {
-            assert!(c.address.to_string().starts_with("444444444444/eu-west-1/control/") && c.address.to_string().ends_with("@cis/1.2.0"), "{}", c.address);
+        for c in plan.changes.iter().filter(|c| {
+            c.address.kind == shubctl::model::Kind::Control
+                && c.address.account.as_str() != "333333333333"
+        }) {
+            assert!(
+                c.address
+                    .to_string()
+                    .starts_with("444444444444/eu-west-1/control/")
+                    && c.address.to_string().ends_with("@cis/1.2.0"),
+                "{}",
+                c.address
+            );
             assert_eq!(c.after.as_ref().unwrap()["status"], "DISABLED");
         }
         let report = apply_with(&plan, &aws).await;
@@ -164,7 +260,14 @@ fn drift_is_planned_exactly_and_repaired() {
 fn tight_quotas_are_survived() {
     runtime().block_on(async {
         // The emulator allows a fifth of AWS's rates; the client is told the same.
-        let emu = Emulator::start(org_snapshot(), Config { quota_scale: 0.2, ..quick() }).await;
+        let emu = Emulator::start(
+            org_snapshot(),
+            Config {
+                quota_scale: 0.2,
+                ..quick()
+            },
+        )
+        .await;
         let aws = connect_scaled(&emu, 8, 0.2).await;
         let p = policy(&[POLICY]);
         let report = apply_with(&plan_with(&p, &aws).await, &aws).await;
@@ -173,7 +276,10 @@ fn tight_quotas_are_survived() {
         // whatever it did throttle, the SDK retried.
         let throttled = emu.calls().iter().filter(|c| c.status == 429).count();
         let total = emu.calls().len();
-        assert!(throttled * 10 < total, "{throttled} of {total} calls throttled");
+        assert!(
+            throttled * 10 < total,
+            "{throttled} of {total} calls throttled"
+        );
         assert!(plan_with(&p, &aws).await.changes.is_empty());
     });
 }
@@ -181,19 +287,40 @@ fn tight_quotas_are_survived() {
 #[test]
 fn faults_are_survived_or_reported_precisely_and_a_second_apply_converges() {
     runtime().block_on(async {
-        let emu = Emulator::start(org_snapshot(), Config { fault_rate: 0.05, drop_rate: 0.02, seed: 7, ..quick() }).await;
+        let emu = Emulator::start(
+            org_snapshot(),
+            Config {
+                fault_rate: 0.05,
+                drop_rate: 0.02,
+                seed: 7,
+                ..quick()
+            },
+        )
+        .await;
         let aws = connect(&emu, 3).await;
         let p = policy(&[POLICY]);
         let first = plan_with(&p, &aws).await;
         let report = apply_with(&first, &aws).await;
         // Faults were really injected (500s and dropped connections)...
-        let faults = emu.calls().iter().filter(|c| c.status >= 500 || c.status == 0).count();
+        let faults = emu
+            .calls()
+            .iter()
+            .filter(|c| c.status >= 500 || c.status == 0)
+            .count();
         assert!(faults > 0, "no fault was injected");
         // ...and every change is accounted for, once.
-        assert_eq!(report.applied + report.failed + report.not_attempted, first.changes.len());
+        assert_eq!(
+            report.applied + report.failed + report.not_attempted,
+            first.changes.len()
+        );
         for e in &report.entries {
             if let Outcome::Failed { error } = &e.outcome {
-                assert!(error.target.starts_with(&e.address.scope()), "{} reported against {}", e.address, error.target);
+                assert!(
+                    error.target.starts_with(&e.address.scope()),
+                    "{} reported against {}",
+                    e.address,
+                    error.target
+                );
             }
         }
         // Faults off: the next round converges.
@@ -208,9 +335,17 @@ fn faults_are_survived_or_reported_precisely_and_a_second_apply_converges() {
 #[test]
 fn controls_wait_for_a_slow_standard() {
     runtime().block_on(async {
-        let (emu, aws, p) = converged(Config { standard_delay: Duration::from_millis(300), ..quick() }).await;
+        let (emu, aws, p) = converged(Config {
+            standard_delay: Duration::from_millis(300),
+            ..quick()
+        })
+        .await;
         // Success above means no control update found its standard not ready; the waits show.
-        let polls = emu.calls().iter().filter(|c| c.operation == "GetEnabledStandards").count();
+        let polls = emu
+            .calls()
+            .iter()
+            .filter(|c| c.operation == "GetEnabledStandards")
+            .count();
         assert!(polls > 10, "waited by polling ({polls} polls)");
         assert!(plan_with(&p, &aws).await.changes.is_empty());
     });
@@ -229,33 +364,78 @@ fn batch_item_failures_land_on_their_addresses() {
         let p = policy(&[POLICY]);
         let first = plan_with(&p, &aws).await;
         let report = apply_with(&first, &aws).await;
-        let failed: BTreeSet<String> = report.entries.iter().filter(|e| matches!(e.outcome, Outcome::Failed { .. })).map(|e| e.address.to_string()).collect();
+        let failed: BTreeSet<String> = report
+            .entries
+            .iter()
+            .filter(|e| matches!(e.outcome, Outcome::Failed { .. }))
+            .map(|e| e.address.to_string())
+            .collect();
         assert!(!failed.is_empty());
         for a in &failed {
-            assert!(a.ends_with("/member/555555555555") || a.contains("/control/IAM.6@"), "unexpected failure at {a}");
+            assert!(
+                a.ends_with("/member/555555555555") || a.contains("/control/IAM.6@"),
+                "unexpected failure at {a}"
+            );
         }
         for region in ["us-east-1", "eu-west-1"] {
             assert!(failed.contains(&format!("222222222222/{region}/member/555555555555")));
             assert!(failed.contains(&format!("333333333333/{region}/control/IAM.6@fsbp/1.0.0")));
         }
         // Neighbours in the same batch were applied.
-        assert!(report.entries.iter().any(|e| e.address.to_string() == "222222222222/us-east-1/member/333333333333" && e.outcome == Outcome::Applied));
-        assert!(report.entries.iter().any(|e| e.address.to_string() == "333333333333/eu-west-1/control/IAM.1@fsbp/1.0.0" && e.outcome == Outcome::Applied));
+        assert!(report.entries.iter().any(|e| e.address.to_string()
+            == "222222222222/us-east-1/member/333333333333"
+            && e.outcome == Outcome::Applied));
+        assert!(report.entries.iter().any(|e| e.address.to_string()
+            == "333333333333/eu-west-1/control/IAM.1@fsbp/1.0.0"
+            && e.outcome == Outcome::Applied));
     });
 }
 
 #[test]
 fn an_account_that_cannot_be_reached_is_reported_and_the_others_proceed() {
     runtime().block_on(async {
-        let emu = Emulator::start(org_snapshot(), Config { unassumable_accounts: ["444444444444".to_string()].into(), ..quick() }).await;
+        let emu = Emulator::start(
+            org_snapshot(),
+            Config {
+                unassumable_accounts: ["444444444444".to_string()].into(),
+                ..quick()
+            },
+        )
+        .await;
         let aws = connect(&emu, 2).await;
         let p = policy(&[POLICY]);
         let plan = plan_with(&p, &aws).await;
-        let failed: BTreeSet<String> = plan.read_failures.iter().map(|f| f.target.clone()).collect();
-        assert_eq!(failed, ["444444444444/eu-west-1".to_string(), "444444444444/us-east-1".to_string()].into());
-        assert!(plan.read_failures.iter().all(|f| f.message.contains("ShubctlExecution")), "{:?}", plan.read_failures);
-        assert!(plan.changes.iter().all(|c| c.address.account.as_str() != "444444444444"), "nothing planned where nothing is known");
-        assert!(plan.changes.iter().any(|c| c.address.account.as_str() == "333333333333"));
+        let failed: BTreeSet<String> = plan
+            .read_failures
+            .iter()
+            .map(|f| f.target.clone())
+            .collect();
+        assert_eq!(
+            failed,
+            [
+                "444444444444/eu-west-1".to_string(),
+                "444444444444/us-east-1".to_string()
+            ]
+            .into()
+        );
+        assert!(
+            plan.read_failures
+                .iter()
+                .all(|f| f.message.contains("ShubctlExecution")),
+            "{:?}",
+            plan.read_failures
+        );
+        assert!(
+            plan.changes
+                .iter()
+                .all(|c| c.address.account.as_str() != "444444444444"),
+            "nothing planned where nothing is known"
+        );
+        assert!(
+            plan.changes
+                .iter()
+                .any(|c| c.address.account.as_str() == "333333333333")
+        );
         let report = apply_with(&plan, &aws).await;
         assert!(report.success(), "{}", report.render_text());
     });
@@ -267,7 +447,13 @@ fn cli_plan_apply_and_snapshot_through_standard_aws_variables() {
     use std::process::Command;
     let rt = runtime();
     // Only the policy's role can be assumed: a saved plan must reach accounts the same way.
-    let emu = rt.block_on(Emulator::start(org_snapshot(), Config { assumable_role: Some(("ShubctlExecution".into(), None)), ..quick() }));
+    let emu = rt.block_on(Emulator::start(
+        org_snapshot(),
+        Config {
+            assumable_role: Some(("ShubctlExecution".into(), None)),
+            ..quick()
+        },
+    ));
     let dir = tempfile::tempdir().unwrap();
     let shubctl = |args: &[&str]| {
         let mut c = Command::new(insta_cmd::get_cargo_bin("shubctl"));
@@ -277,7 +463,10 @@ fn cli_plan_apply_and_snapshot_through_standard_aws_variables() {
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", dir.path())
             .env("AWS_CONFIG_FILE", dir.path().join("config"))
-            .env("AWS_SHARED_CREDENTIALS_FILE", dir.path().join("credentials"))
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                dir.path().join("credentials"),
+            )
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("AWS_ENDPOINT_URL", emu.endpoint())
             .env("AWS_REGION", "us-east-1")
@@ -288,38 +477,108 @@ fn cli_plan_apply_and_snapshot_through_standard_aws_variables() {
     };
     let text = |b: &[u8]| String::from_utf8_lossy(b).to_string();
 
-    let out = shubctl(&["plan", POLICY, "--detailed-exitcode", "-v", "--today", "2026-11-28"]);
+    let out = shubctl(&[
+        "plan",
+        POLICY,
+        "--detailed-exitcode",
+        "-v",
+        "--today",
+        "2026-11-28",
+    ]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("state from aws (as account 111111111111)"), "{}", text(&out.stdout));
-    assert!(text(&out.stderr).contains("API calls:"), "-v lists the calls: {}", text(&out.stderr));
-    assert!(!text(&out.stderr).contains("not-a-real-secret") && !text(&out.stdout).contains("not-a-real-secret"), "no credentials in output");
+    assert!(
+        text(&out.stdout).contains("state from aws (as account 111111111111)"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        text(&out.stderr).contains("API calls:"),
+        "-v lists the calls: {}",
+        text(&out.stderr)
+    );
+    assert!(
+        !text(&out.stderr).contains("not-a-real-secret")
+            && !text(&out.stdout).contains("not-a-real-secret"),
+        "no credentials in output"
+    );
     assert!(emu.calls().iter().all(|c| !c.mutating));
 
     let out = shubctl(&["apply", POLICY, "--auto-approve", "--today", "2026-11-28"]);
-    assert_eq!(out.status.code(), Some(0), "{}\n{}", text(&out.stdout), text(&out.stderr));
-    assert!(text(&out.stdout).contains("Verified: no changes remain."), "{}", text(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stdout).contains("Verified: no changes remain."),
+        "{}",
+        text(&out.stdout)
+    );
 
     // A saved plan carries how accounts are reached, and applies the same way.
     let saved = dir.path().join("plan.json");
     let mut s = emu.dump();
-    s.resources.remove(&"222222222222/us-east-1/insight/Top failing controls".parse().unwrap());
+    s.resources.remove(
+        &"222222222222/us-east-1/insight/Top failing controls"
+            .parse()
+            .unwrap(),
+    );
     emu.load(s);
-    let out = shubctl(&["plan", POLICY, "--today", "2026-11-28", "--out", saved.to_str().unwrap()]);
+    let out = shubctl(&[
+        "plan",
+        POLICY,
+        "--today",
+        "2026-11-28",
+        "--out",
+        saved.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let plan_json: serde_json::Value = serde_json::from_slice(&std::fs::read(&saved).unwrap()).unwrap();
+    let plan_json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&saved).unwrap()).unwrap();
     assert_eq!(plan_json["access"]["role"], "ShubctlExecution");
-    assert!(plan_json["api_calls"].as_object().is_some_and(|m| !m.is_empty()));
+    assert!(
+        plan_json["api_calls"]
+            .as_object()
+            .is_some_and(|m| !m.is_empty())
+    );
     let out = shubctl(&["apply", "--auto-approve", "--plan", saved.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(0), "{}\n{}", text(&out.stdout), text(&out.stderr));
-    assert!(text(&out.stdout).contains("1 applied, 0 failed"), "{}", text(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stdout).contains("1 applied, 0 failed"),
+        "{}",
+        text(&out.stdout)
+    );
 
     let snap = dir.path().join("live.json");
-    let out = shubctl(&["snapshot", POLICY, "--today", "2026-11-28", "--out", snap.to_str().unwrap()]);
+    let out = shubctl(&[
+        "snapshot",
+        POLICY,
+        "--today",
+        "2026-11-28",
+        "--out",
+        snap.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     // A pull request without credentials plans against the snapshot: nothing to do.
     let out = Command::new(insta_cmd::get_cargo_bin("shubctl"))
         .current_dir(root())
-        .args(["plan", POLICY, "--detailed-exitcode", "--today", "2026-11-28", "--snapshot", snap.to_str().unwrap()])
+        .args([
+            "plan",
+            POLICY,
+            "--detailed-exitcode",
+            "--today",
+            "2026-11-28",
+            "--snapshot",
+            snap.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
@@ -337,7 +596,10 @@ fn cli_without_credentials_explains() {
         .env_clear()
         .env("HOME", dir.path())
         .env("AWS_CONFIG_FILE", dir.path().join("config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", dir.path().join("credentials"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            dir.path().join("credentials"),
+        )
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("AWS_REGION", "us-east-1")
         .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
@@ -389,7 +651,11 @@ fn integrations_plan_never_mutates() {
         let aws = connect_with(&emu, 4, 1.0, &SERVICES).await;
         let p = policy(&[POLICY, INTEGRATIONS]);
         let plan = plan_with(&p, &aws).await;
-        assert!(plan.changes.iter().any(|c| c.address.kind == shubctl::model::Kind::GuardDuty));
+        assert!(
+            plan.changes
+                .iter()
+                .any(|c| c.address.kind == shubctl::model::Kind::GuardDuty)
+        );
         let mutating: Vec<_> = emu.calls().into_iter().filter(|c| c.mutating).collect();
         assert!(mutating.is_empty(), "{mutating:?}");
     });
@@ -401,13 +667,25 @@ fn integrations_drift_is_detected_and_repaired() {
         let (emu, aws, p) = converged_with_integrations(quick()).await;
         let mut s = emu.dump();
         let addr = |a: &str| a.parse::<shubctl::model::Address>().unwrap();
-        s.resources.get_mut(&addr("333333333333/us-east-1/guardduty")).unwrap()["features"]["S3_DATA_EVENTS"] = serde_json::json!("DISABLED");
-        s.resources.get_mut(&addr("444444444444/eu-west-1/macie")).unwrap()["status"] = serde_json::json!("PAUSED");
-        s.resources.get_mut(&addr("555555555555/us-east-1/inspector")).unwrap()["resource_types"] = serde_json::json!(["EC2"]);
-        s.resources.get_mut(&addr("222222222222/us-east-1/analyzer/org-external-access")).unwrap()["archive_rules"] = serde_json::json!({});
+        s.resources
+            .get_mut(&addr("333333333333/us-east-1/guardduty"))
+            .unwrap()["features"]["S3_DATA_EVENTS"] = serde_json::json!("DISABLED");
+        s.resources
+            .get_mut(&addr("444444444444/eu-west-1/macie"))
+            .unwrap()["status"] = serde_json::json!("PAUSED");
+        s.resources
+            .get_mut(&addr("555555555555/us-east-1/inspector"))
+            .unwrap()["resource_types"] = serde_json::json!(["EC2"]);
+        s.resources
+            .get_mut(&addr("222222222222/us-east-1/analyzer/org-external-access"))
+            .unwrap()["archive_rules"] = serde_json::json!({});
         emu.load(s);
         let plan = plan_with(&p, &aws).await;
-        let got: BTreeSet<String> = plan.changes.iter().map(|c| format!("{} {}", c.action.as_str(), c.address)).collect();
+        let got: BTreeSet<String> = plan
+            .changes
+            .iter()
+            .map(|c| format!("{} {}", c.action.as_str(), c.address))
+            .collect();
         let want: BTreeSet<String> = [
             "update 333333333333/us-east-1/guardduty",
             "update 444444444444/eu-west-1/macie",
@@ -427,13 +705,27 @@ fn integrations_drift_is_detected_and_repaired() {
 #[test]
 fn integrations_survive_faults_and_throttling() {
     runtime().block_on(async {
-        let emu = Emulator::start(org_snapshot(), Config { fault_rate: 0.03, quota_scale: 0.3, seed: 11, ..quick() }).await;
+        let emu = Emulator::start(
+            org_snapshot(),
+            Config {
+                fault_rate: 0.03,
+                quota_scale: 0.3,
+                seed: 11,
+                ..quick()
+            },
+        )
+        .await;
         let aws = connect_with(&emu, 8, 0.3, &SERVICES).await;
         let p = policy(&[POLICY, INTEGRATIONS]);
         let report = apply_with(&plan_with(&p, &aws).await, &aws).await;
         for e in &report.entries {
             if let Outcome::Failed { error } = &e.outcome {
-                assert!(error.target.starts_with(&e.address.scope()), "{} reported against {}", e.address, error.target);
+                assert!(
+                    error.target.starts_with(&e.address.scope()),
+                    "{} reported against {}",
+                    e.address,
+                    error.target
+                );
             }
         }
         emu.set_config(quick());
@@ -446,8 +738,16 @@ fn integrations_survive_faults_and_throttling() {
 #[test]
 fn inspector_slow_enablement_is_waited_for() {
     runtime().block_on(async {
-        let (emu, aws, p) = converged_with_integrations(Config { inspector_delay: Duration::from_millis(300), ..quick() }).await;
-        let polls = emu.calls().iter().filter(|c| c.operation == "BatchGetAccountStatus").count();
+        let (emu, aws, p) = converged_with_integrations(Config {
+            inspector_delay: Duration::from_millis(300),
+            ..quick()
+        })
+        .await;
+        let polls = emu
+            .calls()
+            .iter()
+            .filter(|c| c.operation == "BatchGetAccountStatus")
+            .count();
         assert!(polls > 20, "waited by polling ({polls} polls)");
         assert!(plan_with(&p, &aws).await.changes.is_empty());
     });
@@ -456,13 +756,34 @@ fn inspector_slow_enablement_is_waited_for() {
 #[test]
 fn inspector_per_account_failures_land_on_their_addresses() {
     runtime().block_on(async {
-        let emu = Emulator::start(org_snapshot(), Config { fail_inspector_accounts: ["555555555555".to_string()].into(), ..quick() }).await;
+        let emu = Emulator::start(
+            org_snapshot(),
+            Config {
+                fail_inspector_accounts: ["555555555555".to_string()].into(),
+                ..quick()
+            },
+        )
+        .await;
         let aws = connect_with(&emu, 4, 1.0, &SERVICES).await;
         let p = policy(&[POLICY, INTEGRATIONS]);
         let report = apply_with(&plan_with(&p, &aws).await, &aws).await;
-        let failed: BTreeSet<String> = report.entries.iter().filter(|e| matches!(e.outcome, Outcome::Failed { .. })).map(|e| e.address.to_string()).collect();
-        assert_eq!(failed, ["555555555555/eu-west-1/inspector".to_string(), "555555555555/us-east-1/inspector".to_string()].into());
-        assert!(report.entries.iter().any(|e| e.address.to_string() == "444444444444/us-east-1/inspector" && e.outcome == Outcome::Applied));
+        let failed: BTreeSet<String> = report
+            .entries
+            .iter()
+            .filter(|e| matches!(e.outcome, Outcome::Failed { .. }))
+            .map(|e| e.address.to_string())
+            .collect();
+        assert_eq!(
+            failed,
+            [
+                "555555555555/eu-west-1/inspector".to_string(),
+                "555555555555/us-east-1/inspector".to_string()
+            ]
+            .into()
+        );
+        assert!(report.entries.iter().any(|e| e.address.to_string()
+            == "444444444444/us-east-1/inspector"
+            && e.outcome == Outcome::Applied));
     });
 }
 
@@ -472,9 +793,16 @@ fn inspector_per_account_failures_land_on_their_addresses() {
 fn the_delegated_administrator_acts_for_its_members() {
     runtime().block_on(async {
         let (emu, _aws, _p) = converged_with_integrations(quick()).await;
-        let enables: Vec<_> = emu.calls().into_iter().filter(|c| c.service == "inspector2" && c.operation == "Enable").collect();
+        let enables: Vec<_> = emu
+            .calls()
+            .into_iter()
+            .filter(|c| c.service == "inspector2" && c.operation == "Enable")
+            .collect();
         assert!(!enables.is_empty());
-        assert!(enables.iter().all(|c| c.account == "222222222222"), "{enables:?}");
+        assert!(
+            enables.iter().all(|c| c.account == "222222222222"),
+            "{enables:?}"
+        );
         // One call per region covers all five accounts.
         assert_eq!(enables.len(), 2, "{enables:?}");
     });
@@ -486,17 +814,30 @@ fn an_analyzer_of_another_type_is_replaced() {
     runtime().block_on(async {
         let (emu, aws, p) = converged_with_integrations(quick()).await;
         let mut s = emu.dump();
-        let a: shubctl::model::Address = "333333333333/us-east-1/analyzer/account-unused".parse().unwrap();
-        s.resources.insert(a.clone(), serde_json::json!({"type": "ACCOUNT", "archive_rules": {}}));
+        let a: shubctl::model::Address = "333333333333/us-east-1/analyzer/account-unused"
+            .parse()
+            .unwrap();
+        s.resources.insert(
+            a.clone(),
+            serde_json::json!({"type": "ACCOUNT", "archive_rules": {}}),
+        );
         emu.load(s);
         let plan = plan_with(&p, &aws).await;
         assert_eq!(plan.changes.len(), 1, "{:#?}", plan.changes);
         assert_eq!(plan.changes[0].address, a);
-        assert_eq!(plan.changes[0].changed_fields, vec!["type", "unused_access_age"]);
+        assert_eq!(
+            plan.changes[0].changed_fields,
+            vec!["type", "unused_access_age"]
+        );
         emu.clear_calls();
         let report = apply_with(&plan, &aws).await;
         assert!(report.success(), "{}", report.render_text());
-        let ops: Vec<String> = emu.calls().into_iter().filter(|c| c.mutating).map(|c| c.operation).collect();
+        let ops: Vec<String> = emu
+            .calls()
+            .into_iter()
+            .filter(|c| c.mutating)
+            .map(|c| c.operation)
+            .collect();
         assert_eq!(ops, ["DeleteAnalyzer", "CreateAnalyzer"]);
         assert!(plan_with(&p, &aws).await.changes.is_empty());
     });
@@ -511,11 +852,25 @@ fn moving_the_aggregator_converges_in_one_apply() {
         let mut s = emu.dump();
         let old: shubctl::model::Address = "222222222222/us-east-1/aggregator".parse().unwrap();
         let v = s.resources.remove(&old).unwrap();
-        s.resources.insert("222222222222/eu-west-1/aggregator".parse().unwrap(), serde_json::json!({"linking_mode": v["linking_mode"], "regions": ["us-east-1"]}));
+        s.resources.insert(
+            "222222222222/eu-west-1/aggregator".parse().unwrap(),
+            serde_json::json!({"linking_mode": v["linking_mode"], "regions": ["us-east-1"]}),
+        );
         emu.load(s);
         let plan = plan_with(&p, &aws).await;
-        let got: BTreeSet<String> = plan.changes.iter().map(|c| format!("{} {}", c.action.as_str(), c.address)).collect();
-        assert_eq!(got, ["create 222222222222/us-east-1/aggregator".to_string(), "delete 222222222222/eu-west-1/aggregator".to_string()].into());
+        let got: BTreeSet<String> = plan
+            .changes
+            .iter()
+            .map(|c| format!("{} {}", c.action.as_str(), c.address))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "create 222222222222/us-east-1/aggregator".to_string(),
+                "delete 222222222222/eu-west-1/aggregator".to_string()
+            ]
+            .into()
+        );
         let report = apply_with(&plan, &aws).await;
         assert!(report.success(), "{}", report.render_text());
         assert!(plan_with(&p, &aws).await.changes.is_empty());
@@ -526,17 +881,42 @@ fn moving_the_aggregator_converges_in_one_apply() {
 #[test]
 fn the_external_id_is_sent_when_the_role_requires_one() {
     runtime().block_on(async {
-        let config = Config { assumable_role: Some(("ShubctlExecution".into(), Some("tenant-42".into()))), ..quick() };
+        let config = Config {
+            assumable_role: Some(("ShubctlExecution".into(), Some("tenant-42".into()))),
+            ..quick()
+        };
         let emu = Emulator::start(org_snapshot(), config).await;
         let p = policy(&[POLICY]);
         // Without the external ID, member accounts cannot be reached...
         let aws = connect(&emu, 2).await;
         let plan = plan_with(&p, &aws).await;
-        assert!(plan.read_failures.iter().any(|f| f.target.starts_with("333333333333/")), "{:?}", plan.read_failures);
+        assert!(
+            plan.read_failures
+                .iter()
+                .any(|f| f.target.starts_with("333333333333/")),
+            "{:?}",
+            plan.read_failures
+        );
         // ...with it, they can.
-        let creds = Credentials::new(Emulator::access_key("111111111111"), "secret", None, None, "test");
-        let cfg = aws_config::defaults(BehaviorVersion::latest()).region(Region::new("us-east-1")).endpoint_url(emu.endpoint()).credentials_provider(creds).load().await;
-        let opts = AwsOptions { role: "ShubctlExecution".into(), external_id: Some("tenant-42".into()), organization: true, ..AwsOptions::default() };
+        let creds = Credentials::new(
+            Emulator::access_key("111111111111"),
+            "secret",
+            None,
+            None,
+            "test",
+        );
+        let cfg = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .endpoint_url(emu.endpoint())
+            .credentials_provider(creds)
+            .load()
+            .await;
+        let opts = AwsOptions {
+            role: "ShubctlExecution".into(),
+            external_id: Some("tenant-42".into()),
+            organization: true,
+            ..AwsOptions::default()
+        };
         let aws = AwsProvider::connect(opts, Some(cfg)).await.unwrap();
         let plan = plan_with(&p, &aws).await;
         assert!(plan.read_failures.is_empty(), "{:?}", plan.read_failures);

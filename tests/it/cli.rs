@@ -8,7 +8,9 @@ use crate::common::root;
 
 fn shubctl() -> Command {
     let mut c = Command::new(get_cargo_bin("shubctl"));
-    c.current_dir(root()).env_remove("NO_COLOR").env("AWS_EC2_METADATA_DISABLED", "true");
+    c.current_dir(root())
+        .env_remove("NO_COLOR")
+        .env("AWS_EC2_METADATA_DISABLED", "true");
     c
 }
 
@@ -23,7 +25,10 @@ fn scratch_snapshot() -> (tempfile::TempDir, std::path::PathBuf) {
 fn settings() -> insta::Settings {
     let mut s = insta::Settings::clone_current();
     s.add_filter(r"/tmp/\.tmp[A-Za-z0-9]+/", "[TMP]/");
-    s.add_filter(r#""tool_version": "[^"]+""#, r#""tool_version": "[VERSION]""#);
+    s.add_filter(
+        r#""tool_version": "[^"]+""#,
+        r#""tool_version": "[VERSION]""#,
+    );
     s.add_filter(r"shubctl(\.exe)? \d+\.\d+\.\d+", "shubctl [VERSION]");
     s
 }
@@ -35,32 +40,70 @@ fn validate_showcase() {
 
 #[test]
 fn validate_reports_every_problem_with_position() {
-    assert_cmd_snapshot!(shubctl().args(["validate", "--today", "2026-11-28", "tests/corpus/cli/many-problems.yaml"]));
+    assert_cmd_snapshot!(shubctl().args([
+        "validate",
+        "--today",
+        "2026-11-28",
+        "tests/corpus/cli/many-problems.yaml"
+    ]));
 }
 
 #[test]
 fn plan_text_with_detailed_exitcode() {
-    assert_cmd_snapshot!(shubctl().args(["plan", "--today", "2026-11-28", "--snapshot", "examples/showcase/snapshot.json", "--detailed-exitcode"]));
+    assert_cmd_snapshot!(shubctl().args([
+        "plan",
+        "--today",
+        "2026-11-28",
+        "--snapshot",
+        "examples/showcase/snapshot.json",
+        "--detailed-exitcode"
+    ]));
 }
 
 #[test]
 fn plan_markdown() {
-    assert_cmd_snapshot!(shubctl().args(["plan", "policies", "--today", "2026-11-28", "--snapshot", "examples/showcase/snapshot.json", "--format", "markdown"]));
+    assert_cmd_snapshot!(shubctl().args([
+        "plan",
+        "policies",
+        "--today",
+        "2026-11-28",
+        "--snapshot",
+        "examples/showcase/snapshot.json",
+        "--format",
+        "markdown"
+    ]));
 }
 
 #[test]
 fn plan_invalid_policy_reads_nothing_and_exits_1() {
-    assert_cmd_snapshot!(shubctl().args(["plan", "tests/corpus/cli/many-problems.yaml", "--snapshot", "does-not-exist.json", "--detailed-exitcode"]));
+    assert_cmd_snapshot!(shubctl().args([
+        "plan",
+        "tests/corpus/cli/many-problems.yaml",
+        "--snapshot",
+        "does-not-exist.json",
+        "--detailed-exitcode"
+    ]));
 }
 
 /// Without --snapshot shubctl goes to AWS; with no region configured it says so and stops.
 #[test]
 fn plan_without_a_state_source_explains() {
     let mut c = shubctl();
-    for v in ["AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"] {
+    for v in [
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_PROFILE",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+    ] {
         c.env_remove(v);
     }
-    c.env("AWS_CONFIG_FILE", "/nonexistent/shubctl-test/config").env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/shubctl-test/credentials");
+    c.env("AWS_CONFIG_FILE", "/nonexistent/shubctl-test/config")
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/shubctl-test/credentials",
+        );
     assert_cmd_snapshot!(c.args(["plan", "--today", "2026-11-28"]));
 }
 
@@ -69,14 +112,36 @@ fn apply_refuses_destructive_changes_without_allow_destroy() {
     let (_dir, snap) = scratch_snapshot();
     let before = std::fs::read(&snap).unwrap();
     let _g = settings().bind_to_scope();
-    assert_cmd_snapshot!(shubctl().args(["apply", "--today", "2026-11-28", "--auto-approve", "--color", "never", "--snapshot"]).arg(&snap));
+    assert_cmd_snapshot!(
+        shubctl()
+            .args([
+                "apply",
+                "--today",
+                "2026-11-28",
+                "--auto-approve",
+                "--color",
+                "never",
+                "--snapshot"
+            ])
+            .arg(&snap)
+    );
     assert_eq!(std::fs::read(&snap).unwrap(), before, "nothing was written");
 }
 
 #[test]
 fn apply_needs_auto_approve_without_a_terminal() {
     let (_dir, snap) = scratch_snapshot();
-    let out = shubctl().args(["apply", "--today", "2026-11-28", "--allow-destroy", "--snapshot"]).arg(&snap).output().unwrap();
+    let out = shubctl()
+        .args([
+            "apply",
+            "--today",
+            "2026-11-28",
+            "--allow-destroy",
+            "--snapshot",
+        ])
+        .arg(&snap)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("pass --auto-approve"));
 }
@@ -84,21 +149,61 @@ fn apply_needs_auto_approve_without_a_terminal() {
 #[test]
 fn apply_converges_and_a_second_plan_is_empty() {
     let (_dir, snap) = scratch_snapshot();
-    let out = shubctl().args(["apply", "--today", "2026-11-28", "--auto-approve", "--allow-destroy", "--snapshot"]).arg(&snap).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = shubctl()
+        .args([
+            "apply",
+            "--today",
+            "2026-11-28",
+            "--auto-approve",
+            "--allow-destroy",
+            "--snapshot",
+        ])
+        .arg(&snap)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("0 failed, 0 not attempted"), "{stdout}");
     let _g = settings().bind_to_scope();
-    assert_cmd_snapshot!(shubctl().args(["plan", "--today", "2026-11-28", "--detailed-exitcode", "--snapshot"]).arg(&snap));
+    assert_cmd_snapshot!(
+        shubctl()
+            .args([
+                "plan",
+                "--today",
+                "2026-11-28",
+                "--detailed-exitcode",
+                "--snapshot"
+            ])
+            .arg(&snap)
+    );
 }
 
 #[test]
 fn saved_plan_applies_and_is_refused_once_state_moved() {
     let (dir, snap) = scratch_snapshot();
     let plan_file = dir.path().join("plan.json");
-    let out = shubctl().args(["plan", "--today", "2026-11-28", "--format", "json", "--snapshot"]).arg(&snap).arg("--out").arg(&plan_file).output().unwrap();
+    let out = shubctl()
+        .args([
+            "plan",
+            "--today",
+            "2026-11-28",
+            "--format",
+            "json",
+            "--snapshot",
+        ])
+        .arg(&snap)
+        .arg("--out")
+        .arg(&plan_file)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
-    let saved: serde_json::Value = serde_json::from_slice(&std::fs::read(&plan_file).unwrap()).unwrap();
+    let saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&plan_file).unwrap()).unwrap();
     let stdout: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(saved, stdout, "--out saves the same plan that was shown");
 
@@ -106,24 +211,86 @@ fn saved_plan_applies_and_is_refused_once_state_moved() {
     let mut s: serde_json::Value = serde_json::from_slice(&std::fs::read(&snap).unwrap()).unwrap();
     s["resources"]["333333333333/us-east-1/hub"]["auto_enable_controls"] = serde_json::json!(false);
     std::fs::write(&snap, serde_json::to_vec_pretty(&s).unwrap()).unwrap();
-    let out = shubctl().args(["apply", "--auto-approve", "--allow-destroy", "--plan"]).arg(&plan_file).arg("--snapshot").arg(&snap).output().unwrap();
+    let out = shubctl()
+        .args(["apply", "--auto-approve", "--allow-destroy", "--plan"])
+        .arg(&plan_file)
+        .arg("--snapshot")
+        .arg(&snap)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("the state has changed since the plan was made"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("the state has changed since the plan was made")
+    );
 
     // Re-planned against the current state, the saved plan applies.
-    let out = shubctl().args(["plan", "--today", "2026-11-28", "--snapshot"]).arg(&snap).arg("--out").arg(&plan_file).output().unwrap();
+    let out = shubctl()
+        .args(["plan", "--today", "2026-11-28", "--snapshot"])
+        .arg(&snap)
+        .arg("--out")
+        .arg(&plan_file)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
-    let out = shubctl().args(["apply", "--auto-approve", "--allow-destroy", "--plan"]).arg(&plan_file).arg("--snapshot").arg(&snap).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = shubctl().args(["plan", "--today", "2026-11-28", "--detailed-exitcode", "--snapshot"]).arg(&snap).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let out = shubctl()
+        .args(["apply", "--auto-approve", "--allow-destroy", "--plan"])
+        .arg(&plan_file)
+        .arg("--snapshot")
+        .arg(&snap)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = shubctl()
+        .args([
+            "plan",
+            "--today",
+            "2026-11-28",
+            "--detailed-exitcode",
+            "--snapshot",
+        ])
+        .arg(&snap)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 #[test]
 fn no_color_is_honoured_and_colour_can_be_forced() {
-    let out = shubctl().args(["plan", "--today", "2026-11-28", "--snapshot", "examples/showcase/snapshot.json", "--color", "always"]).output().unwrap();
+    let out = shubctl()
+        .args([
+            "plan",
+            "--today",
+            "2026-11-28",
+            "--snapshot",
+            "examples/showcase/snapshot.json",
+            "--color",
+            "always",
+        ])
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("\x1b["));
-    let out = shubctl().env("NO_COLOR", "1").args(["plan", "--today", "2026-11-28", "--snapshot", "examples/showcase/snapshot.json"]).output().unwrap();
+    let out = shubctl()
+        .env("NO_COLOR", "1")
+        .args([
+            "plan",
+            "--today",
+            "2026-11-28",
+            "--snapshot",
+            "examples/showcase/snapshot.json",
+        ])
+        .output()
+        .unwrap();
     assert!(!String::from_utf8_lossy(&out.stdout).contains("\x1b["));
 }
 
@@ -134,7 +301,18 @@ fn schema_is_generated_from_the_types() {
     let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(schema, shubctl::spec::policy::json_schema());
     let props = schema["properties"].as_object().unwrap();
-    for key in ["organization", "regions", "hub", "standards", "exceptions", "aggregator", "insights", "integrations", "automation_rules", "action_targets"] {
+    for key in [
+        "organization",
+        "regions",
+        "hub",
+        "standards",
+        "exceptions",
+        "aggregator",
+        "insights",
+        "integrations",
+        "automation_rules",
+        "action_targets",
+    ] {
         assert!(props.contains_key(key), "schema lacks {key}");
     }
     assert_eq!(schema["additionalProperties"], false);
@@ -143,7 +321,10 @@ fn schema_is_generated_from_the_types() {
 #[test]
 fn catalog_lists_standards_and_controls() {
     assert_cmd_snapshot!(shubctl().args(["catalog"]));
-    let out = shubctl().args(["catalog", "--standard", "cis/1.2.0"]).output().unwrap();
+    let out = shubctl()
+        .args(["catalog", "--standard", "cis/1.2.0"])
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("IAM.6") && text.contains("[1.14]"), "{text}");
 }

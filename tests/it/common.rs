@@ -19,7 +19,10 @@ pub fn today() -> NaiveDate {
 }
 
 pub fn options() -> ValidateOptions {
-    ValidateOptions { today: today(), expiry_warning_days: 30 }
+    ValidateOptions {
+        today: today(),
+        expiry_warning_days: 30,
+    }
 }
 
 /// Loads a policy; panics with the diagnostics if it has errors.
@@ -37,17 +40,31 @@ pub fn snapshot(path: &str) -> Snapshot {
 }
 
 pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(f)
 }
 
 pub fn plan(policy: &Policy, source: &Snapshot) -> Plan {
     let mut d = Diagnostics::default();
-    let planned = block_on(engine::plan(policy, source, "snapshot fixture", today(), 4, &mut d)).expect("plans");
+    let planned = block_on(engine::plan(
+        policy,
+        source,
+        "snapshot fixture",
+        today(),
+        4,
+        &mut d,
+    ))
+    .expect("plans");
     planned.plan
 }
 
 pub fn showcase() -> (Policy, Snapshot) {
-    (policy(&["policies"]), snapshot("examples/showcase/snapshot.json"))
+    (
+        policy(&["policies"]),
+        snapshot("examples/showcase/snapshot.json"),
+    )
 }
 
 #[allow(dead_code)]

@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 use serde_json::json;
-use shubctl::apply::{apply, ApplyOptions, Outcome};
+use shubctl::apply::{ApplyOptions, Outcome, apply};
 use shubctl::diff::{Action, Change};
 use shubctl::model::resource::*;
 use shubctl::model::{AccountId, Address, Kind, Resource, State};
@@ -28,7 +28,13 @@ fn mutate(state: &mut State, ops: &[(u8, usize, u8)]) {
             1 => {
                 let v = state.resources.get_mut(&a).unwrap();
                 match v {
-                    Resource::Control(c) => *c = if c.is_enabled() { ControlValue::disabled(format!("by hand {variant}")) } else { ControlValue::enabled() },
+                    Resource::Control(c) => {
+                        *c = if c.is_enabled() {
+                            ControlValue::disabled(format!("by hand {variant}"))
+                        } else {
+                            ControlValue::enabled()
+                        }
+                    }
                     Resource::Hub(h) => {
                         h.auto_enable_controls = !h.auto_enable_controls;
                         if variant % 2 == 0 {
@@ -36,7 +42,8 @@ fn mutate(state: &mut State, ops: &[(u8, usize, u8)]) {
                         }
                     }
                     Resource::GuardDuty(g) => {
-                        g.features.insert("S3_DATA_EVENTS".into(), "DISABLED".into());
+                        g.features
+                            .insert("S3_DATA_EVENTS".into(), "DISABLED".into());
                         g.finding_publishing_frequency = "SIX_HOURS".into();
                     }
                     Resource::Aggregator(ag) => ag.regions.truncate(usize::from(variant % 2)),
@@ -59,11 +66,43 @@ fn mutate(state: &mut State, ops: &[(u8, usize, u8)]) {
             _ => {
                 let scope_region = a.region.clone();
                 let stray = match variant % 5 {
-                    0 => (Address::keyed(&a.account, &scope_region, Kind::Standard, "nist-800-53/5.0.0"), Resource::Standard(Empty {})),
-                    1 => (Address::keyed(&admin, "us-east-1", Kind::Insight, format!("stray {variant}")), Resource::Insight(InsightValue { group_by: "AwsAccountId".into(), filters: json!({}) })),
-                    2 => (Address::keyed(&admin, &scope_region, Kind::Member, "999999999999"), Resource::Member(Empty {})),
-                    3 => (Address::keyed(&a.account, &scope_region, Kind::Product, "acme/scanner"), Resource::Product(Empty {})),
-                    _ => (Address::keyed(&a.account, &scope_region, Kind::Analyzer, "stray-analyzer"), Resource::Analyzer(AnalyzerValue { analyzer_type: "ACCOUNT".into(), unused_access_age: None, archive_rules: Default::default() })),
+                    0 => (
+                        Address::keyed(
+                            &a.account,
+                            &scope_region,
+                            Kind::Standard,
+                            "nist-800-53/5.0.0",
+                        ),
+                        Resource::Standard(Empty {}),
+                    ),
+                    1 => (
+                        Address::keyed(
+                            &admin,
+                            "us-east-1",
+                            Kind::Insight,
+                            format!("stray {variant}"),
+                        ),
+                        Resource::Insight(InsightValue {
+                            group_by: "AwsAccountId".into(),
+                            filters: json!({}),
+                        }),
+                    ),
+                    2 => (
+                        Address::keyed(&admin, &scope_region, Kind::Member, "999999999999"),
+                        Resource::Member(Empty {}),
+                    ),
+                    3 => (
+                        Address::keyed(&a.account, &scope_region, Kind::Product, "acme/scanner"),
+                        Resource::Product(Empty {}),
+                    ),
+                    _ => (
+                        Address::keyed(&a.account, &scope_region, Kind::Analyzer, "stray-analyzer"),
+                        Resource::Analyzer(AnalyzerValue {
+                            analyzer_type: "ACCOUNT".into(),
+                            unused_access_age: None,
+                            archive_rules: Default::default(),
+                        }),
+                    ),
                 };
                 state.insert(stray.0, stray.1);
             }
@@ -74,7 +113,15 @@ fn mutate(state: &mut State, ops: &[(u8, usize, u8)]) {
 fn converged_showcase() -> (shubctl::spec::load::Policy, Snapshot) {
     let (p, s) = showcase();
     let first = plan(&p, &s);
-    let report = block_on(apply(&first, &s, &ApplyOptions { allow_destroy: true, cancel: None, concurrency: 4 }));
+    let report = block_on(apply(
+        &first,
+        &s,
+        &ApplyOptions {
+            allow_destroy: true,
+            cancel: None,
+            concurrency: 4,
+        },
+    ));
     assert!(report.success(), "{}", report.render_text());
     (p, s)
 }
@@ -108,9 +155,23 @@ fn destructive_changes_are_not_attempted_without_allow_destroy() {
     let (p, s) = showcase();
     let first = plan(&p, &s);
     assert!(first.summary.destructive > 0);
-    let report = block_on(apply(&first, &s, &ApplyOptions { allow_destroy: false, cancel: None, concurrency: 4 }));
+    let report = block_on(apply(
+        &first,
+        &s,
+        &ApplyOptions {
+            allow_destroy: false,
+            cancel: None,
+            concurrency: 4,
+        },
+    ));
     assert_eq!(report.not_attempted, first.summary.destructive);
-    assert!(report.entries.iter().filter(|e| matches!(e.outcome, Outcome::NotAttempted { .. })).all(|e| e.action == Action::Delete));
+    assert!(
+        report
+            .entries
+            .iter()
+            .filter(|e| matches!(e.outcome, Outcome::NotAttempted { .. }))
+            .all(|e| e.action == Action::Delete)
+    );
 }
 
 /// Fails every change to one address, to check the report and dependency handling.
@@ -124,7 +185,11 @@ impl Executor for Failing<'_> {
         let mut out = Vec::new();
         for c in batch {
             if c.address == self.fail {
-                out.push(Err(ProviderError { target: c.address.to_string(), code: Some("InvalidAccessException".into()), message: "Account is not subscribed".into() }));
+                out.push(Err(ProviderError {
+                    target: c.address.to_string(),
+                    code: Some("InvalidAccessException".into()),
+                    message: "Account is not subscribed".into(),
+                }));
             } else {
                 out.extend(self.inner.execute(std::slice::from_ref(c)).await);
             }
@@ -139,8 +204,24 @@ fn a_failed_change_is_reported_and_blocks_only_its_dependants() {
     let first = plan(&p, &s);
     let dev = AccountId::parse("555555555555").unwrap();
     let hub = Address::singleton(&dev, "us-west-2", Kind::Hub);
-    assert!(first.changes.iter().any(|c| c.address == hub && c.action == Action::Create));
-    let report = block_on(apply(&first, &Failing { inner: &s, fail: hub.clone() }, &ApplyOptions { allow_destroy: true, cancel: None, concurrency: 4 }));
+    assert!(
+        first
+            .changes
+            .iter()
+            .any(|c| c.address == hub && c.action == Action::Create)
+    );
+    let report = block_on(apply(
+        &first,
+        &Failing {
+            inner: &s,
+            fail: hub.clone(),
+        },
+        &ApplyOptions {
+            allow_destroy: true,
+            cancel: None,
+            concurrency: 4,
+        },
+    ));
     assert_eq!(report.failed, 1);
     assert!(!report.success());
     let entry = |a: &Address| report.entries.iter().find(|e| &e.address == a).unwrap();
@@ -151,9 +232,20 @@ fn a_failed_change_is_reported_and_blocks_only_its_dependants() {
     // ...while the same account's other regions go ahead.
     let other = Address::keyed(&dev, "eu-west-1", Kind::Standard, "fsbp/1.0.0");
     assert_eq!(entry(&other).outcome, Outcome::Applied);
-    assert_eq!(report.applied + report.failed + report.not_attempted, first.changes.len());
+    assert_eq!(
+        report.applied + report.failed + report.not_attempted,
+        first.changes.len()
+    );
     // A second apply converges.
-    let report = block_on(apply(&plan(&p, &s), &s, &ApplyOptions { allow_destroy: true, cancel: None, concurrency: 4 }));
+    let report = block_on(apply(
+        &plan(&p, &s),
+        &s,
+        &ApplyOptions {
+            allow_destroy: true,
+            cancel: None,
+            concurrency: 4,
+        },
+    ));
     assert!(report.success());
     assert!(plan(&p, &s).changes.is_empty());
 }
@@ -163,7 +255,15 @@ fn interrupted_apply_reports_the_rest_as_not_attempted() {
     let (p, s) = showcase();
     let first = plan(&p, &s);
     let cancel = std::sync::atomic::AtomicBool::new(true);
-    let report = block_on(apply(&first, &s, &ApplyOptions { allow_destroy: true, cancel: Some(&cancel), concurrency: 4 }));
+    let report = block_on(apply(
+        &first,
+        &s,
+        &ApplyOptions {
+            allow_destroy: true,
+            cancel: Some(&cancel),
+            concurrency: 4,
+        },
+    ));
     assert_eq!(report.applied, 0);
     assert_eq!(report.not_attempted, first.changes.len());
 }
@@ -174,7 +274,15 @@ fn fingerprint_moves_with_the_state() {
     let first = plan(&p, &s);
     let (state, _) = block_on(shubctl::provider::read_state(&s, &first.reads, 4));
     assert_eq!(state.fingerprint(), first.state_fingerprint);
-    block_on(apply(&first, &s, &ApplyOptions { allow_destroy: true, cancel: None, concurrency: 4 }));
+    block_on(apply(
+        &first,
+        &s,
+        &ApplyOptions {
+            allow_destroy: true,
+            cancel: None,
+            concurrency: 4,
+        },
+    ));
     let (state, _) = block_on(shubctl::provider::read_state(&s, &first.reads, 4));
     assert_ne!(state.fingerprint(), first.state_fingerprint);
 }
@@ -184,11 +292,32 @@ fn fingerprint_moves_with_the_state() {
 #[test]
 fn undeclared_services_are_left_alone() {
     let p = policy(&["tests/fixtures/aws/policy.yaml"]);
-    let mut file: shubctl::provider::snapshot::SnapshotFile = serde_json::from_str(&std::fs::read_to_string("tests/fixtures/aws/org.json").unwrap()).unwrap();
-    file.resources.insert("111111111111/us-east-1/delegated-admin/guardduty".parse().unwrap(), json!({"account": "222222222222"}));
-    file.resources.insert("222222222222/us-east-1/org-config/macie".parse().unwrap(), json!({"auto_enable": true}));
+    let mut file: shubctl::provider::snapshot::SnapshotFile =
+        serde_json::from_str(&std::fs::read_to_string("tests/fixtures/aws/org.json").unwrap())
+            .unwrap();
+    file.resources.insert(
+        "111111111111/us-east-1/delegated-admin/guardduty"
+            .parse()
+            .unwrap(),
+        json!({"account": "222222222222"}),
+    );
+    file.resources.insert(
+        "222222222222/us-east-1/org-config/macie".parse().unwrap(),
+        json!({"auto_enable": true}),
+    );
     let s = Snapshot::from_file(file).unwrap();
     let first = plan(&p, &s);
-    assert!(first.changes.iter().all(|c| !matches!(c.address.id.as_deref(), Some("guardduty" | "macie"))), "touched an undeclared service");
-    assert!(first.changes.iter().any(|c| c.address.to_string() == "111111111111/us-east-1/delegated-admin/securityhub"));
+    assert!(
+        first
+            .changes
+            .iter()
+            .all(|c| !matches!(c.address.id.as_deref(), Some("guardduty" | "macie"))),
+        "touched an undeclared service"
+    );
+    assert!(
+        first
+            .changes
+            .iter()
+            .any(|c| c.address.to_string() == "111111111111/us-east-1/delegated-admin/securityhub")
+    );
 }

@@ -36,16 +36,29 @@ fn check(dir: &str, expect_errors: bool) {
     assert!(!cases.is_empty(), "no cases in {dir}");
     let mut failures = Vec::new();
     for (case, expected) in cases {
-        let want = std::fs::read_to_string(&expected).unwrap_or_else(|_| panic!("missing {}", expected.display()));
+        let want = std::fs::read_to_string(&expected)
+            .unwrap_or_else(|_| panic!("missing {}", expected.display()));
         let got = diagnostics_for(&case);
         if got != want {
-            failures.push(format!("{}\n--- expected\n{want}--- got\n{got}", case.display()));
+            failures.push(format!(
+                "{}\n--- expected\n{want}--- got\n{got}",
+                case.display()
+            ));
         }
         if expect_errors {
-            assert!(got.contains(": error: ") || got.contains(": warning: "), "{} reports nothing", case.display());
+            assert!(
+                got.contains(": error: ") || got.contains(": warning: "),
+                "{} reports nothing",
+                case.display()
+            );
         }
     }
-    assert!(failures.is_empty(), "{} case(s) differ:\n\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} case(s) differ:\n\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -60,7 +73,11 @@ fn good_policies_report_exactly_what_is_expected() {
 
 #[test]
 fn example_policies_are_valid() {
-    for p in ["policies", "examples/single-account/policy.yaml", "examples/organization/policies"] {
+    for p in [
+        "policies",
+        "examples/single-account/policy.yaml",
+        "examples/organization/policies",
+    ] {
         if exists(p) {
             policy(&[p]);
         }

@@ -1,6 +1,6 @@
 //! Snapshot tests of the three renderers, all from the same plan.
 
-use shubctl::plan::render::{markdown, render, Format, RenderOptions};
+use shubctl::plan::render::{Format, RenderOptions, markdown, render};
 
 use crate::common::*;
 
@@ -22,7 +22,11 @@ fn text_in_colour_marks_weakening_changes() {
 #[test]
 fn markdown() {
     let (p, s) = showcase();
-    insta::assert_snapshot!(render(&plan(&p, &s), Format::Markdown, RenderOptions::default()));
+    insta::assert_snapshot!(render(
+        &plan(&p, &s),
+        Format::Markdown,
+        RenderOptions::default()
+    ));
 }
 
 #[test]
@@ -41,7 +45,15 @@ fn json() {
 fn no_changes_renders_as_such_in_every_format() {
     let (p, s) = showcase();
     let first = plan(&p, &s);
-    block_on(shubctl::apply::apply(&first, &s, &shubctl::apply::ApplyOptions { allow_destroy: true, cancel: None, concurrency: 4 }));
+    block_on(shubctl::apply::apply(
+        &first,
+        &s,
+        &shubctl::apply::ApplyOptions {
+            allow_destroy: true,
+            cancel: None,
+            concurrency: 4,
+        },
+    ));
     let again = plan(&p, &s);
     assert!(again.changes.is_empty());
     assert!(render(&again, Format::Text, RenderOptions::default()).contains("No changes."));
@@ -60,24 +72,48 @@ fn markdown_stays_under_the_comment_limit() {
 
     let p = policy(&["policies"]);
     // 120 member accounts; drift in every scope with a unique reason.
-    let mut org = OrgInfo { management_account: Some(AccountId::parse("111111111111").unwrap()), enabled_regions: vec!["us-east-1".into()], ..Default::default() };
+    let mut org = OrgInfo {
+        management_account: Some(AccountId::parse("111111111111").unwrap()),
+        enabled_regions: vec!["us-east-1".into()],
+        ..Default::default()
+    };
     for id in ["111111111111", "222222222222", "444444444444"] {
-        org.accounts.push(AccountInfo { id: AccountId::parse(id).unwrap(), name: String::new(), status: AccountStatus::Active, parent: "r-ex01".into() });
+        org.accounts.push(AccountInfo {
+            id: AccountId::parse(id).unwrap(),
+            name: String::new(),
+            status: AccountStatus::Active,
+            parent: "r-ex01".into(),
+        });
     }
     let mut state = shubctl::model::State::default();
     for n in 0..120u64 {
         let id = AccountId::parse(&format!("{:012}", 500_000_000_000 + n)).unwrap();
-        org.accounts.push(AccountInfo { id: id.clone(), name: String::new(), status: AccountStatus::Active, parent: "r-ex01".into() });
+        org.accounts.push(AccountInfo {
+            id: id.clone(),
+            name: String::new(),
+            status: AccountStatus::Active,
+            parent: "r-ex01".into(),
+        });
         for region in ["us-east-1", "us-west-2", "eu-west-1"] {
-            state.insert(Address::keyed(&id, region, Kind::Standard, "fsbp/1.0.0"), Resource::Standard(Default::default()));
+            state.insert(
+                Address::keyed(&id, region, Kind::Standard, "fsbp/1.0.0"),
+                Resource::Standard(Default::default()),
+            );
             for ctl in ["S3.1", "EC2.2", "Lambda.1"] {
-                state.insert(Address::keyed(&id, region, Kind::Control, format!("{ctl}@fsbp/1.0.0")), Resource::Control(ControlValue::disabled(format!("by hand in {n} {region}"))));
+                state.insert(
+                    Address::keyed(&id, region, Kind::Control, format!("{ctl}@fsbp/1.0.0")),
+                    Resource::Control(ControlValue::disabled(format!("by hand in {n} {region}"))),
+                );
             }
         }
     }
     let s = Snapshot::from_state(org, state);
     let out = markdown::render(&plan(&p, &s));
-    assert!(out.chars().count() <= markdown::COMMENT_LIMIT, "{} chars", out.chars().count());
+    assert!(
+        out.chars().count() <= markdown::COMMENT_LIMIT,
+        "{} chars",
+        out.chars().count()
+    );
     assert!(out.contains("not shown to stay under GitHub's comment limit"));
     assert!(out.starts_with("### shubctl plan:"));
 }

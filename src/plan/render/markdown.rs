@@ -60,8 +60,12 @@ fn what(c: &Change) -> String {
                 .changed_fields
                 .iter()
                 .map(|f| {
-                    let b = crate::diff::field_value(c.before.as_ref(), f).map(compact).unwrap_or_else(|| "(none)".into());
-                    let a = crate::diff::field_value(c.after.as_ref(), f).map(compact).unwrap_or_else(|| "(none)".into());
+                    let b = crate::diff::field_value(c.before.as_ref(), f)
+                        .map(compact)
+                        .unwrap_or_else(|| "(none)".into());
+                    let a = crate::diff::field_value(c.after.as_ref(), f)
+                        .map(compact)
+                        .unwrap_or_else(|| "(none)".into());
                     format!("{f}: {} → {}", truncate(&b, 60), truncate(&a, 60))
                 })
                 .collect();
@@ -71,7 +75,11 @@ fn what(c: &Change) -> String {
 }
 
 fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n { s.to_string() } else { format!("{}…", s.chars().take(n).collect::<String>()) }
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(n).collect::<String>())
+    }
 }
 
 fn cell(s: &str) -> String {
@@ -81,7 +89,11 @@ fn cell(s: &str) -> String {
 fn render_with(plan: &Plan, details: bool, max_rows: usize) -> String {
     let s = &plan.summary;
     let mut out = String::new();
-    let _ = writeln!(out, "### shubctl plan: {} to create, {} to update, {} to delete\n", s.create, s.update, s.delete);
+    let _ = writeln!(
+        out,
+        "### shubctl plan: {} to create, {} to update, {} to delete\n",
+        s.create, s.update, s.delete
+    );
     let _ = writeln!(
         out,
         "{} account(s) × {} region(s): {}. State from `{}`.\n",
@@ -91,8 +103,24 @@ fn render_with(plan: &Plan, details: bool, max_rows: usize) -> String {
         plan.source
     );
     if s.weakens_posture > 0 {
-        let _ = writeln!(out, "> [!WARNING]\n> **{} change(s) weaken the security posture** (marked ⚠️ below).{}\n", s.weakens_posture,
-            if s.destructive > 0 { format!(" {} destructive (marked 🧨) and need{} `--allow-destroy`.", if s.destructive == 1 { "1 is".to_string() } else { format!("{} are", s.destructive) }, if s.destructive == 1 { "s" } else { "" }) } else { String::new() });
+        let _ = writeln!(
+            out,
+            "> [!WARNING]\n> **{} change(s) weaken the security posture** (marked ⚠️ below).{}\n",
+            s.weakens_posture,
+            if s.destructive > 0 {
+                format!(
+                    " {} destructive (marked 🧨) and need{} `--allow-destroy`.",
+                    if s.destructive == 1 {
+                        "1 is".to_string()
+                    } else {
+                        format!("{} are", s.destructive)
+                    },
+                    if s.destructive == 1 { "s" } else { "" }
+                )
+            } else {
+                String::new()
+            }
+        );
     }
     for w in &plan.warnings {
         let _ = writeln!(out, "- **warning:** {}", cell(w));
@@ -110,13 +138,33 @@ fn render_with(plan: &Plan, details: bool, max_rows: usize) -> String {
 
     let mut groups: BTreeMap<String, Group> = BTreeMap::new();
     for c in &plan.changes {
-        groups.entry(group_key(c)).or_insert_with(|| Group { first: c, scopes: vec![] }).scopes.push(c.address.scope());
+        groups
+            .entry(group_key(c))
+            .or_insert_with(|| Group {
+                first: c,
+                scopes: vec![],
+            })
+            .scopes
+            .push(c.address.scope());
     }
     let mut groups: Vec<Group> = groups.into_values().collect();
     groups.sort_by(|a, b| {
-        (!a.first.weakens_posture, a.first.action, a.first.address.kind)
-            .cmp(&(!b.first.weakens_posture, b.first.action, b.first.address.kind))
-            .then_with(|| crate::model::address::natural_cmp(a.first.address.id.as_deref().unwrap_or(""), b.first.address.id.as_deref().unwrap_or("")))
+        (
+            !a.first.weakens_posture,
+            a.first.action,
+            a.first.address.kind,
+        )
+            .cmp(&(
+                !b.first.weakens_posture,
+                b.first.action,
+                b.first.address.kind,
+            ))
+            .then_with(|| {
+                crate::model::address::natural_cmp(
+                    a.first.address.id.as_deref().unwrap_or(""),
+                    b.first.address.id.as_deref().unwrap_or(""),
+                )
+            })
     });
 
     out.push_str("| | Change | Scopes | Why |\n|---|---|---|---|\n");
@@ -128,21 +176,46 @@ fn render_with(plan: &Plan, details: bool, max_rows: usize) -> String {
             (false, Action::Update) => "✏️",
             (false, Action::Delete) => "➖",
         };
-        let scopes = if g.scopes.len() <= 4 { g.scopes.join(", ") } else { format!("{} (+{} more)", g.scopes[..3].join(", "), g.scopes.len() - 3) };
-        let _ = writeln!(out, "| {icon} | {} | {} | {} |", cell(&what(g.first)), cell(&scopes), cell(&truncate(&g.first.reason.message, 200)));
+        let scopes = if g.scopes.len() <= 4 {
+            g.scopes.join(", ")
+        } else {
+            format!(
+                "{} (+{} more)",
+                g.scopes[..3].join(", "),
+                g.scopes.len() - 3
+            )
+        };
+        let _ = writeln!(
+            out,
+            "| {icon} | {} | {} | {} |",
+            cell(&what(g.first)),
+            cell(&scopes),
+            cell(&truncate(&g.first.reason.message, 200))
+        );
     }
     if groups.len() > max_rows {
-        let _ = writeln!(out, "\n_…and {} more row(s) not shown to stay under GitHub's comment limit; see the JSON plan for everything._", groups.len() - max_rows);
+        let _ = writeln!(
+            out,
+            "\n_…and {} more row(s) not shown to stay under GitHub's comment limit; see the JSON plan for everything._",
+            groups.len() - max_rows
+        );
     }
 
     if details {
         let mut by_account: BTreeMap<String, Vec<&Change>> = BTreeMap::new();
         for c in &plan.changes {
-            by_account.entry(c.address.account.to_string()).or_default().push(c);
+            by_account
+                .entry(c.address.account.to_string())
+                .or_default()
+                .push(c);
         }
         out.push('\n');
         for (account, changes) in by_account {
-            let _ = writeln!(out, "<details><summary>{account}: {} change(s)</summary>\n\n```diff", changes.len());
+            let _ = writeln!(
+                out,
+                "<details><summary>{account}: {} change(s)</summary>\n\n```diff",
+                changes.len()
+            );
             for c in changes {
                 let sym = match c.action {
                     Action::Create => "+",
@@ -155,11 +228,20 @@ fn render_with(plan: &Plan, details: bool, max_rows: usize) -> String {
                     (false, true) => "  [destructive]",
                     (false, false) => "",
                 };
-                let _ = writeln!(out, "{sym} {}/{}{flag}", c.address.region, c.address.local());
+                let _ = writeln!(
+                    out,
+                    "{sym} {}/{}{flag}",
+                    c.address.region,
+                    c.address.local()
+                );
                 if c.action == Action::Update {
                     for f in &c.changed_fields {
-                        let b = crate::diff::field_value(c.before.as_ref(), f).map(compact).unwrap_or_else(|| "(none)".into());
-                        let a = crate::diff::field_value(c.after.as_ref(), f).map(compact).unwrap_or_else(|| "(none)".into());
+                        let b = crate::diff::field_value(c.before.as_ref(), f)
+                            .map(compact)
+                            .unwrap_or_else(|| "(none)".into());
+                        let a = crate::diff::field_value(c.after.as_ref(), f)
+                            .map(compact)
+                            .unwrap_or_else(|| "(none)".into());
                         let _ = writeln!(out, "    {f}: {b} → {a}");
                     }
                 }

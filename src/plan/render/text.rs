@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{compact, RenderOptions};
+use super::{RenderOptions, compact};
 use crate::diff::{Action, Change};
 use crate::plan::Plan;
 
@@ -12,7 +12,11 @@ struct Paint {
 
 impl Paint {
     fn wrap(&self, code: &str, s: &str) -> String {
-        if self.on { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() }
+        if self.on {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
     }
     fn green(&self, s: &str) -> String {
         self.wrap("32", s)
@@ -53,7 +57,14 @@ pub fn render(plan: &Plan, opts: RenderOptions) -> String {
         let _ = writeln!(out, "\nNo changes. The live set-up matches the policy.");
         return out;
     }
-    let _ = writeln!(out, "\nSymbols: {} create  {} update  {} delete  {} weakens security posture", p.green("+"), p.yellow("~"), p.red("-"), p.red("!"));
+    let _ = writeln!(
+        out,
+        "\nSymbols: {} create  {} update  {} delete  {} weakens security posture",
+        p.green("+"),
+        p.yellow("~"),
+        p.red("-"),
+        p.red("!")
+    );
     let mut scope = String::new();
     for c in &plan.changes {
         let s = c.address.scope();
@@ -64,12 +75,31 @@ pub fn render(plan: &Plan, opts: RenderOptions) -> String {
         change(&mut out, c, &p);
     }
     let s = &plan.summary;
-    let _ = write!(out, "\n{} {} to create, {} to update, {} to delete.", p.bold("Plan:"), s.create, s.update, s.delete);
+    let _ = write!(
+        out,
+        "\n{} {} to create, {} to update, {} to delete.",
+        p.bold("Plan:"),
+        s.create,
+        s.update,
+        s.delete
+    );
     if s.weakens_posture > 0 {
-        let _ = write!(out, " {}", p.red(&format!("{} weaken{} security posture.", s.weakens_posture, if s.weakens_posture == 1 { "s" } else { "" })));
+        let _ = write!(
+            out,
+            " {}",
+            p.red(&format!(
+                "{} weaken{} security posture.",
+                s.weakens_posture,
+                if s.weakens_posture == 1 { "s" } else { "" }
+            ))
+        );
     }
     if s.destructive > 0 {
-        let _ = write!(out, " {} destructive (apply needs --allow-destroy).", s.destructive);
+        let _ = write!(
+            out,
+            " {} destructive (apply needs --allow-destroy).",
+            s.destructive
+        );
     }
     out.push('\n');
     out
@@ -85,21 +115,43 @@ fn change(out: &mut String, c: &Change, p: &Paint) {
         Action::Update => p.yellow("~"),
         Action::Delete => p.red("-"),
     };
-    let flag = if c.weakens_posture { format!(" {}", p.red("!")) } else { String::new() };
-    let destroy = if c.destructive { format!(" {}", p.red("(destructive)")) } else { String::new() };
+    let flag = if c.weakens_posture {
+        format!(" {}", p.red("!"))
+    } else {
+        String::new()
+    };
+    let destroy = if c.destructive {
+        format!(" {}", p.red("(destructive)"))
+    } else {
+        String::new()
+    };
     let _ = writeln!(out, "  {sym} {}{flag}{destroy}", c.address.local());
-    let _ = writeln!(out, "      {}", p.dim(&format!("why: {}", c.reason.message)));
+    let _ = writeln!(
+        out,
+        "      {}",
+        p.dim(&format!("why: {}", c.reason.message))
+    );
     match c.action {
         Action::Create => {
-            for (k, v) in c.after.as_ref().and_then(|a| a.as_object()).into_iter().flatten() {
+            for (k, v) in c
+                .after
+                .as_ref()
+                .and_then(|a| a.as_object())
+                .into_iter()
+                .flatten()
+            {
                 let _ = writeln!(out, "      {k}: {}", compact(v));
             }
         }
         Action::Delete => {}
         Action::Update => {
             for f in &c.changed_fields {
-                let b = crate::diff::field_value(c.before.as_ref(), f).map(compact).unwrap_or_else(|| "(none)".into());
-                let a = crate::diff::field_value(c.after.as_ref(), f).map(compact).unwrap_or_else(|| "(none)".into());
+                let b = crate::diff::field_value(c.before.as_ref(), f)
+                    .map(compact)
+                    .unwrap_or_else(|| "(none)".into());
+                let a = crate::diff::field_value(c.after.as_ref(), f)
+                    .map(compact)
+                    .unwrap_or_else(|| "(none)".into());
                 let _ = writeln!(out, "      {f}: {} → {}", p.red(&b), p.green(&a));
             }
         }

@@ -3,11 +3,15 @@
 
 use aws_sdk_securityhub::types::{self, *};
 // The SDK has a `Result` type of its own; ours is the standard one.
+use serde_json::{Map, Number, Value, json};
 use std::result::Result;
-use serde_json::{json, Map, Number, Value};
 
 pub(super) fn list<T>(v: &Value, f: fn(&Value) -> Result<T, String>) -> Result<Vec<T>, String> {
-    v.as_array().ok_or_else(|| format!("expected a list of filters, found {v}"))?.iter().map(f).collect()
+    v.as_array()
+        .ok_or_else(|| format!("expected a list of filters, found {v}"))?
+        .iter()
+        .map(f)
+        .collect()
 }
 
 pub(super) fn put(m: &mut Map<String, Value>, key: &str, items: Vec<Value>) {
@@ -26,7 +30,9 @@ fn num(x: f64) -> Value {
     if x.fract() == 0.0 && x.abs() < 9.0e15 {
         json!(x as i64)
     } else {
-        Number::from_f64(x).map(Value::Number).unwrap_or(Value::Null)
+        Number::from_f64(x)
+            .map(Value::Number)
+            .unwrap_or(Value::Null)
     }
 }
 
@@ -49,11 +55,23 @@ pub(super) fn stringfilter_to_json(f: &StringFilter) -> Value {
 
 pub(super) fn numberfilter_from_json(v: &Value) -> Result<NumberFilter, String> {
     let g = |k: &str| v.get(k).and_then(Value::as_f64);
-    Ok(NumberFilter::builder().set_eq(g("Eq")).set_gte(g("Gte")).set_lte(g("Lte")).set_gt(g("Gt")).set_lt(g("Lt")).build())
+    Ok(NumberFilter::builder()
+        .set_eq(g("Eq"))
+        .set_gte(g("Gte"))
+        .set_lte(g("Lte"))
+        .set_gt(g("Gt"))
+        .set_lt(g("Lt"))
+        .build())
 }
 pub(super) fn numberfilter_to_json(f: &NumberFilter) -> Value {
     let mut m = Map::new();
-    for (k, x) in [("Eq", f.eq()), ("Gt", f.gt()), ("Gte", f.gte()), ("Lt", f.lt()), ("Lte", f.lte())] {
+    for (k, x) in [
+        ("Eq", f.eq()),
+        ("Gt", f.gt()),
+        ("Gte", f.gte()),
+        ("Lt", f.lt()),
+        ("Lte", f.lte()),
+    ] {
         if let Some(x) = x {
             m.insert(k.into(), num(x));
         }
@@ -69,7 +87,11 @@ pub(super) fn datefilter_from_json(v: &Value) -> Result<DateFilter, String> {
             .set_comparison(s(r, "Comparison").map(DateRangeComparison::from))
             .build()
     });
-    Ok(DateFilter::builder().set_start(s(v, "Start").map(str::to_string)).set_end(s(v, "End").map(str::to_string)).set_date_range(range).build())
+    Ok(DateFilter::builder()
+        .set_start(s(v, "Start").map(str::to_string))
+        .set_end(s(v, "End").map(str::to_string))
+        .set_date_range(range)
+        .build())
 }
 pub(super) fn datefilter_to_json(f: &DateFilter) -> Value {
     let mut m = Map::new();
@@ -117,21 +139,27 @@ pub(super) fn mapfilter_to_json(f: &MapFilter) -> Value {
 }
 
 pub(super) fn ipfilter_from_json(v: &Value) -> Result<IpFilter, String> {
-    Ok(IpFilter::builder().set_cidr(s(v, "Cidr").map(str::to_string)).build())
+    Ok(IpFilter::builder()
+        .set_cidr(s(v, "Cidr").map(str::to_string))
+        .build())
 }
 pub(super) fn ipfilter_to_json(f: &IpFilter) -> Value {
     json!({"Cidr": f.cidr()})
 }
 
 pub(super) fn booleanfilter_from_json(v: &Value) -> Result<BooleanFilter, String> {
-    Ok(BooleanFilter::builder().set_value(v.get("Value").and_then(Value::as_bool)).build())
+    Ok(BooleanFilter::builder()
+        .set_value(v.get("Value").and_then(Value::as_bool))
+        .build())
 }
 pub(super) fn booleanfilter_to_json(f: &BooleanFilter) -> Value {
     json!({"Value": f.value()})
 }
 
 pub(super) fn keywordfilter_from_json(v: &Value) -> Result<KeywordFilter, String> {
-    Ok(KeywordFilter::builder().set_value(s(v, "Value").map(str::to_string)).build())
+    Ok(KeywordFilter::builder()
+        .set_value(s(v, "Value").map(str::to_string))
+        .build())
 }
 pub(super) fn keywordfilter_to_json(f: &KeywordFilter) -> Value {
     json!({"Value": f.value()})
@@ -141,13 +169,26 @@ pub(super) fn keywordfilter_to_json(f: &KeywordFilter) -> Value {
 pub fn rule_action_from_json(v: &Value) -> Result<types::AutomationRulesAction, String> {
     let mut u = AutomationRulesFindingFieldsUpdate::builder();
     if let Some(n) = v.get("Note") {
-        u = u.note(NoteUpdate::builder().set_text(s(n, "Text").map(str::to_string)).set_updated_by(s(n, "UpdatedBy").map(str::to_string)).build());
+        u = u.note(
+            NoteUpdate::builder()
+                .set_text(s(n, "Text").map(str::to_string))
+                .set_updated_by(s(n, "UpdatedBy").map(str::to_string))
+                .build(),
+        );
     }
     if let Some(l) = v.pointer("/Severity/Label").and_then(Value::as_str) {
-        u = u.severity(SeverityUpdate::builder().label(SeverityLabel::from(l)).build());
+        u = u.severity(
+            SeverityUpdate::builder()
+                .label(SeverityLabel::from(l))
+                .build(),
+        );
     }
     if let Some(w) = v.pointer("/Workflow/Status").and_then(Value::as_str) {
-        u = u.workflow(WorkflowUpdate::builder().status(WorkflowStatus::from(w)).build());
+        u = u.workflow(
+            WorkflowUpdate::builder()
+                .status(WorkflowStatus::from(w))
+                .build(),
+        );
     }
     if let Some(x) = s(v, "VerificationState") {
         u = u.verification_state(VerificationState::from(x));
@@ -159,19 +200,36 @@ pub fn rule_action_from_json(v: &Value) -> Result<types::AutomationRulesAction, 
         u = u.criticality(x as i32);
     }
     if let Some(ts) = v.get("Types").and_then(Value::as_array) {
-        u = u.set_types(Some(ts.iter().filter_map(Value::as_str).map(str::to_string).collect()));
+        u = u.set_types(Some(
+            ts.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect(),
+        ));
     }
     if let Some(m) = v.get("UserDefinedFields").and_then(Value::as_object) {
-        u = u.set_user_defined_fields(Some(m.iter().map(|(k, x)| (k.clone(), x.as_str().unwrap_or_default().to_string())).collect()));
+        u = u.set_user_defined_fields(Some(
+            m.iter()
+                .map(|(k, x)| (k.clone(), x.as_str().unwrap_or_default().to_string()))
+                .collect(),
+        ));
     }
-    Ok(AutomationRulesAction::builder().r#type(AutomationRulesActionType::FindingFieldsUpdate).finding_fields_update(u.build()).build())
+    Ok(AutomationRulesAction::builder()
+        .r#type(AutomationRulesActionType::FindingFieldsUpdate)
+        .finding_fields_update(u.build())
+        .build())
 }
 
 pub fn rule_action_to_json(a: &types::AutomationRulesAction) -> Value {
     let mut m = Map::new();
-    let Some(u) = a.finding_fields_update() else { return Value::Object(m) };
+    let Some(u) = a.finding_fields_update() else {
+        return Value::Object(m);
+    };
     if let Some(n) = u.note() {
-        m.insert("Note".into(), json!({"Text": n.text(), "UpdatedBy": n.updated_by()}));
+        m.insert(
+            "Note".into(),
+            json!({"Text": n.text(), "UpdatedBy": n.updated_by()}),
+        );
     }
     if let Some(l) = u.severity().and_then(|s| s.label()) {
         m.insert("Severity".into(), json!({"Label": l.as_str()}));
@@ -218,14 +276,20 @@ mod tests {
         let typed = finding_filters_from_json(&v).unwrap();
         assert_eq!(finding_filters_to_json(&typed), v);
         let c = json!({"ComplianceSecurityControlId": [{"Comparison": "EQUALS", "Value": "IAM.4"}], "RecordState": [{"Comparison": "EQUALS", "Value": "ACTIVE"}]});
-        assert_eq!(rule_criteria_to_json(&rule_criteria_from_json(&c).unwrap()), c);
+        assert_eq!(
+            rule_criteria_to_json(&rule_criteria_from_json(&c).unwrap()),
+            c
+        );
         assert!(finding_filters_from_json(&json!({"Nope": []})).is_err());
     }
 
     #[test]
     fn every_policy_filter_field_is_known_to_the_sdk() {
         for f in crate::spec::filters::all_field_names() {
-            assert!(FINDING_FILTER_FIELDS.contains(&f), "{f} missing from the SDK's AwsSecurityFindingFilters");
+            assert!(
+                FINDING_FILTER_FIELDS.contains(&f),
+                "{f} missing from the SDK's AwsSecurityFindingFilters"
+            );
         }
     }
 

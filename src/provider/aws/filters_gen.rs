@@ -11,10 +11,160 @@ use serde_json::{Map, Value};
 use super::filters::*;
 
 /// Every field of `AwsSecurityFindingFilters`, as AWS names it.
-pub const FINDING_FILTER_FIELDS: &[&str] = &["ProductArn", "AwsAccountId", "Id", "GeneratorId", "Region", "Type", "FirstObservedAt", "LastObservedAt", "CreatedAt", "UpdatedAt", "SeverityProduct", "SeverityNormalized", "SeverityLabel", "Confidence", "Criticality", "Title", "Description", "RecommendationText", "SourceUrl", "ProductFields", "ProductName", "CompanyName", "UserDefinedFields", "MalwareName", "MalwareType", "MalwarePath", "MalwareState", "NetworkDirection", "NetworkProtocol", "NetworkSourceIpV4", "NetworkSourceIpV6", "NetworkSourcePort", "NetworkSourceDomain", "NetworkSourceMac", "NetworkDestinationIpV4", "NetworkDestinationIpV6", "NetworkDestinationPort", "NetworkDestinationDomain", "ProcessName", "ProcessPath", "ProcessPid", "ProcessParentPid", "ProcessLaunchedAt", "ProcessTerminatedAt", "ThreatIntelIndicatorType", "ThreatIntelIndicatorValue", "ThreatIntelIndicatorCategory", "ThreatIntelIndicatorLastObservedAt", "ThreatIntelIndicatorSource", "ThreatIntelIndicatorSourceUrl", "ResourceType", "ResourceId", "ResourcePartition", "ResourceRegion", "ResourceTags", "ResourceAwsEc2InstanceType", "ResourceAwsEc2InstanceImageId", "ResourceAwsEc2InstanceIpV4Addresses", "ResourceAwsEc2InstanceIpV6Addresses", "ResourceAwsEc2InstanceKeyName", "ResourceAwsEc2InstanceIamInstanceProfileArn", "ResourceAwsEc2InstanceVpcId", "ResourceAwsEc2InstanceSubnetId", "ResourceAwsEc2InstanceLaunchedAt", "ResourceAwsS3BucketOwnerId", "ResourceAwsS3BucketOwnerName", "ResourceAwsIamAccessKeyUserName", "ResourceAwsIamAccessKeyPrincipalName", "ResourceAwsIamAccessKeyStatus", "ResourceAwsIamAccessKeyCreatedAt", "ResourceAwsIamUserUserName", "ResourceContainerName", "ResourceContainerImageId", "ResourceContainerImageName", "ResourceContainerLaunchedAt", "ResourceDetailsOther", "ComplianceStatus", "VerificationState", "WorkflowState", "WorkflowStatus", "RecordState", "RelatedFindingsProductArn", "RelatedFindingsId", "NoteText", "NoteUpdatedAt", "NoteUpdatedBy", "Keyword", "FindingProviderFieldsConfidence", "FindingProviderFieldsCriticality", "FindingProviderFieldsRelatedFindingsId", "FindingProviderFieldsRelatedFindingsProductArn", "FindingProviderFieldsSeverityLabel", "FindingProviderFieldsSeverityOriginal", "FindingProviderFieldsTypes", "Sample", "ComplianceSecurityControlId", "ComplianceAssociatedStandardsId", "VulnerabilitiesExploitAvailable", "VulnerabilitiesFixAvailable", "ComplianceSecurityControlParametersName", "ComplianceSecurityControlParametersValue", "AwsAccountName", "ResourceApplicationName", "ResourceApplicationArn", "ResourceOwnerAccountId", "ResourceOwnerOrgId", "ResourceProvider"];
+pub const FINDING_FILTER_FIELDS: &[&str] = &[
+    "ProductArn",
+    "AwsAccountId",
+    "Id",
+    "GeneratorId",
+    "Region",
+    "Type",
+    "FirstObservedAt",
+    "LastObservedAt",
+    "CreatedAt",
+    "UpdatedAt",
+    "SeverityProduct",
+    "SeverityNormalized",
+    "SeverityLabel",
+    "Confidence",
+    "Criticality",
+    "Title",
+    "Description",
+    "RecommendationText",
+    "SourceUrl",
+    "ProductFields",
+    "ProductName",
+    "CompanyName",
+    "UserDefinedFields",
+    "MalwareName",
+    "MalwareType",
+    "MalwarePath",
+    "MalwareState",
+    "NetworkDirection",
+    "NetworkProtocol",
+    "NetworkSourceIpV4",
+    "NetworkSourceIpV6",
+    "NetworkSourcePort",
+    "NetworkSourceDomain",
+    "NetworkSourceMac",
+    "NetworkDestinationIpV4",
+    "NetworkDestinationIpV6",
+    "NetworkDestinationPort",
+    "NetworkDestinationDomain",
+    "ProcessName",
+    "ProcessPath",
+    "ProcessPid",
+    "ProcessParentPid",
+    "ProcessLaunchedAt",
+    "ProcessTerminatedAt",
+    "ThreatIntelIndicatorType",
+    "ThreatIntelIndicatorValue",
+    "ThreatIntelIndicatorCategory",
+    "ThreatIntelIndicatorLastObservedAt",
+    "ThreatIntelIndicatorSource",
+    "ThreatIntelIndicatorSourceUrl",
+    "ResourceType",
+    "ResourceId",
+    "ResourcePartition",
+    "ResourceRegion",
+    "ResourceTags",
+    "ResourceAwsEc2InstanceType",
+    "ResourceAwsEc2InstanceImageId",
+    "ResourceAwsEc2InstanceIpV4Addresses",
+    "ResourceAwsEc2InstanceIpV6Addresses",
+    "ResourceAwsEc2InstanceKeyName",
+    "ResourceAwsEc2InstanceIamInstanceProfileArn",
+    "ResourceAwsEc2InstanceVpcId",
+    "ResourceAwsEc2InstanceSubnetId",
+    "ResourceAwsEc2InstanceLaunchedAt",
+    "ResourceAwsS3BucketOwnerId",
+    "ResourceAwsS3BucketOwnerName",
+    "ResourceAwsIamAccessKeyUserName",
+    "ResourceAwsIamAccessKeyPrincipalName",
+    "ResourceAwsIamAccessKeyStatus",
+    "ResourceAwsIamAccessKeyCreatedAt",
+    "ResourceAwsIamUserUserName",
+    "ResourceContainerName",
+    "ResourceContainerImageId",
+    "ResourceContainerImageName",
+    "ResourceContainerLaunchedAt",
+    "ResourceDetailsOther",
+    "ComplianceStatus",
+    "VerificationState",
+    "WorkflowState",
+    "WorkflowStatus",
+    "RecordState",
+    "RelatedFindingsProductArn",
+    "RelatedFindingsId",
+    "NoteText",
+    "NoteUpdatedAt",
+    "NoteUpdatedBy",
+    "Keyword",
+    "FindingProviderFieldsConfidence",
+    "FindingProviderFieldsCriticality",
+    "FindingProviderFieldsRelatedFindingsId",
+    "FindingProviderFieldsRelatedFindingsProductArn",
+    "FindingProviderFieldsSeverityLabel",
+    "FindingProviderFieldsSeverityOriginal",
+    "FindingProviderFieldsTypes",
+    "Sample",
+    "ComplianceSecurityControlId",
+    "ComplianceAssociatedStandardsId",
+    "VulnerabilitiesExploitAvailable",
+    "VulnerabilitiesFixAvailable",
+    "ComplianceSecurityControlParametersName",
+    "ComplianceSecurityControlParametersValue",
+    "AwsAccountName",
+    "ResourceApplicationName",
+    "ResourceApplicationArn",
+    "ResourceOwnerAccountId",
+    "ResourceOwnerOrgId",
+    "ResourceProvider",
+];
 
 /// Every field of `AutomationRulesFindingFilters`, as AWS names it.
-pub const RULE_CRITERIA_FIELDS: &[&str] = &["ProductArn", "AwsAccountId", "Id", "GeneratorId", "Type", "FirstObservedAt", "LastObservedAt", "CreatedAt", "UpdatedAt", "Confidence", "Criticality", "Title", "Description", "SourceUrl", "ProductName", "CompanyName", "SeverityLabel", "ResourceType", "ResourceId", "ResourcePartition", "ResourceRegion", "ResourceTags", "ResourceDetailsOther", "ComplianceStatus", "ComplianceSecurityControlId", "ComplianceAssociatedStandardsId", "VerificationState", "WorkflowStatus", "RecordState", "RelatedFindingsProductArn", "RelatedFindingsId", "NoteText", "NoteUpdatedAt", "NoteUpdatedBy", "UserDefinedFields", "ResourceApplicationArn", "ResourceApplicationName", "AwsAccountName", "ResourceProvider", "ResourceOwnerAccountId", "ResourceOwnerOrgId"];
+pub const RULE_CRITERIA_FIELDS: &[&str] = &[
+    "ProductArn",
+    "AwsAccountId",
+    "Id",
+    "GeneratorId",
+    "Type",
+    "FirstObservedAt",
+    "LastObservedAt",
+    "CreatedAt",
+    "UpdatedAt",
+    "Confidence",
+    "Criticality",
+    "Title",
+    "Description",
+    "SourceUrl",
+    "ProductName",
+    "CompanyName",
+    "SeverityLabel",
+    "ResourceType",
+    "ResourceId",
+    "ResourcePartition",
+    "ResourceRegion",
+    "ResourceTags",
+    "ResourceDetailsOther",
+    "ComplianceStatus",
+    "ComplianceSecurityControlId",
+    "ComplianceAssociatedStandardsId",
+    "VerificationState",
+    "WorkflowStatus",
+    "RecordState",
+    "RelatedFindingsProductArn",
+    "RelatedFindingsId",
+    "NoteText",
+    "NoteUpdatedAt",
+    "NoteUpdatedBy",
+    "UserDefinedFields",
+    "ResourceApplicationArn",
+    "ResourceApplicationName",
+    "AwsAccountName",
+    "ResourceProvider",
+    "ResourceOwnerAccountId",
+    "ResourceOwnerOrgId",
+];
 
 /// `AwsSecurityFindingFilters` from its JSON form (AWS member names).
 pub fn finding_filters_from_json(v: &Value) -> Result<types::AwsSecurityFindingFilters, String> {
@@ -32,102 +182,252 @@ pub fn finding_filters_from_json(v: &Value) -> Result<types::AwsSecurityFindingF
             "CreatedAt" => b.set_created_at(Some(list(items, datefilter_from_json)?)),
             "UpdatedAt" => b.set_updated_at(Some(list(items, datefilter_from_json)?)),
             "SeverityProduct" => b.set_severity_product(Some(list(items, numberfilter_from_json)?)),
-            "SeverityNormalized" => b.set_severity_normalized(Some(list(items, numberfilter_from_json)?)),
+            "SeverityNormalized" => {
+                b.set_severity_normalized(Some(list(items, numberfilter_from_json)?))
+            }
             "SeverityLabel" => b.set_severity_label(Some(list(items, stringfilter_from_json)?)),
             "Confidence" => b.set_confidence(Some(list(items, numberfilter_from_json)?)),
             "Criticality" => b.set_criticality(Some(list(items, numberfilter_from_json)?)),
             "Title" => b.set_title(Some(list(items, stringfilter_from_json)?)),
             "Description" => b.set_description(Some(list(items, stringfilter_from_json)?)),
-            "RecommendationText" => b.set_recommendation_text(Some(list(items, stringfilter_from_json)?)),
+            "RecommendationText" => {
+                b.set_recommendation_text(Some(list(items, stringfilter_from_json)?))
+            }
             "SourceUrl" => b.set_source_url(Some(list(items, stringfilter_from_json)?)),
             "ProductFields" => b.set_product_fields(Some(list(items, mapfilter_from_json)?)),
             "ProductName" => b.set_product_name(Some(list(items, stringfilter_from_json)?)),
             "CompanyName" => b.set_company_name(Some(list(items, stringfilter_from_json)?)),
-            "UserDefinedFields" => b.set_user_defined_fields(Some(list(items, mapfilter_from_json)?)),
+            "UserDefinedFields" => {
+                b.set_user_defined_fields(Some(list(items, mapfilter_from_json)?))
+            }
             "MalwareName" => b.set_malware_name(Some(list(items, stringfilter_from_json)?)),
             "MalwareType" => b.set_malware_type(Some(list(items, stringfilter_from_json)?)),
             "MalwarePath" => b.set_malware_path(Some(list(items, stringfilter_from_json)?)),
             "MalwareState" => b.set_malware_state(Some(list(items, stringfilter_from_json)?)),
-            "NetworkDirection" => b.set_network_direction(Some(list(items, stringfilter_from_json)?)),
+            "NetworkDirection" => {
+                b.set_network_direction(Some(list(items, stringfilter_from_json)?))
+            }
             "NetworkProtocol" => b.set_network_protocol(Some(list(items, stringfilter_from_json)?)),
-            "NetworkSourceIpV4" => b.set_network_source_ipv4(Some(list(items, ipfilter_from_json)?)),
-            "NetworkSourceIpV6" => b.set_network_source_ipv6(Some(list(items, ipfilter_from_json)?)),
-            "NetworkSourcePort" => b.set_network_source_port(Some(list(items, numberfilter_from_json)?)),
-            "NetworkSourceDomain" => b.set_network_source_domain(Some(list(items, stringfilter_from_json)?)),
-            "NetworkSourceMac" => b.set_network_source_mac(Some(list(items, stringfilter_from_json)?)),
-            "NetworkDestinationIpV4" => b.set_network_destination_ipv4(Some(list(items, ipfilter_from_json)?)),
-            "NetworkDestinationIpV6" => b.set_network_destination_ipv6(Some(list(items, ipfilter_from_json)?)),
-            "NetworkDestinationPort" => b.set_network_destination_port(Some(list(items, numberfilter_from_json)?)),
-            "NetworkDestinationDomain" => b.set_network_destination_domain(Some(list(items, stringfilter_from_json)?)),
+            "NetworkSourceIpV4" => {
+                b.set_network_source_ipv4(Some(list(items, ipfilter_from_json)?))
+            }
+            "NetworkSourceIpV6" => {
+                b.set_network_source_ipv6(Some(list(items, ipfilter_from_json)?))
+            }
+            "NetworkSourcePort" => {
+                b.set_network_source_port(Some(list(items, numberfilter_from_json)?))
+            }
+            "NetworkSourceDomain" => {
+                b.set_network_source_domain(Some(list(items, stringfilter_from_json)?))
+            }
+            "NetworkSourceMac" => {
+                b.set_network_source_mac(Some(list(items, stringfilter_from_json)?))
+            }
+            "NetworkDestinationIpV4" => {
+                b.set_network_destination_ipv4(Some(list(items, ipfilter_from_json)?))
+            }
+            "NetworkDestinationIpV6" => {
+                b.set_network_destination_ipv6(Some(list(items, ipfilter_from_json)?))
+            }
+            "NetworkDestinationPort" => {
+                b.set_network_destination_port(Some(list(items, numberfilter_from_json)?))
+            }
+            "NetworkDestinationDomain" => {
+                b.set_network_destination_domain(Some(list(items, stringfilter_from_json)?))
+            }
             "ProcessName" => b.set_process_name(Some(list(items, stringfilter_from_json)?)),
             "ProcessPath" => b.set_process_path(Some(list(items, stringfilter_from_json)?)),
             "ProcessPid" => b.set_process_pid(Some(list(items, numberfilter_from_json)?)),
-            "ProcessParentPid" => b.set_process_parent_pid(Some(list(items, numberfilter_from_json)?)),
-            "ProcessLaunchedAt" => b.set_process_launched_at(Some(list(items, datefilter_from_json)?)),
-            "ProcessTerminatedAt" => b.set_process_terminated_at(Some(list(items, datefilter_from_json)?)),
-            "ThreatIntelIndicatorType" => b.set_threat_intel_indicator_type(Some(list(items, stringfilter_from_json)?)),
-            "ThreatIntelIndicatorValue" => b.set_threat_intel_indicator_value(Some(list(items, stringfilter_from_json)?)),
-            "ThreatIntelIndicatorCategory" => b.set_threat_intel_indicator_category(Some(list(items, stringfilter_from_json)?)),
-            "ThreatIntelIndicatorLastObservedAt" => b.set_threat_intel_indicator_last_observed_at(Some(list(items, datefilter_from_json)?)),
-            "ThreatIntelIndicatorSource" => b.set_threat_intel_indicator_source(Some(list(items, stringfilter_from_json)?)),
-            "ThreatIntelIndicatorSourceUrl" => b.set_threat_intel_indicator_source_url(Some(list(items, stringfilter_from_json)?)),
+            "ProcessParentPid" => {
+                b.set_process_parent_pid(Some(list(items, numberfilter_from_json)?))
+            }
+            "ProcessLaunchedAt" => {
+                b.set_process_launched_at(Some(list(items, datefilter_from_json)?))
+            }
+            "ProcessTerminatedAt" => {
+                b.set_process_terminated_at(Some(list(items, datefilter_from_json)?))
+            }
+            "ThreatIntelIndicatorType" => {
+                b.set_threat_intel_indicator_type(Some(list(items, stringfilter_from_json)?))
+            }
+            "ThreatIntelIndicatorValue" => {
+                b.set_threat_intel_indicator_value(Some(list(items, stringfilter_from_json)?))
+            }
+            "ThreatIntelIndicatorCategory" => {
+                b.set_threat_intel_indicator_category(Some(list(items, stringfilter_from_json)?))
+            }
+            "ThreatIntelIndicatorLastObservedAt" => b.set_threat_intel_indicator_last_observed_at(
+                Some(list(items, datefilter_from_json)?),
+            ),
+            "ThreatIntelIndicatorSource" => {
+                b.set_threat_intel_indicator_source(Some(list(items, stringfilter_from_json)?))
+            }
+            "ThreatIntelIndicatorSourceUrl" => {
+                b.set_threat_intel_indicator_source_url(Some(list(items, stringfilter_from_json)?))
+            }
             "ResourceType" => b.set_resource_type(Some(list(items, stringfilter_from_json)?)),
             "ResourceId" => b.set_resource_id(Some(list(items, stringfilter_from_json)?)),
-            "ResourcePartition" => b.set_resource_partition(Some(list(items, stringfilter_from_json)?)),
+            "ResourcePartition" => {
+                b.set_resource_partition(Some(list(items, stringfilter_from_json)?))
+            }
             "ResourceRegion" => b.set_resource_region(Some(list(items, stringfilter_from_json)?)),
             "ResourceTags" => b.set_resource_tags(Some(list(items, mapfilter_from_json)?)),
-            "ResourceAwsEc2InstanceType" => b.set_resource_aws_ec2_instance_type(Some(list(items, stringfilter_from_json)?)),
-            "ResourceAwsEc2InstanceImageId" => b.set_resource_aws_ec2_instance_image_id(Some(list(items, stringfilter_from_json)?)),
-            "ResourceAwsEc2InstanceIpV4Addresses" => b.set_resource_aws_ec2_instance_ipv4_addresses(Some(list(items, ipfilter_from_json)?)),
-            "ResourceAwsEc2InstanceIpV6Addresses" => b.set_resource_aws_ec2_instance_ipv6_addresses(Some(list(items, ipfilter_from_json)?)),
-            "ResourceAwsEc2InstanceKeyName" => b.set_resource_aws_ec2_instance_key_name(Some(list(items, stringfilter_from_json)?)),
-            "ResourceAwsEc2InstanceIamInstanceProfileArn" => b.set_resource_aws_ec2_instance_iam_instance_profile_arn(Some(list(items, stringfilter_from_json)?)),
-            "ResourceAwsEc2InstanceVpcId" => b.set_resource_aws_ec2_instance_vpc_id(Some(list(items, stringfilter_from_json)?)),
-            "ResourceAwsEc2InstanceSubnetId" => b.set_resource_aws_ec2_instance_subnet_id(Some(list(items, stringfilter_from_json)?)),
-            "ResourceAwsEc2InstanceLaunchedAt" => b.set_resource_aws_ec2_instance_launched_at(Some(list(items, datefilter_from_json)?)),
-            "ResourceAwsS3BucketOwnerId" => b.set_resource_aws_s3_bucket_owner_id(Some(list(items, stringfilter_from_json)?)),
-            "ResourceAwsS3BucketOwnerName" => b.set_resource_aws_s3_bucket_owner_name(Some(list(items, stringfilter_from_json)?)),
-            "ResourceAwsIamAccessKeyUserName" => b.set_resource_aws_iam_access_key_user_name(Some(list(items, stringfilter_from_json)?)),
-            "ResourceAwsIamAccessKeyPrincipalName" => b.set_resource_aws_iam_access_key_principal_name(Some(list(items, stringfilter_from_json)?)),
-            "ResourceAwsIamAccessKeyStatus" => b.set_resource_aws_iam_access_key_status(Some(list(items, stringfilter_from_json)?)),
-            "ResourceAwsIamAccessKeyCreatedAt" => b.set_resource_aws_iam_access_key_created_at(Some(list(items, datefilter_from_json)?)),
-            "ResourceAwsIamUserUserName" => b.set_resource_aws_iam_user_user_name(Some(list(items, stringfilter_from_json)?)),
-            "ResourceContainerName" => b.set_resource_container_name(Some(list(items, stringfilter_from_json)?)),
-            "ResourceContainerImageId" => b.set_resource_container_image_id(Some(list(items, stringfilter_from_json)?)),
-            "ResourceContainerImageName" => b.set_resource_container_image_name(Some(list(items, stringfilter_from_json)?)),
-            "ResourceContainerLaunchedAt" => b.set_resource_container_launched_at(Some(list(items, datefilter_from_json)?)),
-            "ResourceDetailsOther" => b.set_resource_details_other(Some(list(items, mapfilter_from_json)?)),
-            "ComplianceStatus" => b.set_compliance_status(Some(list(items, stringfilter_from_json)?)),
-            "VerificationState" => b.set_verification_state(Some(list(items, stringfilter_from_json)?)),
+            "ResourceAwsEc2InstanceType" => {
+                b.set_resource_aws_ec2_instance_type(Some(list(items, stringfilter_from_json)?))
+            }
+            "ResourceAwsEc2InstanceImageId" => {
+                b.set_resource_aws_ec2_instance_image_id(Some(list(items, stringfilter_from_json)?))
+            }
+            "ResourceAwsEc2InstanceIpV4Addresses" => b
+                .set_resource_aws_ec2_instance_ipv4_addresses(Some(list(
+                    items,
+                    ipfilter_from_json,
+                )?)),
+            "ResourceAwsEc2InstanceIpV6Addresses" => b
+                .set_resource_aws_ec2_instance_ipv6_addresses(Some(list(
+                    items,
+                    ipfilter_from_json,
+                )?)),
+            "ResourceAwsEc2InstanceKeyName" => {
+                b.set_resource_aws_ec2_instance_key_name(Some(list(items, stringfilter_from_json)?))
+            }
+            "ResourceAwsEc2InstanceIamInstanceProfileArn" => b
+                .set_resource_aws_ec2_instance_iam_instance_profile_arn(Some(list(
+                    items,
+                    stringfilter_from_json,
+                )?)),
+            "ResourceAwsEc2InstanceVpcId" => {
+                b.set_resource_aws_ec2_instance_vpc_id(Some(list(items, stringfilter_from_json)?))
+            }
+            "ResourceAwsEc2InstanceSubnetId" => b.set_resource_aws_ec2_instance_subnet_id(Some(
+                list(items, stringfilter_from_json)?,
+            )),
+            "ResourceAwsEc2InstanceLaunchedAt" => b.set_resource_aws_ec2_instance_launched_at(
+                Some(list(items, datefilter_from_json)?),
+            ),
+            "ResourceAwsS3BucketOwnerId" => {
+                b.set_resource_aws_s3_bucket_owner_id(Some(list(items, stringfilter_from_json)?))
+            }
+            "ResourceAwsS3BucketOwnerName" => {
+                b.set_resource_aws_s3_bucket_owner_name(Some(list(items, stringfilter_from_json)?))
+            }
+            "ResourceAwsIamAccessKeyUserName" => b.set_resource_aws_iam_access_key_user_name(Some(
+                list(items, stringfilter_from_json)?,
+            )),
+            "ResourceAwsIamAccessKeyPrincipalName" => b
+                .set_resource_aws_iam_access_key_principal_name(Some(list(
+                    items,
+                    stringfilter_from_json,
+                )?)),
+            "ResourceAwsIamAccessKeyStatus" => {
+                b.set_resource_aws_iam_access_key_status(Some(list(items, stringfilter_from_json)?))
+            }
+            "ResourceAwsIamAccessKeyCreatedAt" => b.set_resource_aws_iam_access_key_created_at(
+                Some(list(items, datefilter_from_json)?),
+            ),
+            "ResourceAwsIamUserUserName" => {
+                b.set_resource_aws_iam_user_user_name(Some(list(items, stringfilter_from_json)?))
+            }
+            "ResourceContainerName" => {
+                b.set_resource_container_name(Some(list(items, stringfilter_from_json)?))
+            }
+            "ResourceContainerImageId" => {
+                b.set_resource_container_image_id(Some(list(items, stringfilter_from_json)?))
+            }
+            "ResourceContainerImageName" => {
+                b.set_resource_container_image_name(Some(list(items, stringfilter_from_json)?))
+            }
+            "ResourceContainerLaunchedAt" => {
+                b.set_resource_container_launched_at(Some(list(items, datefilter_from_json)?))
+            }
+            "ResourceDetailsOther" => {
+                b.set_resource_details_other(Some(list(items, mapfilter_from_json)?))
+            }
+            "ComplianceStatus" => {
+                b.set_compliance_status(Some(list(items, stringfilter_from_json)?))
+            }
+            "VerificationState" => {
+                b.set_verification_state(Some(list(items, stringfilter_from_json)?))
+            }
             "WorkflowState" => b.set_workflow_state(Some(list(items, stringfilter_from_json)?)),
             "WorkflowStatus" => b.set_workflow_status(Some(list(items, stringfilter_from_json)?)),
             "RecordState" => b.set_record_state(Some(list(items, stringfilter_from_json)?)),
-            "RelatedFindingsProductArn" => b.set_related_findings_product_arn(Some(list(items, stringfilter_from_json)?)),
-            "RelatedFindingsId" => b.set_related_findings_id(Some(list(items, stringfilter_from_json)?)),
+            "RelatedFindingsProductArn" => {
+                b.set_related_findings_product_arn(Some(list(items, stringfilter_from_json)?))
+            }
+            "RelatedFindingsId" => {
+                b.set_related_findings_id(Some(list(items, stringfilter_from_json)?))
+            }
             "NoteText" => b.set_note_text(Some(list(items, stringfilter_from_json)?)),
             "NoteUpdatedAt" => b.set_note_updated_at(Some(list(items, datefilter_from_json)?)),
             "NoteUpdatedBy" => b.set_note_updated_by(Some(list(items, stringfilter_from_json)?)),
             "Keyword" => b.set_keyword(Some(list(items, keywordfilter_from_json)?)),
-            "FindingProviderFieldsConfidence" => b.set_finding_provider_fields_confidence(Some(list(items, numberfilter_from_json)?)),
-            "FindingProviderFieldsCriticality" => b.set_finding_provider_fields_criticality(Some(list(items, numberfilter_from_json)?)),
-            "FindingProviderFieldsRelatedFindingsId" => b.set_finding_provider_fields_related_findings_id(Some(list(items, stringfilter_from_json)?)),
-            "FindingProviderFieldsRelatedFindingsProductArn" => b.set_finding_provider_fields_related_findings_product_arn(Some(list(items, stringfilter_from_json)?)),
-            "FindingProviderFieldsSeverityLabel" => b.set_finding_provider_fields_severity_label(Some(list(items, stringfilter_from_json)?)),
-            "FindingProviderFieldsSeverityOriginal" => b.set_finding_provider_fields_severity_original(Some(list(items, stringfilter_from_json)?)),
-            "FindingProviderFieldsTypes" => b.set_finding_provider_fields_types(Some(list(items, stringfilter_from_json)?)),
+            "FindingProviderFieldsConfidence" => {
+                b.set_finding_provider_fields_confidence(Some(list(items, numberfilter_from_json)?))
+            }
+            "FindingProviderFieldsCriticality" => b.set_finding_provider_fields_criticality(Some(
+                list(items, numberfilter_from_json)?,
+            )),
+            "FindingProviderFieldsRelatedFindingsId" => b
+                .set_finding_provider_fields_related_findings_id(Some(list(
+                    items,
+                    stringfilter_from_json,
+                )?)),
+            "FindingProviderFieldsRelatedFindingsProductArn" => b
+                .set_finding_provider_fields_related_findings_product_arn(Some(list(
+                    items,
+                    stringfilter_from_json,
+                )?)),
+            "FindingProviderFieldsSeverityLabel" => b.set_finding_provider_fields_severity_label(
+                Some(list(items, stringfilter_from_json)?),
+            ),
+            "FindingProviderFieldsSeverityOriginal" => b
+                .set_finding_provider_fields_severity_original(Some(list(
+                    items,
+                    stringfilter_from_json,
+                )?)),
+            "FindingProviderFieldsTypes" => {
+                b.set_finding_provider_fields_types(Some(list(items, stringfilter_from_json)?))
+            }
             "Sample" => b.set_sample(Some(list(items, booleanfilter_from_json)?)),
-            "ComplianceSecurityControlId" => b.set_compliance_security_control_id(Some(list(items, stringfilter_from_json)?)),
-            "ComplianceAssociatedStandardsId" => b.set_compliance_associated_standards_id(Some(list(items, stringfilter_from_json)?)),
-            "VulnerabilitiesExploitAvailable" => b.set_vulnerabilities_exploit_available(Some(list(items, stringfilter_from_json)?)),
-            "VulnerabilitiesFixAvailable" => b.set_vulnerabilities_fix_available(Some(list(items, stringfilter_from_json)?)),
-            "ComplianceSecurityControlParametersName" => b.set_compliance_security_control_parameters_name(Some(list(items, stringfilter_from_json)?)),
-            "ComplianceSecurityControlParametersValue" => b.set_compliance_security_control_parameters_value(Some(list(items, stringfilter_from_json)?)),
+            "ComplianceSecurityControlId" => {
+                b.set_compliance_security_control_id(Some(list(items, stringfilter_from_json)?))
+            }
+            "ComplianceAssociatedStandardsId" => {
+                b.set_compliance_associated_standards_id(Some(list(items, stringfilter_from_json)?))
+            }
+            "VulnerabilitiesExploitAvailable" => {
+                b.set_vulnerabilities_exploit_available(Some(list(items, stringfilter_from_json)?))
+            }
+            "VulnerabilitiesFixAvailable" => {
+                b.set_vulnerabilities_fix_available(Some(list(items, stringfilter_from_json)?))
+            }
+            "ComplianceSecurityControlParametersName" => b
+                .set_compliance_security_control_parameters_name(Some(list(
+                    items,
+                    stringfilter_from_json,
+                )?)),
+            "ComplianceSecurityControlParametersValue" => b
+                .set_compliance_security_control_parameters_value(Some(list(
+                    items,
+                    stringfilter_from_json,
+                )?)),
             "AwsAccountName" => b.set_aws_account_name(Some(list(items, stringfilter_from_json)?)),
-            "ResourceApplicationName" => b.set_resource_application_name(Some(list(items, stringfilter_from_json)?)),
-            "ResourceApplicationArn" => b.set_resource_application_arn(Some(list(items, stringfilter_from_json)?)),
-            "ResourceOwnerAccountId" => b.set_resource_owner_account_id(Some(list(items, stringfilter_from_json)?)),
-            "ResourceOwnerOrgId" => b.set_resource_owner_org_id(Some(list(items, stringfilter_from_json)?)),
-            "ResourceProvider" => b.set_resource_provider(Some(list(items, stringfilter_from_json)?)),
+            "ResourceApplicationName" => {
+                b.set_resource_application_name(Some(list(items, stringfilter_from_json)?))
+            }
+            "ResourceApplicationArn" => {
+                b.set_resource_application_arn(Some(list(items, stringfilter_from_json)?))
+            }
+            "ResourceOwnerAccountId" => {
+                b.set_resource_owner_account_id(Some(list(items, stringfilter_from_json)?))
+            }
+            "ResourceOwnerOrgId" => {
+                b.set_resource_owner_org_id(Some(list(items, stringfilter_from_json)?))
+            }
+            "ResourceProvider" => {
+                b.set_resource_provider(Some(list(items, stringfilter_from_json)?))
+            }
             other => return Err(format!("unknown AwsSecurityFindingFilters field `{other}`")),
         };
     }
@@ -137,113 +437,772 @@ pub fn finding_filters_from_json(v: &Value) -> Result<types::AwsSecurityFindingF
 /// The JSON form of `AwsSecurityFindingFilters`: only the fields that are set.
 pub fn finding_filters_to_json(f: &types::AwsSecurityFindingFilters) -> Value {
     let mut m = Map::new();
-    put(&mut m, "ProductArn", f.product_arn().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "AwsAccountId", f.aws_account_id().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "Id", f.id().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "GeneratorId", f.generator_id().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "Region", f.region().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "Type", f.r#type().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "FirstObservedAt", f.first_observed_at().iter().map(datefilter_to_json).collect());
-    put(&mut m, "LastObservedAt", f.last_observed_at().iter().map(datefilter_to_json).collect());
-    put(&mut m, "CreatedAt", f.created_at().iter().map(datefilter_to_json).collect());
-    put(&mut m, "UpdatedAt", f.updated_at().iter().map(datefilter_to_json).collect());
-    put(&mut m, "SeverityProduct", f.severity_product().iter().map(numberfilter_to_json).collect());
-    put(&mut m, "SeverityNormalized", f.severity_normalized().iter().map(numberfilter_to_json).collect());
-    put(&mut m, "SeverityLabel", f.severity_label().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "Confidence", f.confidence().iter().map(numberfilter_to_json).collect());
-    put(&mut m, "Criticality", f.criticality().iter().map(numberfilter_to_json).collect());
-    put(&mut m, "Title", f.title().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "Description", f.description().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "RecommendationText", f.recommendation_text().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "SourceUrl", f.source_url().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ProductFields", f.product_fields().iter().map(mapfilter_to_json).collect());
-    put(&mut m, "ProductName", f.product_name().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "CompanyName", f.company_name().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "UserDefinedFields", f.user_defined_fields().iter().map(mapfilter_to_json).collect());
-    put(&mut m, "MalwareName", f.malware_name().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "MalwareType", f.malware_type().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "MalwarePath", f.malware_path().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "MalwareState", f.malware_state().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "NetworkDirection", f.network_direction().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "NetworkProtocol", f.network_protocol().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "NetworkSourceIpV4", f.network_source_ipv4().iter().map(ipfilter_to_json).collect());
-    put(&mut m, "NetworkSourceIpV6", f.network_source_ipv6().iter().map(ipfilter_to_json).collect());
-    put(&mut m, "NetworkSourcePort", f.network_source_port().iter().map(numberfilter_to_json).collect());
-    put(&mut m, "NetworkSourceDomain", f.network_source_domain().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "NetworkSourceMac", f.network_source_mac().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "NetworkDestinationIpV4", f.network_destination_ipv4().iter().map(ipfilter_to_json).collect());
-    put(&mut m, "NetworkDestinationIpV6", f.network_destination_ipv6().iter().map(ipfilter_to_json).collect());
-    put(&mut m, "NetworkDestinationPort", f.network_destination_port().iter().map(numberfilter_to_json).collect());
-    put(&mut m, "NetworkDestinationDomain", f.network_destination_domain().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ProcessName", f.process_name().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ProcessPath", f.process_path().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ProcessPid", f.process_pid().iter().map(numberfilter_to_json).collect());
-    put(&mut m, "ProcessParentPid", f.process_parent_pid().iter().map(numberfilter_to_json).collect());
-    put(&mut m, "ProcessLaunchedAt", f.process_launched_at().iter().map(datefilter_to_json).collect());
-    put(&mut m, "ProcessTerminatedAt", f.process_terminated_at().iter().map(datefilter_to_json).collect());
-    put(&mut m, "ThreatIntelIndicatorType", f.threat_intel_indicator_type().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ThreatIntelIndicatorValue", f.threat_intel_indicator_value().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ThreatIntelIndicatorCategory", f.threat_intel_indicator_category().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ThreatIntelIndicatorLastObservedAt", f.threat_intel_indicator_last_observed_at().iter().map(datefilter_to_json).collect());
-    put(&mut m, "ThreatIntelIndicatorSource", f.threat_intel_indicator_source().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ThreatIntelIndicatorSourceUrl", f.threat_intel_indicator_source_url().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ResourceType", f.resource_type().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ResourceId", f.resource_id().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ResourcePartition", f.resource_partition().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ResourceRegion", f.resource_region().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ResourceTags", f.resource_tags().iter().map(mapfilter_to_json).collect());
-    put(&mut m, "ResourceAwsEc2InstanceType", f.resource_aws_ec2_instance_type().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ResourceAwsEc2InstanceImageId", f.resource_aws_ec2_instance_image_id().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ResourceAwsEc2InstanceIpV4Addresses", f.resource_aws_ec2_instance_ipv4_addresses().iter().map(ipfilter_to_json).collect());
-    put(&mut m, "ResourceAwsEc2InstanceIpV6Addresses", f.resource_aws_ec2_instance_ipv6_addresses().iter().map(ipfilter_to_json).collect());
-    put(&mut m, "ResourceAwsEc2InstanceKeyName", f.resource_aws_ec2_instance_key_name().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ResourceAwsEc2InstanceIamInstanceProfileArn", f.resource_aws_ec2_instance_iam_instance_profile_arn().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ResourceAwsEc2InstanceVpcId", f.resource_aws_ec2_instance_vpc_id().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ResourceAwsEc2InstanceSubnetId", f.resource_aws_ec2_instance_subnet_id().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ResourceAwsEc2InstanceLaunchedAt", f.resource_aws_ec2_instance_launched_at().iter().map(datefilter_to_json).collect());
-    put(&mut m, "ResourceAwsS3BucketOwnerId", f.resource_aws_s3_bucket_owner_id().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ResourceAwsS3BucketOwnerName", f.resource_aws_s3_bucket_owner_name().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ResourceAwsIamAccessKeyUserName", f.resource_aws_iam_access_key_user_name().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ResourceAwsIamAccessKeyPrincipalName", f.resource_aws_iam_access_key_principal_name().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ResourceAwsIamAccessKeyStatus", f.resource_aws_iam_access_key_status().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ResourceAwsIamAccessKeyCreatedAt", f.resource_aws_iam_access_key_created_at().iter().map(datefilter_to_json).collect());
-    put(&mut m, "ResourceAwsIamUserUserName", f.resource_aws_iam_user_user_name().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ResourceContainerName", f.resource_container_name().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ResourceContainerImageId", f.resource_container_image_id().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ResourceContainerImageName", f.resource_container_image_name().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ResourceContainerLaunchedAt", f.resource_container_launched_at().iter().map(datefilter_to_json).collect());
-    put(&mut m, "ResourceDetailsOther", f.resource_details_other().iter().map(mapfilter_to_json).collect());
-    put(&mut m, "ComplianceStatus", f.compliance_status().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "VerificationState", f.verification_state().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "WorkflowState", f.workflow_state().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "WorkflowStatus", f.workflow_status().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "RecordState", f.record_state().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "RelatedFindingsProductArn", f.related_findings_product_arn().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "RelatedFindingsId", f.related_findings_id().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "NoteText", f.note_text().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "NoteUpdatedAt", f.note_updated_at().iter().map(datefilter_to_json).collect());
-    put(&mut m, "NoteUpdatedBy", f.note_updated_by().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "Keyword", f.keyword().iter().map(keywordfilter_to_json).collect());
-    put(&mut m, "FindingProviderFieldsConfidence", f.finding_provider_fields_confidence().iter().map(numberfilter_to_json).collect());
-    put(&mut m, "FindingProviderFieldsCriticality", f.finding_provider_fields_criticality().iter().map(numberfilter_to_json).collect());
-    put(&mut m, "FindingProviderFieldsRelatedFindingsId", f.finding_provider_fields_related_findings_id().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "FindingProviderFieldsRelatedFindingsProductArn", f.finding_provider_fields_related_findings_product_arn().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "FindingProviderFieldsSeverityLabel", f.finding_provider_fields_severity_label().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "FindingProviderFieldsSeverityOriginal", f.finding_provider_fields_severity_original().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "FindingProviderFieldsTypes", f.finding_provider_fields_types().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "Sample", f.sample().iter().map(booleanfilter_to_json).collect());
-    put(&mut m, "ComplianceSecurityControlId", f.compliance_security_control_id().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ComplianceAssociatedStandardsId", f.compliance_associated_standards_id().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "VulnerabilitiesExploitAvailable", f.vulnerabilities_exploit_available().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "VulnerabilitiesFixAvailable", f.vulnerabilities_fix_available().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ComplianceSecurityControlParametersName", f.compliance_security_control_parameters_name().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ComplianceSecurityControlParametersValue", f.compliance_security_control_parameters_value().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "AwsAccountName", f.aws_account_name().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ResourceApplicationName", f.resource_application_name().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ResourceApplicationArn", f.resource_application_arn().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ResourceOwnerAccountId", f.resource_owner_account_id().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ResourceOwnerOrgId", f.resource_owner_org_id().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ResourceProvider", f.resource_provider().iter().map(stringfilter_to_json).collect());
+    put(
+        &mut m,
+        "ProductArn",
+        f.product_arn().iter().map(stringfilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "AwsAccountId",
+        f.aws_account_id()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "Id",
+        f.id().iter().map(stringfilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "GeneratorId",
+        f.generator_id().iter().map(stringfilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "Region",
+        f.region().iter().map(stringfilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "Type",
+        f.r#type().iter().map(stringfilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "FirstObservedAt",
+        f.first_observed_at()
+            .iter()
+            .map(datefilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "LastObservedAt",
+        f.last_observed_at()
+            .iter()
+            .map(datefilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "CreatedAt",
+        f.created_at().iter().map(datefilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "UpdatedAt",
+        f.updated_at().iter().map(datefilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "SeverityProduct",
+        f.severity_product()
+            .iter()
+            .map(numberfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "SeverityNormalized",
+        f.severity_normalized()
+            .iter()
+            .map(numberfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "SeverityLabel",
+        f.severity_label()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "Confidence",
+        f.confidence().iter().map(numberfilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "Criticality",
+        f.criticality().iter().map(numberfilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "Title",
+        f.title().iter().map(stringfilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "Description",
+        f.description().iter().map(stringfilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "RecommendationText",
+        f.recommendation_text()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "SourceUrl",
+        f.source_url().iter().map(stringfilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "ProductFields",
+        f.product_fields().iter().map(mapfilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "ProductName",
+        f.product_name().iter().map(stringfilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "CompanyName",
+        f.company_name().iter().map(stringfilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "UserDefinedFields",
+        f.user_defined_fields()
+            .iter()
+            .map(mapfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "MalwareName",
+        f.malware_name().iter().map(stringfilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "MalwareType",
+        f.malware_type().iter().map(stringfilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "MalwarePath",
+        f.malware_path().iter().map(stringfilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "MalwareState",
+        f.malware_state().iter().map(stringfilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "NetworkDirection",
+        f.network_direction()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "NetworkProtocol",
+        f.network_protocol()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "NetworkSourceIpV4",
+        f.network_source_ipv4()
+            .iter()
+            .map(ipfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "NetworkSourceIpV6",
+        f.network_source_ipv6()
+            .iter()
+            .map(ipfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "NetworkSourcePort",
+        f.network_source_port()
+            .iter()
+            .map(numberfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "NetworkSourceDomain",
+        f.network_source_domain()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "NetworkSourceMac",
+        f.network_source_mac()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "NetworkDestinationIpV4",
+        f.network_destination_ipv4()
+            .iter()
+            .map(ipfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "NetworkDestinationIpV6",
+        f.network_destination_ipv6()
+            .iter()
+            .map(ipfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "NetworkDestinationPort",
+        f.network_destination_port()
+            .iter()
+            .map(numberfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "NetworkDestinationDomain",
+        f.network_destination_domain()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ProcessName",
+        f.process_name().iter().map(stringfilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "ProcessPath",
+        f.process_path().iter().map(stringfilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "ProcessPid",
+        f.process_pid().iter().map(numberfilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "ProcessParentPid",
+        f.process_parent_pid()
+            .iter()
+            .map(numberfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ProcessLaunchedAt",
+        f.process_launched_at()
+            .iter()
+            .map(datefilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ProcessTerminatedAt",
+        f.process_terminated_at()
+            .iter()
+            .map(datefilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ThreatIntelIndicatorType",
+        f.threat_intel_indicator_type()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ThreatIntelIndicatorValue",
+        f.threat_intel_indicator_value()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ThreatIntelIndicatorCategory",
+        f.threat_intel_indicator_category()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ThreatIntelIndicatorLastObservedAt",
+        f.threat_intel_indicator_last_observed_at()
+            .iter()
+            .map(datefilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ThreatIntelIndicatorSource",
+        f.threat_intel_indicator_source()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ThreatIntelIndicatorSourceUrl",
+        f.threat_intel_indicator_source_url()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ResourceType",
+        f.resource_type().iter().map(stringfilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "ResourceId",
+        f.resource_id().iter().map(stringfilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "ResourcePartition",
+        f.resource_partition()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ResourceRegion",
+        f.resource_region()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ResourceTags",
+        f.resource_tags().iter().map(mapfilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "ResourceAwsEc2InstanceType",
+        f.resource_aws_ec2_instance_type()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ResourceAwsEc2InstanceImageId",
+        f.resource_aws_ec2_instance_image_id()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ResourceAwsEc2InstanceIpV4Addresses",
+        f.resource_aws_ec2_instance_ipv4_addresses()
+            .iter()
+            .map(ipfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ResourceAwsEc2InstanceIpV6Addresses",
+        f.resource_aws_ec2_instance_ipv6_addresses()
+            .iter()
+            .map(ipfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ResourceAwsEc2InstanceKeyName",
+        f.resource_aws_ec2_instance_key_name()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ResourceAwsEc2InstanceIamInstanceProfileArn",
+        f.resource_aws_ec2_instance_iam_instance_profile_arn()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ResourceAwsEc2InstanceVpcId",
+        f.resource_aws_ec2_instance_vpc_id()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ResourceAwsEc2InstanceSubnetId",
+        f.resource_aws_ec2_instance_subnet_id()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ResourceAwsEc2InstanceLaunchedAt",
+        f.resource_aws_ec2_instance_launched_at()
+            .iter()
+            .map(datefilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ResourceAwsS3BucketOwnerId",
+        f.resource_aws_s3_bucket_owner_id()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ResourceAwsS3BucketOwnerName",
+        f.resource_aws_s3_bucket_owner_name()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ResourceAwsIamAccessKeyUserName",
+        f.resource_aws_iam_access_key_user_name()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ResourceAwsIamAccessKeyPrincipalName",
+        f.resource_aws_iam_access_key_principal_name()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ResourceAwsIamAccessKeyStatus",
+        f.resource_aws_iam_access_key_status()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ResourceAwsIamAccessKeyCreatedAt",
+        f.resource_aws_iam_access_key_created_at()
+            .iter()
+            .map(datefilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ResourceAwsIamUserUserName",
+        f.resource_aws_iam_user_user_name()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ResourceContainerName",
+        f.resource_container_name()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ResourceContainerImageId",
+        f.resource_container_image_id()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ResourceContainerImageName",
+        f.resource_container_image_name()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ResourceContainerLaunchedAt",
+        f.resource_container_launched_at()
+            .iter()
+            .map(datefilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ResourceDetailsOther",
+        f.resource_details_other()
+            .iter()
+            .map(mapfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ComplianceStatus",
+        f.compliance_status()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "VerificationState",
+        f.verification_state()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "WorkflowState",
+        f.workflow_state()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "WorkflowStatus",
+        f.workflow_status()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "RecordState",
+        f.record_state().iter().map(stringfilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "RelatedFindingsProductArn",
+        f.related_findings_product_arn()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "RelatedFindingsId",
+        f.related_findings_id()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "NoteText",
+        f.note_text().iter().map(stringfilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "NoteUpdatedAt",
+        f.note_updated_at().iter().map(datefilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "NoteUpdatedBy",
+        f.note_updated_by()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "Keyword",
+        f.keyword().iter().map(keywordfilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "FindingProviderFieldsConfidence",
+        f.finding_provider_fields_confidence()
+            .iter()
+            .map(numberfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "FindingProviderFieldsCriticality",
+        f.finding_provider_fields_criticality()
+            .iter()
+            .map(numberfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "FindingProviderFieldsRelatedFindingsId",
+        f.finding_provider_fields_related_findings_id()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "FindingProviderFieldsRelatedFindingsProductArn",
+        f.finding_provider_fields_related_findings_product_arn()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "FindingProviderFieldsSeverityLabel",
+        f.finding_provider_fields_severity_label()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "FindingProviderFieldsSeverityOriginal",
+        f.finding_provider_fields_severity_original()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "FindingProviderFieldsTypes",
+        f.finding_provider_fields_types()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "Sample",
+        f.sample().iter().map(booleanfilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "ComplianceSecurityControlId",
+        f.compliance_security_control_id()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ComplianceAssociatedStandardsId",
+        f.compliance_associated_standards_id()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "VulnerabilitiesExploitAvailable",
+        f.vulnerabilities_exploit_available()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "VulnerabilitiesFixAvailable",
+        f.vulnerabilities_fix_available()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ComplianceSecurityControlParametersName",
+        f.compliance_security_control_parameters_name()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ComplianceSecurityControlParametersValue",
+        f.compliance_security_control_parameters_value()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "AwsAccountName",
+        f.aws_account_name()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ResourceApplicationName",
+        f.resource_application_name()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ResourceApplicationArn",
+        f.resource_application_arn()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ResourceOwnerAccountId",
+        f.resource_owner_account_id()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ResourceOwnerOrgId",
+        f.resource_owner_org_id()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ResourceProvider",
+        f.resource_provider()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
     Value::Object(m)
 }
 
@@ -271,29 +1230,61 @@ pub fn rule_criteria_from_json(v: &Value) -> Result<types::AutomationRulesFindin
             "SeverityLabel" => b.set_severity_label(Some(list(items, stringfilter_from_json)?)),
             "ResourceType" => b.set_resource_type(Some(list(items, stringfilter_from_json)?)),
             "ResourceId" => b.set_resource_id(Some(list(items, stringfilter_from_json)?)),
-            "ResourcePartition" => b.set_resource_partition(Some(list(items, stringfilter_from_json)?)),
+            "ResourcePartition" => {
+                b.set_resource_partition(Some(list(items, stringfilter_from_json)?))
+            }
             "ResourceRegion" => b.set_resource_region(Some(list(items, stringfilter_from_json)?)),
             "ResourceTags" => b.set_resource_tags(Some(list(items, mapfilter_from_json)?)),
-            "ResourceDetailsOther" => b.set_resource_details_other(Some(list(items, mapfilter_from_json)?)),
-            "ComplianceStatus" => b.set_compliance_status(Some(list(items, stringfilter_from_json)?)),
-            "ComplianceSecurityControlId" => b.set_compliance_security_control_id(Some(list(items, stringfilter_from_json)?)),
-            "ComplianceAssociatedStandardsId" => b.set_compliance_associated_standards_id(Some(list(items, stringfilter_from_json)?)),
-            "VerificationState" => b.set_verification_state(Some(list(items, stringfilter_from_json)?)),
+            "ResourceDetailsOther" => {
+                b.set_resource_details_other(Some(list(items, mapfilter_from_json)?))
+            }
+            "ComplianceStatus" => {
+                b.set_compliance_status(Some(list(items, stringfilter_from_json)?))
+            }
+            "ComplianceSecurityControlId" => {
+                b.set_compliance_security_control_id(Some(list(items, stringfilter_from_json)?))
+            }
+            "ComplianceAssociatedStandardsId" => {
+                b.set_compliance_associated_standards_id(Some(list(items, stringfilter_from_json)?))
+            }
+            "VerificationState" => {
+                b.set_verification_state(Some(list(items, stringfilter_from_json)?))
+            }
             "WorkflowStatus" => b.set_workflow_status(Some(list(items, stringfilter_from_json)?)),
             "RecordState" => b.set_record_state(Some(list(items, stringfilter_from_json)?)),
-            "RelatedFindingsProductArn" => b.set_related_findings_product_arn(Some(list(items, stringfilter_from_json)?)),
-            "RelatedFindingsId" => b.set_related_findings_id(Some(list(items, stringfilter_from_json)?)),
+            "RelatedFindingsProductArn" => {
+                b.set_related_findings_product_arn(Some(list(items, stringfilter_from_json)?))
+            }
+            "RelatedFindingsId" => {
+                b.set_related_findings_id(Some(list(items, stringfilter_from_json)?))
+            }
             "NoteText" => b.set_note_text(Some(list(items, stringfilter_from_json)?)),
             "NoteUpdatedAt" => b.set_note_updated_at(Some(list(items, datefilter_from_json)?)),
             "NoteUpdatedBy" => b.set_note_updated_by(Some(list(items, stringfilter_from_json)?)),
-            "UserDefinedFields" => b.set_user_defined_fields(Some(list(items, mapfilter_from_json)?)),
-            "ResourceApplicationArn" => b.set_resource_application_arn(Some(list(items, stringfilter_from_json)?)),
-            "ResourceApplicationName" => b.set_resource_application_name(Some(list(items, stringfilter_from_json)?)),
+            "UserDefinedFields" => {
+                b.set_user_defined_fields(Some(list(items, mapfilter_from_json)?))
+            }
+            "ResourceApplicationArn" => {
+                b.set_resource_application_arn(Some(list(items, stringfilter_from_json)?))
+            }
+            "ResourceApplicationName" => {
+                b.set_resource_application_name(Some(list(items, stringfilter_from_json)?))
+            }
             "AwsAccountName" => b.set_aws_account_name(Some(list(items, stringfilter_from_json)?)),
-            "ResourceProvider" => b.set_resource_provider(Some(list(items, stringfilter_from_json)?)),
-            "ResourceOwnerAccountId" => b.set_resource_owner_account_id(Some(list(items, stringfilter_from_json)?)),
-            "ResourceOwnerOrgId" => b.set_resource_owner_org_id(Some(list(items, stringfilter_from_json)?)),
-            other => return Err(format!("unknown AutomationRulesFindingFilters field `{other}`")),
+            "ResourceProvider" => {
+                b.set_resource_provider(Some(list(items, stringfilter_from_json)?))
+            }
+            "ResourceOwnerAccountId" => {
+                b.set_resource_owner_account_id(Some(list(items, stringfilter_from_json)?))
+            }
+            "ResourceOwnerOrgId" => {
+                b.set_resource_owner_org_id(Some(list(items, stringfilter_from_json)?))
+            }
+            other => {
+                return Err(format!(
+                    "unknown AutomationRulesFindingFilters field `{other}`"
+                ));
+            }
         };
     }
     Ok(b.build())
@@ -302,46 +1293,276 @@ pub fn rule_criteria_from_json(v: &Value) -> Result<types::AutomationRulesFindin
 /// The JSON form of `AutomationRulesFindingFilters`: only the fields that are set.
 pub fn rule_criteria_to_json(f: &types::AutomationRulesFindingFilters) -> Value {
     let mut m = Map::new();
-    put(&mut m, "ProductArn", f.product_arn().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "AwsAccountId", f.aws_account_id().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "Id", f.id().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "GeneratorId", f.generator_id().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "Type", f.r#type().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "FirstObservedAt", f.first_observed_at().iter().map(datefilter_to_json).collect());
-    put(&mut m, "LastObservedAt", f.last_observed_at().iter().map(datefilter_to_json).collect());
-    put(&mut m, "CreatedAt", f.created_at().iter().map(datefilter_to_json).collect());
-    put(&mut m, "UpdatedAt", f.updated_at().iter().map(datefilter_to_json).collect());
-    put(&mut m, "Confidence", f.confidence().iter().map(numberfilter_to_json).collect());
-    put(&mut m, "Criticality", f.criticality().iter().map(numberfilter_to_json).collect());
-    put(&mut m, "Title", f.title().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "Description", f.description().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "SourceUrl", f.source_url().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ProductName", f.product_name().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "CompanyName", f.company_name().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "SeverityLabel", f.severity_label().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ResourceType", f.resource_type().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ResourceId", f.resource_id().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ResourcePartition", f.resource_partition().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ResourceRegion", f.resource_region().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ResourceTags", f.resource_tags().iter().map(mapfilter_to_json).collect());
-    put(&mut m, "ResourceDetailsOther", f.resource_details_other().iter().map(mapfilter_to_json).collect());
-    put(&mut m, "ComplianceStatus", f.compliance_status().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ComplianceSecurityControlId", f.compliance_security_control_id().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ComplianceAssociatedStandardsId", f.compliance_associated_standards_id().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "VerificationState", f.verification_state().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "WorkflowStatus", f.workflow_status().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "RecordState", f.record_state().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "RelatedFindingsProductArn", f.related_findings_product_arn().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "RelatedFindingsId", f.related_findings_id().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "NoteText", f.note_text().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "NoteUpdatedAt", f.note_updated_at().iter().map(datefilter_to_json).collect());
-    put(&mut m, "NoteUpdatedBy", f.note_updated_by().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "UserDefinedFields", f.user_defined_fields().iter().map(mapfilter_to_json).collect());
-    put(&mut m, "ResourceApplicationArn", f.resource_application_arn().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ResourceApplicationName", f.resource_application_name().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "AwsAccountName", f.aws_account_name().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ResourceProvider", f.resource_provider().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ResourceOwnerAccountId", f.resource_owner_account_id().iter().map(stringfilter_to_json).collect());
-    put(&mut m, "ResourceOwnerOrgId", f.resource_owner_org_id().iter().map(stringfilter_to_json).collect());
+    put(
+        &mut m,
+        "ProductArn",
+        f.product_arn().iter().map(stringfilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "AwsAccountId",
+        f.aws_account_id()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "Id",
+        f.id().iter().map(stringfilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "GeneratorId",
+        f.generator_id().iter().map(stringfilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "Type",
+        f.r#type().iter().map(stringfilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "FirstObservedAt",
+        f.first_observed_at()
+            .iter()
+            .map(datefilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "LastObservedAt",
+        f.last_observed_at()
+            .iter()
+            .map(datefilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "CreatedAt",
+        f.created_at().iter().map(datefilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "UpdatedAt",
+        f.updated_at().iter().map(datefilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "Confidence",
+        f.confidence().iter().map(numberfilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "Criticality",
+        f.criticality().iter().map(numberfilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "Title",
+        f.title().iter().map(stringfilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "Description",
+        f.description().iter().map(stringfilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "SourceUrl",
+        f.source_url().iter().map(stringfilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "ProductName",
+        f.product_name().iter().map(stringfilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "CompanyName",
+        f.company_name().iter().map(stringfilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "SeverityLabel",
+        f.severity_label()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ResourceType",
+        f.resource_type().iter().map(stringfilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "ResourceId",
+        f.resource_id().iter().map(stringfilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "ResourcePartition",
+        f.resource_partition()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ResourceRegion",
+        f.resource_region()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ResourceTags",
+        f.resource_tags().iter().map(mapfilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "ResourceDetailsOther",
+        f.resource_details_other()
+            .iter()
+            .map(mapfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ComplianceStatus",
+        f.compliance_status()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ComplianceSecurityControlId",
+        f.compliance_security_control_id()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ComplianceAssociatedStandardsId",
+        f.compliance_associated_standards_id()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "VerificationState",
+        f.verification_state()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "WorkflowStatus",
+        f.workflow_status()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "RecordState",
+        f.record_state().iter().map(stringfilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "RelatedFindingsProductArn",
+        f.related_findings_product_arn()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "RelatedFindingsId",
+        f.related_findings_id()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "NoteText",
+        f.note_text().iter().map(stringfilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "NoteUpdatedAt",
+        f.note_updated_at().iter().map(datefilter_to_json).collect(),
+    );
+    put(
+        &mut m,
+        "NoteUpdatedBy",
+        f.note_updated_by()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "UserDefinedFields",
+        f.user_defined_fields()
+            .iter()
+            .map(mapfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ResourceApplicationArn",
+        f.resource_application_arn()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ResourceApplicationName",
+        f.resource_application_name()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "AwsAccountName",
+        f.aws_account_name()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ResourceProvider",
+        f.resource_provider()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ResourceOwnerAccountId",
+        f.resource_owner_account_id()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
+    put(
+        &mut m,
+        "ResourceOwnerOrgId",
+        f.resource_owner_org_id()
+            .iter()
+            .map(stringfilter_to_json)
+            .collect(),
+    );
     Value::Object(m)
 }

@@ -30,7 +30,10 @@ pub(super) struct Limiter {
 
 impl Limiter {
     pub(super) fn new(scale: f64) -> Self {
-        Limiter { scale: if scale > 0.0 { scale } else { 1.0 }, buckets: Mutex::new(HashMap::new()) }
+        Limiter {
+            scale: if scale > 0.0 { scale } else { 1.0 },
+            buckets: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Takes one token, sleeping until one is available.
@@ -40,7 +43,12 @@ impl Limiter {
         loop {
             let wait = {
                 let mut buckets = self.buckets.lock().expect("not poisoned");
-                let b = buckets.entry((account.to_string(), region.to_string(), op)).or_insert(Bucket { tokens: burst, last: Instant::now() });
+                let b = buckets
+                    .entry((account.to_string(), region.to_string(), op))
+                    .or_insert(Bucket {
+                        tokens: burst,
+                        last: Instant::now(),
+                    });
                 let now = Instant::now();
                 b.tokens = (b.tokens + now.duration_since(b.last).as_secs_f64() * rate).min(burst);
                 b.last = now;
@@ -66,12 +74,18 @@ mod tests {
         for _ in 0..30 {
             l.acquire("1", "r", "DescribeHub").await;
         }
-        assert!(start.elapsed() < Duration::from_millis(5), "the burst is free");
+        assert!(
+            start.elapsed() < Duration::from_millis(5),
+            "the burst is free"
+        );
         for _ in 0..10 {
             l.acquire("1", "r", "DescribeHub").await;
         }
         let e = start.elapsed();
-        assert!(e >= Duration::from_millis(900) && e <= Duration::from_millis(1100), "{e:?}");
+        assert!(
+            e >= Duration::from_millis(900) && e <= Duration::from_millis(1100),
+            "{e:?}"
+        );
         // Another scope has its own bucket.
         let t = tokio::time::Instant::now();
         l.acquire("2", "r", "DescribeHub").await;

@@ -30,7 +30,10 @@ use crate::model::{AccountId, Address, Kind, KindSet, OrgInfo, Resource};
 use limiter::Limiter;
 
 pub use filters::{rule_action_from_json, rule_action_to_json};
-pub use filters_gen::{finding_filters_from_json, finding_filters_to_json, rule_criteria_from_json, rule_criteria_to_json};
+pub use filters_gen::{
+    finding_filters_from_json, finding_filters_to_json, rule_criteria_from_json,
+    rule_criteria_to_json,
+};
 
 /// Knobs of the live provider; the defaults suit real AWS.
 #[derive(Clone, Debug)]
@@ -108,7 +111,12 @@ impl aws_smithy_runtime_api::client::interceptors::Intercept for CountCalls {
         _components: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
         _cfg: &mut aws_smithy_types::config_bag::ConfigBag,
     ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
-        *self.calls.lock().expect("not poisoned").entry(self.scope.clone()).or_default() += 1;
+        *self
+            .calls
+            .lock()
+            .expect("not poisoned")
+            .entry(self.scope.clone())
+            .or_default() += 1;
         Ok(())
     }
 }
@@ -116,15 +124,24 @@ impl aws_smithy_runtime_api::client::interceptors::Intercept for CountCalls {
 impl AwsProvider {
     /// Loads the standard configuration and identifies the caller. `shared` overrides the
     /// loaded configuration (tests point it at the emulator).
-    pub async fn connect(opts: AwsOptions, shared: Option<SdkConfig>) -> Result<Self, ProviderError> {
+    pub async fn connect(
+        opts: AwsOptions,
+        shared: Option<SdkConfig>,
+    ) -> Result<Self, ProviderError> {
         let base = match shared {
             Some(c) => c,
             None => {
                 let mut loader = aws_config::defaults(BehaviorVersion::latest());
                 // Our default only when the user configured none (profiles' retry settings
                 // are honoured by setting AWS_MAX_ATTEMPTS / AWS_RETRY_MODE instead).
-                if std::env::var_os("AWS_MAX_ATTEMPTS").is_none() && std::env::var_os("AWS_RETRY_MODE").is_none() {
-                    loader = loader.retry_config(RetryConfig::standard().with_max_attempts(opts.max_attempts).with_initial_backoff(opts.initial_backoff));
+                if std::env::var_os("AWS_MAX_ATTEMPTS").is_none()
+                    && std::env::var_os("AWS_RETRY_MODE").is_none()
+                {
+                    loader = loader.retry_config(
+                        RetryConfig::standard()
+                            .with_max_attempts(opts.max_attempts)
+                            .with_initial_backoff(opts.initial_backoff),
+                    );
                 }
                 loader.load().await
             }
@@ -133,10 +150,28 @@ impl AwsProvider {
             return Err(ProviderError { target: "aws".into(), code: None, message: "no AWS region configured: set AWS_REGION or a profile region (it picks the STS and Organizations endpoints; scopes use the policy's regions)".into() });
         }
         let sts = aws_sdk_sts::Client::new(&base);
-        let who = sts.get_caller_identity().send().await.map_err(|e| sdk_error("aws", e))?;
-        let caller = who.account().and_then(|a| AccountId::parse(a).ok()).ok_or_else(|| ProviderError { target: "aws".into(), code: None, message: "GetCallerIdentity returned no account".into() })?;
+        let who = sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| sdk_error("aws", e))?;
+        let caller = who
+            .account()
+            .and_then(|a| AccountId::parse(a).ok())
+            .ok_or_else(|| ProviderError {
+                target: "aws".into(),
+                code: None,
+                message: "GetCallerIdentity returned no account".into(),
+            })?;
         let limiter = Limiter::new(opts.rate_scale);
-        Ok(AwsProvider { base, opts, caller, configs: Mutex::new(HashMap::new()), limiter, calls: Arc::new(Mutex::new(BTreeMap::new())) })
+        Ok(AwsProvider {
+            base,
+            opts,
+            caller,
+            configs: Mutex::new(HashMap::new()),
+            limiter,
+            calls: Arc::new(Mutex::new(BTreeMap::new())),
+        })
     }
 
     pub fn caller(&self) -> &AccountId {
@@ -155,51 +190,88 @@ impl AwsProvider {
 
     /// The interceptor that counts this scope's calls.
     pub(crate) fn counter(&self, account: &AccountId, region: &str) -> CountCalls {
-        CountCalls { scope: format!("{account}/{region}"), calls: self.calls.clone() }
+        CountCalls {
+            scope: format!("{account}/{region}"),
+            calls: self.calls.clone(),
+        }
     }
 
     async fn config_for(&self, account: &AccountId) -> Result<SdkConfig, ProviderError> {
         if account == &self.caller {
             return Ok(self.base.clone());
         }
-        let cell = self.configs.lock().expect("not poisoned").entry(account.clone()).or_default().clone();
+        let cell = self
+            .configs
+            .lock()
+            .expect("not poisoned")
+            .entry(account.clone())
+            .or_default()
+            .clone();
         // A failure is not cached: a throttled AssumeRole is tried again on the next use.
         cell.get_or_try_init(|| async {
             let role_arn = format!("arn:aws:iam::{account}:role/{}", self.opts.role);
-            let mut b = aws_config::sts::AssumeRoleProvider::builder(role_arn.clone()).session_name("shubctl").configure(&self.base);
+            let mut b = aws_config::sts::AssumeRoleProvider::builder(role_arn.clone())
+                .session_name("shubctl")
+                .configure(&self.base);
             if let Some(x) = &self.opts.external_id {
                 b = b.external_id(x);
             }
             let provider = b.build().await;
             // Assume once now, so an account we cannot reach fails here, as itself.
             use aws_credential_types::provider::ProvideCredentials;
-            provider.provide_credentials().await.map_err(|e| ProviderError {
-                target: account.to_string(),
-                code: Some("AssumeRoleFailed".into()),
-                message: format!("cannot assume {role_arn}: {}", readable(&aws_smithy_types::error::display::DisplayErrorContext(&e).to_string())),
-            })?;
-            Ok::<_, ProviderError>(self.base.to_builder().credentials_provider(SharedCredentialsProvider::new(provider)).build())
+            provider
+                .provide_credentials()
+                .await
+                .map_err(|e| ProviderError {
+                    target: account.to_string(),
+                    code: Some("AssumeRoleFailed".into()),
+                    message: format!(
+                        "cannot assume {role_arn}: {}",
+                        readable(
+                            &aws_smithy_types::error::display::DisplayErrorContext(&e).to_string()
+                        )
+                    ),
+                })?;
+            Ok::<_, ProviderError>(
+                self.base
+                    .to_builder()
+                    .credentials_provider(SharedCredentialsProvider::new(provider))
+                    .build(),
+            )
         })
         .await
         .cloned()
     }
 
-    async fn securityhub(&self, account: &AccountId, region: &str) -> Result<aws_sdk_securityhub::Client, ProviderError> {
+    async fn securityhub(
+        &self,
+        account: &AccountId,
+        region: &str,
+    ) -> Result<aws_sdk_securityhub::Client, ProviderError> {
         let cfg = self.config_for(account).await?;
-        let conf = aws_sdk_securityhub::config::Builder::from(&cfg).region(Region::new(region.to_string())).interceptor(self.counter(account, region)).build();
+        let conf = aws_sdk_securityhub::config::Builder::from(&cfg)
+            .region(Region::new(region.to_string()))
+            .interceptor(self.counter(account, region))
+            .build();
         Ok(aws_sdk_securityhub::Client::from_conf(conf))
     }
 
     async fn organizations(&self) -> Result<aws_sdk_organizations::Client, ProviderError> {
         let cfg = self.config_for(&self.caller).await?;
         // Organizations is global; its endpoint is in us-east-1.
-        let conf = aws_sdk_organizations::config::Builder::from(&cfg).region(Region::new("us-east-1")).interceptor(self.counter(&self.caller, "global")).build();
+        let conf = aws_sdk_organizations::config::Builder::from(&cfg)
+            .region(Region::new("us-east-1"))
+            .interceptor(self.counter(&self.caller, "global"))
+            .build();
         Ok(aws_sdk_organizations::Client::from_conf(conf))
     }
 }
 
 /// An SDK error as a provider error: the service's code and message when there are some.
-pub(crate) fn sdk_error<E, R>(target: impl Into<String>, e: aws_sdk_securityhub::error::SdkError<E, R>) -> ProviderError
+pub(crate) fn sdk_error<E, R>(
+    target: impl Into<String>,
+    e: aws_sdk_securityhub::error::SdkError<E, R>,
+) -> ProviderError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
@@ -209,7 +281,11 @@ where
         Some(m) => m.to_string(),
         None => readable(&aws_smithy_types::error::display::DisplayErrorContext(&e).to_string()),
     };
-    ProviderError { target: target.into(), code, message }
+    ProviderError {
+        target: target.into(),
+        code,
+        message,
+    }
 }
 
 /// The SDK's error chain without the Debug dump it appends (` (DispatchFailure(…))`).
@@ -218,8 +294,15 @@ pub(crate) fn readable(chain: &str) -> String {
     let mut cut = chain.len();
     for (i, _) in chain.match_indices(" (") {
         let rest = &bytes[i + 2..];
-        let ident = rest.iter().take_while(|b| b.is_ascii_alphanumeric()).count();
-        if ident > 0 && rest[0].is_ascii_uppercase() && rest.get(ident) == Some(&b'(') && chain.ends_with(')') {
+        let ident = rest
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric())
+            .count();
+        if ident > 0
+            && rest[0].is_ascii_uppercase()
+            && rest.get(ident) == Some(&b'(')
+            && chain.ends_with(')')
+        {
             cut = i;
             break;
         }
@@ -235,7 +318,12 @@ impl StateSource for AwsProvider {
         read::organization(self).await
     }
 
-    async fn read_scope(&self, account: &AccountId, region: &str, kinds: &KindSet) -> Result<Vec<(Address, Resource)>, ProviderError> {
+    async fn read_scope(
+        &self,
+        account: &AccountId,
+        region: &str,
+        kinds: &KindSet,
+    ) -> Result<Vec<(Address, Resource)>, ProviderError> {
         read::scope(self, account, region, kinds).await
     }
 }
@@ -255,7 +343,15 @@ pub fn unsupported_kinds() -> &'static [Kind] {
 mod tests {
     #[test]
     fn readable_drops_the_debug_tail() {
-        assert_eq!(super::readable("dispatch failure: no credentials (DispatchFailure(DispatchFailure { x: 1 }))"), "dispatch failure: no credentials");
-        assert_eq!(super::readable("service error: Access denied (for role x)"), "service error: Access denied (for role x)");
+        assert_eq!(
+            super::readable(
+                "dispatch failure: no credentials (DispatchFailure(DispatchFailure { x: 1 }))"
+            ),
+            "dispatch failure: no credentials"
+        );
+        assert_eq!(
+            super::readable("service error: Access denied (for role x)"),
+            "service error: Access denied (for role x)"
+        );
     }
 }

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use crate::http::{Cx, Request};
-use crate::util::{ApiError, Res, get, get_arr, get_bool, get_str, is_account_id, iso_now, page, percent_decode};
+use crate::util::{
+    ApiError, Res, get, get_arr, get_bool, get_str, is_account_id, iso_now, page, percent_decode,
+};
 use crate::world::*;
 
 /// Optional features a detector takes (`DetectorFeature`).
@@ -53,18 +55,36 @@ fn bad(m: impl Into<String>) -> ApiError {
     ApiError::new(400, "BadRequestException", m).with("type", "InvalidInputException")
 }
 fn out_of_range() -> ApiError {
-    bad("The request is rejected because an invalid or out-of-range value is specified as an input parameter.")
+    bad(
+        "The request is rejected because an invalid or out-of-range value is specified as an input parameter.",
+    )
 }
 fn not_owned() -> ApiError {
     bad("The request is rejected because the input detectorId is not owned by the current account.")
 }
 fn no_org_permission() -> ApiError {
-    bad("The request is rejected because the current account does not have required AWS Organization master permission.")
+    bad(
+        "The request is rejected because the current account does not have required AWS Organization master permission.",
+    )
 }
 
-fn paged<T: Clone>(items: &[T], req: &Request, cx: &Cx) -> Result<(Vec<T>, Option<String>), ApiError> {
-    let max = req.query("maxResults").map(|m| m.parse::<i64>().map_err(|_| out_of_range())).transpose()?;
-    page(items, req.query("nextToken"), max, 50, cx.cfg.page_size, bad)
+fn paged<T: Clone>(
+    items: &[T],
+    req: &Request,
+    cx: &Cx,
+) -> Result<(Vec<T>, Option<String>), ApiError> {
+    let max = req
+        .query("maxResults")
+        .map(|m| m.parse::<i64>().map_err(|_| out_of_range()))
+        .transpose()?;
+    page(
+        items,
+        req.query("nextToken"),
+        max,
+        50,
+        cx.cfg.page_size,
+        bad,
+    )
 }
 
 fn with_token(mut v: Value, next: Option<String>) -> Value {
@@ -77,9 +97,15 @@ fn with_token(mut v: Value, next: Option<String>) -> Value {
 // ---- dispatch -----------------------------------------------------------------------------
 
 pub fn handle(w: &mut World, cx: &Cx, op: &str, labels: &[String], req: &Request) -> Res {
-    let body = req.json().map_err(|e| bad(format!("The request is rejected because the JSON could not be processed: {e}")))?;
+    let body = req.json().map_err(|e| {
+        bad(format!(
+            "The request is rejected because the JSON could not be processed: {e}"
+        ))
+    })?;
     if !body.is_object() {
-        return Err(bad("The request is rejected because the JSON could not be processed."));
+        return Err(bad(
+            "The request is rejected because the JSON could not be processed.",
+        ));
     }
     let id = labels.first().map(String::as_str).unwrap_or("");
     match op {
@@ -93,7 +119,11 @@ pub fn handle(w: &mut World, cx: &Cx, op: &str, labels: &[String], req: &Request
         "ListOrganizationAdminAccounts" => list_admins(w, cx, req),
         "DescribeOrganizationConfiguration" => describe_org(w, cx, id, req),
         "UpdateOrganizationConfiguration" => update_org(w, cx, id, &body),
-        other => Err(ApiError::new(404, "UnknownOperationException", format!("{other} is not emulated"))),
+        other => Err(ApiError::new(
+            404,
+            "UnknownOperationException",
+            format!("{other} is not emulated"),
+        )),
     }
 }
 
@@ -115,11 +145,20 @@ fn detector_features(body: &Value) -> Result<BTreeMap<String, String>, ApiError>
         ));
     }
     let mut out = BTreeMap::new();
-    for f in get_arr(body, "features").map(Vec::as_slice).unwrap_or_default() {
-        let name = get_str(f, "name").filter(|n| FEATURES.contains(n)).ok_or_else(out_of_range)?;
-        let status = get_str(f, "status").filter(|s| matches!(*s, "ENABLED" | "DISABLED")).ok_or_else(out_of_range)?;
+    for f in get_arr(body, "features")
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+    {
+        let name = get_str(f, "name")
+            .filter(|n| FEATURES.contains(n))
+            .ok_or_else(out_of_range)?;
+        let status = get_str(f, "status")
+            .filter(|s| matches!(*s, "ENABLED" | "DISABLED"))
+            .ok_or_else(out_of_range)?;
         if out.insert(name.to_string(), status.to_string()).is_some() {
-            return Err(bad(format!("The request is rejected because the feature {name} is specified more than once.")));
+            return Err(bad(format!(
+                "The request is rejected because the feature {name} is specified more than once."
+            )));
         }
     }
     if out.contains_key("EKS_RUNTIME_MONITORING") && out.contains_key("RUNTIME_MONITORING") {
@@ -131,31 +170,60 @@ fn detector_features(body: &Value) -> Result<BTreeMap<String, String>, ApiError>
 }
 
 fn own_detector<'a>(w: &'a mut World, cx: &Cx, id: &str) -> Result<&'a mut Detector, ApiError> {
-    w.scope(&cx.account, &cx.region).detector.as_mut().filter(|d| d.id == id).ok_or_else(not_owned)
+    w.scope(&cx.account, &cx.region)
+        .detector
+        .as_mut()
+        .filter(|d| d.id == id)
+        .ok_or_else(not_owned)
 }
 
 fn create_detector(w: &mut World, cx: &Cx, body: &Value) -> Res {
-    let enable = get_bool(body, "enable").ok_or_else(|| bad("The request is rejected because a required parameter enable is missing."))?;
+    let enable = get_bool(body, "enable").ok_or_else(|| {
+        bad("The request is rejected because a required parameter enable is missing.")
+    })?;
     let frequency = check_frequency(body)?.unwrap_or_else(|| "SIX_HOURS".into());
     let given = detector_features(body)?;
     if w.scope(&cx.account, &cx.region).detector.is_some() {
-        return Err(bad("The request is rejected because a detector already exists for the current account."));
+        return Err(bad(
+            "The request is rejected because a detector already exists for the current account.",
+        ));
     }
     // Features left out are turned on, except Runtime Monitoring.
     let mut features: BTreeMap<String, String> = FEATURES
         .iter()
-        .map(|f| (f.to_string(), if *f == "RUNTIME_MONITORING" { "DISABLED" } else { "ENABLED" }.to_string()))
+        .map(|f| {
+            (
+                f.to_string(),
+                if *f == "RUNTIME_MONITORING" {
+                    "DISABLED"
+                } else {
+                    "ENABLED"
+                }
+                .to_string(),
+            )
+        })
         .collect();
     features.extend(given);
     let id = w.next_uuid().replace('-', "");
     let now = iso_now();
-    w.scope(&cx.account, &cx.region).detector =
-        Some(Detector { id: id.clone(), enabled: enable, frequency, features, created_at: now.clone(), updated_at: now });
+    w.scope(&cx.account, &cx.region).detector = Some(Detector {
+        id: id.clone(),
+        enabled: enable,
+        frequency,
+        features,
+        created_at: now.clone(),
+        updated_at: now,
+    });
     Ok(json!({ "detectorId": id }))
 }
 
 fn list_detectors(w: &mut World, cx: &Cx, req: &Request) -> Res {
-    let ids: Vec<String> = w.scope(&cx.account, &cx.region).detector.iter().map(|d| d.id.clone()).collect();
+    let ids: Vec<String> = w
+        .scope(&cx.account, &cx.region)
+        .detector
+        .iter()
+        .map(|d| d.id.clone())
+        .collect();
     let (items, next) = paged(&ids, req, cx)?;
     Ok(with_token(json!({ "detectorIds": items }), next))
 }
@@ -163,8 +231,15 @@ fn list_detectors(w: &mut World, cx: &Cx, req: &Request) -> Res {
 fn get_detector(w: &mut World, cx: &Cx, id: &str) -> Res {
     let account = cx.account.clone();
     let d = own_detector(w, cx, id)?;
-    let mut features: Vec<Value> = FOUNDATIONAL.iter().map(|f| json!({ "name": f, "status": "ENABLED" })).collect();
-    features.extend(d.features.iter().map(|(n, s)| json!({ "name": n, "status": s })));
+    let mut features: Vec<Value> = FOUNDATIONAL
+        .iter()
+        .map(|f| json!({ "name": f, "status": "ENABLED" }))
+        .collect();
+    features.extend(
+        d.features
+            .iter()
+            .map(|(n, s)| json!({ "name": n, "status": s })),
+    );
     Ok(json!({
         "createdAt": d.created_at,
         "updatedAt": d.updated_at,
@@ -207,7 +282,10 @@ fn require_management(w: &World, cx: &Cx) -> Result<String, ApiError> {
 }
 
 fn admin_account_id(body: &Value) -> Result<String, ApiError> {
-    get_str(body, "adminAccountId").filter(|a| is_account_id(a)).map(str::to_string).ok_or_else(out_of_range)
+    get_str(body, "adminAccountId")
+        .filter(|a| is_account_id(a))
+        .map(str::to_string)
+        .ok_or_else(out_of_range)
 }
 
 fn enable_admin(w: &mut World, cx: &Cx, body: &Value) -> Res {
@@ -216,7 +294,12 @@ fn enable_admin(w: &mut World, cx: &Cx, body: &Value) -> Res {
     if !w.in_org(&admin) {
         return Err(out_of_range());
     }
-    match w.scope(&mgmt, &cx.region).service_admins.get(GD_ID).cloned() {
+    match w
+        .scope(&mgmt, &cx.region)
+        .service_admins
+        .get(GD_ID)
+        .cloned()
+    {
         Some(current) if current == admin => {}
         Some(current) => {
             return Err(bad(format!(
@@ -224,10 +307,15 @@ fn enable_admin(w: &mut World, cx: &Cx, body: &Value) -> Res {
             )));
         }
         None => {
-            w.scope(&mgmt, &cx.region).service_admins.insert(GD_ID.into(), admin.clone());
+            w.scope(&mgmt, &cx.region)
+                .service_admins
+                .insert(GD_ID.into(), admin.clone());
             let scope = w.scope(&admin, &cx.region);
             if scope.gd_org.is_none() {
-                scope.gd_org = Some(GdOrg { auto_enable_members: "NONE".into(), features: BTreeMap::new() });
+                scope.gd_org = Some(GdOrg {
+                    auto_enable_members: "NONE".into(),
+                    features: BTreeMap::new(),
+                });
             }
         }
     }
@@ -238,7 +326,9 @@ fn disable_admin(w: &mut World, cx: &Cx, body: &Value) -> Res {
     let mgmt = require_management(w, cx)?;
     let admin = admin_account_id(body)?;
     if w.scope(&mgmt, &cx.region).service_admins.get(GD_ID) != Some(&admin) {
-        return Err(bad(format!("The request is rejected because the account {admin} is not the delegated administrator account.")));
+        return Err(bad(format!(
+            "The request is rejected because the account {admin} is not the delegated administrator account."
+        )));
     }
     w.scope(&mgmt, &cx.region).service_admins.remove(GD_ID);
     w.scope(&admin, &cx.region).gd_org = None;
@@ -269,9 +359,19 @@ fn require_admin(w: &mut World, cx: &Cx, id: &str) -> Result<(), ApiError> {
 
 fn describe_org(w: &mut World, cx: &Cx, id: &str, req: &Request) -> Res {
     require_admin(w, cx, id)?;
-    let org = w.scope(&cx.account, &cx.region).gd_org.get_or_insert_with(|| GdOrg { auto_enable_members: "NONE".into(), features: BTreeMap::new() });
+    let org = w
+        .scope(&cx.account, &cx.region)
+        .gd_org
+        .get_or_insert_with(|| GdOrg {
+            auto_enable_members: "NONE".into(),
+            features: BTreeMap::new(),
+        });
     let members = org.auto_enable_members.clone();
-    let features: Vec<Value> = org.features.iter().map(|(n, a)| json!({ "name": n, "autoEnable": a })).collect();
+    let features: Vec<Value> = org
+        .features
+        .iter()
+        .map(|(n, a)| json!({ "name": n, "autoEnable": a }))
+        .collect();
     let (items, next) = paged(&features, req, cx)?;
     Ok(with_token(
         json!({
@@ -286,22 +386,40 @@ fn describe_org(w: &mut World, cx: &Cx, id: &str, req: &Request) -> Res {
 
 fn update_org(w: &mut World, cx: &Cx, id: &str, body: &Value) -> Res {
     require_admin(w, cx, id)?;
-    let members = match (get_str(body, "autoEnableOrganizationMembers"), get_bool(body, "autoEnable")) {
+    let members = match (
+        get_str(body, "autoEnableOrganizationMembers"),
+        get_bool(body, "autoEnable"),
+    ) {
         (Some(m), _) if AUTO_ENABLE.contains(&m) => m.to_string(),
         (Some(_), _) => return Err(out_of_range()),
         (None, Some(true)) => "NEW".into(),
         (None, Some(false)) => "NONE".into(),
         (None, None) => {
-            return Err(bad("The request is rejected because one of autoEnable or autoEnableOrganizationMembers must be specified."));
+            return Err(bad(
+                "The request is rejected because one of autoEnable or autoEnableOrganizationMembers must be specified.",
+            ));
         }
     };
     let mut features = BTreeMap::new();
-    for f in get_arr(body, "features").map(Vec::as_slice).unwrap_or_default() {
-        let name = get_str(f, "name").filter(|n| FEATURES.contains(n) && *n != "AI_ANALYST").ok_or_else(out_of_range)?;
-        let auto = get_str(f, "autoEnable").filter(|a| AUTO_ENABLE.contains(a)).ok_or_else(out_of_range)?;
+    for f in get_arr(body, "features")
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+    {
+        let name = get_str(f, "name")
+            .filter(|n| FEATURES.contains(n) && *n != "AI_ANALYST")
+            .ok_or_else(out_of_range)?;
+        let auto = get_str(f, "autoEnable")
+            .filter(|a| AUTO_ENABLE.contains(a))
+            .ok_or_else(out_of_range)?;
         features.insert(name.to_string(), auto.to_string());
     }
-    let org = w.scope(&cx.account, &cx.region).gd_org.get_or_insert_with(|| GdOrg { auto_enable_members: "NONE".into(), features: BTreeMap::new() });
+    let org = w
+        .scope(&cx.account, &cx.region)
+        .gd_org
+        .get_or_insert_with(|| GdOrg {
+            auto_enable_members: "NONE".into(),
+            features: BTreeMap::new(),
+        });
     org.auto_enable_members = members;
     org.features.extend(features);
     Ok(json!({}))

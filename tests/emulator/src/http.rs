@@ -12,7 +12,10 @@ use hyper::{Response, StatusCode};
 use serde_json::Value;
 
 use crate::util::{ApiError, Res, uuid_from};
-use crate::{Call, Config, Inner, accessanalyzer, guardduty, inspector, macie, organizations, securityhub, sts};
+use crate::{
+    Call, Config, Inner, accessanalyzer, guardduty, inspector, macie, organizations, securityhub,
+    sts,
+};
 
 pub type Resp = Response<Full<Bytes>>;
 
@@ -59,10 +62,17 @@ pub struct Request {
 
 impl Request {
     pub fn query(&self, key: &str) -> Option<&str> {
-        self.query.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.query
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
     pub fn query_all(&self, key: &str) -> Vec<String> {
-        self.query.iter().filter(|(k, _)| k == key).map(|(_, v)| v.clone()).collect()
+        self.query
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .collect()
     }
     /// The body as JSON; an empty body is an empty object.
     pub fn json(&self) -> Result<Value, String> {
@@ -107,7 +117,10 @@ impl Service {
 
     /// The restJson1 services added for the integrations: lower-case `message` in error bodies.
     fn is_integration(self) -> bool {
-        matches!(self, Service::GuardDuty | Service::Inspector2 | Service::Macie2 | Service::AccessAnalyzer)
+        matches!(
+            self,
+            Service::GuardDuty | Service::Inspector2 | Service::Macie2 | Service::AccessAnalyzer
+        )
     }
 }
 
@@ -120,7 +133,11 @@ fn credential_scope(headers: &HeaderMap) -> Option<(String, String, String)> {
     if parts.len() != 5 {
         return None;
     }
-    Some((parts[0].to_string(), parts[2].to_string(), parts[3].to_string()))
+    Some((
+        parts[0].to_string(),
+        parts[2].to_string(),
+        parts[3].to_string(),
+    ))
 }
 
 async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp, Dropped> {
@@ -135,12 +152,21 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
     let request = Request {
         method: parts.method.as_str().to_string(),
         path: parts.uri.path().to_string(),
-        query: parts.uri.query().map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default(),
+        query: parts
+            .uri
+            .query()
+            .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+            .unwrap_or_default(),
         headers: parts.headers,
         body,
     };
 
-    let record = |service: &str, operation: &str, account: &str, region: &str, mutating: bool, status: u16| {
+    let record = |service: &str,
+                  operation: &str,
+                  account: &str,
+                  region: &str,
+                  mutating: bool,
+                  status: u16| {
         inner.calls.lock().expect("not poisoned").push(Call {
             service: service.to_string(),
             operation: operation.to_string(),
@@ -153,7 +179,11 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
 
     // ---- who and which service -----------------------------------------------------------
     let Some((ak, region, signing_name)) = credential_scope(&request.headers) else {
-        let e = ApiError::new(403, "MissingAuthenticationTokenException", "Missing Authentication Token");
+        let e = ApiError::new(
+            403,
+            "MissingAuthenticationTokenException",
+            "Missing Authentication Token",
+        );
         record("unknown", "Unknown", "", "", false, 403);
         return Ok(finish(&cfg, json_error(&e, &request_id, "application/json")).await);
     };
@@ -166,24 +196,48 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
         "macie2" => Service::Macie2,
         "access-analyzer" => Service::AccessAnalyzer,
         other => {
-            let e = ApiError::new(400, "UnrecognizedClientException", format!("The emulator does not serve the service `{other}`"));
+            let e = ApiError::new(
+                400,
+                "UnrecognizedClientException",
+                format!("The emulator does not serve the service `{other}`"),
+            );
             record(other, "Unknown", "", &region, false, 400);
             return Ok(finish(&cfg, json_error(&e, &request_id, "application/json")).await);
         }
     };
-    let account = ak.strip_prefix("AKID").filter(|a| crate::util::is_account_id(a)).map(str::to_string);
+    let account = ak
+        .strip_prefix("AKID")
+        .filter(|a| crate::util::is_account_id(a))
+        .map(str::to_string);
     let Some(account) = account else {
         let e = match service {
-            Service::Sts => ApiError::new(403, "InvalidClientTokenId", "The security token included in the request is invalid."),
-            _ => ApiError::new(403, "UnrecognizedClientException", "The security token included in the request is invalid."),
+            Service::Sts => ApiError::new(
+                403,
+                "InvalidClientTokenId",
+                "The security token included in the request is invalid.",
+            ),
+            _ => ApiError::new(
+                403,
+                "UnrecognizedClientException",
+                "The security token included in the request is invalid.",
+            ),
         };
         record(service.name(), "Unknown", "", &region, false, 403);
         return Ok(finish(&cfg, error_response(service, &e, &request_id)).await);
     };
 
     // ---- which operation -----------------------------------------------------------------
-    let no_route = || ApiError::new(404, "UnknownOperationException", format!("No operation matches {} {}", request.method, request.path));
-    let rest = |r: Option<(&'static str, Vec<String>)>| r.map(|(op, labels)| (op.to_string(), labels)).ok_or_else(no_route);
+    let no_route = || {
+        ApiError::new(
+            404,
+            "UnknownOperationException",
+            format!("No operation matches {} {}", request.method, request.path),
+        )
+    };
+    let rest = |r: Option<(&'static str, Vec<String>)>| {
+        r.map(|(op, labels)| (op.to_string(), labels))
+            .ok_or_else(no_route)
+    };
     let routed: Result<(String, Vec<String>), ApiError> = match service {
         Service::SecurityHub => securityhub::route(&request.method, &request.path)
             .map(|(op, label)| (op.to_string(), label.into_iter().collect()))
@@ -198,7 +252,14 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
     let (op, labels) = match routed {
         Ok(x) => x,
         Err(e) => {
-            record(service.name(), "Unknown", &account, &region, false, e.status);
+            record(
+                service.name(),
+                "Unknown",
+                &account,
+                &region,
+                false,
+                e.status,
+            );
             return Ok(finish(&cfg, error_response(service, &e, &request_id)).await);
         }
     };
@@ -206,13 +267,18 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
         Service::SecurityHub => securityhub::is_mutating(&op),
         Service::Organizations => organizations::is_mutating(&op),
         Service::Sts => false,
-        Service::GuardDuty | Service::Inspector2 | Service::Macie2 | Service::AccessAnalyzer => securityhub::is_mutating(&op),
+        Service::GuardDuty | Service::Inspector2 | Service::Macie2 | Service::AccessAnalyzer => {
+            securityhub::is_mutating(&op)
+        }
     };
 
     // ---- injected trouble ------------------------------------------------------------------
     let (drop, fault) = {
         let mut rng = inner.rng.lock().expect("not poisoned");
-        (rng.next_f64() < cfg.drop_rate, rng.next_f64() < cfg.fault_rate)
+        (
+            rng.next_f64() < cfg.drop_rate,
+            rng.next_f64() < cfg.fault_rate,
+        )
     };
     if drop {
         record(service.name(), &op, &account, &region, mutating, 0);
@@ -223,7 +289,14 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
     }
     let now = Instant::now();
     if cfg.quotas_enabled {
-        let ok = inner.quotas.lock().expect("not poisoned").take(service.name(), &op, &account, &region, cfg.quota_scale, now);
+        let ok = inner.quotas.lock().expect("not poisoned").take(
+            service.name(),
+            &op,
+            &account,
+            &region,
+            cfg.quota_scale,
+            now,
+        );
         if !ok {
             let e = match service {
                 Service::SecurityHub => ApiError::new(429, "ThrottlingException", "Rate exceeded"),
@@ -239,44 +312,78 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
     }
     if fault {
         let e = match service {
-            Service::SecurityHub => ApiError::new(500, "InternalException", "Internal server error (injected)"),
-            Service::Organizations => ApiError::new(500, "ServiceException", "AWS Organizations can't complete your request because of an internal service error (injected)."),
-            Service::Sts => ApiError::new(500, "InternalFailure", "Internal failure (injected)"),
-            Service::GuardDuty => ApiError::new(500, "InternalServerErrorException", "Internal server error (injected)")
-                .with("type", "InternalException"),
-            Service::Inspector2 | Service::Macie2 | Service::AccessAnalyzer => {
-                ApiError::new(500, "InternalServerException", "Internal server error (injected)")
+            Service::SecurityHub => {
+                ApiError::new(500, "InternalException", "Internal server error (injected)")
             }
+            Service::Organizations => ApiError::new(
+                500,
+                "ServiceException",
+                "AWS Organizations can't complete your request because of an internal service error (injected).",
+            ),
+            Service::Sts => ApiError::new(500, "InternalFailure", "Internal failure (injected)"),
+            Service::GuardDuty => ApiError::new(
+                500,
+                "InternalServerErrorException",
+                "Internal server error (injected)",
+            )
+            .with("type", "InternalException"),
+            Service::Inspector2 | Service::Macie2 | Service::AccessAnalyzer => ApiError::new(
+                500,
+                "InternalServerException",
+                "Internal server error (injected)",
+            ),
         };
         record(service.name(), &op, &account, &region, mutating, e.status);
         return Ok(finish(&cfg, error_response(service, &e, &request_id)).await);
     }
 
     // ---- the operation ---------------------------------------------------------------------
-    let cx = Cx { account: account.clone(), region: region.clone(), now, cfg: &cfg };
+    let cx = Cx {
+        account: account.clone(),
+        region: region.clone(),
+        now,
+        cfg: &cfg,
+    };
     let result: Res = {
         let mut world = inner.world.lock().expect("not poisoned");
         match service {
-            Service::SecurityHub => securityhub::handle(&mut world, &cx, &op, labels.first().map(String::as_str), &request),
+            Service::SecurityHub => securityhub::handle(
+                &mut world,
+                &cx,
+                &op,
+                labels.first().map(String::as_str),
+                &request,
+            ),
             Service::GuardDuty => guardduty::handle(&mut world, &cx, &op, &labels, &request),
             Service::Inspector2 => inspector::handle(&mut world, &cx, &op, &request),
             Service::Macie2 => macie::handle(&mut world, &cx, &op, &request),
-            Service::AccessAnalyzer => accessanalyzer::handle(&mut world, &cx, &op, &labels, &request),
+            Service::AccessAnalyzer => {
+                accessanalyzer::handle(&mut world, &cx, &op, &labels, &request)
+            }
             Service::Organizations => organizations::handle(&mut world, &cx, &op, &request),
             Service::Sts => sts::handle(&mut world, &cx, &op, &request),
         }
     };
     let resp = match result {
         Ok(v) => match service {
-            Service::SecurityHub | Service::GuardDuty | Service::Inspector2 | Service::Macie2 | Service::AccessAnalyzer => {
-                json_ok(&v, &request_id, "application/json")
-            }
+            Service::SecurityHub
+            | Service::GuardDuty
+            | Service::Inspector2
+            | Service::Macie2
+            | Service::AccessAnalyzer => json_ok(&v, &request_id, "application/json"),
             Service::Organizations => json_ok(&v, &request_id, "application/x-amz-json-1.1"),
             Service::Sts => sts::ok_response(&op, &v, &request_id),
         },
         Err(e) => error_response(service, &e, &request_id),
     };
-    record(service.name(), &op, &account, &region, mutating, resp.status().as_u16());
+    record(
+        service.name(),
+        &op,
+        &account,
+        &region,
+        mutating,
+        resp.status().as_u16(),
+    );
     Ok(finish(&cfg, resp).await)
 }
 
@@ -307,21 +414,38 @@ fn rest_error(e: &ApiError, request_id: &str) -> Resp {
     for (k, v) in &e.extra {
         body.insert(k.to_string(), v.clone());
     }
-    let mut r = response(e.status, "application/json", request_id, serde_json::to_vec(&Value::Object(body)).expect("serialisable"));
-    r.headers_mut().insert("x-amzn-errortype", HeaderValue::from_static(e.code));
+    let mut r = response(
+        e.status,
+        "application/json",
+        request_id,
+        serde_json::to_vec(&Value::Object(body)).expect("serialisable"),
+    );
+    r.headers_mut()
+        .insert("x-amzn-errortype", HeaderValue::from_static(e.code));
     r
 }
 
 pub fn response(status: u16, content_type: &str, request_id: &str, body: Vec<u8>) -> Resp {
     let mut r = Response::new(Full::new(Bytes::from(body)));
     *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_str(content_type).expect("ascii"));
-    r.headers_mut().insert("x-amzn-requestid", HeaderValue::from_str(request_id).expect("ascii"));
+    r.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_str(content_type).expect("ascii"),
+    );
+    r.headers_mut().insert(
+        "x-amzn-requestid",
+        HeaderValue::from_str(request_id).expect("ascii"),
+    );
     r
 }
 
 fn json_ok(v: &Value, request_id: &str, content_type: &str) -> Resp {
-    response(200, content_type, request_id, serde_json::to_vec(v).expect("serialisable"))
+    response(
+        200,
+        content_type,
+        request_id,
+        serde_json::to_vec(v).expect("serialisable"),
+    )
 }
 
 /// restJson1 / awsJson1_1 error: `x-amzn-errortype` header (what the Rust SDK reads first),
@@ -337,7 +461,13 @@ fn json_error(e: &ApiError, request_id: &str, content_type: &str) -> Resp {
     for (k, v) in &e.extra {
         body.insert(k.to_string(), v.clone());
     }
-    let mut r = response(e.status, content_type, request_id, serde_json::to_vec(&Value::Object(body)).expect("serialisable"));
-    r.headers_mut().insert("x-amzn-errortype", HeaderValue::from_static(e.code));
+    let mut r = response(
+        e.status,
+        content_type,
+        request_id,
+        serde_json::to_vec(&Value::Object(body)).expect("serialisable"),
+    );
+    r.headers_mut()
+        .insert("x-amzn-errortype", HeaderValue::from_static(e.code));
     r
 }

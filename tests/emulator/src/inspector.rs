@@ -10,7 +10,12 @@ use crate::util::{ApiError, Res, get, get_i64, get_str, get_strs, is_account_id,
 use crate::world::*;
 
 /// Resource type → its member in `resourceStatus` / `resourceState` / `autoEnable`.
-const TYPES: [(&str, &str); 4] = [("EC2", "ec2"), ("ECR", "ecr"), ("LAMBDA", "lambda"), ("LAMBDA_CODE", "lambdaCode")];
+const TYPES: [(&str, &str); 4] = [
+    ("EC2", "ec2"),
+    ("ECR", "ecr"),
+    ("LAMBDA", "lambda"),
+    ("LAMBDA_CODE", "lambdaCode"),
+];
 
 pub fn route(method: &str, path: &str) -> Option<(&'static str, Vec<String>)> {
     if method != "POST" {
@@ -38,14 +43,18 @@ fn denied(m: impl Into<String>) -> ApiError {
     ApiError::new(403, "AccessDeniedException", m)
 }
 fn conflict(m: impl Into<String>, id: &str) -> ApiError {
-    ApiError::new(409, "ConflictException", m).with("resourceId", id).with("resourceType", "DelegatedAdminAccount")
+    ApiError::new(409, "ConflictException", m)
+        .with("resourceId", id)
+        .with("resourceType", "DelegatedAdminAccount")
 }
 fn not_found(m: impl Into<String>) -> ApiError {
     ApiError::new(404, "ResourceNotFoundException", m)
 }
 
 pub fn handle(w: &mut World, cx: &Cx, op: &str, req: &Request) -> Res {
-    let body = req.json().map_err(|e| validation(format!("The request body is not valid JSON: {e}")))?;
+    let body = req
+        .json()
+        .map_err(|e| validation(format!("The request body is not valid JSON: {e}")))?;
     if !body.is_object() {
         return Err(validation("The request body must be a JSON object"));
     }
@@ -59,7 +68,11 @@ pub fn handle(w: &mut World, cx: &Cx, op: &str, req: &Request) -> Res {
         "GetDelegatedAdminAccount" => get_admin(w, cx),
         "DescribeOrganizationConfiguration" => describe_org(w, cx),
         "UpdateOrganizationConfiguration" => update_org(w, cx, &body),
-        other => Err(ApiError::new(404, "UnknownOperationException", format!("{other} is not emulated"))),
+        other => Err(ApiError::new(
+            404,
+            "UnknownOperationException",
+            format!("{other} is not emulated"),
+        )),
     }
 }
 
@@ -69,16 +82,21 @@ pub fn handle(w: &mut World, cx: &Cx, op: &str, req: &Request) -> Res {
 fn targets(w: &World, cx: &Cx, body: &Value) -> Result<Vec<(String, bool)>, ApiError> {
     let ids = match get(body, "accountIds") {
         None => vec![cx.account.clone()],
-        Some(_) => get_strs(body, "accountIds").ok_or_else(|| validation("accountIds must be a list of strings"))?,
+        Some(_) => get_strs(body, "accountIds")
+            .ok_or_else(|| validation("accountIds must be a list of strings"))?,
     };
     if ids.len() > 100 {
-        return Err(validation(format!("accountIds must have at most 100 items, got {}", ids.len())));
+        return Err(validation(format!(
+            "accountIds must have at most 100 items, got {}",
+            ids.len()
+        )));
     }
     if let Some(bad) = ids.iter().find(|a| !is_account_id(a)) {
         return Err(validation(format!("{bad} is not a valid account ID")));
     }
     // The delegated administrator acts for the organisation's accounts.
-    let admin = w.service_admin_in(INSPECTOR_ID, &cx.region).as_deref() == Some(cx.account.as_str());
+    let admin =
+        w.service_admin_in(INSPECTOR_ID, &cx.region).as_deref() == Some(cx.account.as_str());
     Ok(ids
         .into_iter()
         .map(|a| {
@@ -90,10 +108,17 @@ fn targets(w: &World, cx: &Cx, body: &Value) -> Result<Vec<(String, bool)>, ApiE
 
 fn resource_types(body: &Value, required: bool) -> Result<Vec<String>, ApiError> {
     let Some(list) = get_strs(body, "resourceTypes") else {
-        return if required { Err(validation("resourceTypes is required")) } else { Ok(TYPES.iter().map(|(t, _)| t.to_string()).collect()) };
+        return if required {
+            Err(validation("resourceTypes is required"))
+        } else {
+            Ok(TYPES.iter().map(|(t, _)| t.to_string()).collect())
+        };
     };
     if (required && list.is_empty()) || list.len() > 6 {
-        return Err(validation(format!("resourceTypes must have between 1 and 6 items, got {}", list.len())));
+        return Err(validation(format!(
+            "resourceTypes must have between 1 and 6 items, got {}",
+            list.len()
+        )));
     }
     if let Some(bad) = list.iter().find(|t| !TYPES.iter().any(|(n, _)| n == t)) {
         return Err(validation(format!("Resource type {bad} is not supported")));
@@ -110,7 +135,14 @@ fn per_type(i: Option<&Inspector>, cx: &Cx, nested: bool) -> Value {
     let mut m = Map::new();
     for (t, k) in TYPES {
         let s = i.map(|i| i.type_status(t, cx.now)).unwrap_or("DISABLED");
-        m.insert(k.into(), if nested { json!({ "status": s }) } else { json!(s) });
+        m.insert(
+            k.into(),
+            if nested {
+                json!({ "status": s })
+            } else {
+                json!(s)
+            },
+        );
     }
     Value::Object(m)
 }
@@ -132,12 +164,21 @@ fn change(w: &mut World, cx: &Cx, body: &Value, enable: bool) -> Res {
     let mut failed_accounts = Vec::new();
     for (account, allowed) in targets(w, cx, body)? {
         if !allowed {
-            let msg = format!("Account {} is not allowed to act for account {account}", cx.account);
+            let msg = format!(
+                "Account {} is not allowed to act for account {account}",
+                cx.account
+            );
             failed_accounts.push(failed(w, cx, &account, "ACCESS_DENIED", msg));
             continue;
         }
         if cx.cfg.fail_inspector_accounts.contains(&account) {
-            failed_accounts.push(failed(w, cx, &account, "INTERNAL_ERROR", "Internal error (injected)".into()));
+            failed_accounts.push(failed(
+                w,
+                cx,
+                &account,
+                "INTERNAL_ERROR",
+                "Internal error (injected)".into(),
+            ));
             continue;
         }
         let scope = w.scope(&account, &cx.region);
@@ -174,7 +215,10 @@ fn batch_get_status(w: &mut World, cx: &Cx, body: &Value) -> Res {
     let mut failed_accounts = Vec::new();
     for (account, allowed) in targets(w, cx, body)? {
         if !allowed {
-            let msg = format!("Account {} is not allowed to read account {account}", cx.account);
+            let msg = format!(
+                "Account {} is not allowed to read account {account}",
+                cx.account
+            );
             failed_accounts.push(failed(w, cx, &account, "ACCESS_DENIED", msg));
             continue;
         }
@@ -193,7 +237,10 @@ fn batch_get_status(w: &mut World, cx: &Cx, body: &Value) -> Res {
 fn require_management(w: &World, cx: &Cx) -> Result<String, ApiError> {
     match w.management_account() {
         Some(m) if m == cx.account => Ok(m),
-        _ => Err(denied(format!("Account {} is not the management account of an organization.", cx.account))),
+        _ => Err(denied(format!(
+            "Account {} is not the management account of an organization.",
+            cx.account
+        ))),
     }
 }
 
@@ -208,13 +255,22 @@ fn enable_admin(w: &mut World, cx: &Cx, body: &Value) -> Res {
     let mgmt = require_management(w, cx)?;
     let admin = admin_id(body)?;
     if !w.in_org(&admin) {
-        return Err(validation(format!("Account {admin} is not a member of the organization.")));
+        return Err(validation(format!(
+            "Account {admin} is not a member of the organization."
+        )));
     }
     if let Some(current) = w.scope(&mgmt, &cx.region).service_admins.get(INSPECTOR_ID) {
-        return Err(conflict(format!("Delegated admin account {current} is already enabled."), current));
+        return Err(conflict(
+            format!("Delegated admin account {current} is already enabled."),
+            current,
+        ));
     }
-    w.scope(&mgmt, &cx.region).service_admins.insert(INSPECTOR_ID.into(), admin.clone());
-    w.scope(&admin, &cx.region).inspector_org.get_or_insert_with(BTreeSet::new);
+    w.scope(&mgmt, &cx.region)
+        .service_admins
+        .insert(INSPECTOR_ID.into(), admin.clone());
+    w.scope(&admin, &cx.region)
+        .inspector_org
+        .get_or_insert_with(BTreeSet::new);
     Ok(json!({ "delegatedAdminAccountId": admin }))
 }
 
@@ -222,17 +278,26 @@ fn disable_admin(w: &mut World, cx: &Cx, body: &Value) -> Res {
     let mgmt = require_management(w, cx)?;
     let admin = admin_id(body)?;
     if w.scope(&mgmt, &cx.region).service_admins.get(INSPECTOR_ID) != Some(&admin) {
-        return Err(not_found(format!("Account {admin} is not the delegated admin account.")));
+        return Err(not_found(format!(
+            "Account {admin} is not the delegated admin account."
+        )));
     }
-    w.scope(&mgmt, &cx.region).service_admins.remove(INSPECTOR_ID);
+    w.scope(&mgmt, &cx.region)
+        .service_admins
+        .remove(INSPECTOR_ID);
     w.scope(&admin, &cx.region).inspector_org = None;
     Ok(json!({ "delegatedAdminAccountId": admin }))
 }
 
 fn list_admins(w: &mut World, cx: &Cx, body: &Value) -> Res {
     let current = w.service_admin_in(INSPECTOR_ID, &cx.region);
-    if current.as_deref() == Some(cx.account.as_str()) && w.management_account().as_deref() != Some(cx.account.as_str()) {
-        return Err(validation(format!("Account {} is the delegated admin.", cx.account)));
+    if current.as_deref() == Some(cx.account.as_str())
+        && w.management_account().as_deref() != Some(cx.account.as_str())
+    {
+        return Err(validation(format!(
+            "Account {} is the delegated admin.",
+            cx.account
+        )));
     }
     let mgmt = require_management(w, cx)?;
     let all: Vec<Value> = w
@@ -242,7 +307,14 @@ fn list_admins(w: &mut World, cx: &Cx, body: &Value) -> Res {
         .map(|a| json!({ "accountId": a, "status": "ENABLED" }))
         .into_iter()
         .collect();
-    let (items, next) = page(&all, get_str(body, "nextToken"), get_i64(body, "maxResults"), 5, cx.cfg.page_size, validation)?;
+    let (items, next) = page(
+        &all,
+        get_str(body, "nextToken"),
+        get_i64(body, "maxResults"),
+        5,
+        cx.cfg.page_size,
+        validation,
+    )?;
     let mut out = json!({ "delegatedAdminAccounts": items });
     if let Some(t) = next {
         out["nextToken"] = Value::String(t);
@@ -252,15 +324,23 @@ fn list_admins(w: &mut World, cx: &Cx, body: &Value) -> Res {
 
 fn get_admin(w: &mut World, cx: &Cx) -> Res {
     if !w.in_org(&cx.account) {
-        return Err(denied(format!("Account {} is not a member of an organization.", cx.account)));
+        return Err(denied(format!(
+            "Account {} is not a member of an organization.",
+            cx.account
+        )));
     }
-    let admin = w.service_admin_in(INSPECTOR_ID, &cx.region).ok_or_else(|| not_found("No delegated admin account is enabled."))?;
+    let admin = w
+        .service_admin_in(INSPECTOR_ID, &cx.region)
+        .ok_or_else(|| not_found("No delegated admin account is enabled."))?;
     Ok(json!({ "delegatedAdmin": { "accountId": admin, "relationshipStatus": "ENABLED" } }))
 }
 
 fn require_admin(w: &World, cx: &Cx) -> Result<(), ApiError> {
     if w.service_admin_in(INSPECTOR_ID, &cx.region).as_deref() != Some(cx.account.as_str()) {
-        return Err(denied(format!("Account {} is not the Inspector delegated admin account.", cx.account)));
+        return Err(denied(format!(
+            "Account {} is not the Inspector delegated admin account.",
+            cx.account
+        )));
     }
     Ok(())
 }
@@ -275,13 +355,18 @@ fn auto_enable_json(types: &BTreeSet<String>) -> Value {
 
 fn describe_org(w: &mut World, cx: &Cx) -> Res {
     require_admin(w, cx)?;
-    let types = w.scope(&cx.account, &cx.region).inspector_org.get_or_insert_with(BTreeSet::new);
+    let types = w
+        .scope(&cx.account, &cx.region)
+        .inspector_org
+        .get_or_insert_with(BTreeSet::new);
     Ok(json!({ "autoEnable": auto_enable_json(types), "maxAccountLimitReached": false }))
 }
 
 fn update_org(w: &mut World, cx: &Cx, body: &Value) -> Res {
     require_admin(w, cx)?;
-    let auto = get(body, "autoEnable").filter(|a| a.is_object()).ok_or_else(|| validation("autoEnable is required"))?;
+    let auto = get(body, "autoEnable")
+        .filter(|a| a.is_object())
+        .ok_or_else(|| validation("autoEnable is required"))?;
     let mut types = BTreeSet::new();
     for (t, k) in TYPES {
         match get(auto, k) {
@@ -290,7 +375,11 @@ fn update_org(w: &mut World, cx: &Cx, body: &Value) -> Res {
             }
             Some(Value::Bool(false)) => {}
             None if !matches!(k, "ec2" | "ecr") => {}
-            _ => return Err(validation(format!("autoEnable.{k} is required and must be a boolean"))),
+            _ => {
+                return Err(validation(format!(
+                    "autoEnable.{k} is required and must be a boolean"
+                )));
+            }
         }
     }
     let out = auto_enable_json(&types);

@@ -124,11 +124,17 @@ impl Emulator {
     /// Binds 127.0.0.1:0 and serves in a background tokio task. Loads state from a shubctl
     /// snapshot. Panics if the snapshot cannot be represented (bad format version).
     pub async fn start(snapshot: SnapshotFile, config: Config) -> Emulator {
-        Self::start_on(0, snapshot, config).await.expect("bind 127.0.0.1:0")
+        Self::start_on(0, snapshot, config)
+            .await
+            .expect("bind 127.0.0.1:0")
     }
 
     /// Like [`Emulator::start`], on a given port (0 = any).
-    pub async fn start_on(port: u16, snapshot: SnapshotFile, config: Config) -> std::io::Result<Emulator> {
+    pub async fn start_on(
+        port: u16,
+        snapshot: SnapshotFile,
+        config: Config,
+    ) -> std::io::Result<Emulator> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
         let addr = listener.local_addr()?;
         let inner = Arc::new(Inner {

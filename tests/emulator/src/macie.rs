@@ -43,12 +43,20 @@ fn not_found(m: impl Into<String>) -> ApiError {
 }
 
 pub fn handle(w: &mut World, cx: &Cx, op: &str, req: &Request) -> Res {
-    let body = req.json().map_err(|e| validation(format!("The request body is not valid JSON: {e}")))?;
+    let body = req
+        .json()
+        .map_err(|e| validation(format!("The request body is not valid JSON: {e}")))?;
     if !body.is_object() {
         return Err(validation("The request body must be a JSON object"));
     }
     // Everything but enabling and designating the administrator needs Macie on.
-    let exempt = matches!(op, "EnableMacie" | "EnableOrganizationAdminAccount" | "ListOrganizationAdminAccounts" | "DisableOrganizationAdminAccount");
+    let exempt = matches!(
+        op,
+        "EnableMacie"
+            | "EnableOrganizationAdminAccount"
+            | "ListOrganizationAdminAccounts"
+            | "DisableOrganizationAdminAccount"
+    );
     if !exempt && w.scope(&cx.account, &cx.region).macie.is_none() {
         return Err(not_enabled());
     }
@@ -65,16 +73,24 @@ pub fn handle(w: &mut World, cx: &Cx, op: &str, req: &Request) -> Res {
         "DisableOrganizationAdminAccount" => disable_admin(w, cx, req),
         "DescribeOrganizationConfiguration" => {
             require_admin(w, cx)?;
-            let auto = *w.scope(&cx.account, &cx.region).macie_org.get_or_insert(false);
+            let auto = *w
+                .scope(&cx.account, &cx.region)
+                .macie_org
+                .get_or_insert(false);
             Ok(json!({ "autoEnable": auto, "maxAccountLimitReached": false }))
         }
         "UpdateOrganizationConfiguration" => {
             require_admin(w, cx)?;
-            let auto = get_bool(&body, "autoEnable").ok_or_else(|| validation("autoEnable is required"))?;
+            let auto = get_bool(&body, "autoEnable")
+                .ok_or_else(|| validation("autoEnable is required"))?;
             w.scope(&cx.account, &cx.region).macie_org = Some(auto);
             Ok(json!({}))
         }
-        other => Err(ApiError::new(404, "UnknownOperationException", format!("{other} is not emulated"))),
+        other => Err(ApiError::new(
+            404,
+            "UnknownOperationException",
+            format!("{other} is not emulated"),
+        )),
     }
 }
 
@@ -82,7 +98,9 @@ fn frequency(body: &Value) -> Result<Option<String>, ApiError> {
     match get(body, "findingPublishingFrequency") {
         None => Ok(None),
         Some(Value::String(f)) if FREQUENCIES.contains(&f.as_str()) => Ok(Some(f.clone())),
-        Some(f) => Err(validation(format!("findingPublishingFrequency {f} is not valid"))),
+        Some(f) => Err(validation(format!(
+            "findingPublishingFrequency {f} is not valid"
+        ))),
     }
 }
 
@@ -102,13 +120,22 @@ fn enable(w: &mut World, cx: &Cx, body: &Value) -> Res {
         return Err(conflict("Macie has already been enabled"));
     }
     let now = iso_now();
-    scope.macie = Some(MacieSession { status, frequency: freq, created_at: now.clone(), updated_at: now });
+    scope.macie = Some(MacieSession {
+        status,
+        frequency: freq,
+        created_at: now.clone(),
+        updated_at: now,
+    });
     Ok(json!({}))
 }
 
 fn get_session(w: &mut World, cx: &Cx) -> Res {
     let account = cx.account.clone();
-    let m = w.scope(&cx.account, &cx.region).macie.as_ref().ok_or_else(not_enabled)?;
+    let m = w
+        .scope(&cx.account, &cx.region)
+        .macie
+        .as_ref()
+        .ok_or_else(not_enabled)?;
     Ok(json!({
         "createdAt": m.created_at,
         "updatedAt": m.updated_at,
@@ -121,7 +148,11 @@ fn get_session(w: &mut World, cx: &Cx) -> Res {
 fn update(w: &mut World, cx: &Cx, body: &Value) -> Res {
     let freq = frequency(body)?;
     let status = status(body)?;
-    let m = w.scope(&cx.account, &cx.region).macie.as_mut().ok_or_else(not_enabled)?;
+    let m = w
+        .scope(&cx.account, &cx.region)
+        .macie
+        .as_mut()
+        .ok_or_else(not_enabled)?;
     if let Some(f) = freq {
         m.frequency = f;
     }
@@ -139,28 +170,48 @@ fn require_management(w: &World, cx: &Cx) -> Result<String, ApiError> {
             "The request failed because account {} is not the management account of the organization.",
             cx.account
         ))),
-        _ => Err(denied(format!("The request failed because account {} is not a member of an organization.", cx.account))),
+        _ => Err(denied(format!(
+            "The request failed because account {} is not a member of an organization.",
+            cx.account
+        ))),
     }
 }
 
 fn require_admin(w: &World, cx: &Cx) -> Result<(), ApiError> {
     if w.service_admin_in(MACIE_ID, &cx.region).as_deref() != Some(cx.account.as_str()) {
-        return Err(denied("The request failed because you must be the Macie administrator account for your organization to perform this operation."));
+        return Err(denied(
+            "The request failed because you must be the Macie administrator account for your organization to perform this operation.",
+        ));
     }
     Ok(())
 }
 
 fn enable_admin(w: &mut World, cx: &Cx, body: &Value) -> Res {
     let mgmt = require_management(w, cx)?;
-    let admin = get_str(body, "adminAccountId").ok_or_else(|| validation("adminAccountId is required"))?.to_string();
+    let admin = get_str(body, "adminAccountId")
+        .ok_or_else(|| validation("adminAccountId is required"))?
+        .to_string();
     if !is_account_id(&admin) || !w.in_org(&admin) {
-        return Err(validation(format!("The account {admin} is not a member of the organization.")));
+        return Err(validation(format!(
+            "The account {admin} is not a member of the organization."
+        )));
     }
-    match w.scope(&mgmt, &cx.region).service_admins.get(MACIE_ID).cloned() {
+    match w
+        .scope(&mgmt, &cx.region)
+        .service_admins
+        .get(MACIE_ID)
+        .cloned()
+    {
         Some(current) if current == admin => {}
-        Some(current) => return Err(conflict(format!("Account {current} is already the delegated Macie administrator."))),
+        Some(current) => {
+            return Err(conflict(format!(
+                "Account {current} is already the delegated Macie administrator."
+            )));
+        }
         None => {
-            w.scope(&mgmt, &cx.region).service_admins.insert(MACIE_ID.into(), admin.clone());
+            w.scope(&mgmt, &cx.region)
+                .service_admins
+                .insert(MACIE_ID.into(), admin.clone());
             w.scope(&admin, &cx.region).macie_org.get_or_insert(false);
         }
     }
@@ -169,10 +220,28 @@ fn enable_admin(w: &mut World, cx: &Cx, body: &Value) -> Res {
 
 fn list_admins(w: &mut World, cx: &Cx, req: &Request) -> Res {
     let mgmt = require_management(w, cx)?;
-    let all: Vec<Value> =
-        w.scope(&mgmt, &cx.region).service_admins.get(MACIE_ID).map(|a| json!({ "accountId": a, "status": "ENABLED" })).into_iter().collect();
-    let max = req.query("maxResults").map(|m| m.parse::<i64>().map_err(|_| validation("maxResults is not a number"))).transpose()?;
-    let (items, next) = page(&all, req.query("nextToken"), max, 25, cx.cfg.page_size, validation)?;
+    let all: Vec<Value> = w
+        .scope(&mgmt, &cx.region)
+        .service_admins
+        .get(MACIE_ID)
+        .map(|a| json!({ "accountId": a, "status": "ENABLED" }))
+        .into_iter()
+        .collect();
+    let max = req
+        .query("maxResults")
+        .map(|m| {
+            m.parse::<i64>()
+                .map_err(|_| validation("maxResults is not a number"))
+        })
+        .transpose()?;
+    let (items, next) = page(
+        &all,
+        req.query("nextToken"),
+        max,
+        25,
+        cx.cfg.page_size,
+        validation,
+    )?;
     let mut out = json!({ "adminAccounts": items });
     if let Some(t) = next {
         out["nextToken"] = Value::String(t);
@@ -182,9 +251,14 @@ fn list_admins(w: &mut World, cx: &Cx, req: &Request) -> Res {
 
 fn disable_admin(w: &mut World, cx: &Cx, req: &Request) -> Res {
     let mgmt = require_management(w, cx)?;
-    let admin = req.query("adminAccountId").ok_or_else(|| validation("adminAccountId is required"))?.to_string();
+    let admin = req
+        .query("adminAccountId")
+        .ok_or_else(|| validation("adminAccountId is required"))?
+        .to_string();
     if w.scope(&mgmt, &cx.region).service_admins.get(MACIE_ID) != Some(&admin) {
-        return Err(not_found(format!("Account {admin} is not the delegated Macie administrator.")));
+        return Err(not_found(format!(
+            "Account {admin} is not the delegated Macie administrator."
+        )));
     }
     w.scope(&mgmt, &cx.region).service_admins.remove(MACIE_ID);
     w.scope(&admin, &cx.region).macie_org = None;

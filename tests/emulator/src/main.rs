@@ -34,25 +34,47 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
         if flag == "-h" || flag == "--help" {
             return Err(USAGE.to_string());
         }
-        let value = it.next().ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
-        let num = |v: &str| v.parse::<f64>().map_err(|_| format!("{flag}: `{v}` is not a number"));
+        let value = it
+            .next()
+            .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
+        let num = |v: &str| {
+            v.parse::<f64>()
+                .map_err(|_| format!("{flag}: `{v}` is not a number"))
+        };
         match flag.as_str() {
             "--snapshot" => snapshot = Some(PathBuf::from(value)),
             "--dump" => dump = Some(PathBuf::from(value)),
-            "--port" => port = value.parse().map_err(|_| format!("--port: `{value}` is not a port"))?,
+            "--port" => {
+                port = value
+                    .parse()
+                    .map_err(|_| format!("--port: `{value}` is not a port"))?
+            }
             "--quota-scale" => config.quota_scale = num(&value)?,
             "--fault-rate" => config.fault_rate = num(&value)?,
             "--drop-rate" => config.drop_rate = num(&value)?,
             "--latency-ms" => config.latency = Duration::from_millis(num(&value)? as u64),
-            "--standard-delay-ms" => config.standard_delay = Duration::from_millis(num(&value)? as u64),
-            "--inspector-delay-ms" => config.inspector_delay = Duration::from_millis(num(&value)? as u64),
+            "--standard-delay-ms" => {
+                config.standard_delay = Duration::from_millis(num(&value)? as u64)
+            }
+            "--inspector-delay-ms" => {
+                config.inspector_delay = Duration::from_millis(num(&value)? as u64)
+            }
             "--page-size" => config.page_size = num(&value)? as usize,
-            "--seed" => config.seed = value.parse().map_err(|_| format!("--seed: `{value}` is not a number"))?,
+            "--seed" => {
+                config.seed = value
+                    .parse()
+                    .map_err(|_| format!("--seed: `{value}` is not a number"))?
+            }
             other => return Err(format!("unknown option {other}\n{USAGE}")),
         }
     }
     let snapshot = snapshot.ok_or_else(|| format!("--snapshot is required\n{USAGE}"))?;
-    Ok(Args { snapshot, dump, port, config })
+    Ok(Args {
+        snapshot,
+        dump,
+        port,
+        config,
+    })
 }
 
 #[tokio::main]
@@ -86,7 +108,10 @@ async fn main() -> ExitCode {
         }
     };
     println!("{}", emu.endpoint());
-    eprintln!("shubctl-emulator serving on {} (access key for account N: AKID<N>); Ctrl-C to stop", emu.endpoint());
+    eprintln!(
+        "shubctl-emulator serving on {} (access key for account N: AKID<N>); Ctrl-C to stop",
+        emu.endpoint()
+    );
     let _ = tokio::signal::ctrl_c().await;
     if let Some(path) = &args.dump {
         let text = serde_json::to_string_pretty(&emu.dump()).expect("serialisable") + "\n";

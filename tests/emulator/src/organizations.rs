@@ -12,17 +12,38 @@ use crate::world::World;
 
 const TARGET_PREFIX: &str = "AWSOrganizationsV20161128.";
 
-const OPERATIONS: &[&str] =
-    &["DescribeOrganization", "ListRoots", "ListOrganizationalUnitsForParent", "ListAccountsForParent", "ListAccounts", "DescribeAccount"];
+const OPERATIONS: &[&str] = &[
+    "DescribeOrganization",
+    "ListRoots",
+    "ListOrganizationalUnitsForParent",
+    "ListAccountsForParent",
+    "ListAccounts",
+    "DescribeAccount",
+];
 
 pub fn route(req: &Request) -> Result<String, ApiError> {
     if req.method != "POST" || req.path != "/" {
-        return Err(ApiError::new(404, "UnknownOperationException", format!("{} {} is not an Organizations endpoint", req.method, req.path)));
+        return Err(ApiError::new(
+            404,
+            "UnknownOperationException",
+            format!(
+                "{} {} is not an Organizations endpoint",
+                req.method, req.path
+            ),
+        ));
     }
-    let target = req.headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let target = req
+        .headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
     let op = target.strip_prefix(TARGET_PREFIX).unwrap_or_default();
     if !OPERATIONS.contains(&op) {
-        return Err(ApiError::new(400, "UnknownOperationException", format!("Operation `{target}` is not emulated")));
+        return Err(ApiError::new(
+            400,
+            "UnknownOperationException",
+            format!("Operation `{target}` is not emulated"),
+        ));
     }
     Ok(op.to_string())
 }
@@ -59,10 +80,17 @@ impl Org {
         if roots.is_empty() {
             roots.insert(format!("r-{:04x}", fnv(&id) & 0xffff));
         }
-        Some(Org { id, mgmt, roots: roots.into_iter().collect() })
+        Some(Org {
+            id,
+            mgmt,
+            roots: roots.into_iter().collect(),
+        })
     }
     fn arn(&self, kind: &str, id: &str) -> String {
-        format!("arn:aws:organizations::{}:{kind}/{}/{id}", self.mgmt, self.id)
+        format!(
+            "arn:aws:organizations::{}:{kind}/{}/{id}",
+            self.mgmt, self.id
+        )
     }
     /// `o-…/r-…/ou-…/` down to `node`.
     fn path(&self, w: &World, node: &str) -> String {
@@ -88,7 +116,11 @@ impl Org {
             AccountStatus::Closed => ("SUSPENDED", "CLOSED"),
         };
         let id = a.id.as_str();
-        let name = if a.name.is_empty() { id.to_string() } else { a.name.clone() };
+        let name = if a.name.is_empty() {
+            id.to_string()
+        } else {
+            a.name.clone()
+        };
         json!({
             "Id": id,
             "Arn": self.arn("account", id),
@@ -107,17 +139,37 @@ impl Org {
         if !all.iter().any(|a| a.id.as_str() == self.mgmt)
             && let Ok(id) = shubctl::model::AccountId::parse(&self.mgmt)
         {
-            all.insert(0, AccountInfo { id, name: "management".into(), status: AccountStatus::Active, parent: self.roots[0].clone() });
+            all.insert(
+                0,
+                AccountInfo {
+                    id,
+                    name: "management".into(),
+                    status: AccountStatus::Active,
+                    parent: self.roots[0].clone(),
+                },
+            );
         }
         all
     }
 }
 
 pub fn handle(w: &mut World, cx: &Cx, op: &str, req: &Request) -> Res {
-    let body = req.json().map_err(|e| ApiError::new(400, "SerializationException", format!("The request body is not valid JSON: {e}")))?;
+    let body = req.json().map_err(|e| {
+        ApiError::new(
+            400,
+            "SerializationException",
+            format!("The request body is not valid JSON: {e}"),
+        )
+    })?;
     let org = match Org::of(w) {
         Some(o) if w.in_org(&cx.account) => o,
-        _ => return Err(ApiError::new(400, "AWSOrganizationsNotInUseException", "Your account is not a member of an organization.")),
+        _ => {
+            return Err(ApiError::new(
+                400,
+                "AWSOrganizationsNotInUseException",
+                "Your account is not a member of an organization.",
+            ));
+        }
     };
     // Members may describe their organization; everything else is for the management account.
     if op != "DescribeOrganization" && cx.account != org.mgmt {
@@ -126,9 +178,22 @@ pub fn handle(w: &mut World, cx: &Cx, op: &str, req: &Request) -> Res {
             cx.account
         )));
     }
-    let paged = |items: Vec<Value>| page(&items, get_str(&body, "NextToken"), get_i64(&body, "MaxResults"), 20, cx.cfg.page_size, |m| {
-        if m.contains("NextToken") { invalid("INVALID_NEXT_TOKEN", m) } else { invalid("MAX_VALUE_EXCEEDED", m) }
-    });
+    let paged = |items: Vec<Value>| {
+        page(
+            &items,
+            get_str(&body, "NextToken"),
+            get_i64(&body, "MaxResults"),
+            20,
+            cx.cfg.page_size,
+            |m| {
+                if m.contains("NextToken") {
+                    invalid("INVALID_NEXT_TOKEN", m)
+                } else {
+                    invalid("MAX_VALUE_EXCEEDED", m)
+                }
+            },
+        )
+    };
     let with_token = |key: &str, items: Vec<Value>, next: Option<String>| {
         let mut out = json!({ key: items });
         if let Some(t) = next {
@@ -136,7 +201,8 @@ pub fn handle(w: &mut World, cx: &Cx, op: &str, req: &Request) -> Res {
         }
         out
     };
-    let parent_exists = |p: &str| org.roots.iter().any(|r| r == p) || w.org.ous.iter().any(|o| o.id == p);
+    let parent_exists =
+        |p: &str| org.roots.iter().any(|r| r == p) || w.org.ous.iter().any(|o| o.id == p);
     match op {
         "DescribeOrganization" => Ok(json!({
             "Organization": {
@@ -159,9 +225,14 @@ pub fn handle(w: &mut World, cx: &Cx, op: &str, req: &Request) -> Res {
             Ok(with_token("Roots", items, next))
         }
         "ListOrganizationalUnitsForParent" => {
-            let parent = get_str(&body, "ParentId").ok_or_else(|| invalid("INPUT_REQUIRED", "ParentId is required"))?;
+            let parent = get_str(&body, "ParentId")
+                .ok_or_else(|| invalid("INPUT_REQUIRED", "ParentId is required"))?;
             if !parent_exists(parent) {
-                return Err(ApiError::new(400, "ParentNotFoundException", format!("We can't find a root or OU with the ParentId `{parent}`.")));
+                return Err(ApiError::new(
+                    400,
+                    "ParentNotFoundException",
+                    format!("We can't find a root or OU with the ParentId `{parent}`."),
+                ));
             }
             let ous = w
                 .org
@@ -174,28 +245,50 @@ pub fn handle(w: &mut World, cx: &Cx, op: &str, req: &Request) -> Res {
             Ok(with_token("OrganizationalUnits", items, next))
         }
         "ListAccountsForParent" => {
-            let parent = get_str(&body, "ParentId").ok_or_else(|| invalid("INPUT_REQUIRED", "ParentId is required"))?;
+            let parent = get_str(&body, "ParentId")
+                .ok_or_else(|| invalid("INPUT_REQUIRED", "ParentId is required"))?;
             if !parent_exists(parent) {
-                return Err(ApiError::new(400, "ParentNotFoundException", format!("We can't find a root or OU with the ParentId `{parent}`.")));
+                return Err(ApiError::new(
+                    400,
+                    "ParentNotFoundException",
+                    format!("We can't find a root or OU with the ParentId `{parent}`."),
+                ));
             }
-            let accts = org.accounts(w).iter().filter(|a| a.parent == parent).map(|a| org.account_json(w, a)).collect();
+            let accts = org
+                .accounts(w)
+                .iter()
+                .filter(|a| a.parent == parent)
+                .map(|a| org.account_json(w, a))
+                .collect();
             let (items, next) = paged(accts)?;
             Ok(with_token("Accounts", items, next))
         }
         "ListAccounts" => {
-            let accts = org.accounts(w).iter().map(|a| org.account_json(w, a)).collect();
+            let accts = org
+                .accounts(w)
+                .iter()
+                .map(|a| org.account_json(w, a))
+                .collect();
             let (items, next) = paged(accts)?;
             Ok(with_token("Accounts", items, next))
         }
         "DescribeAccount" => {
-            let id = get_str(&body, "AccountId").ok_or_else(|| invalid("INPUT_REQUIRED", "AccountId is required"))?;
+            let id = get_str(&body, "AccountId")
+                .ok_or_else(|| invalid("INPUT_REQUIRED", "AccountId is required"))?;
             let all = org.accounts(w);
-            let a = all
-                .iter()
-                .find(|a| a.id.as_str() == id)
-                .ok_or_else(|| ApiError::new(400, "AccountNotFoundException", format!("We can't find an account with the AccountId `{id}`.")))?;
+            let a = all.iter().find(|a| a.id.as_str() == id).ok_or_else(|| {
+                ApiError::new(
+                    400,
+                    "AccountNotFoundException",
+                    format!("We can't find an account with the AccountId `{id}`."),
+                )
+            })?;
             Ok(json!({ "Account": org.account_json(w, a) }))
         }
-        other => Err(ApiError::new(400, "UnknownOperationException", format!("{other} is not emulated"))),
+        other => Err(ApiError::new(
+            400,
+            "UnknownOperationException",
+            format!("{other} is not emulated"),
+        )),
     }
 }

@@ -29,14 +29,34 @@ pub struct Quotas {
 
 impl Quotas {
     /// Takes one token; false when the bucket is empty (the request is throttled).
-    pub fn take(&mut self, service: &str, operation: &str, account: &str, region: &str, scale: f64, now: Instant) -> bool {
+    pub fn take(
+        &mut self,
+        service: &str,
+        operation: &str,
+        account: &str,
+        region: &str,
+        scale: f64,
+        now: Instant,
+    ) -> bool {
         let (rate, burst) = documented(service, operation);
-        let scale = if scale.is_finite() && scale > 0.0 { scale } else { 1.0 };
+        let scale = if scale.is_finite() && scale > 0.0 {
+            scale
+        } else {
+            1.0
+        };
         let rate = rate * scale;
         // A bucket must hold at least one whole request or it could never admit any.
         let burst = (burst * scale).max(1.0);
-        let key = (service.to_string(), operation.to_string(), account.to_string(), region.to_string());
-        let b = self.buckets.entry(key).or_insert(Bucket { tokens: burst, last: now });
+        let key = (
+            service.to_string(),
+            operation.to_string(),
+            account.to_string(),
+            region.to_string(),
+        );
+        let b = self.buckets.entry(key).or_insert(Bucket {
+            tokens: burst,
+            last: now,
+        });
         let elapsed = now.saturating_duration_since(b.last).as_secs_f64();
         b.tokens = (b.tokens + elapsed * rate).min(burst);
         b.last = now;
@@ -67,8 +87,22 @@ mod tests {
         assert!(q.take("securityhub", "DescribeHub", "1", "s", 1.0, t0));
         assert!(q.take("securityhub", "ListMembers", "1", "r", 1.0, t0));
         // 10 rps: 100 ms buys one more
-        assert!(q.take("securityhub", "DescribeHub", "1", "r", 1.0, t0 + Duration::from_millis(101)));
-        assert!(!q.take("securityhub", "DescribeHub", "1", "r", 1.0, t0 + Duration::from_millis(102)));
+        assert!(q.take(
+            "securityhub",
+            "DescribeHub",
+            "1",
+            "r",
+            1.0,
+            t0 + Duration::from_millis(101)
+        ));
+        assert!(!q.take(
+            "securityhub",
+            "DescribeHub",
+            "1",
+            "r",
+            1.0,
+            t0 + Duration::from_millis(102)
+        ));
     }
 
     #[test]
@@ -76,7 +110,21 @@ mod tests {
         let mut q = Quotas::default();
         let t0 = Instant::now();
         assert!(q.take("securityhub", "BatchEnableStandards", "1", "r", 0.2, t0));
-        assert!(!q.take("securityhub", "BatchEnableStandards", "1", "r", 0.2, t0 + Duration::from_secs(1)));
-        assert!(q.take("securityhub", "BatchEnableStandards", "1", "r", 0.2, t0 + Duration::from_secs(6)));
+        assert!(!q.take(
+            "securityhub",
+            "BatchEnableStandards",
+            "1",
+            "r",
+            0.2,
+            t0 + Duration::from_secs(1)
+        ));
+        assert!(q.take(
+            "securityhub",
+            "BatchEnableStandards",
+            "1",
+            "r",
+            0.2,
+            t0 + Duration::from_secs(6)
+        ));
     }
 }

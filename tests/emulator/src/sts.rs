@@ -23,7 +23,11 @@ pub fn route(req: &Request) -> Result<String, ApiError> {
     let p = params(req);
     match param(&p, "Action") {
         Some(a @ ("AssumeRole" | "GetCallerIdentity")) => Ok(a.to_string()),
-        Some(other) => Err(ApiError::new(400, "InvalidAction", format!("Could not find operation {other} for version 2011-06-15"))),
+        Some(other) => Err(ApiError::new(
+            400,
+            "InvalidAction",
+            format!("Could not find operation {other} for version 2011-06-15"),
+        )),
         None => Err(ApiError::new(400, "MissingAction", "Missing Action")),
     }
 }
@@ -37,7 +41,11 @@ pub fn handle(_w: &mut World, cx: &Cx, op: &str, req: &Request) -> Res {
     if let Some(v) = param(&p, "Version")
         && v != "2011-06-15"
     {
-        return Err(ApiError::new(400, "InvalidAction", format!("Could not find operation {op} for version {v}")));
+        return Err(ApiError::new(
+            400,
+            "InvalidAction",
+            format!("Could not find operation {op} for version {v}"),
+        ));
     }
     match op {
         "GetCallerIdentity" => Ok(json!({
@@ -48,7 +56,10 @@ pub fn handle(_w: &mut World, cx: &Cx, op: &str, req: &Request) -> Res {
         "AssumeRole" => {
             let role_arn = param(&p, "RoleArn").ok_or_else(|| validation("1 validation error detected: Value null at 'roleArn' failed to satisfy constraint: Member must not be null"))?;
             let session = param(&p, "RoleSessionName").ok_or_else(|| validation("1 validation error detected: Value null at 'roleSessionName' failed to satisfy constraint: Member must not be null"))?;
-            let session_ok = (2..=64).contains(&session.len()) && session.chars().all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c));
+            let session_ok = (2..=64).contains(&session.len())
+                && session
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c));
             if !session_ok {
                 return Err(validation(format!(
                     "1 validation error detected: Value '{session}' at 'roleSessionName' failed to satisfy constraint: Member must have length between 2 and 64 and match [\\w+=,.@-]*"
@@ -66,14 +77,22 @@ pub fn handle(_w: &mut World, cx: &Cx, op: &str, req: &Request) -> Res {
                 .filter(|(acct, role)| is_account_id(acct) && !role.is_empty())
                 .ok_or_else(|| validation(format!("{role_arn} is invalid")))?;
             let role_name = role.rsplit('/').next().unwrap_or(role);
-            let wrong_role = cx.cfg.assumable_role.as_ref().is_some_and(|(name, external)| {
-                name != role_name || (external.is_some() && param(&p, "ExternalId") != external.as_deref())
-            });
+            let wrong_role = cx
+                .cfg
+                .assumable_role
+                .as_ref()
+                .is_some_and(|(name, external)| {
+                    name != role_name
+                        || (external.is_some() && param(&p, "ExternalId") != external.as_deref())
+                });
             if cx.cfg.unassumable_accounts.contains(target) || wrong_role {
                 return Err(ApiError::new(
                     403,
                     "AccessDenied",
-                    format!("User: arn:aws:iam::{}:root is not authorized to perform: sts:AssumeRole on resource: {role_arn}", cx.account),
+                    format!(
+                        "User: arn:aws:iam::{}:root is not authorized to perform: sts:AssumeRole on resource: {role_arn}",
+                        cx.account
+                    ),
                 ));
             }
             let role_id = format!("AROA{:016X}", fnv(role_arn));
@@ -91,7 +110,11 @@ pub fn handle(_w: &mut World, cx: &Cx, op: &str, req: &Request) -> Res {
                 "PackedPolicySize": 0,
             }))
         }
-        other => Err(ApiError::new(400, "InvalidAction", format!("Could not find operation {other}"))),
+        other => Err(ApiError::new(
+            400,
+            "InvalidAction",
+            format!("Could not find operation {other}"),
+        )),
     }
 }
 
@@ -120,7 +143,11 @@ pub fn ok_response(op: &str, v: &Value, request_id: &str) -> Resp {
 }
 
 pub fn error_response(e: &ApiError, request_id: &str) -> Resp {
-    let kind = if e.status >= 500 { "Receiver" } else { "Sender" };
+    let kind = if e.status >= 500 {
+        "Receiver"
+    } else {
+        "Sender"
+    };
     let xml = format!(
         "<ErrorResponse xmlns=\"{NS}\"><Error><Type>{kind}</Type><Code>{}</Code><Message>{}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>",
         xml_escape(e.code),

@@ -2,7 +2,6 @@
 
 use serde_json::{Map, Value};
 
-
 /// A modeled error: the code (shape name), HTTP status and message, plus extra body members.
 #[derive(Clone, Debug)]
 pub struct ApiError {
@@ -14,7 +13,12 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), extra: Vec::new() }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            extra: Vec::new(),
+        }
     }
     pub fn with(mut self, key: &'static str, value: impl Into<Value>) -> Self {
         self.extra.push((key, value.into()));
@@ -74,7 +78,8 @@ pub fn iso_now() -> String {
 }
 
 pub fn iso_in(secs: i64) -> String {
-    (chrono::Utc::now() + chrono::Duration::seconds(secs)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    (chrono::Utc::now() + chrono::Duration::seconds(secs))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 // ---- JSON accessors -----------------------------------------------------------------------
@@ -95,7 +100,11 @@ pub fn get_arr<'a>(v: &'a Value, k: &str) -> Option<&'a Vec<Value>> {
     get(v, k).and_then(Value::as_array)
 }
 pub fn get_strs(v: &Value, k: &str) -> Option<Vec<String>> {
-    get_arr(v, k).map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+    get_arr(v, k).map(|a| {
+        a.iter()
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect()
+    })
 }
 
 /// Inserts `v` under `k` unless it is None.
@@ -121,7 +130,9 @@ pub fn page<T: Clone>(
     if let Some(m) = max_results
         && (m < 1 || m > model_max)
     {
-        return Err(bad(format!("MaxResults must be between 1 and {model_max}, got {m}")));
+        return Err(bad(format!(
+            "MaxResults must be between 1 and {model_max}, got {m}"
+        )));
     }
     let start = match token {
         None | Some("") => 0,
@@ -132,7 +143,9 @@ pub fn page<T: Clone>(
             .map(|n| n.min(items.len()))
             .ok_or_else(|| bad(format!("The NextToken `{t}` is not valid")))?,
     };
-    let size = page_size.max(1).min(max_results.map(|m| m as usize).unwrap_or(usize::MAX));
+    let size = page_size
+        .max(1)
+        .min(max_results.map(|m| m as usize).unwrap_or(usize::MAX));
     let end = (start + size).min(items.len());
     let next = (end < items.len()).then(|| format!("nt-{end}"));
     Ok((items[start..end].to_vec(), next))
@@ -154,7 +167,9 @@ pub fn xml_escape(s: &str) -> String {
 }
 
 pub fn percent_decode(s: &str) -> String {
-    percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 pub fn is_account_id(s: &str) -> bool {
@@ -190,7 +205,10 @@ mod tests {
     fn uuids_look_like_uuids() {
         let u = uuid_from(7);
         assert_eq!(u.len(), 36);
-        assert_eq!(u.split('-').map(str::len).collect::<Vec<_>>(), [8, 4, 4, 4, 12]);
+        assert_eq!(
+            u.split('-').map(str::len).collect::<Vec<_>>(),
+            [8, 4, 4, 4, 12]
+        );
         assert_ne!(uuid_from(1), uuid_from(2));
     }
 }

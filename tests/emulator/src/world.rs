@@ -6,8 +6,9 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 use shubctl::model::resource::{
-    ActionTargetValue, AggregatorValue, AnalyzerValue, AutomationRuleValue, ControlParametersValue, ControlValue, DelegatedAdminValue,
-    Empty, GuardDutyValue, HubValue, InsightValue, InspectorValue, MacieValue, OrgConfigValue,
+    ActionTargetValue, AggregatorValue, AnalyzerValue, AutomationRuleValue, ControlParametersValue,
+    ControlValue, DelegatedAdminValue, Empty, GuardDutyValue, HubValue, InsightValue,
+    InspectorValue, MacieValue, OrgConfigValue,
 };
 use shubctl::model::{AccountId, Address, Kind, OrgInfo, Resource};
 use shubctl::provider::snapshot::{SNAPSHOT_FORMAT_VERSION, SnapshotFile};
@@ -69,7 +70,11 @@ pub struct OrgConfig {
 
 impl Default for OrgConfig {
     fn default() -> Self {
-        OrgConfig { auto_enable: false, auto_enable_standards: "DEFAULT".into(), configuration_type: "LOCAL".into() }
+        OrgConfig {
+            auto_enable: false,
+            auto_enable_standards: "DEFAULT".into(),
+            configuration_type: "LOCAL".into(),
+        }
     }
 }
 
@@ -156,7 +161,11 @@ impl Inspector {
     }
     /// ENABLED as soon as one type is; ENABLING while all are.
     pub fn status(&self, now: Instant) -> &'static str {
-        if self.types.values().any(|r| now >= *r) || self.types.is_empty() { "ENABLED" } else { "ENABLING" }
+        if self.types.values().any(|r| now >= *r) || self.types.is_empty() {
+            "ENABLED"
+        } else {
+            "ENABLING"
+        }
     }
 }
 
@@ -231,8 +240,12 @@ pub struct Scope {
 impl Scope {
     /// Drops subscriptions whose DELETING period has passed, with their associations.
     pub fn tick(&mut self, now: Instant) {
-        let gone: Vec<String> =
-            self.standards.iter().filter(|(_, s)| s.deleting_until.is_some_and(|t| now >= t)).map(|(k, _)| k.clone()).collect();
+        let gone: Vec<String> = self
+            .standards
+            .iter()
+            .filter(|(_, s)| s.deleting_until.is_some_and(|t| now >= t))
+            .map(|(k, _)| k.clone())
+            .collect();
         for g in gone {
             self.standards.remove(&g);
             self.assoc.retain(|(s, _), _| s != &g);
@@ -271,16 +284,34 @@ pub fn hub_arn(region: &str, account: &str) -> String {
 
 /// `standards/aws-foundational-security-best-practices/v/1.0.0` → `aws-foundational-security-best-practices/v/1.0.0`
 fn standard_path(def: &StandardDef) -> &str {
-    def.arn.split_once('/').map(|(_, rest)| rest).unwrap_or(&def.arn)
+    def.arn
+        .split_once('/')
+        .map(|(_, rest)| rest)
+        .unwrap_or(&def.arn)
 }
 
 pub fn subscription_arn(def: &StandardDef, region: &str, account: &str) -> String {
-    format!("arn:aws:securityhub:{region}:{account}:subscription/{}", standard_path(def))
+    format!(
+        "arn:aws:securityhub:{region}:{account}:subscription/{}",
+        standard_path(def)
+    )
 }
 
-pub fn standards_control_arn(def: &StandardDef, region: &str, account: &str, control: &str) -> String {
-    let number = catalog().control(control).and_then(|c| c.legacy_ids.get(&def.id)).map(String::as_str).unwrap_or(control);
-    format!("arn:aws:securityhub:{region}:{account}:control/{}/{number}", standard_path(def))
+pub fn standards_control_arn(
+    def: &StandardDef,
+    region: &str,
+    account: &str,
+    control: &str,
+) -> String {
+    let number = catalog()
+        .control(control)
+        .and_then(|c| c.legacy_ids.get(&def.id))
+        .map(String::as_str)
+        .unwrap_or(control);
+    format!(
+        "arn:aws:securityhub:{region}:{account}:control/{}/{number}",
+        standard_path(def)
+    )
 }
 
 pub fn security_control_arn(region: &str, account: &str, control: &str) -> String {
@@ -288,11 +319,21 @@ pub fn security_control_arn(region: &str, account: &str, control: &str) -> Strin
 }
 
 pub fn std_by_arn<'a>(arn: &str, region: &str) -> Option<&'a StandardDef> {
-    catalog().standards.iter().find(|d| standard_arn(d, region) == arn)
+    catalog()
+        .standards
+        .iter()
+        .find(|d| standard_arn(d, region) == arn)
 }
 
-pub fn std_by_subscription_arn<'a>(arn: &str, region: &str, account: &str) -> Option<&'a StandardDef> {
-    catalog().standards.iter().find(|d| subscription_arn(d, region, account) == arn)
+pub fn std_by_subscription_arn<'a>(
+    arn: &str,
+    region: &str,
+    account: &str,
+) -> Option<&'a StandardDef> {
+    catalog()
+        .standards
+        .iter()
+        .find(|d| subscription_arn(d, region, account) == arn)
 }
 
 pub fn insight_arn(region: &str, account: &str, uuid: &str) -> String {
@@ -324,15 +365,21 @@ pub fn to_parameter_value(v: &Value) -> Value {
         Value::Number(n) if n.is_i64() || n.is_u64() => json!({ "Integer": n }),
         Value::Number(n) => json!({ "Double": n }),
         Value::String(s) => json!({ "String": s }),
-        Value::Array(a) if !a.is_empty() && a.iter().all(|x| x.is_i64() || x.is_u64()) => json!({ "IntegerList": a }),
-        Value::Array(a) => json!({ "StringList": a.iter().map(|x| x.as_str().map(str::to_string).unwrap_or_else(|| x.to_string())).collect::<Vec<_>>() }),
+        Value::Array(a) if !a.is_empty() && a.iter().all(|x| x.is_i64() || x.is_u64()) => {
+            json!({ "IntegerList": a })
+        }
+        Value::Array(a) => {
+            json!({ "StringList": a.iter().map(|x| x.as_str().map(str::to_string).unwrap_or_else(|| x.to_string())).collect::<Vec<_>>() })
+        }
         other => json!({ "String": other.to_string() }),
     }
 }
 
 /// The `ParameterValue` union's one member, as a plain value.
 pub fn from_parameter_value(v: &Value) -> Value {
-    v.as_object().and_then(|o| o.values().next().cloned()).unwrap_or(Value::Null)
+    v.as_object()
+        .and_then(|o| o.values().next().cloned())
+        .unwrap_or(Value::Null)
 }
 
 // ---- the world ----------------------------------------------------------------------------
@@ -344,7 +391,9 @@ impl World {
     }
 
     pub fn scope(&mut self, account: &str, region: &str) -> &mut Scope {
-        self.scopes.entry((account.to_string(), region.to_string())).or_default()
+        self.scopes
+            .entry((account.to_string(), region.to_string()))
+            .or_default()
     }
 
     pub fn scope_ref(&self, account: &str, region: &str) -> Option<&Scope> {
@@ -358,11 +407,15 @@ impl World {
     }
 
     pub fn management_account(&self) -> Option<String> {
-        self.org.management_account.as_ref().map(|a| a.as_str().to_string())
+        self.org
+            .management_account
+            .as_ref()
+            .map(|a| a.as_str().to_string())
     }
 
     pub fn in_org(&self, account: &str) -> bool {
-        self.management_account().as_deref() == Some(account) || self.org.accounts.iter().any(|a| a.id.as_str() == account)
+        self.management_account().as_deref() == Some(account)
+            || self.org.accounts.iter().any(|a| a.id.as_str() == account)
     }
 
     /// The delegated Security Hub administrator in a region.
@@ -405,12 +458,20 @@ impl World {
         self.scopes
             .iter()
             .filter(|((_, r), _)| r == region)
-            .find(|(_, s)| s.members.get(account).is_some_and(|m| m.status == "Enabled"))
+            .find(|(_, s)| {
+                s.members
+                    .get(account)
+                    .is_some_and(|m| m.status == "Enabled")
+            })
             .map(|((a, _), _)| a.clone())
     }
 
     pub fn new_hub(&self) -> Hub {
-        Hub { subscribed_at: iso_now(), auto_enable_controls: true, control_finding_generator: "SECURITY_CONTROL".into() }
+        Hub {
+            subscribed_at: iso_now(),
+            auto_enable_controls: true,
+            control_finding_generator: "SECURITY_CONTROL".into(),
+        }
     }
 
     // ---- snapshot → world -----------------------------------------------------------------
@@ -420,7 +481,13 @@ impl World {
             file.format_version, SNAPSHOT_FORMAT_VERSION,
             "the emulator reads snapshot format {SNAPSHOT_FORMAT_VERSION}"
         );
-        let mut w = World { org: file.organization, taken_at: file.taken_at, scopes: BTreeMap::new(), passthrough: BTreeMap::new(), seq: 0 };
+        let mut w = World {
+            org: file.organization,
+            taken_at: file.taken_at,
+            scopes: BTreeMap::new(),
+            passthrough: BTreeMap::new(),
+            seq: 0,
+        };
         let now = Instant::now();
         let stamp = "2024-01-01T00:00:00.000Z".to_string();
         for (addr, value) in file.resources {
@@ -440,7 +507,13 @@ impl World {
                     });
                 }
                 Resource::Standard(_) if catalog().standard(&id).is_some() => {
-                    w.scope(&acct, &region).standards.insert(id, Subscription { ready_at: now, deleting_until: None });
+                    w.scope(&acct, &region).standards.insert(
+                        id,
+                        Subscription {
+                            ready_at: now,
+                            deleting_until: None,
+                        },
+                    );
                 }
                 Resource::Control(c) => {
                     let Some((ctl, std)) = id.split_once('@') else {
@@ -448,18 +521,34 @@ impl World {
                         continue;
                     };
                     if !c.is_enabled() {
-                        w.scope(&acct, &region)
-                            .assoc
-                            .insert((std.to_string(), ctl.to_string()), Assoc { status: c.status, reason: c.reason, updated_at: stamp.clone() });
+                        w.scope(&acct, &region).assoc.insert(
+                            (std.to_string(), ctl.to_string()),
+                            Assoc {
+                                status: c.status,
+                                reason: c.reason,
+                                updated_at: stamp.clone(),
+                            },
+                        );
                     }
                 }
                 Resource::ControlParameters(p) => {
                     let params = p
                         .parameters
                         .iter()
-                        .map(|(k, v)| (k.clone(), json!({ "ValueType": "CUSTOM", "Value": to_parameter_value(v) })))
+                        .map(|(k, v)| {
+                            (
+                                k.clone(),
+                                json!({ "ValueType": "CUSTOM", "Value": to_parameter_value(v) }),
+                            )
+                        })
                         .collect();
-                    w.scope(&acct, &region).params.insert(id, ControlParams { params, last_update_reason: None });
+                    w.scope(&acct, &region).params.insert(
+                        id,
+                        ControlParams {
+                            params,
+                            last_update_reason: None,
+                        },
+                    );
                 }
                 Resource::DelegatedAdmin(d) if id == SH_ID => {
                     w.scope(&acct, &region).admin = Some(d.account.as_str().to_string());
@@ -467,26 +556,48 @@ impl World {
                 Resource::OrgConfig(o) if id == SH_ID => {
                     w.scope(&acct, &region).org_config = Some(OrgConfig {
                         auto_enable: o.auto_enable.unwrap_or(false),
-                        auto_enable_standards: o.auto_enable_standards.unwrap_or_else(|| "DEFAULT".into()),
+                        auto_enable_standards: o
+                            .auto_enable_standards
+                            .unwrap_or_else(|| "DEFAULT".into()),
                         configuration_type: "LOCAL".into(),
                     });
                 }
                 Resource::Member(_) => {
                     w.scope(&acct, &region).members.insert(
                         id.clone(),
-                        Member { email: format!("aws+{id}@example.com"), status: "Enabled".into(), invited_at: stamp.clone(), updated_at: stamp.clone() },
+                        Member {
+                            email: format!("aws+{id}@example.com"),
+                            status: "Enabled".into(),
+                            invited_at: stamp.clone(),
+                            updated_at: stamp.clone(),
+                        },
                     );
                 }
                 Resource::Aggregator(a) => {
                     let arn = aggregator_arn(&region, &acct, &w.next_uuid());
-                    w.scope(&acct, &region).aggregator = Some(Aggregator { arn, mode: a.linking_mode, regions: a.regions });
+                    w.scope(&acct, &region).aggregator = Some(Aggregator {
+                        arn,
+                        mode: a.linking_mode,
+                        regions: a.regions,
+                    });
                 }
                 Resource::Insight(i) => {
                     let arn = insight_arn(&region, &acct, &w.next_uuid());
-                    w.scope(&acct, &region).insights.push(Insight { arn, name: id, filters: i.filters, group_by: i.group_by });
+                    w.scope(&acct, &region).insights.push(Insight {
+                        arn,
+                        name: id,
+                        filters: i.filters,
+                        group_by: i.group_by,
+                    });
                 }
                 Resource::ActionTarget(t) => {
-                    w.scope(&acct, &region).action_targets.insert(id, ActionTarget { name: t.name, description: t.description });
+                    w.scope(&acct, &region).action_targets.insert(
+                        id,
+                        ActionTarget {
+                            name: t.name,
+                            description: t.description,
+                        },
+                    );
                 }
                 Resource::AutomationRule(r) => {
                     let arn = rule_arn(&region, &acct, &w.next_uuid());
@@ -507,8 +618,12 @@ impl World {
                 Resource::Product(_) => {
                     w.scope(&acct, &region).products.insert(id);
                 }
-                Resource::DelegatedAdmin(d) if [GD_ID, INSPECTOR_ID, MACIE_ID].contains(&id.as_str()) => {
-                    w.scope(&acct, &region).service_admins.insert(id, d.account.as_str().to_string());
+                Resource::DelegatedAdmin(d)
+                    if [GD_ID, INSPECTOR_ID, MACIE_ID].contains(&id.as_str()) =>
+                {
+                    w.scope(&acct, &region)
+                        .service_admins
+                        .insert(id, d.account.as_str().to_string());
                 }
                 Resource::OrgConfig(o) if id == GD_ID => {
                     w.scope(&acct, &region).gd_org = Some(GdOrg {
@@ -517,7 +632,8 @@ impl World {
                     });
                 }
                 Resource::OrgConfig(o) if id == INSPECTOR_ID => {
-                    w.scope(&acct, &region).inspector_org = Some(o.resource_types.unwrap_or_default().into_iter().collect());
+                    w.scope(&acct, &region).inspector_org =
+                        Some(o.resource_types.unwrap_or_default().into_iter().collect());
                 }
                 Resource::OrgConfig(o) if id == MACIE_ID => {
                     w.scope(&acct, &region).macie_org = Some(o.auto_enable.unwrap_or(false));
@@ -534,22 +650,43 @@ impl World {
                     });
                 }
                 Resource::Inspector(i) => {
-                    w.scope(&acct, &region).inspector = Some(Inspector { types: i.resource_types.into_iter().map(|t| (t, now)).collect() });
+                    w.scope(&acct, &region).inspector = Some(Inspector {
+                        types: i.resource_types.into_iter().map(|t| (t, now)).collect(),
+                    });
                 }
                 Resource::Macie(m) => {
-                    w.scope(&acct, &region).macie =
-                        Some(MacieSession { status: m.status, frequency: m.finding_publishing_frequency, created_at: stamp.clone(), updated_at: stamp.clone() });
+                    w.scope(&acct, &region).macie = Some(MacieSession {
+                        status: m.status,
+                        frequency: m.finding_publishing_frequency,
+                        created_at: stamp.clone(),
+                        updated_at: stamp.clone(),
+                    });
                 }
                 Resource::Analyzer(a) => {
                     let arn = analyzer_arn(&region, &acct, &id);
                     let rules = a
                         .archive_rules
                         .into_iter()
-                        .map(|(name, filter)| (name, ArchiveRule { filter, created_at: stamp.clone(), updated_at: stamp.clone() }))
+                        .map(|(name, filter)| {
+                            (
+                                name,
+                                ArchiveRule {
+                                    filter,
+                                    created_at: stamp.clone(),
+                                    updated_at: stamp.clone(),
+                                },
+                            )
+                        })
                         .collect();
                     w.scope(&acct, &region).analyzers.insert(
                         id,
-                        Analyzer { arn, analyzer_type: a.analyzer_type, unused_access_age: a.unused_access_age, rules, created_at: stamp.clone() },
+                        Analyzer {
+                            arn,
+                            analyzer_type: a.analyzer_type,
+                            unused_access_age: a.unused_access_age,
+                            rules,
+                            created_at: stamp.clone(),
+                        },
                     );
                 }
                 _ => {
@@ -566,27 +703,47 @@ impl World {
         let now = Instant::now();
         let mut resources: BTreeMap<Address, Value> = self.passthrough.clone();
         for ((acct, region), s) in &self.scopes {
-            let Ok(account) = AccountId::parse(acct) else { continue };
+            let Ok(account) = AccountId::parse(acct) else {
+                continue;
+            };
             let mut put = |kind: Kind, id: Option<String>, r: Resource| {
                 resources.insert(Address::new(&account, region, kind, id), r.to_json());
             };
             if let Some(h) = &s.hub {
-                put(Kind::Hub, None, Resource::Hub(HubValue {
-                    control_finding_generator: h.control_finding_generator.clone(),
-                    auto_enable_controls: h.auto_enable_controls,
-                }));
+                put(
+                    Kind::Hub,
+                    None,
+                    Resource::Hub(HubValue {
+                        control_finding_generator: h.control_finding_generator.clone(),
+                        auto_enable_controls: h.auto_enable_controls,
+                    }),
+                );
             }
             for (std, sub) in &s.standards {
                 if sub.deleting_until.is_none() {
-                    put(Kind::Standard, Some(std.clone()), Resource::Standard(Empty {}));
+                    put(
+                        Kind::Standard,
+                        Some(std.clone()),
+                        Resource::Standard(Empty {}),
+                    );
                 }
             }
             for ((std, ctl), a) in &s.assoc {
                 // Associations go with their standard; entries loaded for a standard that is not
                 // subscribed are kept as they came.
-                let going = s.standards.get(std).is_some_and(|sub| sub.deleting_until.is_some());
+                let going = s
+                    .standards
+                    .get(std)
+                    .is_some_and(|sub| sub.deleting_until.is_some());
                 if a.status != "ENABLED" && !going {
-                    put(Kind::Control, Some(format!("{ctl}@{std}")), Resource::Control(ControlValue { status: a.status.clone(), reason: a.reason.clone() }));
+                    put(
+                        Kind::Control,
+                        Some(format!("{ctl}@{std}")),
+                        Resource::Control(ControlValue {
+                            status: a.status.clone(),
+                            reason: a.reason.clone(),
+                        }),
+                    );
                 }
             }
             for (ctl, p) in &s.params {
@@ -594,23 +751,40 @@ impl World {
                     .params
                     .iter()
                     .filter(|(_, c)| c.get("ValueType").and_then(Value::as_str) == Some("CUSTOM"))
-                    .map(|(k, c)| (k.clone(), from_parameter_value(c.get("Value").unwrap_or(&Value::Null))))
+                    .map(|(k, c)| {
+                        (
+                            k.clone(),
+                            from_parameter_value(c.get("Value").unwrap_or(&Value::Null)),
+                        )
+                    })
                     .collect();
                 if !parameters.is_empty() {
-                    put(Kind::ControlParameters, Some(ctl.clone()), Resource::ControlParameters(ControlParametersValue { parameters }));
+                    put(
+                        Kind::ControlParameters,
+                        Some(ctl.clone()),
+                        Resource::ControlParameters(ControlParametersValue { parameters }),
+                    );
                 }
             }
             if let Some(a) = &s.admin
                 && let Ok(admin) = AccountId::parse(a)
             {
-                put(Kind::DelegatedAdmin, Some(SH_ID.into()), Resource::DelegatedAdmin(DelegatedAdminValue { account: admin }));
+                put(
+                    Kind::DelegatedAdmin,
+                    Some(SH_ID.into()),
+                    Resource::DelegatedAdmin(DelegatedAdminValue { account: admin }),
+                );
             }
             if let Some(o) = &s.org_config {
-                put(Kind::OrgConfig, Some(SH_ID.into()), Resource::OrgConfig(OrgConfigValue {
-                    auto_enable: Some(o.auto_enable),
-                    auto_enable_standards: Some(o.auto_enable_standards.clone()),
-                    ..Default::default()
-                }));
+                put(
+                    Kind::OrgConfig,
+                    Some(SH_ID.into()),
+                    Resource::OrgConfig(OrgConfigValue {
+                        auto_enable: Some(o.auto_enable),
+                        auto_enable_standards: Some(o.auto_enable_standards.clone()),
+                        ..Default::default()
+                    }),
+                );
             }
             for (m, member) in &s.members {
                 if matches!(member.status.as_str(), "Enabled" | "Created" | "Invited") {
@@ -618,30 +792,60 @@ impl World {
                 }
             }
             if let Some(a) = &s.aggregator {
-                put(Kind::Aggregator, None, Resource::Aggregator(AggregatorValue { linking_mode: a.mode.clone(), regions: a.regions.clone() }));
+                put(
+                    Kind::Aggregator,
+                    None,
+                    Resource::Aggregator(AggregatorValue {
+                        linking_mode: a.mode.clone(),
+                        regions: a.regions.clone(),
+                    }),
+                );
             }
             let mut seen = BTreeSet::new();
             for i in &s.insights {
                 // Names are not unique in AWS; the address can hold one: the oldest wins.
                 if seen.insert(i.name.clone()) {
-                    put(Kind::Insight, Some(i.name.clone()), Resource::Insight(InsightValue { group_by: i.group_by.clone(), filters: i.filters.clone() }));
+                    put(
+                        Kind::Insight,
+                        Some(i.name.clone()),
+                        Resource::Insight(InsightValue {
+                            group_by: i.group_by.clone(),
+                            filters: i.filters.clone(),
+                        }),
+                    );
                 }
             }
             for (id, t) in &s.action_targets {
-                put(Kind::ActionTarget, Some(id.clone()), Resource::ActionTarget(ActionTargetValue { name: t.name.clone(), description: t.description.clone() }));
+                put(
+                    Kind::ActionTarget,
+                    Some(id.clone()),
+                    Resource::ActionTarget(ActionTargetValue {
+                        name: t.name.clone(),
+                        description: t.description.clone(),
+                    }),
+                );
             }
             let mut seen = BTreeSet::new();
             for r in &s.rules {
                 if seen.insert(r.name.clone()) {
-                    let actions = r.actions.get(0).and_then(|a| a.get("FindingFieldsUpdate")).cloned().unwrap_or_else(|| json!({}));
-                    put(Kind::AutomationRule, Some(r.name.clone()), Resource::AutomationRule(AutomationRuleValue {
-                        order: r.order.max(0) as u32,
-                        description: r.description.clone(),
-                        status: r.status.clone(),
-                        terminal: r.terminal,
-                        criteria: r.criteria.clone(),
-                        actions,
-                    }));
+                    let actions = r
+                        .actions
+                        .get(0)
+                        .and_then(|a| a.get("FindingFieldsUpdate"))
+                        .cloned()
+                        .unwrap_or_else(|| json!({}));
+                    put(
+                        Kind::AutomationRule,
+                        Some(r.name.clone()),
+                        Resource::AutomationRule(AutomationRuleValue {
+                            order: r.order.max(0) as u32,
+                            description: r.description.clone(),
+                            status: r.status.clone(),
+                            terminal: r.terminal,
+                            criteria: r.criteria.clone(),
+                            actions,
+                        }),
+                    );
                 }
             }
             for p in &s.products {
@@ -649,47 +853,99 @@ impl World {
             }
             for (svc, a) in &s.service_admins {
                 if let Ok(admin) = AccountId::parse(a) {
-                    put(Kind::DelegatedAdmin, Some(svc.clone()), Resource::DelegatedAdmin(DelegatedAdminValue { account: admin }));
+                    put(
+                        Kind::DelegatedAdmin,
+                        Some(svc.clone()),
+                        Resource::DelegatedAdmin(DelegatedAdminValue { account: admin }),
+                    );
                 }
             }
             if let Some(d) = &s.detector {
-                put(Kind::GuardDuty, None, Resource::GuardDuty(GuardDutyValue {
-                    status: if d.enabled { "ENABLED" } else { "DISABLED" }.into(),
-                    finding_publishing_frequency: d.frequency.clone(),
-                    features: d.features.clone(),
-                }));
+                put(
+                    Kind::GuardDuty,
+                    None,
+                    Resource::GuardDuty(GuardDutyValue {
+                        status: if d.enabled { "ENABLED" } else { "DISABLED" }.into(),
+                        finding_publishing_frequency: d.frequency.clone(),
+                        features: d.features.clone(),
+                    }),
+                );
             }
             if let Some(o) = &s.gd_org {
-                put(Kind::OrgConfig, Some(GD_ID.into()), Resource::OrgConfig(OrgConfigValue {
-                    auto_enable_members: Some(o.auto_enable_members.clone()),
-                    features: (!o.features.is_empty()).then(|| o.features.clone()),
-                    ..Default::default()
-                }));
+                put(
+                    Kind::OrgConfig,
+                    Some(GD_ID.into()),
+                    Resource::OrgConfig(OrgConfigValue {
+                        auto_enable_members: Some(o.auto_enable_members.clone()),
+                        features: (!o.features.is_empty()).then(|| o.features.clone()),
+                        ..Default::default()
+                    }),
+                );
             }
             if let Some(i) = &s.inspector {
-                let resource_types = i.types.keys().filter(|t| i.type_status(t, now) == "ENABLED").cloned().collect();
-                put(Kind::Inspector, None, Resource::Inspector(InspectorValue { resource_types }));
+                let resource_types = i
+                    .types
+                    .keys()
+                    .filter(|t| i.type_status(t, now) == "ENABLED")
+                    .cloned()
+                    .collect();
+                put(
+                    Kind::Inspector,
+                    None,
+                    Resource::Inspector(InspectorValue { resource_types }),
+                );
             }
             if let Some(types) = &s.inspector_org {
-                put(Kind::OrgConfig, Some(INSPECTOR_ID.into()), Resource::OrgConfig(OrgConfigValue {
-                    resource_types: Some(types.iter().cloned().collect()),
-                    ..Default::default()
-                }));
+                put(
+                    Kind::OrgConfig,
+                    Some(INSPECTOR_ID.into()),
+                    Resource::OrgConfig(OrgConfigValue {
+                        resource_types: Some(types.iter().cloned().collect()),
+                        ..Default::default()
+                    }),
+                );
             }
             if let Some(m) = &s.macie {
-                put(Kind::Macie, None, Resource::Macie(MacieValue { status: m.status.clone(), finding_publishing_frequency: m.frequency.clone() }));
+                put(
+                    Kind::Macie,
+                    None,
+                    Resource::Macie(MacieValue {
+                        status: m.status.clone(),
+                        finding_publishing_frequency: m.frequency.clone(),
+                    }),
+                );
             }
             if let Some(auto) = s.macie_org {
-                put(Kind::OrgConfig, Some(MACIE_ID.into()), Resource::OrgConfig(OrgConfigValue { auto_enable: Some(auto), ..Default::default() }));
+                put(
+                    Kind::OrgConfig,
+                    Some(MACIE_ID.into()),
+                    Resource::OrgConfig(OrgConfigValue {
+                        auto_enable: Some(auto),
+                        ..Default::default()
+                    }),
+                );
             }
             for (name, a) in &s.analyzers {
-                put(Kind::Analyzer, Some(name.clone()), Resource::Analyzer(AnalyzerValue {
-                    analyzer_type: a.analyzer_type.clone(),
-                    unused_access_age: a.unused_access_age,
-                    archive_rules: a.rules.iter().map(|(n, r)| (n.clone(), r.filter.clone())).collect(),
-                }));
+                put(
+                    Kind::Analyzer,
+                    Some(name.clone()),
+                    Resource::Analyzer(AnalyzerValue {
+                        analyzer_type: a.analyzer_type.clone(),
+                        unused_access_age: a.unused_access_age,
+                        archive_rules: a
+                            .rules
+                            .iter()
+                            .map(|(n, r)| (n.clone(), r.filter.clone()))
+                            .collect(),
+                    }),
+                );
             }
         }
-        SnapshotFile { format_version: SNAPSHOT_FORMAT_VERSION, taken_at: self.taken_at.clone(), organization: self.org.clone(), resources }
+        SnapshotFile {
+            format_version: SNAPSHOT_FORMAT_VERSION,
+            taken_at: self.taken_at.clone(),
+            organization: self.org.clone(),
+            resources,
+        }
     }
 }

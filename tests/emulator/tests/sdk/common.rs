@@ -3,9 +3,9 @@
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
+use aws_sdk_securityhub::error::ProvideErrorMetadata;
 use serde_json::json;
 use shubctl::provider::snapshot::SnapshotFile;
-use aws_sdk_securityhub::error::ProvideErrorMetadata;
 use shubctl_emulator::{Config, Emulator};
 
 pub const MGMT: &str = "111111111111";
@@ -87,14 +87,23 @@ pub async fn start(config: Config) -> Emulator {
 }
 
 pub fn no_quotas() -> Config {
-    Config { quotas_enabled: false, ..Config::default() }
+    Config {
+        quotas_enabled: false,
+        ..Config::default()
+    }
 }
 
 pub async fn sdk(emu: &Emulator, account: &str, region: &str) -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(emu.endpoint())
         .region(Region::new(region.to_string()))
-        .credentials_provider(Credentials::new(Emulator::access_key(account), "secret", None, None, "test"))
+        .credentials_provider(Credentials::new(
+            Emulator::access_key(account),
+            "secret",
+            None,
+            None,
+            "test",
+        ))
         .retry_config(RetryConfig::disabled())
         .load()
         .await
@@ -113,17 +122,23 @@ pub async fn sts(emu: &Emulator, account: &str) -> aws_sdk_sts::Client {
 }
 
 /// The service error code of an SDK error (`None` for dispatch failures and the like).
-pub fn code<E: aws_sdk_securityhub::error::ProvideErrorMetadata, R>(e: &aws_sdk_securityhub::error::SdkError<E, R>) -> String {
+pub fn code<E: aws_sdk_securityhub::error::ProvideErrorMetadata, R>(
+    e: &aws_sdk_securityhub::error::SdkError<E, R>,
+) -> String {
     e.code().unwrap_or("<none>").to_string()
 }
 
 /// The HTTP status of an SDK error's raw response (0 when there was none).
-pub fn status<E>(e: &aws_sdk_securityhub::error::SdkError<E, aws_sdk_securityhub::config::http::HttpResponse>) -> u16 {
+pub fn status<E>(
+    e: &aws_sdk_securityhub::error::SdkError<E, aws_sdk_securityhub::config::http::HttpResponse>,
+) -> u16 {
     e.raw_response().map(|r| r.status().as_u16()).unwrap_or(0)
 }
 
 /// The service error message of an SDK error.
-pub fn message<E: aws_sdk_securityhub::error::ProvideErrorMetadata, R>(e: &aws_sdk_securityhub::error::SdkError<E, R>) -> String {
+pub fn message<E: aws_sdk_securityhub::error::ProvideErrorMetadata, R>(
+    e: &aws_sdk_securityhub::error::SdkError<E, R>,
+) -> String {
     e.message().unwrap_or("<none>").to_string()
 }
 
@@ -139,6 +154,10 @@ pub async fn macie(emu: &Emulator, account: &str, region: &str) -> aws_sdk_macie
     aws_sdk_macie2::Client::new(&sdk(emu, account, region).await)
 }
 
-pub async fn analyzer(emu: &Emulator, account: &str, region: &str) -> aws_sdk_accessanalyzer::Client {
+pub async fn analyzer(
+    emu: &Emulator,
+    account: &str,
+    region: &str,
+) -> aws_sdk_accessanalyzer::Client {
     aws_sdk_accessanalyzer::Client::new(&sdk(emu, account, region).await)
 }

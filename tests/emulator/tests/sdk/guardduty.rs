@@ -1,8 +1,8 @@
 //! GuardDuty through aws-sdk-guardduty.
 
 use aws_sdk_guardduty::types::{
-    AutoEnableMembers, DetectorFeature, DetectorFeatureConfiguration, FeatureStatus, FindingPublishingFrequency, OrgFeature,
-    OrgFeatureStatus, OrganizationFeatureConfiguration,
+    AutoEnableMembers, DetectorFeature, DetectorFeatureConfiguration, FeatureStatus,
+    FindingPublishingFrequency, OrgFeature, OrgFeatureStatus, OrganizationFeatureConfiguration,
 };
 use serde_json::json;
 use shubctl_emulator::Config;
@@ -10,20 +10,33 @@ use shubctl_emulator::Config;
 use crate::common::*;
 
 fn feature(name: DetectorFeature, status: FeatureStatus) -> DetectorFeatureConfiguration {
-    DetectorFeatureConfiguration::builder().name(name).status(status).build()
+    DetectorFeatureConfiguration::builder()
+        .name(name)
+        .status(status)
+        .build()
 }
 
 #[tokio::test]
 async fn detector_round_trip_and_quirks() {
     let emu = start(no_quotas()).await;
     let gd = guardduty(&emu, DEV, REGION).await;
-    assert!(gd.list_detectors().send().await.unwrap().detector_ids().is_empty());
+    assert!(
+        gd.list_detectors()
+            .send()
+            .await
+            .unwrap()
+            .detector_ids()
+            .is_empty()
+    );
 
     let id = gd
         .create_detector()
         .enable(true)
         .finding_publishing_frequency(FindingPublishingFrequency::FifteenMinutes)
-        .features(feature(DetectorFeature::S3DataEvents, FeatureStatus::Disabled))
+        .features(feature(
+            DetectorFeature::S3DataEvents,
+            FeatureStatus::Disabled,
+        ))
         .send()
         .await
         .unwrap()
@@ -36,26 +49,46 @@ async fn detector_round_trip_and_quirks() {
     let e = gd.create_detector().enable(true).send().await.unwrap_err();
     assert_eq!(code(&e), "BadRequestException");
     assert_eq!(status(&e), 400);
-    assert_eq!(message(&e), "The request is rejected because a detector already exists for the current account.");
-    assert_eq!(gd.list_detectors().send().await.unwrap().detector_ids(), std::slice::from_ref(&id));
+    assert_eq!(
+        message(&e),
+        "The request is rejected because a detector already exists for the current account."
+    );
+    assert_eq!(
+        gd.list_detectors().send().await.unwrap().detector_ids(),
+        std::slice::from_ref(&id)
+    );
 
     // left-out features were turned on (except Runtime Monitoring); the foundational sources are reported
     let got = gd.get_detector().detector_id(&id).send().await.unwrap();
-    let features: std::collections::BTreeMap<String, String> =
-        got.features().iter().map(|f| (f.name().unwrap().as_str().to_string(), f.status().unwrap().as_str().to_string())).collect();
+    let features: std::collections::BTreeMap<String, String> = got
+        .features()
+        .iter()
+        .map(|f| {
+            (
+                f.name().unwrap().as_str().to_string(),
+                f.status().unwrap().as_str().to_string(),
+            )
+        })
+        .collect();
     assert_eq!(features["S3_DATA_EVENTS"], "DISABLED");
     assert_eq!(features["EKS_AUDIT_LOGS"], "ENABLED");
     assert_eq!(features["RUNTIME_MONITORING"], "DISABLED");
     assert_eq!(features["FLOW_LOGS"], "ENABLED");
     assert_eq!(features["DNS_LOGS"], "ENABLED");
     assert_eq!(got.status().unwrap().as_str(), "ENABLED");
-    assert_eq!(got.finding_publishing_frequency().unwrap().as_str(), "FIFTEEN_MINUTES");
+    assert_eq!(
+        got.finding_publishing_frequency().unwrap().as_str(),
+        "FIFTEEN_MINUTES"
+    );
     assert!(got.service_role().unwrap().contains(DEV));
 
     gd.update_detector()
         .detector_id(&id)
         .finding_publishing_frequency(FindingPublishingFrequency::OneHour)
-        .features(feature(DetectorFeature::RuntimeMonitoring, FeatureStatus::Enabled))
+        .features(feature(
+            DetectorFeature::RuntimeMonitoring,
+            FeatureStatus::Enabled,
+        ))
         .send()
         .await
         .unwrap();
@@ -63,14 +96,32 @@ async fn detector_round_trip_and_quirks() {
     let e = gd
         .update_detector()
         .detector_id(&id)
-        .features(feature(DetectorFeature::RuntimeMonitoring, FeatureStatus::Enabled))
-        .features(feature(DetectorFeature::EksRuntimeMonitoring, FeatureStatus::Disabled))
+        .features(feature(
+            DetectorFeature::RuntimeMonitoring,
+            FeatureStatus::Enabled,
+        ))
+        .features(feature(
+            DetectorFeature::EksRuntimeMonitoring,
+            FeatureStatus::Disabled,
+        ))
         .send()
         .await
         .unwrap_err();
     assert_eq!(code(&e), "BadRequestException");
-    assert!(message(&e).contains("Runtime Monitoring"), "{}", message(&e));
-    gd.update_detector().detector_id(&id).features(feature(DetectorFeature::EksRuntimeMonitoring, FeatureStatus::Disabled)).send().await.unwrap();
+    assert!(
+        message(&e).contains("Runtime Monitoring"),
+        "{}",
+        message(&e)
+    );
+    gd.update_detector()
+        .detector_id(&id)
+        .features(feature(
+            DetectorFeature::EksRuntimeMonitoring,
+            FeatureStatus::Disabled,
+        ))
+        .send()
+        .await
+        .unwrap();
 
     let dump = emu.dump();
     let v = &dump.resources[&"444444444444/eu-west-1/guardduty".parse().unwrap()];
@@ -84,25 +135,74 @@ async fn detector_round_trip_and_quirks() {
     // somebody else's detector
     let prod = guardduty(&emu, PROD, REGION).await;
     let prod_id = prod.list_detectors().send().await.unwrap().detector_ids()[0].clone();
-    let e = gd.get_detector().detector_id(&prod_id).send().await.unwrap_err();
+    let e = gd
+        .get_detector()
+        .detector_id(&prod_id)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(code(&e), "BadRequestException");
     assert!(message(&e).contains("not owned by the current account"));
-    let e = gd.delete_detector().detector_id(&prod_id).send().await.unwrap_err();
+    let e = gd
+        .delete_detector()
+        .detector_id(&prod_id)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(code(&e), "BadRequestException");
 
-    gd.update_detector().detector_id(&id).enable(false).send().await.unwrap();
-    assert_eq!(gd.get_detector().detector_id(&id).send().await.unwrap().status().unwrap().as_str(), "DISABLED");
+    gd.update_detector()
+        .detector_id(&id)
+        .enable(false)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        gd.get_detector()
+            .detector_id(&id)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .unwrap()
+            .as_str(),
+        "DISABLED"
+    );
     gd.delete_detector().detector_id(&id).send().await.unwrap();
-    assert!(gd.list_detectors().send().await.unwrap().detector_ids().is_empty());
-    assert!(!emu.dump().resources.contains_key(&"444444444444/eu-west-1/guardduty".parse().unwrap()));
+    assert!(
+        gd.list_detectors()
+            .send()
+            .await
+            .unwrap()
+            .detector_ids()
+            .is_empty()
+    );
+    assert!(
+        !emu.dump()
+            .resources
+            .contains_key(&"444444444444/eu-west-1/guardduty".parse().unwrap())
+    );
 
     // the loaded detector reads back as loaded
-    let got = prod.get_detector().detector_id(&prod_id).send().await.unwrap();
-    assert_eq!(got.finding_publishing_frequency().unwrap().as_str(), "SIX_HOURS");
+    let got = prod
+        .get_detector()
+        .detector_id(&prod_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        got.finding_publishing_frequency().unwrap().as_str(),
+        "SIX_HOURS"
+    );
     assert_eq!(got.features().len(), 3);
 
-    let calls: Vec<(String, String, bool)> =
-        emu.calls().into_iter().filter(|c| c.account == DEV).map(|c| (c.service, c.operation, c.mutating)).take(3).collect();
+    let calls: Vec<(String, String, bool)> = emu
+        .calls()
+        .into_iter()
+        .filter(|c| c.account == DEV)
+        .map(|c| (c.service, c.operation, c.mutating))
+        .take(3)
+        .collect();
     assert_eq!(
         calls,
         [
@@ -117,31 +217,84 @@ async fn detector_round_trip_and_quirks() {
 async fn organisation_admin_and_auto_enable() {
     let emu = start(no_quotas()).await;
     let mgmt = guardduty(&emu, MGMT, REGION).await;
-    let admins = mgmt.list_organization_admin_accounts().send().await.unwrap();
+    let admins = mgmt
+        .list_organization_admin_accounts()
+        .send()
+        .await
+        .unwrap();
     assert_eq!(admins.admin_accounts()[0].admin_account_id(), Some(ADMIN));
-    assert_eq!(admins.admin_accounts()[0].admin_status().unwrap().as_str(), "ENABLED");
+    assert_eq!(
+        admins.admin_accounts()[0].admin_status().unwrap().as_str(),
+        "ENABLED"
+    );
 
     // only the management account designates
     let admin = guardduty(&emu, ADMIN, REGION).await;
-    let e = admin.enable_organization_admin_account().admin_account_id(ADMIN).send().await.unwrap_err();
+    let e = admin
+        .enable_organization_admin_account()
+        .admin_account_id(ADMIN)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(code(&e), "BadRequestException");
-    let e = admin.list_organization_admin_accounts().send().await.unwrap_err();
+    let e = admin
+        .list_organization_admin_accounts()
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(code(&e), "BadRequestException");
     // the same admin again is fine; another one is refused
-    mgmt.enable_organization_admin_account().admin_account_id(ADMIN).send().await.unwrap();
-    let e = mgmt.enable_organization_admin_account().admin_account_id(PROD).send().await.unwrap_err();
+    mgmt.enable_organization_admin_account()
+        .admin_account_id(ADMIN)
+        .send()
+        .await
+        .unwrap();
+    let e = mgmt
+        .enable_organization_admin_account()
+        .admin_account_id(PROD)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(code(&e), "BadRequestException");
-    let e = mgmt.enable_organization_admin_account().admin_account_id(LONER).send().await.unwrap_err();
+    let e = mgmt
+        .enable_organization_admin_account()
+        .admin_account_id(LONER)
+        .send()
+        .await
+        .unwrap_err();
     assert!(message(&e).contains("invalid or out-of-range value"));
 
-    let id = admin.create_detector().enable(true).send().await.unwrap().detector_id().unwrap().to_string();
+    let id = admin
+        .create_detector()
+        .enable(true)
+        .send()
+        .await
+        .unwrap()
+        .detector_id()
+        .unwrap()
+        .to_string();
     admin
         .update_organization_configuration()
         .detector_id(&id)
         .auto_enable_organization_members(AutoEnableMembers::All)
-        .features(OrganizationFeatureConfiguration::builder().name(OrgFeature::S3DataEvents).auto_enable(OrgFeatureStatus::All).build())
-        .features(OrganizationFeatureConfiguration::builder().name(OrgFeature::RuntimeMonitoring).auto_enable(OrgFeatureStatus::New).build())
-        .features(OrganizationFeatureConfiguration::builder().name(OrgFeature::EbsMalwareProtection).auto_enable(OrgFeatureStatus::None).build())
+        .features(
+            OrganizationFeatureConfiguration::builder()
+                .name(OrgFeature::S3DataEvents)
+                .auto_enable(OrgFeatureStatus::All)
+                .build(),
+        )
+        .features(
+            OrganizationFeatureConfiguration::builder()
+                .name(OrgFeature::RuntimeMonitoring)
+                .auto_enable(OrgFeatureStatus::New)
+                .build(),
+        )
+        .features(
+            OrganizationFeatureConfiguration::builder()
+                .name(OrgFeature::EbsMalwareProtection)
+                .auto_enable(OrgFeatureStatus::None)
+                .build(),
+        )
         .send()
         .await
         .unwrap();
@@ -149,19 +302,41 @@ async fn organisation_admin_and_auto_enable() {
     let mut features = Vec::new();
     let mut token = None;
     loop {
-        let got = admin.describe_organization_configuration().detector_id(&id).set_next_token(token).send().await.unwrap();
-        assert_eq!(got.auto_enable_organization_members().unwrap().as_str(), "ALL");
+        let got = admin
+            .describe_organization_configuration()
+            .detector_id(&id)
+            .set_next_token(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            got.auto_enable_organization_members().unwrap().as_str(),
+            "ALL"
+        );
         assert_eq!(got.member_account_limit_reached(), Some(false));
-        features.extend(got.features().iter().map(|f| f.name().unwrap().as_str().to_string()));
+        features.extend(
+            got.features()
+                .iter()
+                .map(|f| f.name().unwrap().as_str().to_string()),
+        );
         token = got.next_token().map(str::to_string);
         if token.is_none() {
             break;
         }
     }
-    assert_eq!(features, ["EBS_MALWARE_PROTECTION", "RUNTIME_MONITORING", "S3_DATA_EVENTS"]);
+    assert_eq!(
+        features,
+        [
+            "EBS_MALWARE_PROTECTION",
+            "RUNTIME_MONITORING",
+            "S3_DATA_EVENTS"
+        ]
+    );
     let dump = emu.dump();
     assert_eq!(
-        dump.resources[&"222222222222/eu-west-1/org-config/guardduty".parse().unwrap()],
+        dump.resources[&"222222222222/eu-west-1/org-config/guardduty"
+            .parse()
+            .unwrap()],
         json!({ "auto_enable_members": "ALL", "features": { "EBS_MALWARE_PROTECTION": "NONE", "RUNTIME_MONITORING": "NEW", "S3_DATA_EVENTS": "ALL" } })
     );
 
@@ -177,19 +352,51 @@ async fn organisation_admin_and_auto_enable() {
         .unwrap_err();
     assert!(message(&e).contains("AWS Organization master permission"));
     // nor with the admin's detector id
-    let e = prod.describe_organization_configuration().detector_id(&id).send().await.unwrap_err();
+    let e = prod
+        .describe_organization_configuration()
+        .detector_id(&id)
+        .send()
+        .await
+        .unwrap_err();
     assert!(message(&e).contains("not owned"));
 
-    mgmt.disable_organization_admin_account().admin_account_id(ADMIN).send().await.unwrap();
-    assert!(mgmt.list_organization_admin_accounts().send().await.unwrap().admin_accounts().is_empty());
+    mgmt.disable_organization_admin_account()
+        .admin_account_id(ADMIN)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        mgmt.list_organization_admin_accounts()
+            .send()
+            .await
+            .unwrap()
+            .admin_accounts()
+            .is_empty()
+    );
     let dump = emu.dump();
-    assert!(!dump.resources.contains_key(&"111111111111/eu-west-1/delegated-admin/guardduty".parse().unwrap()));
-    assert!(!dump.resources.contains_key(&"222222222222/eu-west-1/org-config/guardduty".parse().unwrap()));
+    assert!(
+        !dump.resources.contains_key(
+            &"111111111111/eu-west-1/delegated-admin/guardduty"
+                .parse()
+                .unwrap()
+        )
+    );
+    assert!(
+        !dump.resources.contains_key(
+            &"222222222222/eu-west-1/org-config/guardduty"
+                .parse()
+                .unwrap()
+        )
+    );
 }
 
 #[tokio::test]
 async fn throttles_and_faults() {
-    let emu = start(Config { quota_scale: 0.1, ..Config::default() }).await;
+    let emu = start(Config {
+        quota_scale: 0.1,
+        ..Config::default()
+    })
+    .await;
     let gd = guardduty(&emu, PROD, REGION).await;
     let mut throttled = None;
     for _ in 0..10 {
@@ -202,9 +409,17 @@ async fn throttles_and_faults() {
     assert_eq!(code(&e), "TooManyRequestsException");
     assert_eq!(status(&e), 429);
 
-    emu.set_config(Config { fault_rate: 1.0, quotas_enabled: false, ..Config::default() });
+    emu.set_config(Config {
+        fault_rate: 1.0,
+        quotas_enabled: false,
+        ..Config::default()
+    });
     let e = gd.list_detectors().send().await.unwrap_err();
     assert_eq!(code(&e), "InternalServerErrorException");
     assert_eq!(status(&e), 500);
-    assert!(emu.calls().iter().any(|c| c.service == "guardduty" && c.status == 500));
+    assert!(
+        emu.calls()
+            .iter()
+            .any(|c| c.service == "guardduty" && c.status == 500)
+    );
 }

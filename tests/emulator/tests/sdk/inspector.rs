@@ -10,22 +10,46 @@ use crate::common::*;
 
 #[tokio::test]
 async fn enable_is_asynchronous_and_round_trips() {
-    let emu = start(Config { inspector_delay: Duration::from_millis(300), ..no_quotas() }).await;
+    let emu = start(Config {
+        inspector_delay: Duration::from_millis(300),
+        ..no_quotas()
+    })
+    .await;
     let i = inspector(&emu, PROD, REGION).await;
     let st = i.batch_get_account_status().send().await.unwrap();
     assert_eq!(st.accounts()[0].account_id(), PROD);
-    assert_eq!(st.accounts()[0].state().unwrap().status().as_str(), "DISABLED");
+    assert_eq!(
+        st.accounts()[0].state().unwrap().status().as_str(),
+        "DISABLED"
+    );
 
-    let out = i.enable().resource_types(ResourceScanType::Ec2).resource_types(ResourceScanType::Ecr).send().await.unwrap();
+    let out = i
+        .enable()
+        .resource_types(ResourceScanType::Ec2)
+        .resource_types(ResourceScanType::Ecr)
+        .send()
+        .await
+        .unwrap();
     assert!(out.failed_accounts().is_empty());
     let a = &out.accounts()[0];
     assert_eq!(a.status().as_str(), "ENABLING");
     assert_eq!(a.resource_status().unwrap().ec2().as_str(), "ENABLING");
-    assert_eq!(a.resource_status().unwrap().lambda().unwrap().as_str(), "DISABLED");
-    assert_eq!(emu.dump().resources[&"333333333333/eu-west-1/inspector".parse().unwrap()], json!({ "resource_types": [] }));
+    assert_eq!(
+        a.resource_status().unwrap().lambda().unwrap().as_str(),
+        "DISABLED"
+    );
+    assert_eq!(
+        emu.dump().resources[&"333333333333/eu-west-1/inspector".parse().unwrap()],
+        json!({ "resource_types": [] })
+    );
 
     tokio::time::sleep(Duration::from_millis(350)).await;
-    let st = i.batch_get_account_status().account_ids(PROD).send().await.unwrap();
+    let st = i
+        .batch_get_account_status()
+        .account_ids(PROD)
+        .send()
+        .await
+        .unwrap();
     let a = &st.accounts()[0];
     assert_eq!(a.state().unwrap().status().as_str(), "ENABLED");
     let rs = a.resource_state().unwrap();
@@ -34,49 +58,139 @@ async fn enable_is_asynchronous_and_round_trips() {
     assert_eq!(rs.lambda().unwrap().status().as_str(), "DISABLED");
     assert_eq!(rs.lambda_code().unwrap().status().as_str(), "DISABLED");
     // re-enabling an enabled type leaves it ENABLED
-    let out = i.enable().resource_types(ResourceScanType::Ec2).resource_types(ResourceScanType::LambdaCode).send().await.unwrap();
+    let out = i
+        .enable()
+        .resource_types(ResourceScanType::Ec2)
+        .resource_types(ResourceScanType::LambdaCode)
+        .send()
+        .await
+        .unwrap();
     let rs = out.accounts()[0].resource_status().unwrap();
-    assert_eq!((rs.ec2().as_str(), rs.lambda_code().unwrap().as_str()), ("ENABLED", "ENABLING"));
-    assert_eq!(emu.dump().resources[&"333333333333/eu-west-1/inspector".parse().unwrap()], json!({ "resource_types": ["EC2", "ECR"] }));
+    assert_eq!(
+        (rs.ec2().as_str(), rs.lambda_code().unwrap().as_str()),
+        ("ENABLED", "ENABLING")
+    );
+    assert_eq!(
+        emu.dump().resources[&"333333333333/eu-west-1/inspector".parse().unwrap()],
+        json!({ "resource_types": ["EC2", "ECR"] })
+    );
 
-    i.disable().resource_types(ResourceScanType::Ecr).resource_types(ResourceScanType::LambdaCode).send().await.unwrap();
-    assert_eq!(emu.dump().resources[&"333333333333/eu-west-1/inspector".parse().unwrap()], json!({ "resource_types": ["EC2"] }));
+    i.disable()
+        .resource_types(ResourceScanType::Ecr)
+        .resource_types(ResourceScanType::LambdaCode)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        emu.dump().resources[&"333333333333/eu-west-1/inspector".parse().unwrap()],
+        json!({ "resource_types": ["EC2"] })
+    );
     let out = i.disable().send().await.unwrap();
     assert_eq!(out.accounts()[0].status().as_str(), "DISABLED");
-    assert!(!emu.dump().resources.contains_key(&"333333333333/eu-west-1/inspector".parse().unwrap()));
+    assert!(
+        !emu.dump()
+            .resources
+            .contains_key(&"333333333333/eu-west-1/inspector".parse().unwrap())
+    );
 
     let e = i.enable().send().await.unwrap_err();
-    assert_eq!((code(&e).as_str(), status(&e)), ("ValidationException", 400));
-    let ops: Vec<(String, bool)> = emu.calls().into_iter().map(|c| (c.operation, c.mutating)).take(2).collect();
-    assert_eq!(ops, [("BatchGetAccountStatus".into(), false), ("Enable".into(), true)]);
+    assert_eq!(
+        (code(&e).as_str(), status(&e)),
+        ("ValidationException", 400)
+    );
+    let ops: Vec<(String, bool)> = emu
+        .calls()
+        .into_iter()
+        .map(|c| (c.operation, c.mutating))
+        .take(2)
+        .collect();
+    assert_eq!(
+        ops,
+        [
+            ("BatchGetAccountStatus".into(), false),
+            ("Enable".into(), true)
+        ]
+    );
 }
 
 #[tokio::test]
 async fn delegated_admin_acts_for_members() {
     let fail = [DEV.to_string()].into_iter().collect();
-    let emu = start(Config { fail_inspector_accounts: fail, ..no_quotas() }).await;
+    let emu = start(Config {
+        fail_inspector_accounts: fail,
+        ..no_quotas()
+    })
+    .await;
     let mgmt = inspector(&emu, MGMT, REGION).await;
     let admin = inspector(&emu, ADMIN, REGION).await;
     let prod = inspector(&emu, PROD, REGION).await;
 
     // not yet the admin: only itself
-    let out = admin.enable().resource_types(ResourceScanType::Ec2).account_ids(PROD).send().await.unwrap();
+    let out = admin
+        .enable()
+        .resource_types(ResourceScanType::Ec2)
+        .account_ids(PROD)
+        .send()
+        .await
+        .unwrap();
     assert!(out.accounts().is_empty());
-    assert_eq!(out.failed_accounts()[0].error_code().as_str(), "ACCESS_DENIED");
+    assert_eq!(
+        out.failed_accounts()[0].error_code().as_str(),
+        "ACCESS_DENIED"
+    );
 
-    assert_eq!(code(&admin.enable_delegated_admin_account().delegated_admin_account_id(ADMIN).send().await.unwrap_err()), "AccessDeniedException");
-    let out = mgmt.enable_delegated_admin_account().delegated_admin_account_id(ADMIN).send().await.unwrap();
+    assert_eq!(
+        code(
+            &admin
+                .enable_delegated_admin_account()
+                .delegated_admin_account_id(ADMIN)
+                .send()
+                .await
+                .unwrap_err()
+        ),
+        "AccessDeniedException"
+    );
+    let out = mgmt
+        .enable_delegated_admin_account()
+        .delegated_admin_account_id(ADMIN)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(out.delegated_admin_account_id(), ADMIN);
-    let e = mgmt.enable_delegated_admin_account().delegated_admin_account_id(ADMIN).send().await.unwrap_err();
+    let e = mgmt
+        .enable_delegated_admin_account()
+        .delegated_admin_account_id(ADMIN)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!((code(&e).as_str(), status(&e)), ("ConflictException", 409));
     assert!(message(&e).contains("already enabled"));
     let list = mgmt.list_delegated_admin_accounts().send().await.unwrap();
     assert_eq!(list.delegated_admin_accounts()[0].account_id(), Some(ADMIN));
-    assert_eq!(list.delegated_admin_accounts()[0].status().unwrap().as_str(), "ENABLED");
-    let e = admin.list_delegated_admin_accounts().send().await.unwrap_err();
+    assert_eq!(
+        list.delegated_admin_accounts()[0]
+            .status()
+            .unwrap()
+            .as_str(),
+        "ENABLED"
+    );
+    let e = admin
+        .list_delegated_admin_accounts()
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(code(&e), "ValidationException");
     assert!(message(&e).contains("is the delegated admin"));
-    assert_eq!(prod.get_delegated_admin_account().send().await.unwrap().delegated_admin().unwrap().account_id(), Some(ADMIN));
+    assert_eq!(
+        prod.get_delegated_admin_account()
+            .send()
+            .await
+            .unwrap()
+            .delegated_admin()
+            .unwrap()
+            .account_id(),
+        Some(ADMIN)
+    );
 
     // one call for several accounts: an org member, an injected failure, an outsider
     let out = admin
@@ -89,38 +203,143 @@ async fn delegated_admin_acts_for_members() {
         .send()
         .await
         .unwrap();
-    assert_eq!(out.accounts().iter().map(|a| a.account_id()).collect::<Vec<_>>(), [PROD]);
-    let failed: Vec<(&str, &str)> = out.failed_accounts().iter().map(|f| (f.account_id(), f.error_code().as_str())).collect();
+    assert_eq!(
+        out.accounts()
+            .iter()
+            .map(|a| a.account_id())
+            .collect::<Vec<_>>(),
+        [PROD]
+    );
+    let failed: Vec<(&str, &str)> = out
+        .failed_accounts()
+        .iter()
+        .map(|f| (f.account_id(), f.error_code().as_str()))
+        .collect();
     assert_eq!(failed, [(DEV, "INTERNAL_ERROR"), (LONER, "ACCESS_DENIED")]);
-    let st = admin.batch_get_account_status().account_ids(PROD).account_ids(DEV).send().await.unwrap();
-    let states: Vec<(&str, &str)> = st.accounts().iter().map(|a| (a.account_id(), a.state().unwrap().status().as_str())).collect();
+    let st = admin
+        .batch_get_account_status()
+        .account_ids(PROD)
+        .account_ids(DEV)
+        .send()
+        .await
+        .unwrap();
+    let states: Vec<(&str, &str)> = st
+        .accounts()
+        .iter()
+        .map(|a| (a.account_id(), a.state().unwrap().status().as_str()))
+        .collect();
     assert_eq!(states, [(PROD, "ENABLED"), (DEV, "DISABLED")]);
-    assert_eq!(emu.dump().resources[&"333333333333/eu-west-1/inspector".parse().unwrap()], json!({ "resource_types": ["EC2", "LAMBDA"] }));
+    assert_eq!(
+        emu.dump().resources[&"333333333333/eu-west-1/inspector".parse().unwrap()],
+        json!({ "resource_types": ["EC2", "LAMBDA"] })
+    );
 
     // a member cannot act for another
     let out = prod.disable().account_ids(DEV).send().await.unwrap();
-    assert_eq!(out.failed_accounts()[0].error_code().as_str(), "ACCESS_DENIED");
+    assert_eq!(
+        out.failed_accounts()[0].error_code().as_str(),
+        "ACCESS_DENIED"
+    );
     let many: Vec<String> = (0..101).map(|n| format!("{:012}", n)).collect();
-    assert_eq!(code(&admin.enable().resource_types(ResourceScanType::Ec2).set_account_ids(Some(many)).send().await.unwrap_err()), "ValidationException");
+    assert_eq!(
+        code(
+            &admin
+                .enable()
+                .resource_types(ResourceScanType::Ec2)
+                .set_account_ids(Some(many))
+                .send()
+                .await
+                .unwrap_err()
+        ),
+        "ValidationException"
+    );
 
     // organisation auto-enable
-    assert!(!admin.describe_organization_configuration().send().await.unwrap().auto_enable().unwrap().ec2());
+    assert!(
+        !admin
+            .describe_organization_configuration()
+            .send()
+            .await
+            .unwrap()
+            .auto_enable()
+            .unwrap()
+            .ec2()
+    );
     let out = admin
         .update_organization_configuration()
-        .auto_enable(AutoEnable::builder().ec2(true).ecr(false).lambda(true).lambda_code(false).build().unwrap())
+        .auto_enable(
+            AutoEnable::builder()
+                .ec2(true)
+                .ecr(false)
+                .lambda(true)
+                .lambda_code(false)
+                .build()
+                .unwrap(),
+        )
         .send()
         .await
         .unwrap();
     assert!(out.auto_enable().unwrap().lambda().unwrap());
-    let got = admin.describe_organization_configuration().send().await.unwrap();
+    let got = admin
+        .describe_organization_configuration()
+        .send()
+        .await
+        .unwrap();
     assert!(got.auto_enable().unwrap().ec2() && !got.auto_enable().unwrap().ecr());
-    assert_eq!(emu.dump().resources[&"222222222222/eu-west-1/org-config/inspector".parse().unwrap()], json!({ "resource_types": ["EC2", "LAMBDA"] }));
-    assert_eq!(code(&prod.describe_organization_configuration().send().await.unwrap_err()), "AccessDeniedException");
+    assert_eq!(
+        emu.dump().resources[&"222222222222/eu-west-1/org-config/inspector"
+            .parse()
+            .unwrap()],
+        json!({ "resource_types": ["EC2", "LAMBDA"] })
+    );
+    assert_eq!(
+        code(
+            &prod
+                .describe_organization_configuration()
+                .send()
+                .await
+                .unwrap_err()
+        ),
+        "AccessDeniedException"
+    );
 
-    assert_eq!(code(&mgmt.disable_delegated_admin_account().delegated_admin_account_id(PROD).send().await.unwrap_err()), "ResourceNotFoundException");
-    mgmt.disable_delegated_admin_account().delegated_admin_account_id(ADMIN).send().await.unwrap();
-    assert!(mgmt.list_delegated_admin_accounts().send().await.unwrap().delegated_admin_accounts().is_empty());
+    assert_eq!(
+        code(
+            &mgmt
+                .disable_delegated_admin_account()
+                .delegated_admin_account_id(PROD)
+                .send()
+                .await
+                .unwrap_err()
+        ),
+        "ResourceNotFoundException"
+    );
+    mgmt.disable_delegated_admin_account()
+        .delegated_admin_account_id(ADMIN)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        mgmt.list_delegated_admin_accounts()
+            .send()
+            .await
+            .unwrap()
+            .delegated_admin_accounts()
+            .is_empty()
+    );
     let dump = emu.dump();
-    assert!(!dump.resources.contains_key(&"111111111111/eu-west-1/delegated-admin/inspector".parse().unwrap()));
-    assert!(!dump.resources.contains_key(&"222222222222/eu-west-1/org-config/inspector".parse().unwrap()));
+    assert!(
+        !dump.resources.contains_key(
+            &"111111111111/eu-west-1/delegated-admin/inspector"
+                .parse()
+                .unwrap()
+        )
+    );
+    assert!(
+        !dump.resources.contains_key(
+            &"222222222222/eu-west-1/org-config/inspector"
+                .parse()
+                .unwrap()
+        )
+    );
 }

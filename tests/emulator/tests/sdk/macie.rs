@@ -15,7 +15,11 @@ async fn session_round_trip_and_quirks() {
     assert_eq!(status(&e), 401);
     assert_eq!(message(&e), "Macie is not enabled.");
 
-    m.enable_macie().finding_publishing_frequency(FindingPublishingFrequency::OneHour).send().await.unwrap();
+    m.enable_macie()
+        .finding_publishing_frequency(FindingPublishingFrequency::OneHour)
+        .send()
+        .await
+        .unwrap();
     let e = m.enable_macie().send().await.unwrap_err();
     assert_eq!(code(&e), "ConflictException");
     assert_eq!(status(&e), 409);
@@ -23,58 +27,221 @@ async fn session_round_trip_and_quirks() {
 
     let s = m.get_macie_session().send().await.unwrap();
     assert_eq!(s.status().unwrap().as_str(), "ENABLED");
-    assert_eq!(s.finding_publishing_frequency().unwrap().as_str(), "ONE_HOUR");
+    assert_eq!(
+        s.finding_publishing_frequency().unwrap().as_str(),
+        "ONE_HOUR"
+    );
     assert!(s.created_at().is_some());
 
-    m.update_macie_session().status(MacieStatus::Paused).send().await.unwrap();
+    m.update_macie_session()
+        .status(MacieStatus::Paused)
+        .send()
+        .await
+        .unwrap();
     let dump = emu.dump();
     assert_eq!(
         dump.resources[&"222222222222/eu-west-1/macie".parse().unwrap()],
         json!({ "status": "PAUSED", "finding_publishing_frequency": "ONE_HOUR" })
     );
-    m.update_macie_session().status(MacieStatus::Enabled).finding_publishing_frequency(FindingPublishingFrequency::FifteenMinutes).send().await.unwrap();
-    assert_eq!(m.get_macie_session().send().await.unwrap().finding_publishing_frequency().unwrap().as_str(), "FIFTEEN_MINUTES");
+    m.update_macie_session()
+        .status(MacieStatus::Enabled)
+        .finding_publishing_frequency(FindingPublishingFrequency::FifteenMinutes)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        m.get_macie_session()
+            .send()
+            .await
+            .unwrap()
+            .finding_publishing_frequency()
+            .unwrap()
+            .as_str(),
+        "FIFTEEN_MINUTES"
+    );
 
     m.disable_macie().send().await.unwrap();
-    assert_eq!(code(&m.get_macie_session().send().await.unwrap_err()), "AccessDeniedException");
-    assert_eq!(code(&m.update_macie_session().status(MacieStatus::Paused).send().await.unwrap_err()), "AccessDeniedException");
-    assert!(!emu.dump().resources.contains_key(&"222222222222/eu-west-1/macie".parse().unwrap()));
+    assert_eq!(
+        code(&m.get_macie_session().send().await.unwrap_err()),
+        "AccessDeniedException"
+    );
+    assert_eq!(
+        code(
+            &m.update_macie_session()
+                .status(MacieStatus::Paused)
+                .send()
+                .await
+                .unwrap_err()
+        ),
+        "AccessDeniedException"
+    );
+    assert!(
+        !emu.dump()
+            .resources
+            .contains_key(&"222222222222/eu-west-1/macie".parse().unwrap())
+    );
 
-    let ops: Vec<(String, bool)> = emu.calls().into_iter().filter(|c| c.service == "macie2").map(|c| (c.operation, c.mutating)).take(3).collect();
-    assert_eq!(ops, [("GetMacieSession".into(), false), ("EnableMacie".into(), true), ("EnableMacie".into(), true)]);
+    let ops: Vec<(String, bool)> = emu
+        .calls()
+        .into_iter()
+        .filter(|c| c.service == "macie2")
+        .map(|c| (c.operation, c.mutating))
+        .take(3)
+        .collect();
+    assert_eq!(
+        ops,
+        [
+            ("GetMacieSession".into(), false),
+            ("EnableMacie".into(), true),
+            ("EnableMacie".into(), true)
+        ]
+    );
 }
 
 #[tokio::test]
 async fn organisation_admin_and_auto_enable() {
     let emu = start(no_quotas()).await;
     let mgmt = macie(&emu, MGMT, REGION).await;
-    assert!(mgmt.list_organization_admin_accounts().send().await.unwrap().admin_accounts().is_empty());
+    assert!(
+        mgmt.list_organization_admin_accounts()
+            .send()
+            .await
+            .unwrap()
+            .admin_accounts()
+            .is_empty()
+    );
     let admin = macie(&emu, ADMIN, REGION).await;
-    assert_eq!(code(&admin.enable_organization_admin_account().admin_account_id(ADMIN).send().await.unwrap_err()), "AccessDeniedException");
+    assert_eq!(
+        code(
+            &admin
+                .enable_organization_admin_account()
+                .admin_account_id(ADMIN)
+                .send()
+                .await
+                .unwrap_err()
+        ),
+        "AccessDeniedException"
+    );
 
-    mgmt.enable_organization_admin_account().admin_account_id(ADMIN).send().await.unwrap();
-    mgmt.enable_organization_admin_account().admin_account_id(ADMIN).send().await.unwrap();
-    assert_eq!(code(&mgmt.enable_organization_admin_account().admin_account_id(PROD).send().await.unwrap_err()), "ConflictException");
-    let list = mgmt.list_organization_admin_accounts().send().await.unwrap();
+    mgmt.enable_organization_admin_account()
+        .admin_account_id(ADMIN)
+        .send()
+        .await
+        .unwrap();
+    mgmt.enable_organization_admin_account()
+        .admin_account_id(ADMIN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        code(
+            &mgmt
+                .enable_organization_admin_account()
+                .admin_account_id(PROD)
+                .send()
+                .await
+                .unwrap_err()
+        ),
+        "ConflictException"
+    );
+    let list = mgmt
+        .list_organization_admin_accounts()
+        .send()
+        .await
+        .unwrap();
     assert_eq!(list.admin_accounts()[0].account_id(), Some(ADMIN));
-    assert_eq!(list.admin_accounts()[0].status().unwrap().as_str(), "ENABLED");
+    assert_eq!(
+        list.admin_accounts()[0].status().unwrap().as_str(),
+        "ENABLED"
+    );
 
     // the admin needs Macie on for the org configuration
-    assert_eq!(status(&admin.describe_organization_configuration().send().await.unwrap_err()), 401);
+    assert_eq!(
+        status(
+            &admin
+                .describe_organization_configuration()
+                .send()
+                .await
+                .unwrap_err()
+        ),
+        401
+    );
     admin.enable_macie().send().await.unwrap();
-    assert_eq!(admin.describe_organization_configuration().send().await.unwrap().auto_enable(), Some(false));
-    admin.update_organization_configuration().auto_enable(true).send().await.unwrap();
-    assert_eq!(admin.describe_organization_configuration().send().await.unwrap().auto_enable(), Some(true));
-    assert_eq!(emu.dump().resources[&"222222222222/eu-west-1/org-config/macie".parse().unwrap()], json!({ "auto_enable": true }));
-    assert_eq!(emu.dump().resources[&"111111111111/eu-west-1/delegated-admin/macie".parse().unwrap()], json!({ "account": ADMIN }));
+    assert_eq!(
+        admin
+            .describe_organization_configuration()
+            .send()
+            .await
+            .unwrap()
+            .auto_enable(),
+        Some(false)
+    );
+    admin
+        .update_organization_configuration()
+        .auto_enable(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        admin
+            .describe_organization_configuration()
+            .send()
+            .await
+            .unwrap()
+            .auto_enable(),
+        Some(true)
+    );
+    assert_eq!(
+        emu.dump().resources[&"222222222222/eu-west-1/org-config/macie".parse().unwrap()],
+        json!({ "auto_enable": true })
+    );
+    assert_eq!(
+        emu.dump().resources[&"111111111111/eu-west-1/delegated-admin/macie"
+            .parse()
+            .unwrap()],
+        json!({ "account": ADMIN })
+    );
 
     let prod = macie(&emu, PROD, REGION).await;
     prod.enable_macie().send().await.unwrap();
-    let e = prod.update_organization_configuration().auto_enable(false).send().await.unwrap_err();
-    assert_eq!((code(&e).as_str(), status(&e)), ("AccessDeniedException", 403));
+    let e = prod
+        .update_organization_configuration()
+        .auto_enable(false)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (code(&e).as_str(), status(&e)),
+        ("AccessDeniedException", 403)
+    );
 
-    assert_eq!(code(&mgmt.disable_organization_admin_account().admin_account_id(PROD).send().await.unwrap_err()), "ResourceNotFoundException");
-    mgmt.disable_organization_admin_account().admin_account_id(ADMIN).send().await.unwrap();
-    assert!(mgmt.list_organization_admin_accounts().send().await.unwrap().admin_accounts().is_empty());
-    assert!(!emu.dump().resources.contains_key(&"222222222222/eu-west-1/org-config/macie".parse().unwrap()));
+    assert_eq!(
+        code(
+            &mgmt
+                .disable_organization_admin_account()
+                .admin_account_id(PROD)
+                .send()
+                .await
+                .unwrap_err()
+        ),
+        "ResourceNotFoundException"
+    );
+    mgmt.disable_organization_admin_account()
+        .admin_account_id(ADMIN)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        mgmt.list_organization_admin_accounts()
+            .send()
+            .await
+            .unwrap()
+            .admin_accounts()
+            .is_empty()
+    );
+    assert!(
+        !emu.dump()
+            .resources
+            .contains_key(&"222222222222/eu-west-1/org-config/macie".parse().unwrap())
+    );
 }

@@ -3,10 +3,10 @@
 mod analyzer;
 mod common;
 mod guardduty;
-mod inspector;
-mod macie;
 mod hub;
 mod infra;
+mod inspector;
+mod macie;
 mod org;
 mod orgs_sts;
 mod resources;

@@ -6,7 +6,10 @@ use shubctl_emulator::{Config, Emulator};
 use crate::common::*;
 
 fn example(name: &str) -> SnapshotFile {
-    let path = format!("{}/../../examples/{name}/snapshot.json", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../../examples/{name}/snapshot.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
@@ -42,10 +45,16 @@ async fn load_replaces_state_for_drift() {
     let emu = start(no_quotas()).await;
     let mut snap = emu.dump();
     snap.resources.insert(
-        "222222222222/eu-west-1/control/S3.1@fsbp/1.0.0".parse().unwrap(),
+        "222222222222/eu-west-1/control/S3.1@fsbp/1.0.0"
+            .parse()
+            .unwrap(),
         serde_json::json!({ "status": "DISABLED", "reason": "disabled by hand" }),
     );
-    snap.resources.remove(&"222222222222/eu-west-1/insight/Critical findings by account".parse().unwrap());
+    snap.resources.remove(
+        &"222222222222/eu-west-1/insight/Critical findings by account"
+            .parse()
+            .unwrap(),
+    );
     emu.load(snap.clone());
     assert_same(&snap, &emu.dump());
     let c = sh(&emu, ADMIN, REGION).await;
@@ -61,7 +70,10 @@ async fn load_replaces_state_for_drift() {
         .send()
         .await
         .unwrap();
-    assert_eq!(got.standards_control_association_details()[0].updated_reason(), Some("disabled by hand"));
+    assert_eq!(
+        got.standards_control_association_details()[0].updated_reason(),
+        Some("disabled by hand")
+    );
 
     emu.load(empty_org());
     assert!(emu.dump().resources.is_empty());
@@ -93,12 +105,61 @@ async fn integrated_services_round_trip() {
     assert_same(&snap, &emu.dump());
     // and the loaded state is what the APIs answer
     let aa = analyzer(&emu, ADMIN, REGION).await;
-    let got = aa.get_analyzer().analyzer_name("unused").send().await.unwrap();
-    assert_eq!(got.analyzer().unwrap().configuration().unwrap().as_unused_access().unwrap().unused_access_age(), Some(45));
-    let st = inspector(&emu, ADMIN, REGION).await.batch_get_account_status().send().await.unwrap();
-    assert_eq!(st.accounts()[0].resource_state().unwrap().lambda_code().unwrap().status().as_str(), "ENABLED");
-    assert_eq!(macie(&emu, ADMIN, REGION).await.get_macie_session().send().await.unwrap().status().unwrap().as_str(), "PAUSED");
+    let got = aa
+        .get_analyzer()
+        .analyzer_name("unused")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        got.analyzer()
+            .unwrap()
+            .configuration()
+            .unwrap()
+            .as_unused_access()
+            .unwrap()
+            .unused_access_age(),
+        Some(45)
+    );
+    let st = inspector(&emu, ADMIN, REGION)
+        .await
+        .batch_get_account_status()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        st.accounts()[0]
+            .resource_state()
+            .unwrap()
+            .lambda_code()
+            .unwrap()
+            .status()
+            .as_str(),
+        "ENABLED"
+    );
+    assert_eq!(
+        macie(&emu, ADMIN, REGION)
+            .await
+            .get_macie_session()
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .unwrap()
+            .as_str(),
+        "PAUSED"
+    );
     let gd = guardduty(&emu, ADMIN, REGION).await;
     let id = gd.list_detectors().send().await.unwrap().detector_ids()[0].clone();
-    assert_eq!(gd.describe_organization_configuration().detector_id(&id).send().await.unwrap().auto_enable_organization_members().unwrap().as_str(), "ALL");
+    assert_eq!(
+        gd.describe_organization_configuration()
+            .detector_id(&id)
+            .send()
+            .await
+            .unwrap()
+            .auto_enable_organization_members()
+            .unwrap()
+            .as_str(),
+        "ALL"
+    );
 }
