@@ -18,7 +18,7 @@ pub enum EngineError {
     #[error("the policy has {0} error(s); nothing was read or changed")]
     InvalidPolicy(usize),
     #[error("cannot read the organisation: {0}")]
-    Org(crate::provider::ProviderError),
+    Org(crate::model::ProviderError),
 }
 
 /// Loads and validates the policy files. Errors are in `diags`.
@@ -62,7 +62,7 @@ pub async fn plan<S: StateSource>(
     known.scopes.retain(|scope, _| {
         !failures
             .iter()
-            .any(|f| f.target.starts_with(&format!("{scope}/")) || &f.target == scope)
+            .any(|f| f.target.scope().as_ref() == Some(scope))
     });
     let changes = diff(&desired.state, &desired.notes, &current, &known);
     // The policy's warnings (expired and expiring exceptions, overlaps, ...) travel with the

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generates src/provider/aws/filters_gen.rs: conversions between the JSON finding filters that
+"""Generates src/provider/aws/securityhub/filters_gen.rs: conversions between the JSON finding filters that
 shubctl's model holds (AWS's own member names) and the AWS SDK's typed filter structs.
 
 The SDK's serializers are private, and AwsSecurityFindingFilters has over a hundred fields, so
@@ -78,7 +78,7 @@ pub const FINDING_FILTER_FIELDS: &[&str] = &[{", ".join('"%s"' % n for n in a_na
 /// Every field of `AutomationRulesFindingFilters`, as AWS names it.
 pub const RULE_CRITERIA_FIELDS: &[&str] = &[{", ".join('"%s"' % n for n in b_names)}];
 """
-out = os.path.join(os.path.dirname(__file__), "..", "src", "provider", "aws", "filters_gen.rs")
+out = os.path.join(os.path.dirname(__file__), "..", "src", "provider", "aws", "securityhub", "filters_gen.rs")
 open(out, "w").write(header + "\n" + a + "\n\n" + b + "\n")
 # Formatted like the rest of the code, so `cargo fmt --check` stays clean.
 import subprocess

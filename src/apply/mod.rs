@@ -2,80 +2,17 @@
 //! batched, continuing with independent work after a failure, and report every address as
 //! applied, failed or not attempted. Never reports success for a change that failed.
 
+mod report;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use serde::Serialize;
-
 use crate::diff::{Action, Change};
-use crate::model::{Address, Kind};
+use crate::model::{AccountId, Kind, ProviderError, Scope, Target};
 use crate::plan::{Plan, apply_order};
-use crate::provider::{Executor, ProviderError};
+use crate::provider::Executor;
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
-pub enum Outcome {
-    Applied,
-    Failed { error: ProviderError },
-    NotAttempted { why: String },
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Entry {
-    pub address: Address,
-    pub action: Action,
-    #[serde(flatten)]
-    pub outcome: Outcome,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct Report {
-    pub applied: usize,
-    pub failed: usize,
-    pub not_attempted: usize,
-    pub entries: Vec<Entry>,
-}
-
-impl Report {
-    pub fn success(&self) -> bool {
-        self.failed == 0 && self.not_attempted == 0
-    }
-
-    pub fn render_text(&self) -> String {
-        let mut out = String::new();
-        for e in &self.entries {
-            let (mark, detail) = match &e.outcome {
-                Outcome::Applied => ("applied", String::new()),
-                Outcome::Failed { error } => (
-                    "FAILED",
-                    format!(
-                        ": {}{}",
-                        error
-                            .code
-                            .as_ref()
-                            .map(|c| format!("{c}: "))
-                            .unwrap_or_default(),
-                        error.message
-                    ),
-                ),
-                Outcome::NotAttempted { why } => ("not attempted", format!(": {why}")),
-            };
-            let _ = writeln!(
-                out,
-                "  {mark:<13} {} {}{detail}",
-                e.action.as_str(),
-                e.address
-            );
-        }
-        let _ = writeln!(
-            out,
-            "Apply: {} applied, {} failed, {} not attempted.",
-            self.applied, self.failed, self.not_attempted
-        );
-        out
-    }
-}
+pub use report::{Entry, Outcome, Report};
 
 #[derive(Debug, Default)]
 pub struct ApplyOptions<'a> {
@@ -86,22 +23,12 @@ pub struct ApplyOptions<'a> {
     pub concurrency: usize,
 }
 
-/// Kinds held by the administrator account that depend on it being designated.
-const ORG_KINDS: [Kind; 6] = [
-    Kind::OrgConfig,
-    Kind::Member,
-    Kind::Aggregator,
-    Kind::Insight,
-    Kind::ActionTarget,
-    Kind::AutomationRule,
-];
-
 pub async fn apply<E: Executor>(plan: &Plan, exec: &E, opts: &ApplyOptions<'_>) -> Report {
     use futures::stream::{self, StreamExt};
     let ordered = apply_order(&plan.changes);
     let mut report = Report::default();
     // (scope, rank) of failed creates/updates; later ranks in that scope depend on them.
-    let mut failed_at: BTreeSet<(String, u8)> = BTreeSet::new();
+    let mut failed_at: BTreeSet<(Scope, u8)> = BTreeSet::new();
     let mut failed_admin_regions: BTreeSet<String> = BTreeSet::new();
 
     // A step: consecutive changes of one action class and kind rank. Its batches touch
@@ -115,10 +42,8 @@ pub async fn apply<E: Executor>(plan: &Plan, exec: &E, opts: &ApplyOptions<'_>) 
         }
         // Batches: one kind and action in one account and region, or in one region across
         // accounts for kinds an administrator changes for many accounts at once.
-        let mut batches: BTreeMap<
-            (Kind, Action, String, Option<crate::model::AccountId>),
-            Vec<Change>,
-        > = BTreeMap::new();
+        let mut batches: BTreeMap<(Kind, Action, String, Option<AccountId>), Vec<Change>> =
+            BTreeMap::new();
         let mut blocked_entries: Vec<Entry> = Vec::new();
         for c in &ordered[i..j] {
             let blocked = if opts.cancel.is_some_and(|f| f.load(Ordering::SeqCst)) {
@@ -131,7 +56,7 @@ pub async fn apply<E: Executor>(plan: &Plan, exec: &E, opts: &ApplyOptions<'_>) 
                     .any(|(s, r)| *s == c.address.scope() && *r < c.address.kind.rank())
             {
                 Some("an earlier change in this account and region failed".to_string())
-            } else if ORG_KINDS.contains(&c.address.kind)
+            } else if c.address.kind.held_by_admin()
                 && failed_admin_regions.contains(&c.address.region)
             {
                 Some("designating the delegated administrator failed in this region".to_string())
@@ -177,11 +102,11 @@ pub async fn apply<E: Executor>(plan: &Plan, exec: &E, opts: &ApplyOptions<'_>) 
                     Some(Ok(())) => Outcome::Applied,
                     Some(Err(e)) => Outcome::Failed { error: e.clone() },
                     None => Outcome::Failed {
-                        error: ProviderError {
-                            target: c.address.to_string(),
-                            code: None,
-                            message: "the executor returned no result for this change".into(),
-                        },
+                        error: ProviderError::new(
+                            Target::Address(c.address.clone()),
+                            None,
+                            "the executor returned no result for this change",
+                        ),
                     },
                 };
                 if matches!(outcome, Outcome::Failed { .. }) && c.action != Action::Delete {
@@ -202,13 +127,7 @@ pub async fn apply<E: Executor>(plan: &Plan, exec: &E, opts: &ApplyOptions<'_>) 
         report.entries.extend(entries);
         i = j;
     }
-    for e in &report.entries {
-        match e.outcome {
-            Outcome::Applied => report.applied += 1,
-            Outcome::Failed { .. } => report.failed += 1,
-            Outcome::NotAttempted { .. } => report.not_attempted += 1,
-        }
-    }
+    report.tally();
     report
 }
 

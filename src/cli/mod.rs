@@ -4,28 +4,26 @@
 pub mod args;
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::apply::{ApplyOptions, apply};
-use crate::diff::Change;
 use crate::engine::{self, EngineError};
-use crate::model::{AccountId, Address, KindSet, OrgInfo, Resource};
+use crate::model::{AccountId, Service};
 use crate::plan::render::{Format, RenderOptions, render};
 use crate::plan::{Access, Plan};
+use crate::provider::any::{AnySource as Source, Counting};
 use crate::provider::aws::{AwsOptions, AwsProvider};
 use crate::provider::read_state;
-use crate::provider::{Executor, ProviderError, StateSource};
 use crate::spec::load::Policy;
 
+use crate::model::catalog::catalog;
 use crate::provider::snapshot::Snapshot;
-use crate::spec::catalog::catalog;
 use crate::spec::diagnostics::{Diagnostic, Diagnostics, Severity};
 use crate::spec::validate::ValidateOptions;
 use args::{Cli, ColorChoice, Command, FormatArg, PolicyArgs, SourceArgs};
@@ -175,69 +173,10 @@ fn validate_cmd(p: &PolicyArgs, color: bool) -> Result<Status, String> {
     }
 }
 
-/// Where current state comes from and where changes go.
-enum Source {
-    Snapshot { snapshot: Snapshot, path: PathBuf },
-    Aws(Box<AwsProvider>),
-}
-
-impl Source {
-    fn name(&self) -> String {
-        match self {
-            Source::Snapshot { path, .. } => format!("snapshot {}", path.display()),
-            Source::Aws(p) => format!("aws (as account {})", p.caller()),
-        }
-    }
-    fn api_calls(&self) -> BTreeMap<String, u64> {
-        match self {
-            Source::Snapshot { .. } => BTreeMap::new(),
-            Source::Aws(p) => p.api_calls(),
-        }
-    }
-}
-
-impl StateSource for Source {
-    async fn read_org(&self) -> Result<OrgInfo, ProviderError> {
-        match self {
-            Source::Snapshot { snapshot, .. } => snapshot.read_org().await,
-            Source::Aws(p) => p.read_org().await,
-        }
-    }
-    async fn read_scope(
-        &self,
-        account: &AccountId,
-        region: &str,
-        kinds: &KindSet,
-    ) -> Result<Vec<(Address, Resource)>, ProviderError> {
-        match self {
-            Source::Snapshot { snapshot, .. } => snapshot.read_scope(account, region, kinds).await,
-            Source::Aws(p) => p.read_scope(account, region, kinds).await,
-        }
-    }
-}
-
-impl Executor for Source {
-    async fn execute(&self, batch: &[Change]) -> Vec<Result<(), ProviderError>> {
-        match self {
-            Source::Snapshot { snapshot, .. } => snapshot.execute(batch).await,
-            Source::Aws(p) => p.execute(batch).await,
-        }
-    }
-}
-
 /// How the policy reaches accounts.
 fn access_of(policy: &Policy) -> Access {
     let org = policy.organization.as_ref().map(|o| &o.value);
-    let mut services = Vec::new();
-    for (svc, declared) in [
-        ("guardduty", policy.guardduty.is_some()),
-        ("inspector", policy.inspector.is_some()),
-        ("macie", policy.macie.is_some()),
-    ] {
-        if declared {
-            services.push(svc.to_string());
-        }
-    }
+    let services: Vec<Service> = crate::spec::expand::declared_services(policy);
     Access {
         role: org
             .map(|o| o.role.clone())
@@ -336,71 +275,26 @@ async fn replan(
 
 /// A status line on a terminal for live runs; nothing in CI or for snapshots.
 fn progress(source: &Source, what: &str) {
-    if matches!(source, Source::Aws(_)) && std::io::stderr().is_terminal() {
+    if source.is_live() && std::io::stderr().is_terminal() {
         eprintln!("{what}…");
     }
 }
 
-/// Counts scopes read and changes applied, redrawing one line on a terminal.
-struct Progress<'a> {
-    inner: &'a Source,
-    on: bool,
-    total: usize,
-    done: std::sync::atomic::AtomicUsize,
-    what: &'static str,
-}
-
-impl<'a> Progress<'a> {
-    fn new(inner: &'a Source, what: &'static str, total: usize) -> Self {
-        let on = matches!(inner, Source::Aws(_)) && std::io::stderr().is_terminal() && total > 0;
-        Progress {
-            inner,
-            on,
-            total,
-            done: Default::default(),
-            what,
-        }
-    }
-    fn tick(&self, n: usize) {
-        let done = self.done.fetch_add(n, Ordering::SeqCst) + n;
-        if self.on {
+fn progress_bar(source: &Source, what: &'static str, total: usize) -> impl Fn(usize, usize) + Sync {
+    let on = source.is_live() && std::io::stderr().is_terminal() && total > 0;
+    move |done: usize, total: usize| {
+        if on {
             let width = 30;
-            let filled = (done * width / self.total.max(1)).min(width);
+            let filled = (done * width / total.max(1)).min(width);
             eprint!(
-                "\r{} [{}{}] {done}/{}",
-                self.what,
+                "\r{what} [{}{}] {done}/{total}",
                 "#".repeat(filled),
                 " ".repeat(width - filled),
-                self.total
             );
-            if done >= self.total {
+            if done >= total {
                 eprintln!();
             }
         }
-    }
-}
-
-impl StateSource for Progress<'_> {
-    async fn read_org(&self) -> Result<OrgInfo, ProviderError> {
-        self.inner.read_org().await
-    }
-    async fn read_scope(
-        &self,
-        account: &AccountId,
-        region: &str,
-        kinds: &KindSet,
-    ) -> Result<Vec<(Address, Resource)>, ProviderError> {
-        let r = self.inner.read_scope(account, region, kinds).await;
-        self.tick(1);
-        r
-    }
-}
-
-impl Executor for Progress<'_> {
-    async fn execute(&self, batch: &[Change]) -> Vec<Result<(), ProviderError>> {
-        let r = self.inner.execute(batch).await;
-        self.tick(batch.len());
-        r
     }
 }
 
@@ -578,7 +472,11 @@ async fn apply_cmd(
         }
     });
     progress(&source, "applying");
-    let bar = Progress::new(&source, "applying", plan.changes.len());
+    let bar = Counting::new(
+        &source,
+        plan.changes.len(),
+        progress_bar(&source, "applying", plan.changes.len()),
+    );
     let report = apply(
         &plan,
         &bar,

@@ -7,8 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::model::{Address, Kind, Resource, State};
-use crate::spec::expand::{ExceptionRef, Note, ReadPlan};
+use crate::model::{Address, ExceptionRef, Kind, Note, ReadPlan, Resource, State};
 
 pub use posture::weakens_posture;
 

@@ -15,14 +15,7 @@ pub fn weakens_posture(
     let field =
         |v: Option<&Value>, k: &str| v.and_then(|v| v.get(k)).cloned().unwrap_or(Value::Null);
     match action {
-        Action::Delete => !matches!(
-            kind,
-            Kind::Insight
-                | Kind::ActionTarget
-                | Kind::OrgConfig
-                | Kind::ControlParameters
-                | Kind::AutomationRule
-        ),
+        Action::Delete => kind.delete_weakens_posture(),
         Action::Create => kind == Kind::AutomationRule && rule_hides_findings(after),
         Action::Update => match kind {
             Kind::Control => {

@@ -9,6 +9,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::kind::Kind;
+use super::scope::Scope;
 
 /// A 12-digit AWS account ID, kept as text so a leading zero is never lost.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -135,9 +136,12 @@ impl Address {
     pub fn keyed(account: &AccountId, region: &str, kind: Kind, id: impl Into<String>) -> Self {
         Self::new(account, region, kind, Some(id.into()))
     }
-    /// `account/region`, the scope a change runs in.
-    pub fn scope(&self) -> String {
-        format!("{}/{}", self.account, self.region)
+    /// The account × region the resource lives in.
+    pub fn scope(&self) -> Scope {
+        Scope::new(&self.account, &self.region)
+    }
+    pub fn in_scope(scope: &Scope, kind: Kind, id: Option<String>) -> Self {
+        Self::new(&scope.account, &scope.region, kind, id)
     }
     /// The kind and id part, e.g. `control/IAM.6@fsbp/1.0.0`.
     pub fn local(&self) -> String {

@@ -1,76 +1,181 @@
-//! The closed set of resource kinds shubctl manages.
+//! The closed set of resource kinds shubctl manages, and every fact about each kind in one
+//! table. The `Resource` enum, its JSON mapping and every per-kind rule elsewhere (apply order,
+//! the destroy guard, the posture of a delete, what disabling the hub removes, which account
+//! holds it) come from this table; nothing else keeps a list of kinds.
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+
+use super::resource::*;
+use super::service::Service;
+
+/// Which service a kind belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServiceOf {
+    Fixed(Service),
+    /// Keyed by service: the address id names it (`delegated-admin/guardduty`).
+    Id,
+}
+
+/// The facts about one kind.
+#[derive(Clone, Copy, Debug)]
+pub struct KindInfo {
+    /// The kind's name in addresses and plans.
+    pub name: &'static str,
+    /// Many instances per account × region (an id in the address) or one.
+    pub keyed: bool,
+    /// Apply order: lower ranks are created and updated first, deleted last.
+    pub rank: u8,
+    /// Deleting one removes protection and needs `--allow-destroy`.
+    pub destructive: bool,
+    /// Deleting one weakens the security posture (flagged in every rendering).
+    pub weakens_on_delete: bool,
+    /// Lives inside Security Hub: disabling the hub removes it, and a policy that disables
+    /// the hub cannot declare it.
+    pub needs_hub: bool,
+    /// Held by the delegated administrator and depends on it being designated.
+    pub held_by_admin: bool,
+    /// Changes in one region are sent together for many accounts by the service's
+    /// delegated administrator (Inspector acts for up to 100 accounts a call).
+    pub across_accounts: bool,
+    pub service: ServiceOf,
+}
+
+const BASE: KindInfo = KindInfo {
+    name: "",
+    keyed: false,
+    rank: 0,
+    destructive: false,
+    weakens_on_delete: false,
+    needs_hub: false,
+    held_by_admin: false,
+    across_accounts: false,
+    service: ServiceOf::Fixed(Service::SecurityHub),
+};
+/// Security Hub kinds that live inside the hub.
+const IN_HUB: KindInfo = KindInfo {
+    needs_hub: true,
+    ..BASE
+};
 
 macro_rules! kinds {
-    ($( $variant:ident = $name:literal, keyed: $keyed:literal, rank: $rank:literal, destructive: $destructive:literal; )*) => {
+    ($( $variant:ident($value:ty) = $info:expr; )*) => {
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum Kind { $( $variant, )* }
 
+        const INFO: &[KindInfo] = &[ $( $info, )* ];
+
         impl Kind {
             pub const ALL: &'static [Kind] = &[ $( Kind::$variant, )* ];
-            pub fn as_str(self) -> &'static str {
-                match self { $( Kind::$variant => $name, )* }
-            }
-            /// Many instances per scope (an id in the address) or one.
-            pub fn is_keyed(self) -> bool {
-                match self { $( Kind::$variant => $keyed, )* }
-            }
-            /// Apply order: lower ranks are created and updated first, deleted last.
-            pub fn rank(self) -> u8 {
-                match self { $( Kind::$variant => $rank, )* }
-            }
-            /// Deleting one of these removes protection and needs `--allow-destroy`.
-            pub fn delete_is_destructive(self) -> bool {
-                match self { $( Kind::$variant => $destructive, )* }
-            }
         }
 
-        impl FromStr for Kind {
-            type Err = String;
-            fn from_str(s: &str) -> Result<Self, String> {
-                match s {
-                    $( $name => Ok(Kind::$variant), )*
-                    _ => Err(format!("unknown kind `{s}`")),
-                }
+        /// A resource's value; its kind is the variant.
+        #[derive(Clone, Debug, PartialEq, Serialize)]
+        #[serde(untagged)]
+        pub enum Resource { $( $variant($value), )* }
+
+        impl Resource {
+            pub fn kind(&self) -> Kind {
+                match self { $( Resource::$variant(_) => Kind::$variant, )* }
+            }
+
+            /// Decodes a value whose kind is known from its address.
+            pub fn from_json(kind: Kind, value: Value) -> Result<Self, serde_json::Error> {
+                let value = whole_numbers(value);
+                Ok(match kind { $( Kind::$variant => Resource::$variant(serde_json::from_value(value)?), )* })
             }
         }
     };
 }
 
 kinds! {
-    DelegatedAdmin = "delegated-admin", keyed: true, rank: 0, destructive: true;
-    OrgConfig = "org-config", keyed: true, rank: 2, destructive: false;
-    Hub = "hub", keyed: false, rank: 1, destructive: true;
-    Member = "member", keyed: true, rank: 3, destructive: true;
-    Standard = "standard", keyed: true, rank: 4, destructive: true;
-    Control = "control", keyed: true, rank: 5, destructive: false;
-    ControlParameters = "control-parameters", keyed: true, rank: 6, destructive: false;
-    Aggregator = "aggregator", keyed: false, rank: 7, destructive: true;
-    Insight = "insight", keyed: true, rank: 8, destructive: false;
-    ActionTarget = "action-target", keyed: true, rank: 8, destructive: false;
-    AutomationRule = "automation-rule", keyed: true, rank: 8, destructive: false;
-    Product = "product", keyed: true, rank: 9, destructive: true;
-    GuardDuty = "guardduty", keyed: false, rank: 9, destructive: true;
-    Inspector = "inspector", keyed: false, rank: 9, destructive: true;
-    Macie = "macie", keyed: false, rank: 9, destructive: true;
-    Analyzer = "analyzer", keyed: true, rank: 9, destructive: true;
+    DelegatedAdmin(DelegatedAdminValue) = KindInfo { name: "delegated-admin", keyed: true, rank: 0, destructive: true, weakens_on_delete: true, service: ServiceOf::Id, ..BASE };
+    OrgConfig(OrgConfigValue) = KindInfo { name: "org-config", keyed: true, rank: 2, held_by_admin: true, service: ServiceOf::Id, ..BASE };
+    Hub(HubValue) = KindInfo { name: "hub", rank: 1, destructive: true, weakens_on_delete: true, ..BASE };
+    Member(Empty) = KindInfo { name: "member", keyed: true, rank: 3, destructive: true, weakens_on_delete: true, held_by_admin: true, ..BASE };
+    Standard(Empty) = KindInfo { name: "standard", keyed: true, rank: 4, destructive: true, weakens_on_delete: true, ..IN_HUB };
+    Control(ControlValue) = KindInfo { name: "control", keyed: true, rank: 5, weakens_on_delete: true, ..IN_HUB };
+    ControlParameters(ControlParametersValue) = KindInfo { name: "control-parameters", keyed: true, rank: 6, ..IN_HUB };
+    Aggregator(AggregatorValue) = KindInfo { name: "aggregator", rank: 7, destructive: true, weakens_on_delete: true, held_by_admin: true, ..IN_HUB };
+    Insight(InsightValue) = KindInfo { name: "insight", keyed: true, rank: 8, held_by_admin: true, ..IN_HUB };
+    ActionTarget(ActionTargetValue) = KindInfo { name: "action-target", keyed: true, rank: 8, held_by_admin: true, ..IN_HUB };
+    AutomationRule(AutomationRuleValue) = KindInfo { name: "automation-rule", keyed: true, rank: 8, held_by_admin: true, ..IN_HUB };
+    Product(Empty) = KindInfo { name: "product", keyed: true, rank: 9, destructive: true, weakens_on_delete: true, ..IN_HUB };
+    GuardDuty(GuardDutyValue) = KindInfo { name: "guardduty", rank: 9, destructive: true, weakens_on_delete: true, service: ServiceOf::Fixed(Service::GuardDuty), ..BASE };
+    Inspector(InspectorValue) = KindInfo { name: "inspector", rank: 9, destructive: true, weakens_on_delete: true, across_accounts: true, service: ServiceOf::Fixed(Service::Inspector), ..BASE };
+    Macie(MacieValue) = KindInfo { name: "macie", rank: 9, destructive: true, weakens_on_delete: true, service: ServiceOf::Fixed(Service::Macie), ..BASE };
+    Analyzer(AnalyzerValue) = KindInfo { name: "analyzer", keyed: true, rank: 9, destructive: true, weakens_on_delete: true, service: ServiceOf::Fixed(Service::AccessAnalyzer), ..BASE };
 }
 
 impl Kind {
-    /// Kinds whose changes in one region are sent together for many accounts, by the
-    /// service's delegated administrator (Inspector acts for up to 100 accounts a call).
+    pub fn info(self) -> &'static KindInfo {
+        &INFO[self as usize]
+    }
+    pub fn as_str(self) -> &'static str {
+        self.info().name
+    }
+    pub fn is_keyed(self) -> bool {
+        self.info().keyed
+    }
+    pub fn rank(self) -> u8 {
+        self.info().rank
+    }
+    pub fn delete_is_destructive(self) -> bool {
+        self.info().destructive
+    }
+    pub fn delete_weakens_posture(self) -> bool {
+        self.info().weakens_on_delete
+    }
+    pub fn needs_hub(self) -> bool {
+        self.info().needs_hub
+    }
+    pub fn held_by_admin(self) -> bool {
+        self.info().held_by_admin
+    }
     pub fn batches_across_accounts(self) -> bool {
-        self == Kind::Inspector
+        self.info().across_accounts
+    }
+    /// The service a kind belongs to; for kinds keyed by service, the one `id` names.
+    pub fn service(self, id: Option<&str>) -> Option<Service> {
+        match self.info().service {
+            ServiceOf::Fixed(s) => Some(s),
+            ServiceOf::Id => id.and_then(|i| i.parse().ok()),
+        }
+    }
+    pub fn keyed_by_service(self) -> bool {
+        self.info().service == ServiceOf::Id
+    }
+    /// The kinds a deletion of the hub takes with it.
+    pub fn inside_hub() -> impl Iterator<Item = Kind> {
+        Kind::ALL.iter().copied().filter(|k| k.needs_hub())
+    }
+    /// Kinds whose deletion `--allow-destroy` allows, for help text and messages.
+    pub fn destructive_names() -> Vec<&'static str> {
+        Kind::ALL
+            .iter()
+            .filter(|k| k.delete_is_destructive())
+            .map(|k| k.as_str())
+            .collect()
     }
 }
 
 impl fmt::Display for Kind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Kind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Kind::ALL
+            .iter()
+            .copied()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| format!("unknown kind `{s}`"))
     }
 }
 
@@ -105,10 +210,45 @@ mod tests {
     }
 
     #[test]
+    fn the_table_is_in_declaration_order() {
+        assert_eq!(INFO.len(), Kind::ALL.len());
+        for (i, k) in Kind::ALL.iter().enumerate() {
+            assert_eq!(*k as usize, i);
+            assert!(!k.as_str().is_empty());
+        }
+    }
+
+    #[test]
     fn admin_before_hub_before_standards_before_controls() {
         assert!(Kind::DelegatedAdmin.rank() < Kind::Hub.rank());
         assert!(Kind::Hub.rank() < Kind::Standard.rank());
         assert!(Kind::Standard.rank() < Kind::Control.rank());
         assert!(Kind::Hub.rank() < Kind::Aggregator.rank());
+        // Everything inside the hub is created after it and deleted before it.
+        for k in Kind::inside_hub() {
+            assert!(k.rank() > Kind::Hub.rank(), "{k}");
+        }
+    }
+
+    #[test]
+    fn destructive_deletes_weaken_posture() {
+        for k in Kind::ALL {
+            if k.delete_is_destructive() {
+                assert!(k.delete_weakens_posture(), "{k}");
+            }
+        }
+    }
+
+    #[test]
+    fn services_resolve() {
+        assert_eq!(Kind::Hub.service(None), Some(Service::SecurityHub));
+        assert_eq!(
+            Kind::DelegatedAdmin.service(Some("macie")),
+            Some(Service::Macie)
+        );
+        assert_eq!(Kind::OrgConfig.service(Some("nope")), None);
+        for s in Service::ALL {
+            assert_eq!(s.account_kind().service(None), Some(s));
+        }
     }
 }

@@ -1,11 +1,24 @@
-//! The one typed model shared by desired and current state.
+//! The typed model shared by every stage: addresses and scopes, the kind table, resource
+//! values, state, what to read, the control catalog, and provider errors. It depends on
+//! nothing else in the crate.
 
 pub mod address;
+pub mod catalog;
+pub mod error;
 pub mod kind;
+pub mod note;
+pub mod read_plan;
 pub mod resource;
+pub mod scope;
+pub mod service;
 pub mod state;
 
 pub use address::{AccountId, Address};
+pub use error::{ProviderError, Target};
 pub use kind::{Kind, KindSet};
+pub use note::{ExceptionRef, Note};
+pub use read_plan::ReadPlan;
 pub use resource::Resource;
+pub use scope::Scope;
+pub use service::Service;
 pub use state::{OrgInfo, State};

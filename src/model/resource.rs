@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::address::AccountId;
-use super::kind::Kind;
+pub use super::kind::Resource;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -166,73 +166,7 @@ pub fn whole_numbers(v: Value) -> Value {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum Resource {
-    DelegatedAdmin(DelegatedAdminValue),
-    OrgConfig(OrgConfigValue),
-    Hub(HubValue),
-    Member(Empty),
-    Standard(Empty),
-    Control(ControlValue),
-    ControlParameters(ControlParametersValue),
-    Aggregator(AggregatorValue),
-    Insight(InsightValue),
-    ActionTarget(ActionTargetValue),
-    AutomationRule(AutomationRuleValue),
-    Product(Empty),
-    GuardDuty(GuardDutyValue),
-    Inspector(InspectorValue),
-    Macie(MacieValue),
-    Analyzer(AnalyzerValue),
-}
-
 impl Resource {
-    pub fn kind(&self) -> Kind {
-        match self {
-            Resource::DelegatedAdmin(_) => Kind::DelegatedAdmin,
-            Resource::OrgConfig(_) => Kind::OrgConfig,
-            Resource::Hub(_) => Kind::Hub,
-            Resource::Member(_) => Kind::Member,
-            Resource::Standard(_) => Kind::Standard,
-            Resource::Control(_) => Kind::Control,
-            Resource::ControlParameters(_) => Kind::ControlParameters,
-            Resource::Aggregator(_) => Kind::Aggregator,
-            Resource::Insight(_) => Kind::Insight,
-            Resource::ActionTarget(_) => Kind::ActionTarget,
-            Resource::AutomationRule(_) => Kind::AutomationRule,
-            Resource::Product(_) => Kind::Product,
-            Resource::GuardDuty(_) => Kind::GuardDuty,
-            Resource::Inspector(_) => Kind::Inspector,
-            Resource::Macie(_) => Kind::Macie,
-            Resource::Analyzer(_) => Kind::Analyzer,
-        }
-    }
-
-    /// Decodes a value whose kind is known from its address.
-    pub fn from_json(kind: Kind, value: Value) -> Result<Self, serde_json::Error> {
-        use serde_json::from_value as v;
-        let value = whole_numbers(value);
-        Ok(match kind {
-            Kind::DelegatedAdmin => Resource::DelegatedAdmin(v(value)?),
-            Kind::OrgConfig => Resource::OrgConfig(v(value)?),
-            Kind::Hub => Resource::Hub(v(value)?),
-            Kind::Member => Resource::Member(v(value)?),
-            Kind::Standard => Resource::Standard(v(value)?),
-            Kind::Control => Resource::Control(v(value)?),
-            Kind::ControlParameters => Resource::ControlParameters(v(value)?),
-            Kind::Aggregator => Resource::Aggregator(v(value)?),
-            Kind::Insight => Resource::Insight(v(value)?),
-            Kind::ActionTarget => Resource::ActionTarget(v(value)?),
-            Kind::AutomationRule => Resource::AutomationRule(v(value)?),
-            Kind::Product => Resource::Product(v(value)?),
-            Kind::GuardDuty => Resource::GuardDuty(v(value)?),
-            Kind::Inspector => Resource::Inspector(v(value)?),
-            Kind::Macie => Resource::Macie(v(value)?),
-            Kind::Analyzer => Resource::Analyzer(v(value)?),
-        })
-    }
-
     pub fn to_json(&self) -> Value {
         serde_json::to_value(self).expect("resource values serialise to JSON")
     }

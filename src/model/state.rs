@@ -43,6 +43,9 @@ impl State {
     }
 }
 
+/// The role Organizations creates in the accounts it makes, so the usual way in.
+pub const ORGANIZATION_ACCESS_ROLE: &str = "OrganizationAccountAccessRole";
+
 /// Account status as Organizations reports it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]

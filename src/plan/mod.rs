@@ -6,8 +6,7 @@ pub mod render;
 use serde::{Deserialize, Serialize};
 
 use crate::diff::{Action, Change};
-use crate::provider::ProviderError;
-use crate::spec::expand::ReadPlan;
+use crate::model::{ProviderError, ReadPlan};
 
 pub const PLAN_FORMAT_VERSION: u32 = 1;
 
@@ -67,7 +66,7 @@ pub struct Access {
     pub delegated_admin: Option<String>,
     /// Integrated services the policy declares.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub services: Vec<String>,
+    pub services: Vec<crate::model::Service>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -1,28 +1,16 @@
 //! Where current state comes from and where changes go: the traits every provider implements
-//! (an offline snapshot file here; live AWS plugs into the same traits).
+//! (an offline snapshot file, live AWS through the SDK), and the decorators shared by both.
 
+pub mod any;
 pub mod aws;
 pub mod snapshot;
 
 use std::future::Future;
 
-use serde::{Deserialize, Serialize};
-
 use crate::diff::Change;
-use crate::model::{AccountId, Address, KindSet, OrgInfo, Resource, State};
-use crate::spec::expand::ReadPlan;
+use crate::model::{Address, KindSet, OrgInfo, ReadPlan, Resource, Scope, State, Target};
 
-/// A failure reported by a provider, attributed to a scope or an address.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, thiserror::Error)]
-#[error("{target}: {}{message}", code.as_ref().map(|c| format!("{c}: ")).unwrap_or_default())]
-pub struct ProviderError {
-    /// `account/region` or a full address.
-    pub target: String,
-    /// The service's error code, when there is one (`AccessDeniedException`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
-    pub message: String,
-}
+pub use crate::model::ProviderError;
 
 /// Reads current state. Fallible per scope: one unreadable account does not stop the others.
 pub trait StateSource: Sync {
@@ -31,8 +19,7 @@ pub trait StateSource: Sync {
     /// The resources of the given kinds in one account × region.
     fn read_scope(
         &self,
-        account: &AccountId,
-        region: &str,
+        scope: &Scope,
         kinds: &KindSet,
     ) -> impl Future<Output = Result<Vec<(Address, Resource)>, ProviderError>> + Send;
 }
@@ -47,24 +34,21 @@ pub trait Executor: Sync {
 }
 
 /// Reads every scope of the plan, `concurrency` scopes at a time; scopes that fail are
-/// returned beside the state.
+/// returned beside the state, each attributed to its scope.
 pub async fn read_state<S: StateSource>(
     source: &S,
     reads: &ReadPlan,
     concurrency: usize,
 ) -> (State, Vec<ProviderError>) {
     use futures::stream::{self, StreamExt};
-    let results: Vec<_> = stream::iter(reads.iter())
-        .map(|(account, region, kinds)| async move {
-            let r = source.read_scope(&account, &region, kinds).await;
-            (account, region, kinds, r)
-        })
+    let results: Vec<_> = stream::iter(reads.scopes.iter())
+        .map(|(scope, kinds)| async move { (scope, kinds, source.read_scope(scope, kinds).await) })
         .buffered(concurrency.max(1))
         .collect()
         .await;
     let mut all = Vec::new();
     let mut failures = Vec::new();
-    for (account, region, kinds, r) in results {
+    for (scope, kinds, r) in results {
         match r {
             Ok(items) => all.extend(
                 items
@@ -73,10 +57,9 @@ pub async fn read_state<S: StateSource>(
             ),
             // Keep the scope in the target, so callers know what is unknown.
             Err(mut e) => {
-                let scope = format!("{account}/{region}");
-                if !e.target.starts_with(&scope) {
+                if e.target.scope().as_ref() != Some(scope) {
                     e.message = format!("{}: {}", e.target, e.message);
-                    e.target = scope;
+                    e.target = Target::Scope(scope.clone());
                 }
                 failures.push(e)
             }

@@ -14,9 +14,9 @@ use serde_json::Value;
 
 use super::{Executor, ProviderError, StateSource};
 use crate::diff::{Action, Change};
+use crate::model::catalog::catalog;
 use crate::model::resource::ControlValue;
-use crate::model::{AccountId, Address, Kind, KindSet, OrgInfo, Resource, State};
-use crate::spec::catalog::catalog;
+use crate::model::{Address, Kind, KindSet, OrgInfo, Resource, Scope, State, Target};
 
 pub const SNAPSHOT_FORMAT_VERSION: u32 = 1;
 
@@ -154,28 +154,18 @@ impl Snapshot {
                     let std = c.address.id.clone().unwrap_or_default();
                     state.resources.retain(|a, _| {
                         !(a.kind == Kind::Control
-                            && a.scope() == c.address.scope()
+                            && a.account == c.address.account
+                            && a.region == c.address.region
                             && a.id
                                 .as_deref()
                                 .is_some_and(|i| i.ends_with(&format!("@{std}"))))
                     });
                 }
                 if c.address.kind == Kind::Hub {
-                    // Disabling Security Hub drops its configuration in that account × region.
-                    let scope = c.address.scope();
+                    // Disabling Security Hub drops what lives inside it in that account × region.
+                    let (acct, region) = (&c.address.account, &c.address.region);
                     state.resources.retain(|a, _| {
-                        a.scope() != scope
-                            || !matches!(
-                                a.kind,
-                                Kind::Standard
-                                    | Kind::Control
-                                    | Kind::ControlParameters
-                                    | Kind::Product
-                                    | Kind::Insight
-                                    | Kind::ActionTarget
-                                    | Kind::AutomationRule
-                                    | Kind::Aggregator
-                            )
+                        !(&a.account == acct && &a.region == region && a.kind.needs_hub())
                     });
                 }
                 Ok(())
@@ -257,17 +247,16 @@ impl StateSource for Snapshot {
 
     async fn read_scope(
         &self,
-        account: &AccountId,
-        region: &str,
+        scope: &Scope,
         kinds: &KindSet,
     ) -> Result<Vec<(Address, Resource)>, ProviderError> {
         let state = self.state.lock().expect("not poisoned");
         // Addresses sort by account, then region: read just this scope's range.
-        let from = Address::new(account, region, Kind::ALL[0], None);
+        let from = Address::in_scope(scope, Kind::ALL[0], None);
         Ok(state
             .resources
             .range(from..)
-            .take_while(|(a, _)| &a.account == account && a.region == region)
+            .take_while(|(a, _)| a.account == scope.account && a.region == scope.region)
             .filter(|(a, _)| kinds.contains(&a.kind))
             .map(|(a, v)| (a.clone(), v.clone()))
             .collect())
@@ -280,10 +269,8 @@ impl Executor for Snapshot {
         batch
             .iter()
             .map(|c| {
-                Self::apply_one(&mut state, c).map_err(|message| ProviderError {
-                    target: c.address.to_string(),
-                    code: None,
-                    message,
+                Self::apply_one(&mut state, c).map_err(|message| {
+                    ProviderError::new(Target::Address(c.address.clone()), None, message)
                 })
             })
             .collect()

@@ -5,82 +5,19 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::catalog::catalog;
 use super::diagnostics::{Diagnostics, Pos};
 use super::filters::{self, FilterUse};
 use super::load::{Located, Policy};
 use super::policy::*;
 use super::validate::parse_date;
+use crate::model::catalog::catalog;
 use crate::model::resource::*;
 use crate::model::state::AccountStatus;
-use crate::model::{AccountId, Address, Kind, KindSet, OrgInfo, Resource, State};
-
-/// What to read: for each account × region, the kinds the policy declares there.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct ReadPlan {
-    pub scopes: BTreeMap<String, KindSet>,
-    /// For kinds keyed by service (`delegated-admin`, `org-config`): the services the policy
-    /// declares. Entries of other services are not the policy's business.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub only: BTreeMap<Kind, std::collections::BTreeSet<String>>,
-}
-
-impl ReadPlan {
-    pub fn add(&mut self, account: &AccountId, region: &str, kind: Kind) {
-        self.scopes
-            .entry(format!("{account}/{region}"))
-            .or_default()
-            .insert(kind);
-    }
-    pub fn covers(&self, a: &Address) -> bool {
-        self.scopes
-            .get(&a.scope())
-            .is_some_and(|k| k.contains(&a.kind))
-            && self.id_covered(a)
-    }
-
-    /// Whether the address's id is one the policy manages, for kinds keyed by service.
-    pub fn id_covered(&self, a: &Address) -> bool {
-        match (self.only.get(&a.kind), &a.id) {
-            (Some(ids), Some(id)) => ids.contains(id),
-            _ => true,
-        }
-    }
-    /// `(account, region, kinds)` for each scope.
-    pub fn iter(&self) -> impl Iterator<Item = (AccountId, String, &KindSet)> {
-        self.scopes.iter().filter_map(|(scope, kinds)| {
-            let (a, r) = scope.split_once('/')?;
-            Some((AccountId::parse(a).ok()?, r.to_string(), kinds))
-        })
-    }
-}
-
-/// An exception as the plan cites it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ExceptionRef {
-    pub at: String,
-    pub reason: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub owner: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ticket: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expires: Option<String>,
-}
-
-/// Why a desired value is what it is, when the policy has more to say than the value.
-#[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
-pub struct Note {
-    /// The exception that disables this control.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exception: Option<ExceptionRef>,
-    /// An exception that would disable it but has expired.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expired: Option<ExceptionRef>,
-}
+use crate::model::{
+    AccountId, Address, ExceptionRef, Kind, Note, OrgInfo, ReadPlan, Resource, Service, State,
+};
 
 #[derive(Clone, Debug, Default)]
 pub struct Desired {
@@ -100,12 +37,6 @@ pub struct Expander<'a> {
     /// Account → the root or OU it sits in; looked up for every control of every scope.
     parents: std::collections::HashMap<&'a AccountId, &'a str>,
 }
-
-const SERVICES_WITH_ADMIN: [(&str, Kind); 3] = [
-    ("guardduty", Kind::GuardDuty),
-    ("inspector", Kind::Inspector),
-    ("macie", Kind::Macie),
-];
 
 pub fn expand(p: &Policy, org: &OrgInfo, today: NaiveDate, d: &mut Diagnostics) -> Desired {
     let parents = org
@@ -569,17 +500,8 @@ impl<'a> Expander<'a> {
         let hub_enabled = p.hub.as_ref().is_none_or(|h| h.value.enabled);
         if let (Some(o), Some(mgmt)) = (&p.organization, mgmt) {
             let org = &o.value;
-            let mut services: std::collections::BTreeSet<String> =
-                ["securityhub".to_string()].into();
-            for (svc, declared) in [
-                ("guardduty", p.guardduty.is_some()),
-                ("inspector", p.inspector.is_some()),
-                ("macie", p.macie.is_some()),
-            ] {
-                if declared {
-                    services.insert(svc.to_string());
-                }
-            }
+            let mut services: std::collections::BTreeSet<Service> = [Service::SecurityHub].into();
+            services.extend(declared_services(p));
             out.reads
                 .only
                 .insert(Kind::DelegatedAdmin, services.clone());
@@ -593,11 +515,11 @@ impl<'a> Expander<'a> {
                     })
                 };
                 out.state.insert(
-                    Address::keyed(mgmt, r, Kind::DelegatedAdmin, "securityhub"),
+                    Address::keyed(mgmt, r, Kind::DelegatedAdmin, Service::SecurityHub.id()),
                     admin_value(),
                 );
                 out.state.insert(
-                    Address::keyed(admin, r, Kind::OrgConfig, "securityhub"),
+                    Address::keyed(admin, r, Kind::OrgConfig, Service::SecurityHub.id()),
                     Resource::OrgConfig(OrgConfigValue {
                         auto_enable: Some(org.auto_enable),
                         auto_enable_standards: Some(match org.auto_enable_standards {
@@ -607,22 +529,14 @@ impl<'a> Expander<'a> {
                         ..Default::default()
                     }),
                 );
-                for (svc, kind) in SERVICES_WITH_ADMIN {
-                    let declared = match kind {
-                        Kind::GuardDuty => p.guardduty.is_some(),
-                        Kind::Inspector => p.inspector.is_some(),
-                        _ => p.macie.is_some(),
-                    };
-                    if !declared {
-                        continue;
-                    }
+                for svc in declared_services(p) {
                     out.state.insert(
-                        Address::keyed(mgmt, r, Kind::DelegatedAdmin, svc),
+                        Address::keyed(mgmt, r, Kind::DelegatedAdmin, svc.id()),
                         admin_value(),
                     );
-                    if let Some(cfg) = self.service_org_config(kind) {
+                    if let Some(cfg) = self.service_org_config(svc.account_kind()) {
                         out.state.insert(
-                            Address::keyed(admin, r, Kind::OrgConfig, svc),
+                            Address::keyed(admin, r, Kind::OrgConfig, svc.id()),
                             Resource::OrgConfig(cfg),
                         );
                     }
@@ -793,6 +707,18 @@ impl<'a> Expander<'a> {
             );
         }
     }
+}
+
+/// The integrated services with a delegated administrator that the policy declares.
+pub fn declared_services(p: &Policy) -> Vec<Service> {
+    Service::WITH_ADMIN
+        .into_iter()
+        .filter(|s| match s {
+            Service::GuardDuty => p.guardduty.is_some(),
+            Service::Inspector => p.inspector.is_some(),
+            _ => p.macie.is_some(),
+        })
+        .collect()
 }
 
 /// The GuardDuty features the policy manages: AWS refuses EKS runtime monitoring and runtime

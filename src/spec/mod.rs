@@ -1,6 +1,5 @@
 //! Policy files: load (YAML → checked JSON → typed), validate, expand to desired state.
 
-pub mod catalog;
 pub mod diagnostics;
 pub mod expand;
 pub mod filters;

@@ -83,7 +83,7 @@ pub struct Organization {
 }
 
 pub fn default_role() -> String {
-    "OrganizationAccountAccessRole".into()
+    crate::model::state::ORGANIZATION_ACCESS_ROLE.into()
 }
 fn default_true() -> bool {
     true

@@ -5,12 +5,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 
-use super::catalog::{REGIONS, catalog, is_known_region};
 use super::diagnostics::{Diagnostics, Pos, did_you_mean};
 use super::filters::{self, FilterUse};
 use super::load::{Located, Policy};
 use super::policy::*;
 use crate::model::AccountId;
+use crate::model::catalog::{REGIONS, catalog, is_known_region};
 
 #[derive(Debug, Clone)]
 pub struct ValidateOptions {

@@ -186,7 +186,7 @@ impl Executor for Failing<'_> {
         for c in batch {
             if c.address == self.fail {
                 out.push(Err(ProviderError {
-                    target: c.address.to_string(),
+                    target: shubctl::model::Target::Address(c.address.clone()),
                     code: Some("InvalidAccessException".into()),
                     message: "Account is not subscribed".into(),
                 }));

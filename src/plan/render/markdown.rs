@@ -145,7 +145,7 @@ fn render_with(plan: &Plan, details: bool, max_rows: usize) -> String {
                 scopes: vec![],
             })
             .scopes
-            .push(c.address.scope());
+            .push(c.address.scope().to_string());
     }
     let mut groups: Vec<Group> = groups.into_values().collect();
     groups.sort_by(|a, b| {

@@ -65,12 +65,12 @@ pub fn render(plan: &Plan, opts: RenderOptions) -> String {
         p.red("-"),
         p.red("!")
     );
-    let mut scope = String::new();
+    let mut scope = None;
     for c in &plan.changes {
         let s = c.address.scope();
-        if s != scope {
+        if scope.as_ref() != Some(&s) {
             let _ = writeln!(out, "\n{}", p.bold(&format!("# {s}")));
-            scope = s;
+            scope = Some(s);
         }
         change(&mut out, c, &p);
     }

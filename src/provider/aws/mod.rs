@@ -1,36 +1,41 @@
-//! The live AWS provider: reads and converges Security Hub through the AWS SDK for Rust.
+//! The live AWS provider: reads and converges the policy's kinds through the AWS SDK for Rust.
 //!
 //! Credentials come from the standard chain (profiles, SSO, environment, web identity); region
 //! and endpoint variables (`AWS_REGION`, `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_<SERVICE>`) are
 //! honoured by the SDK itself. Member accounts are reached by assuming the policy's role, with
 //! credentials cached per account. Calls are rate-limited per account × region × operation
 //! to AWS's documented quotas, retried with backoff by the SDK, and counted per scope.
+//!
+//! One module per kind (grouped by service) holds its read and its batched write; this module
+//! only dispatches.
 
-mod filters;
-mod filters_gen;
+mod access_analyzer;
+mod client;
+pub(crate) mod error;
+mod guardduty;
+mod inspector;
 mod limiter;
-mod read;
-mod services;
-mod write;
+mod macie;
+mod organizations;
+mod securityhub;
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex};
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
-use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_credential_types::provider::SharedCredentialsProvider;
-use aws_sdk_securityhub::error::ProvideErrorMetadata;
-use tokio::sync::OnceCell;
+use aws_config::{BehaviorVersion, SdkConfig};
 
-use super::{Executor, ProviderError, StateSource};
+use super::{Executor, StateSource};
 use crate::diff::Change;
-use crate::model::{AccountId, Address, Kind, KindSet, OrgInfo, Resource};
-
+use crate::model::{
+    AccountId, Address, KindSet, OrgInfo, ProviderError, Resource, Scope, Service, Target,
+};
+use client::{Clients, SdkClient};
+use error::{Outcome, sdk_error};
 use limiter::Limiter;
 
-pub use filters::{rule_action_from_json, rule_action_to_json};
-pub use filters_gen::{
+pub use securityhub::filters::{rule_action_from_json, rule_action_to_json};
+pub use securityhub::filters_gen::{
     finding_filters_from_json, finding_filters_to_json, rule_criteria_from_json,
     rule_criteria_to_json,
 };
@@ -56,15 +61,15 @@ pub struct AwsOptions {
     /// The organisation's delegated administrator, which also administers the integrated
     /// services (Inspector changes for member accounts are sent by it, 100 accounts a call).
     pub delegated_admin: Option<AccountId>,
-    /// Integrated services the policy declares (`guardduty`, `inspector`, `macie`): their
-    /// administrators and organisation settings are read and managed; others are left alone.
-    pub services: std::collections::BTreeSet<String>,
+    /// Integrated services the policy declares: their administrators and organisation
+    /// settings are read and managed; others are left alone.
+    pub services: BTreeSet<Service>,
 }
 
 impl Default for AwsOptions {
     fn default() -> Self {
         AwsOptions {
-            role: crate::spec::policy::default_role(),
+            role: crate::model::state::ORGANIZATION_ACCESS_ROLE.into(),
             external_id: None,
             organization: false,
             management_account: None,
@@ -79,46 +84,11 @@ impl Default for AwsOptions {
     }
 }
 
-/// An account's SDK configuration, made once (AssumeRole) and shared.
-type ConfigCell = OnceCell<SdkConfig>;
-
-/// Clients and cached credentials, shared by reads and writes.
+/// Clients, cached credentials and the rate limiter, shared by reads and writes.
 pub struct AwsProvider {
-    base: SdkConfig,
     opts: AwsOptions,
-    caller: AccountId,
-    /// Per account: its SDK configuration (credentials from AssumeRole unless it is the caller).
-    configs: Mutex<HashMap<AccountId, Arc<ConfigCell>>>,
+    clients: Clients,
     limiter: Limiter,
-    calls: Arc<Mutex<BTreeMap<String, u64>>>,
-}
-
-/// Counts every HTTP attempt (retries included) per scope, as the SDK sends it.
-#[derive(Debug)]
-pub(crate) struct CountCalls {
-    scope: String,
-    calls: Arc<Mutex<BTreeMap<String, u64>>>,
-}
-
-impl aws_smithy_runtime_api::client::interceptors::Intercept for CountCalls {
-    fn name(&self) -> &'static str {
-        "shubctl::CountCalls"
-    }
-
-    fn read_before_transmit(
-        &self,
-        _context: &aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef<'_>,
-        _components: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
-        _cfg: &mut aws_smithy_types::config_bag::ConfigBag,
-    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
-        *self
-            .calls
-            .lock()
-            .expect("not poisoned")
-            .entry(self.scope.clone())
-            .or_default() += 1;
-        Ok(())
-    }
 }
 
 impl AwsProvider {
@@ -147,167 +117,97 @@ impl AwsProvider {
             }
         };
         if base.region().is_none() {
-            return Err(ProviderError { target: "aws".into(), code: None, message: "no AWS region configured: set AWS_REGION or a profile region (it picks the STS and Organizations endpoints; scopes use the policy's regions)".into() });
+            return Err(ProviderError::new(
+                Target::Aws,
+                None,
+                "no AWS region configured: set AWS_REGION or a profile region (it picks the STS and Organizations endpoints; scopes use the policy's regions)",
+            ));
         }
-        let sts = aws_sdk_sts::Client::new(&base);
-        let who = sts
+        let who = aws_sdk_sts::Client::new(&base)
             .get_caller_identity()
             .send()
             .await
-            .map_err(|e| sdk_error("aws", e))?;
+            .map_err(|e| sdk_error(Target::Aws, e))?;
         let caller = who
             .account()
             .and_then(|a| AccountId::parse(a).ok())
-            .ok_or_else(|| ProviderError {
-                target: "aws".into(),
-                code: None,
-                message: "GetCallerIdentity returned no account".into(),
+            .ok_or_else(|| {
+                ProviderError::new(Target::Aws, None, "GetCallerIdentity returned no account")
             })?;
-        let limiter = Limiter::new(opts.rate_scale);
         Ok(AwsProvider {
-            base,
+            limiter: Limiter::new(opts.rate_scale),
+            clients: Clients::new(base, caller, opts.role.clone(), opts.external_id.clone()),
             opts,
-            caller,
-            configs: Mutex::new(HashMap::new()),
-            limiter,
-            calls: Arc::new(Mutex::new(BTreeMap::new())),
         })
     }
 
     pub fn caller(&self) -> &AccountId {
-        &self.caller
+        &self.clients.caller
     }
 
     /// API calls made so far, per `account/region` (and `account/global` for Organizations).
     pub fn api_calls(&self) -> BTreeMap<String, u64> {
-        self.calls.lock().expect("not poisoned").clone()
+        self.clients.api_calls()
+    }
+
+    fn declares(&self, s: Service) -> bool {
+        self.opts.services.contains(&s)
+    }
+}
+
+/// One account × region as the kinds' readers and writers see it.
+pub(crate) struct ScopeCx<'a> {
+    pub p: &'a AwsProvider,
+    pub account: &'a AccountId,
+    pub region: &'a str,
+}
+
+impl<'a> ScopeCx<'a> {
+    pub fn new(p: &'a AwsProvider, account: &'a AccountId, region: &'a str) -> Self {
+        ScopeCx { p, account, region }
+    }
+
+    pub fn target(&self) -> Target {
+        Target::Scope(Scope::new(self.account, self.region))
     }
 
     /// Waits for the rate limiter before a call.
-    async fn gate(&self, account: &AccountId, region: &str, op: &'static str) {
-        self.limiter.acquire(account.as_str(), region, op).await;
+    pub async fn gate(&self, op: &'static str) {
+        self.p
+            .limiter
+            .acquire(self.account.as_str(), self.region, op)
+            .await;
     }
 
-    /// The interceptor that counts this scope's calls.
-    pub(crate) fn counter(&self, account: &AccountId, region: &str) -> CountCalls {
-        CountCalls {
-            scope: format!("{account}/{region}"),
-            calls: self.calls.clone(),
-        }
+    /// A client of service `C` acting as this scope's account in its region.
+    pub async fn client<C: SdkClient>(&self) -> Result<C, ProviderError> {
+        self.p
+            .clients
+            .client(self.account, self.region, self.region)
+            .await
     }
 
-    async fn config_for(&self, account: &AccountId) -> Result<SdkConfig, ProviderError> {
-        if account == &self.caller {
-            return Ok(self.base.clone());
-        }
-        let cell = self
-            .configs
-            .lock()
-            .expect("not poisoned")
-            .entry(account.clone())
-            .or_default()
-            .clone();
-        // A failure is not cached: a throttled AssumeRole is tried again on the next use.
-        cell.get_or_try_init(|| async {
-            let role_arn = format!("arn:aws:iam::{account}:role/{}", self.opts.role);
-            let mut b = aws_config::sts::AssumeRoleProvider::builder(role_arn.clone())
-                .session_name("shubctl")
-                .configure(&self.base);
-            if let Some(x) = &self.opts.external_id {
-                b = b.external_id(x);
-            }
-            let provider = b.build().await;
-            // Assume once now, so an account we cannot reach fails here, as itself.
-            use aws_credential_types::provider::ProvideCredentials;
-            provider
-                .provide_credentials()
-                .await
-                .map_err(|e| ProviderError {
-                    target: account.to_string(),
-                    code: Some("AssumeRoleFailed".into()),
-                    message: format!(
-                        "cannot assume {role_arn}: {}",
-                        readable(
-                            &aws_smithy_types::error::display::DisplayErrorContext(&e).to_string()
-                        )
-                    ),
-                })?;
-            Ok::<_, ProviderError>(
-                self.base
-                    .to_builder()
-                    .credentials_provider(SharedCredentialsProvider::new(provider))
-                    .build(),
-            )
-        })
-        .await
-        .cloned()
+    pub fn opts(&self) -> &AwsOptions {
+        &self.p.opts
     }
 
-    async fn securityhub(
-        &self,
-        account: &AccountId,
-        region: &str,
-    ) -> Result<aws_sdk_securityhub::Client, ProviderError> {
-        let cfg = self.config_for(account).await?;
-        let conf = aws_sdk_securityhub::config::Builder::from(&cfg)
-            .region(Region::new(region.to_string()))
-            .interceptor(self.counter(account, region))
-            .build();
-        Ok(aws_sdk_securityhub::Client::from_conf(conf))
-    }
-
-    async fn organizations(&self) -> Result<aws_sdk_organizations::Client, ProviderError> {
-        let cfg = self.config_for(&self.caller).await?;
-        // Organizations is global; its endpoint is in us-east-1.
-        let conf = aws_sdk_organizations::config::Builder::from(&cfg)
-            .region(Region::new("us-east-1"))
-            .interceptor(self.counter(&self.caller, "global"))
-            .build();
-        Ok(aws_sdk_organizations::Client::from_conf(conf))
+    /// The same account in another region.
+    pub fn in_region<'b>(&'b self, region: &'b str) -> ScopeCx<'b> {
+        ScopeCx::new(self.p, self.account, region)
     }
 }
 
-/// An SDK error as a provider error: the service's code and message when there are some.
-pub(crate) fn sdk_error<E, R>(
-    target: impl Into<String>,
-    e: aws_sdk_securityhub::error::SdkError<E, R>,
-) -> ProviderError
+/// Runs a writer for each change of a batch, one after the other.
+pub(crate) async fn one_by_one<'c, F, Fut>(batch: &'c [Change], f: F) -> Vec<Outcome>
 where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
+    F: Fn(&'c Change) -> Fut,
+    Fut: std::future::Future<Output = Outcome>,
 {
-    let code = e.code().map(str::to_string);
-    let message = match e.message() {
-        Some(m) => m.to_string(),
-        None => readable(&aws_smithy_types::error::display::DisplayErrorContext(&e).to_string()),
-    };
-    ProviderError {
-        target: target.into(),
-        code,
-        message,
+    let mut out = Vec::with_capacity(batch.len());
+    for c in batch {
+        out.push(f(c).await);
     }
-}
-
-/// The SDK's error chain without the Debug dump it appends (` (DispatchFailure(…))`).
-pub(crate) fn readable(chain: &str) -> String {
-    let bytes = chain.as_bytes();
-    let mut cut = chain.len();
-    for (i, _) in chain.match_indices(" (") {
-        let rest = &bytes[i + 2..];
-        let ident = rest
-            .iter()
-            .take_while(|b| b.is_ascii_alphanumeric())
-            .count();
-        if ident > 0
-            && rest[0].is_ascii_uppercase()
-            && rest.get(ident) == Some(&b'(')
-            && chain.ends_with(')')
-        {
-            cut = i;
-            break;
-        }
-    }
-    chain[..cut].trim_end().to_string()
+    out
 }
 
 impl StateSource for AwsProvider {
@@ -315,43 +215,64 @@ impl StateSource for AwsProvider {
         if !self.opts.organization {
             return Ok(OrgInfo::default());
         }
-        read::organization(self).await
+        organizations::read(self).await
     }
 
     async fn read_scope(
         &self,
-        account: &AccountId,
-        region: &str,
+        scope: &Scope,
         kinds: &KindSet,
     ) -> Result<Vec<(Address, Resource)>, ProviderError> {
-        read::scope(self, account, region, kinds).await
+        let cx = ScopeCx::new(self, &scope.account, &scope.region);
+        let mut out = Vec::new();
+        // The integrated services do not depend on the hub.
+        guardduty::read(&cx, kinds, &mut out).await?;
+        macie::read(&cx, kinds, &mut out).await?;
+        inspector::read(&cx, kinds, &mut out).await?;
+        access_analyzer::read(&cx, kinds, &mut out).await?;
+        securityhub::read(&cx, kinds, &mut out).await?;
+        Ok(out)
     }
 }
 
 impl Executor for AwsProvider {
-    async fn execute(&self, batch: &[Change]) -> Vec<Result<(), ProviderError>> {
-        write::batch(self, batch).await
-    }
-}
-
-/// Kinds this provider does not manage yet.
-pub fn unsupported_kinds() -> &'static [Kind] {
-    &[]
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn readable_drops_the_debug_tail() {
-        assert_eq!(
-            super::readable(
-                "dispatch failure: no credentials (DispatchFailure(DispatchFailure { x: 1 }))"
-            ),
-            "dispatch failure: no credentials"
-        );
-        assert_eq!(
-            super::readable("service error: Access denied (for role x)"),
-            "service error: Access denied (for role x)"
-        );
+    /// A batch holds one kind and action; kinds keyed by service may mix services, so the
+    /// batch is split by service and each part goes to its service's writers.
+    async fn execute(&self, batch: &[Change]) -> Vec<Outcome> {
+        let Some(first) = batch.first() else {
+            return vec![];
+        };
+        let mut out: Vec<Option<Outcome>> = batch.iter().map(|_| None).collect();
+        let mut groups: BTreeMap<Option<Service>, Vec<usize>> = BTreeMap::new();
+        for (i, c) in batch.iter().enumerate() {
+            groups
+                .entry(c.address.kind.service(c.address.id.as_deref()))
+                .or_default()
+                .push(i);
+        }
+        let cx = ScopeCx::new(self, &first.address.account, &first.address.region);
+        for (service, idx) in groups {
+            let part: Vec<Change> = idx.iter().map(|i| batch[*i].clone()).collect();
+            let results = match service {
+                Some(Service::SecurityHub) => securityhub::apply(&cx, &part).await,
+                Some(Service::GuardDuty) => guardduty::apply(&cx, &part).await,
+                Some(Service::Inspector) => inspector::apply(&cx, &part).await,
+                Some(Service::Macie) => macie::apply(&cx, &part).await,
+                Some(Service::AccessAnalyzer) => access_analyzer::apply(&cx, &part).await,
+                None => part
+                    .iter()
+                    .map(|c| Err(error::fail(c, None, "no service manages this address")))
+                    .collect(),
+            };
+            for (i, r) in idx.into_iter().zip(results) {
+                out[i] = Some(r);
+            }
+        }
+        out.into_iter()
+            .zip(batch)
+            .map(|(r, c)| {
+                r.unwrap_or_else(|| Err(error::fail(c, None, "the writer returned no result")))
+            })
+            .collect()
     }
 }

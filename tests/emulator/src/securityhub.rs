@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use serde_json::{Map, Value, json};
-use shubctl::spec::catalog::{REGIONS, StandardDef, catalog, standard_arn};
+use shubctl::model::catalog::{REGIONS, StandardDef, catalog, standard_arn};
 
 use crate::http::{Cx, Request};
 use crate::util::{

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 use serde_json::{Value, json};
+use shubctl::model::catalog::{StandardDef, catalog, standard_arn};
 use shubctl::model::resource::{
     ActionTargetValue, AggregatorValue, AnalyzerValue, AutomationRuleValue, ControlParametersValue,
     ControlValue, DelegatedAdminValue, Empty, GuardDutyValue, HubValue, InsightValue,
@@ -12,7 +13,6 @@ use shubctl::model::resource::{
 };
 use shubctl::model::{AccountId, Address, Kind, OrgInfo, Resource};
 use shubctl::provider::snapshot::{SNAPSHOT_FORMAT_VERSION, SnapshotFile};
-use shubctl::spec::catalog::{StandardDef, catalog, standard_arn};
 
 use crate::util::{iso_now, uuid_from};
 

@@ -156,7 +156,10 @@ async fn describe_standards_pages_through_the_catalog() {
         .collect::<Vec<_>>()
         .await;
     let all: Vec<_> = all.into_iter().map(Result::unwrap).collect();
-    assert_eq!(all.len(), shubctl::spec::catalog::catalog().standards.len());
+    assert_eq!(
+        all.len(),
+        shubctl::model::catalog::catalog().standards.len()
+    );
     assert!(
         all.iter()
             .any(|s| s.standards_arn() == Some(CIS12) && s.enabled_by_default() == Some(true))

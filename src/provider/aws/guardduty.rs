@@ -1,0 +1,288 @@
+//! GuardDuty: `guardduty` (the one detector per account × region, with its features),
+//! `delegated-admin/guardduty` (designated from the management account) and
+//! `org-config/guardduty` (held by the administrator's detector).
+
+use std::collections::BTreeMap;
+
+use aws_sdk_guardduty::Client;
+use aws_sdk_guardduty::types::{
+    AutoEnableMembers, DetectorFeature, DetectorFeatureConfiguration, FeatureStatus,
+    FindingPublishingFrequency, OrgFeature, OrgFeatureStatus, OrganizationFeatureConfiguration,
+};
+
+use super::error::{Outcome, before_str, fail, sdk_error, value_of};
+use super::{ScopeCx, one_by_one};
+use crate::diff::{Action, Change};
+use crate::model::resource::*;
+use crate::model::{AccountId, Address, Kind, KindSet, ProviderError, Resource, Service, Target};
+
+/// GuardDuty's foundational data sources are always on and not features one manages.
+const FOUNDATIONAL: [&str; 3] = ["FLOW_LOGS", "CLOUD_TRAIL", "DNS_LOGS"];
+
+fn addr(cx: &ScopeCx<'_>, kind: Kind, id: Option<&str>) -> Address {
+    Address::new(cx.account, cx.region, kind, id.map(str::to_string))
+}
+
+/// The one detector of the scope, if there is one (never create a second).
+async fn detector(cx: &ScopeCx<'_>, gd: &Client) -> Result<Option<String>, ProviderError> {
+    cx.gate("ListDetectors").await;
+    let r = gd
+        .list_detectors()
+        .send()
+        .await
+        .map_err(|e| sdk_error(cx.target(), e))?;
+    Ok(r.detector_ids().first().cloned())
+}
+
+pub(super) async fn read(
+    cx: &ScopeCx<'_>,
+    kinds: &KindSet,
+    out: &mut Vec<(Address, Resource)>,
+) -> Result<(), ProviderError> {
+    let declared = cx.p.declares(Service::GuardDuty);
+    let admin = declared && kinds.contains(&Kind::DelegatedAdmin);
+    let org = declared && kinds.contains(&Kind::OrgConfig);
+    if !(kinds.contains(&Kind::GuardDuty) || admin || org) {
+        return Ok(());
+    }
+    let gd: Client = cx.client().await?;
+    let detector = detector(cx, &gd).await?;
+    if let (true, Some(id)) = (kinds.contains(&Kind::GuardDuty), &detector) {
+        cx.gate("GetDetector").await;
+        let d = gd
+            .get_detector()
+            .detector_id(id)
+            .send()
+            .await
+            .map_err(|e| sdk_error(cx.target(), e))?;
+        let features = d
+            .features()
+            .iter()
+            .filter_map(|f| {
+                Some((
+                    f.name()?.as_str().to_string(),
+                    f.status()?.as_str().to_string(),
+                ))
+            })
+            .filter(|(n, _)| !FOUNDATIONAL.contains(&n.as_str()))
+            .collect();
+        out.push((
+            addr(cx, Kind::GuardDuty, None),
+            Resource::GuardDuty(GuardDutyValue {
+                status: d
+                    .status()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default(),
+                finding_publishing_frequency: d
+                    .finding_publishing_frequency()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default(),
+                features,
+            }),
+        ));
+    }
+    if admin {
+        cx.gate("ListOrganizationAdminAccounts").await;
+        let r = gd
+            .list_organization_admin_accounts()
+            .send()
+            .await
+            .map_err(|e| sdk_error(cx.target(), e))?;
+        for a in r.admin_accounts() {
+            if let Some(id) = a.admin_account_id().and_then(|x| AccountId::parse(x).ok()) {
+                out.push((
+                    addr(cx, Kind::DelegatedAdmin, Some(Service::GuardDuty.id())),
+                    Resource::DelegatedAdmin(DelegatedAdminValue { account: id }),
+                ));
+            }
+        }
+    }
+    if let (true, Some(id)) = (org, &detector) {
+        // The features list is paged (nextToken); the settings come with every page.
+        let mut token: Option<String> = None;
+        let mut features: BTreeMap<String, String> = BTreeMap::new();
+        let mut members;
+        loop {
+            cx.gate("DescribeOrganizationConfiguration").await;
+            // Not the administrator (yet): GuardDuty answers BadRequest; nothing to read.
+            let Ok(c) = gd
+                .describe_organization_configuration()
+                .detector_id(id)
+                .set_next_token(token.clone())
+                .send()
+                .await
+            else {
+                return Ok(());
+            };
+            members = c
+                .auto_enable_organization_members()
+                .map(|m| m.as_str().to_string());
+            features.extend(c.features().iter().filter_map(|f| {
+                Some((
+                    f.name()?.as_str().to_string(),
+                    f.auto_enable()?.as_str().to_string(),
+                ))
+            }));
+            token = c.next_token().filter(|t| !t.is_empty()).map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+        out.push((
+            addr(cx, Kind::OrgConfig, Some(Service::GuardDuty.id())),
+            Resource::OrgConfig(OrgConfigValue {
+                auto_enable_members: members,
+                features: Some(features),
+                ..Default::default()
+            }),
+        ));
+    }
+    Ok(())
+}
+
+pub(super) async fn apply(cx: &ScopeCx<'_>, batch: &[Change]) -> Vec<Outcome> {
+    let gd: Client = match cx.client().await {
+        Ok(c) => c,
+        Err(e) => return super::error::fail_all(batch, &e),
+    };
+    let gd = &gd;
+    one_by_one(batch, |c| async move {
+        match c.address.kind {
+            Kind::GuardDuty => write_detector(cx, gd, c).await,
+            Kind::DelegatedAdmin => write_admin(cx, gd, c).await,
+            Kind::OrgConfig => write_org(cx, gd, c).await,
+            kind => Err(fail(c, None, format!("`{kind}` is not a GuardDuty kind"))),
+        }
+    })
+    .await
+}
+
+async fn write_detector(cx: &ScopeCx<'_>, gd: &Client, c: &Change) -> Outcome {
+    let t = Target::Address(c.address.clone());
+    let detector = detector(cx, gd).await?;
+    if c.action == Action::Delete {
+        if let Some(d) = detector {
+            cx.gate("DeleteDetector").await;
+            gd.delete_detector()
+                .detector_id(d)
+                .send()
+                .await
+                .map_err(|e| sdk_error(t, e))?;
+        }
+        return Ok(());
+    }
+    let v = value_of!(c, GuardDuty);
+    // Every declared feature is sent explicitly: features left out of a create get turned on
+    // by AWS.
+    let features: Vec<DetectorFeatureConfiguration> = v
+        .features
+        .iter()
+        .map(|(n, s)| {
+            DetectorFeatureConfiguration::builder()
+                .name(DetectorFeature::from(n.as_str()))
+                .status(FeatureStatus::from(s.as_str()))
+                .build()
+        })
+        .collect();
+    let enable = v.status == "ENABLED";
+    let freq = FindingPublishingFrequency::from(v.finding_publishing_frequency.as_str());
+    match detector {
+        None => {
+            cx.gate("CreateDetector").await;
+            gd.create_detector()
+                .enable(enable)
+                .finding_publishing_frequency(freq)
+                .set_features(Some(features))
+                .send()
+                .await
+                .map_err(|e| sdk_error(t, e))?;
+        }
+        Some(d) => {
+            cx.gate("UpdateDetector").await;
+            gd.update_detector()
+                .detector_id(d)
+                .enable(enable)
+                .finding_publishing_frequency(freq)
+                .set_features(Some(features))
+                .send()
+                .await
+                .map_err(|e| sdk_error(t, e))?;
+        }
+    }
+    Ok(())
+}
+
+async fn write_admin(cx: &ScopeCx<'_>, gd: &Client, c: &Change) -> Outcome {
+    let t = Target::Address(c.address.clone());
+    let new = match c.action {
+        Action::Delete => None,
+        _ => Some(value_of!(c, DelegatedAdmin).account),
+    };
+    if let Some(o) = before_str(c, "account") {
+        cx.gate("DisableOrganizationAdminAccount").await;
+        gd.disable_organization_admin_account()
+            .admin_account_id(o)
+            .send()
+            .await
+            .map_err(|e| sdk_error(t.clone(), e))?;
+    }
+    if let Some(n) = &new {
+        cx.gate("EnableOrganizationAdminAccount").await;
+        gd.enable_organization_admin_account()
+            .admin_account_id(n.as_str())
+            .send()
+            .await
+            .map_err(|e| sdk_error(t, e))?;
+    }
+    Ok(())
+}
+
+async fn write_org(cx: &ScopeCx<'_>, gd: &Client, c: &Change) -> Outcome {
+    if c.action == Action::Delete {
+        return Ok(());
+    }
+    let t = Target::Address(c.address.clone());
+    let v = value_of!(c, OrgConfig);
+    // The administrator's own detector holds the organisation settings; create it if the
+    // service has not yet (its settings are converged by the detector's own change later in
+    // the same apply).
+    let d = match detector(cx, gd).await? {
+        Some(d) => d,
+        None => {
+            cx.gate("CreateDetector").await;
+            let r = gd
+                .create_detector()
+                .enable(true)
+                .send()
+                .await
+                .map_err(|e| sdk_error(t.clone(), e))?;
+            r.detector_id()
+                .map(str::to_string)
+                .ok_or_else(|| fail(c, None, "CreateDetector returned no id"))?
+        }
+    };
+    let features: Vec<OrganizationFeatureConfiguration> = v
+        .features
+        .iter()
+        .flatten()
+        .map(|(n, s)| {
+            OrganizationFeatureConfiguration::builder()
+                .name(OrgFeature::from(n.as_str()))
+                .auto_enable(OrgFeatureStatus::from(s.as_str()))
+                .build()
+        })
+        .collect();
+    cx.gate("UpdateOrganizationConfiguration").await;
+    gd.update_organization_configuration()
+        .detector_id(d)
+        .set_auto_enable_organization_members(
+            v.auto_enable_members
+                .as_deref()
+                .map(AutoEnableMembers::from),
+        )
+        .set_features(Some(features))
+        .send()
+        .await
+        .map_err(|e| sdk_error(t, e))?;
+    Ok(())
+}

@@ -1,0 +1,370 @@
+//! Inspector: `inspector` (scanned resource types per account × region),
+//! `delegated-admin/inspector` and `org-config/inspector`. The delegated administrator enables
+//! and disables types for its member accounts, 100 accounts a call; enabling is asynchronous
+//! and waited for.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Instant;
+
+use aws_sdk_inspector2::Client;
+use aws_sdk_inspector2::error::ProvideErrorMetadata;
+use aws_sdk_inspector2::types::{AutoEnable, ResourceScanType};
+
+use super::error::{Outcome, before_str, fail, sdk_error, value, value_of};
+use super::{ScopeCx, one_by_one};
+use crate::diff::{Action, Change};
+use crate::model::resource::*;
+use crate::model::{AccountId, Address, Kind, KindSet, ProviderError, Resource, Service, Target};
+
+fn addr(cx: &ScopeCx<'_>, kind: Kind, id: Option<&str>) -> Address {
+    Address::new(cx.account, cx.region, kind, id.map(str::to_string))
+}
+
+pub(super) async fn read(
+    cx: &ScopeCx<'_>,
+    kinds: &KindSet,
+    out: &mut Vec<(Address, Resource)>,
+) -> Result<(), ProviderError> {
+    let declared = cx.p.declares(Service::Inspector);
+    let admin = declared && kinds.contains(&Kind::DelegatedAdmin);
+    let org = declared && kinds.contains(&Kind::OrgConfig);
+    if !(kinds.contains(&Kind::Inspector) || admin || org) {
+        return Ok(());
+    }
+    let ins: Client = cx.client().await?;
+    if kinds.contains(&Kind::Inspector) {
+        let types = states(cx, &ins, &[cx.account.to_string()])
+            .await?
+            .remove(cx.account.as_str())
+            .unwrap_or_default();
+        if !types.is_empty() {
+            out.push((
+                addr(cx, Kind::Inspector, None),
+                Resource::Inspector(InspectorValue {
+                    resource_types: types.into_keys().collect(),
+                }),
+            ));
+        }
+    }
+    if admin {
+        cx.gate("ListDelegatedAdminAccounts").await;
+        let r = ins
+            .list_delegated_admin_accounts()
+            .send()
+            .await
+            .map_err(|e| sdk_error(cx.target(), e))?;
+        for a in r.delegated_admin_accounts() {
+            if let Some(id) = a.account_id().and_then(|x| AccountId::parse(x).ok()) {
+                out.push((
+                    addr(cx, Kind::DelegatedAdmin, Some(Service::Inspector.id())),
+                    Resource::DelegatedAdmin(DelegatedAdminValue { account: id }),
+                ));
+            }
+        }
+    }
+    if org {
+        cx.gate("DescribeOrganizationConfiguration").await;
+        if let Ok(c) = ins.describe_organization_configuration().send().await {
+            if let Some(a) = c.auto_enable() {
+                let types = [
+                    ("EC2", Some(a.ec2())),
+                    ("ECR", Some(a.ecr())),
+                    ("LAMBDA", a.lambda()),
+                    ("LAMBDA_CODE", a.lambda_code()),
+                ]
+                .into_iter()
+                .filter(|(_, on)| *on == Some(true))
+                .map(|(name, _)| name.to_string())
+                .collect();
+                out.push((
+                    addr(cx, Kind::OrgConfig, Some(Service::Inspector.id())),
+                    Resource::OrgConfig(OrgConfigValue {
+                        resource_types: Some(types),
+                        ..Default::default()
+                    }),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Resource types → status per account, as BatchGetAccountStatus reports them to the caller
+/// (ENABLING counts), 100 accounts a call.
+async fn states(
+    caller: &ScopeCx<'_>,
+    ins: &Client,
+    accounts: &[String],
+) -> Result<BTreeMap<String, BTreeMap<String, String>>, ProviderError> {
+    let mut now: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    for chunk in accounts.chunks(100) {
+        caller.gate("BatchGetAccountStatus").await;
+        let r = ins
+            .batch_get_account_status()
+            .set_account_ids(Some(chunk.to_vec()))
+            .send()
+            .await
+            .map_err(|e| sdk_error(caller.target(), e))?;
+        for a in r.accounts() {
+            let Some(rs) = a.resource_state() else {
+                continue;
+            };
+            let entry = now.entry(a.account_id().to_string()).or_default();
+            for (name, st) in [
+                ("EC2", rs.ec2()),
+                ("ECR", rs.ecr()),
+                ("LAMBDA", rs.lambda()),
+                ("LAMBDA_CODE", rs.lambda_code()),
+            ] {
+                if let Some(st) =
+                    st.filter(|s| matches!(s.status().as_str(), "ENABLED" | "ENABLING"))
+                {
+                    entry.insert(name.to_string(), st.status().as_str().to_string());
+                }
+            }
+        }
+    }
+    Ok(now)
+}
+
+pub(super) async fn apply(cx: &ScopeCx<'_>, batch: &[Change]) -> Vec<Outcome> {
+    let Some(first) = batch.first() else {
+        return vec![];
+    };
+    if first.address.kind == Kind::Inspector {
+        return scanning(cx, batch).await;
+    }
+    let ins: Client = match cx.client().await {
+        Ok(c) => c,
+        Err(e) => return super::error::fail_all(batch, &e),
+    };
+    let ins = &ins;
+    one_by_one(batch, |c| async move {
+        match c.address.kind {
+            Kind::DelegatedAdmin => write_admin(cx, ins, c).await,
+            Kind::OrgConfig => write_org(cx, ins, c).await,
+            kind => Err(fail(c, None, format!("`{kind}` is not an Inspector kind"))),
+        }
+    })
+    .await
+}
+
+/// Resource-type changes of one region, possibly for many accounts: sent by the delegated
+/// administrator when there is one, otherwise by each account for itself.
+async fn scanning(cx: &ScopeCx<'_>, batch: &[Change]) -> Vec<Outcome> {
+    let opts = cx.opts();
+    let admin = opts
+        .delegated_admin
+        .clone()
+        .filter(|_| cx.p.declares(Service::Inspector) && batch.len() > 1);
+    let Some(admin) = admin else {
+        let mut out = Vec::with_capacity(batch.len());
+        for c in batch {
+            let own = ScopeCx::new(cx.p, &c.address.account, &c.address.region);
+            out.push(
+                change(&own, std::slice::from_ref(c))
+                    .await
+                    .and_then(|mut r| r.remove(0)),
+            );
+        }
+        return out;
+    };
+    let caller = ScopeCx::new(cx.p, &admin, cx.region);
+    match change(&caller, batch).await {
+        Ok(out) => out,
+        Err(e) => super::error::fail_all(batch, &e),
+    }
+}
+
+/// Enables and disables resource types for the batch's accounts as `caller` (the delegated
+/// administrator, or an account acting for itself), then waits for them to settle.
+async fn change(caller: &ScopeCx<'_>, batch: &[Change]) -> Result<Vec<Outcome>, ProviderError> {
+    let ins: Client = caller.client().await?;
+    let mut out: Vec<Outcome> = batch.iter().map(|_| Ok(())).collect();
+    let mut want: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for c in batch {
+        let types = match c.action {
+            Action::Delete => BTreeSet::new(),
+            _ => match value(c)? {
+                Resource::Inspector(v) => v.resource_types.into_iter().collect(),
+                _ => return Err(fail(c, None, "not an Inspector value")),
+            },
+        };
+        want.insert(c.address.account.to_string(), types);
+    }
+    let accounts: Vec<String> = want.keys().cloned().collect();
+    let have = states(caller, &ins, &accounts).await?;
+    let index = |acct: &str| {
+        batch
+            .iter()
+            .position(|c| c.address.account.as_str() == acct)
+    };
+    // Accounts needing the same types switched share a call.
+    let mut enable: BTreeMap<Vec<String>, Vec<String>> = BTreeMap::new();
+    let mut disable: BTreeMap<Vec<String>, Vec<String>> = BTreeMap::new();
+    for (acct, types) in &want {
+        let cur = have.get(acct).cloned().unwrap_or_default();
+        let on: Vec<String> = types
+            .iter()
+            .filter(|x| !cur.contains_key(*x))
+            .cloned()
+            .collect();
+        let off: Vec<String> = cur
+            .keys()
+            .filter(|x| !types.contains(*x))
+            .cloned()
+            .collect();
+        if !on.is_empty() {
+            enable.entry(on).or_default().push(acct.clone());
+        }
+        if !off.is_empty() {
+            disable.entry(off).or_default().push(acct.clone());
+        }
+    }
+    let t = caller.target();
+    for (enabling, groups) in [(true, enable), (false, disable)] {
+        for (types, accts) in groups {
+            for chunk in accts.chunks(100) {
+                let rt: Vec<ResourceScanType> = types
+                    .iter()
+                    .map(|x| ResourceScanType::from(x.as_str()))
+                    .collect();
+                let failed = if enabling {
+                    caller.gate("Enable").await;
+                    ins.enable()
+                        .set_account_ids(Some(chunk.to_vec()))
+                        .set_resource_types(Some(rt))
+                        .send()
+                        .await
+                        .map(|r| r.failed_accounts().to_vec())
+                        .map_err(|e| sdk_error(t.clone(), e))
+                } else {
+                    caller.gate("Disable").await;
+                    ins.disable()
+                        .set_account_ids(Some(chunk.to_vec()))
+                        .set_resource_types(Some(rt))
+                        .send()
+                        .await
+                        .map(|r| r.failed_accounts().to_vec())
+                        .map_err(|e| sdk_error(t.clone(), e))
+                };
+                match failed {
+                    Ok(failed) => {
+                        for f in failed {
+                            let code = f.error_code().as_str();
+                            if enabling && matches!(code, "ALREADY_ENABLED" | "ENABLE_IN_PROGRESS")
+                            {
+                                continue;
+                            }
+                            if let Some(i) = index(f.account_id()) {
+                                out[i] = Err(fail(&batch[i], Some(code), f.error_message()));
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        for a in chunk {
+                            if let Some(i) = index(a) {
+                                out[i] = Err(fail(&batch[i], e.code.as_deref(), e.message.clone()));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // Enabling is asynchronous: wait for the accounts that have not failed.
+    let opts = caller.opts();
+    let deadline = Instant::now() + opts.standard_timeout;
+    loop {
+        let pending: Vec<String> = want
+            .keys()
+            .filter(|a| index(a).is_some_and(|i| out[i].is_ok()))
+            .cloned()
+            .collect();
+        let now = states(caller, &ins, &pending).await?;
+        let unsettled: Vec<&String> = pending
+            .iter()
+            .filter(|a| {
+                let cur = now.get(*a).cloned().unwrap_or_default();
+                let w = &want[*a];
+                !(w.iter()
+                    .all(|x| cur.get(x).map(String::as_str) == Some("ENABLED"))
+                    && cur.keys().all(|x| w.contains(x)))
+            })
+            .collect();
+        if unsettled.is_empty() {
+            return Ok(out);
+        }
+        if Instant::now() >= deadline {
+            for a in unsettled {
+                if let Some(i) = index(a) {
+                    out[i] = Err(fail(
+                        &batch[i],
+                        Some("Timeout"),
+                        format!(
+                            "Inspector did not settle within {:?}",
+                            opts.standard_timeout
+                        ),
+                    ));
+                }
+            }
+            return Ok(out);
+        }
+        tokio::time::sleep(opts.poll_interval).await;
+    }
+}
+
+async fn write_admin(cx: &ScopeCx<'_>, ins: &Client, c: &Change) -> Outcome {
+    let t = Target::Address(c.address.clone());
+    let new = match c.action {
+        Action::Delete => None,
+        _ => Some(value_of!(c, DelegatedAdmin).account),
+    };
+    if let Some(o) = before_str(c, "account") {
+        cx.gate("DisableDelegatedAdminAccount").await;
+        ins.disable_delegated_admin_account()
+            .delegated_admin_account_id(o)
+            .send()
+            .await
+            .map_err(|e| sdk_error(t.clone(), e))?;
+    }
+    if let Some(n) = &new {
+        cx.gate("EnableDelegatedAdminAccount").await;
+        match ins
+            .enable_delegated_admin_account()
+            .delegated_admin_account_id(n.as_str())
+            .send()
+            .await
+        {
+            Ok(_) => {}
+            // "already enabled": already so.
+            Err(e) if e.code() == Some("ConflictException") => {}
+            Err(e) => return Err(sdk_error(t, e)),
+        }
+    }
+    Ok(())
+}
+
+async fn write_org(cx: &ScopeCx<'_>, ins: &Client, c: &Change) -> Outcome {
+    if c.action == Action::Delete {
+        return Ok(());
+    }
+    let t = Target::Address(c.address.clone());
+    let v = value_of!(c, OrgConfig);
+    let types = v.resource_types.clone().unwrap_or_default();
+    let on = |x: &str| types.iter().any(|t| t == x);
+    let auto = AutoEnable::builder()
+        .ec2(on("EC2"))
+        .ecr(on("ECR"))
+        .lambda(on("LAMBDA"))
+        .lambda_code(on("LAMBDA_CODE"))
+        .build()
+        .map_err(|e| fail(c, None, e.to_string()))?;
+    cx.gate("UpdateOrganizationConfiguration").await;
+    ins.update_organization_configuration()
+        .auto_enable(auto)
+        .send()
+        .await
+        .map_err(|e| sdk_error(t, e))?;
+    Ok(())
+}

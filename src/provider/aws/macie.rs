@@ -1,0 +1,188 @@
+//! Macie: `macie` (the session in an account × region), `delegated-admin/macie` and
+//! `org-config/macie`. "Macie is off" answers as an access error.
+
+use aws_sdk_macie2::Client;
+use aws_sdk_macie2::error::ProvideErrorMetadata;
+use aws_sdk_macie2::types::{FindingPublishingFrequency, MacieStatus};
+
+use super::error::{Outcome, before_str, fail, sdk_error, value_of};
+use super::{ScopeCx, one_by_one};
+use crate::diff::{Action, Change};
+use crate::model::resource::*;
+use crate::model::{AccountId, Address, Kind, KindSet, ProviderError, Resource, Service, Target};
+
+fn addr(cx: &ScopeCx<'_>, kind: Kind, id: Option<&str>) -> Address {
+    Address::new(cx.account, cx.region, kind, id.map(str::to_string))
+}
+
+pub(super) async fn read(
+    cx: &ScopeCx<'_>,
+    kinds: &KindSet,
+    out: &mut Vec<(Address, Resource)>,
+) -> Result<(), ProviderError> {
+    let declared = cx.p.declares(Service::Macie);
+    let admin = declared && kinds.contains(&Kind::DelegatedAdmin);
+    let org = declared && kinds.contains(&Kind::OrgConfig);
+    if !(kinds.contains(&Kind::Macie) || admin || org) {
+        return Ok(());
+    }
+    let mc: Client = cx.client().await?;
+    if kinds.contains(&Kind::Macie) {
+        cx.gate("GetMacieSession").await;
+        match mc.get_macie_session().send().await {
+            Ok(s) => out.push((
+                addr(cx, Kind::Macie, None),
+                Resource::Macie(MacieValue {
+                    status: s
+                        .status()
+                        .map(|x| x.as_str().to_string())
+                        .unwrap_or_default(),
+                    finding_publishing_frequency: s
+                        .finding_publishing_frequency()
+                        .map(|x| x.as_str().to_string())
+                        .unwrap_or_default(),
+                }),
+            )),
+            // "Macie is not enabled" comes as an access error (seen with HTTP 401): absent.
+            Err(e) if e.code() == Some("AccessDeniedException") => {}
+            Err(e) => return Err(sdk_error(cx.target(), e)),
+        }
+    }
+    if admin {
+        cx.gate("ListOrganizationAdminAccounts").await;
+        let r = mc
+            .list_organization_admin_accounts()
+            .send()
+            .await
+            .map_err(|e| sdk_error(cx.target(), e))?;
+        for a in r.admin_accounts() {
+            if let Some(id) = a.account_id().and_then(|x| AccountId::parse(x).ok()) {
+                out.push((
+                    addr(cx, Kind::DelegatedAdmin, Some(Service::Macie.id())),
+                    Resource::DelegatedAdmin(DelegatedAdminValue { account: id }),
+                ));
+            }
+        }
+    }
+    if org {
+        cx.gate("DescribeOrganizationConfiguration").await;
+        if let Ok(c) = mc.describe_organization_configuration().send().await {
+            out.push((
+                addr(cx, Kind::OrgConfig, Some(Service::Macie.id())),
+                Resource::OrgConfig(OrgConfigValue {
+                    auto_enable: c.auto_enable(),
+                    ..Default::default()
+                }),
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub(super) async fn apply(cx: &ScopeCx<'_>, batch: &[Change]) -> Vec<Outcome> {
+    let mc: Client = match cx.client().await {
+        Ok(c) => c,
+        Err(e) => return super::error::fail_all(batch, &e),
+    };
+    let mc = &mc;
+    one_by_one(batch, |c| async move {
+        match c.address.kind {
+            Kind::Macie => write_session(cx, mc, c).await,
+            Kind::DelegatedAdmin => write_admin(cx, mc, c).await,
+            Kind::OrgConfig => write_org(cx, mc, c).await,
+            kind => Err(fail(c, None, format!("`{kind}` is not a Macie kind"))),
+        }
+    })
+    .await
+}
+
+async fn write_session(cx: &ScopeCx<'_>, mc: &Client, c: &Change) -> Outcome {
+    let t = Target::Address(c.address.clone());
+    if c.action == Action::Delete {
+        cx.gate("DisableMacie").await;
+        return match mc.disable_macie().send().await {
+            Ok(_) => Ok(()),
+            Err(e) if e.code() == Some("AccessDeniedException") => Ok(()),
+            Err(e) => Err(sdk_error(t, e)),
+        };
+    }
+    let v = value_of!(c, Macie);
+    let freq = FindingPublishingFrequency::from(v.finding_publishing_frequency.as_str());
+    let status = MacieStatus::from(v.status.as_str());
+    if c.action == Action::Create {
+        cx.gate("EnableMacie").await;
+        match mc
+            .enable_macie()
+            .finding_publishing_frequency(freq.clone())
+            .status(status.clone())
+            .send()
+            .await
+        {
+            Ok(_) => return Ok(()),
+            // Enabled meanwhile (409): settle the settings with an update.
+            Err(e) if e.code() == Some("ConflictException") => {}
+            Err(e) => return Err(sdk_error(t, e)),
+        }
+    }
+    cx.gate("UpdateMacieSession").await;
+    mc.update_macie_session()
+        .finding_publishing_frequency(freq)
+        .status(status)
+        .send()
+        .await
+        .map_err(|e| sdk_error(t, e))?;
+    Ok(())
+}
+
+async fn write_admin(cx: &ScopeCx<'_>, mc: &Client, c: &Change) -> Outcome {
+    let t = Target::Address(c.address.clone());
+    let new = match c.action {
+        Action::Delete => None,
+        _ => Some(value_of!(c, DelegatedAdmin).account),
+    };
+    if let Some(o) = before_str(c, "account") {
+        cx.gate("DisableOrganizationAdminAccount").await;
+        mc.disable_organization_admin_account()
+            .admin_account_id(o)
+            .send()
+            .await
+            .map_err(|e| sdk_error(t.clone(), e))?;
+    }
+    if let Some(n) = &new {
+        cx.gate("EnableOrganizationAdminAccount").await;
+        mc.enable_organization_admin_account()
+            .admin_account_id(n.as_str())
+            .send()
+            .await
+            .map_err(|e| sdk_error(t, e))?;
+    }
+    Ok(())
+}
+
+async fn write_org(cx: &ScopeCx<'_>, mc: &Client, c: &Change) -> Outcome {
+    if c.action == Action::Delete {
+        return Ok(());
+    }
+    let t = Target::Address(c.address.clone());
+    let v = value_of!(c, OrgConfig);
+    // Organisation settings need Macie on in the administrator itself.
+    cx.gate("GetMacieSession").await;
+    if let Err(e) = mc.get_macie_session().send().await {
+        if e.code() != Some("AccessDeniedException") {
+            return Err(sdk_error(t, e));
+        }
+        cx.gate("EnableMacie").await;
+        match mc.enable_macie().send().await {
+            Ok(_) => {}
+            Err(e) if e.code() == Some("ConflictException") => {}
+            Err(e) => return Err(sdk_error(t, e)),
+        }
+    }
+    cx.gate("UpdateOrganizationConfiguration").await;
+    mc.update_organization_configuration()
+        .auto_enable(v.auto_enable.unwrap_or(false))
+        .send()
+        .await
+        .map_err(|e| sdk_error(t, e))?;
+    Ok(())
+}

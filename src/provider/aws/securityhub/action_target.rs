@@ -1,0 +1,84 @@
+//! `action-target/<id>`: custom actions (EventBridge targets for findings sent by hand).
+
+use aws_sdk_securityhub::error::ProvideErrorMetadata;
+
+use super::Sh;
+use crate::diff::{Action, Change};
+use crate::model::resource::ActionTargetValue;
+use crate::model::{Address, Kind, ProviderError, Resource, Target};
+use crate::provider::aws::error::{Outcome, sdk_error, value_of};
+
+pub(super) async fn read(
+    sh: &Sh<'_>,
+    out: &mut Vec<(Address, Resource)>,
+) -> Result<(), ProviderError> {
+    sh.gate("DescribeActionTargets").await;
+    let mut pages = sh.client.describe_action_targets().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| sdk_error(sh.target(), e))?;
+        for t in page.action_targets() {
+            let Some(id) = t.action_target_arn().and_then(|a| a.rsplit('/').next()) else {
+                continue;
+            };
+            out.push((
+                sh.address(Kind::ActionTarget, Some(id.to_string())),
+                Resource::ActionTarget(ActionTargetValue {
+                    name: t.name().unwrap_or_default().into(),
+                    description: t.description().unwrap_or_default().into(),
+                }),
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub(super) async fn write(sh: &Sh<'_>, c: &Change) -> Outcome {
+    let t = Target::Address(c.address.clone());
+    let id = c.address.id.clone().unwrap_or_default();
+    let arn = format!(
+        "arn:aws:securityhub:{}:{}:action/custom/{id}",
+        sh.cx.region, sh.cx.account
+    );
+    if c.action == Action::Delete {
+        sh.gate("DeleteActionTarget").await;
+        return match sh
+            .client
+            .delete_action_target()
+            .action_target_arn(arn)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(()),
+            Err(e) => Err(sdk_error(t, e)),
+        };
+    }
+    let v = value_of!(c, ActionTarget);
+    if c.action == Action::Create {
+        sh.gate("CreateActionTarget").await;
+        match sh
+            .client
+            .create_action_target()
+            .id(&id)
+            .name(&v.name)
+            .description(&v.description)
+            .send()
+            .await
+        {
+            Ok(_) => return Ok(()),
+            // Exists already: fall through to update it.
+            Err(e) if e.code() == Some("ResourceConflictException") => {}
+            Err(e) => return Err(sdk_error(t, e)),
+        }
+    }
+    sh.gate("UpdateActionTarget").await;
+    sh.client
+        .update_action_target()
+        .action_target_arn(arn)
+        .name(&v.name)
+        .description(&v.description)
+        .send()
+        .await
+        .map_err(|e| sdk_error(t, e))?;
+    Ok(())
+}

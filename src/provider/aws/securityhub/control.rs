@@ -1,0 +1,159 @@
+//! `control/<id>@<standard>`: a control's association with one standard (enabled, or disabled
+//! with a reason), read and changed through the standard-agnostic association API, 100 a call.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_securityhub::types::{
+    AssociationStatus, StandardsControlAssociationId, StandardsControlAssociationUpdate,
+};
+
+use super::Sh;
+use super::standard::{Ready, arn_of};
+use crate::diff::Change;
+use crate::model::catalog::catalog;
+use crate::model::resource::ControlValue;
+use crate::model::{Address, Kind, ProviderError, Resource};
+use crate::provider::aws::error::{Outcome, fail, sdk_error, value};
+
+pub(super) async fn read(
+    sh: &Sh<'_>,
+    ready: &[Ready],
+    out: &mut Vec<(Address, Resource)>,
+) -> Result<(), ProviderError> {
+    for (short, arn) in ready {
+        let ids: Vec<&str> = catalog()
+            .controls_in(short)
+            .map(|c| c.id.as_str())
+            .collect();
+        for chunk in ids.chunks(100) {
+            let req: Vec<StandardsControlAssociationId> = chunk
+                .iter()
+                .map(|c| {
+                    StandardsControlAssociationId::builder()
+                        .security_control_id(*c)
+                        .standards_arn(arn)
+                        .build()
+                })
+                .collect();
+            sh.gate("BatchGetStandardsControlAssociations").await;
+            let res = sh
+                .client
+                .batch_get_standards_control_associations()
+                .set_standards_control_association_ids(Some(req))
+                .send()
+                .await
+                .map_err(|e| sdk_error(sh.target(), e))?;
+            for d in res.standards_control_association_details() {
+                let (Some(id), Some(status)) = (d.security_control_id(), d.association_status())
+                else {
+                    continue;
+                };
+                let value = if status.as_str() == "DISABLED" {
+                    ControlValue::disabled(d.updated_reason().unwrap_or_default())
+                } else {
+                    ControlValue::enabled()
+                };
+                out.push((
+                    sh.address(Kind::Control, Some(format!("{id}@{short}"))),
+                    Resource::Control(value),
+                ));
+            }
+            // Not found means the control is not available here: absent. Anything else
+            // (access denied, limits) leaves the state unknown: an error.
+            for u in res.unprocessed_associations() {
+                let code = u.error_code().map(|c| c.as_str()).unwrap_or("");
+                if !matches!(code, "RESOURCE_NOT_FOUND" | "NOT_FOUND") {
+                    return Err(ProviderError::new(
+                        sh.target(),
+                        Some(code),
+                        u.error_reason().unwrap_or("association not readable"),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+pub(super) async fn update(sh: &Sh<'_>, batch: &[Change]) -> Vec<Outcome> {
+    let mut updates = Vec::new();
+    // (control, standards ARN) → index in the batch, to map per-item failures back.
+    let mut index: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let mut out: Vec<Outcome> = batch.iter().map(|_| Ok(())).collect();
+    for (i, c) in batch.iter().enumerate() {
+        let id = c.address.id.clone().unwrap_or_default();
+        let Some((control, short)) = id.split_once('@') else {
+            out[i] = Err(fail(c, None, "malformed control address"));
+            continue;
+        };
+        let Some(std_arn) = arn_of(short, sh.cx.region) else {
+            out[i] = Err(fail(c, None, "unknown standard"));
+            continue;
+        };
+        let v = match value(c) {
+            Ok(Resource::Control(v)) => v,
+            Ok(_) => {
+                out[i] = Err(fail(c, None, "not a control value"));
+                continue;
+            }
+            Err(e) => {
+                out[i] = Err(e);
+                continue;
+            }
+        };
+        let status = if v.is_enabled() {
+            AssociationStatus::Enabled
+        } else {
+            AssociationStatus::Disabled
+        };
+        updates.push(
+            StandardsControlAssociationUpdate::builder()
+                .standards_arn(&std_arn)
+                .security_control_id(control)
+                .association_status(status)
+                .set_updated_reason(v.reason.clone())
+                .build(),
+        );
+        index.insert((control.to_string(), std_arn), i);
+    }
+    let key = |item: &StandardsControlAssociationUpdate| {
+        (
+            item.security_control_id().unwrap_or_default().to_string(),
+            item.standards_arn().unwrap_or_default().to_string(),
+        )
+    };
+    for chunk in updates.chunks(100) {
+        sh.gate("BatchUpdateStandardsControlAssociations").await;
+        match sh
+            .client
+            .batch_update_standards_control_associations()
+            .set_standards_control_association_updates(Some(chunk.to_vec()))
+            .send()
+            .await
+        {
+            Ok(r) => {
+                for u in r.unprocessed_association_updates() {
+                    let Some(item) = u.standards_control_association_update() else {
+                        continue;
+                    };
+                    if let Some(&i) = index.get(&key(item)) {
+                        out[i] = Err(fail(
+                            &batch[i],
+                            u.error_code().map(|c| c.as_str()),
+                            u.error_reason().unwrap_or("not updated"),
+                        ));
+                    }
+                }
+            }
+            Err(e) => {
+                let err = sdk_error(sh.target(), e);
+                for item in chunk {
+                    if let Some(&i) = index.get(&key(item)) {
+                        out[i] = Err(fail(&batch[i], err.code.as_deref(), err.message.clone()));
+                    }
+                }
+            }
+        }
+    }
+    out
+}

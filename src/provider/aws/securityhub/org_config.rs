@@ -1,0 +1,52 @@
+//! `org-config/securityhub`: the organisation configuration the administrator holds
+//! (auto-enable for new accounts, auto-enable of default standards).
+
+use aws_sdk_securityhub::error::ProvideErrorMetadata;
+use aws_sdk_securityhub::types::AutoEnableStandards;
+
+use super::Sh;
+use crate::diff::{Action, Change};
+use crate::model::resource::OrgConfigValue;
+use crate::model::{Address, Kind, ProviderError, Resource, Service, Target};
+use crate::provider::aws::error::{Outcome, sdk_error, value_of};
+
+pub(super) async fn read(
+    sh: &Sh<'_>,
+    out: &mut Vec<(Address, Resource)>,
+) -> Result<(), ProviderError> {
+    sh.gate("DescribeOrganizationConfiguration").await;
+    match sh.client.describe_organization_configuration().send().await {
+        Ok(c) => out.push((
+            sh.address(Kind::OrgConfig, Some(Service::SecurityHub.id().into())),
+            Resource::OrgConfig(OrgConfigValue {
+                auto_enable: c.auto_enable(),
+                auto_enable_standards: c.auto_enable_standards().map(|s| s.as_str().to_string()),
+                ..Default::default()
+            }),
+        )),
+        // Not (yet) the administrator: there is no organisation configuration to read.
+        Err(e) if e.code() == Some("InvalidAccessException") => {}
+        Err(e) => return Err(sdk_error(sh.target(), e)),
+    }
+    Ok(())
+}
+
+pub(super) async fn write(sh: &Sh<'_>, c: &Change) -> Outcome {
+    if c.action == Action::Delete {
+        return Ok(());
+    }
+    let v = value_of!(c, OrgConfig);
+    sh.gate("UpdateOrganizationConfiguration").await;
+    sh.client
+        .update_organization_configuration()
+        .auto_enable(v.auto_enable.unwrap_or(false))
+        .set_auto_enable_standards(
+            v.auto_enable_standards
+                .as_deref()
+                .map(AutoEnableStandards::from),
+        )
+        .send()
+        .await
+        .map_err(|e| sdk_error(Target::Address(c.address.clone()), e))?;
+    Ok(())
+}

@@ -1,0 +1,110 @@
+//! `product/<company>/<product>`: product integrations whose findings Security Hub imports.
+
+use aws_sdk_securityhub::error::ProvideErrorMetadata;
+
+use super::Sh;
+use crate::diff::{Action, Change};
+use crate::model::resource::Empty;
+use crate::model::{Address, Kind, ProviderError, Resource, Target};
+use crate::provider::aws::error::{Outcome, sdk_error};
+
+/// `company/product` from a product or product-subscription ARN.
+fn product_name(arn: &str) -> Option<String> {
+    let res = arn.splitn(6, ':').nth(5)?;
+    let rest = res
+        .strip_prefix("product-subscription/")
+        .or_else(|| res.strip_prefix("product/"))?;
+    Some(rest.to_string())
+}
+
+pub(super) async fn read(
+    sh: &Sh<'_>,
+    out: &mut Vec<(Address, Resource)>,
+) -> Result<(), ProviderError> {
+    sh.gate("ListEnabledProductsForImport").await;
+    let mut pages = sh
+        .client
+        .list_enabled_products_for_import()
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| sdk_error(sh.target(), e))?;
+        for arn in page.product_subscriptions() {
+            if let Some(name) = product_name(arn) {
+                out.push((
+                    sh.address(Kind::Product, Some(name)),
+                    Resource::Product(Empty {}),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A product's regional ARN: AWS's own have no account; partners' are looked up.
+async fn product_arn(sh: &Sh<'_>, name: &str) -> Result<String, ProviderError> {
+    if name.starts_with("aws/") {
+        return Ok(format!(
+            "arn:aws:securityhub:{}::product/{name}",
+            sh.cx.region
+        ));
+    }
+    sh.gate("DescribeProducts").await;
+    let mut pages = sh.client.describe_products().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| sdk_error(sh.target(), e))?;
+        if let Some(arn) = page
+            .products()
+            .iter()
+            .filter_map(|p| p.product_arn())
+            .find(|a| product_name(a).as_deref() == Some(name))
+        {
+            return Ok(arn.to_string());
+        }
+    }
+    Err(ProviderError::new(
+        sh.target(),
+        Some("UnknownProduct"),
+        format!("no product `{name}` is offered in {}", sh.cx.region),
+    ))
+}
+
+pub(super) async fn write(sh: &Sh<'_>, c: &Change) -> Outcome {
+    let t = Target::Address(c.address.clone());
+    let id = c.address.id.clone().unwrap_or_default();
+    match c.action {
+        Action::Delete => {
+            let arn = format!(
+                "arn:aws:securityhub:{}:{}:product-subscription/{id}",
+                sh.cx.region, sh.cx.account
+            );
+            sh.gate("DisableImportFindingsForProduct").await;
+            match sh
+                .client
+                .disable_import_findings_for_product()
+                .product_subscription_arn(arn)
+                .send()
+                .await
+            {
+                Ok(_) => Ok(()),
+                Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(()),
+                Err(e) => Err(sdk_error(t, e)),
+            }
+        }
+        _ => {
+            let arn = product_arn(sh, &id).await.map_err(|e| e.at(t.clone()))?;
+            sh.gate("EnableImportFindingsForProduct").await;
+            match sh
+                .client
+                .enable_import_findings_for_product()
+                .product_arn(arn)
+                .send()
+                .await
+            {
+                Ok(_) => Ok(()),
+                Err(e) if e.code() == Some("ResourceConflictException") => Ok(()),
+                Err(e) => Err(sdk_error(t, e)),
+            }
+        }
+    }
+}
