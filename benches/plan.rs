@@ -10,8 +10,8 @@ use shubctl::model::state::{AccountInfo, AccountStatus, OuInfo};
 use shubctl::model::{AccountId, OrgInfo, State};
 use shubctl::plan::render::{Format, RenderOptions, render};
 use shubctl::provider::snapshot::Snapshot;
+use shubctl::spec::CheckOptions;
 use shubctl::spec::diagnostics::Diagnostics;
-use shubctl::spec::validate::ValidateOptions;
 
 fn peak_rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
@@ -38,7 +38,7 @@ fn main() {
         .build()
         .unwrap();
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
-    let opts = ValidateOptions {
+    let opts = CheckOptions {
         today,
         expiry_warning_days: 30,
     };

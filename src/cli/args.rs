@@ -1,4 +1,5 @@
-//! Command-line flags. Nothing past `Config` sees clap types.
+//! Command-line flags, as clap parses them. `config.rs` resolves them into a plain
+//! [`super::config::Config`]; nothing past that sees these types.
 
 use std::path::PathBuf;
 
@@ -57,10 +58,9 @@ pub enum Command {
         /// Do not ask for confirmation (required when not on a terminal).
         #[arg(long)]
         auto_approve: bool,
-        /// Allow changes that remove protection: disabling the hub, a standard, a service,
-        /// deleting members, the administrator, the aggregator, a detector, an analyzer or a
-        /// product subscription.
-        #[arg(long)]
+        /// Allow changes that remove protection (deleting or disabling what the destroy guard
+        /// lists); without it, apply refuses a plan that has any.
+        #[arg(long, long_help = allow_destroy_help())]
         allow_destroy: bool,
     },
     /// Print the JSON Schema of policy files (for editor completion and checks).
@@ -125,4 +125,12 @@ pub enum FormatArg {
 fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
     chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map_err(|_| format!("`{s}` is not a date; write YYYY-MM-DD"))
+}
+
+/// The destroy guard's kinds come from the kind table, so the help cannot go stale.
+fn allow_destroy_help() -> String {
+    format!(
+        "Allow changes that remove protection: deleting or disabling any of {}. Without it, apply refuses a plan that has any such change, before changing anything.",
+        crate::model::Kind::destructive_names().join(", ")
+    )
 }

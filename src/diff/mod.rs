@@ -105,10 +105,10 @@ pub fn diff(
                 (a, None, Some(h))
             }
         };
-        if covered.covers(reads, a) {
-            if let Some(c) = diff_one(a, w, h, notes.get(a)) {
-                out.push(c);
-            }
+        if covered.covers(reads, a)
+            && let Some(c) = diff_one(a, w, h, notes.get(a))
+        {
+            out.push(c);
         }
     }
     out

@@ -5,6 +5,7 @@
 pub mod address;
 pub mod catalog;
 pub mod error;
+pub mod finding_fields;
 pub mod kind;
 pub mod note;
 pub mod read_plan;

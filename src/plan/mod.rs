@@ -10,6 +10,19 @@ use crate::model::{ProviderError, ReadPlan};
 
 pub const PLAN_FORMAT_VERSION: u32 = 1;
 
+/// Why a saved plan cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanFileError {
+    #[error("not a plan file")]
+    NotJson(#[source] serde_json::Error),
+    #[error("plan format_version {0} is not supported (this shubctl reads {PLAN_FORMAT_VERSION})")]
+    Version(u64),
+    #[error("not a plan file: no format_version")]
+    NoVersion,
+    #[error("not a valid plan file")]
+    Invalid(#[source] serde_json::Error),
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
     pub create: usize,
@@ -44,8 +57,9 @@ pub struct SkippedAccount {
     pub status: String,
 }
 
+/// Which accounts and regions the plan covers.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Scope {
+pub struct Coverage {
     pub accounts: Vec<String>,
     pub regions: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -78,7 +92,8 @@ pub struct Plan {
     /// Fingerprint of the current state the plan was computed from; a saved plan is refused
     /// when the state has moved since.
     pub state_fingerprint: String,
-    pub scope: Scope,
+    #[serde(rename = "scope")]
+    pub coverage: Coverage,
     pub summary: Summary,
     /// Sorted by address.
     pub changes: Vec<Change>,
@@ -102,7 +117,7 @@ impl Plan {
     pub fn new(
         source: String,
         fingerprint: String,
-        scope: Scope,
+        coverage: Coverage,
         changes: Vec<Change>,
         warnings: Vec<String>,
         read_failures: Vec<ProviderError>,
@@ -113,7 +128,7 @@ impl Plan {
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
             source,
             state_fingerprint: fingerprint,
-            scope,
+            coverage,
             summary: Summary::of(&changes),
             changes,
             warnings,
@@ -128,19 +143,14 @@ impl Plan {
         !self.changes.is_empty()
     }
 
-    pub fn from_json(text: &str) -> Result<Plan, String> {
-        let v: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| format!("not a plan file: {e}"))?;
+    pub fn from_json(text: &str) -> Result<Plan, PlanFileError> {
+        let v: serde_json::Value = serde_json::from_str(text).map_err(PlanFileError::NotJson)?;
         match v.get("format_version").and_then(serde_json::Value::as_u64) {
             Some(n) if n == u64::from(PLAN_FORMAT_VERSION) => {}
-            Some(n) => {
-                return Err(format!(
-                    "plan format_version {n} is not supported (this shubctl reads {PLAN_FORMAT_VERSION})"
-                ));
-            }
-            None => return Err("not a plan file: no format_version".into()),
+            Some(n) => return Err(PlanFileError::Version(n)),
+            None => return Err(PlanFileError::NoVersion),
         }
-        serde_json::from_value(v).map_err(|e| format!("not a valid plan file: {e}"))
+        serde_json::from_value(v).map_err(PlanFileError::Invalid)
     }
 }
 

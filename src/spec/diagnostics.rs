@@ -1,4 +1,8 @@
-//! Problems found in policy files, reported as `file:line:column: severity: message`.
+//! Problems found in policy files, reported as `file:line:column: severity[code]: message`.
+//!
+//! Every diagnostic has a stable code (`SH301`) and a name (`unknown-control`), so a pull
+//! request bot or a person can refer to it; `docs/diagnostics.md` lists them all, and a test
+//! keeps that list and this table in step.
 
 use std::fmt;
 
@@ -11,9 +15,141 @@ pub enum Severity {
     Warning,
 }
 
+macro_rules! codes {
+    ($( $variant:ident = $id:literal, $name:literal, $summary:literal; )*) => {
+        /// A stable diagnostic code. Codes are never reused or renumbered.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code { $( $variant, )* }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[ $( Code::$variant, )* ];
+            /// `SH301`
+            pub fn id(self) -> &'static str {
+                match self { $( Code::$variant => $id, )* }
+            }
+            /// `unknown-control`
+            pub fn name(self) -> &'static str {
+                match self { $( Code::$variant => $name, )* }
+            }
+            /// What the code means, in one line.
+            pub fn summary(self) -> &'static str {
+                match self { $( Code::$variant => $summary, )* }
+            }
+        }
+    };
+}
+
+codes! {
+    // Files and YAML
+    NoPolicyFiles = "SH001", "no-policy-files", "A folder given as a policy holds no *.yaml or *.yml file.";
+    NoSuchPath = "SH002", "no-such-path", "A policy path does not exist.";
+    Unreadable = "SH003", "unreadable-file", "A policy file cannot be read.";
+    NotUtf8 = "SH004", "not-utf8", "A policy file is not UTF-8 text.";
+    YamlSyntax = "SH005", "yaml-syntax", "The file is not valid YAML (brackets, indentation, tabs, quoting).";
+    DuplicateKey = "SH006", "duplicate-key", "A mapping defines the same key twice.";
+    YamlTooLarge = "SH007", "yaml-too-large", "The YAML expands beyond the parser's limits (aliases, nesting).";
+    // Shape of the file (the JSON Schema of `shubctl schema`)
+    UnknownKey = "SH101", "unknown-key", "A key the policy format does not have.";
+    WrongType = "SH102", "wrong-type", "A value of the wrong type (a list where a mapping is expected, text where a number is).";
+    MissingKey = "SH103", "missing-key", "A required key is missing.";
+    UnknownValue = "SH104", "unknown-value", "A value outside the allowed set (an enum).";
+    OutOfRange = "SH105", "out-of-range", "A number outside its allowed range.";
+    FormatVersion = "SH106", "format-version", "A policy format version this shubctl does not read.";
+    DefinedTwice = "SH107", "section-defined-twice", "A single-valued section is defined in two files.";
+    // Scope: accounts and the organisation
+    NoScope = "SH201", "no-scope", "The policy has neither `account` nor `organization`.";
+    AccountAndOrganization = "SH202", "account-and-organization", "Both `account` and `organization` are set.";
+    BadAccountId = "SH203", "bad-account-id", "An account ID that is not exactly 12 digits.";
+    BadOuId = "SH204", "bad-ou-id", "An OU or root ID of the wrong form.";
+    BadRoleName = "SH205", "bad-role-name", "A role name IAM would not accept.";
+    EmptyAccountList = "SH206", "empty-account-list", "An account selection with nothing in it.";
+    AdminExcluded = "SH207", "admin-excluded", "The delegated administrator is excluded from scope.";
+    AdminIsManagement = "SH208", "admin-is-management", "The delegated administrator is the management account (warning).";
+    NotInOrganization = "SH209", "not-in-organization", "An account or OU the organisation does not have.";
+    ManagementMismatch = "SH210", "management-mismatch", "The organisation's management account differs from the policy's.";
+    NoOrganizationAccounts = "SH211", "no-organization-accounts", "The state source reports no accounts, so selections cannot expand.";
+    // Regions
+    NoRegions = "SH251", "no-regions", "The policy has no `regions` section.";
+    UnknownRegion = "SH252", "unknown-region", "A region name Security Hub does not run in.";
+    DuplicateRegion = "SH253", "duplicate-region", "A region listed twice.";
+    HomeNotIncluded = "SH254", "home-not-included", "The home region is not among the managed regions.";
+    ExcludeWithList = "SH255", "exclude-with-list", "`exclude` given with an explicit region list.";
+    HomeExcluded = "SH256", "home-excluded", "The home region is excluded.";
+    NoEnabledRegions = "SH257", "no-enabled-regions", "`include: all` but the state source reports no enabled regions.";
+    RegionNotManaged = "SH258", "region-not-managed", "A selection names a region the policy does not manage.";
+    EmptySelection = "SH259", "empty-selection", "An account or region selection with nothing in it.";
+    // Hub, standards, controls, exceptions
+    HubNeeded = "SH301", "hub-needed", "Security Hub is disabled but other sections need it.";
+    UnknownStandard = "SH302", "unknown-standard", "A standard the catalog does not know.";
+    StandardLongName = "SH303", "standard-long-name", "A standard written by its AWS name instead of its short name.";
+    DuplicateStandard = "SH304", "duplicate-standard", "A standard listed twice.";
+    UnknownControl = "SH305", "unknown-control", "A control ID the catalog does not know.";
+    LegacyControlNumber = "SH306", "legacy-control-number", "A standard-specific control number instead of a security-control ID.";
+    ControlNotInStandard = "SH307", "control-not-in-standard", "An exception names a standard the control is not part of.";
+    ControlAndControls = "SH308", "control-and-controls", "An exception gives both `control` and `controls`, or neither.";
+    EmptyControls = "SH309", "empty-controls", "An exception's `controls` list is empty.";
+    RepeatedControl = "SH310", "repeated-control", "An exception lists a control twice (warning).";
+    NoEffect = "SH311", "no-effect", "An exception or part of one disables nothing (warning).";
+    EmptyReason = "SH312", "empty-reason", "An exception without a reason.";
+    ReasonTooLong = "SH313", "reason-too-long", "A reason longer than AWS's 1024 characters.";
+    EmptyField = "SH314", "empty-field", "`owner` or `ticket` given but empty.";
+    BadDate = "SH315", "bad-date", "A date that is not YYYY-MM-DD.";
+    ExceptionExpired = "SH316", "exception-expired", "An exception past its expiry date; its controls are re-enabled (warning).";
+    ExceptionExpiring = "SH317", "exception-expiring", "An exception that expires soon (warning).";
+    OverlappingExceptions = "SH318", "overlapping-exceptions", "Two exceptions disable the same control in the same place (warning).";
+    DuplicateParameters = "SH319", "duplicate-parameters", "Parameters for one control given twice.";
+    NoParameters = "SH320", "no-parameters", "A `control_parameters` entry without parameters.";
+    BadParameterValue = "SH321", "bad-parameter-value", "A parameter value of a type Security Hub does not take.";
+    // Aggregator
+    AggregatorRegions = "SH351", "aggregator-regions", "Aggregator regions given with a linking mode that takes none, or missing where needed.";
+    AggregatorHome = "SH352", "aggregator-home-region", "The aggregator lists the home region, which always aggregates.";
+    // Finding filters, insights, automation rules, custom actions
+    UnknownFilterField = "SH401", "unknown-filter-field", "A finding filter field Security Hub does not have.";
+    FieldNotInRules = "SH402", "field-not-in-rules", "A filter field automation rules cannot use.";
+    TooManyAttributes = "SH403", "too-many-attributes", "An insight with more than 10 filter attributes.";
+    TooManyValues = "SH404", "too-many-values", "A filter with more than 20 values.";
+    ConflictingComparisons = "SH405", "conflicting-comparisons", "Comparisons Security Hub rejects together (equals with not_equals, contains with not_contains).";
+    BadFilter = "SH406", "bad-filter", "A filter value of the wrong shape for its field's type.";
+    DuplicateName = "SH407", "duplicate-name", "Two insights, rules, custom actions or analyzers with one name.";
+    EmptyName = "SH408", "empty-name", "A name that is empty.";
+    BadGroupBy = "SH409", "bad-group-by", "An insight grouped by an attribute Security Hub cannot group by.";
+    NoFilters = "SH410", "no-filters", "An insight or rule without any filter.";
+    TooManyRules = "SH411", "too-many-rules", "More than 100 automation rules.";
+    RuleOrder = "SH412", "rule-order", "A rule order outside 1–1000.";
+    RuleOrderReused = "SH413", "rule-order-reused", "Two rules with the same order (warning).";
+    NoActions = "SH414", "no-actions", "An automation rule that changes nothing.";
+    ActionOutOfRange = "SH415", "action-out-of-range", "A confidence or criticality outside 0–100.";
+    EmptyNote = "SH416", "empty-note", "An automation rule note that is empty.";
+    BadActionTarget = "SH417", "bad-action-target", "A custom action id, name or description AWS would refuse.";
+    // Integrated services
+    RuntimeMonitoringBoth = "SH501", "runtime-monitoring-both", "GuardDuty EKS runtime monitoring and runtime monitoring both on.";
+    FeaturesUndeclared = "SH502", "features-undeclared", "GuardDuty features left undeclared, so unmanaged (warning).";
+    NeedsOrganization = "SH503", "needs-organization", "A setting that only applies to an organisation, in a single-account policy.";
+    RepeatedResourceType = "SH504", "repeated-resource-type", "An Inspector resource type listed twice.";
+    BadAnalyzerName = "SH505", "bad-analyzer-name", "An analyzer name Access Analyzer would refuse.";
+    AnalyzerTypeTaken = "SH506", "analyzer-type-taken", "Two account-level analyzers of one type in a region.";
+    UnusedAccessAge = "SH507", "unused-access-age", "`unused_access_age` on the wrong type or outside 1–365.";
+    BadArchiveRule = "SH508", "bad-archive-rule", "An archive rule that is empty, repeated or over AWS's limits.";
+    BadProductName = "SH509", "bad-product-name", "A product not written as `company/product`.";
+    DuplicateProduct = "SH510", "duplicate-product", "A product listed twice.";
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.id())
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
     pub severity: Severity,
+    pub code: Code,
     pub file: String,
     pub line: u64,
     pub column: u64,
@@ -42,6 +178,17 @@ pub struct Pos {
     pub column: u64,
 }
 
+impl Pos {
+    /// The start of a whole file (for problems with the file itself).
+    pub fn file(path: impl Into<String>) -> Self {
+        Pos {
+            file: path.into(),
+            line: 1,
+            column: 1,
+        }
+    }
+}
+
 impl fmt::Display for Pos {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}:{}", self.file, self.line, self.column)
@@ -54,15 +201,16 @@ pub struct Diagnostics {
 }
 
 impl Diagnostics {
-    pub fn error(&mut self, pos: &Pos, message: impl Into<String>) {
-        self.push(Severity::Error, pos, message.into());
+    pub fn error(&mut self, pos: &Pos, code: Code, message: impl Into<String>) {
+        self.push(Severity::Error, code, pos, message.into());
     }
-    pub fn warning(&mut self, pos: &Pos, message: impl Into<String>) {
-        self.push(Severity::Warning, pos, message.into());
+    pub fn warning(&mut self, pos: &Pos, code: Code, message: impl Into<String>) {
+        self.push(Severity::Warning, code, pos, message.into());
     }
-    fn push(&mut self, severity: Severity, pos: &Pos, message: String) {
+    fn push(&mut self, severity: Severity, code: Code, pos: &Pos, message: String) {
         self.items.push(Diagnostic {
             severity,
+            code,
             file: pos.file.clone(),
             line: pos.line,
             column: pos.column,
@@ -106,5 +254,27 @@ pub fn did_you_mean<'a>(input: &str, candidates: impl IntoIterator<Item = &'a st
     match best {
         Some((_, c)) => format!(" (did you mean `{c}`?)"),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_well_formed() {
+        let mut ids = std::collections::BTreeSet::new();
+        let mut names = std::collections::BTreeSet::new();
+        for c in Code::ALL {
+            assert!(ids.insert(c.id()), "{} twice", c.id());
+            assert!(names.insert(c.name()), "{} twice", c.name());
+            assert!(c.id().starts_with("SH") && c.id().len() == 5, "{}", c.id());
+            assert!(
+                c.name()
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'-' || b.is_ascii_digit())
+            );
+            assert!(c.summary().ends_with('.'), "{}", c.id());
+        }
     }
 }

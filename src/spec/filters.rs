@@ -3,220 +3,8 @@
 
 use serde_json::{Map, Value, json};
 
-use super::diagnostics::did_you_mean;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FilterType {
-    String,
-    Number,
-    Date,
-    Map,
-    Ip,
-    Boolean,
-    Keyword,
-}
-
-const STRING_FIELDS: &[&str] = &[
-    "ProductArn",
-    "AwsAccountId",
-    "AwsAccountName",
-    "Id",
-    "GeneratorId",
-    "Region",
-    "Type",
-    "SeverityLabel",
-    "Title",
-    "Description",
-    "RecommendationText",
-    "SourceUrl",
-    "ProductName",
-    "CompanyName",
-    "MalwareName",
-    "MalwareType",
-    "MalwarePath",
-    "MalwareState",
-    "NetworkDirection",
-    "NetworkProtocol",
-    "NetworkSourceDomain",
-    "NetworkSourceMac",
-    "NetworkDestinationDomain",
-    "ProcessName",
-    "ProcessPath",
-    "ThreatIntelIndicatorType",
-    "ThreatIntelIndicatorValue",
-    "ThreatIntelIndicatorCategory",
-    "ThreatIntelIndicatorSource",
-    "ThreatIntelIndicatorSourceUrl",
-    "ResourceType",
-    "ResourceId",
-    "ResourcePartition",
-    "ResourceRegion",
-    "ResourceAwsEc2InstanceType",
-    "ResourceAwsEc2InstanceImageId",
-    "ResourceAwsEc2InstanceKeyName",
-    "ResourceAwsEc2InstanceIamInstanceProfileArn",
-    "ResourceAwsEc2InstanceVpcId",
-    "ResourceAwsEc2InstanceSubnetId",
-    "ResourceAwsS3BucketOwnerId",
-    "ResourceAwsS3BucketOwnerName",
-    "ResourceAwsIamAccessKeyUserName",
-    "ResourceAwsIamAccessKeyPrincipalName",
-    "ResourceAwsIamAccessKeyStatus",
-    "ResourceAwsIamUserUserName",
-    "ResourceContainerName",
-    "ResourceContainerImageId",
-    "ResourceContainerImageName",
-    "ComplianceStatus",
-    "ComplianceSecurityControlId",
-    "ComplianceAssociatedStandardsId",
-    "ComplianceSecurityControlParametersName",
-    "ComplianceSecurityControlParametersValue",
-    "VerificationState",
-    "WorkflowState",
-    "WorkflowStatus",
-    "RecordState",
-    "RelatedFindingsProductArn",
-    "RelatedFindingsId",
-    "NoteText",
-    "NoteUpdatedBy",
-    "FindingProviderFieldsRelatedFindingsId",
-    "FindingProviderFieldsRelatedFindingsProductArn",
-    "FindingProviderFieldsSeverityLabel",
-    "FindingProviderFieldsSeverityOriginal",
-    "FindingProviderFieldsTypes",
-    "VulnerabilitiesExploitAvailable",
-    "VulnerabilitiesFixAvailable",
-    "ResourceApplicationName",
-    "ResourceApplicationArn",
-    "ResourceOwnerAccountId",
-    "ResourceOwnerOrgId",
-    "ResourceProvider",
-];
-const NUMBER_FIELDS: &[&str] = &[
-    "Confidence",
-    "Criticality",
-    "NetworkSourcePort",
-    "NetworkDestinationPort",
-    "ProcessPid",
-    "ProcessParentPid",
-    "FindingProviderFieldsConfidence",
-    "FindingProviderFieldsCriticality",
-    "SeverityProduct",
-    "SeverityNormalized",
-];
-const DATE_FIELDS: &[&str] = &[
-    "FirstObservedAt",
-    "LastObservedAt",
-    "CreatedAt",
-    "UpdatedAt",
-    "ProcessLaunchedAt",
-    "ProcessTerminatedAt",
-    "ThreatIntelIndicatorLastObservedAt",
-    "ResourceAwsEc2InstanceLaunchedAt",
-    "ResourceAwsIamAccessKeyCreatedAt",
-    "ResourceContainerLaunchedAt",
-    "NoteUpdatedAt",
-];
-const MAP_FIELDS: &[&str] = &[
-    "ProductFields",
-    "UserDefinedFields",
-    "ResourceTags",
-    "ResourceDetailsOther",
-];
-const IP_FIELDS: &[&str] = &[
-    "NetworkSourceIpV4",
-    "NetworkSourceIpV6",
-    "NetworkDestinationIpV4",
-    "NetworkDestinationIpV6",
-    "ResourceAwsEc2InstanceIpV4Addresses",
-    "ResourceAwsEc2InstanceIpV6Addresses",
-];
-
-/// Fields an automation rule's criteria may use (`AutomationRulesFindingFilters`).
-const RULE_FIELDS: &[&str] = &[
-    "ProductArn",
-    "AwsAccountId",
-    "AwsAccountName",
-    "Id",
-    "GeneratorId",
-    "Type",
-    "FirstObservedAt",
-    "LastObservedAt",
-    "CreatedAt",
-    "UpdatedAt",
-    "Confidence",
-    "Criticality",
-    "Title",
-    "Description",
-    "SourceUrl",
-    "ProductName",
-    "CompanyName",
-    "SeverityLabel",
-    "ResourceType",
-    "ResourceId",
-    "ResourcePartition",
-    "ResourceRegion",
-    "ResourceTags",
-    "ResourceDetailsOther",
-    "ComplianceStatus",
-    "ComplianceSecurityControlId",
-    "ComplianceAssociatedStandardsId",
-    "VerificationState",
-    "WorkflowStatus",
-    "RecordState",
-    "RelatedFindingsProductArn",
-    "RelatedFindingsId",
-    "NoteText",
-    "NoteUpdatedAt",
-    "NoteUpdatedBy",
-    "UserDefinedFields",
-    "ResourceApplicationArn",
-    "ResourceApplicationName",
-    "ResourceProvider",
-    "ResourceOwnerAccountId",
-    "ResourceOwnerOrgId",
-];
-
-/// Attributes an insight can group by: the string filter fields.
-pub fn group_by_attributes() -> &'static [&'static str] {
-    STRING_FIELDS
-}
-
-pub fn field_type(name: &str) -> Option<FilterType> {
-    if STRING_FIELDS.contains(&name) {
-        Some(FilterType::String)
-    } else if NUMBER_FIELDS.contains(&name) {
-        Some(FilterType::Number)
-    } else if DATE_FIELDS.contains(&name) {
-        Some(FilterType::Date)
-    } else if MAP_FIELDS.contains(&name) {
-        Some(FilterType::Map)
-    } else if IP_FIELDS.contains(&name) {
-        Some(FilterType::Ip)
-    } else if name == "Sample" {
-        Some(FilterType::Boolean)
-    } else if name == "Keyword" {
-        Some(FilterType::Keyword)
-    } else {
-        None
-    }
-}
-
-/// Every field a policy's filters may name.
-pub fn all_field_names() -> Vec<&'static str> {
-    all_fields().collect()
-}
-
-fn all_fields() -> impl Iterator<Item = &'static str> {
-    STRING_FIELDS
-        .iter()
-        .chain(NUMBER_FIELDS)
-        .chain(DATE_FIELDS)
-        .chain(MAP_FIELDS)
-        .chain(IP_FIELDS)
-        .copied()
-        .chain(["Sample", "Keyword"])
-}
+use super::diagnostics::{Code, did_you_mean};
+use crate::model::finding_fields::{FilterType, RULE_FIELDS, all_fields, field_type};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FilterUse {
@@ -231,6 +19,7 @@ pub const MAX_VALUES: usize = 20;
 #[derive(Debug, Clone, PartialEq)]
 pub struct FilterProblem {
     pub pointer: String,
+    pub code: Code,
     pub message: String,
     /// Point at the key named by `pointer` (a field name) rather than its value.
     pub at_key: bool,
@@ -269,6 +58,7 @@ pub fn convert(
     if usage == FilterUse::Insight && filters.len() > MAX_ATTRIBUTES {
         problems.push(FilterProblem {
             pointer: String::new(),
+            code: Code::TooManyAttributes,
             message: format!(
                 "{} filter attributes; an insight takes at most {MAX_ATTRIBUTES}",
                 filters.len()
@@ -282,6 +72,7 @@ pub fn convert(
             let hint = did_you_mean(field, all_fields());
             problems.push(FilterProblem {
                 pointer: ptr,
+                code: Code::UnknownFilterField,
                 message: format!("unknown finding filter field `{field}`{hint}"),
                 at_key: true,
             });
@@ -294,19 +85,21 @@ pub fn convert(
             );
             problems.push(FilterProblem {
                 pointer: ptr,
+                code: Code::FieldNotInRules,
                 message,
                 at_key: true,
             });
             continue;
         }
         // A sub-pointer starting with `@` names a key that is itself wrong.
-        let mut problem = |sub: &str, message: String| {
+        let mut problem = |sub: &str, code: Code, message: String| {
             let (sub, at_key) = match sub.strip_prefix('@') {
                 Some(rest) => (rest, true),
                 None => (sub, false),
             };
             problems.push(FilterProblem {
                 pointer: format!("{ptr}{sub}"),
+                code,
                 message,
                 at_key,
             })
@@ -323,6 +116,7 @@ pub fn convert(
             if entries.len() > MAX_VALUES {
                 problem(
                     "",
+                    Code::TooManyValues,
                     format!(
                         "`{field}` has {} values; at most {MAX_VALUES} are allowed",
                         entries.len()
@@ -358,7 +152,7 @@ fn list_of_scalars(v: &Value) -> Option<Vec<String>> {
 fn string_filter(
     field: &str,
     value: &Value,
-    problem: &mut impl FnMut(&str, String),
+    problem: &mut impl FnMut(&str, Code, String),
 ) -> Option<Vec<Value>> {
     let mut entries: Vec<(String, &str)> = Vec::new();
     let mut bad_key = false;
@@ -370,6 +164,7 @@ fn string_filter(
                     let names: Vec<&str> = STRING_COMPARISONS.iter().map(|(n, _)| *n).collect();
                     problem(
                         &format!("@/{k}"),
+                        Code::BadFilter,
                         format!(
                             "unknown comparison `{k}` for a string filter; expected {}{}",
                             super::schema_check::one_of(&names),
@@ -382,6 +177,7 @@ fn string_filter(
                     Some(vals) => entries.extend(vals.into_iter().map(|s| (s, *aws))),
                     None => problem(
                         &format!("/{k}"),
+                        Code::BadFilter,
                         "expected a value or a list of values".into(),
                     ),
                 }
@@ -392,6 +188,7 @@ fn string_filter(
             None => {
                 problem(
                     "",
+                    Code::BadFilter,
                     "expected a value, a list of values, or a mapping of comparisons".into(),
                 );
                 return None;
@@ -402,6 +199,7 @@ fn string_filter(
     if has("EQUALS") && (has("NOT_EQUALS") || has("PREFIX_NOT_EQUALS")) {
         problem(
             "",
+            Code::ConflictingComparisons,
             format!(
                 "`{field}` mixes `equals` with `not_equals`/`prefix_not_equals`, which Security Hub rejects; use `prefix` with exclusions, or only one kind"
             ),
@@ -410,11 +208,12 @@ fn string_filter(
     if has("CONTAINS") && has("NOT_CONTAINS") {
         problem(
             "",
+            Code::ConflictingComparisons,
             format!("`{field}` mixes `contains` with `not_contains`, which Security Hub rejects"),
         );
     }
     if entries.is_empty() && !bad_key {
-        problem("", format!("`{field}` has no values"));
+        problem("", Code::BadFilter, format!("`{field}` has no values"));
     }
     Some(
         entries
@@ -424,48 +223,60 @@ fn string_filter(
     )
 }
 
-fn number_filter(value: &Value, problem: &mut impl FnMut(&str, String)) -> Option<Vec<Value>> {
-    let one = |v: &Value, sub: &str, problem: &mut dyn FnMut(&str, String)| -> Option<Value> {
-        match v {
-            Value::Number(n) => Some(json!({"Eq": n})),
-            Value::Object(m) => {
-                let mut out = Map::new();
-                for (k, x) in m {
-                    match (NUMBER_KEYS.iter().find(|(n, _)| n == k), x) {
-                        (Some((_, aws)), Value::Number(n)) => {
-                            out.insert(aws.to_string(), Value::Number(n.clone()));
-                        }
-                        (Some(_), _) => problem(&format!("{sub}/{k}"), "expected a number".into()),
-                        (None, _) => {
-                            let names: Vec<&str> = NUMBER_KEYS.iter().map(|(n, _)| *n).collect();
-                            problem(
-                                &format!("@{sub}/{k}"),
-                                format!(
-                                    "unknown comparison `{k}` for a number filter; expected {}",
-                                    super::schema_check::one_of(&names)
-                                ),
-                            );
+fn number_filter(
+    value: &Value,
+    problem: &mut impl FnMut(&str, Code, String),
+) -> Option<Vec<Value>> {
+    let one =
+        |v: &Value, sub: &str, problem: &mut dyn FnMut(&str, Code, String)| -> Option<Value> {
+            match v {
+                Value::Number(n) => Some(json!({"Eq": n})),
+                Value::Object(m) => {
+                    let mut out = Map::new();
+                    for (k, x) in m {
+                        match (NUMBER_KEYS.iter().find(|(n, _)| n == k), x) {
+                            (Some((_, aws)), Value::Number(n)) => {
+                                out.insert(aws.to_string(), Value::Number(n.clone()));
+                            }
+                            (Some(_), _) => problem(
+                                &format!("{sub}/{k}"),
+                                Code::BadFilter,
+                                "expected a number".into(),
+                            ),
+                            (None, _) => {
+                                let names: Vec<&str> =
+                                    NUMBER_KEYS.iter().map(|(n, _)| *n).collect();
+                                problem(
+                                    &format!("@{sub}/{k}"),
+                                    Code::BadFilter,
+                                    format!(
+                                        "unknown comparison `{k}` for a number filter; expected {}",
+                                        super::schema_check::one_of(&names)
+                                    ),
+                                );
+                            }
                         }
                     }
+                    if m.is_empty() {
+                        problem(
+                            sub,
+                            Code::BadFilter,
+                            "a number filter needs at least one of `eq`, `gte`, `lte`, `gt`, `lt`"
+                                .into(),
+                        );
+                    }
+                    Some(Value::Object(out))
                 }
-                if m.is_empty() {
+                _ => {
                     problem(
                         sub,
-                        "a number filter needs at least one of `eq`, `gte`, `lte`, `gt`, `lt`"
-                            .into(),
+                        Code::BadFilter,
+                        "expected a number or a mapping like `{ gte: 40 }`".into(),
                     );
+                    None
                 }
-                Some(Value::Object(out))
             }
-            _ => {
-                problem(
-                    sub,
-                    "expected a number or a mapping like `{ gte: 40 }`".into(),
-                );
-                None
-            }
-        }
-    };
+        };
     match value {
         Value::Array(items) => Some(
             items
@@ -478,10 +289,11 @@ fn number_filter(value: &Value, problem: &mut impl FnMut(&str, String)) -> Optio
     }
 }
 
-fn date_filter(value: &Value, problem: &mut impl FnMut(&str, String)) -> Option<Vec<Value>> {
+fn date_filter(value: &Value, problem: &mut impl FnMut(&str, Code, String)) -> Option<Vec<Value>> {
     let Value::Object(m) = value else {
         problem(
             "",
+            Code::BadFilter,
             "expected `{ within_days: N }`, `{ older_than_days: N }` or `{ start: ..., end: ... }`"
                 .into(),
         );
@@ -500,6 +312,7 @@ fn date_filter(value: &Value, problem: &mut impl FnMut(&str, String)) -> Option<
                 }
                 _ => problem(
                     &format!("/{k}"),
+                    Code::BadFilter,
                     "expected a positive whole number of days".into(),
                 ),
             },
@@ -512,11 +325,13 @@ fn date_filter(value: &Value, problem: &mut impl FnMut(&str, String)) -> Option<
                 }
                 _ => problem(
                     &format!("/{k}"),
+                    Code::BadFilter,
                     "expected a date (YYYY-MM-DD) or an RFC 3339 timestamp".into(),
                 ),
             },
             other => problem(
                 &format!("@/{other}"),
+                Code::BadFilter,
                 format!(
                     "unknown key `{other}` in a date filter; expected `within_days`, `older_than_days`, `start` or `end`"
                 ),
@@ -526,13 +341,14 @@ fn date_filter(value: &Value, problem: &mut impl FnMut(&str, String)) -> Option<
     if out.contains_key("DateRange") && (out.contains_key("Start") || out.contains_key("End")) {
         problem(
             "",
+            Code::BadFilter,
             "a date filter takes either a range in days or start/end, not both".into(),
         );
     }
     Some(vec![Value::Object(out)])
 }
 
-fn map_filter(value: &Value, problem: &mut impl FnMut(&str, String)) -> Option<Vec<Value>> {
+fn map_filter(value: &Value, problem: &mut impl FnMut(&str, Code, String)) -> Option<Vec<Value>> {
     let items: Vec<&Value> = match value {
         Value::Array(items) => items.iter().collect(),
         v => vec![v],
@@ -545,11 +361,15 @@ fn map_filter(value: &Value, problem: &mut impl FnMut(&str, String)) -> Option<V
             String::new()
         };
         let Some(m) = item.as_object() else {
-            problem(&sub, "expected `{ key: ..., equals: ... }`".into());
+            problem(
+                &sub,
+                Code::BadFilter,
+                "expected `{ key: ..., equals: ... }`".into(),
+            );
             continue;
         };
         let Some(key) = m.get("key").and_then(scalar_text) else {
-            problem(&sub, "a map filter needs `key`".into());
+            problem(&sub, Code::BadFilter, "a map filter needs `key`".into());
             continue;
         };
         for (k, v) in m.iter().filter(|(k, _)| *k != "key") {
@@ -557,9 +377,14 @@ fn map_filter(value: &Value, problem: &mut impl FnMut(&str, String)) -> Option<V
                 (Some((_, aws)), Some(val)) => {
                     out.push(json!({"Comparison": aws, "Key": key, "Value": val}))
                 }
-                (Some(_), None) => problem(&format!("{sub}/{k}"), "expected a single value".into()),
+                (Some(_), None) => problem(
+                    &format!("{sub}/{k}"),
+                    Code::BadFilter,
+                    "expected a single value".into(),
+                ),
                 (None, _) => problem(
                     &format!("@{sub}/{k}"),
+                    Code::BadFilter,
                     format!(
                         "unknown key `{k}` in a map filter; expected `key` and one of `equals`, `not_equals`, `contains`, `not_contains`"
                     ),
@@ -570,9 +395,13 @@ fn map_filter(value: &Value, problem: &mut impl FnMut(&str, String)) -> Option<V
     Some(out)
 }
 
-fn ip_filter(value: &Value, problem: &mut impl FnMut(&str, String)) -> Option<Vec<Value>> {
+fn ip_filter(value: &Value, problem: &mut impl FnMut(&str, Code, String)) -> Option<Vec<Value>> {
     let Some(cidrs) = list_of_scalars(value) else {
-        problem("", "expected a CIDR or a list of CIDRs".into());
+        problem(
+            "",
+            Code::BadFilter,
+            "expected a CIDR or a list of CIDRs".into(),
+        );
         return None;
     };
     for (i, c) in cidrs.iter().enumerate() {
@@ -586,7 +415,11 @@ fn ip_filter(value: &Value, problem: &mut impl FnMut(&str, String)) -> Option<Ve
             } else {
                 String::new()
             };
-            problem(&sub, format!("`{c}` is not a CIDR block (like 10.0.0.0/8)"));
+            problem(
+                &sub,
+                Code::BadFilter,
+                format!("`{c}` is not a CIDR block (like 10.0.0.0/8)"),
+            );
         }
     }
     Some(cidrs.into_iter().map(|c| json!({"Cidr": c})).collect())
@@ -595,12 +428,12 @@ fn ip_filter(value: &Value, problem: &mut impl FnMut(&str, String)) -> Option<Ve
 fn scalar_filter(
     ty: FilterType,
     value: &Value,
-    problem: &mut impl FnMut(&str, String),
+    problem: &mut impl FnMut(&str, Code, String),
 ) -> Option<Vec<Value>> {
     match (ty, value) {
         (FilterType::Boolean, Value::Bool(b)) => Some(vec![json!({"Value": b})]),
         (FilterType::Boolean, _) => {
-            problem("", "expected `true` or `false`".into());
+            problem("", Code::BadFilter, "expected `true` or `false`".into());
             None
         }
         (_, v) => {
@@ -673,7 +506,7 @@ mod tests {
         let many: Vec<Value> = (0..21).map(|i| json!(format!("v{i}"))).collect();
         let e = convert(&f(&[("Title", Value::Array(many))]), FilterUse::Insight).unwrap_err();
         assert!(e[0].message.contains("at most 20"), "{e:?}");
-        let eleven: Vec<(&str, Value)> = STRING_FIELDS[..11]
+        let eleven: Vec<(&str, Value)> = crate::model::finding_fields::group_by_attributes()[..11]
             .iter()
             .map(|n| (*n, json!("x")))
             .collect();

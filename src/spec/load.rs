@@ -1,12 +1,14 @@
-//! Reading policy files and composing a folder of them into one policy.
+//! Reading policy files: paths → files (folders searched for `*.yaml` / `*.yml`) → YAML nodes
+//! → checked against the schema → typed, then composed into one policy.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use super::diagnostics::{Diagnostics, Pos};
-use super::policy::*;
+use super::compose::{Composed, compose};
+use super::diagnostics::{Code, Diagnostics, Pos};
+use super::file::{PolicyFile, json_schema};
 use super::schema_check::{Checker, SourceMap};
 use super::yaml;
 
@@ -18,53 +20,6 @@ pub struct LoadedFile {
     pub map: SourceMap,
     /// Parts with errors were left out; checks that a section exists are skipped.
     pub partial: bool,
-}
-
-/// A value together with where it was written.
-#[derive(Debug, Clone)]
-pub struct Located<T> {
-    pub value: T,
-    pub file: usize,
-    /// JSON pointer of the value inside its file.
-    pub pointer: String,
-}
-
-/// All policy files composed into one.
-#[derive(Debug, Clone, Default)]
-pub struct Policy {
-    pub files: Vec<LoadedFile>,
-    /// Files read, including those that could not be loaded.
-    pub files_read: usize,
-    /// Some file had a part left out for errors.
-    pub partial: bool,
-    pub account: Option<Located<String>>,
-    pub organization: Option<Located<Organization>>,
-    pub regions: Option<Located<Regions>>,
-    pub hub: Option<Located<Hub>>,
-    pub standards: Option<Located<Vec<StandardEntry>>>,
-    pub aggregator: Option<Located<Aggregator>>,
-    pub guardduty: Option<Located<GuardDuty>>,
-    pub inspector: Option<Located<Inspector>>,
-    pub macie: Option<Located<Macie>>,
-    pub access_analyzer: Option<Located<AccessAnalyzer>>,
-    pub products: Option<Located<Vec<String>>>,
-    pub exceptions: Option<Vec<Located<Exception>>>,
-    pub control_parameters: Option<Vec<Located<ControlParameters>>>,
-    pub insights: Option<Vec<Located<Insight>>>,
-    pub action_targets: Option<Vec<Located<ActionTarget>>>,
-    pub automation_rules: Option<Vec<Located<AutomationRule>>>,
-}
-
-impl Policy {
-    pub fn pos<T>(&self, at: &Located<T>, sub: &str) -> Pos {
-        self.files[at.file].map.pos(&format!("{}{sub}", at.pointer))
-    }
-    pub fn key_pos<T>(&self, at: &Located<T>) -> Pos {
-        self.files[at.file].map.key_pos(&at.pointer)
-    }
-    pub fn file_path<T>(&self, at: &Located<T>) -> &str {
-        &self.files[at.file].path
-    }
 }
 
 fn schema() -> &'static Value {
@@ -83,6 +38,7 @@ pub fn policy_files(paths: &[PathBuf], diags: &mut Diagnostics) -> Vec<PathBuf> 
             if found.is_empty() {
                 diags.error(
                     &whole_file(p),
+                    Code::NoPolicyFiles,
                     "no policy files (*.yaml, *.yml) in this folder",
                 );
             }
@@ -91,7 +47,7 @@ pub fn policy_files(paths: &[PathBuf], diags: &mut Diagnostics) -> Vec<PathBuf> 
         } else if p.exists() {
             out.push(p.clone());
         } else {
-            diags.error(&whole_file(p), "no such file or folder");
+            diags.error(&whole_file(p), Code::NoSuchPath, "no such file or folder");
         }
     }
     out.dedup();
@@ -117,11 +73,7 @@ fn collect_yaml(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
 }
 
 fn whole_file(p: &Path) -> Pos {
-    Pos {
-        file: p.display().to_string(),
-        line: 1,
-        column: 1,
-    }
+    Pos::file(p.display().to_string())
 }
 
 /// Parses and schema-checks one file's text.
@@ -135,7 +87,11 @@ pub fn load_text(path: &str, text: &str, diags: &mut Diagnostics) -> Option<Load
                     line: e.line,
                     column: e.column,
                 },
-                format!("YAML syntax: {}", e.message),
+                e.code,
+                match e.code {
+                    Code::YamlTooLarge => e.message,
+                    _ => format!("YAML syntax: {}", e.message),
+                },
             );
             return None;
         }
@@ -169,11 +125,8 @@ pub fn load_text(path: &str, text: &str, diags: &mut Diagnostics) -> Option<Load
         Err(e) => {
             // The schema check passed, so this is a gap between schema and types.
             diags.error(
-                &Pos {
-                    file: path.into(),
-                    line: 1,
-                    column: 1,
-                },
+                &Pos::file(path),
+                Code::WrongType,
                 format!("cannot read policy: {e}"),
             );
             None
@@ -181,7 +134,7 @@ pub fn load_text(path: &str, text: &str, diags: &mut Diagnostics) -> Option<Load
     }
 }
 
-pub fn load_paths(paths: &[PathBuf], diags: &mut Diagnostics) -> Policy {
+pub fn load_paths(paths: &[PathBuf], diags: &mut Diagnostics) -> Composed {
     let mut files = Vec::new();
     let list = policy_files(paths, diags);
     let files_read = list.len();
@@ -195,11 +148,15 @@ pub fn load_paths(paths: &[PathBuf], diags: &mut Diagnostics) -> Policy {
                     None => unreadable = true,
                 },
                 Err(e) => diags.error(
-                    &whole_file(&p),
-                    format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
+                    &not_utf8_at(&shown, e.as_bytes(), e.utf8_error().valid_up_to()),
+                    Code::NotUtf8,
+                    format!(
+                        "not UTF-8 text: byte 0x{:02X} here is not valid UTF-8; save the file as UTF-8",
+                        e.as_bytes()[e.utf8_error().valid_up_to()]
+                    ),
                 ),
             },
-            Err(e) => diags.error(&whole_file(&p), format!("cannot read: {e}")),
+            Err(e) => diags.error(&whole_file(&p), Code::Unreadable, format!("cannot read: {e}")),
         }
     }
     let mut policy = compose(files, diags);
@@ -208,151 +165,31 @@ pub fn load_paths(paths: &[PathBuf], diags: &mut Diagnostics) -> Policy {
     policy
 }
 
-/// Single-valued sections may be defined once; list sections concatenate in file order.
-pub fn compose(files: Vec<LoadedFile>, diags: &mut Diagnostics) -> Policy {
-    let mut p = Policy {
-        partial: files.iter().any(|f| f.partial),
-        ..Policy::default()
-    };
-    for (i, f) in files.iter().enumerate() {
-        let c = f.content.clone();
-        let at = |ptr: &str| (i, ptr.to_string());
-        single(
-            &mut p.account,
-            c.account,
-            at("/account"),
-            &files,
-            diags,
-            "account",
-        );
-        single(
-            &mut p.organization,
-            c.organization,
-            at("/organization"),
-            &files,
-            diags,
-            "organization",
-        );
-        single(
-            &mut p.regions,
-            c.regions,
-            at("/regions"),
-            &files,
-            diags,
-            "regions",
-        );
-        single(&mut p.hub, c.hub, at("/hub"), &files, diags, "hub");
-        single(
-            &mut p.standards,
-            c.standards,
-            at("/standards"),
-            &files,
-            diags,
-            "standards",
-        );
-        single(
-            &mut p.aggregator,
-            c.aggregator,
-            at("/aggregator"),
-            &files,
-            diags,
-            "aggregator",
-        );
-        if let Some(int) = c.integrations {
-            single(
-                &mut p.guardduty,
-                int.guardduty,
-                at("/integrations/guardduty"),
-                &files,
-                diags,
-                "integrations.guardduty",
-            );
-            single(
-                &mut p.inspector,
-                int.inspector,
-                at("/integrations/inspector"),
-                &files,
-                diags,
-                "integrations.inspector",
-            );
-            single(
-                &mut p.macie,
-                int.macie,
-                at("/integrations/macie"),
-                &files,
-                diags,
-                "integrations.macie",
-            );
-            single(
-                &mut p.access_analyzer,
-                int.access_analyzer,
-                at("/integrations/access_analyzer"),
-                &files,
-                diags,
-                "integrations.access_analyzer",
-            );
-            single(
-                &mut p.products,
-                int.products,
-                at("/integrations/products"),
-                &files,
-                diags,
-                "integrations.products",
-            );
-        }
-        list(&mut p.exceptions, c.exceptions, i, "/exceptions");
-        list(
-            &mut p.control_parameters,
-            c.control_parameters,
-            i,
-            "/control_parameters",
-        );
-        list(&mut p.insights, c.insights, i, "/insights");
-        list(
-            &mut p.action_targets,
-            c.action_targets,
-            i,
-            "/action_targets",
-        );
-        list(
-            &mut p.automation_rules,
-            c.automation_rules,
-            i,
-            "/automation_rules",
-        );
+/// Where the first invalid byte of a file is: line and column (in characters) of the valid
+/// text before it.
+fn not_utf8_at(file: &str, bytes: &[u8], valid_up_to: usize) -> Pos {
+    let before = std::str::from_utf8(&bytes[..valid_up_to]).unwrap_or_default();
+    let line = before.matches('\n').count() as u64 + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() as u64 + 1;
+    Pos {
+        file: file.to_string(),
+        line,
+        column,
     }
-    p.files = files;
-    p
 }
 
-fn single<T>(
-    slot: &mut Option<Located<T>>,
-    value: Option<T>,
-    (file, pointer): (usize, String),
-    files: &[LoadedFile],
-    diags: &mut Diagnostics,
-    what: &str,
-) {
-    let Some(value) = value else { return };
-    if let Some(prev) = slot {
-        let first = files[prev.file].map.key_pos(&prev.pointer);
-        let here = files[file].map.key_pos(&pointer);
-        diags.error(&here, format!("`{what}` is defined twice: here and at {first}; a section may be defined in one file only"));
-        return;
-    }
-    *slot = Some(Located {
-        value,
-        file,
-        pointer,
-    });
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn list<T>(slot: &mut Option<Vec<Located<T>>>, values: Option<Vec<T>>, file: usize, base: &str) {
-    let Some(values) = values else { return };
-    let out = slot.get_or_insert_with(Vec::new);
-    out.extend(values.into_iter().enumerate().map(|(i, value)| Located {
-        value,
-        file,
-        pointer: format!("{base}/{i}"),
-    }));
+    #[test]
+    fn a_bad_byte_is_reported_where_it_is() {
+        let bytes: &[u8] = b"shubctl: 1\nregions:\n  home: caf\xe9\n";
+        let valid = String::from_utf8(bytes.to_vec())
+            .unwrap_err()
+            .utf8_error()
+            .valid_up_to();
+        let pos = not_utf8_at("p.yaml", bytes, valid);
+        assert_eq!((pos.line, pos.column), (3, 12));
+    }
 }

@@ -1,10 +1,31 @@
-//! Policy files: load (YAML → checked JSON → typed), validate, expand to desired state.
+//! Policy files: load (YAML → checked JSON → typed), compose, check section by section, and
+//! expand to desired state.
 
+pub mod compose;
 pub mod diagnostics;
 pub mod expand;
+pub mod file;
 pub mod filters;
 pub mod load;
 pub mod policy;
 pub mod schema_check;
-pub mod validate;
+pub mod sections;
 pub mod yaml;
+
+use std::path::PathBuf;
+
+pub use policy::{CheckOptions, Policy};
+
+/// Reads, composes and checks the policy at `paths`; every problem goes to `d`. The policy is
+/// only fit to expand when `d` has no errors.
+pub fn load(paths: &[PathBuf], opts: &CheckOptions, d: &mut diagnostics::Diagnostics) -> Policy {
+    let composed = load::load_paths(paths, d);
+    if d.has_errors() && composed.files.is_empty() {
+        return Policy {
+            files_read: composed.files_read,
+            ..Policy::default()
+        };
+    }
+    policy::check_files(&composed, d);
+    Policy::check(&composed, opts, d)
+}

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Number, Value};
 
-use super::diagnostics::{Diagnostics, Pos, did_you_mean};
+use super::diagnostics::{Code, Diagnostics, Pos, did_you_mean};
 use super::yaml::{Node, NodeKind, Scalar, is_null_text};
 
 /// JSON pointer (`/exceptions/0/reason`) to where that value was written.
@@ -181,6 +181,7 @@ impl<'a> Checker<'a> {
             _ => {
                 diags.error(
                     &self.pos(node),
+                    Code::WrongType,
                     format!("expected {}, found {}", expected(&types), node.describe()),
                 );
                 None
@@ -265,27 +266,31 @@ impl<'a> Checker<'a> {
                 _ => {}
             }
         }
-        if plain && types.contains(&"integer") {
-            if let Ok(i) = text.replace('_', "").parse::<i64>() {
-                let min = schema.get("minimum").and_then(Value::as_f64);
-                let max = schema.get("maximum").and_then(Value::as_f64);
-                if min.is_some_and(|m| (i as f64) < m) || max.is_some_and(|m| (i as f64) > m) {
-                    diags.error(
-                        &self.pos(node),
-                        format!("{i} is out of range{}", range(min, max)),
-                    );
-                    return None;
-                }
-                return Some(Value::Number(i.into()));
+        if plain
+            && types.contains(&"integer")
+            && let Ok(i) = text.replace('_', "").parse::<i64>()
+        {
+            let min = schema.get("minimum").and_then(Value::as_f64);
+            let max = schema.get("maximum").and_then(Value::as_f64);
+            if min.is_some_and(|m| (i as f64) < m) || max.is_some_and(|m| (i as f64) > m) {
+                diags.error(
+                    &self.pos(node),
+                    Code::OutOfRange,
+                    format!("{i} is out of range{}", range(min, max)),
+                );
+                return None;
             }
+            return Some(Value::Number(i.into()));
         }
-        if plain && types.contains(&"number") {
-            if let Some(n) = text.parse::<f64>().ok().and_then(Number::from_f64) {
-                return Some(Value::Number(n));
-            }
+        if plain
+            && types.contains(&"number")
+            && let Some(n) = text.parse::<f64>().ok().and_then(Number::from_f64)
+        {
+            return Some(Value::Number(n));
         }
         diags.error(
             &self.pos(node),
+            Code::WrongType,
             format!("expected {}, found `{text}`", expected(types)),
         );
         None
@@ -308,6 +313,7 @@ impl<'a> Checker<'a> {
             }
             diags.error(
                 &self.pos(node),
+                Code::UnknownValue,
                 format!(
                     "unknown value `{text}`; expected {}{}",
                     one_of(&names),
@@ -317,6 +323,7 @@ impl<'a> Checker<'a> {
         } else {
             diags.error(
                 &self.pos(node),
+                Code::WrongType,
                 format!("expected {}, found {}", one_of(&names), node.describe()),
             );
         }
@@ -334,10 +341,10 @@ impl<'a> Checker<'a> {
         for b in branches {
             let mut scratch = Diagnostics::default();
             let saved = (self.map.clone(), self.partial);
-            if let Some(v) = self.walk(node, b, ptr, &mut scratch) {
-                if !scratch.has_errors() {
-                    return Some(v);
-                }
+            if let Some(v) = self.walk(node, b, ptr, &mut scratch)
+                && !scratch.has_errors()
+            {
+                return Some(v);
             }
             (self.map, self.partial) = saved;
             attempts.push((b, scratch));
@@ -358,6 +365,7 @@ impl<'a> Checker<'a> {
                 .collect();
             diags.error(
                 &self.pos(node),
+                Code::WrongType,
                 format!("expected {}, found {}", descr.join(" or "), node.describe()),
             );
         }
@@ -430,6 +438,7 @@ impl<'a> Checker<'a> {
                 _ => {
                     diags.error(
                         &self.pos(k),
+                        Code::WrongType,
                         format!("a key must be a plain string, found {}", k.describe()),
                     );
                     ok = false;
@@ -447,6 +456,7 @@ impl<'a> Checker<'a> {
                             .unwrap_or_default();
                         diags.error(
                             &self.pos(k),
+                            Code::UnknownKey,
                             format!("unknown key `{key}`{}", hint_or_list(&key, &known)),
                         );
                         self.partial = true;
@@ -461,6 +471,7 @@ impl<'a> Checker<'a> {
                             if !names.contains(&key.as_str()) {
                                 diags.error(
                                     &self.pos(k),
+                                    Code::UnknownKey,
                                     format!(
                                         "unknown key `{key}`; expected {}{}",
                                         one_of(&names),
@@ -492,7 +503,11 @@ impl<'a> Checker<'a> {
         if let Some(required) = schema.get("required").and_then(Value::as_array) {
             for r in required.iter().filter_map(Value::as_str) {
                 if !entries.iter().any(|(k, _)| matches!(&k.kind, NodeKind::Scalar(Scalar::Plain(t) | Scalar::Quoted(t)) if t == r)) {
-                    diags.error(&self.pos(node), format!("missing required key `{r}`"));
+                    diags.error(
+                        &self.pos(node),
+                        Code::MissingKey,
+                        format!("missing required key `{r}`"),
+                    );
                     ok = false;
                 }
             }

@@ -6,7 +6,7 @@
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 
-use super::diagnostics::Pos;
+use super::diagnostics::{Code, Pos};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Scalar {
@@ -128,6 +128,7 @@ impl<'de> Deserialize<'de> for Raw {
 pub struct SyntaxError {
     pub line: u64,
     pub column: u64,
+    pub code: Code,
     pub message: String,
 }
 
@@ -156,11 +157,21 @@ pub fn parse(src: &str) -> Result<Node, SyntaxError> {
             .location()
             .map(|l| (l.line(), l.column()))
             .unwrap_or((1, 1));
+        let (line, column) = (line.max(1), column.max(1));
+        if let Some(message) = too_large(&e) {
+            return SyntaxError {
+                line,
+                column,
+                code: Code::YamlTooLarge,
+                message,
+            };
+        }
         explain(
             src,
             SyntaxError {
-                line: line.max(1),
-                column: column.max(1),
+                line,
+                column,
+                code: Code::YamlSyntax,
                 message: first_line(&e.to_string()),
             },
         )
@@ -175,6 +186,7 @@ pub fn parse(src: &str) -> Result<Node, SyntaxError> {
             Err(SyntaxError {
                 line: dup.line,
                 column: dup.column,
+                code: Code::DuplicateKey,
                 message: format!(
                     "duplicate key `{key}`: it is already defined at line {}, column {}",
                     first.line, first.column
@@ -204,6 +216,44 @@ fn first_duplicate(node: &Node) -> Option<(&Node, &Node)> {
     }
 }
 
+/// The parser's resource limits, when the error is one of them (possibly wrapped in where an
+/// alias was defined and used).
+fn too_large(e: &serde_saphyr::Error) -> Option<String> {
+    use serde_saphyr::Error as E;
+    let mut e = e;
+    while let E::AliasError { error, .. } | E::WithSnippet { error, .. } = e {
+        e = error;
+    }
+    match e {
+        E::Budget { breach, .. } => Some(budget_message(breach)),
+        E::AliasReplayLimitExceeded { .. }
+        | E::AliasExpansionLimitExceeded { .. }
+        | E::AliasReplayStackDepthExceeded { .. }
+        | E::AliasReplayCounterOverflow { .. } => Some(ALIASES.into()),
+        _ => None,
+    }
+}
+
+const ALIASES: &str = "the document expands to more values than a policy ever needs (YAML aliases that refer to aliases multiply, a so-called billion laughs); write the values out instead of nesting aliases";
+
+/// The parser's resource limits, said for people: a policy never comes near them, so hitting
+/// one means aliases that multiply ("billion laughs") or absurd nesting.
+fn budget_message(b: &serde_saphyr::budget::BudgetBreach) -> String {
+    use serde_saphyr::budget::BudgetBreach as B;
+    match b {
+        B::Depth { depth } => format!(
+            "the document nests {depth} levels deep; a policy needs only a few, so shubctl stops reading here"
+        ),
+        B::Aliases { .. } | B::AliasAnchorRatio { .. } | B::Anchors { .. } => {
+            "the document uses more YAML aliases than a policy ever needs (aliases that refer to aliases multiply, a so-called billion laughs); write the values out instead".into()
+        }
+        B::InputBytes { .. } | B::ScalarBytes { .. } => {
+            "the document is larger than a policy file can reasonably be; split it into several files".into()
+        }
+        _ => ALIASES.into(),
+    }
+}
+
 /// Makes a few of the parser's messages say what a person did wrong.
 fn explain(src: &str, e: SyntaxError) -> SyntaxError {
     let lines: Vec<&str> = src.lines().collect();
@@ -213,16 +263,17 @@ fn explain(src: &str, e: SyntaxError) -> SyntaxError {
         return SyntaxError {
             line,
             column,
+            code: Code::YamlSyntax,
             message: format!("unclosed bracket '{ch}'"),
         };
     }
-    if e.message.contains("tabs disallowed") {
-        if let Some(col) = lines.get(at).and_then(|l| l.find('\t')) {
-            return SyntaxError {
-                column: col as u64 + 1,
-                ..e
-            };
-        }
+    if e.message.contains("tabs disallowed")
+        && let Some(col) = lines.get(at).and_then(|l| l.find('\t'))
+    {
+        return SyntaxError {
+            column: col as u64 + 1,
+            ..e
+        };
     }
     if e.message.contains("mapping values are not allowed") {
         let indent = |l: &str| l.len() - l.trim_start().len();
@@ -230,31 +281,31 @@ fn explain(src: &str, e: SyntaxError) -> SyntaxError {
             .iter()
             .rev()
             .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
-        if let (Some(prev), Some(cur)) = (prev, lines.get(at)) {
-            if indent(cur) > indent(prev)
-                && prev
-                    .trim_end()
-                    .split_once(": ")
-                    .is_some_and(|(_, v)| !v.trim().is_empty())
-            {
-                let key = |l: &str| {
-                    l.trim()
-                        .split(':')
-                        .next()
-                        .unwrap_or("")
-                        .trim_start_matches("- ")
-                        .to_string()
-                };
-                return SyntaxError {
-                    line: e.line,
-                    column: indent(cur) as u64 + 1,
-                    message: format!(
-                        "bad indentation: `{}` is indented more than `{}` on the line above",
-                        key(cur),
-                        key(prev)
-                    ),
-                };
-            }
+        if let (Some(prev), Some(cur)) = (prev, lines.get(at))
+            && indent(cur) > indent(prev)
+            && prev
+                .trim_end()
+                .split_once(": ")
+                .is_some_and(|(_, v)| !v.trim().is_empty())
+        {
+            let key = |l: &str| {
+                l.trim()
+                    .split(':')
+                    .next()
+                    .unwrap_or("")
+                    .trim_start_matches("- ")
+                    .to_string()
+            };
+            return SyntaxError {
+                line: e.line,
+                column: indent(cur) as u64 + 1,
+                code: Code::YamlSyntax,
+                message: format!(
+                    "bad indentation: `{}` is indented more than `{}` on the line above",
+                    key(cur),
+                    key(prev)
+                ),
+            };
         }
     }
     e
@@ -420,7 +471,7 @@ mod fuzz {
             let text: String = parts.concat();
             if let Ok(node) = parse(&text) {
                 // Whatever parses must also pass through the schema checker without panicking.
-                let schema = crate::spec::policy::json_schema();
+                let schema = crate::spec::file::json_schema();
                 let mut c = crate::spec::schema_check::Checker::new(&schema, "f.yaml");
                 let mut d = crate::spec::diagnostics::Diagnostics::default();
                 let _ = c.check(&node, &mut d);

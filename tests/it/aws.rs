@@ -12,8 +12,8 @@ use shubctl::engine;
 use shubctl::plan::Plan;
 use shubctl::provider::aws::{AwsOptions, AwsProvider};
 use shubctl::provider::snapshot::SnapshotFile;
+use shubctl::spec::Policy;
 use shubctl::spec::diagnostics::Diagnostics;
-use shubctl::spec::load::Policy;
 use shubctl_emulator::{Config, Emulator};
 
 use crate::common::*;
@@ -74,18 +74,16 @@ async fn connect_with(
         .load()
         .await;
     let p = policy(&[POLICY]);
-    let org = &p.organization.as_ref().unwrap().value;
+    let org = p.organization.as_ref().unwrap();
     let opts = AwsOptions {
         role: org.role.clone(),
         organization: true,
-        management_account: Some(
-            shubctl::model::AccountId::parse(&org.management_account).unwrap(),
-        ),
+        management_account: Some(org.management.clone()),
         poll_interval: Duration::from_millis(25),
         standard_timeout: Duration::from_secs(30),
         rate_scale,
         services: services.iter().map(|s| s.parse().unwrap()).collect(),
-        delegated_admin: Some(shubctl::model::AccountId::parse(&org.delegated_admin).unwrap()),
+        delegated_admin: Some(org.admin.clone()),
         ..AwsOptions::default()
     };
     AwsProvider::connect(opts, Some(cfg))

@@ -299,7 +299,7 @@ fn schema_is_generated_from_the_types() {
     let out = shubctl().arg("schema").output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(schema, shubctl::spec::policy::json_schema());
+    assert_eq!(schema, shubctl::spec::file::json_schema());
     let props = schema["properties"].as_object().unwrap();
     for key in [
         "organization",
@@ -332,4 +332,37 @@ fn catalog_lists_standards_and_controls() {
 #[test]
 fn help_lists_the_commands() {
     assert_cmd_snapshot!(shubctl().arg("--help"));
+}
+
+/// `shubctl plan | head`: the reader closing the pipe ends the output quietly; the command
+/// finishes with the status it would have had (2: there are changes), and does not panic.
+#[test]
+fn a_closed_stdout_ends_the_output_quietly() {
+    use std::process::Stdio;
+    let child = shubctl()
+        .args([
+            "plan",
+            "--today",
+            "2026-11-28",
+            "--snapshot",
+            "examples/showcase/snapshot.json",
+            "--format",
+            "json",
+            "--detailed-exitcode",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the read end before the plan is written (loading and planning take a while), so
+    // every write meets a closed pipe.
+    let mut child = child;
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("Broken pipe"),
+        "{stderr}"
+    );
 }

@@ -6,9 +6,9 @@ use chrono::NaiveDate;
 use shubctl::engine;
 use shubctl::plan::Plan;
 use shubctl::provider::snapshot::Snapshot;
+use shubctl::spec::CheckOptions;
+use shubctl::spec::Policy;
 use shubctl::spec::diagnostics::Diagnostics;
-use shubctl::spec::load::Policy;
-use shubctl::spec::validate::ValidateOptions;
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -18,8 +18,8 @@ pub fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 28).unwrap()
 }
 
-pub fn options() -> ValidateOptions {
-    ValidateOptions {
+pub fn options() -> CheckOptions {
+    CheckOptions {
         today: today(),
         expiry_warning_days: 30,
     }

@@ -110,7 +110,7 @@ fn mutate(state: &mut State, ops: &[(u8, usize, u8)]) {
     }
 }
 
-fn converged_showcase() -> (shubctl::spec::load::Policy, Snapshot) {
+fn converged_showcase() -> (shubctl::spec::Policy, Snapshot) {
     let (p, s) = showcase();
     let first = plan(&p, &s);
     let report = block_on(apply(

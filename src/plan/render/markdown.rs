@@ -97,9 +97,9 @@ fn render_with(plan: &Plan, details: bool, max_rows: usize) -> String {
     let _ = writeln!(
         out,
         "{} account(s) × {} region(s): {}. State from `{}`.\n",
-        plan.scope.accounts.len(),
-        plan.scope.regions.len(),
-        plan.scope.regions.join(", "),
+        plan.coverage.accounts.len(),
+        plan.coverage.regions.len(),
+        plan.coverage.regions.join(", "),
         plan.source
     );
     if s.weakens_posture > 0 {

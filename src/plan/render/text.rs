@@ -41,10 +41,10 @@ pub fn render(plan: &Plan, opts: RenderOptions) -> String {
     let _ = writeln!(
         out,
         "shubctl plan: {} account{} × {} region{} (state from {})",
-        plan.scope.accounts.len(),
-        plural(plan.scope.accounts.len()),
-        plan.scope.regions.len(),
-        plural(plan.scope.regions.len()),
+        plan.coverage.accounts.len(),
+        plural(plan.coverage.accounts.len()),
+        plan.coverage.regions.len(),
+        plural(plan.coverage.regions.len()),
         plan.source
     );
     for w in &plan.warnings {

@@ -198,16 +198,16 @@ async fn write(cx: &ScopeCx<'_>, aa: &Client, c: &Change) -> Outcome {
         return Ok(());
     }
     let cur = current.expect("checked");
-    if cur.unused_access_age != w.unused_access_age {
-        if let Some(cfg) = config {
-            cx.gate("UpdateAnalyzer").await;
-            aa.update_analyzer()
-                .analyzer_name(name)
-                .configuration(cfg)
-                .send()
-                .await
-                .map_err(|e| sdk_error(t.clone(), e))?;
-        }
+    if cur.unused_access_age != w.unused_access_age
+        && let Some(cfg) = config
+    {
+        cx.gate("UpdateAnalyzer").await;
+        aa.update_analyzer()
+            .analyzer_name(name)
+            .configuration(cfg)
+            .send()
+            .await
+            .map_err(|e| sdk_error(t.clone(), e))?;
     }
     for (rn, f) in &w.archive_rules {
         match cur.archive_rules.get(rn) {

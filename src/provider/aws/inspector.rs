@@ -64,26 +64,26 @@ pub(super) async fn read(
     }
     if org {
         cx.gate("DescribeOrganizationConfiguration").await;
-        if let Ok(c) = ins.describe_organization_configuration().send().await {
-            if let Some(a) = c.auto_enable() {
-                let types = [
-                    ("EC2", Some(a.ec2())),
-                    ("ECR", Some(a.ecr())),
-                    ("LAMBDA", a.lambda()),
-                    ("LAMBDA_CODE", a.lambda_code()),
-                ]
-                .into_iter()
-                .filter(|(_, on)| *on == Some(true))
-                .map(|(name, _)| name.to_string())
-                .collect();
-                out.push((
-                    addr(cx, Kind::OrgConfig, Some(Service::Inspector.id())),
-                    Resource::OrgConfig(OrgConfigValue {
-                        resource_types: Some(types),
-                        ..Default::default()
-                    }),
-                ));
-            }
+        if let Ok(c) = ins.describe_organization_configuration().send().await
+            && let Some(a) = c.auto_enable()
+        {
+            let types = [
+                ("EC2", Some(a.ec2())),
+                ("ECR", Some(a.ecr())),
+                ("LAMBDA", a.lambda()),
+                ("LAMBDA_CODE", a.lambda_code()),
+            ]
+            .into_iter()
+            .filter(|(_, on)| *on == Some(true))
+            .map(|(name, _)| name.to_string())
+            .collect();
+            out.push((
+                addr(cx, Kind::OrgConfig, Some(Service::Inspector.id())),
+                Resource::OrgConfig(OrgConfigValue {
+                    resource_types: Some(types),
+                    ..Default::default()
+                }),
+            ));
         }
     }
     Ok(())

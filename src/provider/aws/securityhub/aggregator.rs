@@ -74,22 +74,22 @@ pub(super) async fn write(sh: &Sh<'_>, c: &Change) -> Outcome {
         .map(|a| a.to_string());
     // Moving: remove the one in another region first (its own delete, later in the plan,
     // then finds nothing to do).
-    if c.action == Action::Create {
-        if let Some(old) = arns.iter().find(|a| !a.starts_with(&here)) {
-            let old_region = old.split(':').nth(3).unwrap_or_default().to_string();
-            let elsewhere = sh.cx.in_region(&old_region);
-            let other: aws_sdk_securityhub::Client = elsewhere.client().await?;
-            elsewhere.gate("DeleteFindingAggregator").await;
-            match other
-                .delete_finding_aggregator()
-                .finding_aggregator_arn(*old)
-                .send()
-                .await
-            {
-                Ok(_) => {}
-                Err(e) if e.code() == Some("ResourceNotFoundException") => {}
-                Err(e) => return Err(sdk_error(t, e)),
-            }
+    if c.action == Action::Create
+        && let Some(old) = arns.iter().find(|a| !a.starts_with(&here))
+    {
+        let old_region = old.split(':').nth(3).unwrap_or_default().to_string();
+        let elsewhere = sh.cx.in_region(&old_region);
+        let other: aws_sdk_securityhub::Client = elsewhere.client().await?;
+        elsewhere.gate("DeleteFindingAggregator").await;
+        match other
+            .delete_finding_aggregator()
+            .finding_aggregator_arn(*old)
+            .send()
+            .await
+        {
+            Ok(_) => {}
+            Err(e) if e.code() == Some("ResourceNotFoundException") => {}
+            Err(e) => return Err(sdk_error(t, e)),
         }
     }
     match (c.action, arn) {

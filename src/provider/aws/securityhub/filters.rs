@@ -285,7 +285,7 @@ mod tests {
 
     #[test]
     fn every_policy_filter_field_is_known_to_the_sdk() {
-        for f in crate::spec::filters::all_field_names() {
+        for f in crate::model::finding_fields::all_field_names() {
             assert!(
                 FINDING_FILTER_FIELDS.contains(&f),
                 "{f} missing from the SDK's AwsSecurityFindingFilters"

@@ -1,0 +1,162 @@
+//! `shubctl apply`: make the live set-up match the policy, or carry out a saved plan; then
+//! re-read and verify.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::{Status, open_source, planned};
+use crate::apply::{ApplyOptions, apply};
+use crate::cli::config::{PolicyInput, SourceInput};
+use crate::cli::error::CliError;
+use crate::cli::output::Printer;
+use crate::engine::{self, Verification};
+use crate::plan::Plan;
+use crate::plan::render::{Format, RenderOptions, render};
+use crate::provider::any::{AnySource, Counting};
+use crate::spec::Policy;
+
+/// Set by Ctrl-C during apply: what has not started is reported as not attempted.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+pub fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// A saved plan, reaching the accounts exactly as when it was made, refused if the state has
+/// moved since.
+async fn saved(path: &Path, s: &SourceInput) -> Result<(Plan, AnySource), CliError> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| CliError::ReadPlan {
+        path: shown.clone(),
+        source: e,
+    })?;
+    let plan = Plan::from_json(&text).map_err(|e| CliError::BadPlan {
+        path: shown,
+        source: e,
+    })?;
+    let source = open_source(s, &plan.access).await?;
+    engine::check_saved(&plan, &source, s.concurrency).await?;
+    Ok((plan, source))
+}
+
+fn confirm(plan: &Plan, auto_approve: bool) -> Result<(), CliError> {
+    if auto_approve {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(CliError::NeedsApproval);
+    }
+    eprint!(
+        "\nApply {} change(s)? Only 'yes' is accepted: ",
+        plan.summary.total()
+    );
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .map_err(CliError::Answer)?;
+    if answer.trim() == "yes" {
+        Ok(())
+    } else {
+        Err(CliError::Cancelled)
+    }
+}
+
+pub async fn run(
+    p: &PolicyInput,
+    s: &SourceInput,
+    saved_plan: Option<&Path>,
+    auto_approve: bool,
+    allow_destroy: bool,
+    out: &Printer,
+) -> Result<Status, CliError> {
+    let (plan, source, policy): (Plan, AnySource, Option<Policy>) = match saved_plan {
+        Some(path) => {
+            let (plan, source) = saved(path, s).await?;
+            (plan, source, None)
+        }
+        None => {
+            let (planned, source, policy) = planned(p, s, out).await?;
+            (planned.plan, source, Some(policy))
+        }
+    };
+    // Scopes that could not be read are reported and left alone; the others proceed.
+    let unreadable = plan.read_failures.len();
+    let color = out.stdout_color();
+    out.data(&render(&plan, Format::Text, RenderOptions { color }));
+    if !plan.has_changes() {
+        return Ok(if unreadable > 0 {
+            Status::Error
+        } else {
+            Status::Ok
+        });
+    }
+    engine::gate(&plan, allow_destroy)?;
+    confirm(&plan, auto_approve)?;
+    tokio::spawn(async {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            INTERRUPTED.store(true, Ordering::SeqCst);
+            eprintln!("\ninterrupted: finishing the calls under way, starting no more");
+        }
+    });
+    out.status(source.is_live(), "applying");
+    let counting = Counting::new(
+        &source,
+        plan.changes.len(),
+        out.progress(source.is_live(), "applying"),
+    );
+    let report = apply(
+        &plan,
+        &counting,
+        &ApplyOptions {
+            allow_destroy,
+            cancel: Some(&INTERRUPTED),
+            concurrency: s.concurrency,
+        },
+    )
+    .await;
+    if let AnySource::Snapshot { snapshot, path } = &source {
+        snapshot.save(path, Some(now_rfc3339()))?;
+    }
+    out.data(&format!("\n{}\n", report.render_text()));
+    for f in &plan.read_failures {
+        out.note(&format!("error: not read, so not changed: {f}"));
+    }
+    if !report.success() || unreadable > 0 {
+        return Ok(Status::Error);
+    }
+    // Verify: what was applied must now read back as converged (from the policy) or as
+    // planned (a saved plan).
+    out.status(source.is_live(), "verifying");
+    let verification = match &policy {
+        Some(policy) => engine::verify_policy(policy, &source, p.check.today, s.concurrency).await,
+        None => engine::verify_saved(&plan, &report, &source, s.concurrency).await,
+    };
+    match verification {
+        Verification::Converged if policy.is_some() => out.data("Verified: no changes remain.\n"),
+        Verification::Converged => {
+            out.data("Verified: every applied change reads back as planned.\n")
+        }
+        Verification::Remaining(left) if policy.is_some() => {
+            out.note(&format!(
+                "warning: {} change(s) remain after apply; run apply again",
+                left.len()
+            ));
+            return Ok(Status::Error);
+        }
+        Verification::Remaining(left) => {
+            out.note(&format!(
+                "warning: {} applied change(s) do not read back as planned; plan again: {}",
+                left.len(),
+                left.join(", ")
+            ));
+            return Ok(Status::Error);
+        }
+        Verification::Unknown(e) => out.note(&format!("warning: could not verify: {e}")),
+    }
+    if let AnySource::Snapshot { path, .. } = &source {
+        out.data(&format!("State written to {}.\n", path.display()));
+    }
+    Ok(Status::Ok)
+}

@@ -1,0 +1,95 @@
+//! One module per command; what several share is here: opening the state source and planning.
+
+pub mod apply;
+pub mod catalog;
+pub mod plan;
+pub mod schema;
+pub mod snapshot;
+pub mod validate;
+
+use super::config::{PolicyInput, SourceInput};
+use super::error::CliError;
+use super::output::Printer;
+use crate::engine::{self, Planned};
+use crate::model::AccountId;
+use crate::plan::{Access, Plan};
+use crate::provider::any::AnySource;
+use crate::provider::aws::{AwsOptions, AwsProvider};
+use crate::provider::snapshot::Snapshot;
+use crate::spec::Policy;
+use crate::spec::diagnostics::Diagnostics;
+
+/// Exit statuses, as Terraform's `--detailed-exitcode` defines them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Ok = 0,
+    Error = 1,
+    Changes = 2,
+}
+
+/// Opens the snapshot, or connects to AWS reaching accounts as `access` says.
+pub async fn open_source(s: &SourceInput, access: &Access) -> Result<AnySource, CliError> {
+    if let Some(path) = &s.snapshot {
+        return Ok(AnySource::Snapshot {
+            snapshot: Snapshot::load(path)?,
+            path: path.clone(),
+        });
+    }
+    let account = |a: &Option<String>| a.as_deref().and_then(|x| AccountId::parse(x).ok());
+    let opts = AwsOptions {
+        role: access.role.clone(),
+        external_id: access.external_id.clone(),
+        organization: access.organization,
+        management_account: account(&access.management_account),
+        standard_timeout: s.standard_timeout,
+        services: access.services.iter().copied().collect(),
+        delegated_admin: account(&access.delegated_admin),
+        ..AwsOptions::default()
+    };
+    let provider = AwsProvider::connect(opts, None)
+        .await
+        .map_err(CliError::Connect)?;
+    Ok(AnySource::Aws(Box::new(provider)))
+}
+
+/// Loads the policy, opens the source and plans. The policy's warnings travel with the plan
+/// and are printed once it is made.
+pub async fn planned(
+    p: &PolicyInput,
+    s: &SourceInput,
+    out: &Printer,
+) -> Result<(Planned, AnySource, Policy), CliError> {
+    let mut d = Diagnostics::default();
+    let policy = engine::load_policy(&p.paths, &p.check, &mut d);
+    if d.has_errors() {
+        let (errors, _) = out.diagnostics(d);
+        return Err(engine::EngineError::InvalidPolicy(errors).into());
+    }
+    let source = open_source(s, &engine::access(&policy)).await?;
+    out.status(source.is_live(), "reading current state");
+    let planned = engine::plan(
+        &policy,
+        &source,
+        &source.name(),
+        p.check.today,
+        s.concurrency,
+        &mut d,
+    )
+    .await;
+    out.diagnostics(d);
+    let mut planned = planned?;
+    planned.plan.api_calls = source.api_calls();
+    Ok((planned, source, policy))
+}
+
+/// With `-v`: the API calls made, per account and region.
+pub fn print_api_calls(out: &Printer, plan: &Plan, verbose: bool) {
+    if !verbose || plan.api_calls.is_empty() {
+        return;
+    }
+    let total: u64 = plan.api_calls.values().sum();
+    out.note(&format!("API calls: {total} in all"));
+    for (scope, n) in &plan.api_calls {
+        out.note(&format!("  {scope:<32} {n}"));
+    }
+}

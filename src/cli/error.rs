@@ -1,0 +1,46 @@
+//! What can end a command early, with its causes kept as sources; printed once by `main`.
+
+use crate::engine::EngineError;
+use crate::model::ProviderError;
+use crate::plan::PlanFileError;
+use crate::provider::snapshot::SnapshotError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error("cannot reach AWS: {0}")]
+    Connect(ProviderError),
+    #[error(transparent)]
+    Snapshot(#[from] SnapshotError),
+    #[error("cannot read plan {path}")]
+    ReadPlan {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}")]
+    BadPlan {
+        path: String,
+        #[source]
+        source: PlanFileError,
+    },
+    #[error("cannot write plan {path}")]
+    WritePlan {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("not on a terminal: pass --auto-approve to apply without confirmation")]
+    NeedsApproval,
+    #[error("cannot read the answer")]
+    Answer(#[source] std::io::Error),
+    #[error("apply cancelled")]
+    Cancelled,
+    #[error("unknown standard `{0}`; `shubctl catalog` lists them")]
+    UnknownStandard(String),
+    #[error("some scopes could not be read; no snapshot written")]
+    SnapshotIncomplete,
+    #[error("cannot start the async runtime")]
+    Runtime(#[source] std::io::Error),
+}

@@ -1,0 +1,195 @@
+//! `integrations.guardduty:` — GuardDuty's detector in every scope (status, publishing
+//! frequency, protection features) and, in an organisation, its delegated administrator and
+//! auto-enable settings for members.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::Section;
+use super::select::{PublishingFrequency, service_admin};
+use crate::model::resource::{GuardDutyValue, OrgConfigValue};
+use crate::model::{AccountId, Address, Kind, Resource, Service};
+use crate::spec::compose::Composed;
+use crate::spec::diagnostics::{Code, Diagnostics};
+use crate::spec::expand::{Desired, Expansion};
+use crate::spec::policy::CheckOptions;
+
+fn default_true() -> bool {
+    true
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OnOff {
+    On,
+    Off,
+}
+
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum GuardDutyFeature {
+    S3DataEvents,
+    EksAuditLogs,
+    EbsMalwareProtection,
+    RdsLoginEvents,
+    LambdaNetworkLogs,
+    EksRuntimeMonitoring,
+    RuntimeMonitoring,
+}
+
+impl GuardDutyFeature {
+    pub const ALL: [GuardDutyFeature; 7] = [
+        GuardDutyFeature::S3DataEvents,
+        GuardDutyFeature::EksAuditLogs,
+        GuardDutyFeature::EbsMalwareProtection,
+        GuardDutyFeature::RdsLoginEvents,
+        GuardDutyFeature::LambdaNetworkLogs,
+        GuardDutyFeature::EksRuntimeMonitoring,
+        GuardDutyFeature::RuntimeMonitoring,
+    ];
+    pub fn aws(self) -> &'static str {
+        match self {
+            GuardDutyFeature::S3DataEvents => "S3_DATA_EVENTS",
+            GuardDutyFeature::EksAuditLogs => "EKS_AUDIT_LOGS",
+            GuardDutyFeature::EbsMalwareProtection => "EBS_MALWARE_PROTECTION",
+            GuardDutyFeature::RdsLoginEvents => "RDS_LOGIN_EVENTS",
+            GuardDutyFeature::LambdaNetworkLogs => "LAMBDA_NETWORK_LOGS",
+            GuardDutyFeature::EksRuntimeMonitoring => "EKS_RUNTIME_MONITORING",
+            GuardDutyFeature::RuntimeMonitoring => "RUNTIME_MONITORING",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GuardDuty {
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    pub finding_publishing_frequency: PublishingFrequency,
+    /// Protection plans, each `on` or `off`. Declare them all: a feature left out is not
+    /// managed, and AWS turns most features on when it creates a detector.
+    #[serde(default)]
+    pub features: BTreeMap<GuardDutyFeature, OnOff>,
+    /// Organisation auto-enable for member accounts: `new`, `all` or `none`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_enable_members: Option<AutoEnableMembers>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AutoEnableMembers {
+    New,
+    All,
+    None,
+}
+
+pub const KINDS: &[Kind] = &[Kind::GuardDuty, Kind::DelegatedAdmin, Kind::OrgConfig];
+
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub enabled: bool,
+    pub finding_publishing_frequency: &'static str,
+    /// The features managed (AWS names) → `ENABLED` / `DISABLED`.
+    pub features: BTreeMap<String, String>,
+    /// `NEW`, `ALL` or `NONE` (organisation only).
+    pub auto_enable_members: Option<&'static str>,
+}
+
+pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Checked> {
+    let g = c.guardduty.as_ref()?;
+    let f = &g.value.features;
+    if f.get(&GuardDutyFeature::EksRuntimeMonitoring) == Some(&OnOff::On)
+        && f.get(&GuardDutyFeature::RuntimeMonitoring) == Some(&OnOff::On)
+    {
+        d.error(
+            &c.key_pos_at(g, "/features/eks_runtime_monitoring"),
+            Code::RuntimeMonitoringBoth,
+            "`eks_runtime_monitoring` and `runtime_monitoring` cannot both be on; runtime_monitoring includes EKS",
+        );
+    }
+    let superseded = |x: &GuardDutyFeature| {
+        *x == GuardDutyFeature::EksRuntimeMonitoring
+            && f.contains_key(&GuardDutyFeature::RuntimeMonitoring)
+    };
+    let missing: Vec<&str> = GuardDutyFeature::ALL
+        .iter()
+        .filter(|x| !f.contains_key(x) && !superseded(x))
+        .map(|x| x.aws())
+        .collect();
+    if g.value.enabled && !missing.is_empty() {
+        d.warning(
+            &c.pos(g, ""),
+            Code::FeaturesUndeclared,
+            format!("GuardDuty features not declared (not managed; AWS turns most of them on when it creates a detector): {}", missing.join(", ")),
+        );
+    }
+    if g.value.auto_enable_members.is_some() && c.organization.is_none() {
+        d.error(
+            &c.pos(g, "/auto_enable_members"),
+            Code::NeedsOrganization,
+            "`auto_enable_members` needs an `organization`",
+        );
+    }
+    // AWS refuses EKS runtime monitoring and runtime monitoring in one request, and the latter
+    // supersedes the former: with both declared, only runtime monitoring is managed.
+    let features = f
+        .iter()
+        .filter(|(x, _)| !superseded(x))
+        .map(|(x, s)| {
+            let s = match s {
+                OnOff::On => "ENABLED",
+                OnOff::Off => "DISABLED",
+            };
+            (x.aws().to_string(), s.to_string())
+        })
+        .collect();
+    Some(Checked {
+        enabled: g.value.enabled,
+        finding_publishing_frequency: g.value.finding_publishing_frequency.aws(),
+        features,
+        auto_enable_members: g.value.auto_enable_members.map(|m| match m {
+            AutoEnableMembers::New => "NEW",
+            AutoEnableMembers::All => "ALL",
+            AutoEnableMembers::None => "NONE",
+        }),
+    })
+}
+
+impl Section for Checked {
+    fn scope(&self, _: &Expansion<'_>, acct: &AccountId, r: &str, out: &mut Desired) {
+        out.reads.add(acct, r, Kind::GuardDuty);
+        if self.enabled {
+            out.state.insert(
+                Address::singleton(acct, r, Kind::GuardDuty),
+                Resource::GuardDuty(GuardDutyValue {
+                    status: "ENABLED".into(),
+                    finding_publishing_frequency: self.finding_publishing_frequency.into(),
+                    features: self.features.clone(),
+                }),
+            );
+        }
+    }
+
+    fn organization(&self, x: &Expansion<'_>, out: &mut Desired) {
+        let cfg = self.auto_enable_members.map(|m| OrgConfigValue {
+            auto_enable_members: Some(m.into()),
+            features: Some(
+                self.features
+                    .iter()
+                    .map(|(f, s)| {
+                        (
+                            f.clone(),
+                            if s == "ENABLED" { m } else { "NONE" }.to_string(),
+                        )
+                    })
+                    .collect(),
+            ),
+            ..Default::default()
+        });
+        service_admin(x, Service::GuardDuty, cfg, out);
+    }
+}

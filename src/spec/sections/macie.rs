@@ -1,0 +1,87 @@
+//! `integrations.macie:` — Macie's session in every scope (enabled, paused or off, and its
+//! publishing frequency) and, in an organisation, its delegated administrator and auto-enable.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::Section;
+use super::select::{PublishingFrequency, service_admin};
+use crate::model::resource::{MacieValue, OrgConfigValue};
+use crate::model::{AccountId, Address, Kind, Resource, Service};
+use crate::spec::compose::Composed;
+use crate::spec::diagnostics::Diagnostics;
+use crate::spec::expand::{Desired, Expansion};
+use crate::spec::policy::CheckOptions;
+
+fn default_true() -> bool {
+    true
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MacieStatus {
+    Enabled,
+    Paused,
+    Disabled,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Macie {
+    pub status: MacieStatus,
+    #[serde(default = "default_frequency")]
+    pub finding_publishing_frequency: PublishingFrequency,
+    /// Organisation: enable Macie in accounts that join.
+    #[serde(default = "default_true")]
+    pub auto_enable: bool,
+}
+
+fn default_frequency() -> PublishingFrequency {
+    PublishingFrequency::FifteenMinutes
+}
+
+pub const KINDS: &[Kind] = &[Kind::Macie, Kind::DelegatedAdmin, Kind::OrgConfig];
+
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// `ENABLED` or `PAUSED`; None: Macie off.
+    pub status: Option<&'static str>,
+    pub finding_publishing_frequency: &'static str,
+    pub auto_enable: bool,
+}
+
+pub fn check(c: &Composed, _: &CheckOptions, _: &mut Diagnostics) -> Option<Checked> {
+    let m = &c.macie.as_ref()?.value;
+    Some(Checked {
+        status: match m.status {
+            MacieStatus::Enabled => Some("ENABLED"),
+            MacieStatus::Paused => Some("PAUSED"),
+            MacieStatus::Disabled => None,
+        },
+        finding_publishing_frequency: m.finding_publishing_frequency.aws(),
+        auto_enable: m.auto_enable,
+    })
+}
+
+impl Section for Checked {
+    fn scope(&self, _: &Expansion<'_>, acct: &AccountId, r: &str, out: &mut Desired) {
+        out.reads.add(acct, r, Kind::Macie);
+        if let Some(status) = self.status {
+            out.state.insert(
+                Address::singleton(acct, r, Kind::Macie),
+                Resource::Macie(MacieValue {
+                    status: status.into(),
+                    finding_publishing_frequency: self.finding_publishing_frequency.into(),
+                }),
+            );
+        }
+    }
+
+    fn organization(&self, x: &Expansion<'_>, out: &mut Desired) {
+        let cfg = OrgConfigValue {
+            auto_enable: Some(self.auto_enable && self.status.is_some()),
+            ..Default::default()
+        };
+        service_admin(x, Service::Macie, Some(cfg), out);
+    }
+}

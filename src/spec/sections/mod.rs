@@ -1,0 +1,81 @@
+//! One module per policy section. Each holds the section's file format (the types the JSON
+//! Schema is generated from), its check — which returns the section parsed, so expansion can
+//! neither fail nor fall back — and its expansion into desired state.
+//!
+//! [`with_sections!`] lists the sections once; the file format ([`super::file`]), the composed
+//! policy ([`super::compose`]) and the checked policy ([`super::policy`]) are generated from it.
+
+pub mod access_analyzer;
+pub mod account;
+pub mod action_targets;
+pub mod aggregator;
+pub mod automation_rules;
+pub mod control_parameters;
+pub mod exceptions;
+pub mod guardduty;
+pub mod hub;
+pub mod insights;
+pub mod inspector;
+pub mod macie;
+pub mod organization;
+pub mod products;
+pub mod regions;
+pub mod select;
+pub mod standards;
+
+use super::diagnostics::Diagnostics;
+use super::expand::{Desired, Expansion};
+use crate::model::AccountId;
+
+/// The sections of a policy file, in the order they are checked: how each composes across
+/// files (`single`: defined in one file only; `list`: concatenated in file order) and its
+/// type. The module of the same name checks and expands it.
+macro_rules! with_sections {
+    ($then:ident) => {
+        $then! {
+            top {
+            /// Single-account set-up: the one account managed. Use `organization` instead for an
+            /// AWS organisation.
+            single account: String;
+            single organization: sections::organization::Organization;
+            single regions: sections::regions::Regions;
+            single hub: sections::hub::Hub;
+            /// Security standards to enable, by short name (`fsbp/1.0.0`, `cis/1.4.0`, `pci-dss/3.2.1`, ...),
+            /// optionally limited to some accounts or regions. Standards not listed are disabled.
+            single standards: Vec<sections::standards::StandardEntry>;
+            /// Controls to disable, each with a reason. Every control not covered by an exception is
+            /// kept enabled in every enabled standard.
+            list exceptions: sections::exceptions::Exception;
+            /// Custom parameter values for controls that take parameters.
+            list control_parameters: sections::control_parameters::ControlParameters;
+            single aggregator: sections::aggregator::Aggregator;
+            /// Custom insights, created in the administrator account's home region.
+            list insights: sections::insights::Insight;
+            /// Custom actions (EventBridge targets), created in the administrator account's home region.
+            list action_targets: sections::action_targets::ActionTarget;
+            /// Automation rules, evaluated by the administrator account's home region.
+            list automation_rules: sections::automation_rules::AutomationRule;
+            }
+            integrations {
+                single guardduty: sections::guardduty::GuardDuty;
+                single inspector: sections::inspector::Inspector;
+                single macie: sections::macie::Macie;
+                single access_analyzer: sections::access_analyzer::AccessAnalyzer;
+                /// Product integrations whose findings Security Hub imports, as `company/product`
+                /// (`aws/guardduty`, `crowdstrike/crowdstrike-falcon`).
+                single products: Vec<String>;
+            }
+        }
+    };
+}
+pub(crate) use with_sections;
+
+/// What a checked section contributes to the desired state.
+pub(crate) trait Section {
+    /// What the section wants in one account × region, and what to read there.
+    fn scope(&self, _x: &Expansion<'_>, _account: &AccountId, _region: &str, _out: &mut Desired) {}
+    /// What the section wants once: in the administrator's or the management account.
+    fn organization(&self, _x: &Expansion<'_>, _out: &mut Desired) {}
+    /// Diagnostics only known once everything is expanded.
+    fn finish(&self, _x: &Expansion<'_>, _out: &Desired, _d: &mut Diagnostics) {}
+}

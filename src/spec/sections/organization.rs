@@ -1,0 +1,320 @@
+//! `organization:` — an AWS organisation: the management and administrator accounts, the role
+//! that reaches member accounts, which accounts are in scope, and Security Hub's organisation
+//! settings (delegated administrator, auto-enable, members).
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::Section;
+use super::select::{AllOr, Member, account_id, member};
+use crate::model::resource::{DelegatedAdminValue, Empty, OrgConfigValue};
+use crate::model::state::{AccountStatus, ORGANIZATION_ACCESS_ROLE};
+use crate::model::{AccountId, Address, Kind, OrgInfo, Resource, Service};
+use crate::spec::compose::Composed;
+use crate::spec::diagnostics::{Code, Diagnostics, Pos};
+use crate::spec::expand::{Desired, Expansion};
+use crate::spec::policy::CheckOptions;
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Organization {
+    /// The management account: where the delegated administrator is designated.
+    pub management_account: String,
+    /// The Security Hub administrator (usually the audit account). It also administers the
+    /// integrated services.
+    pub delegated_admin: String,
+    /// IAM role assumed in each member account.
+    #[serde(default = "default_role")]
+    pub role: String,
+    /// External ID passed when assuming `role`, if the role's trust policy requires one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    /// Which accounts are in scope. Suspended and closed accounts are always skipped.
+    #[serde(default)]
+    pub accounts: AccountScope,
+    /// Enable Security Hub automatically in accounts that join the organisation.
+    #[serde(default = "default_true")]
+    pub auto_enable: bool,
+    /// Whether newly enabled member accounts get AWS's default standards.
+    #[serde(default)]
+    pub auto_enable_standards: AutoEnableStandards,
+    /// Make every account in scope a Security Hub member of the administrator, and remove
+    /// members that are out of scope.
+    #[serde(default = "default_true")]
+    pub manage_members: bool,
+}
+
+fn default_role() -> String {
+    ORGANIZATION_ACCESS_ROLE.into()
+}
+fn default_true() -> bool {
+    true
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AutoEnableStandards {
+    #[default]
+    None,
+    Default,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[derive(Default)]
+pub struct AccountScope {
+    /// `all`, or a list of account IDs and OU IDs (`ou-…`, accounts beneath them included).
+    #[serde(default)]
+    pub include: AllOr,
+    /// Account IDs or OU IDs to leave out.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+}
+
+pub const KINDS: &[Kind] = &[Kind::DelegatedAdmin, Kind::OrgConfig, Kind::Member];
+
+/// An entry of the account selection, with where it was written.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub member: Member,
+    pub text: String,
+    pub pos: Pos,
+}
+
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub management: AccountId,
+    pub admin: AccountId,
+    pub role: String,
+    pub external_id: Option<String>,
+    /// None: every account.
+    pub include: Option<Vec<Entry>>,
+    pub exclude: Vec<Entry>,
+    pub auto_enable: bool,
+    /// `NONE` or `DEFAULT`, as AWS names it.
+    pub auto_enable_standards: &'static str,
+    pub manage_members: bool,
+    pos: Pos,
+    management_pos: Pos,
+    admin_pos: Pos,
+}
+
+pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Checked> {
+    let o = c.organization.as_ref()?;
+    let org = &o.value;
+    let management = account_id(&org.management_account, &c.pos(o, "/management_account"), d);
+    let admin = account_id(&org.delegated_admin, &c.pos(o, "/delegated_admin"), d);
+    if management.is_some() && management == admin {
+        d.warning(
+            &c.pos(o, "/delegated_admin"),
+            Code::AdminIsManagement,
+            "the delegated administrator is the management account; AWS recommends a dedicated audit account",
+        );
+    }
+    if org.role.is_empty()
+        || !org
+            .role
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || "+=,.@_-/".contains(ch))
+    {
+        d.error(
+            &c.pos(o, "/role"),
+            Code::BadRoleName,
+            format!("`{}` is not an IAM role name", org.role),
+        );
+    }
+    let entries = |list: &[String], base: &str, d: &mut Diagnostics| -> Vec<Entry> {
+        list.iter()
+            .enumerate()
+            .filter_map(|(i, x)| {
+                let pos = c.pos(o, &format!("{base}/{i}"));
+                member(x, &pos, d).map(|m| Entry {
+                    member: m,
+                    text: x.clone(),
+                    pos,
+                })
+            })
+            .collect()
+    };
+    let include = match &org.accounts.include {
+        AllOr::All(_) => None,
+        AllOr::List(ids) => {
+            if ids.is_empty() {
+                d.error(
+                    &c.pos(o, "/accounts/include"),
+                    Code::EmptyAccountList,
+                    "the account list is empty; use `all` or name accounts / OUs",
+                );
+            }
+            Some(entries(ids, "/accounts/include", d))
+        }
+    };
+    let exclude = entries(&org.accounts.exclude, "/accounts/exclude", d);
+    for (i, id) in org.accounts.exclude.iter().enumerate() {
+        if id == &org.delegated_admin {
+            d.error(
+                &c.pos(o, &format!("/accounts/exclude/{i}")),
+                Code::AdminExcluded,
+                "the delegated administrator cannot be excluded: it holds the organisation's configuration",
+            );
+        }
+    }
+    Some(Checked {
+        management: management?,
+        admin: admin?,
+        role: org.role.clone(),
+        external_id: org.external_id.clone(),
+        include,
+        exclude,
+        auto_enable: org.auto_enable,
+        auto_enable_standards: match org.auto_enable_standards {
+            AutoEnableStandards::None => "NONE",
+            AutoEnableStandards::Default => "DEFAULT",
+        },
+        manage_members: org.manage_members,
+        pos: c.pos(o, ""),
+        management_pos: c.pos(o, "/management_account"),
+        admin_pos: c.pos(o, "/delegated_admin"),
+    })
+}
+
+/// Whether an account is named in a list of accounts, OUs and roots.
+fn in_list(org: &OrgInfo, list: &[Entry], id: &AccountId, parent: Option<&str>) -> bool {
+    list.iter().any(|e| match &e.member {
+        Member::Account(a) => a == id,
+        Member::Unit(u) => parent.is_some_and(|p| org.is_under(p, u)),
+    })
+}
+
+impl Checked {
+    /// The accounts in scope (sorted), reporting selections the organisation does not match
+    /// and skipping suspended and closed accounts into `out.skipped`.
+    pub fn accounts(
+        &self,
+        org: &OrgInfo,
+        out: &mut Desired,
+        d: &mut Diagnostics,
+    ) -> Vec<AccountId> {
+        if org.accounts.is_empty() {
+            d.error(
+                &self.pos,
+                Code::NoOrganizationAccounts,
+                "the state source reports no organisation accounts, so the account selection cannot be expanded",
+            );
+            return vec![];
+        }
+        if let Some(m) = &org.management_account
+            && m != &self.management
+        {
+            d.error(
+                &self.management_pos,
+                Code::ManagementMismatch,
+                format!(
+                    "the organisation's management account is {m}, not {}",
+                    self.management
+                ),
+            );
+        }
+        for (id, pos) in [
+            (&self.admin, &self.admin_pos),
+            (&self.management, &self.management_pos),
+        ] {
+            if org.account(id).is_none() {
+                d.error(
+                    pos,
+                    Code::NotInOrganization,
+                    format!("account {id} is not in the organisation"),
+                );
+            }
+        }
+        let known = |e: &Entry| match &e.member {
+            Member::Unit(u) => org.knows_parent(u),
+            Member::Account(a) => org.account(a).is_some(),
+        };
+        for e in self.include.iter().flatten().filter(|e| !known(e)) {
+            d.error(
+                &e.pos,
+                Code::NotInOrganization,
+                format!("`{}` is not in the organisation", e.text),
+            );
+        }
+        // Excluding an account that has left is harmless; say so, don't fail.
+        for e in self.exclude.iter().filter(|e| !known(e)) {
+            d.warning(
+                &e.pos,
+                Code::NotInOrganization,
+                format!(
+                    "`{}` is not in the organisation; excluding it has no effect",
+                    e.text
+                ),
+            );
+        }
+        let mut accounts = Vec::new();
+        for a in &org.accounts {
+            let parent = Some(a.parent.as_str());
+            let included = match &self.include {
+                None => true,
+                Some(l) => in_list(org, l, &a.id, parent),
+            };
+            if !included || in_list(org, &self.exclude, &a.id, parent) {
+                continue;
+            }
+            if a.status != AccountStatus::Active {
+                let status = serde_json::to_value(a.status)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default();
+                out.skipped.push((a.id.clone(), status));
+                continue;
+            }
+            accounts.push(a.id.clone());
+        }
+        accounts.sort();
+        accounts
+    }
+}
+
+impl Section for Checked {
+    fn organization(&self, x: &Expansion<'_>, out: &mut Desired) {
+        let (mgmt, admin) = (&self.management, &self.admin);
+        out.reads
+            .only
+            .entry(Kind::DelegatedAdmin)
+            .or_default()
+            .insert(Service::SecurityHub);
+        out.reads
+            .only
+            .entry(Kind::OrgConfig)
+            .or_default()
+            .insert(Service::SecurityHub);
+        for r in &x.regions {
+            out.reads.add(mgmt, r, Kind::DelegatedAdmin);
+            out.reads.add(admin, r, Kind::OrgConfig);
+            out.state.insert(
+                Address::keyed(mgmt, r, Kind::DelegatedAdmin, Service::SecurityHub.id()),
+                Resource::DelegatedAdmin(DelegatedAdminValue {
+                    account: admin.clone(),
+                }),
+            );
+            out.state.insert(
+                Address::keyed(admin, r, Kind::OrgConfig, Service::SecurityHub.id()),
+                Resource::OrgConfig(OrgConfigValue {
+                    auto_enable: Some(self.auto_enable),
+                    auto_enable_standards: Some(self.auto_enable_standards.into()),
+                    ..Default::default()
+                }),
+            );
+            if self.manage_members {
+                out.reads.add(admin, r, Kind::Member);
+                if x.policy.hub_enabled() {
+                    for a in x.accounts.iter().filter(|a| *a != admin) {
+                        out.state.insert(
+                            Address::keyed(admin, r, Kind::Member, a.as_str()),
+                            Resource::Member(Empty {}),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! `standards:` — the security standards enabled in each scope, by short name, optionally
+//! limited to some accounts or regions, and every control of each: enabled unless an exception
+//! disables it. Standards not listed are disabled.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::Section;
+use super::select::{Member, RegionRef, Selected, Selection, accounts, regions, standard_name};
+use crate::model::catalog::catalog;
+use crate::model::resource::{ControlValue, Empty};
+use crate::model::{AccountId, Address, Kind, Note, Resource};
+use crate::spec::compose::Composed;
+use crate::spec::diagnostics::{Code, Diagnostics};
+use crate::spec::expand::{Desired, Expansion};
+use crate::spec::policy::CheckOptions;
+
+/// A standard by short name, or a standard limited to some accounts or regions.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum StandardEntry {
+    Name(String),
+    Scoped(ScopedStandard),
+}
+
+impl StandardEntry {
+    pub fn name(&self) -> &str {
+        match self {
+            StandardEntry::Name(n) => n,
+            StandardEntry::Scoped(s) => &s.standard,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScopedStandard {
+    pub standard: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accounts: Option<Selection>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regions: Option<Selection>,
+}
+
+pub const KINDS: &[Kind] = &[Kind::Standard, Kind::Control];
+
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub standard: String,
+    pub accounts: Option<Selected<Member>>,
+    pub regions: Option<Selected<RegionRef>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub entries: Vec<Entry>,
+}
+
+pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Checked> {
+    let s = c.standards.as_ref()?;
+    let mut seen: BTreeMap<&str, String> = BTreeMap::new();
+    let mut entries = Vec::new();
+    for (i, entry) in s.value.iter().enumerate() {
+        let (name, sub) = match entry {
+            StandardEntry::Name(n) => (n.as_str(), format!("/{i}")),
+            StandardEntry::Scoped(sc) => (sc.standard.as_str(), format!("/{i}/standard")),
+        };
+        let pos = c.pos(s, &sub);
+        let known = standard_name(name, &pos, d);
+        if known {
+            if let Some(first) = seen.get(name) {
+                d.error(
+                    &pos,
+                    Code::DuplicateStandard,
+                    format!("standard `{name}` is listed twice (first at {first})"),
+                );
+            }
+            seen.insert(name, pos.to_string());
+        }
+        let (accts, regs) = match entry {
+            StandardEntry::Name(_) => (None, None),
+            StandardEntry::Scoped(sc) => (
+                sc.accounts
+                    .as_ref()
+                    .map(|a| accounts(a, |x| c.pos(s, &format!("/{i}/accounts{x}")), d)),
+                sc.regions
+                    .as_ref()
+                    .map(|r| regions(c, r, |x| c.pos(s, &format!("/{i}/regions{x}")), d)),
+            ),
+        };
+        if known {
+            entries.push(Entry {
+                standard: name.to_string(),
+                accounts: accts,
+                regions: regs,
+            });
+        }
+    }
+    Some(Checked { entries })
+}
+
+impl Section for Checked {
+    fn scope(&self, x: &Expansion<'_>, acct: &AccountId, r: &str, out: &mut Desired) {
+        out.reads.add(acct, r, Kind::Standard);
+        out.reads.add(acct, r, Kind::Control);
+        if !x.policy.hub_enabled() {
+            return;
+        }
+        let exceptions = x.policy.exceptions.as_ref();
+        for e in &self.entries {
+            if !x.selects_account(e.accounts.as_ref(), acct)
+                || !x.selects_region(e.regions.as_ref(), r)
+            {
+                continue;
+            }
+            let name = &e.standard;
+            out.state.insert(
+                Address::keyed(acct, r, Kind::Standard, name.clone()),
+                Resource::Standard(Empty {}),
+            );
+            for ctl in catalog().controls_in(name) {
+                let addr = Address::keyed(acct, r, Kind::Control, format!("{}@{name}", ctl.id));
+                let decision = exceptions.map(|ex| ex.decide(x, &ctl.id, name, acct, r));
+                let Some(decision) = decision else {
+                    out.state
+                        .insert(addr, Resource::Control(ControlValue::enabled()));
+                    continue;
+                };
+                let exceptions = exceptions.expect("decided by them");
+                for pair in &decision.overlaps {
+                    out.overlaps
+                        .entry(*pair)
+                        .or_insert_with(|| format!("{} in {acct}/{r} ({name})", ctl.id));
+                }
+                match (decision.disabled_by, decision.expired) {
+                    (Some(w), _) => {
+                        out.state.insert(
+                            addr.clone(),
+                            Resource::Control(ControlValue::disabled(
+                                exceptions.rules[w].reason.clone(),
+                            )),
+                        );
+                        out.notes.insert(
+                            addr,
+                            Note {
+                                exception: Some(exceptions.reference(w)),
+                                expired: None,
+                            },
+                        );
+                    }
+                    (None, expired) => {
+                        out.state
+                            .insert(addr.clone(), Resource::Control(ControlValue::enabled()));
+                        if let Some(e) = expired {
+                            out.notes.insert(
+                                addr,
+                                Note {
+                                    exception: None,
+                                    expired: Some(exceptions.reference(e)),
+                                },
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
