@@ -76,6 +76,11 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
+    /// Say what a diagnostic code means (`SH316`, or its name `exception-expired`).
+    Explain {
+        /// The code or its name.
+        code: String,
+    },
     /// List the built-in catalog: standards, or the controls of one standard.
     Catalog {
         /// Show the controls of this standard (e.g. fsbp/1.0.0).

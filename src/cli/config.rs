@@ -38,6 +38,9 @@ pub enum Command {
         allow_destroy: bool,
     },
     Schema,
+    Explain {
+        code: String,
+    },
     Catalog {
         standard: Option<String>,
     },
@@ -136,6 +139,7 @@ impl Config {
                 allow_destroy,
             },
             args::Command::Schema => Command::Schema,
+            args::Command::Explain { code } => Command::Explain { code },
             args::Command::Catalog { standard } => Command::Catalog { standard },
             args::Command::Snapshot {
                 policy: p,

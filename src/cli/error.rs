@@ -37,6 +37,8 @@ pub enum CliError {
     Answer(#[source] std::io::Error),
     #[error("apply cancelled")]
     Cancelled,
+    #[error("unknown diagnostic code `{0}`{1}; docs/diagnostics.md lists them all")]
+    UnknownCode(String, String),
     #[error("unknown standard `{0}`; `shubctl catalog` lists them")]
     UnknownStandard(String),
     #[error("some scopes could not be read; no snapshot written")]

@@ -80,6 +80,7 @@ async fn run(command: Command, out: &Printer) -> Result<Status, CliError> {
             .await
         }
         Command::Schema => commands::schema::run(out),
+        Command::Explain { code } => commands::explain::run(&code, out),
         Command::Catalog { standard } => commands::catalog::run(standard.as_deref(), out),
         Command::Snapshot {
             policy,

@@ -134,6 +134,30 @@ codes! {
     DuplicateProduct = "SH510", "duplicate-product", "A product listed twice.";
 }
 
+impl Code {
+    /// A code by its id (`SH301`, any case) or its name (`unknown-control`).
+    pub fn find(text: &str) -> Option<Code> {
+        Code::ALL
+            .iter()
+            .copied()
+            .find(|c| c.id().eq_ignore_ascii_case(text) || c.name() == text)
+    }
+
+    /// The table of every code, as `docs/diagnostics.md` lists it.
+    pub fn markdown_table() -> String {
+        let mut out = String::from("| code | name | meaning |\n|---|---|---|\n");
+        for c in Code::ALL {
+            out.push_str(&format!(
+                "| `{}` | `{}` | {} |\n",
+                c.id(),
+                c.name(),
+                c.summary()
+            ));
+        }
+        out
+    }
+}
+
 impl fmt::Display for Code {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.id())
@@ -164,8 +188,8 @@ impl fmt::Display for Diagnostic {
         };
         write!(
             f,
-            "{}:{}:{}: {sev}: {}",
-            self.file, self.line, self.column, self.message
+            "{}:{}:{}: {sev}[{}]: {}",
+            self.file, self.line, self.column, self.code, self.message
         )
     }
 }

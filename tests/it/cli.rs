@@ -366,3 +366,21 @@ fn a_closed_stdout_ends_the_output_quietly() {
         "{stderr}"
     );
 }
+
+#[test]
+fn explain_says_what_a_code_means() {
+    for arg in ["SH316", "sh316", "exception-expired"] {
+        let out = shubctl().args(["explain", arg]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        assert!(
+            String::from_utf8_lossy(&out.stdout).starts_with("SH316 exception-expired: "),
+            "{arg}"
+        );
+    }
+    let out = shubctl()
+        .args(["explain", "exception-expird"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `exception-expired`?"));
+}

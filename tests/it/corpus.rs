@@ -47,7 +47,7 @@ fn check(dir: &str, expect_errors: bool) {
         }
         if expect_errors {
             assert!(
-                got.contains(": error: ") || got.contains(": warning: "),
+                got.contains(": error[SH") || got.contains(": warning[SH"),
                 "{} reports nothing",
                 case.display()
             );

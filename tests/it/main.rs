@@ -5,4 +5,5 @@ mod cli;
 mod common;
 mod convergence;
 mod corpus;
+mod docs;
 mod render;

@@ -2,6 +2,7 @@
 
 pub mod apply;
 pub mod catalog;
+pub mod explain;
 pub mod plan;
 pub mod schema;
 pub mod snapshot;
