@@ -7,10 +7,10 @@ mod report;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::diff::{Action, Change};
+use crate::model::provider::Executor;
 use crate::model::{AccountId, Kind, ProviderError, Scope, Target};
+use crate::model::{Action, Change};
 use crate::plan::{Plan, apply_order};
-use crate::provider::Executor;
 
 pub use report::{Entry, Outcome, Report};
 

@@ -4,73 +4,12 @@ mod posture;
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+pub use crate::model::change::{Action, Change, Reason, ReasonCode};
 use crate::model::{Address, ExceptionRef, Kind, Note, ReadPlan, Resource, State};
 
 pub use posture::weakens_posture;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Action {
-    Create,
-    Update,
-    Delete,
-}
-
-impl Action {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::Create => "create",
-            Action::Update => "update",
-            Action::Delete => "delete",
-        }
-    }
-}
-
-/// Why a change is planned. Explanatory only: apply never branches on it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReasonCode {
-    /// The policy declares it and it does not exist.
-    Missing,
-    /// It exists but differs from the policy.
-    Drift,
-    /// It exists but the policy does not declare it.
-    NotInPolicy,
-    /// A policy exception disables the control.
-    Exception,
-    /// The exception that disabled the control has expired.
-    ExceptionExpired,
-    /// The control is disabled but no exception covers it.
-    NoException,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Reason {
-    pub code: ReasonCode,
-    pub message: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exception: Option<ExceptionRef>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Change {
-    pub address: Address,
-    pub action: Action,
-    /// The fields the policy manages, as they are now (absent for create).
-    pub before: Option<Value>,
-    /// The value the policy wants (absent for delete).
-    pub after: Option<Value>,
-    /// Top-level fields that differ (update only).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub changed_fields: Vec<String>,
-    pub reason: Reason,
-    pub weakens_posture: bool,
-    /// Removes something protective: refused without `--allow-destroy`.
-    pub destructive: bool,
-}
 
 /// Compares desired with current state for every address the read plan covers.
 pub fn diff(

@@ -4,10 +4,12 @@
 
 pub mod address;
 pub mod catalog;
+pub mod change;
 pub mod error;
 pub mod finding_fields;
 pub mod kind;
 pub mod note;
+pub mod provider;
 pub mod read_plan;
 pub mod resource;
 pub mod scope;
@@ -15,6 +17,7 @@ pub mod service;
 pub mod state;
 
 pub use address::{AccountId, Address};
+pub use change::{Action, Change};
 pub use error::{ProviderError, Target};
 pub use kind::{Kind, KindSet};
 pub use note::{ExceptionRef, Note};

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use super::aws::AwsProvider;
 use super::snapshot::Snapshot;
 use super::{Executor, ProviderError, StateSource};
-use crate::diff::Change;
+use crate::model::Change;
 use crate::model::{Address, KindSet, OrgInfo, Resource, Scope};
 
 /// Where current state comes from and where changes go.

@@ -5,33 +5,9 @@ pub mod any;
 pub mod aws;
 pub mod snapshot;
 
-use std::future::Future;
-
-use crate::diff::Change;
-use crate::model::{Address, KindSet, OrgInfo, ReadPlan, Resource, Scope, State, Target};
-
 pub use crate::model::ProviderError;
-
-/// Reads current state. Fallible per scope: one unreadable account does not stop the others.
-pub trait StateSource: Sync {
-    /// The organisation's accounts, OUs and enabled regions (empty for a single account).
-    fn read_org(&self) -> impl Future<Output = Result<OrgInfo, ProviderError>> + Send;
-    /// The resources of the given kinds in one account × region.
-    fn read_scope(
-        &self,
-        scope: &Scope,
-        kinds: &KindSet,
-    ) -> impl Future<Output = Result<Vec<(Address, Resource)>, ProviderError>> + Send;
-}
-
-/// Carries out changes. A batch holds changes of one kind in one scope, so a provider can use
-/// the API's batch calls; the result has one entry per change, in order.
-pub trait Executor: Sync {
-    fn execute(
-        &self,
-        batch: &[Change],
-    ) -> impl Future<Output = Vec<Result<(), ProviderError>>> + Send;
-}
+pub use crate::model::provider::{Executor, StateSource};
+use crate::model::{ReadPlan, State, Target};
 
 /// Reads every scope of the plan, `concurrency` scopes at a time; scopes that fail are
 /// returned beside the state, each attributed to its scope.

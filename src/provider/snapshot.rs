@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{Executor, ProviderError, StateSource};
-use crate::diff::{Action, Change};
 use crate::model::catalog::catalog;
 use crate::model::resource::ControlValue;
+use crate::model::{Action, Change};
 use crate::model::{Address, Kind, KindSet, OrgInfo, Resource, Scope, State, Target};
 
 pub const SNAPSHOT_FORMAT_VERSION: u32 = 1;

@@ -6,4 +6,5 @@ mod common;
 mod convergence;
 mod corpus;
 mod docs;
+mod layers;
 mod render;

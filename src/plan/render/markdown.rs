@@ -87,8 +87,24 @@ fn cell(s: &str) -> String {
 }
 
 fn render_with(plan: &Plan, details: bool, max_rows: usize) -> String {
-    let s = &plan.summary;
     let mut out = String::new();
+    header(plan, &mut out);
+    if plan.changes.is_empty() {
+        out.push_str("**No changes.** The live set-up matches the policy.\n");
+        return out;
+    }
+    table(plan, max_rows, &mut out);
+    if details {
+        details_by_account(plan, &mut out);
+    } else {
+        out.push_str("\n_Per-account details omitted to stay under GitHub's comment limit._\n");
+    }
+    out
+}
+
+/// Summary, the posture warning, the policy's warnings and unreadable scopes.
+fn header(plan: &Plan, out: &mut String) {
+    let s = &plan.summary;
     let _ = writeln!(
         out,
         "### shubctl plan: {} to create, {} to update, {} to delete\n",
@@ -131,11 +147,10 @@ fn render_with(plan: &Plan, details: bool, max_rows: usize) -> String {
     if !plan.warnings.is_empty() || !plan.read_failures.is_empty() {
         out.push('\n');
     }
-    if plan.changes.is_empty() {
-        out.push_str("**No changes.** The live set-up matches the policy.\n");
-        return out;
-    }
+}
 
+/// One row per group of identical changes, weakening ones first.
+fn table(plan: &Plan, max_rows: usize, out: &mut String) {
     let mut groups: BTreeMap<String, Group> = BTreeMap::new();
     for c in &plan.changes {
         groups
@@ -200,56 +215,54 @@ fn render_with(plan: &Plan, details: bool, max_rows: usize) -> String {
             groups.len() - max_rows
         );
     }
+}
 
-    if details {
-        let mut by_account: BTreeMap<String, Vec<&Change>> = BTreeMap::new();
-        for c in &plan.changes {
-            by_account
-                .entry(c.address.account.to_string())
-                .or_default()
-                .push(c);
-        }
-        out.push('\n');
-        for (account, changes) in by_account {
+/// Every change, folded per account.
+fn details_by_account(plan: &Plan, out: &mut String) {
+    let mut by_account: BTreeMap<String, Vec<&Change>> = BTreeMap::new();
+    for c in &plan.changes {
+        by_account
+            .entry(c.address.account.to_string())
+            .or_default()
+            .push(c);
+    }
+    out.push('\n');
+    for (account, changes) in by_account {
+        let _ = writeln!(
+            out,
+            "<details><summary>{account}: {} change(s)</summary>\n\n```diff",
+            changes.len()
+        );
+        for c in changes {
+            let sym = match c.action {
+                Action::Create => "+",
+                Action::Update => "~",
+                Action::Delete => "-",
+            };
+            let flag = match (c.weakens_posture, c.destructive) {
+                (true, true) => "  [weakens posture, destructive]",
+                (true, false) => "  [weakens posture]",
+                (false, true) => "  [destructive]",
+                (false, false) => "",
+            };
             let _ = writeln!(
                 out,
-                "<details><summary>{account}: {} change(s)</summary>\n\n```diff",
-                changes.len()
+                "{sym} {}/{}{flag}",
+                c.address.region,
+                c.address.local()
             );
-            for c in changes {
-                let sym = match c.action {
-                    Action::Create => "+",
-                    Action::Update => "~",
-                    Action::Delete => "-",
-                };
-                let flag = match (c.weakens_posture, c.destructive) {
-                    (true, true) => "  [weakens posture, destructive]",
-                    (true, false) => "  [weakens posture]",
-                    (false, true) => "  [destructive]",
-                    (false, false) => "",
-                };
-                let _ = writeln!(
-                    out,
-                    "{sym} {}/{}{flag}",
-                    c.address.region,
-                    c.address.local()
-                );
-                if c.action == Action::Update {
-                    for f in &c.changed_fields {
-                        let b = crate::diff::field_value(c.before.as_ref(), f)
-                            .map(compact)
-                            .unwrap_or_else(|| "(none)".into());
-                        let a = crate::diff::field_value(c.after.as_ref(), f)
-                            .map(compact)
-                            .unwrap_or_else(|| "(none)".into());
-                        let _ = writeln!(out, "    {f}: {b} → {a}");
-                    }
+            if c.action == Action::Update {
+                for f in &c.changed_fields {
+                    let b = crate::diff::field_value(c.before.as_ref(), f)
+                        .map(compact)
+                        .unwrap_or_else(|| "(none)".into());
+                    let a = crate::diff::field_value(c.after.as_ref(), f)
+                        .map(compact)
+                        .unwrap_or_else(|| "(none)".into());
+                    let _ = writeln!(out, "    {f}: {b} → {a}");
                 }
             }
-            out.push_str("```\n</details>\n");
         }
-    } else {
-        out.push_str("\n_Per-account details omitted to stay under GitHub's comment limit._\n");
+        out.push_str("```\n</details>\n");
     }
-    out
 }

@@ -12,8 +12,8 @@ use serde_json::{Value, json};
 
 use super::error::{Outcome, fail, sdk_error, value};
 use super::{ScopeCx, one_by_one};
-use crate::diff::{Action, Change};
 use crate::model::resource::*;
+use crate::model::{Action, Change};
 use crate::model::{Address, Kind, KindSet, ProviderError, Resource, Target};
 
 pub(super) async fn read(

@@ -2,7 +2,7 @@
 
 use aws_sdk_securityhub::error::ProvideErrorMetadata;
 
-use crate::diff::Change;
+use crate::model::Change;
 use crate::model::{ProviderError, Resource, Target};
 
 /// What a writer returns for each change of a batch.

@@ -12,9 +12,9 @@ use aws_sdk_guardduty::types::{
 
 use super::error::{Outcome, before_str, fail, sdk_error, value_of};
 use super::{ScopeCx, one_by_one};
-use crate::diff::{Action, Change};
 use crate::model::resource::*;
 use crate::model::{AccountId, Address, Kind, KindSet, ProviderError, Resource, Service, Target};
+use crate::model::{Action, Change};
 
 /// GuardDuty's foundational data sources are always on and not features one manages.
 const FOUNDATIONAL: [&str; 3] = ["FLOW_LOGS", "CLOUD_TRAIL", "DNS_LOGS"];

@@ -7,9 +7,9 @@ use aws_sdk_macie2::types::{FindingPublishingFrequency, MacieStatus};
 
 use super::error::{Outcome, before_str, fail, sdk_error, value_of};
 use super::{ScopeCx, one_by_one};
-use crate::diff::{Action, Change};
 use crate::model::resource::*;
 use crate::model::{AccountId, Address, Kind, KindSet, ProviderError, Resource, Service, Target};
+use crate::model::{Action, Change};
 
 fn addr(cx: &ScopeCx<'_>, kind: Kind, id: Option<&str>) -> Address {
     Address::new(cx.account, cx.region, kind, id.map(str::to_string))

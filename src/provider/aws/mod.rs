@@ -26,7 +26,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 
 use super::{Executor, StateSource};
-use crate::diff::Change;
+use crate::model::Change;
 use crate::model::{
     AccountId, Address, KindSet, OrgInfo, ProviderError, Resource, Scope, Service, Target,
 };

@@ -16,7 +16,7 @@ use super::select::{
 };
 use crate::model::catalog::catalog;
 use crate::model::{AccountId, ExceptionRef, Kind};
-use crate::spec::compose::Composed;
+use crate::spec::compose::{Composed, Located};
 use crate::spec::diagnostics::{Code, Diagnostics, Pos};
 use crate::spec::expand::{Desired, Expansion};
 use crate::spec::policy::CheckOptions;
@@ -122,78 +122,7 @@ pub fn check(c: &Composed, opts: &CheckOptions, d: &mut Diagnostics) -> Option<C
     };
     for e in list {
         let x = &e.value;
-        let ids: Vec<(String, &String)> = match (&x.control, &x.controls) {
-            (Some(one), None) => vec![("/control".into(), one)],
-            (None, Some(many)) => {
-                if many.is_empty() {
-                    d.error(
-                        &c.pos(e, "/controls"),
-                        Code::EmptyControls,
-                        "`controls` is empty",
-                    );
-                }
-                many.iter()
-                    .enumerate()
-                    .map(|(i, id)| (format!("/controls/{i}"), id))
-                    .collect()
-            }
-            (Some(_), Some(_)) => {
-                d.error(
-                    &c.pos(e, ""),
-                    Code::ControlAndControls,
-                    "give either `control` or `controls`, not both",
-                );
-                vec![]
-            }
-            (None, None) => {
-                d.error(
-                    &c.pos(e, ""),
-                    Code::ControlAndControls,
-                    "an exception needs `control` (or `controls`)",
-                );
-                vec![]
-            }
-        };
-        let mut controls: Vec<String> = Vec::new();
-        let mut seen = BTreeSet::new();
-        for (sub, id) in &ids {
-            let pos = c.pos(e, sub);
-            if !seen.insert(*id) {
-                d.warning(
-                    &pos,
-                    Code::RepeatedControl,
-                    format!("`{id}` is listed twice in this exception"),
-                );
-            }
-            if !control_id(id, &pos, d) {
-                continue;
-            }
-            let def = catalog().control(id).expect("checked");
-            if let Some(stds) = &x.standards {
-                for s in stds {
-                    if catalog().standard(s).is_some() && !def.standards.contains(s) {
-                        d.error(
-                            &pos,
-                            Code::ControlNotInStandard,
-                            format!("`{id}` is not part of `{s}`"),
-                        );
-                    }
-                }
-            } else if !enabled.is_empty()
-                && !def.standards.iter().any(|s| enabled.contains(s.as_str()))
-            {
-                d.warning(
-                    &pos,
-                    Code::NoEffect,
-                    format!(
-                        "this exception has no effect: `{id}` is in none of the enabled standards"
-                    ),
-                );
-            }
-            if !controls.contains(id) {
-                controls.push((*id).clone());
-            }
-        }
+        let controls = controls(c, e, &enabled, d);
         if let Some(stds) = &x.standards {
             for (i, s) in stds.iter().enumerate() {
                 let pos = c.pos(e, &format!("/standards/{i}"));
@@ -237,34 +166,7 @@ pub fn check(c: &Composed, opts: &CheckOptions, d: &mut Diagnostics) -> Option<C
                 );
             }
         }
-        let mut expires = None;
-        if let Some(exp) = &x.expires {
-            let pos = c.pos(e, "/expires");
-            let who = owner_ticket(&x.owner, &x.ticket);
-            match parse_date(exp) {
-                None => d.error(
-                    &pos,
-                    Code::BadDate,
-                    format!("`{exp}` is not a date; write YYYY-MM-DD"),
-                ),
-                Some(date) if date < opts.today => d.warning(
-                    &pos,
-                    Code::ExceptionExpired,
-                    format!("exception expired on {date}{who}: its controls will be re-enabled"),
-                ),
-                Some(date) if (date - opts.today).num_days() <= opts.expiry_warning_days => d
-                    .warning(
-                        &pos,
-                        Code::ExceptionExpiring,
-                        format!(
-                            "exception expires on {date}, in {} days{who}",
-                            (date - opts.today).num_days()
-                        ),
-                    ),
-                _ => {}
-            }
-            expires = parse_date(exp);
-        }
+        let expires = expiry(c, e, opts, d);
         let i = out.rules.len();
         for id in &controls {
             out.by_control.entry(id.clone()).or_default().push(i);
@@ -282,6 +184,124 @@ pub fn check(c: &Composed, opts: &CheckOptions, d: &mut Diagnostics) -> Option<C
         });
     }
     Some(out)
+}
+
+/// The controls an exception names, checked against the catalog and its standards.
+fn controls(
+    c: &Composed,
+    e: &Located<Exception>,
+    enabled: &BTreeSet<&str>,
+    d: &mut Diagnostics,
+) -> Vec<String> {
+    let x = &e.value;
+    let ids: Vec<(String, &String)> = match (&x.control, &x.controls) {
+        (Some(one), None) => vec![("/control".into(), one)],
+        (None, Some(many)) => {
+            if many.is_empty() {
+                d.error(
+                    &c.pos(e, "/controls"),
+                    Code::EmptyControls,
+                    "`controls` is empty",
+                );
+            }
+            many.iter()
+                .enumerate()
+                .map(|(i, id)| (format!("/controls/{i}"), id))
+                .collect()
+        }
+        (Some(_), Some(_)) => {
+            d.error(
+                &c.pos(e, ""),
+                Code::ControlAndControls,
+                "give either `control` or `controls`, not both",
+            );
+            vec![]
+        }
+        (None, None) => {
+            d.error(
+                &c.pos(e, ""),
+                Code::ControlAndControls,
+                "an exception needs `control` (or `controls`)",
+            );
+            vec![]
+        }
+    };
+    let mut controls: Vec<String> = Vec::new();
+    let mut seen = BTreeSet::new();
+    for (sub, id) in &ids {
+        let pos = c.pos(e, sub);
+        if !seen.insert(*id) {
+            d.warning(
+                &pos,
+                Code::RepeatedControl,
+                format!("`{id}` is listed twice in this exception"),
+            );
+        }
+        if !control_id(id, &pos, d) {
+            continue;
+        }
+        let def = catalog().control(id).expect("checked");
+        if let Some(stds) = &x.standards {
+            for s in stds {
+                if catalog().standard(s).is_some() && !def.standards.contains(s) {
+                    d.error(
+                        &pos,
+                        Code::ControlNotInStandard,
+                        format!("`{id}` is not part of `{s}`"),
+                    );
+                }
+            }
+        } else if !enabled.is_empty() && !def.standards.iter().any(|s| enabled.contains(s.as_str()))
+        {
+            d.warning(
+                &pos,
+                Code::NoEffect,
+                format!("this exception has no effect: `{id}` is in none of the enabled standards"),
+            );
+        }
+        if !controls.contains(id) {
+            controls.push((*id).clone());
+        }
+    }
+    controls
+}
+
+/// The expiry date, warning when it has passed or is near.
+fn expiry(
+    c: &Composed,
+    e: &Located<Exception>,
+    opts: &CheckOptions,
+    d: &mut Diagnostics,
+) -> Option<NaiveDate> {
+    let x = &e.value;
+    let mut expires = None;
+    if let Some(exp) = &x.expires {
+        let pos = c.pos(e, "/expires");
+        let who = owner_ticket(&x.owner, &x.ticket);
+        match parse_date(exp) {
+            None => d.error(
+                &pos,
+                Code::BadDate,
+                format!("`{exp}` is not a date; write YYYY-MM-DD"),
+            ),
+            Some(date) if date < opts.today => d.warning(
+                &pos,
+                Code::ExceptionExpired,
+                format!("exception expired on {date}{who}: its controls will be re-enabled"),
+            ),
+            Some(date) if (date - opts.today).num_days() <= opts.expiry_warning_days => d.warning(
+                &pos,
+                Code::ExceptionExpiring,
+                format!(
+                    "exception expires on {date}, in {} days{who}",
+                    (date - opts.today).num_days()
+                ),
+            ),
+            _ => {}
+        }
+        expires = parse_date(exp);
+    }
+    expires
 }
 
 impl Checked {

@@ -3,8 +3,8 @@
 use aws_sdk_securityhub::error::ProvideErrorMetadata;
 
 use super::Sh;
-use crate::diff::{Action, Change};
 use crate::model::resource::ActionTargetValue;
+use crate::model::{Action, Change};
 use crate::model::{Address, Kind, ProviderError, Resource, Target};
 use crate::provider::aws::error::{Outcome, sdk_error, value_of};
 

@@ -4,8 +4,8 @@
 use aws_sdk_securityhub::error::ProvideErrorMetadata;
 
 use super::Sh;
-use crate::diff::{Action, Change};
 use crate::model::resource::AggregatorValue;
+use crate::model::{Action, Change};
 use crate::model::{Address, Kind, ProviderError, Resource, Target};
 use crate::provider::aws::error::{Outcome, sdk_error, value_of};
 

@@ -9,8 +9,8 @@ use serde_json::json;
 use super::Sh;
 use super::filters::{rule_action_from_json, rule_action_to_json};
 use super::filters_gen::{rule_criteria_from_json, rule_criteria_to_json};
-use crate::diff::{Action, Change};
 use crate::model::resource::AutomationRuleValue;
+use crate::model::{Action, Change};
 use crate::model::{Address, Kind, ProviderError, Resource, Target};
 use crate::provider::aws::error::{Outcome, fail, sdk_error, value_of};
 

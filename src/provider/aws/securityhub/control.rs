@@ -9,7 +9,7 @@ use aws_sdk_securityhub::types::{
 
 use super::Sh;
 use super::standard::{Ready, arn_of};
-use crate::diff::Change;
+use crate::model::Change;
 use crate::model::catalog::catalog;
 use crate::model::resource::ControlValue;
 use crate::model::{Address, Kind, ProviderError, Resource};

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::Sh;
 use super::standard::Ready;
-use crate::diff::Change;
+use crate::model::Change;
 use crate::model::catalog::catalog;
 use crate::model::resource::ControlParametersValue;
 use crate::model::{Address, Kind, ProviderError, Resource, Target};

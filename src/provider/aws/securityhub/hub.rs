@@ -5,8 +5,8 @@ use aws_sdk_securityhub::operation::describe_hub::DescribeHubOutput;
 use aws_sdk_securityhub::types::ControlFindingGenerator;
 
 use super::Sh;
-use crate::diff::{Action, Change};
 use crate::model::resource::HubValue;
+use crate::model::{Action, Change};
 use crate::model::{Address, Kind, ProviderError, Resource, Target};
 use crate::provider::aws::error::{Outcome, sdk_error, value_of};
 

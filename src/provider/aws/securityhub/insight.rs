@@ -7,8 +7,8 @@ use serde_json::json;
 
 use super::Sh;
 use super::filters_gen::{finding_filters_from_json, finding_filters_to_json};
-use crate::diff::{Action, Change};
 use crate::model::resource::InsightValue;
+use crate::model::{Action, Change};
 use crate::model::{Address, Kind, ProviderError, Resource, Target};
 use crate::provider::aws::error::{Outcome, fail, sdk_error, value_of};
 

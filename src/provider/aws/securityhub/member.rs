@@ -5,7 +5,7 @@ use aws_sdk_securityhub::error::ProvideErrorMetadata;
 use aws_sdk_securityhub::types::AccountDetails;
 
 use super::Sh;
-use crate::diff::Change;
+use crate::model::Change;
 use crate::model::resource::Empty;
 use crate::model::{Address, Kind, ProviderError, Resource};
 use crate::provider::aws::error::{Outcome, fail, sdk_error};

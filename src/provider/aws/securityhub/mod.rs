@@ -19,7 +19,7 @@ mod standard;
 
 use super::error::{Outcome, fail};
 use super::{ScopeCx, one_by_one};
-use crate::diff::{Action, Change};
+use crate::model::{Action, Change};
 use crate::model::{Address, Kind, KindSet, ProviderError, Resource};
 
 /// A scope with its Security Hub client.

@@ -4,9 +4,9 @@
 use std::time::Instant;
 
 use super::Sh;
-use crate::diff::{Action, Change};
 use crate::model::resource::DelegatedAdminValue;
 use crate::model::{AccountId, Address, Kind, ProviderError, Resource, Service, Target};
+use crate::model::{Action, Change};
 use crate::provider::aws::error::{Outcome, before_str, fail, sdk_error, value_of};
 
 pub(super) async fn read(

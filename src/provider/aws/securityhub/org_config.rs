@@ -5,8 +5,8 @@ use aws_sdk_securityhub::error::ProvideErrorMetadata;
 use aws_sdk_securityhub::types::AutoEnableStandards;
 
 use super::Sh;
-use crate::diff::{Action, Change};
 use crate::model::resource::OrgConfigValue;
+use crate::model::{Action, Change};
 use crate::model::{Address, Kind, ProviderError, Resource, Service, Target};
 use crate::provider::aws::error::{Outcome, sdk_error, value_of};
 

@@ -8,7 +8,7 @@ use std::time::Instant;
 use aws_sdk_securityhub::types::{StandardsStatus, StandardsSubscriptionRequest};
 
 use super::Sh;
-use crate::diff::Change;
+use crate::model::Change;
 use crate::model::catalog::{catalog, standard_arn};
 use crate::model::resource::Empty;
 use crate::model::{Address, Kind, ProviderError, Resource};

@@ -1,0 +1,29 @@
+//! What a provider is: something that reads current state (a snapshot file, live AWS) and
+//! something that carries out changes. The engine and apply work through these traits only.
+
+use std::future::Future;
+
+use super::change::Change;
+use super::error::ProviderError;
+use super::{Address, KindSet, OrgInfo, Resource, Scope};
+
+/// Reads current state. Fallible per scope: one unreadable account does not stop the others.
+pub trait StateSource: Sync {
+    /// The organisation's accounts, OUs and enabled regions (empty for a single account).
+    fn read_org(&self) -> impl Future<Output = Result<OrgInfo, ProviderError>> + Send;
+    /// The resources of the given kinds in one account × region.
+    fn read_scope(
+        &self,
+        scope: &Scope,
+        kinds: &KindSet,
+    ) -> impl Future<Output = Result<Vec<(Address, Resource)>, ProviderError>> + Send;
+}
+
+/// Carries out changes. A batch holds changes of one kind in one scope, so a provider can use
+/// the API's batch calls; the result has one entry per change, in order.
+pub trait Executor: Sync {
+    fn execute(
+        &self,
+        batch: &[Change],
+    ) -> impl Future<Output = Vec<Result<(), ProviderError>>> + Send;
+}
