@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use shubctl::apply::{ApplyOptions, apply};
 use shubctl::engine;
-use shubctl::model::state::{AccountInfo, AccountStatus, OuInfo};
+use shubctl::model::organization::{AccountInfo, AccountStatus, OuInfo};
 use shubctl::model::{AccountId, OrgInfo, State};
 use shubctl::plan::render::{Format, RenderOptions, render};
 use shubctl::provider::snapshot::Snapshot;
@@ -80,10 +80,12 @@ fn main() {
     // From nothing: everything is created.
     let t = Instant::now();
     let planned = rt
-        .block_on(engine::plan(&policy, &snapshot, "bench", today, 1, &mut d))
+        .block_on(engine::plan(
+            &policy, &snapshot, "bench", today, 16, false, &mut d,
+        ))
         .unwrap();
     let plan_empty = t.elapsed();
-    let desired = planned.desired.state.len();
+    let scopes = planned.plan.reads.scopes.len();
     let changes = planned.plan.changes.len();
 
     let t = Instant::now();
@@ -108,36 +110,12 @@ fn main() {
     // Converged: the steady-state drift check a scheduled plan does.
     let t = Instant::now();
     let again = rt
-        .block_on(engine::plan(&policy, &snapshot, "bench", today, 1, &mut d))
+        .block_on(engine::plan(
+            &policy, &snapshot, "bench", today, 16, false, &mut d,
+        ))
         .unwrap();
     let plan_converged = t.elapsed();
     assert!(again.plan.changes.is_empty());
-
-    // Where the converged plan's time goes.
-    let t = Instant::now();
-    let desired_c = shubctl::spec::expand::expand(&policy, &org, today, &mut d);
-    let t_expand = t.elapsed();
-    let t = Instant::now();
-    let (current, _) = rt.block_on(shubctl::provider::read_state(
-        &snapshot,
-        &desired_c.reads,
-        1,
-    ));
-    let t_read = t.elapsed();
-    let t = Instant::now();
-    let fp = current.fingerprint();
-    let t_fp = t.elapsed();
-    let t = Instant::now();
-    let n_changes = shubctl::diff::diff(
-        &desired_c.state,
-        &desired_c.notes,
-        &current,
-        &desired_c.reads,
-    )
-    .len();
-    let t_diff = t.elapsed();
-    assert_eq!(n_changes, 0);
-    drop((desired_c, current, fp));
 
     let t = Instant::now();
     let file = serde_json::to_string(&snapshot.to_file()).unwrap();
@@ -146,7 +124,7 @@ fn main() {
     drop(reparsed);
 
     println!("shubctl plan benchmark: {n} accounts x 3 regions, showcase policy");
-    println!("  desired resources            {desired}");
+    println!("  scopes                       {scopes}");
     println!("  changes from nothing         {changes}");
     println!(
         "  load + validate policy       {:>8.1} ms",
@@ -170,22 +148,6 @@ fn main() {
     println!(
         "  plan when converged          {:>8.1} ms",
         plan_converged.as_secs_f64() * 1e3
-    );
-    println!(
-        "    expand policy              {:>8.1} ms",
-        t_expand.as_secs_f64() * 1e3
-    );
-    println!(
-        "    read snapshot              {:>8.1} ms",
-        t_read.as_secs_f64() * 1e3
-    );
-    println!(
-        "    fingerprint                {:>8.1} ms",
-        t_fp.as_secs_f64() * 1e3
-    );
-    println!(
-        "    diff                       {:>8.1} ms",
-        t_diff.as_secs_f64() * 1e3
     );
     println!(
         "  snapshot write + read        {:>8.1} ms  ({} bytes)",

@@ -3,17 +3,19 @@
 //! and the verification afterwards. Providers come in through the `StateSource` and `Executor`
 //! traits, so everything here runs against a snapshot or live AWS alike.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
 
 use crate::apply::{ApplyOptions, Outcome, Report, apply};
-use crate::diff::{Action, diff};
-use crate::model::{OrgInfo, ProviderError, Resource, State};
+use crate::diff::{Action, diff_scope};
+use crate::model::state::fingerprint;
+use crate::model::{OrgInfo, ProviderError, ReadPlan, Resource, Scope, State};
 use crate::plan::{Access, Coverage, Plan, SkippedAccount};
-use crate::provider::{Executor, StateSource, read_state};
+use crate::provider::{Executor, StateSource, read_each, read_state};
 use crate::spec::diagnostics::{Diagnostics, Severity};
-use crate::spec::expand::{Desired, expand};
+use crate::spec::expand::Expansion;
 use crate::spec::{CheckOptions, Policy};
 
 #[derive(Debug, thiserror::Error)]
@@ -47,7 +49,7 @@ pub fn access(policy: &Policy) -> Access {
     Access {
         role: org
             .map(|o| o.role.clone())
-            .unwrap_or_else(|| crate::model::state::ORGANIZATION_ACCESS_ROLE.to_string()),
+            .unwrap_or_else(|| crate::model::organization::ORGANIZATION_ACCESS_ROLE.to_string()),
         external_id: org.and_then(|o| o.external_id.clone()),
         organization: org.is_some(),
         management_account: org.map(|o| o.management.to_string()),
@@ -58,39 +60,74 @@ pub fn access(policy: &Policy) -> Access {
 
 pub struct Planned {
     pub plan: Plan,
-    pub desired: Desired,
-    /// The current state the plan was computed from, and the organisation it was read with.
-    pub current: State,
+    /// The state read, when asked for (`shubctl snapshot` writes it).
+    pub current: Option<State>,
+    /// The organisation it was read with.
     pub org: OrgInfo,
 }
 
-/// Reads current state from `source` and computes the plan. Nothing is read unless the policy
-/// checked without errors.
+/// Reads current state from `source` and computes the plan, scope by scope: each scope is
+/// expanded, read, diffed and reduced to its changes and its share of the fingerprint, then
+/// dropped, so memory does not grow with the organisation. Nothing is read unless the policy
+/// checked without errors. `keep_current` keeps the state read (for a snapshot).
 pub async fn plan<S: StateSource>(
     policy: &Policy,
     source: &S,
     source_name: &str,
     today: NaiveDate,
     concurrency: usize,
+    keep_current: bool,
     diags: &mut Diagnostics,
 ) -> Result<Planned, EngineError> {
     if diags.has_errors() {
         return Err(EngineError::InvalidPolicy(diags.errors()));
     }
     let org = source.read_org().await.map_err(EngineError::Org)?;
-    let desired = expand(policy, &org, today, diags);
+    let x = Expansion::prepare(policy, &org, today, diags);
     if diags.has_errors() {
         return Err(EngineError::InvalidPolicy(diags.errors()));
     }
-    let (current, failures) = read_state(source, &desired.reads, concurrency).await;
-    // What could not be read is unknown, not absent: plan nothing there.
-    let mut known = desired.reads.clone();
-    known.scopes.retain(|scope, _| {
-        !failures
-            .iter()
-            .any(|f| f.target.scope().as_ref() == Some(scope))
-    });
-    let changes = diff(&desired.state, &desired.notes, &current, &known);
+    let mut reads = ReadPlan::default();
+    let mut changes = Vec::new();
+    let mut failures = Vec::new();
+    let mut digests: BTreeMap<Scope, [u8; 32]> = BTreeMap::new();
+    let mut current = keep_current.then(State::default);
+    let (accounts, regions, skipped) = match &x {
+        Some(x) => {
+            reads.only = x.read_filter().only;
+            // Desired state is expanded as each scope is taken up, not before.
+            let wanted = x.scopes().into_iter().filter_map(|scope| {
+                let want = x.desired(&scope);
+                (!want.kinds.is_empty()).then(|| (scope, want.kinds.clone(), want))
+            });
+            read_each(
+                source,
+                wanted,
+                &reads.clone(),
+                concurrency,
+                |scope, kinds, want, r| {
+                    match r {
+                        Ok(have) => {
+                            changes.extend(diff_scope(&scope, &want, &have));
+                            digests.insert(scope.clone(), have.digest());
+                            if let Some(c) = current.as_mut() {
+                                c.scopes.insert(scope.clone(), have);
+                            }
+                        }
+                        // What could not be read is unknown, not absent: nothing is planned there.
+                        Err(e) => failures.push(e),
+                    }
+                    reads.scopes.insert(scope, kinds);
+                },
+            )
+            .await;
+            x.finish(diags);
+            (x.accounts.clone(), x.regions.clone(), x.skipped.clone())
+        }
+        None => Default::default(),
+    };
+    changes.sort_by(|a, b| a.address.cmp(&b.address));
+    failures.sort_by(|a, b| a.target.cmp(&b.target));
     // The policy's warnings (expired and expiring exceptions, overlaps, ...) travel with the
     // plan, so a PR comment shows them too.
     let mut warnings: Vec<String> = diags
@@ -101,14 +138,13 @@ pub async fn plan<S: StateSource>(
         .collect();
     warnings.sort();
     warnings.dedup();
-    for (a, status) in &desired.skipped {
+    for (a, status) in &skipped {
         warnings.push(format!("account {a} skipped: it is {status}"));
     }
     let coverage = Coverage {
-        accounts: desired.accounts.iter().map(|a| a.to_string()).collect(),
-        regions: desired.regions.clone(),
-        skipped_accounts: desired
-            .skipped
+        accounts: accounts.iter().map(|a| a.to_string()).collect(),
+        regions,
+        skipped_accounts: skipped
             .iter()
             .map(|(a, s)| SkippedAccount {
                 account: a.to_string(),
@@ -118,20 +154,15 @@ pub async fn plan<S: StateSource>(
     };
     let mut plan = Plan::new(
         source_name.to_string(),
-        current.fingerprint(),
+        fingerprint(&digests),
         coverage,
         changes,
         warnings,
         failures,
-        desired.reads.clone(),
+        reads,
     );
     plan.access = access(policy);
-    Ok(Planned {
-        plan,
-        desired,
-        current,
-        org,
-    })
+    Ok(Planned { plan, current, org })
 }
 
 /// The destroy gate: a plan with destructive changes is refused as a whole unless allowed.
@@ -156,11 +187,32 @@ pub async fn check_saved<S: StateSource>(
     source: &S,
     concurrency: usize,
 ) -> Result<(), EngineError> {
-    let (current, failures) = read_state(source, &plan.reads, concurrency).await;
-    if let Some(f) = failures.into_iter().next() {
+    let mut digests = BTreeMap::new();
+    let mut failure = None;
+    let scopes = plan
+        .reads
+        .scopes
+        .iter()
+        .map(|(s, k)| (s.clone(), k.clone(), ()));
+    read_each(
+        source,
+        scopes,
+        &plan.reads,
+        concurrency,
+        |scope, _, (), r| match r {
+            Ok(have) => {
+                digests.insert(scope, have.digest());
+            }
+            Err(e) => {
+                failure.get_or_insert(e);
+            }
+        },
+    )
+    .await;
+    if let Some(f) = failure {
         return Err(EngineError::Unreadable(f));
     }
-    let now = current.fingerprint();
+    let now = fingerprint(&digests);
     if now != plan.state_fingerprint {
         return Err(EngineError::StalePlan {
             planned: plan.state_fingerprint.clone(),
@@ -199,7 +251,7 @@ pub async fn verify_policy<S: StateSource>(
     concurrency: usize,
 ) -> Verification {
     let mut d = Diagnostics::default();
-    match plan(policy, source, "verify", today, concurrency, &mut d).await {
+    match plan(policy, source, "verify", today, concurrency, false, &mut d).await {
         Ok(p) if !p.plan.read_failures.is_empty() => {
             Verification::Unknown(p.plan.read_failures[0].to_string())
         }
@@ -224,7 +276,16 @@ pub async fn verify_saved<S: StateSource>(
     source: &S,
     concurrency: usize,
 ) -> Verification {
-    let (current, failures) = read_state(source, &plan.reads, concurrency).await;
+    // Only the scopes with applied changes need reading again.
+    let touched: BTreeSet<Scope> = report
+        .entries
+        .iter()
+        .filter(|e| e.outcome == Outcome::Applied)
+        .map(|e| e.address.scope())
+        .collect();
+    let mut reads = plan.reads.clone();
+    reads.scopes.retain(|s, _| touched.contains(s));
+    let (current, failures) = read_state(source, &reads, concurrency).await;
     if let Some(f) = failures.first() {
         return Verification::Unknown(f.to_string());
     }
@@ -237,6 +298,7 @@ pub async fn verify_saved<S: StateSource>(
             continue;
         };
         let now = current.get(&c.address);
+        let now = now.as_ref();
         let ok = match (c.action, &c.after) {
             (Action::Delete, _) => now.is_none(),
             (_, Some(after)) => {

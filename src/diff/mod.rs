@@ -2,73 +2,95 @@
 
 mod posture;
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
+use crate::model::catalog::catalog;
 pub use crate::model::change::{Action, Change, Reason, ReasonCode};
-use crate::model::{Address, ExceptionRef, Kind, Note, ReadPlan, Resource, State};
+use crate::model::resource::ControlValue;
+use crate::model::state::ScopeState;
+use crate::model::{Address, DesiredScope, ExceptionRef, Kind, Note, Resource, Scope};
 
 pub use posture::weakens_posture;
 
-/// Compares desired with current state for every address the read plan covers.
-pub fn diff(
-    desired: &State,
-    notes: &BTreeMap<Address, Note>,
-    current: &State,
-    reads: &ReadPlan,
-) -> Vec<Change> {
-    // Both maps are sorted by address: walk them side by side (linear, no re-sorting).
+/// Compares what the policy wants in one scope with what is there, for the kinds it declares
+/// (`desired.kinds`; `current` holds only those). Changes come in address order.
+pub fn diff_scope(scope: &Scope, desired: &DesiredScope, current: &ScopeState) -> Vec<Change> {
     let mut out = Vec::new();
-    let mut want = desired.resources.iter().peekable();
+    let addr = |kind: Kind, id: Option<String>| Address::in_scope(scope, kind, id);
+    // Both maps are sorted: walk them side by side.
+    let mut want = desired.state.resources.iter().peekable();
     let mut have = current.resources.iter().peekable();
-    let mut covered = ScopeCache::default();
     loop {
-        let (a, w, h) = match (want.peek(), have.peek()) {
+        let (local, w, h) = match (want.peek(), have.peek()) {
             (None, None) => break,
-            (Some((wa, _)), Some((ha, _))) if wa == ha => {
-                let (a, w) = want.next().expect("peeked");
+            (Some((wl, _)), Some((hl, _))) if wl == hl => {
+                let (l, w) = want.next().expect("peeked");
                 let (_, h) = have.next().expect("peeked");
-                (a, Some(w), Some(h))
+                (l, Some(w), Some(h))
             }
-            (Some((wa, _)), Some((ha, _))) if wa < ha => {
-                let (a, w) = want.next().expect("peeked");
-                (a, Some(w), None)
+            (Some((wl, _)), Some((hl, _))) if wl < hl => {
+                let (l, w) = want.next().expect("peeked");
+                (l, Some(w), None)
             }
             (Some(_), None) => {
-                let (a, w) = want.next().expect("peeked");
-                (a, Some(w), None)
+                let (l, w) = want.next().expect("peeked");
+                (l, Some(w), None)
             }
             _ => {
-                let (a, h) = have.next().expect("peeked");
-                (a, None, Some(h))
+                let (l, h) = have.next().expect("peeked");
+                (l, None, Some(h))
             }
         };
-        if covered.covers(reads, a)
-            && let Some(c) = diff_one(a, w, h, notes.get(a))
-        {
+        if !desired.kinds.contains(&local.kind) {
+            continue;
+        }
+        if let Some(c) = diff_one(&addr(local.kind, local.id.clone()), w, h, None) {
             out.push(c);
         }
     }
+    if desired.kinds.contains(&Kind::Control) {
+        out.extend(diff_controls(scope, desired, current));
+    }
+    out.sort_by(|a, b| a.address.cmp(&b.address));
     out
 }
 
-/// Remembers the last scope looked up: addresses arrive grouped by scope.
-#[derive(Default)]
-struct ScopeCache<'a> {
-    key: Option<(&'a crate::model::AccountId, &'a str)>,
-    kinds: Option<&'a crate::model::KindSet>,
-}
-
-impl<'a> ScopeCache<'a> {
-    fn covers(&mut self, reads: &'a ReadPlan, a: &'a Address) -> bool {
-        let key = (&a.account, a.region.as_str());
-        if self.key != Some(key) {
-            self.key = Some(key);
-            self.kinds = reads.scopes.get(&a.scope());
+/// Controls of the standards the policy enables: only those disabled on either side can differ
+/// (every other control of a standard is enabled on both).
+fn diff_controls(scope: &Scope, desired: &DesiredScope, current: &ScopeState) -> Vec<Change> {
+    let mut out = Vec::new();
+    for (std, want) in &desired.state.controls {
+        let have = current.controls.get(std);
+        let mut ids: BTreeSet<&str> = want.disabled.keys().map(String::as_str).collect();
+        if let Some(h) = have.filter(|h| h.readable) {
+            // A control the catalog does not place in this standard is not the policy's to judge.
+            ids.extend(h.disabled.keys().map(String::as_str).filter(|c| {
+                catalog()
+                    .control(c)
+                    .is_some_and(|d| d.standards.iter().any(|s| s == std))
+            }));
         }
-        self.kinds.is_some_and(|k| k.contains(&a.kind)) && reads.id_covered(a)
+        for ctl in ids {
+            let w = Resource::Control(match want.disabled.get(ctl) {
+                Some(reason) => ControlValue::disabled(reason.clone()),
+                None => ControlValue::enabled(),
+            });
+            let h = have.and_then(|h| h.get(ctl)).map(Resource::Control);
+            let id = format!("{ctl}@{std}");
+            let note = desired.notes.get(&id);
+            if let Some(c) = diff_one(
+                &Address::in_scope(scope, Kind::Control, Some(id)),
+                Some(&w),
+                h.as_ref(),
+                note,
+            ) {
+                out.push(c);
+            }
+        }
     }
+    out
 }
 
 fn diff_one(
@@ -304,22 +326,25 @@ mod tests {
     use crate::model::AccountId;
     use crate::model::resource::*;
 
-    fn acct() -> AccountId {
-        AccountId::parse("111111111111").unwrap()
+    fn scope() -> Scope {
+        Scope::new(&AccountId::parse("111111111111").unwrap(), "us-east-1")
     }
 
-    fn reads(kinds: &[Kind]) -> ReadPlan {
-        let mut r = ReadPlan::default();
+    fn desired(kinds: &[Kind], items: Vec<(Kind, Option<&str>, Resource)>) -> DesiredScope {
+        let mut d = DesiredScope::default();
         for k in kinds {
-            r.add(&acct(), "us-east-1", *k);
+            d.read(*k);
         }
-        r
+        for (k, id, v) in items {
+            d.want(k, id.map(str::to_string), v);
+        }
+        d
     }
 
-    fn state(items: Vec<(Address, Resource)>) -> State {
-        let mut s = State::default();
-        for (a, v) in items {
-            s.insert(a, v);
+    fn state(items: Vec<(Kind, Option<&str>, Resource)>) -> ScopeState {
+        let mut s = ScopeState::default();
+        for (k, id, v) in items {
+            s.insert(k, id.map(str::to_string), v);
         }
         s
     }
@@ -331,38 +356,37 @@ mod tests {
         })
     }
 
+    fn std() -> Resource {
+        Resource::Standard(Empty {})
+    }
+
     #[test]
     fn equal_states_have_no_changes() {
-        let a = Address::singleton(&acct(), "us-east-1", Kind::Hub);
-        let s = state(vec![(a, hub(true))]);
-        assert!(diff(&s, &BTreeMap::new(), &s, &reads(&[Kind::Hub])).is_empty());
+        let d = desired(&[Kind::Hub], vec![(Kind::Hub, None, hub(true))]);
+        assert!(diff_scope(&scope(), &d, &d.state).is_empty());
     }
 
     #[test]
     fn create_update_delete() {
-        let h = Address::singleton(&acct(), "us-east-1", Kind::Hub);
-        let std = Address::keyed(&acct(), "us-east-1", Kind::Standard, "cis/1.2.0");
-        let ins = Address::keyed(&acct(), "us-east-1", Kind::Insight, "x");
-        let want = state(vec![
-            (h.clone(), hub(true)),
-            (
-                ins.clone(),
-                Resource::Insight(InsightValue {
-                    group_by: "AwsAccountId".into(),
-                    filters: json!({}),
-                }),
-            ),
-        ]);
-        let have = state(vec![
-            (h.clone(), hub(false)),
-            (std.clone(), Resource::Standard(Empty {})),
-        ]);
-        let changes = diff(
-            &want,
-            &BTreeMap::new(),
-            &have,
-            &reads(&[Kind::Hub, Kind::Standard, Kind::Insight]),
+        let want = desired(
+            &[Kind::Hub, Kind::Standard, Kind::Insight],
+            vec![
+                (Kind::Hub, None, hub(true)),
+                (
+                    Kind::Insight,
+                    Some("x"),
+                    Resource::Insight(InsightValue {
+                        group_by: "AwsAccountId".into(),
+                        filters: json!({}),
+                    }),
+                ),
+            ],
         );
+        let have = state(vec![
+            (Kind::Hub, None, hub(false)),
+            (Kind::Standard, Some("cis/1.2.0"), std()),
+        ]);
+        let changes = diff_scope(&scope(), &want, &have);
         let summary: Vec<(String, Action, bool, bool)> = changes
             .iter()
             .map(|c| {
@@ -391,31 +415,25 @@ mod tests {
 
     #[test]
     fn undeclared_kinds_are_not_touched() {
-        let std = Address::keyed(&acct(), "us-east-1", Kind::Standard, "cis/1.2.0");
-        let have = state(vec![(std, Resource::Standard(Empty {}))]);
-        assert!(
-            diff(
-                &State::default(),
-                &BTreeMap::new(),
-                &have,
-                &reads(&[Kind::Hub])
-            )
-            .is_empty()
-        );
+        let have = state(vec![(Kind::Standard, Some("cis/1.2.0"), std())]);
+        assert!(diff_scope(&scope(), &desired(&[Kind::Hub], vec![]), &have).is_empty());
     }
 
     #[test]
     fn control_disabled_by_hand_is_re_enabled_and_says_why() {
-        let c = Address::keyed(&acct(), "us-east-1", Kind::Control, "S3.1@fsbp/1.0.0");
-        let want = state(vec![(
-            c.clone(),
-            Resource::Control(ControlValue::enabled()),
-        )]);
-        let have = state(vec![(
-            c,
-            Resource::Control(ControlValue::disabled("testing")),
-        )]);
-        let ch = diff(&want, &BTreeMap::new(), &have, &reads(&[Kind::Control]));
+        let want = desired(
+            &[Kind::Standard, Kind::Control],
+            vec![(Kind::Standard, Some("fsbp/1.0.0"), std())],
+        );
+        let have = state(vec![
+            (Kind::Standard, Some("fsbp/1.0.0"), std()),
+            (
+                Kind::Control,
+                Some("S3.1@fsbp/1.0.0"),
+                Resource::Control(ControlValue::disabled("testing")),
+            ),
+        ]);
+        let ch = diff_scope(&scope(), &want, &have);
         assert_eq!(ch.len(), 1);
         assert_eq!(ch[0].action, Action::Update);
         assert_eq!(ch[0].reason.code, ReasonCode::NoException);
@@ -425,7 +443,6 @@ mod tests {
 
     #[test]
     fn expired_exception_re_enables_loudly() {
-        let c = Address::keyed(&acct(), "us-east-1", Kind::Control, "EC2.6@fsbp/1.0.0");
         let ex = ExceptionRef {
             at: "p.yaml:3:5".into(),
             reason: "r".into(),
@@ -433,19 +450,27 @@ mod tests {
             ticket: Some("T-1".into()),
             expires: Some("2026-01-31".into()),
         };
-        let notes = BTreeMap::from([(
-            c.clone(),
+        let mut want = desired(
+            &[Kind::Standard, Kind::Control],
+            vec![(Kind::Standard, Some("fsbp/1.0.0"), std())],
+        );
+        want.note_expired(
+            "fsbp/1.0.0",
+            "EC2.6",
             Note {
                 exception: None,
                 expired: Some(ex),
             },
-        )]);
-        let want = state(vec![(
-            c.clone(),
-            Resource::Control(ControlValue::enabled()),
-        )]);
-        let have = state(vec![(c, Resource::Control(ControlValue::disabled("r")))]);
-        let ch = diff(&want, &notes, &have, &reads(&[Kind::Control]));
+        );
+        let have = state(vec![
+            (Kind::Standard, Some("fsbp/1.0.0"), std()),
+            (
+                Kind::Control,
+                Some("EC2.6@fsbp/1.0.0"),
+                Resource::Control(ControlValue::disabled("r")),
+            ),
+        ]);
+        let ch = diff_scope(&scope(), &want, &have);
         assert_eq!(ch[0].reason.code, ReasonCode::ExceptionExpired);
         assert!(
             ch[0]
@@ -459,33 +484,42 @@ mod tests {
 
     #[test]
     fn controls_of_a_new_standard_only_change_when_disabled() {
-        let on = Address::keyed(&acct(), "us-east-1", Kind::Control, "S3.1@fsbp/1.0.0");
-        let off = Address::keyed(&acct(), "us-east-1", Kind::Control, "IAM.6@fsbp/1.0.0");
-        let want = state(vec![
-            (on, Resource::Control(ControlValue::enabled())),
-            (
-                off.clone(),
-                Resource::Control(ControlValue::disabled("sso")),
-            ),
-        ]);
-        let ch = diff(
-            &want,
-            &BTreeMap::new(),
-            &State::default(),
-            &reads(&[Kind::Control]),
+        let mut want = desired(
+            &[Kind::Standard, Kind::Control],
+            vec![(Kind::Standard, Some("fsbp/1.0.0"), std())],
         );
-        assert_eq!(ch.len(), 1);
-        assert_eq!(ch[0].address, off);
-        assert_eq!(ch[0].changed_fields, vec!["reason", "status"]);
+        want.disable_control("fsbp/1.0.0", "IAM.6", "sso", Note::default());
+        let ch = diff_scope(&scope(), &want, &ScopeState::default());
+        let controls: Vec<&Change> = ch
+            .iter()
+            .filter(|c| c.address.kind == Kind::Control)
+            .collect();
+        assert_eq!(controls.len(), 1);
+        assert_eq!(controls[0].address.local(), "control/IAM.6@fsbp/1.0.0");
+        assert_eq!(controls[0].changed_fields, vec!["reason", "status"]);
         assert!(
-            !ch[0].weakens_posture,
+            !controls[0].weakens_posture,
             "the control is not checked yet, so nothing is lost"
         );
     }
 
     #[test]
+    fn unreadable_controls_are_not_taken_for_enabled() {
+        let mut want = desired(
+            &[Kind::Standard, Kind::Control],
+            vec![(Kind::Standard, Some("fsbp/1.0.0"), std())],
+        );
+        want.disable_control("fsbp/1.0.0", "IAM.6", "sso", Note::default());
+        let mut have = state(vec![(Kind::Standard, Some("fsbp/1.0.0"), std())]);
+        have.controls.get_mut("fsbp/1.0.0").unwrap().readable = false;
+        let ch = diff_scope(&scope(), &want, &have);
+        // Planned, but not as weakening an enabled control: its state is not known.
+        assert_eq!(ch.len(), 1);
+        assert_eq!(ch[0].before, Some(json!({"status": "ENABLED"})));
+    }
+
+    #[test]
     fn only_declared_guardduty_features_are_compared() {
-        let g = Address::singleton(&acct(), "us-east-1", Kind::GuardDuty);
         let gd = |f: &[(&str, &str)]| {
             Resource::GuardDuty(GuardDutyValue {
                 status: "ENABLED".into(),
@@ -496,17 +530,25 @@ mod tests {
                     .collect(),
             })
         };
-        let want = state(vec![(g.clone(), gd(&[("S3_DATA_EVENTS", "ENABLED")]))]);
+        let want = desired(
+            &[Kind::GuardDuty],
+            vec![(Kind::GuardDuty, None, gd(&[("S3_DATA_EVENTS", "ENABLED")]))],
+        );
         let have = state(vec![(
-            g.clone(),
+            Kind::GuardDuty,
+            None,
             gd(&[
                 ("S3_DATA_EVENTS", "ENABLED"),
                 ("RDS_LOGIN_EVENTS", "DISABLED"),
             ]),
         )]);
-        assert!(diff(&want, &BTreeMap::new(), &have, &reads(&[Kind::GuardDuty])).is_empty());
-        let have = state(vec![(g, gd(&[("S3_DATA_EVENTS", "DISABLED")]))]);
-        let ch = diff(&want, &BTreeMap::new(), &have, &reads(&[Kind::GuardDuty]));
+        assert!(diff_scope(&scope(), &want, &have).is_empty());
+        let have = state(vec![(
+            Kind::GuardDuty,
+            None,
+            gd(&[("S3_DATA_EVENTS", "DISABLED")]),
+        )]);
+        let ch = diff_scope(&scope(), &want, &have);
         assert_eq!(ch[0].changed_fields, vec!["features.S3_DATA_EVENTS"]);
         assert_eq!(
             field_value(ch[0].before.as_ref(), "features.S3_DATA_EVENTS"),

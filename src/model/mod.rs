@@ -5,10 +5,12 @@
 pub mod address;
 pub mod catalog;
 pub mod change;
+pub mod desired;
 pub mod error;
 pub mod finding_fields;
 pub mod kind;
 pub mod note;
+pub mod organization;
 pub mod provider;
 pub mod read_plan;
 pub mod resource;
@@ -18,11 +20,13 @@ pub mod state;
 
 pub use address::{AccountId, Address};
 pub use change::{Action, Change};
+pub use desired::DesiredScope;
 pub use error::{ProviderError, Target};
 pub use kind::{Kind, KindSet};
 pub use note::{ExceptionRef, Note};
+pub use organization::OrgInfo;
 pub use read_plan::ReadPlan;
 pub use resource::Resource;
 pub use scope::Scope;
 pub use service::Service;
-pub use state::{OrgInfo, State};
+pub use state::{ScopeState, State};

@@ -5,18 +5,20 @@ use std::future::Future;
 
 use super::change::Change;
 use super::error::ProviderError;
-use super::{Address, KindSet, OrgInfo, Resource, Scope};
+use super::state::ScopeState;
+use super::{KindSet, OrgInfo, Scope};
 
 /// Reads current state. Fallible per scope: one unreadable account does not stop the others.
 pub trait StateSource: Sync {
     /// The organisation's accounts, OUs and enabled regions (empty for a single account).
     fn read_org(&self) -> impl Future<Output = Result<OrgInfo, ProviderError>> + Send;
-    /// The resources of the given kinds in one account × region.
+    /// The resources of the given kinds in one account × region (other kinds may be left out
+    /// or included; the engine keeps only those asked for).
     fn read_scope(
         &self,
         scope: &Scope,
         kinds: &KindSet,
-    ) -> impl Future<Output = Result<Vec<(Address, Resource)>, ProviderError>> + Send;
+    ) -> impl Future<Output = Result<ScopeState, ProviderError>> + Send;
 }
 
 /// Carries out changes. A batch holds changes of one kind in one scope, so a provider can use

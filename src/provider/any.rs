@@ -8,7 +8,7 @@ use super::aws::AwsProvider;
 use super::snapshot::Snapshot;
 use super::{Executor, ProviderError, StateSource};
 use crate::model::Change;
-use crate::model::{Address, KindSet, OrgInfo, Resource, Scope};
+use crate::model::{KindSet, OrgInfo, Scope, ScopeState};
 
 /// Where current state comes from and where changes go.
 pub enum AnySource {
@@ -49,7 +49,7 @@ impl StateSource for AnySource {
         &self,
         scope: &Scope,
         kinds: &KindSet,
-    ) -> Result<Vec<(Address, Resource)>, ProviderError> {
+    ) -> Result<ScopeState, ProviderError> {
         match self {
             AnySource::Snapshot { snapshot, .. } => snapshot.read_scope(scope, kinds).await,
             AnySource::Aws(p) => p.read_scope(scope, kinds).await,
@@ -97,7 +97,7 @@ impl<S: StateSource, F: Fn(usize, usize) + Sync> StateSource for Counting<'_, S,
         &self,
         scope: &Scope,
         kinds: &KindSet,
-    ) -> Result<Vec<(Address, Resource)>, ProviderError> {
+    ) -> Result<ScopeState, ProviderError> {
         let r = self.inner.read_scope(scope, kinds).await;
         self.tick(1);
         r

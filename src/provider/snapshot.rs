@@ -2,24 +2,29 @@
 //! region, including the organisation. It is both a state source and (for `apply --snapshot`)
 //! an executor that writes the converged state back.
 //!
-//! Control associations are stored sparsely: for every enabled standard, each of its controls
-//! (per the built-in catalog) is ENABLED unless the snapshot lists it.
+//! Control associations are stored sparsely, in the file as in memory: for every enabled
+//! standard, each of its controls is ENABLED unless listed. Files are read and written entry by
+//! entry, never as a whole JSON tree.
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::io::{BufReader, BufWriter, Write};
 use std::path::Path;
 use std::sync::Mutex;
 
-use serde::{Deserialize, Serialize};
+use serde::de::{self, MapAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use super::{Executor, ProviderError, StateSource};
-use crate::model::catalog::catalog;
-use crate::model::resource::ControlValue;
-use crate::model::{Action, Change};
-use crate::model::{Address, Kind, KindSet, OrgInfo, Resource, Scope, State, Target};
+use crate::model::{
+    Action, Address, Change, Kind, KindSet, OrgInfo, Resource, Scope, ScopeState, State, Target,
+};
 
 pub const SNAPSHOT_FORMAT_VERSION: u32 = 1;
 
+/// A snapshot file as plain data (the emulator and tests build and read these).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SnapshotFile {
@@ -35,21 +40,23 @@ pub struct SnapshotFile {
 
 #[derive(Debug, thiserror::Error)]
 pub enum SnapshotError {
-    #[error("cannot read snapshot {path}: {source}")]
+    #[error("cannot read snapshot {path}")]
     Io {
         path: String,
+        #[source]
         source: std::io::Error,
     },
     #[error("snapshot {path} is not valid: {message}")]
     Invalid { path: String, message: String },
-    #[error("cannot write snapshot {path}: {source}")]
+    #[error("cannot write snapshot {path}")]
     Write {
         path: String,
+        #[source]
         source: std::io::Error,
     },
 }
 
-/// A snapshot loaded into memory, decoded and with control associations expanded.
+/// A snapshot in memory: the organisation and the compact state of every scope.
 #[derive(Debug)]
 pub struct Snapshot {
     pub org: OrgInfo,
@@ -57,23 +64,148 @@ pub struct Snapshot {
     state: Mutex<State>,
 }
 
+/// The file's top level, decoded straight into compact state.
+struct Streamed {
+    format_version: Option<u32>,
+    taken_at: Option<String>,
+    organization: OrgInfo,
+    state: State,
+}
+
+/// Decodes `resources` entry by entry into `State`, so no JSON tree of the whole file is built.
+struct ResourcesInto<'a>(&'a mut State);
+
+impl<'de> serde::de::DeserializeSeed<'de> for ResourcesInto<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        struct V<'a>(&'a mut State);
+        impl<'de> Visitor<'de> for V<'_> {
+            type Value = ();
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a map of addresses to values")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<(), A::Error> {
+                while let Some(addr) = m.next_key::<Address>()? {
+                    let value: Value = m.next_value()?;
+                    let r = Resource::from_json(addr.kind, value)
+                        .map_err(|e| de::Error::custom(format!("{addr}: {e}")))?;
+                    self.0.insert(addr, r);
+                }
+                Ok(())
+            }
+        }
+        d.deserialize_map(V(self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for Streamed {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Streamed;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a shubctl snapshot")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Streamed, A::Error> {
+                let mut out = Streamed {
+                    format_version: None,
+                    taken_at: None,
+                    organization: OrgInfo::default(),
+                    state: State::default(),
+                };
+                while let Some(key) = m.next_key::<String>()? {
+                    match key.as_str() {
+                        "format_version" => {
+                            let v: u32 = m.next_value()?;
+                            if v != SNAPSHOT_FORMAT_VERSION {
+                                return Err(de::Error::custom(format!(
+                                    "format_version {v} is not supported (this shubctl reads {SNAPSHOT_FORMAT_VERSION})"
+                                )));
+                            }
+                            out.format_version = Some(v);
+                        }
+                        "taken_at" => out.taken_at = m.next_value()?,
+                        "organization" => out.organization = m.next_value()?,
+                        "resources" => m.next_value_seed(ResourcesInto(&mut out.state))?,
+                        other => {
+                            return Err(de::Error::unknown_field(
+                                other,
+                                &["format_version", "taken_at", "organization", "resources"],
+                            ));
+                        }
+                    }
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// The file's top level written from compact state, entry by entry.
+struct Writing<'a> {
+    taken_at: Option<&'a str>,
+    org: &'a OrgInfo,
+    state: &'a State,
+}
+
+struct Entries<'a>(&'a State);
+
+impl Serialize for Entries<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        for (addr, value) in self.0.entries() {
+            m.serialize_entry(&addr, &value)?;
+        }
+        m.end()
+    }
+}
+
+impl Serialize for Writing<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("format_version", &SNAPSHOT_FORMAT_VERSION)?;
+        if let Some(t) = self.taken_at {
+            m.serialize_entry("taken_at", t)?;
+        }
+        m.serialize_entry("organization", self.org)?;
+        m.serialize_entry("resources", &Entries(self.state))?;
+        m.end()
+    }
+}
+
 impl Snapshot {
     pub fn load(path: &Path) -> Result<Self, SnapshotError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| SnapshotError::Io {
+        let file = std::fs::File::open(path).map_err(|source| SnapshotError::Io {
             path: shown.clone(),
             source,
         })?;
-        Self::parse(&text).map_err(|message| SnapshotError::Invalid {
+        let mut de = serde_json::Deserializer::from_reader(BufReader::new(file));
+        Self::decode(&mut de).map_err(|message| SnapshotError::Invalid {
             path: shown,
             message,
         })
     }
 
     pub fn parse(text: &str) -> Result<Self, String> {
-        let file: SnapshotFile = serde_json::from_str(text)
+        Self::decode(&mut serde_json::Deserializer::from_str(text))
+    }
+
+    fn decode<'de, R: serde_json::de::Read<'de>>(
+        de: &mut serde_json::Deserializer<R>,
+    ) -> Result<Self, String> {
+        let s = Streamed::deserialize(&mut *de)
+            .and_then(|s| de.end().map(|_| s))
             .map_err(|e| format!("line {}, column {}: {e}", e.line(), e.column()))?;
-        Self::from_file(file)
+        if s.format_version.is_none() {
+            return Err("no format_version: not a shubctl snapshot".into());
+        }
+        Ok(Snapshot {
+            org: s.organization,
+            taken_at: s.taken_at,
+            state: Mutex::new(s.state),
+        })
     }
 
     pub fn from_file(file: SnapshotFile) -> Result<Self, String> {
@@ -91,7 +223,7 @@ impl Snapshot {
         Ok(Snapshot {
             org: file.organization,
             taken_at: file.taken_at,
-            state: Mutex::new(expand_controls(state)),
+            state: Mutex::new(state),
         })
     }
 
@@ -99,82 +231,67 @@ impl Snapshot {
         Snapshot {
             org,
             taken_at: None,
-            state: Mutex::new(expand_controls(state)),
+            state: Mutex::new(state),
         }
     }
 
-    /// The full current state (controls expanded).
+    /// The whole current state.
     pub fn state(&self) -> State {
         self.state.lock().expect("not poisoned").clone()
     }
 
     pub fn to_file(&self) -> SnapshotFile {
-        let state = self.state();
-        let resources = state
-            .resources
-            .into_iter()
-            .filter(|(_, v)| !matches!(v, Resource::Control(c) if c.is_enabled()))
-            .map(|(a, v)| (a, v.to_json()))
-            .collect();
+        let state = self.state.lock().expect("not poisoned");
         SnapshotFile {
             format_version: SNAPSHOT_FORMAT_VERSION,
             taken_at: self.taken_at.clone(),
             organization: self.org.clone(),
-            resources,
+            resources: state.entries().map(|(a, v)| (a, v.to_json())).collect(),
         }
     }
 
     /// Writes the state, recording it as taken at `taken_at` (the snapshot's own time if None).
     pub fn save(&self, path: &Path, taken_at: Option<String>) -> Result<(), SnapshotError> {
-        let mut file = self.to_file();
-        if taken_at.is_some() {
-            file.taken_at = taken_at;
-        }
-        let text = serde_json::to_string_pretty(&file).expect("serialisable") + "\n";
-        // Write next to the target and rename, so a crash never leaves half a snapshot.
-        let tmp = path.with_extension("json.tmp");
         let shown = path.display().to_string();
-        std::fs::write(&tmp, text).map_err(|source| SnapshotError::Write {
+        let write_err = |source| SnapshotError::Write {
             path: shown.clone(),
             source,
-        })?;
-        std::fs::rename(&tmp, path).map_err(|source| SnapshotError::Write {
-            path: shown,
-            source,
-        })
+        };
+        let state = self.state.lock().expect("not poisoned");
+        let doc = Writing {
+            taken_at: taken_at.as_deref().or(self.taken_at.as_deref()),
+            org: &self.org,
+            state: &state,
+        };
+        // Write next to the target and rename, so a crash never leaves half a snapshot.
+        let tmp = path.with_extension("json.tmp");
+        let file = std::fs::File::create(&tmp).map_err(write_err)?;
+        let mut w = BufWriter::new(file);
+        serde_json::to_writer_pretty(&mut w, &doc).map_err(|e| write_err(e.into()))?;
+        w.write_all(b"\n").map_err(write_err)?;
+        w.flush().map_err(write_err)?;
+        drop(w);
+        std::fs::rename(&tmp, path).map_err(write_err)
     }
 
     fn apply_one(state: &mut State, c: &Change) -> Result<(), String> {
+        let a = &c.address;
+        let scope = state.scopes.entry(a.scope()).or_default();
         match c.action {
             Action::Delete => {
-                if state.resources.remove(&c.address).is_none() {
+                if !scope.remove(a.kind, a.id.as_deref()) {
                     return Err("not found".into());
                 }
-                if c.address.kind == Kind::Standard {
-                    let std = c.address.id.clone().unwrap_or_default();
-                    state.resources.retain(|a, _| {
-                        !(a.kind == Kind::Control
-                            && a.account == c.address.account
-                            && a.region == c.address.region
-                            && a.id
-                                .as_deref()
-                                .is_some_and(|i| i.ends_with(&format!("@{std}"))))
-                    });
-                }
-                if c.address.kind == Kind::Hub {
+                if a.kind == Kind::Hub {
                     // Disabling Security Hub drops what lives inside it in that account × region.
-                    let (acct, region) = (&c.address.account, &c.address.region);
-                    state.resources.retain(|a, _| {
-                        !(&a.account == acct && &a.region == region && a.kind.needs_hub())
-                    });
+                    scope.without_hub_contents();
                 }
                 Ok(())
             }
             Action::Create | Action::Update => {
                 let after = c.after.clone().ok_or("change has no value")?;
-                let value =
-                    Resource::from_json(c.address.kind, after).map_err(|e| e.to_string())?;
-                let value = match (&value, state.get(&c.address)) {
+                let value = Resource::from_json(a.kind, after).map_err(|e| e.to_string())?;
+                let value = match (&value, scope.get(a.kind, a.id.as_deref())) {
                     // Managed entry by entry: keep entries the policy does not name.
                     (Resource::GuardDuty(want), Some(Resource::GuardDuty(cur))) => {
                         let mut merged = cur.clone();
@@ -191,53 +308,11 @@ impl Snapshot {
                     }
                     _ => value,
                 };
-                if c.address.kind == Kind::Standard && c.action == Action::Create {
-                    let std = c.address.id.clone().unwrap_or_default();
-                    for ctl in catalog().controls_in(&std) {
-                        let a = Address::keyed(
-                            &c.address.account,
-                            &c.address.region,
-                            Kind::Control,
-                            format!("{}@{std}", ctl.id),
-                        );
-                        state
-                            .resources
-                            .entry(a)
-                            .or_insert_with(|| Resource::Control(ControlValue::enabled()));
-                    }
-                }
-                state.insert(c.address.clone(), value);
+                scope.insert(a.kind, a.id.clone(), value);
                 Ok(())
             }
         }
     }
-}
-
-/// Adds an ENABLED association for each catalog control of each enabled standard that the
-/// snapshot does not list.
-fn expand_controls(mut state: State) -> State {
-    let standards: Vec<Address> = state
-        .resources
-        .keys()
-        .filter(|a| a.kind == Kind::Standard)
-        .cloned()
-        .collect();
-    for s in standards {
-        let std = s.id.clone().unwrap_or_default();
-        for ctl in catalog().controls_in(&std) {
-            let a = Address::keyed(
-                &s.account,
-                &s.region,
-                Kind::Control,
-                format!("{}@{std}", ctl.id),
-            );
-            state
-                .resources
-                .entry(a)
-                .or_insert_with(|| Resource::Control(ControlValue::enabled()));
-        }
-    }
-    state
 }
 
 impl StateSource for Snapshot {
@@ -249,17 +324,11 @@ impl StateSource for Snapshot {
         &self,
         scope: &Scope,
         kinds: &KindSet,
-    ) -> Result<Vec<(Address, Resource)>, ProviderError> {
+    ) -> Result<ScopeState, ProviderError> {
         let state = self.state.lock().expect("not poisoned");
-        // Addresses sort by account, then region: read just this scope's range.
-        let from = Address::in_scope(scope, Kind::ALL[0], None);
-        Ok(state
-            .resources
-            .range(from..)
-            .take_while(|(a, _)| a.account == scope.account && a.region == scope.region)
-            .filter(|(a, _)| kinds.contains(&a.kind))
-            .map(|(a, v)| (a.clone(), v.clone()))
-            .collect())
+        let mut s = state.scopes.get(scope).cloned().unwrap_or_default();
+        s.retain_kinds(kinds);
+        Ok(s)
     }
 }
 

@@ -1,9 +1,11 @@
-//! Expansion: a checked policy plus what is known of the organisation becomes the desired
-//! state (every resource at its address), the list of what must be read, and the reasons behind
-//! each control's desired status. Each section expands itself ([`Section`]); this module walks
-//! the accounts × regions in scope and says which account holds what.
+//! Expansion: a checked policy plus what is known of the organisation becomes, scope by scope,
+//! what the policy wants there and what to read there. Each section expands itself
+//! ([`Section`]); this module knows which accounts and regions are in scope and which account
+//! holds the organisation-wide resources. A scope's desired state is computed when it is needed,
+//! so an organisation is never held in memory at once.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Mutex;
 
 use chrono::NaiveDate;
 
@@ -11,19 +13,26 @@ use super::diagnostics::Diagnostics;
 use super::policy::Policy;
 use super::sections::hub;
 use super::sections::select::{Member, RegionRef, Selected};
-use crate::model::{AccountId, Address, Note, OrgInfo, ReadPlan, State};
+use crate::model::{AccountId, DesiredScope, Kind, OrgInfo, ReadPlan, Scope, Service};
 
-#[derive(Clone, Debug, Default)]
-pub struct Desired {
-    pub state: State,
-    pub notes: BTreeMap<Address, Note>,
-    pub reads: ReadPlan,
-    pub accounts: Vec<AccountId>,
-    pub regions: Vec<String>,
-    /// Accounts left out because Organizations reports them suspended or closed.
-    pub skipped: Vec<(AccountId, String)>,
-    /// Pairs of exceptions (by index) that both disable some control somewhere, with an example.
-    pub(crate) overlaps: BTreeMap<(usize, usize), String>,
+/// What the sections want once for the organisation, by the scope that holds it.
+#[derive(Debug, Default)]
+pub struct OrgDesired {
+    pub scopes: BTreeMap<Scope, DesiredScope>,
+    /// For kinds keyed by service (`delegated-admin`, `org-config`): the services the policy
+    /// declares. Entries of other services are not the policy's business.
+    pub only: BTreeMap<Kind, BTreeSet<Service>>,
+}
+
+impl OrgDesired {
+    /// What is wanted in one account × region.
+    pub fn at(&mut self, account: &AccountId, region: &str) -> &mut DesiredScope {
+        self.scopes.entry(Scope::new(account, region)).or_default()
+    }
+    /// The policy manages `kind` entries of `service`.
+    pub fn manages(&mut self, kind: Kind, service: Service) {
+        self.only.entry(kind).or_default().insert(service);
+    }
 }
 
 /// What every section's expansion may ask: the policy, the organisation, and where things live.
@@ -38,11 +47,125 @@ pub struct Expansion<'a> {
     pub admin: AccountId,
     /// Designates the administrators (organisations only).
     pub management: Option<AccountId>,
+    /// Accounts left out because Organizations reports them suspended or closed.
+    pub skipped: Vec<(AccountId, String)>,
     /// Account → the root or OU it sits in; looked up for every control of every scope.
     parents: HashMap<&'a AccountId, &'a str>,
+    org_level: OrgDesired,
+    /// Pairs of exceptions (by index) that both disable some control somewhere, with an example.
+    overlaps: Mutex<BTreeMap<(usize, usize), String>>,
 }
 
-impl Expansion<'_> {
+impl<'a> Expansion<'a> {
+    /// Resolves regions and accounts against the organisation and expands what the
+    /// organisation holds once. None when the policy has no scope to expand (errors in `d`).
+    pub fn prepare(
+        p: &'a Policy,
+        org: &'a OrgInfo,
+        today: NaiveDate,
+        d: &mut Diagnostics,
+    ) -> Option<Self> {
+        let regions_sec = p.regions.as_ref()?;
+        let regions = regions_sec.expand(org, d);
+        if !regions.is_empty() && !regions.contains(&regions_sec.home) {
+            return None;
+        }
+        let mut skipped = Vec::new();
+        let (accounts, admin, management) = match (&p.account, &p.organization) {
+            (Some(a), _) => (vec![a.id.clone()], a.id.clone(), None),
+            (None, Some(o)) => (
+                o.accounts(org, &mut skipped, d),
+                o.admin.clone(),
+                Some(o.management.clone()),
+            ),
+            (None, None) => return None,
+        };
+        let mut x = Expansion {
+            policy: p,
+            org,
+            today,
+            home: &regions_sec.home,
+            regions,
+            accounts,
+            admin,
+            management,
+            skipped,
+            parents: org
+                .accounts
+                .iter()
+                .map(|a| (&a.id, a.parent.as_str()))
+                .collect(),
+            org_level: OrgDesired::default(),
+            overlaps: Mutex::new(BTreeMap::new()),
+        };
+        let mut org_level = OrgDesired::default();
+        for s in p.sections() {
+            s.organization(&x, &mut org_level);
+        }
+        x.org_level = org_level;
+        Some(x)
+    }
+
+    /// Every scope something is wanted or read in, in order.
+    pub fn scopes(&self) -> Vec<Scope> {
+        let mut all: BTreeSet<Scope> = self.org_level.scopes.keys().cloned().collect();
+        for a in &self.accounts {
+            for r in &self.regions {
+                all.insert(Scope::new(a, r));
+            }
+        }
+        all.into_iter().collect()
+    }
+
+    /// The services whose keyed entries the policy manages, for reading.
+    pub fn read_filter(&self) -> ReadPlan {
+        ReadPlan {
+            scopes: BTreeMap::new(),
+            only: self.org_level.only.clone(),
+        }
+    }
+
+    /// What the policy wants in one scope, and what to read there.
+    pub fn desired(&self, scope: &Scope) -> DesiredScope {
+        let mut out = DesiredScope::default();
+        let in_scope = self.accounts.binary_search(&scope.account).is_ok()
+            && self.regions.iter().any(|r| r == &scope.region);
+        if in_scope {
+            // Without a `hub` section Security Hub is still managed, with AWS's defaults,
+            // since everything else the policy declares needs it.
+            if self.policy.hub.is_none() {
+                hub::expand_scope(&hub::Checked::default(), &mut out);
+            }
+            for s in self.policy.sections() {
+                s.scope(self, &scope.account, &scope.region, &mut out);
+            }
+        }
+        if let Some(org) = self.org_level.scopes.get(scope) {
+            out.merge(org.clone());
+        }
+        out
+    }
+
+    /// Reports what only the whole expansion shows (overlapping exceptions).
+    pub fn finish(&self, d: &mut Diagnostics) {
+        for s in self.policy.sections() {
+            s.finish(self, d);
+        }
+    }
+
+    /// Records that exceptions `pair` both disable a control (`example` says where).
+    pub fn overlap(&self, pair: (usize, usize), example: impl FnOnce() -> String) {
+        self.overlaps
+            .lock()
+            .expect("not poisoned")
+            .entry(pair)
+            .or_insert_with(example);
+    }
+
+    pub fn overlaps(&self) -> BTreeMap<(usize, usize), String> {
+        self.overlaps.lock().expect("not poisoned").clone()
+    }
+
     /// Whether an account selection (None: every account) includes `id`.
     pub fn selects_account(&self, sel: Option<&Selected<Member>>, id: &AccountId) -> bool {
         let parent = self.parents.get(id).copied();
@@ -63,60 +186,4 @@ impl Expansion<'_> {
             })
         })
     }
-}
-
-pub fn expand(p: &Policy, org: &OrgInfo, today: NaiveDate, d: &mut Diagnostics) -> Desired {
-    let mut out = Desired::default();
-    let Some(regions) = &p.regions else {
-        return out;
-    };
-    out.regions = regions.expand(org, d);
-    if !out.regions.is_empty() && !out.regions.contains(&regions.home) {
-        return out;
-    }
-    let (accounts, admin, management) = match (&p.account, &p.organization) {
-        (Some(a), _) => (vec![a.id.clone()], a.id.clone(), None),
-        (None, Some(o)) => (
-            o.accounts(org, &mut out, d),
-            o.admin.clone(),
-            Some(o.management.clone()),
-        ),
-        (None, None) => return out,
-    };
-    out.accounts = accounts.clone();
-    let x = Expansion {
-        policy: p,
-        org,
-        today,
-        home: &regions.home,
-        regions: out.regions.clone(),
-        accounts,
-        admin,
-        management,
-        parents: org
-            .accounts
-            .iter()
-            .map(|a| (&a.id, a.parent.as_str()))
-            .collect(),
-    };
-    let sections = p.sections();
-    for acct in &x.accounts {
-        for r in &x.regions {
-            // Without a `hub` section Security Hub is still managed, with AWS's defaults,
-            // since everything else the policy declares needs it.
-            if p.hub.is_none() {
-                hub::expand_scope(&hub::Checked::default(), acct, r, &mut out);
-            }
-            for s in &sections {
-                s.scope(&x, acct, r, &mut out);
-            }
-        }
-    }
-    for s in &sections {
-        s.organization(&x, &mut out);
-    }
-    for s in &sections {
-        s.finish(&x, &out, d);
-    }
-    out
 }

@@ -93,7 +93,7 @@ async fn connect_with(
 
 async fn plan_with(p: &Policy, aws: &AwsProvider) -> Plan {
     let mut d = Diagnostics::default();
-    engine::plan(p, aws, "aws", today(), 8, &mut d)
+    engine::plan(p, aws, "aws", today(), 8, false, &mut d)
         .await
         .expect("plans")
         .plan
@@ -142,7 +142,7 @@ fn organisation_from_nothing_converges_and_a_second_plan_is_empty() {
         // The emulator's state, in the snapshot format, plans empty too: both read the same.
         let snap = shubctl::provider::snapshot::Snapshot::from_file(emu.dump()).unwrap();
         let mut d = Diagnostics::default();
-        let offline = engine::plan(&p, &snap, "emulator dump", today(), 1, &mut d)
+        let offline = engine::plan(&p, &snap, "emulator dump", today(), 1, false, &mut d)
             .await
             .unwrap()
             .plan;

@@ -54,6 +54,7 @@ pub fn plan(policy: &Policy, source: &Snapshot) -> Plan {
         "snapshot fixture",
         today(),
         4,
+        false,
         &mut d,
     ))
     .expect("plans");

@@ -5,6 +5,7 @@ use proptest::prelude::*;
 use serde_json::json;
 use shubctl::apply::{ApplyOptions, Outcome, apply};
 use shubctl::diff::{Action, Change};
+use shubctl::model::catalog::catalog;
 use shubctl::model::resource::*;
 use shubctl::model::{AccountId, Address, Kind, Resource, State};
 use shubctl::provider::snapshot::Snapshot;
@@ -12,21 +13,58 @@ use shubctl::provider::{Executor, ProviderError};
 
 use crate::common::*;
 
+/// Every resource of a state with its address, each control association of every enabled
+/// standard included (enabled ones too), as AWS would list them.
+fn all_entries(state: &State) -> Vec<(Address, Resource)> {
+    let mut out = Vec::new();
+    for (scope, st) in &state.scopes {
+        for (l, v) in &st.resources {
+            out.push((Address::in_scope(scope, l.kind, l.id.clone()), v.clone()));
+        }
+        for (std, c) in &st.controls {
+            for ctl in catalog().controls_in(std) {
+                if let Some(v) = c.get(&ctl.id) {
+                    out.push((
+                        Address::in_scope(scope, Kind::Control, Some(format!("{}@{std}", ctl.id))),
+                        Resource::Control(v),
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Removes a resource; a control association cannot go on its own, so it becomes one AWS does
+/// not report (as for a control not offered in the region).
+fn remove(state: &mut State, a: &Address) {
+    let scope = state.scopes.get_mut(&a.scope()).unwrap();
+    if a.kind == Kind::Control {
+        let (ctl, std) = a.id.as_deref().unwrap().split_once('@').unwrap();
+        scope
+            .controls
+            .get_mut(std)
+            .unwrap()
+            .unavailable
+            .insert(ctl.to_string());
+    } else {
+        scope.remove(a.kind, a.id.as_deref());
+    }
+}
+
 /// Mutates a state the way people and AWS do: things removed, settings changed, strays added.
 fn mutate(state: &mut State, ops: &[(u8, usize, u8)]) {
     let admin = AccountId::parse("222222222222").unwrap();
     for &(op, idx, variant) in ops {
-        let keys: Vec<Address> = state.resources.keys().cloned().collect();
-        if keys.is_empty() {
+        let entries = all_entries(state);
+        if entries.is_empty() {
             return;
         }
-        let a = keys[idx % keys.len()].clone();
+        let (a, mut value) = entries[idx % entries.len()].clone();
         match op % 3 {
-            0 => {
-                state.resources.remove(&a);
-            }
+            0 => remove(state, &a),
             1 => {
-                let v = state.resources.get_mut(&a).unwrap();
+                let v = &mut value;
                 match v {
                     Resource::Control(c) => {
                         *c = if c.is_enabled() {
@@ -59,9 +97,11 @@ fn mutate(state: &mut State, ops: &[(u8, usize, u8)]) {
                         an.archive_rules.clear();
                     }
                     _ => {
-                        state.resources.remove(&a);
+                        remove(state, &a);
+                        continue;
                     }
                 }
+                state.insert(a, value);
             }
             _ => {
                 let scope_region = a.region.clone();

@@ -65,8 +65,8 @@ fn no_changes_renders_as_such_in_every_format() {
 /// still fit GitHub's limit and say what it left out.
 #[test]
 fn markdown_stays_under_the_comment_limit() {
+    use shubctl::model::organization::{AccountInfo, AccountStatus};
     use shubctl::model::resource::ControlValue;
-    use shubctl::model::state::{AccountInfo, AccountStatus};
     use shubctl::model::{AccountId, Address, Kind, OrgInfo, Resource};
     use shubctl::provider::snapshot::Snapshot;
 

@@ -77,7 +77,7 @@ pub async fn run(
             (plan, source, None)
         }
         None => {
-            let (planned, source, policy) = planned(p, s, out).await?;
+            let (planned, source, policy) = planned(p, s, false, out).await?;
             (planned.plan, source, Some(policy))
         }
     };

@@ -53,11 +53,12 @@ pub async fn open_source(s: &SourceInput, access: &Access) -> Result<AnySource, 
     Ok(AnySource::Aws(Box::new(provider)))
 }
 
-/// Loads the policy, opens the source and plans. The policy's warnings travel with the plan
-/// and are printed once it is made.
+/// Loads the policy, opens the source and plans (keeping the state read when `keep_current`).
+/// The policy's warnings travel with the plan and are printed once it is made.
 pub async fn planned(
     p: &PolicyInput,
     s: &SourceInput,
+    keep_current: bool,
     out: &Printer,
 ) -> Result<(Planned, AnySource, Policy), CliError> {
     let mut d = Diagnostics::default();
@@ -74,6 +75,7 @@ pub async fn planned(
         &source.name(),
         p.check.today,
         s.concurrency,
+        keep_current,
         &mut d,
     )
     .await;

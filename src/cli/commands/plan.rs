@@ -14,7 +14,7 @@ pub async fn run(
     detailed_exitcode: bool,
     out: &Printer,
 ) -> Result<Status, CliError> {
-    let (planned, _, _) = planned(policy, source, out).await?;
+    let (planned, _, _) = planned(policy, source, false, out).await?;
     let plan = planned.plan;
     let color = out.stdout_color();
     out.data(&render(&plan, format, RenderOptions { color }));

@@ -13,7 +13,7 @@ pub async fn run(
     path: &std::path::Path,
     out: &Printer,
 ) -> Result<Status, CliError> {
-    let (planned, _, _) = planned(policy, source, out).await?;
+    let (planned, _, _) = planned(policy, source, true, out).await?;
     if !planned.plan.read_failures.is_empty() {
         for f in &planned.plan.read_failures {
             out.note(&format!("error: could not read {f}"));
@@ -21,7 +21,7 @@ pub async fn run(
         return Err(CliError::SnapshotIncomplete);
     }
     // The state the plan was computed from is the snapshot: no second read.
-    let snap = Snapshot::from_state(planned.org, planned.current);
+    let snap = Snapshot::from_state(planned.org, planned.current.unwrap_or_default());
     snap.save(path, Some(super::apply::now_rfc3339()))?;
     out.note(&format!(
         "snapshot of {} account(s) × {} region(s) written to {}",

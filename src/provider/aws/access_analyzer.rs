@@ -13,23 +13,21 @@ use serde_json::{Value, json};
 use super::error::{Outcome, fail, sdk_error, value};
 use super::{ScopeCx, one_by_one};
 use crate::model::resource::*;
+use crate::model::state::ScopeState;
 use crate::model::{Action, Change};
-use crate::model::{Address, Kind, KindSet, ProviderError, Resource, Target};
+use crate::model::{Kind, KindSet, ProviderError, Resource, Target};
 
 pub(super) async fn read(
     cx: &ScopeCx<'_>,
     kinds: &KindSet,
-    out: &mut Vec<(Address, Resource)>,
+    out: &mut ScopeState,
 ) -> Result<(), ProviderError> {
     if !kinds.contains(&Kind::Analyzer) {
         return Ok(());
     }
     let aa: Client = cx.client().await?;
     for (name, v) in by_name(cx, &aa).await? {
-        out.push((
-            Address::new(cx.account, cx.region, Kind::Analyzer, Some(name)),
-            Resource::Analyzer(v),
-        ));
+        out.insert(Kind::Analyzer, Some(name), Resource::Analyzer(v));
     }
     Ok(())
 }

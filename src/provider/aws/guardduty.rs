@@ -13,15 +13,12 @@ use aws_sdk_guardduty::types::{
 use super::error::{Outcome, before_str, fail, sdk_error, value_of};
 use super::{ScopeCx, one_by_one};
 use crate::model::resource::*;
-use crate::model::{AccountId, Address, Kind, KindSet, ProviderError, Resource, Service, Target};
+use crate::model::state::ScopeState;
+use crate::model::{AccountId, Kind, KindSet, ProviderError, Resource, Service, Target};
 use crate::model::{Action, Change};
 
 /// GuardDuty's foundational data sources are always on and not features one manages.
 const FOUNDATIONAL: [&str; 3] = ["FLOW_LOGS", "CLOUD_TRAIL", "DNS_LOGS"];
-
-fn addr(cx: &ScopeCx<'_>, kind: Kind, id: Option<&str>) -> Address {
-    Address::new(cx.account, cx.region, kind, id.map(str::to_string))
-}
 
 /// The one detector of the scope, if there is one (never create a second).
 async fn detector(cx: &ScopeCx<'_>, gd: &Client) -> Result<Option<String>, ProviderError> {
@@ -37,7 +34,7 @@ async fn detector(cx: &ScopeCx<'_>, gd: &Client) -> Result<Option<String>, Provi
 pub(super) async fn read(
     cx: &ScopeCx<'_>,
     kinds: &KindSet,
-    out: &mut Vec<(Address, Resource)>,
+    out: &mut ScopeState,
 ) -> Result<(), ProviderError> {
     let declared = cx.p.declares(Service::GuardDuty);
     let admin = declared && kinds.contains(&Kind::DelegatedAdmin);
@@ -66,8 +63,9 @@ pub(super) async fn read(
             })
             .filter(|(n, _)| !FOUNDATIONAL.contains(&n.as_str()))
             .collect();
-        out.push((
-            addr(cx, Kind::GuardDuty, None),
+        out.insert(
+            Kind::GuardDuty,
+            None,
             Resource::GuardDuty(GuardDutyValue {
                 status: d
                     .status()
@@ -79,7 +77,7 @@ pub(super) async fn read(
                     .unwrap_or_default(),
                 features,
             }),
-        ));
+        );
     }
     if admin {
         cx.gate("ListOrganizationAdminAccounts").await;
@@ -90,10 +88,11 @@ pub(super) async fn read(
             .map_err(|e| sdk_error(cx.target(), e))?;
         for a in r.admin_accounts() {
             if let Some(id) = a.admin_account_id().and_then(|x| AccountId::parse(x).ok()) {
-                out.push((
-                    addr(cx, Kind::DelegatedAdmin, Some(Service::GuardDuty.id())),
+                out.insert(
+                    Kind::DelegatedAdmin,
+                    Some(Service::GuardDuty.id().to_string()),
                     Resource::DelegatedAdmin(DelegatedAdminValue { account: id }),
-                ));
+                );
             }
         }
     }
@@ -128,14 +127,15 @@ pub(super) async fn read(
                 break;
             }
         }
-        out.push((
-            addr(cx, Kind::OrgConfig, Some(Service::GuardDuty.id())),
+        out.insert(
+            Kind::OrgConfig,
+            Some(Service::GuardDuty.id().to_string()),
             Resource::OrgConfig(OrgConfigValue {
                 auto_enable_members: members,
                 features: Some(features),
                 ..Default::default()
             }),
-        ));
+        );
     }
     Ok(())
 }

@@ -13,17 +13,14 @@ use aws_sdk_inspector2::types::{AutoEnable, ResourceScanType};
 use super::error::{Outcome, before_str, fail, sdk_error, value, value_of};
 use super::{ScopeCx, one_by_one};
 use crate::model::resource::*;
-use crate::model::{AccountId, Address, Kind, KindSet, ProviderError, Resource, Service, Target};
+use crate::model::state::ScopeState;
+use crate::model::{AccountId, Kind, KindSet, ProviderError, Resource, Service, Target};
 use crate::model::{Action, Change};
-
-fn addr(cx: &ScopeCx<'_>, kind: Kind, id: Option<&str>) -> Address {
-    Address::new(cx.account, cx.region, kind, id.map(str::to_string))
-}
 
 pub(super) async fn read(
     cx: &ScopeCx<'_>,
     kinds: &KindSet,
-    out: &mut Vec<(Address, Resource)>,
+    out: &mut ScopeState,
 ) -> Result<(), ProviderError> {
     let declared = cx.p.declares(Service::Inspector);
     let admin = declared && kinds.contains(&Kind::DelegatedAdmin);
@@ -38,12 +35,13 @@ pub(super) async fn read(
             .remove(cx.account.as_str())
             .unwrap_or_default();
         if !types.is_empty() {
-            out.push((
-                addr(cx, Kind::Inspector, None),
+            out.insert(
+                Kind::Inspector,
+                None,
                 Resource::Inspector(InspectorValue {
                     resource_types: types.into_keys().collect(),
                 }),
-            ));
+            );
         }
     }
     if admin {
@@ -55,10 +53,11 @@ pub(super) async fn read(
             .map_err(|e| sdk_error(cx.target(), e))?;
         for a in r.delegated_admin_accounts() {
             if let Some(id) = a.account_id().and_then(|x| AccountId::parse(x).ok()) {
-                out.push((
-                    addr(cx, Kind::DelegatedAdmin, Some(Service::Inspector.id())),
+                out.insert(
+                    Kind::DelegatedAdmin,
+                    Some(Service::Inspector.id().to_string()),
                     Resource::DelegatedAdmin(DelegatedAdminValue { account: id }),
-                ));
+                );
             }
         }
     }
@@ -77,13 +76,14 @@ pub(super) async fn read(
             .filter(|(_, on)| *on == Some(true))
             .map(|(name, _)| name.to_string())
             .collect();
-            out.push((
-                addr(cx, Kind::OrgConfig, Some(Service::Inspector.id())),
+            out.insert(
+                Kind::OrgConfig,
+                Some(Service::Inspector.id().to_string()),
                 Resource::OrgConfig(OrgConfigValue {
                     resource_types: Some(types),
                     ..Default::default()
                 }),
-            ));
+            );
         }
     }
     Ok(())

@@ -8,17 +8,14 @@ use aws_sdk_macie2::types::{FindingPublishingFrequency, MacieStatus};
 use super::error::{Outcome, before_str, fail, sdk_error, value_of};
 use super::{ScopeCx, one_by_one};
 use crate::model::resource::*;
-use crate::model::{AccountId, Address, Kind, KindSet, ProviderError, Resource, Service, Target};
+use crate::model::state::ScopeState;
+use crate::model::{AccountId, Kind, KindSet, ProviderError, Resource, Service, Target};
 use crate::model::{Action, Change};
-
-fn addr(cx: &ScopeCx<'_>, kind: Kind, id: Option<&str>) -> Address {
-    Address::new(cx.account, cx.region, kind, id.map(str::to_string))
-}
 
 pub(super) async fn read(
     cx: &ScopeCx<'_>,
     kinds: &KindSet,
-    out: &mut Vec<(Address, Resource)>,
+    out: &mut ScopeState,
 ) -> Result<(), ProviderError> {
     let declared = cx.p.declares(Service::Macie);
     let admin = declared && kinds.contains(&Kind::DelegatedAdmin);
@@ -30,8 +27,9 @@ pub(super) async fn read(
     if kinds.contains(&Kind::Macie) {
         cx.gate("GetMacieSession").await;
         match mc.get_macie_session().send().await {
-            Ok(s) => out.push((
-                addr(cx, Kind::Macie, None),
+            Ok(s) => out.insert(
+                Kind::Macie,
+                None,
                 Resource::Macie(MacieValue {
                     status: s
                         .status()
@@ -42,7 +40,7 @@ pub(super) async fn read(
                         .map(|x| x.as_str().to_string())
                         .unwrap_or_default(),
                 }),
-            )),
+            ),
             // "Macie is not enabled" comes as an access error (seen with HTTP 401): absent.
             Err(e) if e.code() == Some("AccessDeniedException") => {}
             Err(e) => return Err(sdk_error(cx.target(), e)),
@@ -57,23 +55,25 @@ pub(super) async fn read(
             .map_err(|e| sdk_error(cx.target(), e))?;
         for a in r.admin_accounts() {
             if let Some(id) = a.account_id().and_then(|x| AccountId::parse(x).ok()) {
-                out.push((
-                    addr(cx, Kind::DelegatedAdmin, Some(Service::Macie.id())),
+                out.insert(
+                    Kind::DelegatedAdmin,
+                    Some(Service::Macie.id().to_string()),
                     Resource::DelegatedAdmin(DelegatedAdminValue { account: id }),
-                ));
+                );
             }
         }
     }
     if org {
         cx.gate("DescribeOrganizationConfiguration").await;
         if let Ok(c) = mc.describe_organization_configuration().send().await {
-            out.push((
-                addr(cx, Kind::OrgConfig, Some(Service::Macie.id())),
+            out.insert(
+                Kind::OrgConfig,
+                Some(Service::Macie.id().to_string()),
                 Resource::OrgConfig(OrgConfigValue {
                     auto_enable: c.auto_enable(),
                     ..Default::default()
                 }),
-            ));
+            );
         }
     }
     Ok(())

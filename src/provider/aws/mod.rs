@@ -26,9 +26,8 @@ use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 
 use super::{Executor, StateSource};
-use crate::model::Change;
 use crate::model::{
-    AccountId, Address, KindSet, OrgInfo, ProviderError, Resource, Scope, Service, Target,
+    AccountId, Change, KindSet, OrgInfo, ProviderError, Scope, ScopeState, Service, Target,
 };
 use client::{Clients, SdkClient};
 use error::{Outcome, sdk_error};
@@ -69,7 +68,7 @@ pub struct AwsOptions {
 impl Default for AwsOptions {
     fn default() -> Self {
         AwsOptions {
-            role: crate::model::state::ORGANIZATION_ACCESS_ROLE.into(),
+            role: crate::model::organization::ORGANIZATION_ACCESS_ROLE.into(),
             external_id: None,
             organization: false,
             management_account: None,
@@ -222,9 +221,9 @@ impl StateSource for AwsProvider {
         &self,
         scope: &Scope,
         kinds: &KindSet,
-    ) -> Result<Vec<(Address, Resource)>, ProviderError> {
+    ) -> Result<ScopeState, ProviderError> {
         let cx = ScopeCx::new(self, &scope.account, &scope.region);
-        let mut out = Vec::new();
+        let mut out = ScopeState::default();
         // The integrated services do not depend on the hub.
         guardduty::read(&cx, kinds, &mut out).await?;
         macie::read(&cx, kinds, &mut out).await?;

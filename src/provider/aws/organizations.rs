@@ -3,7 +3,7 @@
 
 use super::error::sdk_error;
 use super::{AwsProvider, ScopeCx};
-use crate::model::state::{AccountInfo, AccountStatus, OuInfo};
+use crate::model::organization::{AccountInfo, AccountStatus, OuInfo};
 use crate::model::{AccountId, OrgInfo, ProviderError, Target};
 
 pub(super) async fn read(p: &AwsProvider) -> Result<OrgInfo, ProviderError> {

@@ -8,11 +8,12 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::Section;
+use crate::model::DesiredScope;
 use crate::model::resource::AnalyzerValue;
-use crate::model::{AccountId, Address, Kind, Resource};
+use crate::model::{AccountId, Kind, Resource};
 use crate::spec::compose::{Composed, Located};
 use crate::spec::diagnostics::{Code, Diagnostics, Pos};
-use crate::spec::expand::{Desired, Expansion};
+use crate::spec::expand::{Expansion, OrgDesired};
 use crate::spec::policy::CheckOptions;
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
@@ -274,25 +275,27 @@ fn lives_in(regions: AnalyzerRegions, region: &str, home: &str) -> bool {
 }
 
 impl Section for Checked {
-    fn scope(&self, x: &Expansion<'_>, acct: &AccountId, r: &str, out: &mut Desired) {
-        out.reads.add(acct, r, Kind::Analyzer);
+    fn scope(&self, x: &Expansion<'_>, _acct: &AccountId, r: &str, out: &mut DesiredScope) {
+        out.read(Kind::Analyzer);
         for (name, v, org, regions) in &self.analyzers {
             if !org && lives_in(*regions, r, x.home) {
-                out.state.insert(
-                    Address::keyed(acct, r, Kind::Analyzer, name.clone()),
+                out.want(
+                    Kind::Analyzer,
+                    Some(name.clone()),
                     Resource::Analyzer(v.clone()),
                 );
             }
         }
     }
 
-    fn organization(&self, x: &Expansion<'_>, out: &mut Desired) {
+    fn organization(&self, x: &Expansion<'_>, out: &mut OrgDesired) {
         for (name, v, _, regions) in self.analyzers.iter().filter(|a| a.2) {
             for r in &x.regions {
-                out.reads.add(&x.admin, r, Kind::Analyzer);
+                out.at(&x.admin, r).read(Kind::Analyzer);
                 if lives_in(*regions, r, x.home) {
-                    out.state.insert(
-                        Address::keyed(&x.admin, r, Kind::Analyzer, name.clone()),
+                    out.at(&x.admin, r).want(
+                        Kind::Analyzer,
+                        Some(name.clone()),
                         Resource::Analyzer(v.clone()),
                     );
                 }

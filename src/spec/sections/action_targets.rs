@@ -7,10 +7,10 @@ use serde::{Deserialize, Serialize};
 use super::Section;
 use super::select::duplicates;
 use crate::model::resource::ActionTargetValue;
-use crate::model::{Address, Kind, Resource};
+use crate::model::{Kind, Resource};
 use crate::spec::compose::Composed;
 use crate::spec::diagnostics::{Code, Diagnostics};
-use crate::spec::expand::{Desired, Expansion};
+use crate::spec::expand::{Expansion, OrgDesired};
 use crate::spec::policy::CheckOptions;
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
@@ -84,11 +84,12 @@ pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Chec
 }
 
 impl Section for Checked {
-    fn organization(&self, x: &Expansion<'_>, out: &mut Desired) {
-        out.reads.add(&x.admin, x.home, Kind::ActionTarget);
+    fn organization(&self, x: &Expansion<'_>, out: &mut OrgDesired) {
+        out.at(&x.admin, x.home).read(Kind::ActionTarget);
         for (id, v) in &self.targets {
-            out.state.insert(
-                Address::keyed(&x.admin, x.home, Kind::ActionTarget, id.clone()),
+            out.at(&x.admin, x.home).want(
+                Kind::ActionTarget,
+                Some(id.clone()),
                 Resource::ActionTarget(v.clone()),
             );
         }

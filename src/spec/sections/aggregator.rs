@@ -7,10 +7,10 @@ use serde::{Deserialize, Serialize};
 use super::Section;
 use super::select::{managed_regions, region};
 use crate::model::resource::AggregatorValue;
-use crate::model::{Address, Kind, Resource};
+use crate::model::{Kind, Resource};
 use crate::spec::compose::Composed;
 use crate::spec::diagnostics::{Code, Diagnostics};
-use crate::spec::expand::{Desired, Expansion};
+use crate::spec::expand::{Expansion, OrgDesired};
 use crate::spec::policy::CheckOptions;
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
@@ -119,13 +119,14 @@ pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Chec
 }
 
 impl Section for Checked {
-    fn organization(&self, x: &Expansion<'_>, out: &mut Desired) {
+    fn organization(&self, x: &Expansion<'_>, out: &mut OrgDesired) {
         // Read everywhere: an aggregator left in another region must be found and moved.
         for r in &x.regions {
-            out.reads.add(&x.admin, r, Kind::Aggregator);
+            out.at(&x.admin, r).read(Kind::Aggregator);
         }
-        out.state.insert(
-            Address::singleton(&x.admin, x.home, Kind::Aggregator),
+        out.at(&x.admin, x.home).want(
+            Kind::Aggregator,
+            None,
             Resource::Aggregator(AggregatorValue {
                 linking_mode: self.linking.aws().into(),
                 regions: self.regions.clone(),

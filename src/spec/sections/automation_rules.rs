@@ -11,10 +11,10 @@ use serde_json::{Value, json};
 use super::Section;
 use super::select::{duplicates, report_filter_problems};
 use crate::model::resource::AutomationRuleValue;
-use crate::model::{Address, Kind, Resource};
+use crate::model::{Kind, Resource};
 use crate::spec::compose::Composed;
 use crate::spec::diagnostics::{Code, Diagnostics, Pos};
-use crate::spec::expand::{Desired, Expansion};
+use crate::spec::expand::{Expansion, OrgDesired};
 use crate::spec::filters::{self, FilterUse};
 use crate::spec::policy::CheckOptions;
 
@@ -202,11 +202,12 @@ pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Chec
 }
 
 impl Section for Checked {
-    fn organization(&self, x: &Expansion<'_>, out: &mut Desired) {
-        out.reads.add(&x.admin, x.home, Kind::AutomationRule);
+    fn organization(&self, x: &Expansion<'_>, out: &mut OrgDesired) {
+        out.at(&x.admin, x.home).read(Kind::AutomationRule);
         for (name, v) in &self.rules {
-            out.state.insert(
-                Address::keyed(&x.admin, x.home, Kind::AutomationRule, name.clone()),
+            out.at(&x.admin, x.home).want(
+                Kind::AutomationRule,
+                Some(name.clone()),
                 Resource::AutomationRule(v.clone()),
             );
         }

@@ -9,11 +9,12 @@ use serde_json::Value;
 
 use super::Section;
 use super::select::{control_id, duplicates};
+use crate::model::DesiredScope;
 use crate::model::resource::ControlParametersValue;
-use crate::model::{AccountId, Address, Kind, Resource};
+use crate::model::{AccountId, Kind, Resource};
 use crate::spec::compose::Composed;
 use crate::spec::diagnostics::{Code, Diagnostics};
-use crate::spec::expand::{Desired, Expansion};
+use crate::spec::expand::Expansion;
 use crate::spec::policy::CheckOptions;
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
@@ -76,12 +77,13 @@ pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Chec
 }
 
 impl Section for Checked {
-    fn scope(&self, x: &Expansion<'_>, acct: &AccountId, r: &str, out: &mut Desired) {
+    fn scope(&self, x: &Expansion<'_>, _acct: &AccountId, _r: &str, out: &mut DesiredScope) {
         for (control, parameters) in &self.controls {
-            out.reads.add(acct, r, Kind::ControlParameters);
+            out.read(Kind::ControlParameters);
             if x.policy.hub_enabled() {
-                out.state.insert(
-                    Address::keyed(acct, r, Kind::ControlParameters, control.clone()),
+                out.want(
+                    Kind::ControlParameters,
+                    Some(control.clone()),
                     Resource::ControlParameters(ControlParametersValue {
                         parameters: parameters.clone(),
                     }),

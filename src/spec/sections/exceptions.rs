@@ -18,7 +18,7 @@ use crate::model::catalog::catalog;
 use crate::model::{AccountId, ExceptionRef, Kind};
 use crate::spec::compose::{Composed, Located};
 use crate::spec::diagnostics::{Code, Diagnostics, Pos};
-use crate::spec::expand::{Desired, Expansion};
+use crate::spec::expand::Expansion;
 use crate::spec::policy::CheckOptions;
 
 /// A documented reason to disable one or more controls, optionally limited in scope.
@@ -357,6 +357,11 @@ impl Checked {
         }
     }
 
+    /// Every control some exception names.
+    pub fn controls(&self) -> impl Iterator<Item = &str> {
+        self.by_control.keys().map(String::as_str)
+    }
+
     /// How the plan cites rule `i`.
     pub fn reference(&self, i: usize) -> ExceptionRef {
         let r = &self.rules[i];
@@ -372,8 +377,8 @@ impl Checked {
 
 impl Section for Checked {
     /// Overlapping exceptions are only known once every scope is expanded.
-    fn finish(&self, _: &Expansion<'_>, out: &Desired, d: &mut Diagnostics) {
-        for ((a, b), example) in &out.overlaps {
+    fn finish(&self, x: &Expansion<'_>, d: &mut Diagnostics) {
+        for ((a, b), example) in &x.overlaps() {
             let (ra, rb) = (&self.rules[*a], &self.rules[*b]);
             let (win, lose) = if (ra.specificity(), std::cmp::Reverse(*a))
                 >= (rb.specificity(), std::cmp::Reverse(*b))

@@ -9,11 +9,12 @@ use serde::{Deserialize, Serialize};
 
 use super::Section;
 use super::select::{PublishingFrequency, service_admin};
+use crate::model::DesiredScope;
 use crate::model::resource::{GuardDutyValue, OrgConfigValue};
-use crate::model::{AccountId, Address, Kind, Resource, Service};
+use crate::model::{AccountId, Kind, Resource, Service};
 use crate::spec::compose::Composed;
 use crate::spec::diagnostics::{Code, Diagnostics};
-use crate::spec::expand::{Desired, Expansion};
+use crate::spec::expand::{Expansion, OrgDesired};
 use crate::spec::policy::CheckOptions;
 
 fn default_true() -> bool {
@@ -160,11 +161,12 @@ pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Chec
 }
 
 impl Section for Checked {
-    fn scope(&self, _: &Expansion<'_>, acct: &AccountId, r: &str, out: &mut Desired) {
-        out.reads.add(acct, r, Kind::GuardDuty);
+    fn scope(&self, _: &Expansion<'_>, _acct: &AccountId, _r: &str, out: &mut DesiredScope) {
+        out.read(Kind::GuardDuty);
         if self.enabled {
-            out.state.insert(
-                Address::singleton(acct, r, Kind::GuardDuty),
+            out.want(
+                Kind::GuardDuty,
+                None,
                 Resource::GuardDuty(GuardDutyValue {
                     status: "ENABLED".into(),
                     finding_publishing_frequency: self.finding_publishing_frequency.into(),
@@ -174,7 +176,7 @@ impl Section for Checked {
         }
     }
 
-    fn organization(&self, x: &Expansion<'_>, out: &mut Desired) {
+    fn organization(&self, x: &Expansion<'_>, out: &mut OrgDesired) {
         let cfg = self.auto_enable_members.map(|m| OrgConfigValue {
             auto_enable_members: Some(m.into()),
             features: Some(

@@ -6,11 +6,12 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::Section;
+use crate::model::DesiredScope;
 use crate::model::resource::HubValue;
-use crate::model::{AccountId, Address, Kind, Resource};
+use crate::model::{AccountId, Kind, Resource};
 use crate::spec::compose::Composed;
 use crate::spec::diagnostics::{Code, Diagnostics};
-use crate::spec::expand::{Desired, Expansion};
+use crate::spec::expand::Expansion;
 use crate::spec::policy::CheckOptions;
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
@@ -92,11 +93,12 @@ pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Chec
 }
 
 /// The hub in one scope, with or without a `hub` section.
-pub fn expand_scope(hub: &Checked, account: &AccountId, region: &str, out: &mut Desired) {
-    out.reads.add(account, region, Kind::Hub);
+pub fn expand_scope(hub: &Checked, out: &mut DesiredScope) {
+    out.read(Kind::Hub);
     if hub.enabled {
-        out.state.insert(
-            Address::singleton(account, region, Kind::Hub),
+        out.want(
+            Kind::Hub,
+            None,
             Resource::Hub(HubValue {
                 control_finding_generator: hub.control_finding_generator.into(),
                 auto_enable_controls: hub.auto_enable_controls,
@@ -106,7 +108,7 @@ pub fn expand_scope(hub: &Checked, account: &AccountId, region: &str, out: &mut 
 }
 
 impl Section for Checked {
-    fn scope(&self, _: &Expansion<'_>, account: &AccountId, region: &str, out: &mut Desired) {
-        expand_scope(self, account, region, out);
+    fn scope(&self, _: &Expansion<'_>, _: &AccountId, _: &str, out: &mut DesiredScope) {
+        expand_scope(self, out);
     }
 }

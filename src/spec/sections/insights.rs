@@ -11,10 +11,10 @@ use super::Section;
 use super::select::{duplicates, report_filter_problems};
 use crate::model::finding_fields::group_by_attributes;
 use crate::model::resource::InsightValue;
-use crate::model::{Address, Kind, Resource};
+use crate::model::{Kind, Resource};
 use crate::spec::compose::Composed;
 use crate::spec::diagnostics::{Code, Diagnostics, did_you_mean};
-use crate::spec::expand::{Desired, Expansion};
+use crate::spec::expand::{Expansion, OrgDesired};
 use crate::spec::filters::{self, FilterUse};
 use crate::spec::policy::CheckOptions;
 
@@ -96,11 +96,12 @@ pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Chec
 }
 
 impl Section for Checked {
-    fn organization(&self, x: &Expansion<'_>, out: &mut Desired) {
-        out.reads.add(&x.admin, x.home, Kind::Insight);
+    fn organization(&self, x: &Expansion<'_>, out: &mut OrgDesired) {
+        out.at(&x.admin, x.home).read(Kind::Insight);
         for (name, v) in &self.insights {
-            out.state.insert(
-                Address::keyed(&x.admin, x.home, Kind::Insight, name.clone()),
+            out.at(&x.admin, x.home).want(
+                Kind::Insight,
+                Some(name.clone()),
                 Resource::Insight(v.clone()),
             );
         }

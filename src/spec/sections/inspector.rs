@@ -8,11 +8,12 @@ use serde::{Deserialize, Serialize};
 
 use super::Section;
 use super::select::service_admin;
+use crate::model::DesiredScope;
 use crate::model::resource::{InspectorValue, OrgConfigValue};
-use crate::model::{AccountId, Address, Kind, Resource, Service};
+use crate::model::{AccountId, Kind, Resource, Service};
 use crate::spec::compose::Composed;
 use crate::spec::diagnostics::{Code, Diagnostics};
-use crate::spec::expand::{Desired, Expansion};
+use crate::spec::expand::{Expansion, OrgDesired};
 use crate::spec::policy::CheckOptions;
 
 fn default_true() -> bool {
@@ -87,11 +88,12 @@ pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Chec
 }
 
 impl Section for Checked {
-    fn scope(&self, _: &Expansion<'_>, acct: &AccountId, r: &str, out: &mut Desired) {
-        out.reads.add(acct, r, Kind::Inspector);
+    fn scope(&self, _: &Expansion<'_>, _acct: &AccountId, _r: &str, out: &mut DesiredScope) {
+        out.read(Kind::Inspector);
         if !self.resource_types.is_empty() {
-            out.state.insert(
-                Address::singleton(acct, r, Kind::Inspector),
+            out.want(
+                Kind::Inspector,
+                None,
                 Resource::Inspector(InspectorValue {
                     resource_types: self.resource_types.clone(),
                 }),
@@ -99,7 +101,7 @@ impl Section for Checked {
         }
     }
 
-    fn organization(&self, x: &Expansion<'_>, out: &mut Desired) {
+    fn organization(&self, x: &Expansion<'_>, out: &mut OrgDesired) {
         let types = if self.auto_enable {
             self.resource_types.clone()
         } else {

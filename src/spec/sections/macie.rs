@@ -6,11 +6,12 @@ use serde::{Deserialize, Serialize};
 
 use super::Section;
 use super::select::{PublishingFrequency, service_admin};
+use crate::model::DesiredScope;
 use crate::model::resource::{MacieValue, OrgConfigValue};
-use crate::model::{AccountId, Address, Kind, Resource, Service};
+use crate::model::{AccountId, Kind, Resource, Service};
 use crate::spec::compose::Composed;
 use crate::spec::diagnostics::Diagnostics;
-use crate::spec::expand::{Desired, Expansion};
+use crate::spec::expand::{Expansion, OrgDesired};
 use crate::spec::policy::CheckOptions;
 
 fn default_true() -> bool {
@@ -64,11 +65,12 @@ pub fn check(c: &Composed, _: &CheckOptions, _: &mut Diagnostics) -> Option<Chec
 }
 
 impl Section for Checked {
-    fn scope(&self, _: &Expansion<'_>, acct: &AccountId, r: &str, out: &mut Desired) {
-        out.reads.add(acct, r, Kind::Macie);
+    fn scope(&self, _: &Expansion<'_>, _acct: &AccountId, _r: &str, out: &mut DesiredScope) {
+        out.read(Kind::Macie);
         if let Some(status) = self.status {
-            out.state.insert(
-                Address::singleton(acct, r, Kind::Macie),
+            out.want(
+                Kind::Macie,
+                None,
                 Resource::Macie(MacieValue {
                     status: status.into(),
                     finding_publishing_frequency: self.finding_publishing_frequency.into(),
@@ -77,7 +79,7 @@ impl Section for Checked {
         }
     }
 
-    fn organization(&self, x: &Expansion<'_>, out: &mut Desired) {
+    fn organization(&self, x: &Expansion<'_>, out: &mut OrgDesired) {
         let cfg = OrgConfigValue {
             auto_enable: Some(self.auto_enable && self.status.is_some()),
             ..Default::default()

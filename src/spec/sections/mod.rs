@@ -24,8 +24,8 @@ pub mod select;
 pub mod standards;
 
 use super::diagnostics::Diagnostics;
-use super::expand::{Desired, Expansion};
-use crate::model::AccountId;
+use super::expand::{Expansion, OrgDesired};
+use crate::model::{AccountId, DesiredScope};
 
 /// The sections of a policy file, in the order they are checked: how each composes across
 /// files (`single`: defined in one file only; `list`: concatenated in file order) and its
@@ -73,9 +73,16 @@ pub(crate) use with_sections;
 /// What a checked section contributes to the desired state.
 pub(crate) trait Section {
     /// What the section wants in one account × region, and what to read there.
-    fn scope(&self, _x: &Expansion<'_>, _account: &AccountId, _region: &str, _out: &mut Desired) {}
+    fn scope(
+        &self,
+        _x: &Expansion<'_>,
+        _account: &AccountId,
+        _region: &str,
+        _out: &mut DesiredScope,
+    ) {
+    }
     /// What the section wants once: in the administrator's or the management account.
-    fn organization(&self, _x: &Expansion<'_>, _out: &mut Desired) {}
-    /// Diagnostics only known once everything is expanded.
-    fn finish(&self, _x: &Expansion<'_>, _out: &Desired, _d: &mut Diagnostics) {}
+    fn organization(&self, _x: &Expansion<'_>, _out: &mut OrgDesired) {}
+    /// Diagnostics only known once every scope is expanded.
+    fn finish(&self, _x: &Expansion<'_>, _d: &mut Diagnostics) {}
 }

@@ -7,12 +7,12 @@ use serde::{Deserialize, Serialize};
 
 use super::Section;
 use super::select::{AllOr, Member, account_id, member};
+use crate::model::organization::{AccountStatus, ORGANIZATION_ACCESS_ROLE};
 use crate::model::resource::{DelegatedAdminValue, Empty, OrgConfigValue};
-use crate::model::state::{AccountStatus, ORGANIZATION_ACCESS_ROLE};
-use crate::model::{AccountId, Address, Kind, OrgInfo, Resource, Service};
+use crate::model::{AccountId, Kind, OrgInfo, Resource, Service};
 use crate::spec::compose::Composed;
 use crate::spec::diagnostics::{Code, Diagnostics, Pos};
-use crate::spec::expand::{Desired, Expansion};
+use crate::spec::expand::{Expansion, OrgDesired};
 use crate::spec::policy::CheckOptions;
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
@@ -188,11 +188,11 @@ fn in_list(org: &OrgInfo, list: &[Entry], id: &AccountId, parent: Option<&str>) 
 
 impl Checked {
     /// The accounts in scope (sorted), reporting selections the organisation does not match
-    /// and skipping suspended and closed accounts into `out.skipped`.
+    /// and skipping suspended and closed accounts into `skipped`.
     pub fn accounts(
         &self,
         org: &OrgInfo,
-        out: &mut Desired,
+        skipped: &mut Vec<(AccountId, String)>,
         d: &mut Diagnostics,
     ) -> Vec<AccountId> {
         if org.accounts.is_empty() {
@@ -264,7 +264,7 @@ impl Checked {
                     .ok()
                     .and_then(|v| v.as_str().map(str::to_string))
                     .unwrap_or_default();
-                out.skipped.push((a.id.clone(), status));
+                skipped.push((a.id.clone(), status));
                 continue;
             }
             accounts.push(a.id.clone());
@@ -275,29 +275,23 @@ impl Checked {
 }
 
 impl Section for Checked {
-    fn organization(&self, x: &Expansion<'_>, out: &mut Desired) {
+    fn organization(&self, x: &Expansion<'_>, out: &mut OrgDesired) {
         let (mgmt, admin) = (&self.management, &self.admin);
-        out.reads
-            .only
-            .entry(Kind::DelegatedAdmin)
-            .or_default()
-            .insert(Service::SecurityHub);
-        out.reads
-            .only
-            .entry(Kind::OrgConfig)
-            .or_default()
-            .insert(Service::SecurityHub);
+        out.manages(Kind::DelegatedAdmin, Service::SecurityHub);
+        out.manages(Kind::OrgConfig, Service::SecurityHub);
         for r in &x.regions {
-            out.reads.add(mgmt, r, Kind::DelegatedAdmin);
-            out.reads.add(admin, r, Kind::OrgConfig);
-            out.state.insert(
-                Address::keyed(mgmt, r, Kind::DelegatedAdmin, Service::SecurityHub.id()),
+            out.at(mgmt, r).read(Kind::DelegatedAdmin);
+            out.at(admin, r).read(Kind::OrgConfig);
+            out.at(mgmt, r).want(
+                Kind::DelegatedAdmin,
+                Some(Service::SecurityHub.id().to_string()),
                 Resource::DelegatedAdmin(DelegatedAdminValue {
                     account: admin.clone(),
                 }),
             );
-            out.state.insert(
-                Address::keyed(admin, r, Kind::OrgConfig, Service::SecurityHub.id()),
+            out.at(admin, r).want(
+                Kind::OrgConfig,
+                Some(Service::SecurityHub.id().to_string()),
                 Resource::OrgConfig(OrgConfigValue {
                     auto_enable: Some(self.auto_enable),
                     auto_enable_standards: Some(self.auto_enable_standards.into()),
@@ -305,11 +299,12 @@ impl Section for Checked {
                 }),
             );
             if self.manage_members {
-                out.reads.add(admin, r, Kind::Member);
+                out.at(admin, r).read(Kind::Member);
                 if x.policy.hub_enabled() {
                     for a in x.accounts.iter().filter(|a| *a != admin) {
-                        out.state.insert(
-                            Address::keyed(admin, r, Kind::Member, a.as_str()),
+                        out.at(admin, r).want(
+                            Kind::Member,
+                            Some(a.as_str().to_string()),
                             Resource::Member(Empty {}),
                         );
                     }

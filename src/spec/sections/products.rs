@@ -4,11 +4,12 @@
 use std::collections::BTreeSet;
 
 use super::Section;
+use crate::model::DesiredScope;
 use crate::model::resource::Empty;
-use crate::model::{AccountId, Address, Kind, Resource};
+use crate::model::{AccountId, Kind, Resource};
 use crate::spec::compose::Composed;
 use crate::spec::diagnostics::{Code, Diagnostics};
-use crate::spec::expand::{Desired, Expansion};
+use crate::spec::expand::Expansion;
 use crate::spec::policy::CheckOptions;
 
 pub const KINDS: &[Kind] = &[Kind::Product];
@@ -53,14 +54,11 @@ pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Chec
 }
 
 impl Section for Checked {
-    fn scope(&self, x: &Expansion<'_>, acct: &AccountId, r: &str, out: &mut Desired) {
-        out.reads.add(acct, r, Kind::Product);
+    fn scope(&self, x: &Expansion<'_>, _acct: &AccountId, _r: &str, out: &mut DesiredScope) {
+        out.read(Kind::Product);
         if x.policy.hub_enabled() {
             for p in &self.products {
-                out.state.insert(
-                    Address::keyed(acct, r, Kind::Product, p.clone()),
-                    Resource::Product(Empty {}),
-                );
+                out.want(Kind::Product, Some(p.clone()), Resource::Product(Empty {}));
             }
         }
     }

@@ -363,24 +363,26 @@ pub fn service_admin(
     x: &crate::spec::expand::Expansion<'_>,
     service: crate::model::Service,
     org_config: Option<crate::model::resource::OrgConfigValue>,
-    out: &mut crate::spec::expand::Desired,
+    out: &mut crate::spec::expand::OrgDesired,
 ) {
     use crate::model::resource::DelegatedAdminValue;
-    use crate::model::{Address, Kind, Resource};
+    use crate::model::{Kind, Resource};
     let Some(mgmt) = &x.management else { return };
     for kind in [Kind::DelegatedAdmin, Kind::OrgConfig] {
-        out.reads.only.entry(kind).or_default().insert(service);
+        out.manages(kind, service);
     }
     for r in &x.regions {
-        out.state.insert(
-            Address::keyed(mgmt, r, Kind::DelegatedAdmin, service.id()),
+        out.at(mgmt, r).want(
+            Kind::DelegatedAdmin,
+            Some(service.id().to_string()),
             Resource::DelegatedAdmin(DelegatedAdminValue {
                 account: x.admin.clone(),
             }),
         );
         if let Some(cfg) = &org_config {
-            out.state.insert(
-                Address::keyed(&x.admin, r, Kind::OrgConfig, service.id()),
+            out.at(&x.admin, r).want(
+                Kind::OrgConfig,
+                Some(service.id().to_string()),
                 Resource::OrgConfig(cfg.clone()),
             );
         }

@@ -10,11 +10,11 @@ use serde::{Deserialize, Serialize};
 use super::Section;
 use super::select::{Member, RegionRef, Selected, Selection, accounts, regions, standard_name};
 use crate::model::catalog::catalog;
-use crate::model::resource::{ControlValue, Empty};
-use crate::model::{AccountId, Address, Kind, Note, Resource};
+use crate::model::resource::Empty;
+use crate::model::{AccountId, DesiredScope, Kind, Note, Resource};
 use crate::spec::compose::Composed;
 use crate::spec::diagnostics::{Code, Diagnostics};
-use crate::spec::expand::{Desired, Expansion};
+use crate::spec::expand::Expansion;
 use crate::spec::policy::CheckOptions;
 
 /// A standard by short name, or a standard limited to some accounts or regions.
@@ -102,67 +102,59 @@ pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Chec
 }
 
 impl Section for Checked {
-    fn scope(&self, x: &Expansion<'_>, acct: &AccountId, r: &str, out: &mut Desired) {
-        out.reads.add(acct, r, Kind::Standard);
-        out.reads.add(acct, r, Kind::Control);
+    fn scope(&self, x: &Expansion<'_>, acct: &AccountId, r: &str, out: &mut DesiredScope) {
+        out.read(Kind::Standard);
+        out.read(Kind::Control);
         if !x.policy.hub_enabled() {
             return;
         }
-        let exceptions = x.policy.exceptions.as_ref();
         for e in &self.entries {
             if !x.selects_account(e.accounts.as_ref(), acct)
                 || !x.selects_region(e.regions.as_ref(), r)
             {
                 continue;
             }
-            let name = &e.standard;
-            out.state.insert(
-                Address::keyed(acct, r, Kind::Standard, name.clone()),
+            let std = &e.standard;
+            out.want(
+                Kind::Standard,
+                Some(std.clone()),
                 Resource::Standard(Empty {}),
             );
-            for ctl in catalog().controls_in(name) {
-                let addr = Address::keyed(acct, r, Kind::Control, format!("{}@{name}", ctl.id));
-                let decision = exceptions.map(|ex| ex.decide(x, &ctl.id, name, acct, r));
-                let Some(decision) = decision else {
-                    out.state
-                        .insert(addr, Resource::Control(ControlValue::enabled()));
+            // Every control is enabled unless an exception says otherwise: only the controls
+            // exceptions name need deciding.
+            let Some(exceptions) = x.policy.exceptions.as_ref() else {
+                continue;
+            };
+            for ctl in exceptions.controls() {
+                if !catalog()
+                    .control(ctl)
+                    .is_some_and(|d| d.standards.iter().any(|s| s == std))
+                {
                     continue;
-                };
-                let exceptions = exceptions.expect("decided by them");
+                }
+                let decision = exceptions.decide(x, ctl, std, acct, r);
                 for pair in &decision.overlaps {
-                    out.overlaps
-                        .entry(*pair)
-                        .or_insert_with(|| format!("{} in {acct}/{r} ({name})", ctl.id));
+                    x.overlap(*pair, || format!("{ctl} in {acct}/{r} ({std})"));
                 }
                 match (decision.disabled_by, decision.expired) {
-                    (Some(w), _) => {
-                        out.state.insert(
-                            addr.clone(),
-                            Resource::Control(ControlValue::disabled(
-                                exceptions.rules[w].reason.clone(),
-                            )),
-                        );
-                        out.notes.insert(
-                            addr,
-                            Note {
-                                exception: Some(exceptions.reference(w)),
-                                expired: None,
-                            },
-                        );
-                    }
-                    (None, expired) => {
-                        out.state
-                            .insert(addr.clone(), Resource::Control(ControlValue::enabled()));
-                        if let Some(e) = expired {
-                            out.notes.insert(
-                                addr,
-                                Note {
-                                    exception: None,
-                                    expired: Some(exceptions.reference(e)),
-                                },
-                            );
-                        }
-                    }
+                    (Some(w), _) => out.disable_control(
+                        std,
+                        ctl,
+                        &exceptions.rules[w].reason,
+                        Note {
+                            exception: Some(exceptions.reference(w)),
+                            expired: None,
+                        },
+                    ),
+                    (None, Some(e)) => out.note_expired(
+                        std,
+                        ctl,
+                        Note {
+                            exception: None,
+                            expired: Some(exceptions.reference(e)),
+                        },
+                    ),
+                    (None, None) => {}
                 }
             }
         }

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
-use shubctl::model::state::{AccountInfo, AccountStatus};
+use shubctl::model::organization::{AccountInfo, AccountStatus};
 
 use crate::http::{Cx, Request};
 use crate::util::{ApiError, Res, fnv, get_i64, get_str, page};

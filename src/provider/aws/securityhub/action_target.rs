@@ -4,14 +4,12 @@ use aws_sdk_securityhub::error::ProvideErrorMetadata;
 
 use super::Sh;
 use crate::model::resource::ActionTargetValue;
+use crate::model::state::ScopeState;
 use crate::model::{Action, Change};
-use crate::model::{Address, Kind, ProviderError, Resource, Target};
+use crate::model::{Kind, ProviderError, Resource, Target};
 use crate::provider::aws::error::{Outcome, sdk_error, value_of};
 
-pub(super) async fn read(
-    sh: &Sh<'_>,
-    out: &mut Vec<(Address, Resource)>,
-) -> Result<(), ProviderError> {
+pub(super) async fn read(sh: &Sh<'_>, out: &mut ScopeState) -> Result<(), ProviderError> {
     sh.gate("DescribeActionTargets").await;
     let mut pages = sh.client.describe_action_targets().into_paginator().send();
     while let Some(page) = pages.next().await {
@@ -20,13 +18,14 @@ pub(super) async fn read(
             let Some(id) = t.action_target_arn().and_then(|a| a.rsplit('/').next()) else {
                 continue;
             };
-            out.push((
-                sh.address(Kind::ActionTarget, Some(id.to_string())),
+            out.insert(
+                Kind::ActionTarget,
+                Some(id.to_string()),
                 Resource::ActionTarget(ActionTargetValue {
                     name: t.name().unwrap_or_default().into(),
                     description: t.description().unwrap_or_default().into(),
                 }),
-            ));
+            );
         }
     }
     Ok(())

@@ -5,18 +5,16 @@ use aws_sdk_securityhub::error::ProvideErrorMetadata;
 
 use super::Sh;
 use crate::model::resource::AggregatorValue;
+use crate::model::state::ScopeState;
 use crate::model::{Action, Change};
-use crate::model::{Address, Kind, ProviderError, Resource, Target};
+use crate::model::{Kind, ProviderError, Resource, Target};
 use crate::provider::aws::error::{Outcome, sdk_error, value_of};
 
 fn arn_prefix(region: &str) -> String {
     format!("arn:aws:securityhub:{region}:")
 }
 
-pub(super) async fn read(
-    sh: &Sh<'_>,
-    out: &mut Vec<(Address, Resource)>,
-) -> Result<(), ProviderError> {
+pub(super) async fn read(sh: &Sh<'_>, out: &mut ScopeState) -> Result<(), ProviderError> {
     sh.gate("ListFindingAggregators").await;
     let list = sh
         .client
@@ -42,13 +40,14 @@ pub(super) async fn read(
             .map_err(|e| sdk_error(sh.target(), e))?;
         let mut regions: Vec<String> = g.regions().to_vec();
         regions.sort();
-        out.push((
-            sh.address(Kind::Aggregator, None),
+        out.insert(
+            Kind::Aggregator,
+            None,
             Resource::Aggregator(AggregatorValue {
                 linking_mode: g.region_linking_mode().unwrap_or_default().to_string(),
                 regions,
             }),
-        ));
+        );
     }
     Ok(())
 }

@@ -10,8 +10,9 @@ use super::Sh;
 use super::filters::{rule_action_from_json, rule_action_to_json};
 use super::filters_gen::{rule_criteria_from_json, rule_criteria_to_json};
 use crate::model::resource::AutomationRuleValue;
+use crate::model::state::ScopeState;
 use crate::model::{Action, Change};
-use crate::model::{Address, Kind, ProviderError, Resource, Target};
+use crate::model::{Kind, ProviderError, Resource, Target};
 use crate::provider::aws::error::{Outcome, fail, sdk_error, value_of};
 
 /// Rules by name: (ARN, value).
@@ -89,15 +90,13 @@ async fn by_name(
     Ok(out)
 }
 
-pub(super) async fn read(
-    sh: &Sh<'_>,
-    out: &mut Vec<(Address, Resource)>,
-) -> Result<(), ProviderError> {
+pub(super) async fn read(sh: &Sh<'_>, out: &mut ScopeState) -> Result<(), ProviderError> {
     for (name, (_, v)) in by_name(sh).await? {
-        out.push((
-            sh.address(Kind::AutomationRule, Some(name)),
+        out.insert(
+            Kind::AutomationRule,
+            Some(name),
             Resource::AutomationRule(v),
-        ));
+        );
     }
     Ok(())
 }

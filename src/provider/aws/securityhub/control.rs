@@ -11,64 +11,78 @@ use super::Sh;
 use super::standard::{Ready, arn_of};
 use crate::model::Change;
 use crate::model::catalog::catalog;
-use crate::model::resource::ControlValue;
-use crate::model::{Address, Kind, ProviderError, Resource};
+use crate::model::state::ScopeState;
+use crate::model::{ProviderError, Resource};
 use crate::provider::aws::error::{Outcome, fail, sdk_error, value};
 
+/// Reads the associations of every control of the ready standards, 100 a call with the calls
+/// of a scope in parallel, keeping only what is not plainly enabled.
 pub(super) async fn read(
     sh: &Sh<'_>,
     ready: &[Ready],
-    out: &mut Vec<(Address, Resource)>,
+    out: &mut ScopeState,
 ) -> Result<(), ProviderError> {
-    for (short, arn) in ready {
-        let ids: Vec<&str> = catalog()
-            .controls_in(short)
-            .map(|c| c.id.as_str())
-            .collect();
-        for chunk in ids.chunks(100) {
-            let req: Vec<StandardsControlAssociationId> = chunk
-                .iter()
-                .map(|c| {
-                    StandardsControlAssociationId::builder()
-                        .security_control_id(*c)
-                        .standards_arn(arn)
-                        .build()
-                })
-                .collect();
-            sh.gate("BatchGetStandardsControlAssociations").await;
-            let res = sh
-                .client
-                .batch_get_standards_control_associations()
-                .set_standards_control_association_ids(Some(req))
-                .send()
-                .await
-                .map_err(|e| sdk_error(sh.target(), e))?;
-            for d in res.standards_control_association_details() {
-                let (Some(id), Some(status)) = (d.security_control_id(), d.association_status())
-                else {
-                    continue;
-                };
-                let value = if status.as_str() == "DISABLED" {
-                    ControlValue::disabled(d.updated_reason().unwrap_or_default())
-                } else {
-                    ControlValue::enabled()
-                };
-                out.push((
-                    sh.address(Kind::Control, Some(format!("{id}@{short}"))),
-                    Resource::Control(value),
+    let ids: Vec<StandardsControlAssociationId> = ready
+        .iter()
+        .flat_map(|(short, arn)| {
+            catalog().controls_in(short).map(move |c| {
+                StandardsControlAssociationId::builder()
+                    .security_control_id(c.id.as_str())
+                    .standards_arn(arn)
+                    .build()
+            })
+        })
+        .collect();
+    let short_of = |arn: &str| ready.iter().find(|(_, a)| a == arn).map(|(s, _)| s.clone());
+    for (short, _) in ready {
+        out.controls.entry(short.clone()).or_default().readable = true;
+    }
+    let calls = ids.chunks(100).map(|chunk| async move {
+        sh.gate("BatchGetStandardsControlAssociations").await;
+        sh.client
+            .batch_get_standards_control_associations()
+            .set_standards_control_association_ids(Some(chunk.to_vec()))
+            .send()
+            .await
+            .map_err(|e| sdk_error(sh.target(), e))
+    });
+    for res in futures::future::try_join_all(calls).await? {
+        for d in res.standards_control_association_details() {
+            let (Some(id), Some(status), Some(short)) = (
+                d.security_control_id(),
+                d.association_status(),
+                d.standards_arn().and_then(short_of),
+            ) else {
+                continue;
+            };
+            if status.as_str() == "DISABLED" {
+                out.controls.entry(short).or_default().disabled.insert(
+                    id.to_string(),
+                    d.updated_reason().unwrap_or_default().to_string(),
+                );
+            }
+        }
+        // Not found means AWS does not offer the control here. Anything else (access denied,
+        // limits) leaves the state unknown: an error.
+        for u in res.unprocessed_associations() {
+            let code = u.error_code().map(|c| c.as_str()).unwrap_or("");
+            if !matches!(code, "RESOURCE_NOT_FOUND" | "NOT_FOUND") {
+                return Err(ProviderError::new(
+                    sh.target(),
+                    Some(code),
+                    u.error_reason().unwrap_or("association not readable"),
                 ));
             }
-            // Not found means the control is not available here: absent. Anything else
-            // (access denied, limits) leaves the state unknown: an error.
-            for u in res.unprocessed_associations() {
-                let code = u.error_code().map(|c| c.as_str()).unwrap_or("");
-                if !matches!(code, "RESOURCE_NOT_FOUND" | "NOT_FOUND") {
-                    return Err(ProviderError::new(
-                        sh.target(),
-                        Some(code),
-                        u.error_reason().unwrap_or("association not readable"),
-                    ));
-                }
+            let item = u.standards_control_association_id();
+            if let (Some(id), Some(short)) = (
+                item.and_then(|i| i.security_control_id()),
+                item.and_then(|i| i.standards_arn()).and_then(short_of),
+            ) {
+                out.controls
+                    .entry(short)
+                    .or_default()
+                    .unavailable
+                    .insert(id.to_string());
             }
         }
     }

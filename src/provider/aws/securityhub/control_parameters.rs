@@ -11,13 +11,14 @@ use super::standard::Ready;
 use crate::model::Change;
 use crate::model::catalog::catalog;
 use crate::model::resource::ControlParametersValue;
-use crate::model::{Address, Kind, ProviderError, Resource, Target};
+use crate::model::state::ScopeState;
+use crate::model::{Kind, ProviderError, Resource, Target};
 use crate::provider::aws::error::{Outcome, fail, sdk_error, value_of};
 
 pub(super) async fn read(
     sh: &Sh<'_>,
     ready: &[Ready],
-    out: &mut Vec<(Address, Resource)>,
+    out: &mut ScopeState,
 ) -> Result<(), ProviderError> {
     let mut ids: Vec<&str> = ready
         .iter()
@@ -45,10 +46,11 @@ pub(super) async fn read(
                 .iter()
                 .filter_map(|(k, v)| v.value().map(|x| (k.clone(), parameter_json(x))))
                 .collect();
-            out.push((
-                sh.address(Kind::ControlParameters, Some(id.to_string())),
+            out.insert(
+                Kind::ControlParameters,
+                Some(id.to_string()),
                 Resource::ControlParameters(ControlParametersValue { parameters }),
-            ));
+            );
         }
     }
     Ok(())

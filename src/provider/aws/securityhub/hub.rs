@@ -6,8 +6,9 @@ use aws_sdk_securityhub::types::ControlFindingGenerator;
 
 use super::Sh;
 use crate::model::resource::HubValue;
+use crate::model::state::ScopeState;
 use crate::model::{Action, Change};
-use crate::model::{Address, Kind, ProviderError, Resource, Target};
+use crate::model::{Kind, ProviderError, Resource, Target};
 use crate::provider::aws::error::{Outcome, sdk_error, value_of};
 
 /// A hub that is off answers 401 InvalidAccessException "… is not subscribed to AWS Security
@@ -30,9 +31,10 @@ pub(super) async fn describe(sh: &Sh<'_>) -> Result<Option<DescribeHubOutput>, P
     }
 }
 
-pub(super) fn value(sh: &Sh<'_>, hub: &DescribeHubOutput) -> (Address, Resource) {
-    (
-        sh.address(Kind::Hub, None),
+pub(super) fn read(hub: &DescribeHubOutput, out: &mut ScopeState) {
+    out.insert(
+        Kind::Hub,
+        None,
         Resource::Hub(HubValue {
             control_finding_generator: hub
                 .control_finding_generator()
@@ -40,7 +42,7 @@ pub(super) fn value(sh: &Sh<'_>, hub: &DescribeHubOutput) -> (Address, Resource)
                 .unwrap_or_else(|| "SECURITY_CONTROL".into()),
             auto_enable_controls: hub.auto_enable_controls().unwrap_or(true),
         }),
-    )
+    );
 }
 
 pub(super) async fn write(sh: &Sh<'_>, c: &Change) -> Outcome {

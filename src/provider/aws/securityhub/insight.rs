@@ -8,8 +8,9 @@ use serde_json::json;
 use super::Sh;
 use super::filters_gen::{finding_filters_from_json, finding_filters_to_json};
 use crate::model::resource::InsightValue;
+use crate::model::state::ScopeState;
 use crate::model::{Action, Change};
-use crate::model::{Address, Kind, ProviderError, Resource, Target};
+use crate::model::{Kind, ProviderError, Resource, Target};
 use crate::provider::aws::error::{Outcome, fail, sdk_error, value_of};
 
 /// Custom insights by name: (ARN, value).
@@ -48,12 +49,9 @@ async fn by_name(sh: &Sh<'_>) -> Result<BTreeMap<String, (String, InsightValue)>
     Ok(out)
 }
 
-pub(super) async fn read(
-    sh: &Sh<'_>,
-    out: &mut Vec<(Address, Resource)>,
-) -> Result<(), ProviderError> {
+pub(super) async fn read(sh: &Sh<'_>, out: &mut ScopeState) -> Result<(), ProviderError> {
     for (name, (_, v)) in by_name(sh).await? {
-        out.push((sh.address(Kind::Insight, Some(name)), Resource::Insight(v)));
+        out.insert(Kind::Insight, Some(name), Resource::Insight(v));
     }
     Ok(())
 }

@@ -7,13 +7,11 @@ use aws_sdk_securityhub::types::AccountDetails;
 use super::Sh;
 use crate::model::Change;
 use crate::model::resource::Empty;
-use crate::model::{Address, Kind, ProviderError, Resource};
+use crate::model::state::ScopeState;
+use crate::model::{Kind, ProviderError, Resource};
 use crate::provider::aws::error::{Outcome, fail, sdk_error};
 
-pub(super) async fn read(
-    sh: &Sh<'_>,
-    out: &mut Vec<(Address, Resource)>,
-) -> Result<(), ProviderError> {
+pub(super) async fn read(sh: &Sh<'_>, out: &mut ScopeState) -> Result<(), ProviderError> {
     sh.gate("ListMembers").await;
     let mut pages = sh
         .client
@@ -26,10 +24,11 @@ pub(super) async fn read(
         for m in page.members() {
             let gone = matches!(m.member_status(), Some("Removed" | "Resigned" | "Deleted"));
             if let (Some(id), false) = (m.account_id(), gone) {
-                out.push((
-                    sh.address(Kind::Member, Some(id.to_string())),
+                out.insert(
+                    Kind::Member,
+                    Some(id.to_string()),
                     Resource::Member(Empty {}),
-                ));
+                );
             }
         }
     }

@@ -19,8 +19,9 @@ mod standard;
 
 use super::error::{Outcome, fail};
 use super::{ScopeCx, one_by_one};
+use crate::model::state::ScopeState;
 use crate::model::{Action, Change};
-use crate::model::{Address, Kind, KindSet, ProviderError, Resource};
+use crate::model::{Address, Kind, KindSet, ProviderError};
 
 /// A scope with its Security Hub client.
 pub(super) struct Sh<'a> {
@@ -55,7 +56,7 @@ fn reads_any(kinds: &KindSet) -> bool {
 pub(super) async fn read(
     cx: &ScopeCx<'_>,
     kinds: &KindSet,
-    out: &mut Vec<(Address, Resource)>,
+    out: &mut ScopeState,
 ) -> Result<(), ProviderError> {
     if !reads_any(kinds) {
         return Ok(());
@@ -69,14 +70,14 @@ pub(super) async fn read(
         return Ok(());
     };
     if kinds.contains(&Kind::Hub) {
-        out.push(hub::value(&sh, &described));
+        hub::read(&described, out);
     }
     // Standards: needed for standards, controls and parameters.
     let ready = if [Kind::Standard, Kind::Control, Kind::ControlParameters]
         .iter()
         .any(|k| kinds.contains(k))
     {
-        standard::read(&sh, kinds.contains(&Kind::Standard), out).await?
+        standard::read(&sh, kinds, out).await?
     } else {
         vec![]
     };

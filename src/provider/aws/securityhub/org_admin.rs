@@ -5,14 +5,12 @@ use std::time::Instant;
 
 use super::Sh;
 use crate::model::resource::DelegatedAdminValue;
-use crate::model::{AccountId, Address, Kind, ProviderError, Resource, Service, Target};
+use crate::model::state::ScopeState;
+use crate::model::{AccountId, Kind, ProviderError, Resource, Service, Target};
 use crate::model::{Action, Change};
 use crate::provider::aws::error::{Outcome, before_str, fail, sdk_error, value_of};
 
-pub(super) async fn read(
-    sh: &Sh<'_>,
-    out: &mut Vec<(Address, Resource)>,
-) -> Result<(), ProviderError> {
+pub(super) async fn read(sh: &Sh<'_>, out: &mut ScopeState) -> Result<(), ProviderError> {
     sh.gate("ListOrganizationAdminAccounts").await;
     let mut pages = sh
         .client
@@ -23,10 +21,11 @@ pub(super) async fn read(
         let page = page.map_err(|e| sdk_error(sh.target(), e))?;
         for a in page.admin_accounts() {
             if let Some(id) = a.account_id().and_then(|x| AccountId::parse(x).ok()) {
-                out.push((
-                    sh.address(Kind::DelegatedAdmin, Some(Service::SecurityHub.id().into())),
+                out.insert(
+                    Kind::DelegatedAdmin,
+                    Some(Service::SecurityHub.id().into()),
                     Resource::DelegatedAdmin(DelegatedAdminValue { account: id }),
-                ));
+                );
             }
         }
     }

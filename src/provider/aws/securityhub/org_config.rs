@@ -6,24 +6,23 @@ use aws_sdk_securityhub::types::AutoEnableStandards;
 
 use super::Sh;
 use crate::model::resource::OrgConfigValue;
+use crate::model::state::ScopeState;
 use crate::model::{Action, Change};
-use crate::model::{Address, Kind, ProviderError, Resource, Service, Target};
+use crate::model::{Kind, ProviderError, Resource, Service, Target};
 use crate::provider::aws::error::{Outcome, sdk_error, value_of};
 
-pub(super) async fn read(
-    sh: &Sh<'_>,
-    out: &mut Vec<(Address, Resource)>,
-) -> Result<(), ProviderError> {
+pub(super) async fn read(sh: &Sh<'_>, out: &mut ScopeState) -> Result<(), ProviderError> {
     sh.gate("DescribeOrganizationConfiguration").await;
     match sh.client.describe_organization_configuration().send().await {
-        Ok(c) => out.push((
-            sh.address(Kind::OrgConfig, Some(Service::SecurityHub.id().into())),
+        Ok(c) => out.insert(
+            Kind::OrgConfig,
+            Some(Service::SecurityHub.id().into()),
             Resource::OrgConfig(OrgConfigValue {
                 auto_enable: c.auto_enable(),
                 auto_enable_standards: c.auto_enable_standards().map(|s| s.as_str().to_string()),
                 ..Default::default()
             }),
-        )),
+        ),
         // Not (yet) the administrator: there is no organisation configuration to read.
         Err(e) if e.code() == Some("InvalidAccessException") => {}
         Err(e) => return Err(sdk_error(sh.target(), e)),

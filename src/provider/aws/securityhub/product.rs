@@ -4,8 +4,9 @@ use aws_sdk_securityhub::error::ProvideErrorMetadata;
 
 use super::Sh;
 use crate::model::resource::Empty;
+use crate::model::state::ScopeState;
 use crate::model::{Action, Change};
-use crate::model::{Address, Kind, ProviderError, Resource, Target};
+use crate::model::{Kind, ProviderError, Resource, Target};
 use crate::provider::aws::error::{Outcome, sdk_error};
 
 /// `company/product` from a product or product-subscription ARN.
@@ -17,10 +18,7 @@ fn product_name(arn: &str) -> Option<String> {
     Some(rest.to_string())
 }
 
-pub(super) async fn read(
-    sh: &Sh<'_>,
-    out: &mut Vec<(Address, Resource)>,
-) -> Result<(), ProviderError> {
+pub(super) async fn read(sh: &Sh<'_>, out: &mut ScopeState) -> Result<(), ProviderError> {
     sh.gate("ListEnabledProductsForImport").await;
     let mut pages = sh
         .client
@@ -31,10 +29,7 @@ pub(super) async fn read(
         let page = page.map_err(|e| sdk_error(sh.target(), e))?;
         for arn in page.product_subscriptions() {
             if let Some(name) = product_name(arn) {
-                out.push((
-                    sh.address(Kind::Product, Some(name)),
-                    Resource::Product(Empty {}),
-                ));
+                out.insert(Kind::Product, Some(name), Resource::Product(Empty {}));
             }
         }
     }

@@ -11,7 +11,8 @@ use super::Sh;
 use crate::model::Change;
 use crate::model::catalog::{catalog, standard_arn};
 use crate::model::resource::Empty;
-use crate::model::{Address, Kind, ProviderError, Resource};
+use crate::model::state::ScopeState;
+use crate::model::{Kind, KindSet, ProviderError, Resource};
 use crate::provider::aws::error::{Outcome, fail, fail_all, sdk_error};
 
 /// A standard whose controls can be read and changed: (short name, ARN).
@@ -22,12 +23,13 @@ pub(super) fn arn_of(short: &str, region: &str) -> Option<String> {
     catalog().standard(short).map(|d| standard_arn(d, region))
 }
 
-/// Reads the subscriptions; pushes them as `standard` resources when `push`, and returns the
-/// ones whose controls are updatable (controls and parameters are read only for those).
+/// Reads the subscriptions into `standard` resources (and, for controls, which standards'
+/// controls can be read), and returns the ones whose controls are updatable: controls and
+/// parameters are read only for those.
 pub(super) async fn read(
     sh: &Sh<'_>,
-    push: bool,
-    out: &mut Vec<(Address, Resource)>,
+    kinds: &KindSet,
+    out: &mut ScopeState,
 ) -> Result<Vec<Ready>, ProviderError> {
     let mut ready = Vec::new();
     sh.gate("GetEnabledStandards").await;
@@ -48,16 +50,21 @@ pub(super) async fn read(
             let Some(def) = catalog().standard_by_aws_name(arn) else {
                 continue;
             };
-            if push {
-                out.push((
-                    sh.address(Kind::Standard, Some(def.id.clone())),
+            if kinds.contains(&Kind::Standard) {
+                out.insert(
+                    Kind::Standard,
+                    Some(def.id.clone()),
                     Resource::Standard(Empty {}),
-                ));
+                );
             }
             let updatable = s
                 .standards_controls_updatable()
                 .map(|u| u.as_str() == "READY_FOR_UPDATES")
                 .unwrap_or(true);
+            if kinds.contains(&Kind::Control) {
+                // Until the standard is ready, nothing is known of its controls.
+                out.controls.entry(def.id.clone()).or_default().readable = updatable;
+            }
             if updatable {
                 ready.push((def.id.clone(), arn.to_string()));
             }

@@ -1,0 +1,83 @@
+//! The organisation as Organizations describes it: accounts (with their status and the root or
+//! OU they sit in), OUs, and the regions enabled for its accounts. Account selectors (`all`, OUs,
+//! exclusions) and `regions: { include: all }` expand against it.
+
+use serde::{Deserialize, Serialize};
+
+use super::address::AccountId;
+
+/// The role Organizations creates in the accounts it makes, so the usual way in.
+pub const ORGANIZATION_ACCESS_ROLE: &str = "OrganizationAccountAccessRole";
+
+/// Account status as Organizations reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AccountStatus {
+    Active,
+    Suspended,
+    PendingClosure,
+    Closed,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountInfo {
+    pub id: AccountId,
+    #[serde(default)]
+    pub name: String,
+    pub status: AccountStatus,
+    /// The root (`r-…`) or OU (`ou-…`) the account sits in.
+    pub parent: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OuInfo {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    pub parent: String,
+}
+
+/// The organisation as Organizations describes it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrgInfo {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub management_account: Option<AccountId>,
+    #[serde(default)]
+    pub accounts: Vec<AccountInfo>,
+    #[serde(default)]
+    pub ous: Vec<OuInfo>,
+    /// Regions enabled for the organisation's accounts; what `regions: { include: all }` means.
+    #[serde(default)]
+    pub enabled_regions: Vec<String>,
+}
+
+impl OrgInfo {
+    pub fn account(&self, id: &AccountId) -> Option<&AccountInfo> {
+        self.accounts.iter().find(|a| &a.id == id)
+    }
+
+    /// Whether `node` (an account's parent or an OU) is `ancestor` or lies beneath it.
+    pub fn is_under(&self, node: &str, ancestor: &str) -> bool {
+        let mut cur = node.to_string();
+        // Bounded walk: a malformed snapshot with a cycle must not hang us.
+        for _ in 0..=self.ous.len() + 1 {
+            if cur == ancestor {
+                return true;
+            }
+            match self.ous.iter().find(|o| o.id == cur) {
+                Some(ou) => cur = ou.parent.clone(),
+                None => return false,
+            }
+        }
+        false
+    }
+
+    pub fn knows_parent(&self, id: &str) -> bool {
+        self.ous.iter().any(|o| o.id == id)
+            || self.ous.iter().any(|o| o.parent == id)
+            || self.accounts.iter().any(|a| a.parent == id)
+    }
+}
