@@ -30,6 +30,12 @@ pub struct Summary {
     pub delete: usize,
     pub weakens_posture: usize,
     pub destructive: usize,
+    /// Scopes read.
+    #[serde(default)]
+    pub scopes_read: usize,
+    /// Scopes that could not be read: what is there is unknown, and nothing is planned there.
+    #[serde(default)]
+    pub scopes_unread: usize,
 }
 
 impl Summary {
@@ -129,7 +135,11 @@ impl Plan {
             source,
             state_fingerprint: fingerprint,
             coverage,
-            summary: Summary::of(&changes),
+            summary: Summary {
+                scopes_unread: read_failures.len(),
+                scopes_read: reads.scopes.len().saturating_sub(read_failures.len()),
+                ..Summary::of(&changes)
+            },
             changes,
             warnings,
             read_failures,
@@ -141,6 +151,36 @@ impl Plan {
 
     pub fn has_changes(&self) -> bool {
         !self.changes.is_empty()
+    }
+
+    /// What the plan can say of the set-up it found when it has no changes, as a headline and
+    /// a sentence: that it matches the policy only if every scope was read.
+    pub fn no_changes(&self) -> (String, String) {
+        match self.summary.scopes_unread {
+            0 => (
+                "No changes.".into(),
+                "The live set-up matches the policy.".into(),
+            ),
+            n => (
+                format!(
+                    "No changes in the {} scope(s) read.",
+                    self.summary.scopes_read
+                ),
+                format!(
+                    "{n} scope(s) could not be read: whether they match the policy is unknown."
+                ),
+            ),
+        }
+    }
+
+    /// Said beside the changes when some scopes could not be read.
+    pub fn unread_note(&self) -> Option<String> {
+        match self.summary.scopes_unread {
+            0 => None,
+            n => Some(format!(
+                "{n} scope(s) could not be read: what is there is unknown, and nothing is planned there."
+            )),
+        }
     }
 
     pub fn from_json(text: &str) -> Result<Plan, PlanFileError> {

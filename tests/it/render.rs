@@ -61,6 +61,83 @@ fn no_changes_renders_as_such_in_every_format() {
     assert!(render(&again, Format::Json, RenderOptions::default()).contains("\"changes\": []"));
 }
 
+/// A source that cannot read one scope, as when AssumeRole into an account fails.
+struct Unreadable<'a> {
+    inner: &'a shubctl::provider::snapshot::Snapshot,
+    account: &'static str,
+}
+
+impl shubctl::provider::StateSource for Unreadable<'_> {
+    async fn read_org(&self) -> Result<shubctl::model::OrgInfo, shubctl::provider::ProviderError> {
+        self.inner.read_org().await
+    }
+    async fn read_scope(
+        &self,
+        scope: &shubctl::model::Scope,
+        kinds: &shubctl::model::KindSet,
+    ) -> Result<shubctl::model::ScopeState, shubctl::provider::ProviderError> {
+        if scope.account.as_str() == self.account {
+            return Err(shubctl::provider::ProviderError::new(
+                shubctl::model::Target::Account(scope.account.clone()),
+                Some("AccessDenied"),
+                "cannot assume the role",
+            ));
+        }
+        self.inner.read_scope(scope, kinds).await
+    }
+}
+
+/// With scopes unread, no format says the set-up matches the policy: it says how many scopes
+/// are unknown.
+#[test]
+fn unread_scopes_are_unknown_in_every_format() {
+    let (p, s) = showcase();
+    let first = plan(&p, &s);
+    block_on(shubctl::apply::apply(
+        &first,
+        &s,
+        &shubctl::apply::ApplyOptions {
+            allow_destroy: true,
+            cancel: None,
+            concurrency: 4,
+        },
+    ));
+    let source = Unreadable {
+        inner: &s,
+        account: "333333333333",
+    };
+    let mut d = shubctl::spec::diagnostics::Diagnostics::default();
+    let again = block_on(shubctl::engine::plan(
+        &p,
+        &source,
+        "partial",
+        today(),
+        4,
+        false,
+        &mut d,
+    ))
+    .unwrap()
+    .plan;
+    assert!(again.changes.is_empty());
+    assert_eq!(
+        again.summary.scopes_unread, 3,
+        "one account in three regions"
+    );
+    let text = render(&again, Format::Text, RenderOptions::default());
+    assert!(!text.contains("matches the policy."), "{text}");
+    assert!(
+        text.contains("3 scope(s) could not be read: whether they match the policy is unknown."),
+        "{text}"
+    );
+    let md = render(&again, Format::Markdown, RenderOptions::default());
+    assert!(!md.contains("matches the policy."), "{md}");
+    assert!(md.contains("[!CAUTION]") && md.contains("3 scope(s) could not be read"));
+    let json: serde_json::Value =
+        serde_json::from_str(&render(&again, Format::Json, RenderOptions::default())).unwrap();
+    assert_eq!(json["summary"]["scopes_unread"], 3);
+    assert_eq!(json["read_failures"].as_array().unwrap().len(), 3);
+}
+
 /// A large organisation with a different reason per scope cannot be grouped; the comment must
 /// still fit GitHub's limit and say what it left out.
 #[test]

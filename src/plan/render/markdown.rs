@@ -90,7 +90,8 @@ fn render_with(plan: &Plan, details: bool, max_rows: usize) -> String {
     let mut out = String::new();
     header(plan, &mut out);
     if plan.changes.is_empty() {
-        out.push_str("**No changes.** The live set-up matches the policy.\n");
+        let (headline, sentence) = plan.no_changes();
+        let _ = writeln!(out, "**{headline}** {sentence}");
         return out;
     }
     table(plan, max_rows, &mut out);
@@ -138,11 +139,23 @@ fn header(plan: &Plan, out: &mut String) {
             }
         );
     }
+    if let Some(note) = plan.unread_note() {
+        let _ = writeln!(out, "> [!CAUTION]\n> **{note}**\n");
+    }
     for w in &plan.warnings {
         let _ = writeln!(out, "- **warning:** {}", cell(w));
     }
-    for f in &plan.read_failures {
+    // Thousands of unreadable scopes must not push the plan out of the comment.
+    const SHOWN: usize = 20;
+    for f in plan.read_failures.iter().take(SHOWN) {
         let _ = writeln!(out, "- **error:** could not read {}", cell(&f.to_string()));
+    }
+    if plan.read_failures.len() > SHOWN {
+        let _ = writeln!(
+            out,
+            "- …and {} more scope(s) that could not be read (the JSON plan lists them all)",
+            plan.read_failures.len() - SHOWN
+        );
     }
     if !plan.warnings.is_empty() || !plan.read_failures.is_empty() {
         out.push('\n');

@@ -54,7 +54,8 @@ pub fn render(plan: &Plan, opts: RenderOptions) -> String {
         let _ = writeln!(out, "{} could not read {f}", p.red("error:"));
     }
     if plan.changes.is_empty() {
-        let _ = writeln!(out, "\nNo changes. The live set-up matches the policy.");
+        let (headline, sentence) = plan.no_changes();
+        let _ = writeln!(out, "\n{headline} {sentence}");
         return out;
     }
     let _ = writeln!(
@@ -100,6 +101,9 @@ pub fn render(plan: &Plan, opts: RenderOptions) -> String {
             " {} destructive (apply needs --allow-destroy).",
             s.destructive
         );
+    }
+    if let Some(note) = plan.unread_note() {
+        let _ = write!(out, " {}", p.red(&note));
     }
     out.push('\n');
     out

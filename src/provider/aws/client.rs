@@ -5,11 +5,18 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
+use std::time::{Duration, SystemTime};
+
 use aws_config::{Region, SdkConfig};
-use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::error::CredentialsError;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider, future};
+use aws_sdk_sts::config::retry::RetryPartition;
+use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use tokio::sync::OnceCell;
 
 use super::error::readable;
+use super::limiter::Limiter;
 use crate::model::{AccountId, ProviderError, Target};
 
 /// Counts every HTTP attempt (retries included) per scope, as the SDK sends it.
@@ -42,16 +49,22 @@ impl aws_smithy_runtime_api::client::interceptors::Intercept for CountCalls {
 
 /// A service client the provider can build for any account and region.
 pub(crate) trait SdkClient: Sized {
-    fn make(cfg: &SdkConfig, region: &str, counter: CountCalls) -> Self;
+    fn make(cfg: &SdkConfig, account: &AccountId, region: &str, counter: CountCalls) -> Self;
 }
 
+// Each account × region gets its own retry partition: AWS's quotas are per account and
+// region, so one throttled scope must not use up the retry budget of all the others.
 macro_rules! sdk_clients {
     ($($krate:ident),* $(,)?) => {$(
         impl SdkClient for $krate::Client {
-            fn make(cfg: &SdkConfig, region: &str, counter: CountCalls) -> Self {
+            fn make(cfg: &SdkConfig, account: &AccountId, region: &str, counter: CountCalls) -> Self {
                 $krate::Client::from_conf(
                     $krate::config::Builder::from(cfg)
                         .region(Region::new(region.to_string()))
+                        .retry_partition(RetryPartition::new(format!(
+                            "{}:{account}:{region}",
+                            stringify!($krate)
+                        )))
                         .interceptor(counter)
                         .build(),
                 )
@@ -69,12 +82,14 @@ sdk_clients!(
     aws_sdk_organizations,
 );
 
-/// Per-account SDK configurations and the call counter, shared by reads and writes.
+/// Per-account SDK configurations and the call counter, shared by reads and writes (and so by
+/// plan, apply and verify in one run: each account's role is assumed once).
 pub(crate) struct Clients {
     pub base: SdkConfig,
     pub caller: AccountId,
     pub role: String,
     pub external_id: Option<String>,
+    limiter: Arc<Limiter>,
     configs: Mutex<HashMap<AccountId, Arc<OnceCell<SdkConfig>>>>,
     calls: Arc<Mutex<BTreeMap<String, u64>>>,
 }
@@ -85,12 +100,14 @@ impl Clients {
         caller: AccountId,
         role: String,
         external_id: Option<String>,
+        limiter: Arc<Limiter>,
     ) -> Self {
         Clients {
             base,
             caller,
             role,
             external_id,
+            limiter,
             configs: Mutex::new(HashMap::new()),
             calls: Arc::new(Mutex::new(BTreeMap::new())),
         }
@@ -116,7 +133,12 @@ impl Clients {
         counted_as: &str,
     ) -> Result<C, ProviderError> {
         let cfg = self.config_for(account).await?;
-        Ok(C::make(&cfg, region, self.counter(account, counted_as)))
+        Ok(C::make(
+            &cfg,
+            account,
+            region,
+            self.counter(account, counted_as),
+        ))
     }
 
     /// The account's SDK configuration: the caller's own, or credentials from assuming the
@@ -137,32 +159,170 @@ impl Clients {
     }
 
     async fn assume(&self, account: &AccountId) -> Result<SdkConfig, ProviderError> {
-        let role_arn = format!("arn:aws:iam::{account}:role/{}", self.role);
-        let mut b = aws_config::sts::AssumeRoleProvider::builder(role_arn.clone())
-            .session_name("shubctl")
-            .configure(&self.base);
-        if let Some(x) = &self.external_id {
-            b = b.external_id(x);
-        }
-        let provider = b.build().await;
+        let sts_region = self
+            .base
+            .region()
+            .map(|r| r.to_string())
+            .unwrap_or_default();
+        // Retries are ours (paced and backed off), not the SDK's shared retry budget.
+        let sts = aws_sdk_sts::Client::from_conf(
+            aws_sdk_sts::config::Builder::from(&self.base)
+                .retry_config(aws_config::retry::RetryConfig::disabled())
+                .interceptor(self.counter(&self.caller, &sts_region))
+                .build(),
+        );
+        let role = Arc::new(AssumedRole {
+            sts,
+            limiter: self.limiter.clone(),
+            caller: self.caller.clone(),
+            sts_region,
+            account: account.clone(),
+            role_arn: format!("arn:aws:iam::{account}:role/{}", self.role),
+            external_id: self.external_id.clone(),
+            cached: tokio::sync::Mutex::new(None),
+        });
         // Assume once now, so an account we cannot reach fails here, as itself.
-        use aws_credential_types::provider::ProvideCredentials;
-        provider.provide_credentials().await.map_err(|e| {
-            ProviderError::new(
-                Target::Account(account.clone()),
-                Some("AssumeRoleFailed"),
-                format!(
-                    "cannot assume {role_arn}: {}",
-                    readable(
-                        &aws_smithy_types::error::display::DisplayErrorContext(&e).to_string()
-                    )
-                ),
-            )
-        })?;
+        role.credentials().await?;
         Ok(self
             .base
             .to_builder()
-            .credentials_provider(SharedCredentialsProvider::new(provider))
+            .credentials_provider(SharedCredentialsProvider::new(AssumedCredentials(role)))
             .build())
+    }
+}
+
+/// Credentials of a role assumed in one account: assumed once, paced to STS's quota, retried
+/// when throttled or when AWS has a passing fault, and assumed again shortly before they
+/// expire.
+#[derive(Debug)]
+struct AssumedRole {
+    sts: aws_sdk_sts::Client,
+    limiter: Arc<Limiter>,
+    caller: AccountId,
+    sts_region: String,
+    account: AccountId,
+    role_arn: String,
+    external_id: Option<String>,
+    cached: tokio::sync::Mutex<Option<Credentials>>,
+}
+
+const ASSUME_ATTEMPTS: u32 = 10;
+/// Assume again when the credentials have less than this left.
+const REFRESH_BEFORE: Duration = Duration::from_secs(300);
+
+impl AssumedRole {
+    async fn credentials(&self) -> Result<Credentials, ProviderError> {
+        let mut cached = self.cached.lock().await;
+        if let Some(c) = cached.as_ref() {
+            let fresh = c
+                .expiry()
+                .is_none_or(|e| e > SystemTime::now() + REFRESH_BEFORE);
+            if fresh {
+                return Ok(c.clone());
+            }
+        }
+        let c = self.assume().await?;
+        *cached = Some(c.clone());
+        Ok(c)
+    }
+
+    async fn assume(&self) -> Result<Credentials, ProviderError> {
+        let mut attempt = 0;
+        loop {
+            self.limiter
+                .acquire(self.caller.as_str(), &self.sts_region, "AssumeRole")
+                .await;
+            let r = self
+                .sts
+                .assume_role()
+                .role_arn(&self.role_arn)
+                .role_session_name("shubctl")
+                .set_external_id(self.external_id.clone())
+                .send()
+                .await;
+            match r {
+                Ok(out) => {
+                    let c = out.credentials().ok_or_else(|| {
+                        self.failed(None, "AssumeRole returned no credentials".into())
+                    })?;
+                    return Ok(Credentials::new(
+                        c.access_key_id(),
+                        c.secret_access_key(),
+                        Some(c.session_token().to_string()),
+                        SystemTime::try_from(*c.expiration()).ok(),
+                        "shubctl-assume-role",
+                    ));
+                }
+                Err(e) if attempt + 1 < ASSUME_ATTEMPTS && retryable(&e) => {
+                    tokio::time::sleep(backoff(attempt, self.account.as_str())).await;
+                    attempt += 1;
+                }
+                Err(e) => {
+                    let code = e.code().map(str::to_string);
+                    let message = match e.message() {
+                        Some(m) => m.to_string(),
+                        None => readable(
+                            &aws_smithy_types::error::display::DisplayErrorContext(&e).to_string(),
+                        ),
+                    };
+                    return Err(self.failed(code.as_deref(), message));
+                }
+            }
+        }
+    }
+
+    fn failed(&self, code: Option<&str>, message: String) -> ProviderError {
+        ProviderError::new(
+            Target::Account(self.account.clone()),
+            Some(code.unwrap_or("AssumeRoleFailed")),
+            format!("cannot assume {}: {message}", self.role_arn),
+        )
+    }
+}
+
+/// Throttling, AWS's passing faults and a connection that failed are worth another try.
+fn retryable<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> bool {
+    match e {
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => {
+            true
+        }
+        _ => matches!(
+            e.code(),
+            Some(
+                "Throttling"
+                    | "ThrottlingException"
+                    | "RequestLimitExceeded"
+                    | "TooManyRequestsException"
+                    | "InternalFailure"
+                    | "ServiceUnavailable"
+            )
+        ),
+    }
+}
+
+/// Exponential backoff from 200 ms to 20 s, with jitter that differs per account so retries
+/// do not arrive together.
+fn backoff(attempt: u32, salt: &str) -> Duration {
+    let base = (0.2 * 2f64.powi(attempt as i32)).min(20.0);
+    let h = salt.bytes().fold(u64::from(attempt) + 1, |h, b| {
+        h.wrapping_mul(31).wrapping_add(u64::from(b))
+    });
+    Duration::from_secs_f64(base * (0.5 + (h % 1000) as f64 / 2000.0))
+}
+
+#[derive(Debug)]
+struct AssumedCredentials(Arc<AssumedRole>);
+
+impl ProvideCredentials for AssumedCredentials {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        future::ProvideCredentials::new(async move {
+            self.0
+                .credentials()
+                .await
+                .map_err(|e| CredentialsError::provider_error(e.to_string()))
+        })
     }
 }

@@ -14,22 +14,27 @@ fn quota(op: &str) -> (f64, f64) {
         "BatchEnableStandards" => (1.0, 1.0),
         "UpdateStandardsControl" => (1.0, 5.0),
         "GetFindings" => (3.0, 6.0),
+        // STS: 600 requests per second per account and region, shared by its operations
+        // (IAM and AWS STS quotas); the burst is not published, so one second's worth.
+        "AssumeRole" => (600.0, 600.0),
         _ => (10.0, 30.0),
     }
 }
 
+#[derive(Debug)]
 struct Bucket {
     tokens: f64,
     last: Instant,
 }
 
-pub(super) struct Limiter {
+#[derive(Debug)]
+pub(crate) struct Limiter {
     scale: f64,
     buckets: Mutex<HashMap<(String, String, &'static str), Bucket>>,
 }
 
 impl Limiter {
-    pub(super) fn new(scale: f64) -> Self {
+    pub(crate) fn new(scale: f64) -> Self {
         Limiter {
             scale: if scale > 0.0 { scale } else { 1.0 },
             buckets: Mutex::new(HashMap::new()),
@@ -37,7 +42,7 @@ impl Limiter {
     }
 
     /// Takes one token, sleeping until one is available.
-    pub(super) async fn acquire(&self, account: &str, region: &str, op: &'static str) {
+    pub(crate) async fn acquire(&self, account: &str, region: &str, op: &'static str) {
         let (rate, burst) = quota(op);
         let (rate, burst) = (rate * self.scale, (burst * self.scale).max(1.0));
         loop {

@@ -20,6 +20,7 @@ mod organizations;
 mod securityhub;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
@@ -87,7 +88,7 @@ impl Default for AwsOptions {
 pub struct AwsProvider {
     opts: AwsOptions,
     clients: Clients,
-    limiter: Limiter,
+    limiter: Arc<Limiter>,
 }
 
 impl AwsProvider {
@@ -133,9 +134,16 @@ impl AwsProvider {
             .ok_or_else(|| {
                 ProviderError::new(Target::Aws, None, "GetCallerIdentity returned no account")
             })?;
+        let limiter = Arc::new(Limiter::new(opts.rate_scale));
         Ok(AwsProvider {
-            limiter: Limiter::new(opts.rate_scale),
-            clients: Clients::new(base, caller, opts.role.clone(), opts.external_id.clone()),
+            clients: Clients::new(
+                base,
+                caller,
+                opts.role.clone(),
+                opts.external_id.clone(),
+                limiter.clone(),
+            ),
+            limiter,
             opts,
         })
     }
