@@ -18,6 +18,7 @@ mod inspector;
 mod macie;
 mod organizations;
 mod quota;
+mod route;
 mod securityhub;
 mod sts;
 mod util;

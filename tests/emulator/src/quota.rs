@@ -1,4 +1,4 @@
-//! Per account × region × operation token buckets with the documented rates (aws-api.md §8).
+//! Per account × region × operation token buckets with the documented rates (API.md §8).
 
 use std::collections::HashMap;
 use std::time::Instant;
