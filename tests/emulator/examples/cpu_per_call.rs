@@ -3,6 +3,7 @@
 //! ```text
 //! flock /tmp/cargo.lock cargo build --release -p shubctl-emulator --bins --examples
 //! target/release/examples/cpu_per_call [--accounts 1000] [--regions 17] [--min-cpu-ms 2000]
+//!     [--only OPERATION] [--emulator PATH]
 //! ```
 //!
 //! Writes a snapshot of `accounts` × `regions` scopes (a hub, two standards, a disabled control
@@ -10,7 +11,10 @@
 //! member in every region) to a temporary file, starts the release `shubctl-emulator` binary on it
 //! as a child process, drives it through the AWS SDK, and reads the child's CPU time (user +
 //! system, from `/proc/<pid>/stat`) around each batch. The driver's own CPU is not counted.
-//! Calls are spread over the scopes; quotas are off; pages are 50 items.
+//! Calls are spread over the scopes; quotas are off; pages are 50 items (20 for Organizations).
+//! Besides the common reads, it times three calls whose checks once looked through every scope
+//! or every account: ListAutomationRules and DescribeOrganizationConfiguration from the
+//! administrator, and ListAccounts paged from the management account.
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -48,6 +52,8 @@ const REGIONS: [&str; 17] = [
 const FSBP: &str = "standards/aws-foundational-security-best-practices/v/1.0.0";
 
 struct Args {
+    /// Only the operations whose name contains this.
+    only: Option<String>,
     accounts: usize,
     regions: usize,
     min_cpu: Duration,
@@ -56,6 +62,7 @@ struct Args {
 
 fn args() -> Args {
     let mut a = Args {
+        only: None,
         accounts: 1000,
         regions: 17,
         min_cpu: Duration::from_millis(2000),
@@ -74,6 +81,7 @@ fn args() -> Args {
             "--regions" => a.regions = v.parse::<usize>().expect("--regions N").min(17),
             "--min-cpu-ms" => a.min_cpu = Duration::from_millis(v.parse().expect("ms")),
             "--emulator" => a.emulator = PathBuf::from(v),
+            "--only" => a.only = Some(v),
             other => panic!("unknown option {other}"),
         }
     }
@@ -169,21 +177,34 @@ fn cpu_of(pid: u32) -> Duration {
     Duration::from_millis(ticks * 10)
 }
 
-fn client(endpoint: &str, acct: &str, region: &str) -> aws_sdk_securityhub::Client {
-    let conf = aws_sdk_securityhub::Config::builder()
+/// Security Hub and Organizations clients for one account in one region.
+struct Clients {
+    sh: aws_sdk_securityhub::Client,
+    orgs: aws_sdk_organizations::Client,
+}
+
+fn clients(endpoint: &str, acct: &str, region: &str) -> Clients {
+    let creds = Credentials::new(Emulator::access_key(acct), "secret", None, None, "bench");
+    let sh = aws_sdk_securityhub::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .endpoint_url(endpoint)
         .region(aws_sdk_securityhub::config::Region::new(region.to_string()))
-        .credentials_provider(Credentials::new(
-            Emulator::access_key(acct),
-            "secret",
-            None,
-            None,
-            "bench",
-        ))
+        .credentials_provider(creds.clone())
         .retry_config(RetryConfig::disabled())
         .build();
-    aws_sdk_securityhub::Client::from_conf(conf)
+    let orgs = aws_sdk_organizations::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_sdk_organizations::config::Region::new(
+            region.to_string(),
+        ))
+        .credentials_provider(creds)
+        .retry_config(RetryConfig::disabled())
+        .build();
+    Clients {
+        sh: aws_sdk_securityhub::Client::from_conf(sh),
+        orgs: aws_sdk_organizations::Client::from_conf(orgs),
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -192,10 +213,14 @@ enum Op {
     GetEnabledStandards,
     BatchGetAssociations100,
     ListMembers,
+    // Beyond the common reads: calls whose checks used to look through every scope.
+    ListAutomationRules,
+    DescribeOrganizationConfiguration,
+    ListAccounts,
 }
 
 /// Runs `calls` requests of `op` from 8 concurrent tasks; returns how many succeeded.
-async fn run(op: Op, clients: Arc<Vec<aws_sdk_securityhub::Client>>, calls: usize) -> usize {
+async fn run(op: Op, clients: Arc<Vec<Clients>>, calls: usize) -> usize {
     let fsbp_ids: Arc<Vec<String>> = Arc::new(
         catalog()
             .controls_in("fsbp/1.0.0")
@@ -212,7 +237,7 @@ async fn run(op: Op, clients: Arc<Vec<aws_sdk_securityhub::Client>>, calls: usiz
             let mut ok = 0;
             let mut token: Option<String> = None;
             for i in (w..calls).step_by(workers) {
-                let c = &clients[i % clients.len()];
+                let Clients { sh: c, orgs } = &clients[i % clients.len()];
                 let region = c.config().region().expect("region").to_string();
                 let done = match op {
                     Op::DescribeHub => c.describe_hub().send().await.is_ok(),
@@ -246,6 +271,25 @@ async fn run(op: Op, clients: Arc<Vec<aws_sdk_securityhub::Client>>, calls: usiz
                             Ok(r) => {
                                 token = r.next_token().map(str::to_string);
                                 r.members().len() == 50 || token.is_none()
+                            }
+                            Err(_) => false,
+                        }
+                    }
+                    Op::ListAutomationRules => c.list_automation_rules().send().await.is_ok(),
+                    Op::DescribeOrganizationConfiguration => {
+                        c.describe_organization_configuration().send().await.is_ok()
+                    }
+                    Op::ListAccounts => {
+                        match orgs
+                            .list_accounts()
+                            .max_results(20)
+                            .set_next_token(token.take())
+                            .send()
+                            .await
+                        {
+                            Ok(r) => {
+                                token = r.next_token().map(str::to_string);
+                                r.accounts().len() == 20 || token.is_none()
                             }
                             Err(_) => false,
                         }
@@ -317,15 +361,16 @@ async fn main() {
     let members: Arc<Vec<_>> = Arc::new(
         (2..a.accounts.min(202))
             .flat_map(|i| regions.iter().map(move |r| (account(i), *r)))
-            .map(|(acct, r)| client(&endpoint, &acct, r))
+            .map(|(acct, r)| clients(&endpoint, &acct, r))
             .collect(),
     );
     let admin: Arc<Vec<_>> = Arc::new(
         regions
             .iter()
-            .map(|r| client(&endpoint, &account(1), r))
+            .map(|r| clients(&endpoint, &account(1), r))
             .collect(),
     );
+    let management: Arc<Vec<_>> = Arc::new(vec![clients(&endpoint, &account(0), "us-east-1")]);
 
     println!(
         "{:<42} {:>8} {:>10} {:>12}",
@@ -336,9 +381,21 @@ async fn main() {
         Op::GetEnabledStandards,
         Op::BatchGetAssociations100,
         Op::ListMembers,
+        Op::ListAutomationRules,
+        Op::DescribeOrganizationConfiguration,
+        Op::ListAccounts,
     ] {
+        if a.only
+            .as_ref()
+            .is_some_and(|o| !format!("{op:?}").contains(o.as_str()))
+        {
+            continue;
+        }
         let clients = match op {
-            Op::ListMembers => admin.clone(),
+            Op::ListMembers | Op::ListAutomationRules | Op::DescribeOrganizationConfiguration => {
+                admin.clone()
+            }
+            Op::ListAccounts => management.clone(),
             _ => members.clone(),
         };
         // Warm up, then grow the batch until the child's CPU is well above the tick size.
@@ -355,6 +412,7 @@ async fn main() {
                         "BatchGetStandardsControlAssociations(100)".into()
                     }
                     Op::ListMembers => format!("ListMembers (50/page of {})", a.accounts - 1),
+                    Op::ListAccounts => format!("ListAccounts (20/page of {})", a.accounts),
                     other => format!("{other:?}"),
                 };
                 println!(
