@@ -8,7 +8,7 @@ use shubctl::model::state::{AccountInfo, AccountStatus, OrgInfo};
 
 use crate::http::{Cx, Request};
 use crate::route::{Input, Route, by_name, route};
-use crate::util::{ApiError, Res, fnv, get_i64, get_str, page};
+use crate::util::{ApiError, Res, fnv, get_i64, get_str, page_iter};
 use crate::world::World;
 
 const TARGET_PREFIX: &str = "AWSOrganizationsV20161128.";
@@ -187,9 +187,14 @@ fn directory(w: &World) -> &Directory {
     w.directory.as_ref().expect("checked by handle")
 }
 
-fn paged(items: Vec<Value>, i: &Input, cx: &Cx) -> Result<(Vec<Value>, Option<String>), ApiError> {
-    page(
-        &items,
+/// One page; callers page references and build the page's answers only.
+fn paged<I: Iterator>(
+    items: I,
+    i: &Input,
+    cx: &Cx,
+) -> Result<(Vec<I::Item>, Option<String>), ApiError> {
+    page_iter(
+        items,
         get_str(&i.body, "NextToken"),
         get_i64(&i.body, "MaxResults"),
         20,
@@ -242,51 +247,46 @@ fn describe_organization(w: &mut World, _: &Cx, _: &Input) -> Res {
 
 fn list_roots(w: &mut World, cx: &Cx, i: &Input) -> Res {
     let org = directory(w);
-    let roots = org
-        .roots
-        .iter()
+    let (page, next) = paged(org.roots.iter(), i, cx)?;
+    let roots = page
+        .into_iter()
         .map(|r| json!({ "Id": r, "Arn": org.arn("root", r), "Name": "Root", "PolicyTypes": [] }))
         .collect();
-    let (items, next) = paged(roots, i, cx)?;
-    Ok(with_token("Roots", items, next))
+    Ok(with_token("Roots", roots, next))
 }
 
 fn list_ous_for_parent(w: &mut World, cx: &Cx, i: &Input) -> Res {
     let parent = parent_id(w, i)?;
     let org = directory(w);
-    let ous = w
-        .org()
-        .ous
-        .iter()
-        .filter(|o| o.parent == parent)
+    let ous = w.org().ous.iter().filter(|o| o.parent == parent);
+    let (page, next) = paged(ous, i, cx)?;
+    let ous = page
+        .into_iter()
         .map(|o| json!({ "Id": o.id, "Arn": org.arn("ou", &o.id), "Name": o.name, "Path": org.path(w.org(), &o.id) }))
         .collect();
-    let (items, next) = paged(ous, i, cx)?;
-    Ok(with_token("OrganizationalUnits", items, next))
+    Ok(with_token("OrganizationalUnits", ous, next))
 }
 
 fn list_accounts_for_parent(w: &mut World, cx: &Cx, i: &Input) -> Res {
     let parent = parent_id(w, i)?;
     let org = directory(w);
-    let accts = org
-        .accounts
-        .iter()
-        .filter(|a| a.parent == parent)
+    let accts = org.accounts.iter().filter(|a| a.parent == parent);
+    let (page, next) = paged(accts, i, cx)?;
+    let accts = page
+        .into_iter()
         .map(|a| org.account_json(w.org(), a))
         .collect();
-    let (items, next) = paged(accts, i, cx)?;
-    Ok(with_token("Accounts", items, next))
+    Ok(with_token("Accounts", accts, next))
 }
 
 fn list_accounts(w: &mut World, cx: &Cx, i: &Input) -> Res {
     let org = directory(w);
-    let accts = org
-        .accounts
-        .iter()
+    let (page, next) = paged(org.accounts.iter(), i, cx)?;
+    let accts = page
+        .into_iter()
         .map(|a| org.account_json(w.org(), a))
         .collect();
-    let (items, next) = paged(accts, i, cx)?;
-    Ok(with_token("Accounts", items, next))
+    Ok(with_token("Accounts", accts, next))
 }
 
 fn describe_account(w: &mut World, _: &Cx, i: &Input) -> Res {

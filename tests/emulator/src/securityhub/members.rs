@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::standards::DEFAULT_STANDARDS;
 use super::state::{Hub, Member, administrator_of, members_mut};
-use super::{invalid, own, paged, query_max, required_list, sh, with_token};
+use super::{invalid, own, paged_iter, query_max, required_list, sh, with_token};
 use crate::http::Cx;
 use crate::route::Input;
 use crate::util::{ApiError, Res, get_str, get_strs, is_account_id, iso_now};
@@ -132,13 +132,16 @@ pub fn list(w: &mut World, cx: &Cx, i: &Input) -> Res {
             )));
         }
     };
-    let all: Vec<Value> = own(w, cx)
+    let max = query_max(i)?;
+    let members = own(w, cx)
         .members()
         .iter()
-        .filter(|(_, m)| !only_associated || m.status == "Enabled")
+        .filter(|(_, m)| !only_associated || m.status == "Enabled");
+    let (page, next) = paged_iter(members, i.query("NextToken"), max, 50, cx)?;
+    let items: Vec<Value> = page
+        .into_iter()
         .map(|(id, m)| member_json(&cx.account, id, m))
         .collect();
-    let (items, next) = paged(&all, i.query("NextToken"), query_max(i)?, 50, cx)?;
     Ok(with_token(json!({ "Members": items }), next))
 }
 

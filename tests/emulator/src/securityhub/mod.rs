@@ -24,7 +24,7 @@ use serde_json::Value;
 
 use crate::http::{Cx, Request};
 use crate::route::{Input, Route, route};
-use crate::util::{ApiError, Res, get_arr, get_str, page};
+use crate::util::{ApiError, Res, get_arr, get_str, page, page_iter};
 use crate::world::World;
 
 /// Method, path pattern (as in the AWS model), operation, handler. The first match wins.
@@ -168,6 +168,16 @@ fn paged<T: Clone>(
     cx: &Cx,
 ) -> Result<(Vec<T>, Option<String>), ApiError> {
     page(items, token, max, model_max, cx.cfg.page_size, invalid)
+}
+/// [`paged`] over an iterator: page first, then build the answer for the page only.
+fn paged_iter<I: Iterator>(
+    items: I,
+    token: Option<&str>,
+    max: Option<i64>,
+    model_max: i64,
+    cx: &Cx,
+) -> Result<(Vec<I::Item>, Option<String>), ApiError> {
+    page_iter(items, token, max, model_max, cx.cfg.page_size, invalid)
 }
 fn query_max(i: &Input) -> Result<Option<i64>, ApiError> {
     i.query("MaxResults")
