@@ -1,6 +1,6 @@
 //! Security Hub ARNs (API.md §1.1–§1.9), and standards found by theirs.
 
-use shubctl::spec::catalog::{StandardDef, catalog, standard_arn};
+use shubctl::spec::catalog::{ControlDef, StandardDef, catalog, standard_arn};
 
 pub fn hub_arn(region: &str, account: &str) -> String {
     format!("arn:aws:securityhub:{region}:{account}:hub/default")
@@ -21,17 +21,26 @@ pub fn subscription_arn(def: &StandardDef, region: &str, account: &str) -> Strin
     )
 }
 
+/// A control's number in a standard with its own numbering (`cis/1.2.0` → `1.14`), else its
+/// security control ID.
+pub fn legacy_number<'a>(
+    def: &StandardDef,
+    control: Option<&'a ControlDef>,
+    id: &'a str,
+) -> &'a str {
+    control
+        .and_then(|c| c.legacy_ids.get(&def.id))
+        .map(String::as_str)
+        .unwrap_or(id)
+}
+
+/// The legacy per-standard control ARN; `number` as [`legacy_number`] gives it.
 pub fn standards_control_arn(
     def: &StandardDef,
     region: &str,
     account: &str,
-    control: &str,
+    number: &str,
 ) -> String {
-    let number = catalog()
-        .control(control)
-        .and_then(|c| c.legacy_ids.get(&def.id))
-        .map(String::as_str)
-        .unwrap_or(control);
     format!(
         "arn:aws:securityhub:{region}:{account}:control/{}/{number}",
         standard_path(def)
@@ -42,22 +51,51 @@ pub fn security_control_arn(region: &str, account: &str, control: &str) -> Strin
     format!("arn:aws:securityhub:{region}:{account}:security-control/{control}")
 }
 
-pub fn std_by_arn<'a>(arn: &str, region: &str) -> Option<&'a StandardDef> {
-    catalog()
-        .standards
-        .iter()
-        .find(|d| standard_arn(d, region) == arn)
+/// The catalog's standards with their ARNs in one region, built once per request: finding a
+/// standard by ARN is then a comparison instead of an ARN formatted per candidate.
+pub struct StandardArns(Vec<(String, &'static StandardDef)>);
+
+impl StandardArns {
+    pub fn in_region(region: &str) -> StandardArns {
+        StandardArns(
+            catalog()
+                .standards
+                .iter()
+                .map(|d| (standard_arn(d, region), d))
+                .collect(),
+        )
+    }
+
+    pub fn find(&self, arn: &str) -> Option<&'static StandardDef> {
+        self.0.iter().find(|(a, _)| a == arn).map(|(_, d)| *d)
+    }
+
+    pub fn arn_of(&self, def: &StandardDef) -> &str {
+        self.0
+            .iter()
+            .find(|(_, d)| d.id == def.id)
+            .map(|(a, _)| a.as_str())
+            .expect("every catalog standard has an ARN")
+    }
 }
 
-pub fn std_by_subscription_arn<'a>(
+/// The standard a subscription ARN of this account and region names (the inverse of
+/// [`subscription_arn`], without formatting one per candidate).
+pub fn std_by_subscription_arn(
     arn: &str,
     region: &str,
     account: &str,
-) -> Option<&'a StandardDef> {
+) -> Option<&'static StandardDef> {
+    let path = arn
+        .strip_prefix("arn:aws:securityhub:")?
+        .strip_prefix(region)?
+        .strip_prefix(':')?
+        .strip_prefix(account)?
+        .strip_prefix(":subscription/")?;
     catalog()
         .standards
         .iter()
-        .find(|d| subscription_arn(d, region, account) == arn)
+        .find(|d| standard_path(d) == path)
 }
 
 pub fn insight_arn(region: &str, account: &str, uuid: &str) -> String {

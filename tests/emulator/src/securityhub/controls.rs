@@ -3,10 +3,11 @@
 //! legacy per-standard API reads and writes the same associations.
 
 use serde_json::{Map, Value, json};
-use shubctl::spec::catalog::{StandardDef, catalog, standard_arn};
+use shubctl::spec::catalog::{ControlDef, StandardDef, catalog};
 
 use super::arn::{
-    security_control_arn, standards_control_arn, std_by_arn, std_by_subscription_arn,
+    StandardArns, legacy_number, security_control_arn, standards_control_arn,
+    std_by_subscription_arn,
 };
 use super::state::{Assoc, State};
 use super::{invalid, not_found, own, paged, query_max, required_label, with_token};
@@ -15,25 +16,25 @@ use crate::route::Input;
 use crate::util::{Res, get_arr, get_str, iso_now, put_opt};
 use crate::world::World;
 
-fn control_in_standard(st: &State, std: &str, ctl: &str) -> bool {
-    catalog()
-        .control(ctl)
-        .is_some_and(|c| c.standards.iter().any(|s| s == std))
-        || st.assoc.contains_key(&(std.to_string(), ctl.to_string()))
-}
+/// A control, looked up once per request item.
+type Control = Option<&'static ControlDef>;
 
-fn control_title(ctl: &str) -> String {
-    catalog()
-        .control(ctl)
-        .map(|c| c.title.clone())
-        .unwrap_or_else(|| ctl.to_string())
+fn control_in_standard(st: &State, std: &str, ctl: &str, control: Control) -> bool {
+    control.is_some_and(|c| c.standards.iter().any(|s| s == std)) || st.assoc(std, ctl).is_some()
 }
 
 /// The association of a control with a standard (summary shape; `detail` adds the legacy ARNs).
-fn association_json(st: &State, def: &StandardDef, ctl: &str, cx: &Cx, detail: bool) -> Value {
-    let a = st.assoc.get(&(def.id.clone(), ctl.to_string()));
-    let mut m = Map::new();
-    m.insert("StandardsArn".into(), json!(standard_arn(def, &cx.region)));
+fn association_json(
+    st: &State,
+    (def, std_arn): (&StandardDef, &str),
+    (ctl, control): (&str, Control),
+    cx: &Cx,
+    detail: bool,
+) -> Value {
+    let a = st.assoc(&def.id, ctl);
+    let title = control.map_or(ctl, |c| c.title.as_str());
+    let mut m = Map::with_capacity(11);
+    m.insert("StandardsArn".into(), json!(std_arn));
     m.insert("SecurityControlId".into(), json!(ctl));
     m.insert(
         "SecurityControlArn".into(),
@@ -43,8 +44,7 @@ fn association_json(st: &State, def: &StandardDef, ctl: &str, cx: &Cx, detail: b
         "AssociationStatus".into(),
         json!(a.map(|a| a.status.as_str()).unwrap_or("ENABLED")),
     );
-    let related: Vec<String> = catalog()
-        .control(ctl)
+    let related: Vec<String> = control
         .and_then(|c| c.legacy_ids.get(&def.id))
         .map(|l| format!("{}/{l}", def.name))
         .into_iter()
@@ -52,26 +52,65 @@ fn association_json(st: &State, def: &StandardDef, ctl: &str, cx: &Cx, detail: b
     m.insert("RelatedRequirements".into(), json!(related));
     put_opt(&mut m, "UpdatedAt", a.map(|a| a.updated_at.clone()));
     put_opt(&mut m, "UpdatedReason", a.and_then(|a| a.reason.clone()));
-    m.insert("StandardsControlTitle".into(), json!(control_title(ctl)));
-    m.insert(
-        "StandardsControlDescription".into(),
-        json!(control_title(ctl)),
-    );
+    m.insert("StandardsControlTitle".into(), json!(title));
+    m.insert("StandardsControlDescription".into(), json!(title));
     if detail {
+        let number = legacy_number(def, control, ctl);
         m.insert(
             "StandardsControlArns".into(),
-            json!([standards_control_arn(def, &cx.region, &cx.account, ctl)]),
+            json!([standards_control_arn(def, &cx.region, &cx.account, number)]),
         );
     }
     Value::Object(m)
 }
 
+/// The standard an association item names, if the association can be read or changed:
+/// the standard is known and READY, and the control is part of it. Otherwise the item's
+/// `ErrorCode` and `ErrorReason`.
+fn usable_association(
+    st: &State,
+    standards: &StandardArns,
+    arn: &str,
+    ctl: &str,
+    control: Control,
+    cx: &Cx,
+) -> Result<&'static StandardDef, (&'static str, String)> {
+    let def = standards
+        .find(arn)
+        .ok_or_else(|| ("INVALID_INPUT", format!("{arn} is not a valid standard")))?;
+    match st.standards.get(&def.id) {
+        Some(sub) if sub.is_ready(cx.now) => {}
+        Some(sub) => {
+            return Err((
+                "RESOURCE_NOT_FOUND",
+                format!(
+                    "Standard {arn} is {} and not ready for updates",
+                    sub.status(cx.now)
+                ),
+            ));
+        }
+        None => {
+            return Err((
+                "RESOURCE_NOT_FOUND",
+                format!("Standard {arn} is not enabled"),
+            ));
+        }
+    }
+    if !control_in_standard(st, &def.id, ctl, control) {
+        return Err((
+            "RESOURCE_NOT_FOUND",
+            format!("Security control {ctl} is not part of {arn}"),
+        ));
+    }
+    Ok(def)
+}
+
 pub fn batch_get_associations(w: &mut World, cx: &Cx, i: &Input) -> Res {
-    let body = &i.body;
-    let ids = get_arr(body, "StandardsControlAssociationIds")
+    let ids = get_arr(&i.body, "StandardsControlAssociationIds")
         .ok_or_else(|| invalid("StandardsControlAssociationIds is required"))?;
+    let standards = StandardArns::in_region(&cx.region);
     let st = own(w, cx);
-    let (mut found, mut unprocessed) = (Vec::new(), Vec::new());
+    let (mut found, mut unprocessed) = (Vec::with_capacity(ids.len()), Vec::new());
     for id in ids {
         let ctl = get_str(id, "SecurityControlId").unwrap_or_default();
         let arn = get_str(id, "StandardsArn").unwrap_or_default();
@@ -83,41 +122,17 @@ pub fn batch_get_associations(w: &mut World, cx: &Cx, i: &Input) -> Res {
             ));
             continue;
         }
-        let Some(def) = std_by_arn(arn, &cx.region) else {
-            unprocessed.push(fail(
-                "INVALID_INPUT",
-                format!("{arn} is not a valid standard"),
-            ));
-            continue;
-        };
-        match st.standards.get(&def.id) {
-            Some(sub) if sub.is_ready(cx.now) => {}
-            Some(sub) => {
-                unprocessed.push(fail(
-                    "RESOURCE_NOT_FOUND",
-                    format!(
-                        "Standard {arn} is {} and not ready for updates",
-                        sub.status(cx.now)
-                    ),
-                ));
-                continue;
-            }
-            None => {
-                unprocessed.push(fail(
-                    "RESOURCE_NOT_FOUND",
-                    format!("Standard {arn} is not enabled"),
-                ));
-                continue;
-            }
+        let control = catalog().control(ctl);
+        match usable_association(st, &standards, arn, ctl, control, cx) {
+            Ok(def) => found.push(association_json(
+                st,
+                (def, standards.arn_of(def)),
+                (ctl, control),
+                cx,
+                true,
+            )),
+            Err((code, reason)) => unprocessed.push(fail(code, reason)),
         }
-        if !control_in_standard(st, &def.id, ctl) {
-            unprocessed.push(fail(
-                "RESOURCE_NOT_FOUND",
-                format!("Security control {ctl} is not part of {arn}"),
-            ));
-            continue;
-        }
-        found.push(association_json(st, def, ctl, cx, true));
     }
     let mut out = json!({ "StandardsControlAssociationDetails": found });
     if !unprocessed.is_empty() {
@@ -127,10 +142,10 @@ pub fn batch_get_associations(w: &mut World, cx: &Cx, i: &Input) -> Res {
 }
 
 pub fn batch_update_associations(w: &mut World, cx: &Cx, i: &Input) -> Res {
-    let body = &i.body;
-    let updates = get_arr(body, "StandardsControlAssociationUpdates")
+    let updates = get_arr(&i.body, "StandardsControlAssociationUpdates")
         .ok_or_else(|| invalid("StandardsControlAssociationUpdates is required"))?;
     let now = iso_now();
+    let standards = StandardArns::in_region(&cx.region);
     let st = own(w, cx);
     let mut unprocessed = Vec::new();
     for u in updates {
@@ -143,40 +158,14 @@ pub fn batch_update_associations(w: &mut World, cx: &Cx, i: &Input) -> Res {
             unprocessed.push(fail("INVALID_INPUT", "SecurityControlId, StandardsArn and AssociationStatus (ENABLED|DISABLED) are required".into()));
             continue;
         }
-        let Some(def) = std_by_arn(arn, &cx.region) else {
-            unprocessed.push(fail(
-                "INVALID_INPUT",
-                format!("{arn} is not a valid standard"),
-            ));
-            continue;
+        let control = catalog().control(ctl);
+        let def = match usable_association(st, &standards, arn, ctl, control, cx) {
+            Ok(def) => def,
+            Err((code, reason)) => {
+                unprocessed.push(fail(code, reason));
+                continue;
+            }
         };
-        match st.standards.get(&def.id) {
-            Some(sub) if sub.is_ready(cx.now) => {}
-            Some(sub) => {
-                unprocessed.push(fail(
-                    "RESOURCE_NOT_FOUND",
-                    format!(
-                        "Standard {arn} is {} and not ready for updates",
-                        sub.status(cx.now)
-                    ),
-                ));
-                continue;
-            }
-            None => {
-                unprocessed.push(fail(
-                    "RESOURCE_NOT_FOUND",
-                    format!("Standard {arn} is not enabled"),
-                ));
-                continue;
-            }
-        }
-        if !control_in_standard(st, &def.id, ctl) {
-            unprocessed.push(fail(
-                "RESOURCE_NOT_FOUND",
-                format!("Security control {ctl} is not part of {arn}"),
-            ));
-            continue;
-        }
         if cx.cfg.fail_association_controls.contains(ctl) {
             unprocessed.push(fail(
                 "INVALID_INPUT",
@@ -191,14 +180,12 @@ pub fn batch_update_associations(w: &mut World, cx: &Cx, i: &Input) -> Res {
             ));
             continue;
         }
-        st.assoc.insert(
-            (def.id.clone(), ctl.to_string()),
-            Assoc {
-                status: status.to_string(),
-                reason: reason.map(str::to_string),
-                updated_at: now.clone(),
-            },
-        );
+        let assoc = Assoc {
+            status: status.to_string(),
+            reason: reason.map(str::to_string),
+            updated_at: now.clone(),
+        };
+        st.set_assoc(&def.id, ctl, assoc);
     }
     let mut out = json!({});
     if !unprocessed.is_empty() {
@@ -213,6 +200,8 @@ pub fn list_associations(w: &mut World, cx: &Cx, i: &Input) -> Res {
         .filter(|s| !s.is_empty())
         .ok_or_else(|| invalid("SecurityControlId is required"))?;
     let ctl = ctl.rsplit('/').next().unwrap_or(ctl).to_string();
+    let control = catalog().control(&ctl);
+    let standards = StandardArns::in_region(&cx.region);
     let st = own(w, cx);
     let all: Vec<Value> = catalog()
         .standards
@@ -221,9 +210,12 @@ pub fn list_associations(w: &mut World, cx: &Cx, i: &Input) -> Res {
             st.standards
                 .get(&def.id)
                 .is_some_and(|sub| sub.is_ready(cx.now))
-                && control_in_standard(st, &def.id, &ctl)
+                && control_in_standard(st, &def.id, &ctl, control)
         })
-        .map(|def| association_json(st, def, &ctl, cx, false))
+        .map(|def| {
+            let std = (def, standards.arn_of(def));
+            association_json(st, std, (&ctl, control), cx, false)
+        })
         .collect();
     let (items, next) = paged(&all, i.query("NextToken"), query_max(i)?, 100, cx)?;
     Ok(with_token(
@@ -243,11 +235,16 @@ pub fn describe_standards_controls(w: &mut World, cx: &Cx, i: &Input) -> Res {
         catalog()
             .controls_in(&def.id)
             .map(|c| {
-                let a = st.assoc.get(&(def.id.clone(), c.id.clone()));
+                let a = st.assoc(&def.id, &c.id);
                 let mut m = Map::new();
                 m.insert(
                     "StandardsControlArn".into(),
-                    json!(standards_control_arn(def, &cx.region, &cx.account, &c.id)),
+                    json!(standards_control_arn(
+                        def,
+                        &cx.region,
+                        &cx.account,
+                        legacy_number(def, Some(c), &c.id)
+                    )),
                 );
                 m.insert(
                     "ControlStatus".into(),
@@ -327,14 +324,12 @@ pub fn update_standards_control(w: &mut World, cx: &Cx, i: &Input) -> Res {
         }
     }
     if let Some(new) = status {
-        st.assoc.insert(
-            (def.id.clone(), ctl),
-            Assoc {
-                status: new.to_string(),
-                reason: reason.map(str::to_string),
-                updated_at: iso_now(),
-            },
-        );
+        let assoc = Assoc {
+            status: new.to_string(),
+            reason: reason.map(str::to_string),
+            updated_at: iso_now(),
+        };
+        st.set_assoc(&def.id, &ctl, assoc);
     }
     Ok(json!({}))
 }

@@ -35,10 +35,7 @@ pub fn batch_get(w: &mut World, cx: &Cx, i: &Input) -> Res {
             st.standards
                 .get(std)
                 .is_some_and(|sub| sub.deleting_until.is_none())
-                && st
-                    .assoc
-                    .get(&(std.clone(), id.clone()))
-                    .is_none_or(|a| a.status == "ENABLED")
+                && st.assoc(std, &id).is_none_or(|a| a.status == "ENABLED")
         });
         let p = st.params.get(&id);
         let mut m = Map::new();

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 use shubctl::spec::catalog::{StandardDef, catalog, standard_arn};
 
-use super::arn::{std_by_arn, std_by_subscription_arn, subscription_arn};
+use super::arn::{StandardArns, std_by_subscription_arn, subscription_arn};
 use super::{invalid, own, paged, query_max, required_list, required_str, with_token};
 use crate::http::Cx;
 use crate::route::Input;
@@ -85,10 +85,11 @@ pub fn get_enabled(w: &mut World, cx: &Cx, i: &Input) -> Res {
 
 pub fn batch_enable(w: &mut World, cx: &Cx, i: &Input) -> Res {
     let reqs = required_list(&i.body, "StandardsSubscriptionRequests", 25)?;
+    let standards = StandardArns::in_region(&cx.region);
     let mut defs = Vec::new();
     for r in reqs {
         let arn = required_str(r, "StandardsArn")?;
-        let def = std_by_arn(arn, &cx.region).ok_or_else(|| {
+        let def = standards.find(arn).ok_or_else(|| {
             invalid(format!(
                 "StandardsArn {arn} is not a valid standard in {}",
                 cx.region

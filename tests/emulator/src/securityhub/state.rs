@@ -134,8 +134,9 @@ pub struct State {
     pub hub: Option<Hub>,
     /// Catalog short name (`fsbp/1.0.0`) → subscription.
     pub standards: BTreeMap<String, Subscription>,
-    /// (standard short name, security control ID) → non-default association.
-    pub assoc: BTreeMap<(String, String), Assoc>,
+    /// Standard short name → security control ID → non-default association (nested so that a
+    /// lookup borrows its keys).
+    pub assoc: BTreeMap<String, BTreeMap<String, Assoc>>,
     /// Security control ID → custom parameters.
     pub params: BTreeMap<String, ControlParams>,
     /// Kept in the administrator's scopes.
@@ -166,7 +167,7 @@ impl State {
             .collect();
         for g in gone {
             self.standards.remove(&g);
-            self.assoc.retain(|(s, _), _| s != &g);
+            self.assoc.remove(&g);
         }
     }
 
@@ -203,13 +204,25 @@ impl State {
         &self.members
     }
 
+    /// The association of a control with a standard, when it differs from the default.
+    pub fn assoc(&self, std: &str, ctl: &str) -> Option<&Assoc> {
+        self.assoc.get(std)?.get(ctl)
+    }
+
+    pub fn set_assoc(&mut self, std: &str, ctl: &str, a: Assoc) {
+        self.assoc
+            .entry(std.to_string())
+            .or_default()
+            .insert(ctl.to_string(), a);
+    }
+
     /// Subscribes to a catalog standard: PENDING for the configured delay, then READY. An
     /// existing subscription is left alone unless it is being deleted.
     pub fn subscribe(&mut self, std: &str, ready_at: Instant) {
         match self.standards.get(std) {
             Some(s) if s.deleting_until.is_none() => {}
             _ => {
-                self.assoc.retain(|(s, _), _| s != std);
+                self.assoc.remove(std);
                 self.standards.insert(
                     std.to_string(),
                     Subscription {
@@ -303,14 +316,12 @@ impl State {
                     return Some(Resource::Control(c));
                 };
                 if !c.is_enabled() {
-                    self.assoc.insert(
-                        (std.to_string(), ctl.to_string()),
-                        Assoc {
-                            status: c.status,
-                            reason: c.reason,
-                            updated_at: stamp.into(),
-                        },
-                    );
+                    let assoc = Assoc {
+                        status: c.status,
+                        reason: c.reason,
+                        updated_at: stamp.into(),
+                    };
+                    self.set_assoc(std, ctl, assoc);
                 }
             }
             Resource::ControlParameters(p) => {
@@ -422,14 +433,17 @@ impl State {
                 );
             }
         }
-        for ((std, ctl), a) in &self.assoc {
+        for (std, ctls) in &self.assoc {
             // Associations go with their standard; entries loaded for a standard that is not
             // subscribed are kept as they came.
             let going = self
                 .standards
                 .get(std)
                 .is_some_and(|sub| sub.deleting_until.is_some());
-            if a.status != "ENABLED" && !going {
+            if going {
+                continue;
+            }
+            for (ctl, a) in ctls.iter().filter(|(_, a)| a.status != "ENABLED") {
                 out.put(
                     Kind::Control,
                     Some(format!("{ctl}@{std}")),
