@@ -3,7 +3,7 @@
 //! ```text
 //! flock /tmp/cargo.lock cargo build --release -p shubctl-emulator --bins --examples
 //! target/release/examples/cpu_per_call [--accounts 1000] [--regions 17] [--min-cpu-ms 2000]
-//!     [--only OPERATION] [--emulator PATH]
+//!     [--only OPERATION] [--calls N] [--emulator PATH]
 //! ```
 //!
 //! Writes a snapshot of `accounts` × `regions` scopes (a hub, two standards, a disabled control
@@ -54,6 +54,9 @@ const FSBP: &str = "standards/aws-foundational-security-best-practices/v/1.0.0";
 struct Args {
     /// Only the operations whose name contains this.
     only: Option<String>,
+    /// Exactly this many calls per operation after the warm-up, instead of growing batches
+    /// until `min_cpu` (for instruction counts under a profiler).
+    calls: Option<usize>,
     accounts: usize,
     regions: usize,
     min_cpu: Duration,
@@ -63,6 +66,7 @@ struct Args {
 fn args() -> Args {
     let mut a = Args {
         only: None,
+        calls: None,
         accounts: 1000,
         regions: 17,
         min_cpu: Duration::from_millis(2000),
@@ -82,6 +86,7 @@ fn args() -> Args {
             "--min-cpu-ms" => a.min_cpu = Duration::from_millis(v.parse().expect("ms")),
             "--emulator" => a.emulator = PathBuf::from(v),
             "--only" => a.only = Some(v),
+            "--calls" => a.calls = Some(v.parse().expect("--calls N")),
             other => panic!("unknown option {other}"),
         }
     }
@@ -310,8 +315,15 @@ async fn run(op: Op, clients: Arc<Vec<Clients>>, calls: usize) -> usize {
 struct Emu(Child);
 
 impl Drop for Emu {
+    /// Ctrl-C, as a user would stop it, so that a wrapper (a profiler) can write its report.
     fn drop(&mut self) {
-        let _ = self.0.kill();
+        let interrupted = Command::new("kill")
+            .args(["-INT", &self.0.id().to_string()])
+            .status()
+            .is_ok_and(|s| s.success());
+        if !interrupted {
+            let _ = self.0.kill();
+        }
         let _ = self.0.wait();
     }
 }
@@ -400,13 +412,13 @@ async fn main() {
         };
         // Warm up, then grow the batch until the child's CPU is well above the tick size.
         run(op, clients.clone(), 200).await;
-        let mut calls = 500;
+        let mut calls = a.calls.unwrap_or(500);
         loop {
             let before = cpu_of(pid);
             let ok = run(op, clients.clone(), calls).await;
             let cpu = cpu_of(pid) - before;
             assert_eq!(ok, calls, "{op:?}: every call succeeds");
-            if cpu >= a.min_cpu || calls >= 2_000_000 {
+            if cpu >= a.min_cpu || calls >= 2_000_000 || a.calls.is_some() {
                 let name = match op {
                     Op::BatchGetAssociations100 => {
                         "BatchGetStandardsControlAssociations(100)".into()

@@ -8,7 +8,7 @@ use shubctl::model::state::{AccountInfo, AccountStatus, OrgInfo};
 
 use crate::http::{Cx, Request};
 use crate::route::{Input, Route, by_name, route};
-use crate::util::{ApiError, Res, fnv, get_i64, get_str, page_iter};
+use crate::util::{ApiError, Res, fnv, get_i64, get_str, object, page_iter};
 use crate::world::World;
 
 const TARGET_PREFIX: &str = "AWSOrganizationsV20161128.";
@@ -210,7 +210,7 @@ fn paged<I: Iterator>(
 }
 
 fn with_token(key: &str, items: Vec<Value>, next: Option<String>) -> Value {
-    let mut out = json!({ key: items });
+    let mut out = object([(key, items.into())]);
     if let Some(t) = next {
         out["NextToken"] = json!(t);
     }

@@ -107,6 +107,12 @@ pub fn get_strs(v: &Value, k: &str) -> Option<Vec<String>> {
     })
 }
 
+/// A JSON object from `(key, value)` pairs, in order. The values are moved in: `json!` takes an
+/// expression's value by serialising it again, a deep copy of every object in a list.
+pub fn object<const N: usize>(pairs: [(&str, Value); N]) -> Value {
+    Value::Object(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+}
+
 /// Inserts `v` under `k` unless it is None.
 pub fn put_opt(m: &mut Map<String, Value>, k: &str, v: Option<impl Into<Value>>) {
     if let Some(v) = v {

@@ -14,7 +14,7 @@ use super::{
 };
 use crate::http::Cx;
 use crate::route::Input;
-use crate::util::{self, ApiError, Res, get_arr, get_i64, get_str, iso_now};
+use crate::util::{self, ApiError, Res, get_arr, get_i64, get_str, iso_now, object};
 use crate::world::World;
 
 const TYPES: [&str; 6] = [
@@ -183,7 +183,7 @@ pub fn list(w: &mut World, cx: &Cx, i: &Input) -> Res {
         .map(|(n, a)| analyzer_json(n, a, false))
         .collect();
     let (items, next) = paged(&all, i, cx)?;
-    Ok(with_token(json!({ "analyzers": items }), next))
+    Ok(with_token(object([("analyzers", items.into())]), next))
 }
 
 pub fn get(w: &mut World, cx: &Cx, i: &Input) -> Res {

@@ -9,7 +9,7 @@ use super::{
 };
 use crate::http::Cx;
 use crate::route::Input;
-use crate::util::{self, ApiError, Res, get_str, iso_now};
+use crate::util::{self, ApiError, Res, get_str, iso_now, object};
 use crate::world::World;
 
 /// The `{ruleName}` label.
@@ -88,7 +88,7 @@ pub fn list(w: &mut World, cx: &Cx, i: &Input) -> Res {
     let a = analyzer(w, cx, analyzer_name(i))?;
     let all: Vec<Value> = a.rules.iter().map(|(n, r)| rule_json(n, r)).collect();
     let (items, next) = paged(&all, i, cx)?;
-    Ok(with_token(json!({ "archiveRules": items }), next))
+    Ok(with_token(object([("archiveRules", items.into())]), next))
 }
 
 pub fn get(w: &mut World, cx: &Cx, i: &Input) -> Res {

@@ -8,7 +8,7 @@ use super::state::Detector;
 use super::{FEATURES, bad, detector_id, not_owned, out_of_range, paged, with_token};
 use crate::http::Cx;
 use crate::route::Input;
-use crate::util::{self, ApiError, Res, get_arr, get_bool, get_str, iso_now};
+use crate::util::{self, ApiError, Res, get_arr, get_bool, get_str, iso_now, object};
 use crate::world::World;
 
 /// Always on; GetDetector reports them, nothing else knows them.
@@ -123,7 +123,7 @@ pub fn list(w: &mut World, cx: &Cx, i: &Input) -> Res {
         .map(|d| d.id.clone())
         .collect();
     let (items, next) = paged(&ids, i, cx)?;
-    Ok(with_token(json!({ "detectorIds": items }), next))
+    Ok(with_token(object([("detectorIds", items.into())]), next))
 }
 
 pub fn get(w: &mut World, cx: &Cx, i: &Input) -> Res {

@@ -11,7 +11,7 @@ use super::state::OrgConfig;
 use super::{FEATURES, bad, detector_id, no_org_permission, out_of_range, paged, with_token};
 use crate::http::Cx;
 use crate::route::Input;
-use crate::util::{ApiError, Res, get_arr, get_bool, get_str, is_account_id};
+use crate::util::{ApiError, Res, get_arr, get_bool, get_str, is_account_id, object};
 use crate::world::{AdminOf, World};
 
 const GD: AdminOf = AdminOf::GuardDuty;
@@ -76,7 +76,7 @@ pub fn list_admins(w: &mut World, cx: &Cx, i: &Input) -> Res {
         .into_iter()
         .collect();
     let (items, next) = paged(&all, i, cx)?;
-    Ok(with_token(json!({ "adminAccounts": items }), next))
+    Ok(with_token(object([("adminAccounts", items.into())]), next))
 }
 
 /// The caller's own detector, and the caller must be the GuardDuty administrator.
@@ -102,15 +102,13 @@ pub fn describe_config(w: &mut World, cx: &Cx, i: &Input) -> Res {
         .map(|(n, a)| json!({ "name": n, "autoEnable": a }))
         .collect();
     let (items, next) = paged(&features, i, cx)?;
-    Ok(with_token(
-        json!({
-            "autoEnable": members != "NONE",
-            "autoEnableOrganizationMembers": members,
-            "memberAccountLimitReached": false,
-            "features": items,
-        }),
-        next,
-    ))
+    let out = object([
+        ("autoEnable", (members != "NONE").into()),
+        ("autoEnableOrganizationMembers", members.into()),
+        ("memberAccountLimitReached", false.into()),
+        ("features", items.into()),
+    ]);
+    Ok(with_token(out, next))
 }
 
 pub fn update_config(w: &mut World, cx: &Cx, i: &Input) -> Res {

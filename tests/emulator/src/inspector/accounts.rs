@@ -8,7 +8,7 @@ use super::state::Enablement;
 use super::{TYPES, validation};
 use crate::http::Cx;
 use crate::route::Input;
-use crate::util::{ApiError, Res, get, get_strs, is_account_id};
+use crate::util::{ApiError, Res, get, get_strs, is_account_id, object};
 use crate::world::{AdminOf, World};
 
 /// `accountIds` (≤100, default the caller), each one the caller may act for or not.
@@ -131,7 +131,10 @@ fn change(w: &mut World, cx: &Cx, body: &Value, enable: bool) -> Res {
         let e = state.enabled.as_ref();
         accounts.push(json!({ "accountId": account, "status": account_status(e, cx), "resourceStatus": per_type(e, cx, false) }));
     }
-    Ok(json!({ "accounts": accounts, "failedAccounts": failed_accounts }))
+    Ok(object([
+        ("accounts", accounts.into()),
+        ("failedAccounts", failed_accounts.into()),
+    ]))
 }
 
 pub fn enable(w: &mut World, cx: &Cx, i: &Input) -> Res {
@@ -162,5 +165,8 @@ pub fn batch_get_status(w: &mut World, cx: &Cx, i: &Input) -> Res {
             "resourceState": per_type(e, cx, true),
         }));
     }
-    Ok(json!({ "accounts": accounts, "failedAccounts": failed_accounts }))
+    Ok(object([
+        ("accounts", accounts.into()),
+        ("failedAccounts", failed_accounts.into()),
+    ]))
 }

@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use super::{TYPES, conflict, denied, not_found, validation};
 use crate::http::Cx;
 use crate::route::Input;
-use crate::util::{ApiError, Res, get, get_i64, get_str, is_account_id, page};
+use crate::util::{ApiError, Res, get, get_i64, get_str, is_account_id, object, page};
 use crate::world::{AdminOf, World};
 
 const INSPECTOR: AdminOf = AdminOf::Inspector;
@@ -88,7 +88,7 @@ pub fn list_admins(w: &mut World, cx: &Cx, i: &Input) -> Res {
         cx.cfg.page_size,
         validation,
     )?;
-    let mut out = json!({ "delegatedAdminAccounts": items });
+    let mut out = object([("delegatedAdminAccounts", items.into())]);
     if let Some(t) = next {
         out["nextToken"] = Value::String(t);
     }
@@ -158,5 +158,5 @@ pub fn update_config(w: &mut World, cx: &Cx, i: &Input) -> Res {
     }
     let out = auto_enable_json(&types);
     w.scope(&cx.account, &cx.region).inspector.org = Some(types);
-    Ok(json!({ "autoEnable": out }))
+    Ok(object([("autoEnable", out)]))
 }

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use super::{conflict, denied, not_found, validation};
 use crate::http::Cx;
 use crate::route::Input;
-use crate::util::{ApiError, Res, get_bool, get_str, is_account_id, page};
+use crate::util::{ApiError, Res, get_bool, get_str, is_account_id, object, page};
 use crate::world::{AdminOf, World};
 
 const MACIE: AdminOf = AdminOf::Macie;
@@ -81,7 +81,7 @@ pub fn list_admins(w: &mut World, cx: &Cx, i: &Input) -> Res {
         cx.cfg.page_size,
         validation,
     )?;
-    let mut out = json!({ "adminAccounts": items });
+    let mut out = object([("adminAccounts", items.into())]);
     if let Some(t) = next {
         out["nextToken"] = Value::String(t);
     }

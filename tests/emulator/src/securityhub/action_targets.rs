@@ -7,7 +7,7 @@ use super::state::ActionTarget;
 use super::{conflict, invalid, not_found, own, paged, required_label, required_str, with_token};
 use crate::http::Cx;
 use crate::route::Input;
-use crate::util::{Res, get_i64, get_str, get_strs};
+use crate::util::{Res, get_i64, get_str, get_strs, object};
 use crate::world::World;
 
 fn action_target_id(arn: &str, cx: &Cx) -> Option<String> {
@@ -97,5 +97,5 @@ pub fn describe(w: &mut World, cx: &Cx, i: &Input) -> Res {
         100,
         cx,
     )?;
-    Ok(with_token(json!({ "ActionTargets": items }), next))
+    Ok(with_token(object([("ActionTargets", items.into())]), next))
 }

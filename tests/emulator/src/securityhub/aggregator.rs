@@ -11,7 +11,7 @@ use super::{
 };
 use crate::http::Cx;
 use crate::route::Input;
-use crate::util::{ApiError, Res, get_strs};
+use crate::util::{ApiError, Res, get_strs, object};
 use crate::world::World;
 
 fn check_linking(mode: &str, regions: &Option<Vec<String>>) -> Result<(), ApiError> {
@@ -125,5 +125,8 @@ pub fn list(w: &mut World, cx: &Cx, i: &Input) -> Res {
         .into_iter()
         .collect();
     let (items, next) = paged(&all, i.query("NextToken"), query_max(i)?, 100, cx)?;
-    Ok(with_token(json!({ "FindingAggregators": items }), next))
+    Ok(with_token(
+        object([("FindingAggregators", items.into())]),
+        next,
+    ))
 }

@@ -13,7 +13,7 @@ use super::state::{Assoc, State};
 use super::{invalid, not_found, own, paged, query_max, required_label, with_token};
 use crate::http::Cx;
 use crate::route::Input;
-use crate::util::{Res, get_arr, get_str, iso_now, put_opt};
+use crate::util::{Res, get_arr, get_str, iso_now, object, put_opt};
 use crate::world::World;
 
 /// A control, looked up once per request item.
@@ -38,7 +38,7 @@ fn association_json(
     m.insert("SecurityControlId".into(), json!(ctl));
     m.insert(
         "SecurityControlArn".into(),
-        json!(security_control_arn(&cx.region, &cx.account, ctl)),
+        security_control_arn(&cx.region, &cx.account, ctl).into(),
     );
     m.insert(
         "AssociationStatus".into(),
@@ -49,16 +49,17 @@ fn association_json(
         .map(|l| format!("{}/{l}", def.name))
         .into_iter()
         .collect();
-    m.insert("RelatedRequirements".into(), json!(related));
+    m.insert("RelatedRequirements".into(), related.into());
     put_opt(&mut m, "UpdatedAt", a.map(|a| a.updated_at.clone()));
     put_opt(&mut m, "UpdatedReason", a.and_then(|a| a.reason.clone()));
     m.insert("StandardsControlTitle".into(), json!(title));
     m.insert("StandardsControlDescription".into(), json!(title));
     if detail {
         let number = legacy_number(def, control, ctl);
+        let arn = standards_control_arn(def, &cx.region, &cx.account, number);
         m.insert(
             "StandardsControlArns".into(),
-            json!([standards_control_arn(def, &cx.region, &cx.account, number)]),
+            Value::Array(vec![arn.into()]),
         );
     }
     Value::Object(m)
@@ -134,9 +135,9 @@ pub fn batch_get_associations(w: &mut World, cx: &Cx, i: &Input) -> Res {
             Err((code, reason)) => unprocessed.push(fail(code, reason)),
         }
     }
-    let mut out = json!({ "StandardsControlAssociationDetails": found });
+    let mut out = object([("StandardsControlAssociationDetails", found.into())]);
     if !unprocessed.is_empty() {
-        out["UnprocessedAssociations"] = json!(unprocessed);
+        out["UnprocessedAssociations"] = unprocessed.into();
     }
     Ok(out)
 }
@@ -189,7 +190,7 @@ pub fn batch_update_associations(w: &mut World, cx: &Cx, i: &Input) -> Res {
     }
     let mut out = json!({});
     if !unprocessed.is_empty() {
-        out["UnprocessedAssociationUpdates"] = json!(unprocessed);
+        out["UnprocessedAssociationUpdates"] = unprocessed.into();
     }
     Ok(out)
 }
@@ -219,7 +220,7 @@ pub fn list_associations(w: &mut World, cx: &Cx, i: &Input) -> Res {
         .collect();
     let (items, next) = paged(&all, i.query("NextToken"), query_max(i)?, 100, cx)?;
     Ok(with_token(
-        json!({ "StandardsControlAssociationSummaries": items }),
+        object([("StandardsControlAssociationSummaries", items.into())]),
         next,
     ))
 }
@@ -281,7 +282,7 @@ pub fn describe_standards_controls(w: &mut World, cx: &Cx, i: &Input) -> Res {
         Vec::new()
     };
     let (items, next) = paged(&all, i.query("NextToken"), query_max(i)?, 100, cx)?;
-    Ok(with_token(json!({ "Controls": items }), next))
+    Ok(with_token(object([("Controls", items.into())]), next))
 }
 
 pub fn update_standards_control(w: &mut World, cx: &Cx, i: &Input) -> Res {

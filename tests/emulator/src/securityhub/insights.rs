@@ -8,7 +8,7 @@ use super::state::Insight;
 use super::{invalid, not_found, own, paged, required_label, required_str, with_token};
 use crate::http::Cx;
 use crate::route::Input;
-use crate::util::{self, ApiError, Res, get_i64, get_str, get_strs};
+use crate::util::{self, ApiError, Res, get_i64, get_str, get_strs, object};
 use crate::world::World;
 
 /// Finding filters (also the automation rules' criteria): each attribute a list of filter
@@ -113,5 +113,5 @@ pub fn get(w: &mut World, cx: &Cx, i: &Input) -> Res {
         100,
         cx,
     )?;
-    Ok(with_token(json!({ "Insights": items }), next))
+    Ok(with_token(object([("Insights", items.into())]), next))
 }

@@ -8,7 +8,7 @@ use super::state::{Hub, Member, administrator_of, members_mut};
 use super::{invalid, own, paged_iter, query_max, required_list, sh, with_token};
 use crate::http::Cx;
 use crate::route::Input;
-use crate::util::{ApiError, Res, get_str, get_strs, is_account_id, iso_now};
+use crate::util::{ApiError, Res, get_str, get_strs, is_account_id, iso_now, object};
 use crate::world::{AdminOf, World};
 
 fn member_json(admin: &str, id: &str, m: &Member) -> Value {
@@ -118,7 +118,7 @@ pub fn create(w: &mut World, cx: &Cx, i: &Input) -> Res {
             }
         }
     }
-    Ok(json!({ "UnprocessedAccounts": unprocessed }))
+    Ok(object([("UnprocessedAccounts", unprocessed.into())]))
 }
 
 pub fn list(w: &mut World, cx: &Cx, i: &Input) -> Res {
@@ -142,7 +142,7 @@ pub fn list(w: &mut World, cx: &Cx, i: &Input) -> Res {
         .into_iter()
         .map(|(id, m)| member_json(&cx.account, id, m))
         .collect();
-    Ok(with_token(json!({ "Members": items }), next))
+    Ok(with_token(object([("Members", items.into())]), next))
 }
 
 pub fn get(w: &mut World, cx: &Cx, i: &Input) -> Res {
@@ -156,7 +156,10 @@ pub fn get(w: &mut World, cx: &Cx, i: &Input) -> Res {
             None => unprocessed.push(json!({ "AccountId": id, "ProcessingResult": format!("Account {id} is not a member of this administrator") })),
         }
     }
-    Ok(json!({ "Members": found, "UnprocessedAccounts": unprocessed }))
+    Ok(object([
+        ("Members", found.into()),
+        ("UnprocessedAccounts", unprocessed.into()),
+    ]))
 }
 
 pub fn disassociate(w: &mut World, cx: &Cx, i: &Input) -> Res {
@@ -183,5 +186,5 @@ pub fn delete(w: &mut World, cx: &Cx, i: &Input) -> Res {
             unprocessed.push(json!({ "AccountId": id, "ProcessingResult": format!("Account {id} is not a member of this administrator") }));
         }
     }
-    Ok(json!({ "UnprocessedAccounts": unprocessed }))
+    Ok(object([("UnprocessedAccounts", unprocessed.into())]))
 }

@@ -9,7 +9,7 @@ use super::state::{OrgConfig, members_mut};
 use super::{denied, invalid, invalid_access, own, paged, query_max, required_str, sh, with_token};
 use crate::http::Cx;
 use crate::route::Input;
-use crate::util::{ApiError, Res, get, get_bool, get_str, is_account_id, iso_now};
+use crate::util::{ApiError, Res, get, get_bool, get_str, is_account_id, iso_now, object};
 use crate::world::{AdminOf, World};
 
 const SH: AdminOf = AdminOf::SecurityHub;
@@ -119,7 +119,7 @@ pub fn list_admins(w: &mut World, cx: &Cx, i: &Input) -> Res {
         .collect();
     let (items, next) = paged(&all, i.query("NextToken"), query_max(i)?, 10, cx)?;
     Ok(with_token(
-        json!({ "AdminAccounts": items, "Feature": feature }),
+        object([("AdminAccounts", items.into()), ("Feature", feature.into())]),
         next,
     ))
 }

@@ -9,7 +9,7 @@ use super::{
 };
 use crate::http::Cx;
 use crate::route::Input;
-use crate::util::Res;
+use crate::util::{Res, object};
 use crate::world::World;
 
 /// (company/product, provider account or "" for AWS services, name, company, categories)
@@ -67,7 +67,7 @@ pub fn describe(_: &mut World, cx: &Cx, i: &Input) -> Res {
         .filter(|p| filter.is_none_or(|f| p["ProductArn"].as_str() == Some(f)))
         .collect();
     let (items, next) = paged(&all, i.query("NextToken"), query_max(i)?, 100, cx)?;
-    Ok(with_token(json!({ "Products": items }), next))
+    Ok(with_token(object([("Products", items.into())]), next))
 }
 
 pub fn enable(w: &mut World, cx: &Cx, i: &Input) -> Res {
@@ -112,5 +112,8 @@ pub fn list_enabled(w: &mut World, cx: &Cx, i: &Input) -> Res {
         .map(|p| json!(product_subscription_arn(&cx.region, &cx.account, p)))
         .collect();
     let (items, next) = paged(&all, i.query("NextToken"), query_max(i)?, 100, cx)?;
-    Ok(with_token(json!({ "ProductSubscriptions": items }), next))
+    Ok(with_token(
+        object([("ProductSubscriptions", items.into())]),
+        next,
+    ))
 }

@@ -11,7 +11,7 @@ use super::{
 };
 use crate::http::Cx;
 use crate::route::Input;
-use crate::util::{ApiError, Res, get, get_bool, get_i64, get_str, iso_now};
+use crate::util::{ApiError, Res, get, get_bool, get_i64, get_str, iso_now, object};
 use crate::world::World;
 
 fn require_rule_owner(w: &World, cx: &Cx) -> Result<(), ApiError> {
@@ -189,7 +189,10 @@ pub fn batch_update(w: &mut World, cx: &Cx, i: &Input) -> Res {
         r.updated_at = now.clone();
         processed.push(json!(arn));
     }
-    Ok(json!({ "ProcessedAutomationRules": processed, "UnprocessedAutomationRules": unprocessed }))
+    Ok(object([
+        ("ProcessedAutomationRules", processed.into()),
+        ("UnprocessedAutomationRules", unprocessed.into()),
+    ]))
 }
 
 pub fn batch_delete(w: &mut World, cx: &Cx, i: &Input) -> Res {
@@ -211,7 +214,10 @@ pub fn batch_delete(w: &mut World, cx: &Cx, i: &Input) -> Res {
             ));
         }
     }
-    Ok(json!({ "ProcessedAutomationRules": processed, "UnprocessedAutomationRules": unprocessed }))
+    Ok(object([
+        ("ProcessedAutomationRules", processed.into()),
+        ("UnprocessedAutomationRules", unprocessed.into()),
+    ]))
 }
 
 pub fn list(w: &mut World, cx: &Cx, i: &Input) -> Res {
@@ -223,7 +229,7 @@ pub fn list(w: &mut World, cx: &Cx, i: &Input) -> Res {
         .collect();
     let (items, next) = paged(&all, i.query("NextToken"), query_max(i)?, 100, cx)?;
     Ok(with_token(
-        json!({ "AutomationRulesMetadata": items }),
+        object([("AutomationRulesMetadata", items.into())]),
         next,
     ))
 }
@@ -249,5 +255,8 @@ pub fn batch_get(w: &mut World, cx: &Cx, i: &Input) -> Res {
             )),
         }
     }
-    Ok(json!({ "Rules": rules, "UnprocessedAutomationRules": unprocessed }))
+    Ok(object([
+        ("Rules", rules.into()),
+        ("UnprocessedAutomationRules", unprocessed.into()),
+    ]))
 }

@@ -8,7 +8,7 @@ use super::arn::security_control_arn;
 use super::{invalid, not_found, own, required_str};
 use crate::http::Cx;
 use crate::route::Input;
-use crate::util::{Res, get, get_str, get_strs, put_opt};
+use crate::util::{Res, get, get_str, get_strs, object, put_opt};
 use crate::world::World;
 
 fn control_id_of(s: &str) -> String {
@@ -72,9 +72,9 @@ pub fn batch_get(w: &mut World, cx: &Cx, i: &Input) -> Res {
         );
         found.push(Value::Object(m));
     }
-    let mut out = json!({ "SecurityControls": found });
+    let mut out = object([("SecurityControls", found.into())]);
     if !unprocessed.is_empty() {
-        out["UnprocessedIds"] = json!(unprocessed);
+        out["UnprocessedIds"] = unprocessed.into();
     }
     Ok(out)
 }

@@ -8,7 +8,7 @@ use super::arn::{StandardArns, std_by_subscription_arn, subscription_arn};
 use super::{invalid, own, paged, query_max, required_list, required_str, with_token};
 use crate::http::Cx;
 use crate::route::Input;
-use crate::util::{Res, get_i64, get_str, get_strs};
+use crate::util::{Res, get_i64, get_str, get_strs, object};
 use crate::world::World;
 
 /// What EnableSecurityHub subscribes to unless told not to.
@@ -36,7 +36,7 @@ pub fn describe(_: &mut World, cx: &Cx, i: &Input) -> Res {
         Vec::new()
     };
     let (items, next) = paged(&all, i.query("NextToken"), query_max(i)?, 100, cx)?;
-    Ok(with_token(json!({ "Standards": items }), next))
+    Ok(with_token(object([("Standards", items.into())]), next))
 }
 
 fn subscription_json(def: &StandardDef, status: &str, cx: &Cx) -> Value {
@@ -80,7 +80,10 @@ pub fn get_enabled(w: &mut World, cx: &Cx, i: &Input) -> Res {
         100,
         cx,
     )?;
-    Ok(with_token(json!({ "StandardsSubscriptions": items }), next))
+    Ok(with_token(
+        object([("StandardsSubscriptions", items.into())]),
+        next,
+    ))
 }
 
 pub fn batch_enable(w: &mut World, cx: &Cx, i: &Input) -> Res {
@@ -113,7 +116,7 @@ pub fn batch_enable(w: &mut World, cx: &Cx, i: &Input) -> Res {
         };
         out.push(subscription_json(def, status, cx));
     }
-    Ok(json!({ "StandardsSubscriptions": out }))
+    Ok(object([("StandardsSubscriptions", out.into())]))
 }
 
 pub fn batch_disable(w: &mut World, cx: &Cx, i: &Input) -> Res {
@@ -139,5 +142,5 @@ pub fn batch_disable(w: &mut World, cx: &Cx, i: &Input) -> Res {
         }
         out.push(subscription_json(def, "DELETING", cx));
     }
-    Ok(json!({ "StandardsSubscriptions": out }))
+    Ok(object([("StandardsSubscriptions", out.into())]))
 }
