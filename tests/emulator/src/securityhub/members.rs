@@ -12,15 +12,15 @@ use crate::util::{ApiError, Res, get_str, get_strs, is_account_id, iso_now, obje
 use crate::world::{AdminOf, World};
 
 fn member_json(admin: &str, id: &str, m: &Member) -> Value {
-    json!({
-        "AccountId": id,
-        "Email": m.email,
-        "MasterId": admin,
-        "AdministratorId": admin,
-        "MemberStatus": m.status,
-        "InvitedAt": m.invited_at,
-        "UpdatedAt": m.updated_at,
-    })
+    object([
+        ("AccountId", id.into()),
+        ("Email", m.email.as_str().into()),
+        ("MasterId", admin.into()),
+        ("AdministratorId", admin.into()),
+        ("MemberStatus", m.status.as_str().into()),
+        ("InvitedAt", m.invited_at.as_str().into()),
+        ("UpdatedAt", m.updated_at.as_str().into()),
+    ])
 }
 
 fn account_ids(body: &Value) -> Result<Vec<String>, ApiError> {

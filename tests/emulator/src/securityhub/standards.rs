@@ -40,13 +40,21 @@ pub fn describe(_: &mut World, cx: &Cx, i: &Input) -> Res {
 }
 
 fn subscription_json(def: &StandardDef, status: &str, cx: &Cx) -> Value {
-    json!({
-        "StandardsSubscriptionArn": subscription_arn(def, &cx.region, &cx.account),
-        "StandardsArn": standard_arn(def, &cx.region),
-        "StandardsInput": {},
-        "StandardsStatus": status,
-        "StandardsControlsUpdatable": if status == "READY" { "READY_FOR_UPDATES" } else { "NOT_READY_FOR_UPDATES" },
-    })
+    let updatable = if status == "READY" {
+        "READY_FOR_UPDATES"
+    } else {
+        "NOT_READY_FOR_UPDATES"
+    };
+    object([
+        (
+            "StandardsSubscriptionArn",
+            subscription_arn(def, &cx.region, &cx.account).into(),
+        ),
+        ("StandardsArn", standard_arn(def, &cx.region).into()),
+        ("StandardsInput", json!({})),
+        ("StandardsStatus", status.into()),
+        ("StandardsControlsUpdatable", updatable.into()),
+    ])
 }
 
 pub fn get_enabled(w: &mut World, cx: &Cx, i: &Input) -> Res {
