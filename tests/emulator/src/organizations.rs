@@ -1,7 +1,7 @@
 //! AWS Organizations over awsJson1_1 (API.md §6), read-only, from the snapshot's
 //! `organization`. The operation is named by the `X-Amz-Target` header.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use serde_json::{Value, json};
 use shubctl::model::state::{AccountInfo, AccountStatus, OrgInfo};
@@ -91,6 +91,8 @@ pub struct Directory {
     /// Every account, the management account included even when the snapshot lists only
     /// members.
     accounts: Vec<AccountInfo>,
+    /// Parent id → indexes into `accounts`, in order: a parent's page is found without a scan.
+    children: HashMap<String, Vec<usize>>,
 }
 
 impl Directory {
@@ -123,11 +125,16 @@ impl Directory {
                 },
             );
         }
+        let mut children: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, a) in accounts.iter().enumerate() {
+            children.entry(a.parent.clone()).or_default().push(i);
+        }
         Some(Directory {
             id,
             mgmt,
             roots,
             accounts,
+            children,
         })
     }
     fn arn(&self, kind: &str, id: &str) -> String {
@@ -270,7 +277,12 @@ fn list_ous_for_parent(w: &mut World, cx: &Cx, i: &Input) -> Res {
 fn list_accounts_for_parent(w: &mut World, cx: &Cx, i: &Input) -> Res {
     let parent = parent_id(w, i)?;
     let org = directory(w);
-    let accts = org.accounts.iter().filter(|a| a.parent == parent);
+    let accts = org
+        .children
+        .get(parent)
+        .into_iter()
+        .flatten()
+        .map(|&n| &org.accounts[n]);
     let (page, next) = paged(accts, i, cx)?;
     let accts = page
         .into_iter()
