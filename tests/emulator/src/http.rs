@@ -116,15 +116,17 @@ impl Service {
         }
     }
 
-    /// The route table of a restJson1 service (they route on method and path).
-    fn rest_routes(self) -> Option<&'static [Route]> {
+    /// The service's route table. The restJson1 services are routed on method and path through
+    /// it; Organizations and STS look their row up by the operation the request names.
+    fn routes(self) -> &'static [Route] {
         match self {
-            Service::SecurityHub => Some(securityhub::ROUTES),
-            Service::GuardDuty => Some(guardduty::ROUTES),
-            Service::Inspector2 => Some(inspector::ROUTES),
-            Service::Macie2 => Some(macie::ROUTES),
-            Service::AccessAnalyzer => Some(accessanalyzer::ROUTES),
-            Service::Organizations | Service::Sts => None,
+            Service::SecurityHub => securityhub::ROUTES,
+            Service::GuardDuty => guardduty::ROUTES,
+            Service::Inspector2 => inspector::ROUTES,
+            Service::Macie2 => macie::ROUTES,
+            Service::AccessAnalyzer => accessanalyzer::ROUTES,
+            Service::Organizations => organizations::ROUTES,
+            Service::Sts => sts::ROUTES,
         }
     }
 
@@ -247,12 +249,10 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
             format!("No operation matches {} {}", request.method, request.path),
         )
     };
-    let routed: Result<(&'static Route, Vec<String>), ApiError> = match service.rest_routes() {
-        Some(routes) => route::find(routes, &request.method, &request.path).ok_or_else(no_route),
-        None if service == Service::Organizations => {
-            organizations::route(&request).map(|r| (r, Vec::new()))
-        }
-        None => sts::route(&request).map(|r| (r, Vec::new())),
+    let routed: Result<(&'static Route, Vec<String>), ApiError> = match service {
+        Service::Organizations => organizations::route(&request).map(|r| (r, Vec::new())),
+        Service::Sts => sts::route(&request).map(|r| (r, Vec::new())),
+        rest => route::find(rest.routes(), &request.method, &request.path).ok_or_else(no_route),
     };
     let (route, labels) = match routed {
         Ok(x) => x,
@@ -270,7 +270,8 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
     };
     let op = route.op;
     // Organizations and STS are only read here.
-    let mutating = service.rest_routes().is_some() && route::is_mutating(op);
+    let mutating =
+        !matches!(service, Service::Organizations | Service::Sts) && route::is_mutating(op);
 
     // ---- injected trouble ------------------------------------------------------------------
     let (drop, fault) = {
