@@ -76,6 +76,10 @@ pub fn by_name(routes: &'static [Route], op: &str) -> Option<&'static Route> {
 /// Labels of `path` if it fits `pattern`. The raw path is matched, then labels are decoded, so
 /// an encoded `/` (`%2F`) stays inside its segment.
 fn matches(pattern: &str, path: &str) -> Option<Vec<String>> {
+    // Most rows have no label: one comparison.
+    if !pattern.contains('{') {
+        return (pattern == path).then(Vec::new);
+    }
     // A greedy label comes last, after a literal prefix.
     if let Some(head) = pattern.strip_suffix("+}") {
         let prefix = &pattern[..head.rfind('{').expect("a greedy label opens with {")];
