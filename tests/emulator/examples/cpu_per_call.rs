@@ -12,6 +12,9 @@
 //! as a child process, drives it through the AWS SDK, and reads the child's CPU time (user +
 //! system, from `/proc/<pid>/stat`) around each batch. The driver's own CPU is not counted.
 //! Calls are spread over the scopes; quotas are off; pages are 50 items (20 for Organizations).
+//! On a busy machine CPU time varies by ±10%; for a stable count of user-space instructions,
+//! pass `--emulator` a script that execs the binary under `valgrind --tool=callgrind`, run
+//! twice with different `--calls N`, and divide the difference of the totals by that of N.
 //! Besides the common reads, it times three calls whose checks once looked through every scope
 //! or every account: ListAutomationRules and DescribeOrganizationConfiguration from the
 //! administrator, and ListAccounts paged from the management account.
