@@ -1,5 +1,5 @@
 //! The HTTP front: accept loop, SigV4 credential-scope routing, faults, quotas, latency,
-//! call recording, and the per-protocol response shapes.
+//! call recording, and the per-protocol response shapes (API.md §0).
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -11,6 +11,7 @@ use hyper::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
 use hyper::{Response, StatusCode};
 use serde_json::Value;
 
+use crate::route::{self, Route};
 use crate::util::{ApiError, Res, uuid_from};
 use crate::{
     Call, Config, Inner, accessanalyzer, guardduty, inspector, macie, organizations, securityhub,
@@ -112,6 +113,20 @@ impl Service {
             Service::Inspector2 => "inspector2",
             Service::Macie2 => "macie2",
             Service::AccessAnalyzer => "access-analyzer",
+        }
+    }
+
+    /// The service's route table. The restJson1 services are routed on method and path through
+    /// it; Organizations and STS look their row up by the operation the request names.
+    fn routes(self) -> &'static [Route] {
+        match self {
+            Service::SecurityHub => securityhub::ROUTES,
+            Service::GuardDuty => guardduty::ROUTES,
+            Service::Inspector2 => inspector::ROUTES,
+            Service::Macie2 => macie::ROUTES,
+            Service::AccessAnalyzer => accessanalyzer::ROUTES,
+            Service::Organizations => organizations::ROUTES,
+            Service::Sts => sts::ROUTES,
         }
     }
 
@@ -234,22 +249,12 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
             format!("No operation matches {} {}", request.method, request.path),
         )
     };
-    let rest = |r: Option<(&'static str, Vec<String>)>| {
-        r.map(|(op, labels)| (op.to_string(), labels))
-            .ok_or_else(no_route)
+    let routed: Result<(&'static Route, Vec<String>), ApiError> = match service {
+        Service::Organizations => organizations::route(&request).map(|r| (r, Vec::new())),
+        Service::Sts => sts::route(&request).map(|r| (r, Vec::new())),
+        rest => route::find(rest.routes(), &request.method, &request.path).ok_or_else(no_route),
     };
-    let routed: Result<(String, Vec<String>), ApiError> = match service {
-        Service::SecurityHub => securityhub::route(&request.method, &request.path)
-            .map(|(op, label)| (op.to_string(), label.into_iter().collect()))
-            .ok_or_else(no_route),
-        Service::Organizations => organizations::route(&request).map(|op| (op, Vec::new())),
-        Service::Sts => sts::route(&request).map(|op| (op, Vec::new())),
-        Service::GuardDuty => rest(guardduty::route(&request.method, &request.path)),
-        Service::Inspector2 => rest(inspector::route(&request.method, &request.path)),
-        Service::Macie2 => rest(macie::route(&request.method, &request.path)),
-        Service::AccessAnalyzer => rest(accessanalyzer::route(&request.method, &request.path)),
-    };
-    let (op, labels) = match routed {
+    let (route, labels) = match routed {
         Ok(x) => x,
         Err(e) => {
             record(
@@ -263,14 +268,10 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
             return Ok(finish(&cfg, error_response(service, &e, &request_id)).await);
         }
     };
-    let mutating = match service {
-        Service::SecurityHub => securityhub::is_mutating(&op),
-        Service::Organizations => organizations::is_mutating(&op),
-        Service::Sts => false,
-        Service::GuardDuty | Service::Inspector2 | Service::Macie2 | Service::AccessAnalyzer => {
-            securityhub::is_mutating(&op)
-        }
-    };
+    let op = route.op;
+    // Organizations and STS are only read here.
+    let mutating =
+        !matches!(service, Service::Organizations | Service::Sts) && route::is_mutating(op);
 
     // ---- injected trouble ------------------------------------------------------------------
     let (drop, fault) = {
@@ -281,7 +282,7 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
         )
     };
     if drop {
-        record(service.name(), &op, &account, &region, mutating, 0);
+        record(service.name(), op, &account, &region, mutating, 0);
         if !cfg.latency.is_zero() {
             tokio::time::sleep(cfg.latency).await;
         }
@@ -291,7 +292,7 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
     if cfg.quotas_enabled {
         let ok = inner.quotas.lock().expect("not poisoned").take(
             service.name(),
-            &op,
+            op,
             &account,
             &region,
             cfg.quota_scale,
@@ -306,7 +307,7 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
                 Service::GuardDuty => ApiError::new(429, "TooManyRequestsException", "Rate exceeded"),
                 Service::Inspector2 | Service::Macie2 | Service::AccessAnalyzer => ApiError::new(429, "ThrottlingException", "Rate exceeded"),
             };
-            record(service.name(), &op, &account, &region, mutating, e.status);
+            record(service.name(), op, &account, &region, mutating, e.status);
             return Ok(finish(&cfg, error_response(service, &e, &request_id)).await);
         }
     }
@@ -333,7 +334,7 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
                 "Internal server error (injected)",
             ),
         };
-        record(service.name(), &op, &account, &region, mutating, e.status);
+        record(service.name(), op, &account, &region, mutating, e.status);
         return Ok(finish(&cfg, error_response(service, &e, &request_id)).await);
     }
 
@@ -346,22 +347,15 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
     };
     let result: Res = {
         let mut world = inner.world.lock().expect("not poisoned");
+        let w = &mut *world;
         match service {
-            Service::SecurityHub => securityhub::handle(
-                &mut world,
-                &cx,
-                &op,
-                labels.first().map(String::as_str),
-                &request,
-            ),
-            Service::GuardDuty => guardduty::handle(&mut world, &cx, &op, &labels, &request),
-            Service::Inspector2 => inspector::handle(&mut world, &cx, &op, &request),
-            Service::Macie2 => macie::handle(&mut world, &cx, &op, &request),
-            Service::AccessAnalyzer => {
-                accessanalyzer::handle(&mut world, &cx, &op, &labels, &request)
-            }
-            Service::Organizations => organizations::handle(&mut world, &cx, &op, &request),
-            Service::Sts => sts::handle(&mut world, &cx, &op, &request),
+            Service::SecurityHub => securityhub::handle(w, &cx, route, labels, &request),
+            Service::GuardDuty => guardduty::handle(w, &cx, route, labels, &request),
+            Service::Inspector2 => inspector::handle(w, &cx, route, labels, &request),
+            Service::Macie2 => macie::handle(w, &cx, route, labels, &request),
+            Service::AccessAnalyzer => accessanalyzer::handle(w, &cx, route, labels, &request),
+            Service::Organizations => organizations::handle(w, &cx, route, labels, &request),
+            Service::Sts => sts::handle(w, &cx, route, labels, &request),
         }
     };
     let resp = match result {
@@ -372,13 +366,13 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
             | Service::Macie2
             | Service::AccessAnalyzer => json_ok(&v, &request_id, "application/json"),
             Service::Organizations => json_ok(&v, &request_id, "application/x-amz-json-1.1"),
-            Service::Sts => sts::ok_response(&op, &v, &request_id),
+            Service::Sts => sts::ok_response(op, &v, &request_id),
         },
         Err(e) => error_response(service, &e, &request_id),
     };
     record(
         service.name(),
-        &op,
+        op,
         &account,
         &region,
         mutating,

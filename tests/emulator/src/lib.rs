@@ -18,6 +18,7 @@ mod inspector;
 mod macie;
 mod organizations;
 mod quota;
+mod route;
 mod securityhub;
 mod sts;
 mod util;
@@ -106,7 +107,8 @@ pub struct Call {
 
 pub(crate) struct Inner {
     pub(crate) world: Mutex<world::World>,
-    pub(crate) config: Mutex<Config>,
+    /// Shared, so a request takes the configuration without copying its sets.
+    pub(crate) config: Mutex<Arc<Config>>,
     pub(crate) calls: Mutex<Vec<Call>>,
     pub(crate) rng: Mutex<util::Rng>,
     pub(crate) quotas: Mutex<quota::Quotas>,
@@ -140,7 +142,7 @@ impl Emulator {
         let inner = Arc::new(Inner {
             world: Mutex::new(world::World::from_snapshot(snapshot)),
             rng: Mutex::new(util::Rng::new(config.seed)),
-            config: Mutex::new(config),
+            config: Mutex::new(Arc::new(config)),
             calls: Mutex::new(Vec::new()),
             quotas: Mutex::new(quota::Quotas::default()),
             request_seq: std::sync::atomic::AtomicU64::new(0),
@@ -185,12 +187,12 @@ impl Emulator {
     pub fn set_config(&self, config: Config) {
         *self.inner.rng.lock().expect("not poisoned") = util::Rng::new(config.seed);
         *self.inner.quotas.lock().expect("not poisoned") = quota::Quotas::default();
-        *self.inner.config.lock().expect("not poisoned") = config;
+        *self.inner.config.lock().expect("not poisoned") = Arc::new(config);
     }
 
     /// The current configuration.
     pub fn config(&self) -> Config {
-        self.inner.config.lock().expect("not poisoned").clone()
+        Config::clone(&self.inner.config.lock().expect("not poisoned"))
     }
 }
 

@@ -1,4 +1,4 @@
-//! Per account × region × operation token buckets with the documented rates (aws-api.md §8).
+//! Per account × region × operation token buckets with the documented rates (API.md §8).
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -22,17 +22,21 @@ struct Bucket {
     last: Instant,
 }
 
+/// Account → region → bucket.
+type ByScope = HashMap<String, HashMap<String, Bucket>>;
+
 #[derive(Default)]
 pub struct Quotas {
-    buckets: HashMap<(String, String, String, String), Bucket>,
+    /// By (service, operation), then scope: a request finds its bucket without building a key.
+    buckets: HashMap<(&'static str, &'static str), ByScope>,
 }
 
 impl Quotas {
     /// Takes one token; false when the bucket is empty (the request is throttled).
     pub fn take(
         &mut self,
-        service: &str,
-        operation: &str,
+        service: &'static str,
+        operation: &'static str,
         account: &str,
         region: &str,
         scale: f64,
@@ -47,16 +51,19 @@ impl Quotas {
         let rate = rate * scale;
         // A bucket must hold at least one whole request or it could never admit any.
         let burst = (burst * scale).max(1.0);
-        let key = (
-            service.to_string(),
-            operation.to_string(),
-            account.to_string(),
-            region.to_string(),
-        );
-        let b = self.buckets.entry(key).or_insert(Bucket {
-            tokens: burst,
-            last: now,
-        });
+        let accounts = self.buckets.entry((service, operation)).or_default();
+        if !accounts.contains_key(account) {
+            accounts.insert(account.to_string(), HashMap::new());
+        }
+        let regions = accounts.get_mut(account).expect("inserted above");
+        if !regions.contains_key(region) {
+            let full = Bucket {
+                tokens: burst,
+                last: now,
+            };
+            regions.insert(region.to_string(), full);
+        }
+        let b = regions.get_mut(region).expect("inserted above");
         let elapsed = now.saturating_duration_since(b.last).as_secs_f64();
         b.tokens = (b.tokens + elapsed * rate).min(burst);
         b.last = now;

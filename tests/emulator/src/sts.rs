@@ -1,14 +1,22 @@
-//! STS over awsQuery (aws-api.md §7): AssumeRole and GetCallerIdentity.
+//! STS over awsQuery (API.md §7): AssumeRole and GetCallerIdentity. The operation is named
+//! by the `Action` form field.
 
 use serde_json::{Value, json};
 
 use crate::Emulator;
 use crate::http::{Cx, Request, Resp, response};
+use crate::route::{Input, Route, by_name, route};
 use crate::util::{ApiError, Res, fnv, is_account_id, iso_in, xml_escape};
 use crate::world::World;
 
+pub static ROUTES: &[Route] = &[
+    route!("POST" "/" => "AssumeRole", assume_role),
+    route!("POST" "/" => "GetCallerIdentity", get_caller_identity),
+];
+
 const NS: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
 
+/// Query and form parameters together.
 fn params(req: &Request) -> Vec<(String, String)> {
     let mut all = req.query.clone();
     all.extend(form_urlencoded::parse(&req.body).into_owned());
@@ -19,15 +27,16 @@ fn param<'a>(p: &'a [(String, String)], k: &str) -> Option<&'a str> {
     p.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str())
 }
 
-pub fn route(req: &Request) -> Result<String, ApiError> {
+pub fn route(req: &Request) -> Result<&'static Route, ApiError> {
     let p = params(req);
     match param(&p, "Action") {
-        Some(a @ ("AssumeRole" | "GetCallerIdentity")) => Ok(a.to_string()),
-        Some(other) => Err(ApiError::new(
-            400,
-            "InvalidAction",
-            format!("Could not find operation {other} for version 2011-06-15"),
-        )),
+        Some(a) => by_name(ROUTES, a).ok_or_else(|| {
+            ApiError::new(
+                400,
+                "InvalidAction",
+                format!("Could not find operation {a} for version 2011-06-15"),
+            )
+        }),
         None => Err(ApiError::new(400, "MissingAction", "Missing Action")),
     }
 }
@@ -36,7 +45,7 @@ fn validation(m: impl Into<String>) -> ApiError {
     ApiError::new(400, "ValidationError", m)
 }
 
-pub fn handle(_w: &mut World, cx: &Cx, op: &str, req: &Request) -> Res {
+pub fn handle(w: &mut World, cx: &Cx, route: &Route, labels: Vec<String>, req: &Request) -> Res {
     let p = params(req);
     if let Some(v) = param(&p, "Version")
         && v != "2011-06-15"
@@ -44,78 +53,82 @@ pub fn handle(_w: &mut World, cx: &Cx, op: &str, req: &Request) -> Res {
         return Err(ApiError::new(
             400,
             "InvalidAction",
-            format!("Could not find operation {op} for version {v}"),
+            format!("Could not find operation {} for version {v}", route.op),
         ));
     }
-    match op {
-        "GetCallerIdentity" => Ok(json!({
-            "UserId": format!("AIDA{:016X}", fnv(&cx.account)),
-            "Account": cx.account,
-            "Arn": format!("arn:aws:iam::{}:root", cx.account),
-        })),
-        "AssumeRole" => {
-            let role_arn = param(&p, "RoleArn").ok_or_else(|| validation("1 validation error detected: Value null at 'roleArn' failed to satisfy constraint: Member must not be null"))?;
-            let session = param(&p, "RoleSessionName").ok_or_else(|| validation("1 validation error detected: Value null at 'roleSessionName' failed to satisfy constraint: Member must not be null"))?;
-            let session_ok = (2..=64).contains(&session.len())
-                && session
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c));
-            if !session_ok {
-                return Err(validation(format!(
-                    "1 validation error detected: Value '{session}' at 'roleSessionName' failed to satisfy constraint: Member must have length between 2 and 64 and match [\\w+=,.@-]*"
-                )));
-            }
-            let duration: i64 = match param(&p, "DurationSeconds") {
-                None => 3600,
-                Some(d) => d.parse().ok().filter(|d| (900..=43200).contains(d)).ok_or_else(|| {
-                    validation(format!("1 validation error detected: Value '{d}' at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200"))
-                })?,
-            };
-            let (target, role) = role_arn
-                .strip_prefix("arn:aws:iam::")
-                .and_then(|r| r.split_once(":role/"))
-                .filter(|(acct, role)| is_account_id(acct) && !role.is_empty())
-                .ok_or_else(|| validation(format!("{role_arn} is invalid")))?;
-            let role_name = role.rsplit('/').next().unwrap_or(role);
-            let wrong_role = cx
-                .cfg
-                .assumable_role
-                .as_ref()
-                .is_some_and(|(name, external)| {
-                    name != role_name
-                        || (external.is_some() && param(&p, "ExternalId") != external.as_deref())
-                });
-            if cx.cfg.unassumable_accounts.contains(target) || wrong_role {
-                return Err(ApiError::new(
-                    403,
-                    "AccessDenied",
-                    format!(
-                        "User: arn:aws:iam::{}:root is not authorized to perform: sts:AssumeRole on resource: {role_arn}",
-                        cx.account
-                    ),
-                ));
-            }
-            let role_id = format!("AROA{:016X}", fnv(role_arn));
-            Ok(json!({
-                "Credentials": {
-                    "AccessKeyId": Emulator::access_key(target),
-                    "SecretAccessKey": format!("emulated-secret-{target}"),
-                    "SessionToken": format!("emulated-session-{target}-{session}"),
-                    "Expiration": iso_in(duration),
-                },
-                "AssumedRoleUser": {
-                    "AssumedRoleId": format!("{role_id}:{session}"),
-                    "Arn": format!("arn:aws:sts::{target}:assumed-role/{role_name}/{session}"),
-                },
-                "PackedPolicySize": 0,
-            }))
-        }
-        other => Err(ApiError::new(
-            400,
-            "InvalidAction",
-            format!("Could not find operation {other}"),
-        )),
+    let input = Input {
+        req,
+        body: Value::Null,
+        labels,
+    };
+    (route.handler)(w, cx, &input)
+}
+
+fn get_caller_identity(_: &mut World, cx: &Cx, _: &Input) -> Res {
+    Ok(json!({
+        "UserId": format!("AIDA{:016X}", fnv(&cx.account)),
+        "Account": cx.account,
+        "Arn": format!("arn:aws:iam::{}:root", cx.account),
+    }))
+}
+
+fn assume_role(_: &mut World, cx: &Cx, i: &Input) -> Res {
+    let p = params(i.req);
+    let role_arn = param(&p, "RoleArn").ok_or_else(|| validation("1 validation error detected: Value null at 'roleArn' failed to satisfy constraint: Member must not be null"))?;
+    let session = param(&p, "RoleSessionName").ok_or_else(|| validation("1 validation error detected: Value null at 'roleSessionName' failed to satisfy constraint: Member must not be null"))?;
+    let session_ok = (2..=64).contains(&session.len())
+        && session
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c));
+    if !session_ok {
+        return Err(validation(format!(
+            "1 validation error detected: Value '{session}' at 'roleSessionName' failed to satisfy constraint: Member must have length between 2 and 64 and match [\\w+=,.@-]*"
+        )));
     }
+    let duration: i64 = match param(&p, "DurationSeconds") {
+        None => 3600,
+        Some(d) => d.parse().ok().filter(|d| (900..=43200).contains(d)).ok_or_else(|| {
+            validation(format!("1 validation error detected: Value '{d}' at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200"))
+        })?,
+    };
+    let (target, role) = role_arn
+        .strip_prefix("arn:aws:iam::")
+        .and_then(|r| r.split_once(":role/"))
+        .filter(|(acct, role)| is_account_id(acct) && !role.is_empty())
+        .ok_or_else(|| validation(format!("{role_arn} is invalid")))?;
+    let role_name = role.rsplit('/').next().unwrap_or(role);
+    let wrong_role = cx
+        .cfg
+        .assumable_role
+        .as_ref()
+        .is_some_and(|(name, external)| {
+            name != role_name
+                || (external.is_some() && param(&p, "ExternalId") != external.as_deref())
+        });
+    if cx.cfg.unassumable_accounts.contains(target) || wrong_role {
+        return Err(ApiError::new(
+            403,
+            "AccessDenied",
+            format!(
+                "User: arn:aws:iam::{}:root is not authorized to perform: sts:AssumeRole on resource: {role_arn}",
+                cx.account
+            ),
+        ));
+    }
+    let role_id = format!("AROA{:016X}", fnv(role_arn));
+    Ok(json!({
+        "Credentials": {
+            "AccessKeyId": Emulator::access_key(target),
+            "SecretAccessKey": format!("emulated-secret-{target}"),
+            "SessionToken": format!("emulated-session-{target}-{session}"),
+            "Expiration": iso_in(duration),
+        },
+        "AssumedRoleUser": {
+            "AssumedRoleId": format!("{role_id}:{session}"),
+            "Arn": format!("arn:aws:sts::{target}:assumed-role/{role_name}/{session}"),
+        },
+        "PackedPolicySize": 0,
+    }))
 }
 
 /// Serialises a JSON object as awsQuery XML members (nested objects become elements).

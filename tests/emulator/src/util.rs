@@ -107,6 +107,12 @@ pub fn get_strs(v: &Value, k: &str) -> Option<Vec<String>> {
     })
 }
 
+/// A JSON object from `(key, value)` pairs, in order. The values are moved in: `json!` takes an
+/// expression's value by serialising it again, a deep copy of every object in a list.
+pub fn object<const N: usize>(pairs: [(&str, Value); N]) -> Value {
+    Value::Object(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+}
+
 /// Inserts `v` under `k` unless it is None.
 pub fn put_opt(m: &mut Map<String, Value>, k: &str, v: Option<impl Into<Value>>) {
     if let Some(v) = v {
@@ -127,6 +133,27 @@ pub fn page<T: Clone>(
     page_size: usize,
     bad: impl Fn(String) -> ApiError,
 ) -> Result<(Vec<T>, Option<String>), ApiError> {
+    page_iter(
+        items.iter().cloned(),
+        token,
+        max_results,
+        model_max,
+        page_size,
+        bad,
+    )
+}
+
+/// [`page`] over an iterator, so that callers can page cheap references and build the answer
+/// for the page's items only. One item past the page is looked at, to know whether there is
+/// more.
+pub fn page_iter<I: Iterator>(
+    items: I,
+    token: Option<&str>,
+    max_results: Option<i64>,
+    model_max: i64,
+    page_size: usize,
+    bad: impl Fn(String) -> ApiError,
+) -> Result<(Vec<I::Item>, Option<String>), ApiError> {
     if let Some(m) = max_results
         && (m < 1 || m > model_max)
     {
@@ -139,16 +166,19 @@ pub fn page<T: Clone>(
         Some(t) => t
             .strip_prefix("nt-")
             .and_then(|n| n.parse::<usize>().ok())
-            // A list that shrank between pages ends early rather than failing.
-            .map(|n| n.min(items.len()))
+            // Past the end (a list that shrank between pages) the page is empty and the last.
             .ok_or_else(|| bad(format!("The NextToken `{t}` is not valid")))?,
     };
     let size = page_size
         .max(1)
         .min(max_results.map(|m| m as usize).unwrap_or(usize::MAX));
-    let end = (start + size).min(items.len());
-    let next = (end < items.len()).then(|| format!("nt-{end}"));
-    Ok((items[start..end].to_vec(), next))
+    let mut rest = items.skip(start);
+    let items: Vec<I::Item> = rest.by_ref().take(size).collect();
+    let next = rest
+        .next()
+        .is_some()
+        .then(|| format!("nt-{}", start + items.len()));
+    Ok((items, next))
 }
 
 pub fn xml_escape(s: &str) -> String {
@@ -199,6 +229,15 @@ mod tests {
         assert!(page(&items, Some("bogus"), None, 100, 2, bad).is_err());
         assert!(page(&items, None, Some(101), 100, 2, bad).is_err());
         assert_eq!(page(&items, None, Some(1), 100, 2, bad).unwrap().0, vec![0]);
+        // A token past the end of a list that shrank: an empty, last page.
+        assert_eq!(
+            page(&items, Some("nt-9"), None, 100, 2, bad).unwrap(),
+            (vec![], None)
+        );
+        assert_eq!(
+            page(&items, Some("nt-4"), None, 100, 2, bad).unwrap(),
+            (vec![4], None)
+        );
     }
 
     #[test]

@@ -1,0 +1,172 @@
+//! The detector (API.md §2): one per account × region, its id 32 hex digits.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use super::state::Detector;
+use super::{FEATURES, bad, detector_id, not_owned, out_of_range, paged, with_token};
+use crate::http::Cx;
+use crate::route::Input;
+use crate::util::{self, ApiError, Res, get_arr, get_bool, get_str, iso_now, object};
+use crate::world::World;
+
+/// Always on; GetDetector reports them, nothing else knows them.
+const FOUNDATIONAL: [&str; 3] = ["FLOW_LOGS", "CLOUD_TRAIL", "DNS_LOGS"];
+const FREQUENCIES: [&str; 3] = ["FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS"];
+
+fn check_frequency(body: &Value) -> Result<Option<String>, ApiError> {
+    match util::get(body, "findingPublishingFrequency") {
+        None => Ok(None),
+        Some(Value::String(f)) if FREQUENCIES.contains(&f.as_str()) => Ok(Some(f.clone())),
+        Some(_) => Err(out_of_range()),
+    }
+}
+
+/// The `features` list of a create / update as name → status.
+fn detector_features(body: &Value) -> Result<BTreeMap<String, String>, ApiError> {
+    if util::get(body, "dataSources").is_some() && util::get(body, "features").is_some() {
+        return Err(bad(
+            "The request is rejected because both data sources and features were provided. You can provide only one; it is recommended to use features.",
+        ));
+    }
+    let mut out = BTreeMap::new();
+    for f in get_arr(body, "features")
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+    {
+        let name = get_str(f, "name")
+            .filter(|n| FEATURES.contains(n))
+            .ok_or_else(out_of_range)?;
+        let status = get_str(f, "status")
+            .filter(|s| matches!(*s, "ENABLED" | "DISABLED"))
+            .ok_or_else(out_of_range)?;
+        if out.insert(name.to_string(), status.to_string()).is_some() {
+            return Err(bad(format!(
+                "The request is rejected because the feature {name} is specified more than once."
+            )));
+        }
+    }
+    if out.contains_key("EKS_RUNTIME_MONITORING") && out.contains_key("RUNTIME_MONITORING") {
+        return Err(bad(
+            "The request is rejected because both EKS Runtime Monitoring and Runtime Monitoring were specified. You can provide only one of these features.",
+        ));
+    }
+    Ok(out)
+}
+
+/// The caller's detector, if `id` is its id.
+pub(super) fn own_detector<'a>(
+    w: &'a mut World,
+    cx: &Cx,
+    id: &str,
+) -> Result<&'a mut Detector, ApiError> {
+    w.scope(&cx.account, &cx.region)
+        .guardduty
+        .detector
+        .as_mut()
+        .filter(|d| d.id == id)
+        .ok_or_else(not_owned)
+}
+
+pub fn create(w: &mut World, cx: &Cx, i: &Input) -> Res {
+    let body = &i.body;
+    let enable = get_bool(body, "enable").ok_or_else(|| {
+        bad("The request is rejected because a required parameter enable is missing.")
+    })?;
+    let frequency = check_frequency(body)?.unwrap_or_else(|| "SIX_HOURS".into());
+    let given = detector_features(body)?;
+    if w.scope(&cx.account, &cx.region)
+        .guardduty
+        .detector
+        .is_some()
+    {
+        return Err(bad(
+            "The request is rejected because a detector already exists for the current account.",
+        ));
+    }
+    // Features left out are turned on, except Runtime Monitoring.
+    let mut features: BTreeMap<String, String> = FEATURES
+        .iter()
+        .map(|f| {
+            (
+                f.to_string(),
+                if *f == "RUNTIME_MONITORING" {
+                    "DISABLED"
+                } else {
+                    "ENABLED"
+                }
+                .to_string(),
+            )
+        })
+        .collect();
+    features.extend(given);
+    let id = w.next_uuid().replace('-', "");
+    let now = iso_now();
+    w.scope(&cx.account, &cx.region).guardduty.detector = Some(Detector {
+        id: id.clone(),
+        enabled: enable,
+        frequency,
+        features,
+        created_at: now.clone(),
+        updated_at: now,
+    });
+    Ok(json!({ "detectorId": id }))
+}
+
+pub fn list(w: &mut World, cx: &Cx, i: &Input) -> Res {
+    let ids: Vec<String> = w
+        .scope(&cx.account, &cx.region)
+        .guardduty
+        .detector
+        .iter()
+        .map(|d| d.id.clone())
+        .collect();
+    let (items, next) = paged(&ids, i, cx)?;
+    Ok(with_token(object([("detectorIds", items.into())]), next))
+}
+
+pub fn get(w: &mut World, cx: &Cx, i: &Input) -> Res {
+    let account = cx.account.clone();
+    let d = own_detector(w, cx, detector_id(i))?;
+    let mut features: Vec<Value> = FOUNDATIONAL
+        .iter()
+        .map(|f| json!({ "name": f, "status": "ENABLED" }))
+        .collect();
+    features.extend(
+        d.features
+            .iter()
+            .map(|(n, s)| json!({ "name": n, "status": s })),
+    );
+    Ok(json!({
+        "createdAt": d.created_at,
+        "updatedAt": d.updated_at,
+        "findingPublishingFrequency": d.frequency,
+        "serviceRole": format!("arn:aws:iam::{account}:role/aws-service-role/guardduty.amazonaws.com/AWSServiceRoleForAmazonGuardDuty"),
+        "status": if d.enabled { "ENABLED" } else { "DISABLED" },
+        "features": features,
+        "tags": {},
+    }))
+}
+
+pub fn update(w: &mut World, cx: &Cx, i: &Input) -> Res {
+    let body = &i.body;
+    let frequency = check_frequency(body)?;
+    let given = detector_features(body)?;
+    let d = own_detector(w, cx, detector_id(i))?;
+    if let Some(e) = get_bool(body, "enable") {
+        d.enabled = e;
+    }
+    if let Some(f) = frequency {
+        d.frequency = f;
+    }
+    d.features.extend(given);
+    d.updated_at = iso_now();
+    Ok(json!({}))
+}
+
+pub fn delete(w: &mut World, cx: &Cx, i: &Input) -> Res {
+    own_detector(w, cx, detector_id(i))?;
+    w.scope(&cx.account, &cx.region).guardduty.detector = None;
+    Ok(json!({}))
+}

@@ -1,0 +1,98 @@
+//! GuardDuty's state in one account × region (API.md §2: one detector; the administrator's organisation
+//! configuration), and its conversion from and to the snapshot's resources.
+
+use std::collections::BTreeMap;
+
+use shubctl::model::resource::{GuardDutyValue, OrgConfigValue};
+use shubctl::model::{Kind, Resource};
+
+use crate::world::{AdminOf, At, Dump, Loading};
+
+/// A GuardDuty detector (one per account × region).
+pub struct Detector {
+    pub id: String,
+    pub enabled: bool,
+    pub frequency: String,
+    /// Optional feature name → `ENABLED` / `DISABLED` (never the foundational sources).
+    pub features: BTreeMap<String, String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// GuardDuty organisation configuration (kept in the administrator's scope).
+pub struct OrgConfig {
+    /// `NEW`, `ALL` or `NONE`.
+    pub auto_enable_members: String,
+    /// Feature name → `NEW` / `ALL` / `NONE`.
+    pub features: BTreeMap<String, String>,
+}
+
+impl Default for OrgConfig {
+    fn default() -> Self {
+        OrgConfig {
+            auto_enable_members: "NONE".into(),
+            features: BTreeMap::new(),
+        }
+    }
+}
+
+/// The delegated administrator is the organisation's: see `World::admin_in`.
+#[derive(Default)]
+pub struct State {
+    pub detector: Option<Detector>,
+    /// Kept in the administrator's scopes.
+    pub org: Option<OrgConfig>,
+}
+
+impl State {
+    /// Takes a snapshot resource if it is GuardDuty's; hands it back otherwise.
+    pub fn load(&mut self, res: Resource, at: &At, cx: &mut Loading) -> Option<Resource> {
+        match res {
+            Resource::OrgConfig(o) if at.id == AdminOf::GuardDuty.id() => {
+                self.org = Some(OrgConfig {
+                    auto_enable_members: o.auto_enable_members.unwrap_or_else(|| "NONE".into()),
+                    features: o.features.unwrap_or_default(),
+                });
+            }
+            Resource::GuardDuty(g) => {
+                self.detector = Some(Detector {
+                    // 32 hex digits, like GuardDuty's.
+                    id: cx.next_uuid().replace('-', ""),
+                    enabled: g.status == "ENABLED",
+                    frequency: g.finding_publishing_frequency,
+                    features: g.features,
+                    created_at: cx.stamp.into(),
+                    updated_at: cx.stamp.into(),
+                });
+            }
+            other => return Some(other),
+        }
+        None
+    }
+
+    /// The foundational sources are never dumped, nor an empty organisation `features` map.
+    pub fn dump(&self, out: &mut Dump) {
+        if let Some(d) = &self.detector {
+            out.put(
+                Kind::GuardDuty,
+                None,
+                Resource::GuardDuty(GuardDutyValue {
+                    status: if d.enabled { "ENABLED" } else { "DISABLED" }.into(),
+                    finding_publishing_frequency: d.frequency.clone(),
+                    features: d.features.clone(),
+                }),
+            );
+        }
+        if let Some(o) = &self.org {
+            out.put(
+                Kind::OrgConfig,
+                Some(AdminOf::GuardDuty.id().into()),
+                Resource::OrgConfig(OrgConfigValue {
+                    auto_enable_members: Some(o.auto_enable_members.clone()),
+                    features: (!o.features.is_empty()).then(|| o.features.clone()),
+                    ..Default::default()
+                }),
+            );
+        }
+    }
+}

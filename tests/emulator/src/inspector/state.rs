@@ -1,0 +1,90 @@
+//! Inspector's state in one account × region (API.md §3: which resource types are on, and since when; the
+//! administrator's auto-enable settings), and its conversion from and to the snapshot.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Instant;
+
+use shubctl::model::resource::{InspectorValue, OrgConfigValue};
+use shubctl::model::{Kind, Resource};
+
+use crate::world::{AdminOf, At, Dump, Loading};
+
+/// Inspector in one account: resource type (`EC2`, `ECR`, `LAMBDA`, `LAMBDA_CODE`) → the
+/// instant it turns from ENABLING to ENABLED.
+#[derive(Default)]
+pub struct Enablement {
+    pub types: BTreeMap<String, Instant>,
+}
+
+impl Enablement {
+    pub fn type_status(&self, t: &str, now: Instant) -> &'static str {
+        match self.types.get(t) {
+            None => "DISABLED",
+            Some(ready) if now < *ready => "ENABLING",
+            Some(_) => "ENABLED",
+        }
+    }
+    /// ENABLED as soon as one type is; ENABLING while all are.
+    pub fn status(&self, now: Instant) -> &'static str {
+        if self.types.values().any(|r| now >= *r) || self.types.is_empty() {
+            "ENABLED"
+        } else {
+            "ENABLING"
+        }
+    }
+}
+
+/// The delegated administrator is the organisation's: see `World::admin_in`.
+#[derive(Default)]
+pub struct State {
+    /// `None` while Inspector is off in this account.
+    pub enabled: Option<Enablement>,
+    /// Resource types auto-enabled for members; kept in the administrator's scopes.
+    pub org: Option<BTreeSet<String>>,
+}
+
+impl State {
+    /// Takes a snapshot resource if it is Inspector's; hands it back otherwise.
+    pub fn load(&mut self, res: Resource, at: &At, cx: &mut Loading) -> Option<Resource> {
+        match res {
+            Resource::OrgConfig(o) if at.id == AdminOf::Inspector.id() => {
+                self.org = Some(o.resource_types.unwrap_or_default().into_iter().collect());
+            }
+            Resource::Inspector(i) => {
+                self.enabled = Some(Enablement {
+                    types: i.resource_types.into_iter().map(|t| (t, cx.now)).collect(),
+                });
+            }
+            other => return Some(other),
+        }
+        None
+    }
+
+    /// Only ENABLED resource types are dumped (an account whose types are all still ENABLING
+    /// dumps `resource_types: []`).
+    pub fn dump(&self, out: &mut Dump) {
+        if let Some(i) = &self.enabled {
+            let resource_types = i
+                .types
+                .keys()
+                .filter(|t| i.type_status(t, out.now) == "ENABLED")
+                .cloned()
+                .collect();
+            out.put(
+                Kind::Inspector,
+                None,
+                Resource::Inspector(InspectorValue { resource_types }),
+            );
+        }
+        if let Some(types) = &self.org {
+            out.put(
+                Kind::OrgConfig,
+                Some(AdminOf::Inspector.id().into()),
+                Resource::OrgConfig(OrgConfigValue {
+                    resource_types: Some(types.iter().cloned().collect()),
+                    ..Default::default()
+                }),
+            );
+        }
+    }
+}

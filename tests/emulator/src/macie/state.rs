@@ -1,0 +1,68 @@
+//! Macie's state in one account × region (API.md §4: the session; the administrator's auto-enable
+//! setting), and its conversion from and to the snapshot's resources.
+
+use shubctl::model::resource::{MacieValue, OrgConfigValue};
+use shubctl::model::{Kind, Resource};
+
+use crate::world::{AdminOf, At, Dump, Loading};
+
+pub struct Session {
+    /// `ENABLED` or `PAUSED`.
+    pub status: String,
+    pub frequency: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// The delegated administrator is the organisation's: see `World::admin_in`.
+#[derive(Default)]
+pub struct State {
+    /// `None` while Macie is off in this account.
+    pub session: Option<Session>,
+    /// `autoEnable`; kept in the administrator's scopes.
+    pub org: Option<bool>,
+}
+
+impl State {
+    /// Takes a snapshot resource if it is Macie's; hands it back otherwise.
+    pub fn load(&mut self, res: Resource, at: &At, cx: &mut Loading) -> Option<Resource> {
+        match res {
+            Resource::OrgConfig(o) if at.id == AdminOf::Macie.id() => {
+                self.org = Some(o.auto_enable.unwrap_or(false));
+            }
+            Resource::Macie(m) => {
+                self.session = Some(Session {
+                    status: m.status,
+                    frequency: m.finding_publishing_frequency,
+                    created_at: cx.stamp.into(),
+                    updated_at: cx.stamp.into(),
+                });
+            }
+            other => return Some(other),
+        }
+        None
+    }
+
+    pub fn dump(&self, out: &mut Dump) {
+        if let Some(m) = &self.session {
+            out.put(
+                Kind::Macie,
+                None,
+                Resource::Macie(MacieValue {
+                    status: m.status.clone(),
+                    finding_publishing_frequency: m.frequency.clone(),
+                }),
+            );
+        }
+        if let Some(auto) = self.org {
+            out.put(
+                Kind::OrgConfig,
+                Some(AdminOf::Macie.id().into()),
+                Resource::OrgConfig(OrgConfigValue {
+                    auto_enable: Some(auto),
+                    ..Default::default()
+                }),
+            );
+        }
+    }
+}

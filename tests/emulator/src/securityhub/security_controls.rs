@@ -1,0 +1,158 @@
+//! Security controls across standards (API.md §1.3): their status, and their parameters as
+//! `ParameterConfiguration` values.
+
+use serde_json::{Map, Value, json};
+use shubctl::model::catalog::catalog;
+
+use super::arn::security_control_arn;
+use super::{invalid, not_found, own, required_str};
+use crate::http::Cx;
+use crate::route::Input;
+use crate::util::{Res, get, get_str, get_strs, object, put_opt};
+use crate::world::World;
+
+fn control_id_of(s: &str) -> String {
+    if s.starts_with("arn:") {
+        s.rsplit('/').next().unwrap_or(s).to_string()
+    } else {
+        s.to_string()
+    }
+}
+
+pub fn batch_get(w: &mut World, cx: &Cx, i: &Input) -> Res {
+    let body = &i.body;
+    let ids = get_strs(body, "SecurityControlIds")
+        .ok_or_else(|| invalid("SecurityControlIds is required"))?;
+    let st = own(w, cx);
+    let (mut found, mut unprocessed) = (Vec::new(), Vec::new());
+    for raw in ids {
+        let id = control_id_of(&raw);
+        let Some(def) = catalog().control(&id) else {
+            unprocessed.push(json!({ "SecurityControlId": raw, "ErrorCode": "RESOURCE_NOT_FOUND", "ErrorReason": format!("Security control {id} not found") }));
+            continue;
+        };
+        let enabled = def.standards.iter().any(|std| {
+            st.standards
+                .get(std)
+                .is_some_and(|sub| sub.deleting_until.is_none())
+                && st.assoc(std, &id).is_none_or(|a| a.status == "ENABLED")
+        });
+        let p = st.params.get(&id);
+        let mut m = Map::new();
+        m.insert("SecurityControlId".into(), json!(id));
+        m.insert(
+            "SecurityControlArn".into(),
+            json!(security_control_arn(&cx.region, &cx.account, &id)),
+        );
+        m.insert("Title".into(), json!(def.title));
+        m.insert("Description".into(), json!(def.title));
+        m.insert(
+            "RemediationUrl".into(),
+            json!(format!(
+                "https://docs.aws.amazon.com/console/securityhub/{id}/remediation"
+            )),
+        );
+        m.insert("SeverityRating".into(), json!("MEDIUM"));
+        m.insert(
+            "SecurityControlStatus".into(),
+            json!(if enabled { "ENABLED" } else { "DISABLED" }),
+        );
+        m.insert("UpdateStatus".into(), json!("READY"));
+        m.insert(
+            "Parameters".into(),
+            Value::Object(
+                p.map(|p| p.params.clone().into_iter().collect())
+                    .unwrap_or_default(),
+            ),
+        );
+        put_opt(
+            &mut m,
+            "LastUpdateReason",
+            p.and_then(|p| p.last_update_reason.clone()),
+        );
+        found.push(Value::Object(m));
+    }
+    let mut out = object([("SecurityControls", found.into())]);
+    if !unprocessed.is_empty() {
+        out["UnprocessedIds"] = unprocessed.into();
+    }
+    Ok(out)
+}
+
+const PARAMETER_VALUE_MEMBERS: [&str; 8] = [
+    "Integer",
+    "IntegerList",
+    "Double",
+    "String",
+    "StringList",
+    "Boolean",
+    "Enum",
+    "EnumList",
+];
+
+pub fn update(w: &mut World, cx: &Cx, i: &Input) -> Res {
+    let body = &i.body;
+    let id = control_id_of(required_str(body, "SecurityControlId")?);
+    let params = get(body, "Parameters")
+        .and_then(Value::as_object)
+        .ok_or_else(|| invalid("Parameters is required"))?;
+    if let Some(reason) = get_str(body, "LastUpdateReason") {
+        let ok = !reason.is_empty()
+            && reason.chars().all(|c| {
+                !c.is_ascii() || c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ' ')
+            });
+        if !ok {
+            return Err(invalid(format!(
+                "LastUpdateReason `{reason}` must match ^([^\\u0000-\\u007F]|[-_ a-zA-Z0-9])+$ (letters, digits, space, - and _ only)"
+            )));
+        }
+    }
+    if catalog().control(&id).is_none() {
+        return Err(not_found(format!("Security control {id} not found")));
+    }
+    for (name, conf) in params {
+        match get_str(conf, "ValueType") {
+            Some("DEFAULT") => {}
+            Some("CUSTOM") => {
+                let v = get(conf, "Value")
+                    .and_then(Value::as_object)
+                    .ok_or_else(|| {
+                        invalid(format!("Parameter {name}: Value is required for CUSTOM"))
+                    })?;
+                if v.len() != 1
+                    || !PARAMETER_VALUE_MEMBERS
+                        .contains(&v.keys().next().map(String::as_str).unwrap_or_default())
+                {
+                    return Err(invalid(format!(
+                        "Parameter {name}: Value must set exactly one of {}",
+                        PARAMETER_VALUE_MEMBERS.join(", ")
+                    )));
+                }
+            }
+            _ => {
+                return Err(invalid(format!(
+                    "Parameter {name}: ValueType must be DEFAULT or CUSTOM"
+                )));
+            }
+        }
+    }
+    let s = own(w, cx);
+    let entry = s.params.entry(id.clone()).or_default();
+    for (name, conf) in params {
+        if get_str(conf, "ValueType") == Some("DEFAULT") {
+            entry.params.remove(name);
+        } else {
+            entry.params.insert(
+                name.clone(),
+                json!({ "ValueType": "CUSTOM", "Value": conf["Value"] }),
+            );
+        }
+    }
+    if let Some(r) = get_str(body, "LastUpdateReason") {
+        entry.last_update_reason = Some(r.to_string());
+    }
+    if entry.params.is_empty() && entry.last_update_reason.is_none() {
+        s.params.remove(&id);
+    }
+    Ok(json!({}))
+}
