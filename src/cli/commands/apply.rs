@@ -71,6 +71,7 @@ pub async fn run(
     allow_destroy: bool,
     out: &Printer,
 ) -> Result<Status, CliError> {
+    let started = std::time::Instant::now();
     let (plan, source, policy): (Plan, AnySource, Option<Policy>) = match saved_plan {
         Some(path) => {
             let (plan, source) = saved(path, s).await?;
@@ -100,6 +101,7 @@ pub async fn run(
             eprintln!("\ninterrupted: finishing the calls under way, starting no more");
         }
     });
+    let planned_in = started.elapsed();
     out.status(source.is_live(), "applying");
     let counting = Counting::new(
         &source,
@@ -116,6 +118,7 @@ pub async fn run(
         },
     )
     .await;
+    let applied_in = started.elapsed() - planned_in;
     if let AnySource::Snapshot { snapshot, path } = &source {
         snapshot.save(path, Some(now_rfc3339()))?;
     }
@@ -133,6 +136,15 @@ pub async fn run(
         Some(policy) => engine::verify_policy(policy, &source, p.check.today, s.concurrency).await,
         None => engine::verify_saved(&plan, &report, &source, s.concurrency).await,
     };
+    if s.verbose {
+        out.note(&format!(
+            "timing: plan {:.1} s, apply {:.1} s, verify {:.1} s; API calls {}",
+            planned_in.as_secs_f64(),
+            applied_in.as_secs_f64(),
+            (started.elapsed() - planned_in - applied_in).as_secs_f64(),
+            source.api_calls().values().sum::<u64>()
+        ));
+    }
     match verification {
         Verification::Converged if policy.is_some() => out.data("Verified: no changes remain.\n"),
         Verification::Converged => {

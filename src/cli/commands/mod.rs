@@ -85,14 +85,25 @@ pub async fn planned(
     Ok((planned, source, policy))
 }
 
-/// With `-v`: the API calls made, per account and region.
+/// With `-v`: the API calls made, per account and region (the busiest ones, in a large
+/// organisation).
 pub fn print_api_calls(out: &Printer, plan: &Plan, verbose: bool) {
     if !verbose || plan.api_calls.is_empty() {
         return;
     }
     let total: u64 = plan.api_calls.values().sum();
-    out.note(&format!("API calls: {total} in all"));
-    for (scope, n) in &plan.api_calls {
+    let scopes = plan.api_calls.len();
+    out.note(&format!(
+        "API calls: {total} in all, in {scopes} account/region pair(s)"
+    ));
+    const LISTED: usize = 40;
+    let mut busiest: Vec<(&String, &u64)> = plan.api_calls.iter().collect();
+    if scopes > LISTED {
+        busiest.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+        busiest.truncate(LISTED);
+        out.note(&format!("  the {LISTED} busiest:"));
+    }
+    for (scope, n) in busiest {
         out.note(&format!("  {scope:<32} {n}"));
     }
 }

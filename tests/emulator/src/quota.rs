@@ -12,7 +12,10 @@ pub fn documented(service: &str, operation: &str) -> (f64, f64) {
         ("securityhub", _) => (10.0, 30.0),
         // No published numbers; Security Hub's default.
         ("guardduty" | "inspector2" | "macie2" | "access-analyzer", _) => (10.0, 30.0),
-        // No public numbers for Organizations / STS; a generous bucket.
+        // STS: 600 requests per second per account and region, shared by its operations (IAM
+        // and AWS STS quotas). The burst is not published: one second's worth.
+        ("sts", _) => (600.0, 600.0),
+        // No public numbers for Organizations; a generous bucket.
         _ => (20.0, 40.0),
     }
 }
@@ -43,6 +46,8 @@ impl Quotas {
         now: Instant,
     ) -> bool {
         let (rate, burst) = documented(service, operation);
+        // STS's quota is one bucket shared by all its operations.
+        let operation = if service == "sts" { "*" } else { operation };
         let scale = if scale.is_finite() && scale > 0.0 {
             scale
         } else {
@@ -110,6 +115,17 @@ mod tests {
             1.0,
             t0 + Duration::from_millis(102)
         ));
+    }
+
+    #[test]
+    fn sts_operations_share_one_bucket() {
+        let mut q = Quotas::default();
+        let t0 = Instant::now();
+        for _ in 0..600 {
+            assert!(q.take("sts", "AssumeRole", "1", "r", 1.0, t0));
+        }
+        assert!(!q.take("sts", "GetCallerIdentity", "1", "r", 1.0, t0));
+        assert!(q.take("sts", "AssumeRole", "1", "other", 1.0, t0));
     }
 
     #[test]

@@ -5,12 +5,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 use serde_json::{Value, json};
+use shubctl::model::catalog::catalog;
 use shubctl::model::resource::{
     ActionTargetValue, AggregatorValue, AutomationRuleValue, ControlParametersValue, ControlValue,
     Empty, HubValue, InsightValue, OrgConfigValue,
 };
 use shubctl::model::{Kind, Resource};
-use shubctl::model::catalog::catalog;
 
 use super::arn::{aggregator_arn, insight_arn, rule_arn};
 use crate::util::iso_now;

@@ -45,8 +45,15 @@ fn disabling_the_hub_forgets_what_needs_it() {
         .disable_hub();
     let after = kinds(&w);
     let forgotten: BTreeSet<Kind> = before.difference(&after).copied().collect();
+    // Exactly the hub and what the product's kind table says lives inside it.
+    let inside: BTreeSet<Kind> = before
+        .iter()
+        .copied()
+        .filter(|k| *k == Kind::Hub || k.needs_hub())
+        .collect();
+    assert_eq!(forgotten, inside);
     assert_eq!(
-        forgotten,
+        inside,
         BTreeSet::from([
             Kind::Hub,
             Kind::Standard,
@@ -57,7 +64,8 @@ fn disabling_the_hub_forgets_what_needs_it() {
             Kind::ActionTarget,
             Kind::AutomationRule,
             Kind::Product,
-        ])
+        ]),
+        "the fixture holds every kind that needs the hub"
     );
     assert_eq!(
         after,
