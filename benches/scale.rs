@@ -12,6 +12,7 @@
 //!
 //! It prints, per run, the wall time, API calls (and per scope), CPU time and peak RSS of
 //! shubctl and of the emulator, and for the apply the floor that latency and concurrency set.
+//! `SHUBCTL_SCALE_RUNS` picks runs (default `plan,offline,apply`).
 //! `SHUBCTL_SCALE_INTEGRATIONS=1` adds GuardDuty, Inspector, Macie and Access Analyzer to the
 //! policy; `SHUBCTL_SCALE_CONCURRENCY` sets `--concurrency` (default: shubctl's).
 
@@ -19,16 +20,13 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use shubctl::apply::{ApplyOptions, apply};
-use shubctl::engine;
-use shubctl::model::organization::{AccountInfo, AccountStatus, OuInfo};
-use shubctl::model::{AccountId, OrgInfo, State};
-use shubctl::provider::snapshot::Snapshot;
-use shubctl::spec::CheckOptions;
-use shubctl::spec::diagnostics::Diagnostics;
 use shubctl_emulator::{Config, Emulator};
 
 const LATENCY_MS: u64 = 25;
+
+// The emulator runs in this process; the same allocator as its own binary and as shubctl.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const TODAY: &str = "2026-11-28";
 
 /// What a finished child process used.
@@ -41,15 +39,63 @@ struct Usage {
     stderr: String,
 }
 
-/// Runs a command to completion and measures it with wait4 (CPU and peak RSS of that process
-/// alone).
-fn measure(mut cmd: Command) -> Usage {
+/// Set in the environment of this benchmark's own binary when it runs as the launcher.
+const LAUNCHER: &str = "SHUBCTL_SCALE_LAUNCHER_USAGE";
+
+/// Linux counts the parent's resident memory at fork in the child's peak RSS, and this
+/// process holds the emulator. So commands are started by a fresh, small copy of this binary
+/// (the launcher), which runs the command, waits for it with wait4 and writes what it used
+/// (CPU µs, peak RSS KiB, exit code) to the file named by [`LAUNCHER`].
+fn launcher(usage_file: &str) -> ! {
+    let mut args = std::env::args_os().skip(1);
+    let program = args.next().expect("a command to launch");
+    let child = Command::new(program)
+        .args(args)
+        .env_remove(LAUNCHER)
+        .spawn()
+        .expect("spawns");
+    let mut status = 0;
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: the child is ours and not yet reaped; wait4 fills `status` and `ru`.
+    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut ru) };
+    assert!(pid > 0, "wait4 failed");
+    let tv = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    std::fs::write(
+        usage_file,
+        format!(
+            "{} {} {code}",
+            tv(ru.ru_utime) + tv(ru.ru_stime),
+            ru.ru_maxrss
+        ),
+    )
+    .expect("writes the usage file");
+    std::process::exit(0)
+}
+
+/// Runs a command to completion through the launcher and measures it (CPU and peak RSS of
+/// that process alone).
+fn measure(cmd: Command) -> Usage {
     use std::io::Read;
-    cmd.stdout(std::process::Stdio::piped())
+    let usage_file = tempfile::NamedTempFile::new().expect("temp file");
+    let mut launch = Command::new(std::env::current_exe().expect("own path"));
+    launch
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .env_clear()
+        .envs(
+            cmd.get_envs()
+                .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v.to_owned()))),
+        )
+        .env(LAUNCHER, usage_file.path())
+        .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
     let start = Instant::now();
-    let mut child = cmd.spawn().expect("spawns");
-    let mut out = child.stdout.take().unwrap();
+    let mut child = launch.spawn().expect("spawns the launcher");
     let mut err = child.stderr.take().unwrap();
     let reader = std::thread::spawn(move || {
         let mut s = String::new();
@@ -57,23 +103,22 @@ fn measure(mut cmd: Command) -> Usage {
         s
     });
     let mut stdout = String::new();
-    let _ = out.read_to_string(&mut stdout);
-    let mut status = 0;
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: the child is ours and not yet reaped; wait4 fills `status` and `ru`.
-    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut ru) };
-    assert!(pid > 0, "wait4 failed");
+    let _ = child.stdout.take().unwrap().read_to_string(&mut stdout);
+    let launched = child.wait().expect("the launcher ends");
     let wall = start.elapsed();
-    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    assert!(launched.success(), "the launcher failed");
+    let text = std::fs::read_to_string(usage_file.path()).expect("the launcher wrote its usage");
+    let mut fields = text.split_whitespace().map(|f| f.parse::<i64>().unwrap());
+    let (cpu_us, rss_kib, code) = (
+        fields.next().unwrap(),
+        fields.next().unwrap(),
+        fields.next().unwrap(),
+    );
     Usage {
         wall,
-        cpu: tv(ru.ru_utime) + tv(ru.ru_stime),
-        peak_rss_mib: ru.ru_maxrss as f64 / 1024.0,
-        code: if libc::WIFEXITED(status) {
-            libc::WEXITSTATUS(status)
-        } else {
-            -1
-        },
+        cpu: Duration::from_micros(cpu_us as u64),
+        peak_rss_mib: rss_kib as f64 / 1024.0,
+        code: code as i32,
         stdout,
         stderr: reader.join().unwrap(),
     }
@@ -104,56 +149,6 @@ fn status_kib(field: &str) -> f64 {
 /// Resets this process's peak RSS, so the emulator's peak is measured from here on.
 fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
-fn organization(n: usize) -> OrgInfo {
-    let mut org = OrgInfo {
-        management_account: Some(AccountId::parse("100000000000").unwrap()),
-        ..Default::default()
-    };
-    org.ous.push(OuInfo {
-        id: "ou-bnch-workloads".into(),
-        name: "Workloads".into(),
-        parent: "r-bnch".into(),
-    });
-    for i in 0..n {
-        org.accounts.push(AccountInfo {
-            id: AccountId::parse(&format!("{:012}", 100_000_000_000u64 + i as u64)).unwrap(),
-            name: format!("account-{i}"),
-            status: AccountStatus::Active,
-            parent: if i < 2 { "r-bnch" } else { "ou-bnch-workloads" }.into(),
-        });
-    }
-    org
-}
-
-/// The organisation converged to `policy`: planned from nothing and applied, in memory.
-fn converged(policy: &[PathBuf], n: usize) -> Snapshot {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let opts = CheckOptions {
-        today: TODAY.parse().unwrap(),
-        expiry_warning_days: 30,
-    };
-    let mut d = Diagnostics::default();
-    let p = engine::load_policy(policy, &opts, &mut d);
-    assert!(!d.has_errors(), "{:?}", d.items);
-    let snap = Snapshot::from_state(organization(n), State::default());
-    let planned = rt
-        .block_on(engine::plan(
-            &p, &snap, "bench", opts.today, 64, false, &mut d,
-        ))
-        .unwrap();
-    let report = rt.block_on(apply(
-        &planned.plan,
-        &snap,
-        &ApplyOptions {
-            allow_destroy: true,
-            cancel: None,
-            concurrency: 64,
-        },
-    ));
-    assert!(report.success());
-    snap
 }
 
 fn shubctl(endpoint: Option<&str>) -> Command {
@@ -203,6 +198,9 @@ fn row(what: &str, scopes: usize, u: &Usage, calls: Option<u64>, emu_cpu: Durati
 }
 
 fn main() {
+    if let Some(usage_file) = std::env::var_os(LAUNCHER) {
+        launcher(&usage_file.to_string_lossy());
+    }
     let sizes: Vec<usize> = std::env::var("SHUBCTL_SCALE_ACCOUNTS")
         .unwrap_or_else(|_| "100".into())
         .split(',')
@@ -229,9 +227,12 @@ fn main() {
             ""
         }
     );
+    let runs = std::env::var("SHUBCTL_SCALE_RUNS").unwrap_or_else(|_| "plan,offline,apply".into());
+    let wants = |run: &str| runs.split(',').any(|r| r.trim() == run);
     for n in sizes {
         let t = Instant::now();
-        let snap = converged(&policy_files, n);
+        let snap = shubctl_emulator::synthetic::converged(&policy_files, n, 0, 1)
+            .expect("the benchmark policy converges");
         let snap_path = dir.path().join(format!("org-{n}.json"));
         snap.save(&snap_path, Some("2026-11-28T00:00:00Z".into()))
             .unwrap();
@@ -248,98 +249,102 @@ fn main() {
             "run", "wall", "calls", "/scope", "cpu", "peak RSS", "emu cpu", "emu RSS"
         );
 
-        // 1. Live plan, converged.
         let config = Config {
             latency: Duration::from_millis(LATENCY_MS),
             page_size: 100,
             ..Config::default()
         };
-        let emu = rt.block_on(Emulator::start(file.clone(), config.clone()));
-        reset_peak_rss();
-        let cpu0 = self_cpu();
-        let mut c = shubctl(Some(&emu.endpoint()));
-        c.arg("plan")
-            .args(&policy_files)
-            .args(["--today", TODAY, "--format", "json", "--detailed-exitcode"])
-            .args(concurrency_args());
-        let u = measure(c);
-        let emu_cpu = self_cpu() - cpu0;
-        let v: serde_json::Value = serde_json::from_str(&u.stdout).unwrap_or_default();
-        row(
-            "live plan (converged)",
-            scopes,
-            &u,
-            Some(api_calls(&u.stdout)),
-            emu_cpu,
-            status_kib("VmHWM:") / 1024.0,
-        );
-        println!(
-            "  {:<26} changes {}, scopes read {}, unread {}",
-            "",
-            v["changes"].as_array().map_or(0, |c| c.len()),
-            v["summary"]["scopes_read"],
-            v["summary"]["scopes_unread"]
-        );
-        if u.code != 0 {
-            eprintln!("{}", u.stderr);
+        if wants("plan") {
+            // 1. Live plan, converged.
+            let emu = rt.block_on(Emulator::start(file.clone(), config.clone()));
+            reset_peak_rss();
+            let cpu0 = self_cpu();
+            let mut c = shubctl(Some(&emu.endpoint()));
+            c.arg("plan")
+                .args(&policy_files)
+                .args(["--today", TODAY, "--format", "json", "--detailed-exitcode"])
+                .args(concurrency_args());
+            let u = measure(c);
+            let emu_cpu = self_cpu() - cpu0;
+            let v: serde_json::Value = serde_json::from_str(&u.stdout).unwrap_or_default();
+            row(
+                "live plan (converged)",
+                scopes,
+                &u,
+                Some(api_calls(&u.stdout)),
+                emu_cpu,
+                status_kib("VmHWM:") / 1024.0,
+            );
+            println!(
+                "  {:<26} changes {}, scopes read {}, unread {}",
+                "",
+                v["changes"].as_array().map_or(0, |c| c.len()),
+                v["summary"]["scopes_read"],
+                v["summary"]["scopes_unread"]
+            );
+            if u.code != 0 {
+                eprintln!("{}", u.stderr);
+            }
+            drop(emu);
         }
-        drop(emu);
-
-        // 2. Offline plan of the same organisation.
-        let mut c = shubctl(None);
-        c.arg("plan")
-            .args(&policy_files)
-            .args(["--today", TODAY, "--detailed-exitcode", "--snapshot"])
-            .arg(&snap_path);
-        let u = measure(c);
-        row(
-            "offline plan (snapshot)",
-            scopes,
-            &u,
-            None,
-            Duration::ZERO,
-            0.0,
-        );
-
-        // 3. Live apply: one more control disabled everywhere.
-        let emu = rt.block_on(Emulator::start(file, config));
-        reset_peak_rss();
-        let cpu0 = self_cpu();
-        let mut c = shubctl(Some(&emu.endpoint()));
-        c.arg("apply")
-            .args(&more_files)
-            .args(["--today", TODAY, "--auto-approve", "-v"])
-            .args(concurrency_args());
-        let u = measure(c);
-        let emu_cpu = self_cpu() - cpu0;
-        let calls = emu.calls().len() as u64;
-        row(
-            "live apply (+1 control)",
-            scopes,
-            &u,
-            Some(calls),
-            emu_cpu,
-            status_kib("VmHWM:") / 1024.0,
-        );
-        for line in u
-            .stderr
-            .lines()
-            .filter(|l| l.starts_with("timing:") || l.contains("Apply:"))
-            .chain(u.stdout.lines().filter(|l| l.starts_with("Apply:")))
-        {
-            println!("  {:<26} {line}", "");
-        }
-        if u.code != 0 {
-            eprintln!(
-                "{}",
-                u.stderr
-                    .lines()
-                    .rev()
-                    .take(20)
-                    .collect::<Vec<_>>()
-                    .join("\n")
+        if wants("offline") {
+            // 2. Offline plan of the same organisation.
+            let mut c = shubctl(None);
+            c.arg("plan")
+                .args(&policy_files)
+                .args(["--today", TODAY, "--detailed-exitcode", "--snapshot"])
+                .arg(&snap_path);
+            let u = measure(c);
+            row(
+                "offline plan (snapshot)",
+                scopes,
+                &u,
+                None,
+                Duration::ZERO,
+                0.0,
             );
         }
-        drop(emu);
+        if wants("apply") {
+            // 3. Live apply: one more control disabled everywhere.
+            let emu = rt.block_on(Emulator::start(file, config));
+            reset_peak_rss();
+            let cpu0 = self_cpu();
+            let mut c = shubctl(Some(&emu.endpoint()));
+            c.arg("apply")
+                .args(&more_files)
+                .args(["--today", TODAY, "--auto-approve", "-v"])
+                .args(concurrency_args());
+            let u = measure(c);
+            let emu_cpu = self_cpu() - cpu0;
+            let calls = emu.calls().len() as u64;
+            row(
+                "live apply (+1 control)",
+                scopes,
+                &u,
+                Some(calls),
+                emu_cpu,
+                status_kib("VmHWM:") / 1024.0,
+            );
+            for line in u
+                .stderr
+                .lines()
+                .filter(|l| l.starts_with("timing:") || l.contains("Apply:"))
+                .chain(u.stdout.lines().filter(|l| l.starts_with("Apply:")))
+            {
+                println!("  {:<26} {line}", "");
+            }
+            if u.code != 0 {
+                eprintln!(
+                    "{}",
+                    u.stderr
+                        .lines()
+                        .rev()
+                        .take(20)
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                );
+            }
+            drop(emu);
+        }
     }
 }

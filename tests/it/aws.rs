@@ -925,3 +925,61 @@ fn the_external_id_is_sent_when_the_role_requires_one() {
         assert!(plan.read_failures.is_empty(), "{:?}", plan.read_failures);
     });
 }
+
+/// An organisation of 100 accounts × 17 regions under AWS's documented quotas (STS's
+/// included), through the CLI as a pipeline runs it: the apply that disables one more control
+/// everywhere is carried out in full, no scope goes unread, and each account's role is assumed
+/// once for plan, apply and verification together.
+#[test]
+fn a_hundred_accounts_in_17_regions_apply_under_the_documented_quotas() {
+    use std::process::Command;
+    const POLICY: &str = "benches/scale/policy.yaml";
+    const ONE_MORE: &str = "benches/scale/one-more-exception.yaml";
+    let org = shubctl_emulator::synthetic::converged(&[POLICY.into()], 100, 0, 1).unwrap();
+    let rt = runtime();
+    let emu = rt.block_on(Emulator::start(
+        org.to_file(),
+        Config {
+            page_size: 100,
+            ..Config::default()
+        },
+    ));
+    assert!(emu.config().quotas_enabled && emu.config().quota_scale == 1.0);
+    let dir = tempfile::tempdir().unwrap();
+    let management = shubctl_emulator::synthetic::FIRST_ACCOUNT.to_string();
+    let out = Command::new(insta_cmd::get_cargo_bin("shubctl"))
+        .current_dir(root())
+        .args(["apply", POLICY, ONE_MORE, "--auto-approve", "-v"])
+        .args(["--today", "2026-11-28", "--color", "never"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", dir.path())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ENDPOINT_URL", emu.endpoint())
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", Emulator::access_key(&management))
+        .env("AWS_SECRET_ACCESS_KEY", "not-a-real-secret")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    // Two standards in each of 1,700 scopes.
+    assert!(
+        stdout.contains("Apply: 3400 applied, 0 failed, 0 not attempted."),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Verified: no changes remain."), "{stdout}");
+    let calls = emu.calls();
+    let assumed: Vec<_> = calls
+        .iter()
+        .filter(|c| c.operation == "AssumeRole" && c.status == 200)
+        .collect();
+    assert_eq!(assumed.len(), 99, "one AssumeRole per member account");
+    let writes = calls
+        .iter()
+        .filter(|c| c.operation == "BatchUpdateStandardsControlAssociations")
+        .filter(|c| c.status == 200)
+        .count();
+    assert_eq!(writes, 1700, "one batched write per scope");
+}

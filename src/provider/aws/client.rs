@@ -13,6 +13,11 @@ use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider, future};
 use aws_sdk_sts::config::retry::RetryPartition;
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata;
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use tokio::sync::OnceCell;
 
 use super::error::readable;
@@ -44,6 +49,46 @@ impl aws_smithy_runtime_api::client::interceptors::Intercept for CountCalls {
             .entry(self.scope.clone())
             .or_default() += 1;
         Ok(())
+    }
+}
+
+/// One HTTPS client (connectors, TLS configuration, connection pool) for every service client
+/// of every account and region. Left alone, the SDK builds a new one for each client, so each
+/// scope would pay for its own TLS set-up and connections.
+pub(crate) fn shared_https_client() -> SharedHttpClient {
+    use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+    let inner =
+        aws_smithy_http_client::Builder::new().build_with_connector_fn(|settings, components| {
+            // As the SDK's default client: rustls with aws-lc, proxies from the environment.
+            let mut b = aws_smithy_http_client::ConnectorBuilder::default()
+                .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc));
+            b.set_connector_settings(settings.cloned());
+            if let Some(components) = components {
+                b.set_sleep_impl(components.sleep_impl());
+            }
+            b.set_proxy_config(Some(aws_smithy_http_client::proxy::ProxyConfig::from_env()));
+            b.build()
+        });
+    SharedHttpClient::new(SharedOnce(inner))
+}
+
+/// The shared client, minus the validation the SDK runs every time a client is built: for
+/// this client it builds a throw-away connector (TLS roots and all) to load certificates
+/// early, which for one client per scope was a tenth of a plan's CPU time.
+#[derive(Debug)]
+struct SharedOnce(SharedHttpClient);
+
+impl HttpClient for SharedOnce {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        self.0.http_connector(settings, components)
+    }
+
+    fn connector_metadata(&self) -> Option<ConnectorMetadata> {
+        self.0.connector_metadata()
     }
 }
 

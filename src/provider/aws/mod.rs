@@ -116,6 +116,13 @@ impl AwsProvider {
                 loader.load().await
             }
         };
+        let base = match base.http_client() {
+            Some(_) => base,
+            None => base
+                .to_builder()
+                .http_client(client::shared_https_client())
+                .build(),
+        };
         if base.region().is_none() {
             return Err(ProviderError::new(
                 Target::Aws,

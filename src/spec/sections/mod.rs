@@ -5,23 +5,8 @@
 //! [`with_sections!`] lists the sections once; the file format ([`super::file`]), the composed
 //! policy ([`super::compose`]) and the checked policy ([`super::policy`]) are generated from it.
 
-pub mod access_analyzer;
-pub mod account;
-pub mod action_targets;
-pub mod aggregator;
-pub mod automation_rules;
-pub mod control_parameters;
-pub mod exceptions;
-pub mod guardduty;
-pub mod hub;
-pub mod insights;
-pub mod inspector;
-pub mod macie;
-pub mod organization;
-pub mod products;
-pub mod regions;
+// Account and region selectors, shared by the sections.
 pub mod select;
-pub mod standards;
 
 use super::diagnostics::Diagnostics;
 use super::expand::{Expansion, OrgDesired};
@@ -29,7 +14,7 @@ use crate::model::{AccountId, DesiredScope};
 
 /// The sections of a policy file, in the order they are checked: how each composes across
 /// files (`single`: defined in one file only; `list`: concatenated in file order) and its
-/// type. The module of the same name checks and expands it.
+/// type. The module of the same name (declared from this table) checks and expands it.
 macro_rules! with_sections {
     ($then:ident) => {
         $then! {
@@ -69,6 +54,18 @@ macro_rules! with_sections {
     };
 }
 pub(crate) use with_sections;
+
+/// Each section's module has the section's name: the table declares them.
+macro_rules! declare_modules {
+    (
+        top { $( $(#[$doc:meta])* $how:ident $field:ident : $ty:ty; )* }
+        integrations { $( $(#[$idoc:meta])* $ihow:ident $ifield:ident : $ity:ty; )* }
+    ) => {
+        $( pub mod $field; )*
+        $( pub mod $ifield; )*
+    };
+}
+with_sections!(declare_modules);
 
 /// What a checked section contributes to the desired state.
 pub(crate) trait Section {

@@ -21,6 +21,7 @@ mod quota;
 mod route;
 mod securityhub;
 mod sts;
+pub mod synthetic;
 mod util;
 mod world;
 

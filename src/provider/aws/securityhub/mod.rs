@@ -2,19 +2,13 @@
 //! holds the per-scope client, the hub gate (nothing but the administrator designation exists
 //! without a hub) and the dispatch.
 
-mod action_target;
-mod aggregator;
-mod automation_rule;
 mod control;
 mod control_parameters;
 pub(crate) mod filters;
 pub(crate) mod filters_gen;
 mod hub;
-mod insight;
 mod member;
 mod org_admin;
-mod org_config;
-mod product;
 mod standard;
 
 use super::error::{Outcome, fail};
@@ -45,6 +39,44 @@ impl<'a> Sh<'a> {
     fn address(&self, kind: Kind, id: Option<String>) -> Address {
         Address::new(self.cx.account, self.cx.region, kind, id)
     }
+}
+
+/// Kinds of the hub read with `<module>::read(sh, out)` and written one change at a time with
+/// `<module>::write(sh, change)`, in this order. A new kind of that shape is one line here.
+macro_rules! simple_kinds {
+    ($($kind:ident => $module:ident;)*) => {
+        $(mod $module;)*
+
+        async fn read_simple(
+            sh: &Sh<'_>,
+            kinds: &KindSet,
+            out: &mut ScopeState,
+        ) -> Result<(), ProviderError> {
+            $(
+                if kinds.contains(&Kind::$kind) {
+                    $module::read(sh, out).await?;
+                }
+            )*
+            Ok(())
+        }
+
+        /// `None` when the batch's kind is not one of these.
+        async fn apply_simple(sh: &Sh<'_>, batch: &[Change]) -> Option<Vec<Outcome>> {
+            match batch.first()?.address.kind {
+                $(Kind::$kind => Some(one_by_one(batch, |c| $module::write(sh, c)).await),)*
+                _ => None,
+            }
+        }
+    };
+}
+
+simple_kinds! {
+    OrgConfig => org_config;
+    Aggregator => aggregator;
+    Insight => insight;
+    ActionTarget => action_target;
+    AutomationRule => automation_rule;
+    Product => product;
 }
 
 fn reads_any(kinds: &KindSet) -> bool {
@@ -87,28 +119,10 @@ pub(super) async fn read(
     if kinds.contains(&Kind::ControlParameters) {
         control_parameters::read(&sh, &ready, out).await?;
     }
-    if kinds.contains(&Kind::OrgConfig) {
-        org_config::read(&sh, out).await?;
-    }
     if kinds.contains(&Kind::Member) {
         member::read(&sh, out).await?;
     }
-    if kinds.contains(&Kind::Aggregator) {
-        aggregator::read(&sh, out).await?;
-    }
-    if kinds.contains(&Kind::Insight) {
-        insight::read(&sh, out).await?;
-    }
-    if kinds.contains(&Kind::ActionTarget) {
-        action_target::read(&sh, out).await?;
-    }
-    if kinds.contains(&Kind::AutomationRule) {
-        automation_rule::read(&sh, out).await?;
-    }
-    if kinds.contains(&Kind::Product) {
-        product::read(&sh, out).await?;
-    }
-    Ok(())
+    read_simple(&sh, kinds, out).await
 }
 
 /// Carries out a batch of one Security Hub kind and action in one scope.
@@ -121,6 +135,9 @@ pub(super) async fn apply(cx: &ScopeCx<'_>, batch: &[Change]) -> Vec<Outcome> {
         Err(e) => return super::error::fail_all(batch, &e),
     };
     let sh = &sh;
+    if let Some(outcomes) = apply_simple(sh, batch).await {
+        return outcomes;
+    }
     match (first.address.kind, first.action) {
         (Kind::Hub, _) => one_by_one(batch, |c| hub::write(sh, c)).await,
         (Kind::Standard, Action::Create) => standard::enable(sh, batch).await,
@@ -132,12 +149,6 @@ pub(super) async fn apply(cx: &ScopeCx<'_>, batch: &[Change]) -> Vec<Outcome> {
         (Kind::Member, Action::Create) => member::create(sh, batch).await,
         (Kind::Member, _) => member::delete(sh, batch).await,
         (Kind::DelegatedAdmin, _) => one_by_one(batch, |c| org_admin::write(sh, c)).await,
-        (Kind::OrgConfig, _) => one_by_one(batch, |c| org_config::write(sh, c)).await,
-        (Kind::Aggregator, _) => one_by_one(batch, |c| aggregator::write(sh, c)).await,
-        (Kind::Insight, _) => one_by_one(batch, |c| insight::write(sh, c)).await,
-        (Kind::ActionTarget, _) => one_by_one(batch, |c| action_target::write(sh, c)).await,
-        (Kind::AutomationRule, _) => one_by_one(batch, |c| automation_rule::write(sh, c)).await,
-        (Kind::Product, _) => one_by_one(batch, |c| product::write(sh, c)).await,
         (kind, _) => batch
             .iter()
             .map(|c| {
