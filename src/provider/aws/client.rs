@@ -137,6 +137,10 @@ pub(crate) struct Clients {
     limiter: Arc<Limiter>,
     configs: Mutex<HashMap<AccountId, Arc<OnceCell<SdkConfig>>>>,
     calls: Arc<Mutex<BTreeMap<String, u64>>>,
+    /// One STS client, as the caller, for every AssumeRole (a client per account costs memory
+    /// in a large organisation and buys nothing).
+    sts: aws_sdk_sts::Client,
+    sts_region: String,
 }
 
 impl Clients {
@@ -147,6 +151,18 @@ impl Clients {
         external_id: Option<String>,
         limiter: Arc<Limiter>,
     ) -> Self {
+        let calls = Arc::new(Mutex::new(BTreeMap::new()));
+        let sts_region = base.region().map(|r| r.to_string()).unwrap_or_default();
+        // Retries are ours (paced and backed off), not the SDK's shared retry budget.
+        let sts = aws_sdk_sts::Client::from_conf(
+            aws_sdk_sts::config::Builder::from(&base)
+                .retry_config(aws_config::retry::RetryConfig::disabled())
+                .interceptor(CountCalls {
+                    scope: format!("{caller}/{sts_region}"),
+                    calls: calls.clone(),
+                })
+                .build(),
+        );
         Clients {
             base,
             caller,
@@ -154,7 +170,9 @@ impl Clients {
             external_id,
             limiter,
             configs: Mutex::new(HashMap::new()),
-            calls: Arc::new(Mutex::new(BTreeMap::new())),
+            calls,
+            sts,
+            sts_region,
         }
     }
 
@@ -204,23 +222,11 @@ impl Clients {
     }
 
     async fn assume(&self, account: &AccountId) -> Result<SdkConfig, ProviderError> {
-        let sts_region = self
-            .base
-            .region()
-            .map(|r| r.to_string())
-            .unwrap_or_default();
-        // Retries are ours (paced and backed off), not the SDK's shared retry budget.
-        let sts = aws_sdk_sts::Client::from_conf(
-            aws_sdk_sts::config::Builder::from(&self.base)
-                .retry_config(aws_config::retry::RetryConfig::disabled())
-                .interceptor(self.counter(&self.caller, &sts_region))
-                .build(),
-        );
         let role = Arc::new(AssumedRole {
-            sts,
+            sts: self.sts.clone(),
             limiter: self.limiter.clone(),
             caller: self.caller.clone(),
-            sts_region,
+            sts_region: self.sts_region.clone(),
             account: account.clone(),
             role_arn: format!("arn:aws:iam::{account}:role/{}", self.role),
             external_id: self.external_id.clone(),

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-/// (rate per second, burst) for an operation, per account and region.
+/// (rate per second, burst) for an operation, per account and region, before scaling.
 fn quota(op: &str) -> (f64, f64) {
     match op {
         "BatchEnableStandards" => (1.0, 1.0),
@@ -27,28 +27,51 @@ struct Bucket {
     last: Instant,
 }
 
+type Key = (String, String, &'static str);
+
+#[derive(Debug)]
+struct Buckets {
+    map: HashMap<Key, Bucket>,
+    /// The map is pruned when it grows past this.
+    prune_at: usize,
+}
+
 #[derive(Debug)]
 pub(crate) struct Limiter {
     scale: f64,
-    buckets: Mutex<HashMap<(String, String, &'static str), Bucket>>,
+    buckets: Mutex<Buckets>,
 }
+
+/// Below this many buckets nothing is pruned.
+const KEEP: usize = 4096;
 
 impl Limiter {
     pub(crate) fn new(scale: f64) -> Self {
         Limiter {
             scale: if scale > 0.0 { scale } else { 1.0 },
-            buckets: Mutex::new(HashMap::new()),
+            buckets: Mutex::new(Buckets {
+                map: HashMap::new(),
+                prune_at: KEEP,
+            }),
         }
+    }
+
+    fn scaled(&self, op: &str) -> (f64, f64) {
+        let (rate, burst) = quota(op);
+        (rate * self.scale, (burst * self.scale).max(1.0))
     }
 
     /// Takes one token, sleeping until one is available.
     pub(crate) async fn acquire(&self, account: &str, region: &str, op: &'static str) {
-        let (rate, burst) = quota(op);
-        let (rate, burst) = (rate * self.scale, (burst * self.scale).max(1.0));
+        let (rate, burst) = self.scaled(op);
         loop {
             let wait = {
                 let mut buckets = self.buckets.lock().expect("not poisoned");
+                if buckets.map.len() >= buckets.prune_at {
+                    self.prune(&mut buckets);
+                }
                 let b = buckets
+                    .map
                     .entry((account.to_string(), region.to_string(), op))
                     .or_insert(Bucket {
                         tokens: burst,
@@ -65,6 +88,22 @@ impl Limiter {
             };
             tokio::time::sleep(wait).await;
         }
+    }
+
+    /// Drops the buckets that have refilled: a full bucket is the same as a new one, so memory
+    /// follows the scopes in flight rather than every scope of the run.
+    fn prune(&self, buckets: &mut Buckets) {
+        let now = Instant::now();
+        buckets.map.retain(|(_, _, op), b| {
+            let (rate, burst) = self.scaled(op);
+            b.tokens + now.duration_since(b.last).as_secs_f64() * rate < burst
+        });
+        buckets.prune_at = (buckets.map.len() * 2).max(KEEP);
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.buckets.lock().expect("not poisoned").map.len()
     }
 }
 
@@ -95,5 +134,39 @@ mod tests {
         let t = tokio::time::Instant::now();
         l.acquire("2", "r", "DescribeHub").await;
         assert!(t.elapsed() < Duration::from_millis(5));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn refilled_buckets_are_pruned_and_busy_ones_kept() {
+        let l = Limiter::new(1.0);
+        // A busy bucket: its burst used up.
+        for _ in 0..30 {
+            l.acquire("busy", "r", "DescribeHub").await;
+        }
+        // Scopes called once each, up to one short of the pruning threshold.
+        for i in 0..KEEP - 2 {
+            l.acquire(&i.to_string(), "r", "DescribeHub").await;
+        }
+        assert_eq!(l.len(), KEEP - 1);
+        // 100 ms later those are full again; the busy one has one token.
+        tokio::time::advance(Duration::from_millis(100)).await;
+        l.acquire("next", "r", "DescribeHub").await;
+        // The threshold is reached: the next call prunes.
+        l.acquire("after", "r", "DescribeHub").await;
+        assert_eq!(
+            l.len(),
+            3,
+            "the busy bucket, the one just used and the new one remain"
+        );
+        // The busy bucket kept its state: the burst is not handed out again.
+        let t = tokio::time::Instant::now();
+        for _ in 0..2 {
+            l.acquire("busy", "r", "DescribeHub").await;
+        }
+        assert!(
+            t.elapsed() >= Duration::from_millis(90),
+            "{:?}",
+            t.elapsed()
+        );
     }
 }
