@@ -11,7 +11,8 @@
 //! 3. `apply` live of the policy with one more control disabled everywhere.
 //!
 //! It prints, per run, the wall time, API calls (and per scope), CPU time and peak RSS of
-//! shubctl and of the emulator, and for the apply the floor that latency and concurrency set.
+//! shubctl and of the emulator, and for the apply the floors that latency and concurrency set
+//! (the write phase, and the whole run) with the measured ratio to each.
 //! `SHUBCTL_SCALE_RUNS` picks runs (default `plan,offline,apply`).
 //! `SHUBCTL_SCALE_INTEGRATIONS=1` adds GuardDuty, Inspector, Macie and Access Analyzer to the
 //! policy; `SHUBCTL_SCALE_CONCURRENCY` sets `--concurrency` (default: shubctl's).
@@ -165,6 +166,14 @@ fn shubctl(endpoint: Option<&str>) -> Command {
         c.env("AWS_ENDPOINT_URL", e);
     }
     c
+}
+
+/// `--concurrency` as the runs use it: `SHUBCTL_SCALE_CONCURRENCY`, else shubctl's default.
+fn concurrency() -> usize {
+    std::env::var("SHUBCTL_SCALE_CONCURRENCY")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(shubctl::cli::args::DEFAULT_CONCURRENCY)
 }
 
 fn concurrency_args() -> Vec<String> {
@@ -333,6 +342,31 @@ fn main() {
             {
                 println!("  {:<26} {line}", "");
             }
+            // The floors that latency and concurrency set (the quotas do not bind here: one
+            // write per scope, 10 rps per account × region × operation): every call costs
+            // one round trip and at most `--concurrency` are in flight.
+            let c = concurrency() as f64;
+            let latency = LATENCY_MS as f64 / 1000.0;
+            let write_floor = (scopes as f64 / c).ceil() * latency;
+            let whole_floor = calls as f64 * latency / c;
+            let phase = |name: &str| -> Option<f64> {
+                let line = u.stderr.lines().find(|l| l.starts_with("timing:"))?;
+                let rest = &line[line.find(&format!(" {name} "))? + name.len() + 2..];
+                rest.split(' ').next()?.parse().ok()
+            };
+            if let Some(applied) = phase("apply") {
+                println!(
+                    "  {:<26} floor: writes ceil({scopes} / {c}) x {LATENCY_MS} ms = {write_floor:.1} s, apply phase {applied:.1} s = {:.2}x",
+                    "",
+                    applied / write_floor
+                );
+            }
+            println!(
+                "  {:<26} floor: whole run {calls} calls x {LATENCY_MS} ms / {c} = {whole_floor:.1} s, measured {:.1} s = {:.2}x",
+                "",
+                u.wall.as_secs_f64(),
+                u.wall.as_secs_f64() / whole_floor
+            );
             if u.code != 0 {
                 eprintln!(
                     "{}",

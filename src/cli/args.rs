@@ -89,6 +89,9 @@ pub enum Command {
     },
 }
 
+/// `--concurrency` when not given (measured: BENCHMARKS.md).
+pub const DEFAULT_CONCURRENCY: usize = 128;
+
 #[derive(Debug, Args)]
 pub struct PolicyArgs {
     /// Policy files or folders (all *.yaml / *.yml inside, composed into one policy).
@@ -112,7 +115,7 @@ pub struct SourceArgs {
     /// How many account × region scopes to read or change at once. The default comes from
     /// BENCHMARKS.md: on two cores, more buys nothing and costs memory; AWS's per-account quotas
     /// are kept by the rate limiter whatever the value.
-    #[arg(long, value_name = "N", default_value_t = 128, value_parser = parse_concurrency)]
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY, value_parser = parse_concurrency)]
     pub concurrency: usize,
     /// Seconds to wait for a standard to become ready (or to go) after enabling (disabling) it.
     #[arg(long, value_name = "SECONDS", default_value_t = 600)]
