@@ -6,12 +6,17 @@ The SDK's serializers are private, and AwsSecurityFindingFilters has over a hund
 this reads the field list from the SDK's source instead of keeping it by hand. Run it after
 bumping aws-sdk-securityhub:  python3 tools/gen_aws_filters.py
 """
-import glob
+import json
 import os
 import re
+import subprocess
 
-src = sorted(glob.glob(os.path.expanduser("~/.cargo/registry/src/*/aws-sdk-securityhub-1.*/src/types")))[-1]
-version = src.split("aws-sdk-securityhub-")[1].split("/")[0]
+# The version Cargo.lock pins, wherever cargo unpacked it (not the newest one lying around).
+_meta = json.loads(subprocess.run(["cargo", "metadata", "--format-version", "1", "--locked"],
+                                  check=True, capture_output=True, text=True).stdout)
+_pkg = next(p for p in _meta["packages"] if p["name"] == "aws-sdk-securityhub")
+src = os.path.join(os.path.dirname(_pkg["manifest_path"]), "src", "types")
+version = _pkg["version"]
 
 
 def fields(struct_file):

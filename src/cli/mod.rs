@@ -26,7 +26,20 @@ impl From<Status> for ExitCode {
 }
 
 pub fn main() -> ExitCode {
-    let config = Config::resolve(Cli::parse());
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // Exit 2 means "there are changes" under --detailed-exitcode: a mistyped flag in a
+        // pipeline must not read as drift, so usage errors exit 1 (help and version exit 0).
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                Status::Error.into()
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let config = Config::resolve(cli);
     let out = Printer::new(config.colors);
     let result = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

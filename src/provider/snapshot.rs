@@ -177,10 +177,14 @@ impl Serialize for Writing<'_> {
 impl Snapshot {
     pub fn load(path: &Path) -> Result<Self, SnapshotError> {
         let shown = path.display().to_string();
-        let file = std::fs::File::open(path).map_err(|source| SnapshotError::Io {
+        let io = |source| SnapshotError::Io {
             path: shown.clone(),
             source,
-        })?;
+        };
+        let file = std::fs::File::open(path).map_err(io)?;
+        if file.metadata().map_err(io)?.is_dir() {
+            return Err(io(std::io::Error::other("it is a folder, not a file")));
+        }
         let mut de = serde_json::Deserializer::from_reader(BufReader::new(file));
         Self::decode(&mut de).map_err(|message| SnapshotError::Invalid {
             path: shown,
@@ -197,7 +201,12 @@ impl Snapshot {
     ) -> Result<Self, String> {
         let s = Streamed::deserialize(&mut *de)
             .and_then(|s| de.end().map(|_| s))
-            .map_err(|e| format!("line {}, column {}: {e}", e.line(), e.column()))?;
+            .map_err(|e| {
+                // serde_json's message ends with the position; say it once, up front.
+                let text = e.to_string();
+                let message = text.rsplit_once(" at line ").map_or(&*text, |(m, _)| m);
+                format!("line {}, column {}: {message}", e.line(), e.column())
+            })?;
         if s.format_version.is_none() {
             return Err("no format_version: not a shubctl snapshot".into());
         }

@@ -43,7 +43,7 @@ codes! {
     // Files and YAML
     NoPolicyFiles = "SH001", "no-policy-files", "A folder given as a policy holds no *.yaml or *.yml file.";
     NoSuchPath = "SH002", "no-such-path", "A policy path does not exist.";
-    Unreadable = "SH003", "unreadable-file", "A policy file cannot be read.";
+    Unreadable = "SH003", "unreadable-file", "A policy file or folder cannot be read.";
     NotUtf8 = "SH004", "not-utf8", "A policy file is not UTF-8 text.";
     YamlSyntax = "SH005", "yaml-syntax", "The file is not valid YAML (brackets, indentation, tabs, quoting).";
     DuplicateKey = "SH006", "duplicate-key", "A mapping defines the same key twice.";

@@ -1,6 +1,7 @@
 //! Reading policy files: paths → files (folders searched for `*.yaml` / `*.yml`) → YAML nodes
 //! → checked against the schema → typed, then composed into one policy.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -31,10 +32,12 @@ fn schema() -> &'static Value {
 /// file list.
 pub fn policy_files(paths: &[PathBuf], diags: &mut Diagnostics) -> Vec<PathBuf> {
     let mut out = Vec::new();
+    // Folders already walked (canonical), so symlinked folders and loops are walked once.
+    let mut seen = HashSet::new();
     for p in paths {
         if p.is_dir() {
             let mut found = Vec::new();
-            collect_yaml(p, &mut found, 0);
+            collect_yaml(p, &mut found, &mut seen, diags);
             if found.is_empty() {
                 diags.error(
                     &whole_file(p),
@@ -46,26 +49,59 @@ pub fn policy_files(paths: &[PathBuf], diags: &mut Diagnostics) -> Vec<PathBuf> 
             out.extend(found);
         } else if p.exists() {
             out.push(p.clone());
+        } else if p.as_os_str() == "policies" {
+            diags.error(
+                &whole_file(p),
+                Code::NoSuchPath,
+                "no `policies/` folder here (the default); pass the policy files or folders as arguments",
+            );
         } else {
             diags.error(&whole_file(p), Code::NoSuchPath, "no such file or folder");
         }
     }
-    out.dedup();
+    // A file named twice (directly, through a folder or a symlink) is composed once.
+    let mut files = HashSet::new();
+    out.retain(|f| files.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
     out
 }
 
-fn collect_yaml(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
-    // Depth-bounded so a symlink loop cannot recurse forever.
-    if depth > 16 {
+fn collect_yaml(
+    dir: &Path,
+    out: &mut Vec<PathBuf>,
+    seen: &mut HashSet<PathBuf>,
+    diags: &mut Diagnostics,
+) {
+    let canonical = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    if !seen.insert(canonical) {
         return;
     }
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
+    // A folder that cannot be read is an error, not an empty folder: its files may hold
+    // exceptions, and leaving them out would re-enable their controls.
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            diags.error(
+                &whole_file(dir),
+                Code::Unreadable,
+                format!("cannot read this folder: {e}"),
+            );
+            return;
+        }
     };
-    for e in entries.flatten() {
-        let path = e.path();
+    for e in entries {
+        let path = match e {
+            Ok(e) => e.path(),
+            Err(e) => {
+                diags.error(
+                    &whole_file(dir),
+                    Code::Unreadable,
+                    format!("cannot read this folder: {e}"),
+                );
+                continue;
+            }
+        };
         if path.is_dir() {
-            collect_yaml(&path, out, depth + 1);
+            collect_yaml(&path, out, seen, diags);
         } else if path.extension().is_some_and(|x| x == "yaml" || x == "yml") {
             out.push(path);
         }

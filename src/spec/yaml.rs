@@ -275,6 +275,12 @@ fn explain(src: &str, e: SyntaxError) -> SyntaxError {
             ..e
         };
     }
+    if e.message.contains("multiple YAML documents") {
+        return SyntaxError {
+            message: "a policy file holds one YAML document; put each `---` document in a file of its own".into(),
+            ..e
+        };
+    }
     if e.message.contains("mapping values are not allowed") {
         let indent = |l: &str| l.len() - l.trim_start().len();
         let prev = lines[..at.min(lines.len())]

@@ -384,3 +384,52 @@ fn explain_says_what_a_code_means() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `exception-expired`?"));
 }
+
+#[test]
+fn usage_errors_exit_1_not_the_changes_code() {
+    // Under --detailed-exitcode, 2 means "there are changes": a mistyped flag in a pipeline
+    // must read as an error, not as drift.
+    for args in [
+        &["plan", "--bogus"][..],
+        &["plan", "--format", "xml"],
+        &["plan", "--concurrency", "0"],
+        &["plan", "--today", "2026-13-01"],
+        &["frobnicate"],
+    ] {
+        let out = shubctl().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(!out.stderr.is_empty(), "{args:?}");
+    }
+    for args in [&["--help"][..], &["plan", "--help"], &["--version"]] {
+        let out = shubctl().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        assert!(!out.stdout.is_empty(), "{args:?}");
+    }
+}
+
+#[test]
+fn snapshot_problems_say_where_once() {
+    let out = shubctl()
+        .args(["plan", "policies", "--snapshot", "tests"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("it is a folder, not a file"), "{stderr}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{\n  \"format_version\": 1,\n  \"resources\": {\n").unwrap();
+    let out = shubctl()
+        .args(["plan", "policies", "--snapshot"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("line 4, column 0: EOF while parsing"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("line 4").count(), 1, "{stderr}");
+}

@@ -165,7 +165,13 @@ pub async fn run(
             ));
             return Ok(Status::Error);
         }
-        Verification::Unknown(e) => out.note(&format!("warning: could not verify: {e}")),
+        // Unknown is not converged: a pipeline must not take it for success.
+        Verification::Unknown(e) => {
+            out.note(&format!(
+                "error: the changes were applied but could not be verified: {e}; run plan to check"
+            ));
+            return Ok(Status::Error);
+        }
     }
     if let AnySource::Snapshot { path, .. } = &source {
         out.data(&format!("State written to {}.\n", path.display()));

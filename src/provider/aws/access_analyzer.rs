@@ -43,6 +43,10 @@ async fn by_name(
     let mut pages = aa.list_analyzers().into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| sdk_error(t.clone(), e))?;
+        // Each further page is a request of its own, within the same quota.
+        if page.next_token().is_some() {
+            cx.gate("ListAnalyzers").await;
+        }
         for a in page.analyzers() {
             names.push((a.name().to_string(), a.r#type().as_str().to_string()));
         }
@@ -72,6 +76,10 @@ async fn by_name(
             .send();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| sdk_error(t.clone(), e))?;
+            // Each further page is a request of its own, within the same quota.
+            if page.next_token().is_some() {
+                cx.gate("ListArchiveRules").await;
+            }
             for r in page.archive_rules() {
                 let filter: BTreeMap<String, Value> = r
                     .filter()

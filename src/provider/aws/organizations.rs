@@ -32,6 +32,10 @@ pub(super) async fn read(p: &AwsProvider) -> Result<OrgInfo, ProviderError> {
     let mut pages = org.list_roots().into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| sdk_error(target.clone(), e))?;
+        // Each further page is a request of its own, within the same quota.
+        if page.next_token().is_some() {
+            cx.gate("ListRoots").await;
+        }
         roots.extend(
             page.roots()
                 .iter()
@@ -44,14 +48,18 @@ pub(super) async fn read(p: &AwsProvider) -> Result<OrgInfo, ProviderError> {
     while i < parents.len() {
         let parent = parents[i].clone();
         i += 1;
+        cx.gate("ListOrganizationalUnitsForParent").await;
         let mut pages = org
             .list_organizational_units_for_parent()
             .parent_id(&parent)
             .into_paginator()
             .send();
         while let Some(page) = pages.next().await {
-            cx.gate("ListOrganizationalUnitsForParent").await;
             let page = page.map_err(|e| sdk_error(target.clone(), e))?;
+            // Each further page is a request of its own, within the same quota.
+            if page.next_token().is_some() {
+                cx.gate("ListOrganizationalUnitsForParent").await;
+            }
             for ou in page.organizational_units() {
                 if let Some(id) = ou.id() {
                     info.ous.push(OuInfo {
@@ -63,14 +71,18 @@ pub(super) async fn read(p: &AwsProvider) -> Result<OrgInfo, ProviderError> {
                 }
             }
         }
+        cx.gate("ListAccountsForParent").await;
         let mut pages = org
             .list_accounts_for_parent()
             .parent_id(&parent)
             .into_paginator()
             .send();
         while let Some(page) = pages.next().await {
-            cx.gate("ListAccountsForParent").await;
             let page = page.map_err(|e| sdk_error(target.clone(), e))?;
+            // Each further page is a request of its own, within the same quota.
+            if page.next_token().is_some() {
+                cx.gate("ListAccountsForParent").await;
+            }
             for a in page.accounts() {
                 let Some(id) = a.id().and_then(|x| AccountId::parse(x).ok()) else {
                     continue;

@@ -1,7 +1,7 @@
 //! The emulator's CPU per request for the common read calls, against a synthetic organisation.
 //!
 //! ```text
-//! flock /tmp/cargo.lock cargo build --release -p shubctl-emulator --bins --examples
+//! cargo build --release -p shubctl-emulator --bins --examples
 //! target/release/examples/cpu_per_call [--accounts 1000] [--regions 17] [--min-cpu-ms 2000]
 //!     [--only OPERATION] [--calls N] [--emulator PATH]
 //! ```

@@ -1,4 +1,4 @@
-//! `shubctl-emulator (--snapshot FILE | --synthetic-accounts N --policy FILE... [--drift N]
+//! `shubctl-emulator (--snapshot FILE | --synthetic-accounts N --policy FILE [--policy FILE]... [--drift N]
 //! [--save-synthetic FILE]) [--port N] [--quota-scale X] [--fault-rate X]
 //! [--drop-rate X] [--latency-ms N] [--standard-delay-ms N] [--inspector-delay-ms N] [--page-size N]
 //! [--seed N] [--no-quotas] [--dump FILE]`
@@ -12,7 +12,7 @@ use std::time::Duration;
 use shubctl::provider::snapshot::SnapshotFile;
 use shubctl_emulator::{Config, Emulator};
 
-const USAGE: &str = "usage: shubctl-emulator (--snapshot FILE | --synthetic-accounts N --policy FILE... [--drift N] [--save-synthetic FILE]) [--port N] [--quota-scale X] [--fault-rate X] [--drop-rate X] \
+const USAGE: &str = "usage: shubctl-emulator (--snapshot FILE | --synthetic-accounts N --policy FILE [--policy FILE]... [--drift N] [--save-synthetic FILE]) [--port N] [--quota-scale X] [--fault-rate X] [--drop-rate X] \
 [--latency-ms N] [--standard-delay-ms N] [--inspector-delay-ms N] [--page-size N] [--seed N] [--no-quotas] [--dump FILE]";
 
 /// Where the initial state comes from.
@@ -49,7 +49,8 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
             continue;
         }
         if flag == "-h" || flag == "--help" {
-            return Err(USAGE.to_string());
+            println!("{USAGE}");
+            std::process::exit(0);
         }
         let value = it
             .next()
@@ -102,6 +103,11 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
         }
     }
     let start = match (snapshot, accounts) {
+        (Some(_), None) if drift > 0 || save.is_some() || !policy.is_empty() => {
+            return Err(format!(
+                "--policy, --drift and --save-synthetic go with --synthetic-accounts, not --snapshot\n{USAGE}"
+            ));
+        }
         (Some(path), None) => Start::Snapshot(path),
         (None, Some(accounts)) if !policy.is_empty() => Start::Synthetic {
             accounts,

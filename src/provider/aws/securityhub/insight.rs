@@ -20,6 +20,10 @@ async fn by_name(sh: &Sh<'_>) -> Result<BTreeMap<String, (String, InsightValue)>
     let mut pages = sh.client.get_insights().into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| sdk_error(sh.target(), e))?;
+        // Each further page is a request of its own, within the same quota.
+        if page.next_token().is_some() {
+            sh.gate("GetInsights").await;
+        }
         for i in page.insights() {
             let (Some(arn), Some(name)) = (i.insight_arn(), i.name()) else {
                 continue;

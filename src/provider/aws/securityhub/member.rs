@@ -21,6 +21,10 @@ pub(super) async fn read(sh: &Sh<'_>, out: &mut ScopeState) -> Result<(), Provid
         .send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| sdk_error(sh.target(), e))?;
+        // Each further page is a request of its own, within the same quota.
+        if page.next_token().is_some() {
+            sh.gate("ListMembers").await;
+        }
         for m in page.members() {
             let gone = matches!(m.member_status(), Some("Removed" | "Resigned" | "Deleted"));
             if let (Some(id), false) = (m.account_id(), gone) {

@@ -19,6 +19,10 @@ pub(super) async fn read(sh: &Sh<'_>, out: &mut ScopeState) -> Result<(), Provid
         .send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| sdk_error(sh.target(), e))?;
+        // Each further page is a request of its own, within the same quota.
+        if page.next_token().is_some() {
+            sh.gate("ListOrganizationAdminAccounts").await;
+        }
         for a in page.admin_accounts() {
             if let Some(id) = a.account_id().and_then(|x| AccountId::parse(x).ok()) {
                 out.insert(

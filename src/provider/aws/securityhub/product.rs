@@ -27,6 +27,10 @@ pub(super) async fn read(sh: &Sh<'_>, out: &mut ScopeState) -> Result<(), Provid
         .send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| sdk_error(sh.target(), e))?;
+        // Each further page is a request of its own, within the same quota.
+        if page.next_token().is_some() {
+            sh.gate("ListEnabledProductsForImport").await;
+        }
         for arn in page.product_subscriptions() {
             if let Some(name) = product_name(arn) {
                 out.insert(Kind::Product, Some(name), Resource::Product(Empty {}));
@@ -48,6 +52,10 @@ async fn product_arn(sh: &Sh<'_>, name: &str) -> Result<String, ProviderError> {
     let mut pages = sh.client.describe_products().into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| sdk_error(sh.target(), e))?;
+        // Each further page is a request of its own, within the same quota.
+        if page.next_token().is_some() {
+            sh.gate("DescribeProducts").await;
+        }
         if let Some(arn) = page
             .products()
             .iter()

@@ -36,6 +36,10 @@ pub(super) async fn read(
     let mut pages = sh.client.get_enabled_standards().into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| sdk_error(sh.target(), e))?;
+        // Each further page is a request of its own, within the same quota.
+        if page.next_token().is_some() {
+            sh.gate("GetEnabledStandards").await;
+        }
         for s in page.standards_subscriptions() {
             // FAILED / DELETING subscriptions are treated as absent (being gone or broken).
             if matches!(
@@ -80,6 +84,10 @@ async fn subscriptions(sh: &Sh<'_>) -> Result<BTreeMap<String, (String, String)>
     let mut pages = sh.client.get_enabled_standards().into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| sdk_error(sh.target(), e))?;
+        // Each further page is a request of its own, within the same quota.
+        if page.next_token().is_some() {
+            sh.gate("GetEnabledStandards").await;
+        }
         for s in page.standards_subscriptions() {
             if let (Some(std), Some(sub)) = (s.standards_arn(), s.standards_subscription_arn()) {
                 let status = s
