@@ -6,5 +6,7 @@ mod common;
 mod convergence;
 mod corpus;
 mod docs;
+mod doctor;
+mod iam;
 mod layers;
 mod render;
