@@ -1176,3 +1176,157 @@ fn a_read_only_policy_missing_one_read_action_leaves_scopes_unread() {
         }));
     });
 }
+
+// --- Pipelines: the JSON apply report, and `regions: { include: all }` read live ---
+
+const ALL_REGIONS: &str = "tests/fixtures/aws/all-regions.yaml";
+
+/// `include: all` takes the regions the Account Management API says are enabled (read live,
+/// not from a snapshot), and `apply --format json --out` gives the versioned report on stdout
+/// and in the file, with the text on stderr.
+#[test]
+fn cli_apply_json_report_over_the_regions_aws_says_are_enabled() {
+    use std::process::Command;
+    let rt = runtime();
+    let mut org = org_snapshot();
+    // A third enabled region, so the answer cannot come from the policy or a fixed list.
+    org.organization.enabled_regions =
+        vec!["eu-west-1".into(), "us-east-1".into(), "us-west-2".into()];
+    let iam = iam_policies(&[ALL_REGIONS], false);
+    let emu = rt.block_on(Emulator::start(
+        org,
+        Config {
+            iam: Some(iam),
+            ..quick()
+        },
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let report_path = dir.path().join("apply-report.json");
+    let out = Command::new(insta_cmd::get_cargo_bin("shubctl"))
+        .current_dir(root())
+        .args([
+            "apply",
+            ALL_REGIONS,
+            "--auto-approve",
+            "--format",
+            "json",
+            "--out",
+            report_path.to_str().unwrap(),
+            "--today",
+            "2026-11-28",
+            "--color",
+            "never",
+        ])
+        .env_clear()
+        .env("HOME", dir.path())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ENDPOINT_URL", emu.endpoint())
+        .env("AWS_REGION", "eu-west-1")
+        .env("AWS_ACCESS_KEY_ID", Emulator::access_key("111111111111"))
+        .env("AWS_SECRET_ACCESS_KEY", "not-a-real-secret")
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    // stdout is the report alone; the plan and the text report went to stderr.
+    let v: serde_json::Value = serde_json::from_str(&stdout).expect("stdout is JSON");
+    assert_eq!(std::fs::read_to_string(&report_path).unwrap(), stdout);
+    assert!(stderr.contains("applied, 0 failed"), "{stderr}");
+    assert_eq!(v["format_version"], 1);
+    assert_eq!(v["success"], true);
+    assert_eq!(v["failed"], 0);
+    assert_eq!(v["not_attempted"], 0);
+    assert_eq!(v["verification"]["status"], "converged");
+    let entries = v["entries"].as_array().unwrap();
+    assert_eq!(v["applied"].as_u64().unwrap() as usize, entries.len());
+    // Every account's hub in us-east-1 and us-west-2; eu-west-1 excluded by the policy.
+    let mut regions: Vec<String> = entries
+        .iter()
+        .filter(|e| e["address"].as_str().unwrap().ends_with("/hub"))
+        .map(|e| {
+            e["address"]
+                .as_str()
+                .unwrap()
+                .split('/')
+                .nth(1)
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    regions.sort();
+    regions.dedup();
+    assert_eq!(regions, ["us-east-1", "us-west-2"], "{stdout}");
+    assert!(!stdout.contains("not-a-real-secret") && !stderr.contains("not-a-real-secret"));
+    let calls = emu.calls();
+    let list_regions: Vec<_> = calls
+        .iter()
+        .filter(|c| c.operation == "ListRegions")
+        .collect();
+    assert!(!list_regions.is_empty());
+    // A global API: signed for us-east-1 whatever region the caller is configured for.
+    assert!(
+        list_regions
+            .iter()
+            .all(|c| c.region == "us-east-1" && c.status == 200)
+    );
+    drop(rt);
+}
+
+/// A policy without `account:ListRegions` cannot expand `include: all`: plan says why.
+#[test]
+fn include_all_without_list_regions_is_refused_with_aws_access_denied() {
+    runtime().block_on(async {
+        let mut iam = iam_policies(&[ALL_REGIONS], true);
+        for d in iam.by_account.values_mut().flatten() {
+            *d = without(d, "account:ListRegions");
+        }
+        let emu = Emulator::start(
+            org_snapshot(),
+            Config {
+                iam: Some(iam),
+                ..quick()
+            },
+        )
+        .await;
+        let aws = connect_all_regions(&emu).await;
+        let p = policy(&[ALL_REGIONS]);
+        let mut d = Diagnostics::default();
+        let Err(err) = engine::plan(&p, &aws, "aws", today(), 8, false, &mut d).await else {
+            panic!("planned without the enabled regions");
+        };
+        let msg = format!("{err}: {:?}", std::error::Error::source(&err));
+        assert!(msg.contains("AccessDenied"), "{msg}");
+        assert!(emu.calls().iter().all(|c| !c.mutating));
+    });
+}
+
+async fn connect_all_regions(emu: &Emulator) -> AwsProvider {
+    let cfg = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(emu.endpoint())
+        .credentials_provider(Credentials::new(
+            Emulator::access_key("111111111111"),
+            "secret",
+            None,
+            None,
+            "test",
+        ))
+        .load()
+        .await;
+    let p = policy(&[ALL_REGIONS]);
+    let org = p.organization.as_ref().unwrap();
+    let opts = AwsOptions {
+        role: org.role.clone(),
+        organization: true,
+        management_account: Some(org.management.clone()),
+        delegated_admin: Some(org.admin.clone()),
+        enabled_regions: true,
+        ..AwsOptions::default()
+    };
+    AwsProvider::connect(opts, Some(cfg))
+        .await
+        .expect("connects")
+}

@@ -62,7 +62,14 @@ fn found(r: &Report) -> BTreeSet<(Check, String)> {
         .collect()
 }
 
-fn finding(account: &str, region: &str, n: usize, severity: &str, status: &str, days_ago: i64) -> Value {
+fn finding(
+    account: &str,
+    region: &str,
+    n: usize,
+    severity: &str,
+    status: &str,
+    days_ago: i64,
+) -> Value {
     let created = (chrono::Utc::now() - chrono::Duration::days(days_ago))
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     json!({
@@ -85,7 +92,14 @@ fn finding(account: &str, region: &str, n: usize, severity: &str, status: &str, 
 
 /// Converged, with AWS Config recording everywhere, then the read-only policy enforced.
 async fn converged_and_recording(paths: &[&str]) -> (Emulator, AwsProvider, Policy) {
-    let emu = start(paths, Config { page_size: 2, ..quick() }).await;
+    let emu = start(
+        paths,
+        Config {
+            page_size: 2,
+            ..quick()
+        },
+    )
+    .await;
     let aws = connect_with(&emu, 8, 1.0, &["guardduty"]).await;
     let p = policy(paths);
     let report = apply_with(&plan_with(&p, &aws).await, &aws).await;
@@ -116,8 +130,15 @@ fn a_healthy_organisation_passes_and_nothing_is_changed() {
         assert_eq!(r.checked.scopes, 10);
         assert_eq!(r.checked.scopes_unread, 0);
         let calls = emu.calls();
-        assert!(calls.iter().all(|c| !c.mutating && c.status == 200), "{calls:?}");
-        assert!(calls.iter().any(|c| c.operation == "DescribeConfigurationRecorderStatus"));
+        assert!(
+            calls.iter().all(|c| !c.mutating && c.status == 200),
+            "{calls:?}"
+        );
+        assert!(
+            calls
+                .iter()
+                .any(|c| c.operation == "DescribeConfigurationRecorderStatus")
+        );
         assert!(calls.iter().any(|c| c.operation == "GetFindings"));
     });
 }
@@ -141,7 +162,8 @@ fn doctor_finds_each_problem_of_the_troubleshooting_table() {
                 || t == "222222222222/eu-west-1/member/555555555555")
         });
         let agg = "222222222222/us-east-1/aggregator".parse().unwrap();
-        s.resources.insert(agg, json!({ "linking_mode": "NO_REGIONS", "regions": [] }));
+        s.resources
+            .insert(agg, json!({ "linking_mode": "NO_REGIONS", "regions": [] }));
         emu.load(s);
         // What the snapshot format does not hold.
         for a in ACCOUNTS {
@@ -153,7 +175,10 @@ fn doctor_finds_each_problem_of_the_troubleshooting_table() {
         emu.set_recorder(
             "444444444444",
             "us-east-1",
-            Some(Recorder { recording: false, ..Recorder::default() }),
+            Some(Recorder {
+                recording: false,
+                ..Recorder::default()
+            }),
         );
         emu.set_recorder(
             "555555555555",
@@ -179,10 +204,31 @@ fn doctor_finds_each_problem_of_the_troubleshooting_table() {
             let sev = if n == 0 { "CRITICAL" } else { "HIGH" };
             findings.push(finding("333333333333", "us-east-1", n, sev, "NEW", 40));
         }
-        findings.push(finding("333333333333", "us-east-1", 100, "HIGH", "RESOLVED", 40));
+        findings.push(finding(
+            "333333333333",
+            "us-east-1",
+            100,
+            "HIGH",
+            "RESOLVED",
+            40,
+        ));
         findings.push(finding("333333333333", "us-east-1", 101, "HIGH", "NEW", 3));
-        findings.push(finding("444444444444", "eu-west-1", 200, "MEDIUM", "NEW", 50));
-        findings.push(finding("444444444444", "eu-west-1", 201, "MEDIUM", "NEW", 31));
+        findings.push(finding(
+            "444444444444",
+            "eu-west-1",
+            200,
+            "MEDIUM",
+            "NEW",
+            50,
+        ));
+        findings.push(finding(
+            "444444444444",
+            "eu-west-1",
+            201,
+            "MEDIUM",
+            "NEW",
+            31,
+        ));
         findings.push(finding("555555555555", "eu-west-1", 300, "LOW", "NEW", 90));
         emu.put_findings(findings).unwrap();
 
@@ -204,14 +250,29 @@ fn doctor_finds_each_problem_of_the_troubleshooting_table() {
             (Check::ConfigNotRecording, "444444444444/us-east-1"),
             (Check::ConfigNotRecording, "555555555555/us-east-1"),
             (Check::IntegrationNotEnabled, "333333333333/eu-west-1"),
-            (Check::ProductIntegrationNotEnabled, "444444444444/us-east-1"),
-            (Check::MemberNotAssociated, "222222222222/us-east-1 member 444444444444"),
-            (Check::MemberNotAssociated, "222222222222/eu-west-1 member 555555555555"),
+            (
+                Check::ProductIntegrationNotEnabled,
+                "444444444444/us-east-1",
+            ),
+            (
+                Check::MemberNotAssociated,
+                "222222222222/us-east-1 member 444444444444",
+            ),
+            (
+                Check::MemberNotAssociated,
+                "222222222222/eu-west-1 member 555555555555",
+            ),
             (Check::AggregatorMissingRegions, "222222222222/us-east-1"),
             (Check::FindingsStuckInNew, "222222222222/us-east-1"),
             (Check::FindingsStuckInNew, "222222222222/eu-west-1"),
-            (Check::ExceptionExpired, "tests/fixtures/aws/doctor-exceptions.yaml:3:5"),
-            (Check::ExceptionExpiringSoon, "tests/fixtures/aws/doctor-exceptions.yaml:8:5"),
+            (
+                Check::ExceptionExpired,
+                "tests/fixtures/aws/doctor-exceptions.yaml:3:5",
+            ),
+            (
+                Check::ExceptionExpiringSoon,
+                "tests/fixtures/aws/doctor-exceptions.yaml:8:5",
+            ),
         ]
         .into_iter()
         .map(|(c, a)| (c, a.to_string()))
@@ -221,12 +282,32 @@ fn doctor_finds_each_problem_of_the_troubleshooting_table() {
 
         // Each problem says why and how, with AWS's own words where it gives them.
         let problem = |c: Check| r.problems.iter().find(|p| p.check == c).unwrap();
-        assert!(problem(Check::StandardFailed).what.contains("INCOMPLETE (NO_AVAILABLE_CONFIGURATION_RECORDER)"));
-        assert!(r.problems.iter().any(|p| p.check == Check::ConfigNotRecording
-            && p.what.contains("NoSuchBucketException")));
-        assert!(problem(Check::AggregatorMissingRegions).fix.contains("tests/fixtures/aws/healthy.yaml:"));
-        assert!(problem(Check::IntegrationNotEnabled).fix.contains("tests/fixtures/aws/healthy.yaml:"));
-        assert!(problem(Check::ExceptionExpired).what.contains("owner storage@example.com, ticket SEC-7"));
+        assert!(
+            problem(Check::StandardFailed)
+                .what
+                .contains("INCOMPLETE (NO_AVAILABLE_CONFIGURATION_RECORDER)")
+        );
+        assert!(
+            r.problems
+                .iter()
+                .any(|p| p.check == Check::ConfigNotRecording
+                    && p.what.contains("NoSuchBucketException"))
+        );
+        assert!(
+            problem(Check::AggregatorMissingRegions)
+                .fix
+                .contains("tests/fixtures/aws/healthy.yaml:")
+        );
+        assert!(
+            problem(Check::IntegrationNotEnabled)
+                .fix
+                .contains("tests/fixtures/aws/healthy.yaml:")
+        );
+        assert!(
+            problem(Check::ExceptionExpired)
+                .what
+                .contains("owner storage@example.com, ticket SEC-7")
+        );
         for p in &r.problems {
             assert!(!p.why.is_empty() && !p.fix.is_empty(), "{p:?}");
         }
@@ -240,7 +321,10 @@ fn doctor_finds_each_problem_of_the_troubleshooting_table() {
         // Read-only, and GetFindings paged (2 a page here) within its quota: never throttled.
         let calls = emu.calls();
         assert!(calls.iter().all(|c| !c.mutating));
-        let gets: Vec<_> = calls.iter().filter(|c| c.operation == "GetFindings").collect();
+        let gets: Vec<_> = calls
+            .iter()
+            .filter(|c| c.operation == "GetFindings")
+            .collect();
         assert!(gets.len() >= 12, "{} pages", gets.len());
         assert!(gets.iter().all(|c| c.status == 200), "{gets:?}");
 
@@ -257,12 +341,20 @@ fn doctor_finds_each_problem_of_the_troubleshooting_table() {
         one.account = Some(shubctl::model::AccountId::parse("333333333333").unwrap());
         let r = doctor_with(&p, &aws, &one).await;
         assert_eq!(r.checked.scopes, 2);
-        assert!(found(&r).iter().all(|(_, a)| a.starts_with("333333333333") || a.starts_with("tests/")));
+        assert!(
+            found(&r)
+                .iter()
+                .all(|(_, a)| a.starts_with("333333333333") || a.starts_with("tests/"))
+        );
     });
 }
 
 /// A Security Hub client signed as `account`, pointed at the emulator.
-async fn securityhub_as(emu: &Emulator, account: &str, region: &str) -> aws_sdk_securityhub::Client {
+async fn securityhub_as(
+    emu: &Emulator,
+    account: &str,
+    region: &str,
+) -> aws_sdk_securityhub::Client {
     let cfg = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new(region.to_string()))
         .endpoint_url(emu.endpoint())
@@ -303,8 +395,16 @@ fn cli_doctor_formats_and_exit_codes() {
     };
     let out = shubctl(&[HEALTHY]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.starts_with("Healthy: no problems found in 5 account(s) in 2 region(s)"), "{stdout}");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.starts_with("Healthy: no problems found in 5 account(s) in 2 region(s)"),
+        "{stdout}"
+    );
 
     // An expired exception is a problem: exit 1, in every format.
     let out = shubctl(&[HEALTHY, EXCEPTIONS, "--format", "json"]);
@@ -313,7 +413,10 @@ fn cli_doctor_formats_and_exit_codes() {
     assert_eq!(v["format_version"], 1);
     assert_eq!(v["healthy"], false);
     assert_eq!(v["problems"][0]["check"], "exception_expired");
-    assert_eq!(v["problems"][0]["where"][0], "tests/fixtures/aws/doctor-exceptions.yaml:3:5");
+    assert_eq!(
+        v["problems"][0]["where"][0],
+        "tests/fixtures/aws/doctor-exceptions.yaml:3:5"
+    );
     let out = shubctl(&[HEALTHY, EXCEPTIONS, "--format", "markdown"]);
     let md = String::from_utf8_lossy(&out.stdout);
     assert!(md.contains("| | problem | where | why | fix |"), "{md}");

@@ -1,4 +1,4 @@
-//! AWS Account Management over restJson1 (API.md §10): `ListRegions`, answered from the
+//! AWS Account Management over restJson1 (API.md §12): `ListRegions`, answered from the
 //! snapshot's `organization.enabled_regions`. The emulator takes that list as the truth for
 //! every account: a region not in it answers `DISABLED` (AWS cannot disable the regions enabled
 //! by default; a snapshot that leaves one out describes an account the emulator cannot be).

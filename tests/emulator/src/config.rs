@@ -1,4 +1,4 @@
-//! AWS Config over awsJson1_1 (API.md §9): the configuration recorder and its status, read-only.
+//! AWS Config over awsJson1_1 (API.md §11): the configuration recorder and its status, read-only.
 //! The operation is named by the `X-Amz-Target: StarlingDoveService.<Operation>` header.
 //!
 //! A recorder is set with [`crate::Emulator::set_recorder`] (what `PutConfigurationRecorder`

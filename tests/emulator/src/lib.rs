@@ -101,7 +101,7 @@ impl Default for Config {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Call {
     /// The SigV4 signing name: `securityhub`, `organizations`, `sts`, `guardduty`,
-    /// `inspector2`, `macie2` or `access-analyzer`.
+    /// `inspector2`, `macie2`, `access-analyzer`, `config` or `account`.
     pub service: String,
     /// The operation name, e.g. `DescribeHub`; `Unknown` when no route matched.
     pub operation: String,

@@ -49,8 +49,8 @@ impl Subscription {
             "DELETING"
         } else if now < self.ready_at {
             "PENDING"
-        } else if let Some((status, _)) = &self.trouble {
-            *status
+        } else if let Some(status) = self.trouble.as_ref().map(|t| t.0) {
+            status
         } else {
             "READY"
         }
