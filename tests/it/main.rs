@@ -10,3 +10,4 @@ mod doctor;
 mod iam;
 mod layers;
 mod render;
+mod workflows;
