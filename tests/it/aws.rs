@@ -974,10 +974,12 @@ fn a_hundred_accounts_in_17_regions_apply_under_the_documented_quotas() {
     const ONE_MORE: &str = "benches/scale/one-more-exception.yaml";
     let org = shubctl_emulator::synthetic::converged(&[POLICY.into()], 100, 0, 1).unwrap();
     let rt = runtime();
+    // The policies `shubctl iam` prints for these files, enforced here too.
     let emu = rt.block_on(Emulator::start(
         org.to_file(),
         Config {
             page_size: 100,
+            iam: Some(iam_policies(&[POLICY, ONE_MORE], false)),
             ..Config::default()
         },
     ));
