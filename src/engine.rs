@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 
 use crate::apply::{ApplyOptions, Outcome, Report, apply};
 use crate::diff::{Action, diff_scope};
+use crate::model::provider::HealthSource;
 use crate::model::state::fingerprint;
 use crate::model::{OrgInfo, ProviderError, ReadPlan, Resource, Scope, State};
 use crate::plan::{Access, Coverage, Plan, SkippedAccount};
@@ -36,6 +37,8 @@ pub enum EngineError {
         "the state has changed since the plan was made (plan {planned}, now {now}); nothing was changed. Run `shubctl plan` again"
     )]
     StalePlan { planned: String, now: String },
+    #[error("account {0} is not in the policy's scope")]
+    NotInScope(String),
 }
 
 /// Loads and checks the policy files. Problems are in `d`.
@@ -55,6 +58,7 @@ pub fn access(policy: &Policy) -> Access {
         management_account: org.map(|o| o.management.to_string()),
         delegated_admin: org.map(|o| o.admin.to_string()),
         services: policy.declared_services(),
+        all_regions: policy.regions.as_ref().is_some_and(|r| r.include.is_none()),
     }
 }
 
@@ -321,4 +325,119 @@ pub async fn verify_saved<S: StateSource>(
     } else {
         Verification::Remaining(remaining)
     }
+}
+
+/// What `doctor` checks, and where.
+#[derive(Clone, Debug)]
+pub struct DoctorRun {
+    pub today: NaiveDate,
+    pub concurrency: usize,
+    /// One account instead of the whole scope.
+    pub account: Option<crate::model::AccountId>,
+    /// Findings in NEW for longer than this many days are stuck.
+    pub stuck_days: u32,
+    /// Stop counting stuck findings at this many (GetFindings pages 100 at 3 a second).
+    pub findings_limit: u64,
+}
+
+/// Reads what the doctor checks: every scope's health, and the findings left in NEW as the
+/// administrator sees them (its home region, with the regions its aggregator links, and each
+/// region it does not link). Read-only.
+pub async fn doctor_facts<S: HealthSource>(
+    policy: &Policy,
+    source: &S,
+    run: &DoctorRun,
+    diags: &mut Diagnostics,
+) -> Result<crate::doctor::Facts, EngineError> {
+    use futures::stream::{self, StreamExt};
+
+    use crate::model::health::HealthAsk;
+
+    if diags.has_errors() {
+        return Err(EngineError::InvalidPolicy(diags.errors()));
+    }
+    let org = source.read_org().await.map_err(EngineError::Org)?;
+    let Some(x) = Expansion::prepare(policy, &org, run.today, diags) else {
+        return Err(EngineError::InvalidPolicy(diags.errors().max(1)));
+    };
+    if diags.has_errors() {
+        return Err(EngineError::InvalidPolicy(diags.errors()));
+    }
+    let mut accounts = x.accounts.clone();
+    if let Some(only) = &run.account {
+        if !accounts.contains(only) {
+            return Err(EngineError::NotInScope(only.to_string()));
+        }
+        accounts = vec![only.clone()];
+    }
+    let services = policy.expected_services();
+    let organization = policy.organization.is_some();
+    let home = x.home.to_string();
+    let mut wanted = Vec::new();
+    for a in &accounts {
+        for r in &x.regions {
+            let admin = *a == x.admin;
+            let ask = HealthAsk {
+                services: services.clone(),
+                members: admin && organization,
+                aggregator: admin && *r == home,
+            };
+            wanted.push((Scope::new(a, r), ask));
+        }
+    }
+    let scopes: BTreeMap<Scope, Result<crate::model::health::ScopeHealth, ProviderError>> =
+        stream::iter(wanted)
+            .map(|(scope, ask)| async move {
+                let h = source.read_health(&scope, &ask).await;
+                (scope, h)
+            })
+            .buffer_unordered(run.concurrency.max(1))
+            .collect()
+            .await;
+    // Where to count findings: the administrator (or the one account asked about) in its home
+    // region, which also sees the regions its aggregator links, and the regions it does not.
+    let counter = run.account.clone().unwrap_or_else(|| x.admin.clone());
+    let linked: Vec<String> = scopes
+        .get(&Scope::new(&counter, &home))
+        .and_then(|h| h.as_ref().ok())
+        .and_then(|h| h.aggregator.clone().flatten())
+        .map(|a| match a.mode.as_str() {
+            "ALL_REGIONS" => x.regions.clone(),
+            "ALL_REGIONS_EXCEPT_SPECIFIED" => x
+                .regions
+                .iter()
+                .filter(|r| !a.regions.contains(r))
+                .cloned()
+                .collect(),
+            "SPECIFIED_REGIONS" => a.regions.clone(),
+            _ => vec![],
+        })
+        .unwrap_or_default();
+    let mut stuck = BTreeMap::new();
+    for r in &x.regions {
+        if *r != home && linked.contains(r) {
+            continue;
+        }
+        let scope = Scope::new(&counter, r);
+        // Without a hub there are no findings to count (and asking would fail).
+        let hub = scopes
+            .get(&scope)
+            .is_some_and(|h| h.as_ref().is_ok_and(|h| h.hub));
+        if !hub {
+            continue;
+        }
+        let s = source
+            .stuck_findings(&scope, run.stuck_days, run.findings_limit)
+            .await;
+        stuck.insert(scope, s);
+    }
+    x.finish(diags);
+    Ok(crate::doctor::Facts {
+        accounts,
+        regions: x.regions.clone(),
+        home,
+        admin: x.admin.clone(),
+        scopes,
+        stuck,
+    })
 }

@@ -10,7 +10,9 @@
 pub mod apply;
 pub mod cli;
 pub mod diff;
+pub mod doctor;
 pub mod engine;
+pub mod iam;
 pub mod model;
 pub mod plan;
 pub mod provider;

@@ -12,7 +12,7 @@ use crate::model::{AccountId, Kind, ProviderError, Scope, Target};
 use crate::model::{Action, Change};
 use crate::plan::{Plan, apply_order};
 
-pub use report::{Entry, Outcome, Report};
+pub use report::{Entry, Outcome, REPORT_FORMAT_VERSION, Report, ReportFile, Verified};
 
 #[derive(Debug, Default)]
 pub struct ApplyOptions<'a> {

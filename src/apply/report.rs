@@ -82,3 +82,65 @@ impl Report {
         out
     }
 }
+
+/// The version of the JSON apply report (`apply --format json`, `--out`); fields are only ever
+/// added.
+pub const REPORT_FORMAT_VERSION: u32 = 1;
+
+/// What the re-read after apply found, as the JSON report says it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Verified {
+    /// Nothing is left to do (or every applied change reads back as planned).
+    Converged,
+    /// These changes still differ.
+    Remaining { changes: Vec<String> },
+    /// The re-read failed.
+    Unknown { error: String },
+    /// Not verified: nothing was applied, or something failed.
+    NotRun,
+}
+
+/// The JSON apply report: every change as applied, failed or not attempted, the scopes that
+/// could not be read (and so were not changed), and the verification.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReportFile<'a> {
+    pub format_version: u32,
+    pub tool_version: &'static str,
+    /// Where state came from: `snapshot:<path>` or `aws (as account …)`.
+    pub source: &'a str,
+    pub applied: usize,
+    pub failed: usize,
+    pub not_attempted: usize,
+    pub success: bool,
+    pub entries: &'a [Entry],
+    pub read_failures: &'a [ProviderError],
+    pub verification: &'a Verified,
+}
+
+impl Report {
+    pub fn render_json(
+        &self,
+        source: &str,
+        read_failures: &[ProviderError],
+        verification: &Verified,
+    ) -> String {
+        let file = ReportFile {
+            format_version: REPORT_FORMAT_VERSION,
+            tool_version: env!("CARGO_PKG_VERSION"),
+            source,
+            applied: self.applied,
+            failed: self.failed,
+            not_attempted: self.not_attempted,
+            success: self.success()
+                && read_failures.is_empty()
+                && matches!(verification, Verified::Converged | Verified::NotRun),
+            entries: &self.entries,
+            read_failures,
+            verification,
+        };
+        let mut s = serde_json::to_string_pretty(&file).expect("serialisable");
+        s.push('\n');
+        s
+    }
+}

@@ -62,6 +62,13 @@ pub enum Command {
         /// lists); without it, apply refuses a plan that has any.
         #[arg(long, long_help = allow_destroy_help())]
         allow_destroy: bool,
+        /// text: the plan and the report for people; json: the report alone on stdout (the
+        /// text goes to stderr), versioned (`format_version`).
+        #[arg(long, value_enum, default_value_t = ApplyFormatArg::Text)]
+        format: ApplyFormatArg,
+        /// Also write the JSON report to this file.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
     /// Print the JSON Schema of policy files (for editor completion and checks).
     Schema,
@@ -87,6 +94,82 @@ pub enum Command {
         #[arg(long)]
         standard: Option<String>,
     },
+    /// Check the live set-up for common problems (read-only); exit 0 when healthy, 1 on problems.
+    ///
+    /// The checks of the troubleshooting table: standards, integrations, members, AWS Config
+    /// recording, failed standards, findings stuck in NEW, the aggregator's regions and expiring
+    /// exceptions. Each problem says where it is, why it matters and how to fix it.
+    Doctor {
+        #[command(flatten)]
+        policy: PolicyArgs,
+        /// Check only this account (default: every account in the policy's scope).
+        #[arg(long, value_name = "ACCOUNT")]
+        account: Option<String>,
+        /// Findings in NEW for longer than this many days count as stuck.
+        #[arg(long, value_name = "DAYS", default_value_t = 30)]
+        stuck_days: u32,
+        /// Stop counting stuck findings at this many (GetFindings reads 100 a call, 3 calls a
+        /// second).
+        #[arg(long, value_name = "N", default_value_t = 10_000)]
+        findings_limit: u64,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+        format: FormatArg,
+        /// How many account × region scopes to read at once.
+        #[arg(long, value_name = "N", default_value_t = 128, value_parser = parse_concurrency)]
+        concurrency: usize,
+    },
+    /// Print the least-privilege IAM policies the policy needs, for one role.
+    ///
+    /// Read-only for plan, with the declared kinds' write actions for apply, the management
+    /// account's and the member role's (with its trust policy). Generated from the same table as
+    /// the calls shubctl makes.
+    Iam {
+        #[command(flatten)]
+        policy: PolicyArgs,
+        /// Whose policy: plan (read-only), apply (everything, one principal), management (the
+        /// principal in the management account) or member (the role assumed in the other
+        /// accounts, with its trust policy).
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// json: one object with `permissions` (and `trust`); terraform:
+        /// `aws_iam_policy_document` data sources.
+        #[arg(long, value_enum, default_value_t = IamFormatArg::Json)]
+        format: IamFormatArg,
+    },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::aot::Shell,
+    },
+    /// Print the manual page (roff) to stdout (`shubctl man | man -l -`).
+    ///
+    /// With --dir, write a page per command to a folder instead.
+    Man {
+        /// Write shubctl.1 and shubctl-<command>.1 for every command into this folder.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ApplyFormatArg {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum RoleArg {
+    Plan,
+    Apply,
+    Management,
+    Member,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum IamFormatArg {
+    Json,
+    Terraform,
 }
 
 /// `--concurrency` when not given (measured: BENCHMARKS.md).

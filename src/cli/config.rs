@@ -36,6 +36,8 @@ pub enum Command {
         saved: Option<PathBuf>,
         auto_approve: bool,
         allow_destroy: bool,
+        json: bool,
+        report: Option<PathBuf>,
     },
     Schema,
     Explain {
@@ -48,6 +50,21 @@ pub enum Command {
         policy: PolicyInput,
         source: SourceInput,
         out: PathBuf,
+    },
+    Doctor {
+        policy: PolicyInput,
+        run: crate::engine::DoctorRun,
+        account: Option<String>,
+        format: Format,
+    },
+    Iam {
+        policy: PolicyInput,
+        role: crate::iam::Role,
+        terraform: bool,
+    },
+    Completions(clap_complete::aot::Shell),
+    Man {
+        dir: Option<PathBuf>,
     },
 }
 
@@ -131,12 +148,16 @@ impl Config {
                 plan,
                 auto_approve,
                 allow_destroy,
+                format,
+                out,
             } => Command::Apply {
                 policy: policy(p),
                 source: source(s),
                 saved: plan,
                 auto_approve,
                 allow_destroy,
+                json: format == args::ApplyFormatArg::Json,
+                report: out,
             },
             args::Command::Schema => Command::Schema,
             args::Command::Explain { code } => Command::Explain { code },
@@ -150,6 +171,44 @@ impl Config {
                 source: source(s),
                 out,
             },
+            args::Command::Doctor {
+                policy: p,
+                account,
+                stuck_days,
+                findings_limit,
+                format: f,
+                concurrency,
+            } => {
+                let policy = policy(p);
+                Command::Doctor {
+                    run: crate::engine::DoctorRun {
+                        today: policy.check.today,
+                        concurrency,
+                        account: None,
+                        stuck_days,
+                        findings_limit,
+                    },
+                    policy,
+                    account,
+                    format: format(f),
+                }
+            }
+            args::Command::Iam {
+                policy: p,
+                role,
+                format,
+            } => Command::Iam {
+                policy: policy(p),
+                role: match role {
+                    args::RoleArg::Plan => crate::iam::Role::Plan,
+                    args::RoleArg::Apply => crate::iam::Role::Apply,
+                    args::RoleArg::Management => crate::iam::Role::Management,
+                    args::RoleArg::Member => crate::iam::Role::Member,
+                },
+                terraform: format == args::IamFormatArg::Terraform,
+            },
+            args::Command::Completions { shell } => Command::Completions(shell),
+            args::Command::Man { dir } => Command::Man { dir },
         };
         Config { colors, command }
     }

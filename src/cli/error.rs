@@ -31,6 +31,12 @@ pub enum CliError {
         #[source]
         source: std::io::Error,
     },
+    #[error("cannot write the apply report {path}")]
+    WriteReport {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("not on a terminal: pass --auto-approve to apply without confirmation")]
     NeedsApproval,
     #[error("cannot read the answer")]
@@ -43,6 +49,12 @@ pub enum CliError {
     UnknownStandard(String),
     #[error("some scopes could not be read; no snapshot written")]
     SnapshotIncomplete,
+    #[error(transparent)]
+    Iam(#[from] crate::iam::IamError),
+    #[error("`{0}` is not an account ID (12 digits)")]
+    BadAccount(String),
+    #[error("cannot write the manual page")]
+    Man(#[source] std::io::Error),
     #[error("cannot start the async runtime")]
     Runtime(#[source] std::io::Error),
 }

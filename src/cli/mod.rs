@@ -81,6 +81,8 @@ async fn run(command: Command, out: &Printer) -> Result<Status, CliError> {
             saved,
             auto_approve,
             allow_destroy,
+            json,
+            report,
         } => {
             commands::apply::run(
                 &policy,
@@ -88,6 +90,10 @@ async fn run(command: Command, out: &Printer) -> Result<Status, CliError> {
                 saved.as_deref(),
                 auto_approve,
                 allow_destroy,
+                commands::apply::ReportTo {
+                    json,
+                    out: report.as_deref(),
+                },
                 out,
             )
             .await
@@ -100,5 +106,18 @@ async fn run(command: Command, out: &Printer) -> Result<Status, CliError> {
             source,
             out: path,
         } => commands::snapshot::run(&policy, &source, &path, out).await,
+        Command::Doctor {
+            policy,
+            run,
+            account,
+            format,
+        } => commands::doctor::run(&policy, run, account.as_deref(), format, out).await,
+        Command::Iam {
+            policy,
+            role,
+            terraform,
+        } => commands::iam::run(&policy, role, terraform, out),
+        Command::Completions(shell) => commands::manual::completions(shell, out),
+        Command::Man { dir } => commands::manual::man(dir.as_deref(), out),
     }
 }

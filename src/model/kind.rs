@@ -41,7 +41,18 @@ pub struct KindInfo {
     /// Changes in one region are sent together for many accounts by the service's
     /// delegated administrator (Inspector acts for up to 100 accounts a call).
     pub across_accounts: bool,
+    /// Held by the management account (the delegated administrators are designated from it):
+    /// its IAM actions belong to the management account's principal, not to the member role.
+    pub held_by_management: bool,
     pub service: ServiceOf,
+    /// The IAM actions its reads need: each operation's own action and the dependent actions
+    /// AWS's Service Authorization Reference lists for it. For kinds keyed by service, a
+    /// service's own actions count only when the policy declares the service, and a shared
+    /// action written `action@prefix@prefix` only when one of those services is declared
+    /// (see `model::iam`).
+    pub read: &'static [&'static str],
+    /// The IAM actions its writes need besides `read`.
+    pub write: &'static [&'static str],
 }
 
 const BASE: KindInfo = KindInfo {
@@ -53,7 +64,10 @@ const BASE: KindInfo = KindInfo {
     needs_hub: false,
     held_by_admin: false,
     across_accounts: false,
+    held_by_management: false,
     service: ServiceOf::Fixed(Service::SecurityHub),
+    read: &[],
+    write: &[],
 };
 /// Security Hub kinds that live inside the hub.
 const IN_HUB: KindInfo = KindInfo {
@@ -91,23 +105,81 @@ macro_rules! kinds {
     };
 }
 
+// The `read` and `write` columns are the actions of the calls in the kind's module under
+// `provider/aws/` (the emulator refuses any other call when the end-to-end tests enforce the
+// policies `shubctl iam` prints). Rows are laid out one column group a line.
 kinds! {
-    DelegatedAdmin(DelegatedAdminValue) = KindInfo { name: "delegated-admin", keyed: true, rank: 0, destructive: true, weakens_on_delete: true, service: ServiceOf::Id, ..BASE };
-    OrgConfig(OrgConfigValue) = KindInfo { name: "org-config", keyed: true, rank: 2, held_by_admin: true, service: ServiceOf::Id, ..BASE };
-    Hub(HubValue) = KindInfo { name: "hub", rank: 1, destructive: true, weakens_on_delete: true, ..BASE };
-    Member(Empty) = KindInfo { name: "member", keyed: true, rank: 3, destructive: true, weakens_on_delete: true, held_by_admin: true, ..BASE };
-    Standard(Empty) = KindInfo { name: "standard", keyed: true, rank: 4, destructive: true, weakens_on_delete: true, ..IN_HUB };
-    Control(ControlValue) = KindInfo { name: "control", keyed: true, rank: 5, weakens_on_delete: true, ..IN_HUB };
-    ControlParameters(ControlParametersValue) = KindInfo { name: "control-parameters", keyed: true, rank: 6, ..IN_HUB };
-    Aggregator(AggregatorValue) = KindInfo { name: "aggregator", rank: 7, destructive: true, weakens_on_delete: true, held_by_admin: true, ..IN_HUB };
-    Insight(InsightValue) = KindInfo { name: "insight", keyed: true, rank: 8, held_by_admin: true, ..IN_HUB };
-    ActionTarget(ActionTargetValue) = KindInfo { name: "action-target", keyed: true, rank: 8, held_by_admin: true, ..IN_HUB };
-    AutomationRule(AutomationRuleValue) = KindInfo { name: "automation-rule", keyed: true, rank: 8, held_by_admin: true, ..IN_HUB };
-    Product(Empty) = KindInfo { name: "product", keyed: true, rank: 9, destructive: true, weakens_on_delete: true, ..IN_HUB };
-    GuardDuty(GuardDutyValue) = KindInfo { name: "guardduty", rank: 9, destructive: true, weakens_on_delete: true, service: ServiceOf::Fixed(Service::GuardDuty), ..BASE };
-    Inspector(InspectorValue) = KindInfo { name: "inspector", rank: 9, destructive: true, weakens_on_delete: true, across_accounts: true, service: ServiceOf::Fixed(Service::Inspector), ..BASE };
-    Macie(MacieValue) = KindInfo { name: "macie", rank: 9, destructive: true, weakens_on_delete: true, service: ServiceOf::Fixed(Service::Macie), ..BASE };
-    Analyzer(AnalyzerValue) = KindInfo { name: "analyzer", keyed: true, rank: 9, destructive: true, weakens_on_delete: true, service: ServiceOf::Fixed(Service::AccessAnalyzer), ..BASE };
+    DelegatedAdmin(DelegatedAdminValue) = KindInfo { name: "delegated-admin", keyed: true, rank: 0, destructive: true, weakens_on_delete: true, held_by_management: true, service: ServiceOf::Id,
+        read: &["securityhub:ListOrganizationAdminAccounts", "guardduty:ListOrganizationAdminAccounts", "inspector2:ListDelegatedAdminAccounts", "macie2:ListOrganizationAdminAccounts",
+                "organizations:DescribeOrganization", "organizations:ListDelegatedAdministrators"],
+        write: &["securityhub:EnableOrganizationAdminAccount", "securityhub:DisableOrganizationAdminAccount", "guardduty:EnableOrganizationAdminAccount", "guardduty:DisableOrganizationAdminAccount",
+                 "inspector2:EnableDelegatedAdminAccount", "inspector2:DisableDelegatedAdminAccount", "macie2:EnableOrganizationAdminAccount", "macie2:DisableOrganizationAdminAccount",
+                 "organizations:EnableAWSServiceAccess", "organizations:ListAWSServiceAccessForOrganization", "organizations:RegisterDelegatedAdministrator",
+                 "organizations:DeregisterDelegatedAdministrator", "organizations:DescribeAccount@guardduty@inspector2@macie2", "organizations:DescribeOrganizationalUnit@guardduty@inspector2@macie2", "organizations:ListAccounts@guardduty@inspector2@macie2"],
+        ..BASE };
+    OrgConfig(OrgConfigValue) = KindInfo { name: "org-config", keyed: true, rank: 2, held_by_admin: true, service: ServiceOf::Id,
+        read: &["securityhub:DescribeOrganizationConfiguration", "guardduty:ListDetectors", "guardduty:DescribeOrganizationConfiguration", "inspector2:DescribeOrganizationConfiguration",
+                "macie2:GetMacieSession", "macie2:DescribeOrganizationConfiguration"],
+        write: &["securityhub:UpdateOrganizationConfiguration", "guardduty:CreateDetector", "guardduty:UpdateOrganizationConfiguration", "inspector2:UpdateOrganizationConfiguration",
+                 "macie2:EnableMacie", "macie2:UpdateOrganizationConfiguration"],
+        ..BASE };
+    Hub(HubValue) = KindInfo { name: "hub", rank: 1, destructive: true, weakens_on_delete: true,
+        read: &["securityhub:DescribeHub"],
+        write: &["securityhub:EnableSecurityHub", "securityhub:UpdateSecurityHubConfiguration", "securityhub:DisableSecurityHub", "iam:CreateServiceLinkedRole"],
+        ..BASE };
+    Member(Empty) = KindInfo { name: "member", keyed: true, rank: 3, destructive: true, weakens_on_delete: true, held_by_admin: true,
+        read: &["securityhub:ListMembers"],
+        write: &["securityhub:CreateMembers", "securityhub:DisassociateMembers", "securityhub:DeleteMembers"],
+        ..BASE };
+    Standard(Empty) = KindInfo { name: "standard", keyed: true, rank: 4, destructive: true, weakens_on_delete: true,
+        read: &["securityhub:GetEnabledStandards"],
+        write: &["securityhub:BatchEnableStandards", "securityhub:BatchDisableStandards"],
+        ..IN_HUB };
+    Control(ControlValue) = KindInfo { name: "control", keyed: true, rank: 5, weakens_on_delete: true,
+        read: &["securityhub:GetEnabledStandards", "securityhub:BatchGetStandardsControlAssociations", "securityhub:DescribeStandardsControls"],
+        write: &["securityhub:BatchUpdateStandardsControlAssociations", "securityhub:UpdateStandardsControl"],
+        ..IN_HUB };
+    ControlParameters(ControlParametersValue) = KindInfo { name: "control-parameters", keyed: true, rank: 6,
+        read: &["securityhub:GetEnabledStandards", "securityhub:BatchGetSecurityControls", "securityhub:DescribeStandardsControls"],
+        write: &["securityhub:UpdateSecurityControl", "securityhub:UpdateStandardsControl"],
+        ..IN_HUB };
+    Aggregator(AggregatorValue) = KindInfo { name: "aggregator", rank: 7, destructive: true, weakens_on_delete: true, held_by_admin: true,
+        read: &["securityhub:ListFindingAggregators", "securityhub:GetFindingAggregator"],
+        write: &["securityhub:CreateFindingAggregator", "securityhub:UpdateFindingAggregator", "securityhub:DeleteFindingAggregator"],
+        ..IN_HUB };
+    Insight(InsightValue) = KindInfo { name: "insight", keyed: true, rank: 8, held_by_admin: true,
+        read: &["securityhub:GetInsights"],
+        write: &["securityhub:CreateInsight", "securityhub:UpdateInsight", "securityhub:DeleteInsight"],
+        ..IN_HUB };
+    ActionTarget(ActionTargetValue) = KindInfo { name: "action-target", keyed: true, rank: 8, held_by_admin: true,
+        read: &["securityhub:DescribeActionTargets"],
+        write: &["securityhub:CreateActionTarget", "securityhub:UpdateActionTarget", "securityhub:DeleteActionTarget"],
+        ..IN_HUB };
+    AutomationRule(AutomationRuleValue) = KindInfo { name: "automation-rule", keyed: true, rank: 8, held_by_admin: true,
+        read: &["securityhub:ListAutomationRules", "securityhub:BatchGetAutomationRules"],
+        write: &["securityhub:CreateAutomationRule", "securityhub:BatchUpdateAutomationRules", "securityhub:BatchDeleteAutomationRules"],
+        ..IN_HUB };
+    Product(Empty) = KindInfo { name: "product", keyed: true, rank: 9, destructive: true, weakens_on_delete: true,
+        read: &["securityhub:ListEnabledProductsForImport"],
+        write: &["securityhub:DescribeProducts", "securityhub:EnableImportFindingsForProduct", "securityhub:DisableImportFindingsForProduct"],
+        ..IN_HUB };
+    GuardDuty(GuardDutyValue) = KindInfo { name: "guardduty", rank: 9, destructive: true, weakens_on_delete: true, service: ServiceOf::Fixed(Service::GuardDuty),
+        read: &["guardduty:ListDetectors", "guardduty:GetDetector"],
+        write: &["guardduty:CreateDetector", "guardduty:UpdateDetector", "guardduty:DeleteDetector", "iam:CreateServiceLinkedRole"],
+        ..BASE };
+    Inspector(InspectorValue) = KindInfo { name: "inspector", rank: 9, destructive: true, weakens_on_delete: true, across_accounts: true, service: ServiceOf::Fixed(Service::Inspector),
+        read: &["inspector2:BatchGetAccountStatus"],
+        write: &["inspector2:Enable", "inspector2:Disable", "iam:CreateServiceLinkedRole"],
+        ..BASE };
+    Macie(MacieValue) = KindInfo { name: "macie", rank: 9, destructive: true, weakens_on_delete: true, service: ServiceOf::Fixed(Service::Macie),
+        read: &["macie2:GetMacieSession"],
+        write: &["macie2:EnableMacie", "macie2:UpdateMacieSession", "macie2:DisableMacie", "iam:CreateServiceLinkedRole"],
+        ..BASE };
+    Analyzer(AnalyzerValue) = KindInfo { name: "analyzer", keyed: true, rank: 9, destructive: true, weakens_on_delete: true, service: ServiceOf::Fixed(Service::AccessAnalyzer),
+        read: &["access-analyzer:ListAnalyzers", "access-analyzer:GetAnalyzer", "access-analyzer:ListArchiveRules"],
+        write: &["access-analyzer:CreateAnalyzer", "access-analyzer:UpdateAnalyzer", "access-analyzer:DeleteAnalyzer", "access-analyzer:CreateArchiveRule",
+                 "access-analyzer:UpdateArchiveRule", "access-analyzer:DeleteArchiveRule", "iam:CreateServiceLinkedRole"],
+        ..BASE };
 }
 
 impl Kind {
@@ -137,6 +209,9 @@ impl Kind {
     }
     pub fn batches_across_accounts(self) -> bool {
         self.info().across_accounts
+    }
+    pub fn held_by_management(self) -> bool {
+        self.info().held_by_management
     }
     /// The service a kind belongs to; for kinds keyed by service, the one `id` names.
     pub fn service(self, id: Option<&str>) -> Option<Service> {

@@ -8,6 +8,8 @@ pub mod change;
 pub mod desired;
 pub mod error;
 pub mod finding_fields;
+pub mod health;
+pub mod iam;
 pub mod kind;
 pub mod note;
 pub mod organization;

@@ -5,6 +5,7 @@ use std::future::Future;
 
 use super::change::Change;
 use super::error::ProviderError;
+use super::health::{HealthAsk, ScopeHealth, StuckFindings};
 use super::state::ScopeState;
 use super::{KindSet, OrgInfo, Scope};
 
@@ -28,4 +29,22 @@ pub trait Executor: Sync {
         &self,
         batch: &[Change],
     ) -> impl Future<Output = Vec<Result<(), ProviderError>>> + Send;
+}
+
+/// Reads what `shubctl doctor` checks: operating health beyond the declared kinds.
+pub trait HealthSource: StateSource {
+    fn read_health(
+        &self,
+        scope: &Scope,
+        ask: &HealthAsk,
+    ) -> impl Future<Output = Result<ScopeHealth, ProviderError>> + Send;
+    /// Active findings in NEW created more than `older_than_days` ago that `scope`'s account
+    /// sees from its region (its members' too, and linked regions' when it holds the
+    /// aggregator there), counted up to `limit`.
+    fn stuck_findings(
+        &self,
+        scope: &Scope,
+        older_than_days: u32,
+        limit: u64,
+    ) -> impl Future<Output = Result<StuckFindings, ProviderError>> + Send;
 }

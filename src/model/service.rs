@@ -53,6 +53,34 @@ impl Service {
         }
     }
 
+    /// The prefix of its IAM actions.
+    pub fn iam_prefix(self) -> &'static str {
+        match self {
+            Service::SecurityHub => "securityhub",
+            Service::GuardDuty => "guardduty",
+            Service::Inspector => "inspector2",
+            Service::Macie => "macie2",
+            Service::AccessAnalyzer => "access-analyzer",
+        }
+    }
+
+    /// The `iam:AWSServiceName` of the service-linked roles it creates when first enabled.
+    pub fn linked_role_services(self) -> &'static [&'static str] {
+        match self {
+            Service::SecurityHub => &["securityhub.amazonaws.com"],
+            Service::GuardDuty => &[
+                "guardduty.amazonaws.com",
+                "malware-protection.guardduty.amazonaws.com",
+            ],
+            Service::Inspector => &[
+                "inspector2.amazonaws.com",
+                "agentless.inspector2.amazonaws.com",
+            ],
+            Service::Macie => &["macie.amazonaws.com"],
+            Service::AccessAnalyzer => &["access-analyzer.amazonaws.com"],
+        }
+    }
+
     /// The kind that says whether the service is on in an account × region.
     pub fn account_kind(self) -> Kind {
         match self {

@@ -87,6 +87,9 @@ pub struct Access {
     /// Integrated services the policy declares.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub services: Vec<crate::model::Service>,
+    /// `regions: { include: all }`: the enabled regions are read from AWS.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub all_regions: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -4,9 +4,9 @@
 use chrono::NaiveDate;
 
 use super::compose::Composed;
-use super::diagnostics::{Code, Diagnostics};
+use super::diagnostics::{Code, Diagnostics, Pos};
 use super::sections::{self, Section};
-use crate::model::{Kind, Service};
+use crate::model::{Kind, KindSet, Service};
 
 /// What checking needs to know besides the files.
 #[derive(Debug, Clone)]
@@ -15,6 +15,19 @@ pub struct CheckOptions {
     pub today: NaiveDate,
     /// Warn about exceptions expiring within this many days.
     pub expiry_warning_days: i64,
+}
+
+/// Where a section starts (the first entry of a list section).
+macro_rules! section_pos {
+    (single, $c:expr, $slot:expr) => {
+        $slot.as_ref().map(|x| $c.pos(x, ""))
+    };
+    (list, $c:expr, $slot:expr) => {
+        $slot
+            .as_ref()
+            .and_then(|v| v.first())
+            .map(|x| $c.pos(x, ""))
+    };
 }
 
 macro_rules! define_policy {
@@ -27,6 +40,9 @@ macro_rules! define_policy {
         pub struct Policy {
             /// Policy files read (including those that could not be loaded).
             pub files_read: usize,
+            /// Where each section present is written, by name (`standards`,
+            /// `integrations.guardduty`): what a fix points at.
+            pub sections_at: std::collections::BTreeMap<&'static str, Pos>,
             $( pub $field: Option<sections::$field::Checked>, )*
             $( pub $ifield: Option<sections::$ifield::Checked>, )*
         }
@@ -34,11 +50,34 @@ macro_rules! define_policy {
         impl Policy {
             /// Checks every section, in order; problems go to `d`.
             pub fn check(c: &Composed, opts: &CheckOptions, d: &mut Diagnostics) -> Policy {
+                let mut sections_at = std::collections::BTreeMap::new();
+                $( if let Some(p) = section_pos!($how, c, c.$field) { sections_at.insert(stringify!($field), p); } )*
+                $( if let Some(p) = section_pos!($ihow, c, c.$ifield) { sections_at.insert(concat!("integrations.", stringify!($ifield)), p); } )*
                 Policy {
                     files_read: c.files_read,
+                    sections_at,
                     $( $field: sections::$field::check(c, opts, d), )*
                     $( $ifield: sections::$ifield::check(c, opts, d), )*
                 }
+            }
+
+            /// The kinds the policy manages: those of the sections present, and the hub (managed
+            /// with or without a `hub` section).
+            pub fn declared_kinds(&self) -> KindSet {
+                let mut out = KindSet::from([Kind::Hub]);
+                $( if self.$field.is_some() { out.extend(sections::$field::KINDS); } )*
+                $( if self.$ifield.is_some() { out.extend(sections::$ifield::KINDS); } )*
+                match &self.organization {
+                    Some(o) if !o.manage_members => {
+                        out.remove(&Kind::Member);
+                    }
+                    Some(_) => {}
+                    // One account: no administrators, organisation settings or members.
+                    None => out.retain(|k| {
+                        !matches!(k, Kind::DelegatedAdmin | Kind::OrgConfig | Kind::Member)
+                    }),
+                }
+                out
             }
 
             /// The sections present, in order.
@@ -76,6 +115,37 @@ impl Policy {
                 _ => false,
             })
             .collect()
+    }
+
+    /// The integrated services expected on wherever the hub is (what `doctor` checks): those
+    /// declared on under `integrations`, and those whose product integration is listed.
+    pub fn expected_services(&self) -> Vec<Service> {
+        let product = |s: &str| {
+            self.products
+                .as_ref()
+                .is_some_and(|p| p.products.iter().any(|x| x == s))
+        };
+        let mut out = Vec::new();
+        if self.guardduty.as_ref().is_some_and(|g| g.enabled) || product("aws/guardduty") {
+            out.push(Service::GuardDuty);
+        }
+        if self
+            .inspector
+            .as_ref()
+            .is_some_and(|i| !i.resource_types.is_empty())
+            || product("aws/inspector")
+        {
+            out.push(Service::Inspector);
+        }
+        if self
+            .macie
+            .as_ref()
+            .is_some_and(|m| m.status == Some("ENABLED"))
+            || product("aws/macie")
+        {
+            out.push(Service::Macie);
+        }
+        out
     }
 
     /// Whether Security Hub is to be on (the policy manages it even without a `hub` section).

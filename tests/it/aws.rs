@@ -14,24 +14,61 @@ use shubctl::provider::aws::{AwsOptions, AwsProvider};
 use shubctl::provider::snapshot::SnapshotFile;
 use shubctl::spec::Policy;
 use shubctl::spec::diagnostics::Diagnostics;
+use shubctl_emulator::iam::IamPolicies;
 use shubctl_emulator::{Config, Emulator};
 
 use crate::common::*;
 
-const POLICY: &str = "tests/fixtures/aws/policy.yaml";
+pub(crate) const POLICY: &str = "tests/fixtures/aws/policy.yaml";
 
-fn org_snapshot() -> SnapshotFile {
+pub(crate) fn org_snapshot() -> SnapshotFile {
     serde_json::from_str(&std::fs::read_to_string("tests/fixtures/aws/org.json").unwrap()).unwrap()
 }
 
-fn quick() -> Config {
+pub(crate) fn quick() -> Config {
     Config {
         page_size: 2,
         ..Config::default()
     }
 }
 
-fn runtime() -> tokio::runtime::Runtime {
+/// The identity policies `shubctl iam` prints for these policy files: the management
+/// account's principal gets `--role management` (or `plan`), every other account the member
+/// role's (or `plan`). The emulator refuses any call they do not allow, so every test that
+/// starts its emulator through [`start`] proves the printed policies are enough.
+pub(crate) fn iam_policies(paths: &[&str], read_only: bool) -> IamPolicies {
+    use shubctl::iam::{Role, documents};
+    let p = policy(paths);
+    let doc = |role| documents(&p, role).unwrap().permissions;
+    let (management, others) = if read_only {
+        (doc(Role::Plan), doc(Role::Plan))
+    } else {
+        (doc(Role::Management), doc(Role::Member))
+    };
+    let mgmt = p.organization.as_ref().unwrap().management.to_string();
+    IamPolicies {
+        by_account: [(mgmt, vec![management])].into(),
+        others: vec![others],
+    }
+}
+
+/// The emulator on the fixture organisation, enforcing the policies `shubctl iam` prints for
+/// `paths` (apply-level unless `config.iam` is already set).
+pub(crate) async fn start(paths: &[&str], config: Config) -> Emulator {
+    let iam = config
+        .iam
+        .clone()
+        .or_else(|| Some(iam_policies(paths, false)));
+    Emulator::start(org_snapshot(), Config { iam, ..config }).await
+}
+
+/// As [`start`], with the read-only `--role plan` policy everywhere.
+pub(crate) async fn start_read_only(paths: &[&str], config: Config) -> Emulator {
+    let iam = Some(iam_policies(paths, true));
+    Emulator::start(org_snapshot(), Config { iam, ..config }).await
+}
+
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -40,7 +77,7 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 /// A provider signed in as the management account, pointed at the emulator.
-async fn connect(emu: &Emulator, max_attempts: u32) -> AwsProvider {
+pub(crate) async fn connect(emu: &Emulator, max_attempts: u32) -> AwsProvider {
     connect_scaled(emu, max_attempts, 1.0).await
 }
 
@@ -48,7 +85,7 @@ async fn connect_scaled(emu: &Emulator, max_attempts: u32, rate_scale: f64) -> A
     connect_with(emu, max_attempts, rate_scale, &[]).await
 }
 
-async fn connect_with(
+pub(crate) async fn connect_with(
     emu: &Emulator,
     max_attempts: u32,
     rate_scale: f64,
@@ -91,7 +128,7 @@ async fn connect_with(
         .expect("connects")
 }
 
-async fn plan_with(p: &Policy, aws: &AwsProvider) -> Plan {
+pub(crate) async fn plan_with(p: &Policy, aws: &AwsProvider) -> Plan {
     let mut d = Diagnostics::default();
     engine::plan(p, aws, "aws", today(), 8, false, &mut d)
         .await
@@ -99,7 +136,7 @@ async fn plan_with(p: &Policy, aws: &AwsProvider) -> Plan {
         .plan
 }
 
-async fn apply_with(plan: &Plan, aws: &AwsProvider) -> Report {
+pub(crate) async fn apply_with(plan: &Plan, aws: &AwsProvider) -> Report {
     apply(
         plan,
         aws,
@@ -114,7 +151,7 @@ async fn apply_with(plan: &Plan, aws: &AwsProvider) -> Report {
 
 /// From nothing to converged, and returns the converged emulator.
 async fn converged(config: Config) -> (Emulator, AwsProvider, Policy) {
-    let emu = Emulator::start(org_snapshot(), config).await;
+    let emu = start(&[POLICY], config).await;
     let aws = connect(&emu, 8).await;
     let p = policy(&[POLICY]);
     let first = plan_with(&p, &aws).await;
@@ -168,7 +205,7 @@ fn organisation_from_nothing_converges_and_a_second_plan_is_empty() {
 #[test]
 fn plan_never_mutates() {
     runtime().block_on(async {
-        let emu = Emulator::start(org_snapshot(), quick()).await;
+        let emu = start_read_only(&[POLICY], quick()).await;
         let aws = connect(&emu, 4).await;
         let p = policy(&[POLICY]);
         let plan = plan_with(&p, &aws).await;
@@ -263,8 +300,8 @@ fn drift_is_planned_exactly_and_repaired() {
 fn tight_quotas_are_survived() {
     runtime().block_on(async {
         // The emulator allows a fifth of AWS's rates; the client is told the same.
-        let emu = Emulator::start(
-            org_snapshot(),
+        let emu = start(
+            &[POLICY],
             Config {
                 quota_scale: 0.2,
                 ..quick()
@@ -290,8 +327,8 @@ fn tight_quotas_are_survived() {
 #[test]
 fn faults_are_survived_or_reported_precisely_and_a_second_apply_converges() {
     runtime().block_on(async {
-        let emu = Emulator::start(
-            org_snapshot(),
+        let emu = start(
+            &[POLICY],
             Config {
                 fault_rate: 0.05,
                 drop_rate: 0.02,
@@ -362,7 +399,7 @@ fn batch_item_failures_land_on_their_addresses() {
             fail_association_controls: ["IAM.6".to_string()].into(),
             ..quick()
         };
-        let emu = Emulator::start(org_snapshot(), config).await;
+        let emu = start(&[POLICY], config).await;
         let aws = connect(&emu, 4).await;
         let p = policy(&[POLICY]);
         let first = plan_with(&p, &aws).await;
@@ -397,8 +434,8 @@ fn batch_item_failures_land_on_their_addresses() {
 #[test]
 fn an_account_that_cannot_be_reached_is_reported_and_the_others_proceed() {
     runtime().block_on(async {
-        let emu = Emulator::start(
-            org_snapshot(),
+        let emu = start(
+            &[POLICY],
             Config {
                 unassumable_accounts: ["444444444444".to_string()].into(),
                 ..quick()
@@ -450,8 +487,8 @@ fn cli_plan_apply_and_snapshot_through_standard_aws_variables() {
     use std::process::Command;
     let rt = runtime();
     // Only the policy's role can be assumed: a saved plan must reach accounts the same way.
-    let emu = rt.block_on(Emulator::start(
-        org_snapshot(),
+    let emu = rt.block_on(start(
+        &[POLICY],
         Config {
             assumable_role: Some(("ShubctlExecution".into(), None)),
             ..quick()
@@ -616,11 +653,11 @@ fn cli_without_credentials_explains() {
 
 // --- The integrated services (GuardDuty, Macie, Inspector, IAM Access Analyzer) ---
 
-const INTEGRATIONS: &str = "tests/fixtures/aws/integrations.yaml";
-const SERVICES: [&str; 3] = ["guardduty", "inspector", "macie"];
+pub(crate) const INTEGRATIONS: &str = "tests/fixtures/aws/integrations.yaml";
+pub(crate) const SERVICES: [&str; 3] = ["guardduty", "inspector", "macie"];
 
-async fn converged_with_integrations(config: Config) -> (Emulator, AwsProvider, Policy) {
-    let emu = Emulator::start(org_snapshot(), config).await;
+pub(crate) async fn converged_with_integrations(config: Config) -> (Emulator, AwsProvider, Policy) {
+    let emu = start(&[POLICY, INTEGRATIONS], config).await;
     let aws = connect_with(&emu, 8, 1.0, &SERVICES).await;
     let p = policy(&[POLICY, INTEGRATIONS]);
     let first = plan_with(&p, &aws).await;
@@ -650,7 +687,7 @@ fn integrations_from_nothing_converge() {
 #[test]
 fn integrations_plan_never_mutates() {
     runtime().block_on(async {
-        let emu = Emulator::start(org_snapshot(), quick()).await;
+        let emu = start_read_only(&[POLICY, INTEGRATIONS], quick()).await;
         let aws = connect_with(&emu, 4, 1.0, &SERVICES).await;
         let p = policy(&[POLICY, INTEGRATIONS]);
         let plan = plan_with(&p, &aws).await;
@@ -708,8 +745,8 @@ fn integrations_drift_is_detected_and_repaired() {
 #[test]
 fn integrations_survive_faults_and_throttling() {
     runtime().block_on(async {
-        let emu = Emulator::start(
-            org_snapshot(),
+        let emu = start(
+            &[POLICY, INTEGRATIONS],
             Config {
                 fault_rate: 0.03,
                 quota_scale: 0.3,
@@ -759,8 +796,8 @@ fn inspector_slow_enablement_is_waited_for() {
 #[test]
 fn inspector_per_account_failures_land_on_their_addresses() {
     runtime().block_on(async {
-        let emu = Emulator::start(
-            org_snapshot(),
+        let emu = start(
+            &[POLICY, INTEGRATIONS],
             Config {
                 fail_inspector_accounts: ["555555555555".to_string()].into(),
                 ..quick()
@@ -888,7 +925,7 @@ fn the_external_id_is_sent_when_the_role_requires_one() {
             assumable_role: Some(("ShubctlExecution".into(), Some("tenant-42".into()))),
             ..quick()
         };
-        let emu = Emulator::start(org_snapshot(), config).await;
+        let emu = start(&[POLICY], config).await;
         let p = policy(&[POLICY]);
         // Without the external ID, member accounts cannot be reached...
         let aws = connect(&emu, 2).await;
@@ -937,10 +974,12 @@ fn a_hundred_accounts_in_17_regions_apply_under_the_documented_quotas() {
     const ONE_MORE: &str = "benches/scale/one-more-exception.yaml";
     let org = shubctl_emulator::synthetic::converged(&[POLICY.into()], 100, 0, 1).unwrap();
     let rt = runtime();
+    // The policies `shubctl iam` prints for these files, enforced here too.
     let emu = rt.block_on(Emulator::start(
         org.to_file(),
         Config {
             page_size: 100,
+            iam: Some(iam_policies(&[POLICY, ONE_MORE], false)),
             ..Config::default()
         },
     ));
@@ -982,4 +1021,314 @@ fn a_hundred_accounts_in_17_regions_apply_under_the_documented_quotas() {
         .filter(|c| c.status == 200)
         .count();
     assert_eq!(writes, 1700, "one batched write per scope");
+}
+
+// --- Least privilege: the policies `shubctl iam` prints are enough, and each action counts ---
+
+/// `doc` without `action` in any statement.
+fn without(doc: &serde_json::Value, action: &str) -> serde_json::Value {
+    let mut d = doc.clone();
+    for st in d["Statement"].as_array_mut().unwrap() {
+        if let Some(list) = st["Action"].as_array_mut() {
+            list.retain(|a| a != action);
+        }
+    }
+    d
+}
+
+/// The apply-level policies with one action taken from the management account's document
+/// (`management: true`) or the member role's.
+fn missing(action: &str, management: bool) -> IamPolicies {
+    let mut p = iam_policies(&[POLICY], false);
+    let size = |p: &IamPolicies| -> usize {
+        p.by_account
+            .values()
+            .flatten()
+            .chain(&p.others)
+            .map(|d| d.to_string().len())
+            .sum()
+    };
+    let before = size(&p);
+    if management {
+        for d in p.by_account.values_mut().flatten() {
+            *d = without(d, action);
+        }
+    } else {
+        for d in &mut p.others {
+            *d = without(d, action);
+        }
+    }
+    assert!(size(&p) < before, "{action} was granted");
+    p
+}
+
+#[test]
+fn a_policy_missing_one_write_action_fails_where_it_is_needed() {
+    runtime().block_on(async {
+        let iam = missing("securityhub:BatchEnableStandards", false);
+        let emu = start(
+            &[POLICY],
+            Config {
+                iam: Some(iam),
+                ..quick()
+            },
+        )
+        .await;
+        let aws = connect(&emu, 2).await;
+        let p = policy(&[POLICY]);
+        let plan = plan_with(&p, &aws).await;
+        assert!(plan.read_failures.is_empty(), "{:?}", plan.read_failures);
+        let report = apply_with(&plan, &aws).await;
+        assert!(!report.success());
+        // Every member account's standards fail as AWS refuses them; the management account,
+        // whose own policy has the action, enables its standards.
+        let failed: Vec<_> = report
+            .entries
+            .iter()
+            .filter_map(|e| match &e.outcome {
+                Outcome::Failed { error } => Some((e.address.clone(), error.clone())),
+                _ => None,
+            })
+            .collect();
+        assert!(!failed.is_empty());
+        for (a, e) in &failed {
+            assert_eq!(a.kind, shubctl::model::Kind::Standard, "{a}: {e:?}");
+            assert_ne!(a.account.as_str(), "111111111111");
+            assert_eq!(e.code.as_deref(), Some("AccessDeniedException"), "{a}");
+            assert!(
+                e.message.contains("securityhub:BatchEnableStandards"),
+                "{}",
+                e.message
+            );
+        }
+        let denied = emu.calls().iter().filter(|c| c.status == 403).count();
+        assert!(denied > 0);
+    });
+}
+
+#[test]
+fn a_policy_missing_one_dependent_action_fails_the_designation() {
+    runtime().block_on(async {
+        // Security Hub checks Organizations permissions of its own when designating.
+        let iam = missing("organizations:RegisterDelegatedAdministrator", true);
+        let emu = start(
+            &[POLICY],
+            Config {
+                iam: Some(iam),
+                ..quick()
+            },
+        )
+        .await;
+        let aws = connect(&emu, 2).await;
+        let p = policy(&[POLICY]);
+        let plan = plan_with(&p, &aws).await;
+        let report = apply_with(&plan, &aws).await;
+        let admin = report
+            .entries
+            .iter()
+            .find(|e| e.address.kind == shubctl::model::Kind::DelegatedAdmin)
+            .expect("the designation is planned");
+        match &admin.outcome {
+            Outcome::Failed { error } => {
+                assert_eq!(error.code.as_deref(), Some("AccessDeniedException"));
+                assert!(
+                    error
+                        .message
+                        .contains("organizations:RegisterDelegatedAdministrator")
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    });
+}
+
+#[test]
+fn a_read_only_policy_missing_one_read_action_leaves_scopes_unread() {
+    runtime().block_on(async {
+        let mut iam = iam_policies(&[POLICY], true);
+        for d in iam.others.iter_mut() {
+            *d = without(d, "securityhub:GetEnabledStandards");
+        }
+        let emu = Emulator::start(
+            org_snapshot(),
+            Config {
+                iam: Some(iam),
+                ..quick()
+            },
+        )
+        .await;
+        // Converge first without enforcement, so the hubs exist and standards are read.
+        let unenforced = Config {
+            iam: None,
+            ..emu.config()
+        };
+        let enforced = emu.config();
+        emu.set_config(unenforced);
+        let aws = connect(&emu, 2).await;
+        let p = policy(&[POLICY]);
+        let report = apply_with(&plan_with(&p, &aws).await, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        emu.set_config(enforced);
+        let plan = plan_with(&p, &aws).await;
+        // Unknown is never "no changes": the member scopes are reported unread.
+        assert!(!plan.read_failures.is_empty());
+        assert!(plan.read_failures.iter().all(|f| {
+            f.code.as_deref() == Some("AccessDeniedException")
+                && f.message.contains("securityhub:GetEnabledStandards")
+        }));
+    });
+}
+
+// --- Pipelines: the JSON apply report, and `regions: { include: all }` read live ---
+
+const ALL_REGIONS: &str = "tests/fixtures/aws/all-regions.yaml";
+
+/// `include: all` takes the regions the Account Management API says are enabled (read live,
+/// not from a snapshot), and `apply --format json --out` gives the versioned report on stdout
+/// and in the file, with the text on stderr.
+#[test]
+fn cli_apply_json_report_over_the_regions_aws_says_are_enabled() {
+    use std::process::Command;
+    let rt = runtime();
+    let mut org = org_snapshot();
+    // A third enabled region, so the answer cannot come from the policy or a fixed list.
+    org.organization.enabled_regions =
+        vec!["eu-west-1".into(), "us-east-1".into(), "us-west-2".into()];
+    let iam = iam_policies(&[ALL_REGIONS], false);
+    let emu = rt.block_on(Emulator::start(
+        org,
+        Config {
+            iam: Some(iam),
+            ..quick()
+        },
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let report_path = dir.path().join("apply-report.json");
+    let out = Command::new(insta_cmd::get_cargo_bin("shubctl"))
+        .current_dir(root())
+        .args([
+            "apply",
+            ALL_REGIONS,
+            "--auto-approve",
+            "--format",
+            "json",
+            "--out",
+            report_path.to_str().unwrap(),
+            "--today",
+            "2026-11-28",
+            "--color",
+            "never",
+        ])
+        .env_clear()
+        .env("HOME", dir.path())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ENDPOINT_URL", emu.endpoint())
+        .env("AWS_REGION", "eu-west-1")
+        .env("AWS_ACCESS_KEY_ID", Emulator::access_key("111111111111"))
+        .env("AWS_SECRET_ACCESS_KEY", "not-a-real-secret")
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    // stdout is the report alone; the plan and the text report went to stderr.
+    let v: serde_json::Value = serde_json::from_str(&stdout).expect("stdout is JSON");
+    assert_eq!(std::fs::read_to_string(&report_path).unwrap(), stdout);
+    assert!(stderr.contains("applied, 0 failed"), "{stderr}");
+    assert_eq!(v["format_version"], 1);
+    assert_eq!(v["success"], true);
+    assert_eq!(v["failed"], 0);
+    assert_eq!(v["not_attempted"], 0);
+    assert_eq!(v["verification"]["status"], "converged");
+    let entries = v["entries"].as_array().unwrap();
+    assert_eq!(v["applied"].as_u64().unwrap() as usize, entries.len());
+    // Every account's hub in us-east-1 and us-west-2; eu-west-1 excluded by the policy.
+    let mut regions: Vec<String> = entries
+        .iter()
+        .filter(|e| e["address"].as_str().unwrap().ends_with("/hub"))
+        .map(|e| {
+            e["address"]
+                .as_str()
+                .unwrap()
+                .split('/')
+                .nth(1)
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    regions.sort();
+    regions.dedup();
+    assert_eq!(regions, ["us-east-1", "us-west-2"], "{stdout}");
+    assert!(!stdout.contains("not-a-real-secret") && !stderr.contains("not-a-real-secret"));
+    let calls = emu.calls();
+    let list_regions: Vec<_> = calls
+        .iter()
+        .filter(|c| c.operation == "ListRegions")
+        .collect();
+    assert!(!list_regions.is_empty());
+    // A global API: signed for us-east-1 whatever region the caller is configured for.
+    assert!(
+        list_regions
+            .iter()
+            .all(|c| c.region == "us-east-1" && c.status == 200)
+    );
+    drop(rt);
+}
+
+/// A policy without `account:ListRegions` cannot expand `include: all`: plan says why.
+#[test]
+fn include_all_without_list_regions_is_refused_with_aws_access_denied() {
+    runtime().block_on(async {
+        let mut iam = iam_policies(&[ALL_REGIONS], true);
+        for d in iam.by_account.values_mut().flatten() {
+            *d = without(d, "account:ListRegions");
+        }
+        let emu = Emulator::start(
+            org_snapshot(),
+            Config {
+                iam: Some(iam),
+                ..quick()
+            },
+        )
+        .await;
+        let aws = connect_all_regions(&emu).await;
+        let p = policy(&[ALL_REGIONS]);
+        let mut d = Diagnostics::default();
+        let Err(err) = engine::plan(&p, &aws, "aws", today(), 8, false, &mut d).await else {
+            panic!("planned without the enabled regions");
+        };
+        let msg = format!("{err}: {:?}", std::error::Error::source(&err));
+        assert!(msg.contains("AccessDenied"), "{msg}");
+        assert!(emu.calls().iter().all(|c| !c.mutating));
+    });
+}
+
+async fn connect_all_regions(emu: &Emulator) -> AwsProvider {
+    let cfg = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(emu.endpoint())
+        .credentials_provider(Credentials::new(
+            Emulator::access_key("111111111111"),
+            "secret",
+            None,
+            None,
+            "test",
+        ))
+        .load()
+        .await;
+    let p = policy(&[ALL_REGIONS]);
+    let org = p.organization.as_ref().unwrap();
+    let opts = AwsOptions {
+        role: org.role.clone(),
+        organization: true,
+        management_account: Some(org.management.clone()),
+        delegated_admin: Some(org.admin.clone()),
+        enabled_regions: true,
+        ..AwsOptions::default()
+    };
+    AwsProvider::connect(opts, Some(cfg))
+        .await
+        .expect("connects")
 }

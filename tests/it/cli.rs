@@ -433,3 +433,52 @@ fn snapshot_problems_say_where_once() {
     );
     assert_eq!(stderr.matches("line 4").count(), 1, "{stderr}");
 }
+
+/// Completions and manual pages come from the same clap definitions as `--help`: every
+/// command is in them, flags included.
+#[test]
+fn completions_and_man_pages_cover_every_command() {
+    use clap::CommandFactory;
+    let commands: Vec<String> = shubctl::cli::args::Cli::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect();
+    assert!(commands.iter().any(|c| c == "doctor") && commands.iter().any(|c| c == "iam"));
+    for (shell, marker) in [
+        ("bash", "_shubctl()"),
+        ("zsh", "#compdef shubctl"),
+        ("fish", "complete -c shubctl"),
+    ] {
+        let out = shubctl().args(["completions", shell]).output().unwrap();
+        assert!(out.status.success(), "{shell}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains(marker), "{shell}: {text}");
+        for c in &commands {
+            assert!(text.contains(c.as_str()), "{shell} lacks {c}");
+        }
+        assert!(
+            text.contains("detailed-exitcode") && text.contains("stuck-days"),
+            "{shell}"
+        );
+    }
+    let out = shubctl().arg("man").output().unwrap();
+    assert!(out.status.success());
+    let page = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH shubctl"),
+        "{page}"
+    );
+    assert!(page.contains("doctor"));
+    let dir = tempfile::tempdir().unwrap();
+    let out = shubctl()
+        .args(["man", "--dir", dir.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    for c in commands.iter().filter(|c| *c != "help") {
+        let page = std::fs::read_to_string(dir.path().join(format!("shubctl-{c}.1")))
+            .unwrap_or_else(|e| panic!("shubctl-{c}.1: {e}"));
+        assert!(page.contains(&format!(".TH shubctl-{c}")), "{c}");
+    }
+    assert!(dir.path().join("shubctl.1").is_file());
+}

@@ -14,14 +14,18 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("plan", &["model", "diff"]),
     ("apply", &["model", "diff", "plan"]),
     ("provider", &["model"]),
+    ("iam", &["model", "spec"]),
+    ("doctor", &["model", "spec"]),
     (
         "engine",
-        &["model", "spec", "diff", "plan", "apply", "provider"],
+        &[
+            "model", "spec", "diff", "plan", "apply", "provider", "doctor",
+        ],
     ),
     (
         "cli",
         &[
-            "model", "spec", "diff", "plan", "apply", "provider", "engine",
+            "model", "spec", "diff", "plan", "apply", "provider", "iam", "doctor", "engine",
         ],
     ),
 ];

@@ -6,5 +6,8 @@ mod common;
 mod convergence;
 mod corpus;
 mod docs;
+mod doctor;
+mod iam;
 mod layers;
 mod render;
+mod workflows;

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::{Status, open_source, planned};
-use crate::apply::{ApplyOptions, apply};
+use crate::apply::{ApplyOptions, Report, Verified, apply};
 use crate::cli::config::{PolicyInput, SourceInput};
 use crate::cli::error::CliError;
 use crate::cli::output::Printer;
@@ -63,12 +63,19 @@ fn confirm(plan: &Plan, auto_approve: bool) -> Result<(), CliError> {
     }
 }
 
+/// Where the apply report goes besides the text: `--format json` (stdout) and `--out FILE`.
+pub struct ReportTo<'a> {
+    pub json: bool,
+    pub out: Option<&'a Path>,
+}
+
 pub async fn run(
     p: &PolicyInput,
     s: &SourceInput,
     saved_plan: Option<&Path>,
     auto_approve: bool,
     allow_destroy: bool,
+    to: ReportTo<'_>,
     out: &Printer,
 ) -> Result<Status, CliError> {
     let started = std::time::Instant::now();
@@ -82,11 +89,38 @@ pub async fn run(
             (planned.plan, source, Some(policy))
         }
     };
+    // With --format json, stdout carries the JSON report alone; the text goes to stderr.
+    let human = |text: &str| {
+        if to.json {
+            out.note(text.trim_end_matches('\n'));
+        } else {
+            out.data(text);
+        }
+    };
+    let finish = |report: &Report, verified: &Verified| -> Result<(), CliError> {
+        let json = report.render_json(&plan.source, &plan.read_failures, verified);
+        if let Some(path) = to.out {
+            std::fs::write(path, &json).map_err(|e| CliError::WriteReport {
+                path: path.display().to_string(),
+                source: e,
+            })?;
+        }
+        if to.json {
+            out.data(&json);
+        }
+        Ok(())
+    };
     // Scopes that could not be read are reported and left alone; the others proceed.
     let unreadable = plan.read_failures.len();
-    let color = out.stdout_color();
-    out.data(&render(&plan, Format::Text, RenderOptions { color }));
+    let color = out.stdout_color() && !to.json;
+    human(&render(&plan, Format::Text, RenderOptions { color }));
     if !plan.has_changes() {
+        let verified = if unreadable > 0 {
+            Verified::NotRun
+        } else {
+            Verified::Converged
+        };
+        finish(&Report::default(), &verified)?;
         return Ok(if unreadable > 0 {
             Status::Error
         } else {
@@ -122,11 +156,12 @@ pub async fn run(
     if let AnySource::Snapshot { snapshot, path } = &source {
         snapshot.save(path, Some(now_rfc3339()))?;
     }
-    out.data(&format!("\n{}\n", report.render_text()));
+    human(&format!("\n{}\n", report.render_text()));
     for f in &plan.read_failures {
         out.note(&format!("error: not read, so not changed: {f}"));
     }
     if !report.success() || unreadable > 0 {
+        finish(&report, &Verified::NotRun)?;
         return Ok(Status::Error);
     }
     // Verify: what was applied must now read back as converged (from the policy) or as
@@ -145,11 +180,17 @@ pub async fn run(
             source.api_calls().values().sum::<u64>()
         ));
     }
+    let verified = match &verification {
+        Verification::Converged => Verified::Converged,
+        Verification::Remaining(left) => Verified::Remaining {
+            changes: left.clone(),
+        },
+        Verification::Unknown(e) => Verified::Unknown { error: e.clone() },
+    };
+    finish(&report, &verified)?;
     match verification {
-        Verification::Converged if policy.is_some() => out.data("Verified: no changes remain.\n"),
-        Verification::Converged => {
-            out.data("Verified: every applied change reads back as planned.\n")
-        }
+        Verification::Converged if policy.is_some() => human("Verified: no changes remain.\n"),
+        Verification::Converged => human("Verified: every applied change reads back as planned.\n"),
         Verification::Remaining(left) if policy.is_some() => {
             out.note(&format!(
                 "warning: {} change(s) remain after apply; run apply again",
@@ -174,7 +215,7 @@ pub async fn run(
         }
     }
     if let AnySource::Snapshot { path, .. } = &source {
-        out.data(&format!("State written to {}.\n", path.display()));
+        human(&format!("State written to {}.\n", path.display()));
     }
     Ok(Status::Ok)
 }

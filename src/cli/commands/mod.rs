@@ -2,7 +2,10 @@
 
 pub mod apply;
 pub mod catalog;
+pub mod doctor;
 pub mod explain;
+pub mod iam;
+pub mod manual;
 pub mod plan;
 pub mod schema;
 pub mod snapshot;
@@ -36,21 +39,31 @@ pub async fn open_source(s: &SourceInput, access: &Access) -> Result<AnySource, 
             path: path.clone(),
         });
     }
+    Ok(AnySource::Aws(Box::new(
+        connect(access, s.standard_timeout).await?,
+    )))
+}
+
+/// Connects to AWS, reaching accounts as `access` says.
+pub async fn connect(
+    access: &Access,
+    standard_timeout: std::time::Duration,
+) -> Result<AwsProvider, CliError> {
     let account = |a: &Option<String>| a.as_deref().and_then(|x| AccountId::parse(x).ok());
     let opts = AwsOptions {
         role: access.role.clone(),
         external_id: access.external_id.clone(),
         organization: access.organization,
         management_account: account(&access.management_account),
-        standard_timeout: s.standard_timeout,
+        standard_timeout,
         services: access.services.iter().copied().collect(),
         delegated_admin: account(&access.delegated_admin),
+        enabled_regions: access.all_regions,
         ..AwsOptions::default()
     };
-    let provider = AwsProvider::connect(opts, None)
+    AwsProvider::connect(opts, None)
         .await
-        .map_err(CliError::Connect)?;
-    Ok(AnySource::Aws(Box::new(provider)))
+        .map_err(CliError::Connect)
 }
 
 /// Loads the policy, opens the source and plans (keeping the state read when `keep_current`).

@@ -13,10 +13,12 @@ mod access_analyzer;
 mod client;
 pub(crate) mod error;
 mod guardduty;
+mod health;
 mod inspector;
 mod limiter;
 mod macie;
 mod organizations;
+mod regions;
 mod securityhub;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -64,6 +66,8 @@ pub struct AwsOptions {
     /// Integrated services the policy declares: their administrators and organisation
     /// settings are read and managed; others are left alone.
     pub services: BTreeSet<Service>,
+    /// Read the caller's enabled regions (`regions: { include: all }`).
+    pub enabled_regions: bool,
 }
 
 impl Default for AwsOptions {
@@ -80,6 +84,7 @@ impl Default for AwsOptions {
             rate_scale: 1.0,
             services: Default::default(),
             delegated_admin: None,
+            enabled_regions: false,
         }
     }
 }
@@ -226,10 +231,15 @@ where
 
 impl StateSource for AwsProvider {
     async fn read_org(&self) -> Result<OrgInfo, ProviderError> {
-        if !self.opts.organization {
-            return Ok(OrgInfo::default());
+        let mut org = if self.opts.organization {
+            organizations::read(self).await?
+        } else {
+            OrgInfo::default()
+        };
+        if self.opts.enabled_regions {
+            org.enabled_regions = regions::enabled(self).await?;
         }
-        organizations::read(self).await
+        Ok(org)
     }
 
     async fn read_scope(

@@ -14,8 +14,8 @@ use serde_json::Value;
 use crate::route::{self, Route};
 use crate::util::{ApiError, Res, uuid_from};
 use crate::{
-    Call, Config, Inner, accessanalyzer, guardduty, inspector, macie, organizations, securityhub,
-    sts,
+    Call, Config, Inner, accessanalyzer, account, config, guardduty, inspector, macie,
+    organizations, securityhub, sts,
 };
 
 pub type Resp = Response<Full<Bytes>>;
@@ -101,6 +101,8 @@ enum Service {
     Inspector2,
     Macie2,
     AccessAnalyzer,
+    Config,
+    Account,
 }
 
 impl Service {
@@ -113,6 +115,8 @@ impl Service {
             Service::Inspector2 => "inspector2",
             Service::Macie2 => "macie2",
             Service::AccessAnalyzer => "access-analyzer",
+            Service::Config => "config",
+            Service::Account => "account",
         }
     }
 
@@ -127,6 +131,8 @@ impl Service {
             Service::AccessAnalyzer => accessanalyzer::ROUTES,
             Service::Organizations => organizations::ROUTES,
             Service::Sts => sts::ROUTES,
+            Service::Config => config::ROUTES,
+            Service::Account => account::ROUTES,
         }
     }
 
@@ -210,6 +216,8 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
         "inspector2" => Service::Inspector2,
         "macie2" => Service::Macie2,
         "access-analyzer" => Service::AccessAnalyzer,
+        "config" => Service::Config,
+        "account" => Service::Account,
         other => {
             let e = ApiError::new(
                 400,
@@ -252,6 +260,7 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
     let routed: Result<(&'static Route, Vec<String>), ApiError> = match service {
         Service::Organizations => organizations::route(&request).map(|r| (r, Vec::new())),
         Service::Sts => sts::route(&request).map(|r| (r, Vec::new())),
+        Service::Config => config::route(&request).map(|r| (r, Vec::new())),
         rest => route::find(rest.routes(), &request.method, &request.path).ok_or_else(no_route),
     };
     let (route, labels) = match routed {
@@ -270,8 +279,19 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
     };
     let op = route.op;
     // Organizations and STS are only read here.
-    let mutating =
-        !matches!(service, Service::Organizations | Service::Sts) && route::is_mutating(op);
+    let mutating = !matches!(
+        service,
+        Service::Organizations | Service::Sts | Service::Config | Service::Account
+    ) && route::is_mutating(op);
+
+    // ---- authorisation ---------------------------------------------------------------------
+    if let Some(policies) = &cfg.iam
+        && let Some(action) = crate::iam::denied(policies, &account, service.name(), op)
+    {
+        let e = access_denied(service, &account, &action);
+        record(service.name(), op, &account, &region, mutating, e.status);
+        return Ok(finish(&cfg, error_response(service, &e, &request_id)).await);
+    }
 
     // ---- injected trouble ------------------------------------------------------------------
     let (drop, fault) = {
@@ -306,6 +326,8 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
                 // GuardDuty models no throttling error; its front answers like API Gateway.
                 Service::GuardDuty => ApiError::new(429, "TooManyRequestsException", "Rate exceeded"),
                 Service::Inspector2 | Service::Macie2 | Service::AccessAnalyzer => ApiError::new(429, "ThrottlingException", "Rate exceeded"),
+                Service::Config => ApiError::new(400, "ThrottlingException", "Rate exceeded"),
+                Service::Account => ApiError::new(429, "TooManyRequestsException", "Rate exceeded"),
             };
             record(service.name(), op, &account, &region, mutating, e.status);
             return Ok(finish(&cfg, error_response(service, &e, &request_id)).await);
@@ -328,10 +350,17 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
                 "Internal server error (injected)",
             )
             .with("type", "InternalException"),
-            Service::Inspector2 | Service::Macie2 | Service::AccessAnalyzer => ApiError::new(
+            Service::Inspector2 | Service::Macie2 | Service::AccessAnalyzer | Service::Account => {
+                ApiError::new(
+                    500,
+                    "InternalServerException",
+                    "Internal server error (injected)",
+                )
+            }
+            Service::Config => ApiError::new(
                 500,
-                "InternalServerException",
-                "Internal server error (injected)",
+                "InternalFailure",
+                "The request processing has failed because of an unknown error, exception or failure (injected).",
             ),
         };
         record(service.name(), op, &account, &region, mutating, e.status);
@@ -356,6 +385,8 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
             Service::AccessAnalyzer => accessanalyzer::handle(w, &cx, route, labels, &request),
             Service::Organizations => organizations::handle(w, &cx, route, labels, &request),
             Service::Sts => sts::handle(w, &cx, route, labels, &request),
+            Service::Config => config::handle(w, &cx, route, labels, &request),
+            Service::Account => account::handle(w, &cx, route, labels, &request),
         }
     };
     let resp = match result {
@@ -364,8 +395,11 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
             | Service::GuardDuty
             | Service::Inspector2
             | Service::Macie2
-            | Service::AccessAnalyzer => json_ok(&v, &request_id, "application/json"),
-            Service::Organizations => json_ok(&v, &request_id, "application/x-amz-json-1.1"),
+            | Service::AccessAnalyzer
+            | Service::Account => json_ok(&v, &request_id, "application/json"),
+            Service::Organizations | Service::Config => {
+                json_ok(&v, &request_id, "application/x-amz-json-1.1")
+            }
             Service::Sts => sts::ok_response(op, &v, &request_id),
         },
         Err(e) => error_response(service, &e, &request_id),
@@ -381,6 +415,28 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
     Ok(finish(&cfg, resp).await)
 }
 
+/// A call the caller's identity policies do not allow, as each service refuses it.
+fn access_denied(service: Service, account: &str, action: &str) -> ApiError {
+    // The emulator does not track which principal holds an access key; AWS names it here.
+    let message = format!(
+        "User: arn:aws:iam::{account}:role/emulated is not authorized to perform: {action} because no identity-based policy allows the {action} action"
+    );
+    match service {
+        Service::Sts => ApiError::new(403, "AccessDenied", message),
+        // awsJson1_1 services answer client errors with 400.
+        Service::Config => ApiError::new(400, "AccessDeniedException", message),
+        Service::Organizations => ApiError::new(
+            400,
+            "AccessDeniedException",
+            "You don't have permissions to access this resource.",
+        ),
+        Service::GuardDuty => {
+            ApiError::new(403, "AccessDeniedException", message).with("type", "AccessDenied")
+        }
+        _ => ApiError::new(403, "AccessDeniedException", message),
+    }
+}
+
 async fn finish(cfg: &Config, resp: Resp) -> Resp {
     if !cfg.latency.is_zero() {
         tokio::time::sleep(cfg.latency).await;
@@ -394,7 +450,9 @@ fn error_response(service: Service, e: &ApiError, request_id: &str) -> Resp {
     }
     match service {
         Service::SecurityHub => json_error(e, request_id, "application/json"),
-        Service::Organizations => json_error(e, request_id, "application/x-amz-json-1.1"),
+        Service::Organizations | Service::Config => {
+            json_error(e, request_id, "application/x-amz-json-1.1")
+        }
         Service::Sts => sts::error_response(e, request_id),
         _ => rest_error(e, request_id),
     }

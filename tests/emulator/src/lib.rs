@@ -12,8 +12,11 @@
 //! [`Emulator::access_key`]) the calling account. Signatures are not verified.
 
 mod accessanalyzer;
+mod account;
+pub mod config;
 mod guardduty;
 mod http;
+pub mod iam;
 mod inspector;
 mod macie;
 mod organizations;
@@ -67,6 +70,9 @@ pub struct Config {
     /// Inspector Enable / Disable return these account IDs in `failedAccounts` (errorCode
     /// `INTERNAL_ERROR`) and change nothing for them.
     pub fail_inspector_accounts: BTreeSet<String>,
+    /// When set, every call must be allowed by the calling account's identity policies
+    /// ([`iam`]); others are refused with AccessDenied. Default: not enforced.
+    pub iam: Option<iam::IamPolicies>,
 }
 
 impl Default for Config {
@@ -86,6 +92,7 @@ impl Default for Config {
             page_size: 2,
             inspector_delay: Duration::ZERO,
             fail_inspector_accounts: BTreeSet::new(),
+            iam: None,
         }
     }
 }
@@ -94,7 +101,7 @@ impl Default for Config {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Call {
     /// The SigV4 signing name: `securityhub`, `organizations`, `sts`, `guardduty`,
-    /// `inspector2`, `macie2` or `access-analyzer`.
+    /// `inspector2`, `macie2`, `access-analyzer`, `config` or `account`.
     pub service: String,
     /// The operation name, e.g. `DescribeHub`; `Unknown` when no route matched.
     pub operation: String,
@@ -189,6 +196,59 @@ impl Emulator {
         *self.inner.rng.lock().expect("not poisoned") = util::Rng::new(config.seed);
         *self.inner.quotas.lock().expect("not poisoned") = quota::Quotas::default();
         *self.inner.config.lock().expect("not poisoned") = Arc::new(config);
+    }
+
+    /// Gives a scope AWS Config's customer-managed recorder (or, with `None`, removes it): what
+    /// `PutConfigurationRecorder` and `StartConfigurationRecorder` would leave. Not part of the
+    /// snapshot format, so [`Emulator::load`] clears it.
+    pub fn set_recorder(&self, account: &str, region: &str, recorder: Option<config::Recorder>) {
+        self.inner
+            .world
+            .lock()
+            .expect("not poisoned")
+            .scope(account, region)
+            .config
+            .recorder = recorder;
+    }
+
+    /// Adds findings as a product's import would: each to the scope of its `AwsAccountId` and
+    /// `Region` (or the region of its `ProductArn`). Err names the first finding that lacks what
+    /// ASFF requires; nothing is added then.
+    pub fn put_findings(&self, findings: Vec<serde_json::Value>) -> Result<(), String> {
+        let placed: Vec<(String, String)> = findings
+            .iter()
+            .map(securityhub::placed)
+            .collect::<Result<_, _>>()?;
+        let mut w = self.inner.world.lock().expect("not poisoned");
+        for ((account, region), f) in placed.into_iter().zip(findings) {
+            w.scope(&account, &region).securityhub.findings.push(f);
+        }
+        Ok(())
+    }
+
+    /// Puts a standards subscription of a scope in `FAILED` or `INCOMPLETE` with AWS's
+    /// `StatusReasonCode` (or, with `None`, back to normal). False when there is no such
+    /// subscription.
+    pub fn set_standard_trouble(
+        &self,
+        account: &str,
+        region: &str,
+        standard: &str,
+        trouble: Option<(&'static str, &str)>,
+    ) -> bool {
+        let mut w = self.inner.world.lock().expect("not poisoned");
+        match w
+            .scope(account, region)
+            .securityhub
+            .standards
+            .get_mut(standard)
+        {
+            Some(sub) => {
+                sub.trouble = trouble.map(|(s, r)| (s, r.to_string()));
+                true
+            }
+            None => false,
+        }
     }
 
     /// The current configuration.

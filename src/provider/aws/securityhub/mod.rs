@@ -6,10 +6,13 @@ mod control;
 mod control_parameters;
 pub(crate) mod filters;
 pub(crate) mod filters_gen;
+mod health;
 mod hub;
 mod member;
 mod org_admin;
 mod standard;
+
+pub(super) use health::{health, stuck_findings};
 
 use super::error::{Outcome, fail};
 use super::{ScopeCx, one_by_one};

@@ -19,6 +19,15 @@ fn product_name(arn: &str) -> Option<String> {
 }
 
 pub(super) async fn read(sh: &Sh<'_>, out: &mut ScopeState) -> Result<(), ProviderError> {
+    for name in names(sh).await? {
+        out.insert(Kind::Product, Some(name), Resource::Product(Empty {}));
+    }
+    Ok(())
+}
+
+/// The products enabled for import, as `company/product`.
+pub(super) async fn names(sh: &Sh<'_>) -> Result<Vec<String>, ProviderError> {
+    let mut out = Vec::new();
     sh.gate("ListEnabledProductsForImport").await;
     let mut pages = sh
         .client
@@ -31,13 +40,9 @@ pub(super) async fn read(sh: &Sh<'_>, out: &mut ScopeState) -> Result<(), Provid
         if page.next_token().is_some() {
             sh.gate("ListEnabledProductsForImport").await;
         }
-        for arn in page.product_subscriptions() {
-            if let Some(name) = product_name(arn) {
-                out.insert(Kind::Product, Some(name), Resource::Product(Empty {}));
-            }
-        }
+        out.extend(page.product_subscriptions().iter().filter_map(|a| product_name(a)));
     }
-    Ok(())
+    Ok(out)
 }
 
 /// A product's regional ARN: AWS's own have no account; partners' are looked up.

@@ -18,6 +18,7 @@ mod state;
 #[cfg(test)]
 mod tests;
 
+pub use findings::placed;
 pub use state::State;
 
 use serde_json::Value;

@@ -39,13 +39,13 @@ pub fn describe(_: &mut World, cx: &Cx, i: &Input) -> Res {
     Ok(with_token(object([("Standards", items.into())]), next))
 }
 
-fn subscription_json(def: &StandardDef, status: &str, cx: &Cx) -> Value {
+fn subscription_json(def: &StandardDef, status: &str, reason: Option<&str>, cx: &Cx) -> Value {
     let updatable = if status == "READY" {
         "READY_FOR_UPDATES"
     } else {
         "NOT_READY_FOR_UPDATES"
     };
-    object([
+    let mut v = object([
         (
             "StandardsSubscriptionArn",
             subscription_arn(def, &cx.region, &cx.account).into(),
@@ -54,7 +54,11 @@ fn subscription_json(def: &StandardDef, status: &str, cx: &Cx) -> Value {
         ("StandardsInput", json!({})),
         ("StandardsStatus", status.into()),
         ("StandardsControlsUpdatable", updatable.into()),
-    ])
+    ]);
+    if let Some(code) = reason {
+        v["StandardsStatusReason"] = json!({ "StatusReasonCode": code });
+    }
+    v
 }
 
 pub fn get_enabled(w: &mut World, cx: &Cx, i: &Input) -> Res {
@@ -70,9 +74,15 @@ pub fn get_enabled(w: &mut World, cx: &Cx, i: &Input) -> Res {
         .standards
         .iter()
         .filter_map(|def| {
-            s.standards
-                .get(&def.id)
-                .map(|sub| subscription_json(def, sub.status(cx.now), cx))
+            s.standards.get(&def.id).map(|sub| {
+                let status = sub.status(cx.now);
+                let reason = sub
+                    .trouble
+                    .as_ref()
+                    .filter(|(s, _)| *s == status)
+                    .map(|(_, r)| r.as_str());
+                subscription_json(def, status, reason, cx)
+            })
         })
         .filter(|v| {
             filter.as_ref().is_none_or(|f| {
@@ -122,7 +132,7 @@ pub fn batch_enable(w: &mut World, cx: &Cx, i: &Input) -> Res {
         } else {
             s.standards[&def.id].status(cx.now)
         };
-        out.push(subscription_json(def, status, cx));
+        out.push(subscription_json(def, status, None, cx));
     }
     Ok(object([("StandardsSubscriptions", out.into())]))
 }
@@ -148,7 +158,7 @@ pub fn batch_disable(w: &mut World, cx: &Cx, i: &Input) -> Res {
         if sub.deleting_until.is_none() {
             sub.deleting_until = Some(cx.now + cx.cfg.standard_delay);
         }
-        out.push(subscription_json(def, "DELETING", cx));
+        out.push(subscription_json(def, "DELETING", None, cx));
     }
     Ok(object([("StandardsSubscriptions", out.into())]))
 }

@@ -38,6 +38,9 @@ impl Hub {
 pub struct Subscription {
     pub ready_at: Instant,
     pub deleting_until: Option<Instant>,
+    /// `FAILED` or `INCOMPLETE` with AWS's `StatusReasonCode`, once ready (set by tests:
+    /// `Emulator::set_standard_trouble`).
+    pub trouble: Option<(&'static str, String)>,
 }
 
 impl Subscription {
@@ -46,6 +49,8 @@ impl Subscription {
             "DELETING"
         } else if now < self.ready_at {
             "PENDING"
+        } else if let Some(status) = self.trouble.as_ref().map(|t| t.0) {
+            status
         } else {
             "READY"
         }
@@ -154,6 +159,8 @@ pub struct State {
     pub rules: Vec<Rule>,
     /// `company/product` of each product subscription.
     pub products: BTreeSet<String>,
+    /// ASFF findings of this account × region, as imported (see `findings.rs`).
+    pub findings: Vec<Value>,
 }
 
 impl State {
@@ -187,6 +194,8 @@ impl State {
             products: product_subscriptions,
             org_config: _,
             members: _,
+            // AWS keeps findings for 90 days after Security Hub is disabled.
+            findings: _,
         } = self;
         *hub = None;
         standards.clear();
@@ -228,6 +237,7 @@ impl State {
                     Subscription {
                         ready_at,
                         deleting_until: None,
+                        trouble: None,
                     },
                 );
             }
@@ -308,6 +318,7 @@ impl State {
                     Subscription {
                         ready_at: cx.now,
                         deleting_until: None,
+                        trouble: None,
                     },
                 );
             }

@@ -22,6 +22,8 @@ pub struct Scope {
     pub inspector: inspector::State,
     pub macie: macie::State,
     pub analyzer: accessanalyzer::State,
+    /// AWS Config: not in the snapshot format; set by tests.
+    pub config: crate::config::State,
 }
 
 /// The services with a delegated administrator, by the id of their `delegated-admin/<id>` and

@@ -1,0 +1,59 @@
+//! `shubctl doctor`: check the live set-up for the troubleshooting table's problems. Read-only;
+//! exit 0 when healthy, 1 when there are problems (or something could not be checked).
+
+use super::{Status, connect};
+use crate::cli::config::PolicyInput;
+use crate::cli::error::CliError;
+use crate::cli::output::Printer;
+use crate::doctor::{self, DoctorOptions};
+use crate::engine::{self, DoctorRun};
+use crate::model::AccountId;
+use crate::plan::render::Format;
+use crate::spec::diagnostics::Diagnostics;
+
+pub async fn run(
+    p: &PolicyInput,
+    mut run: DoctorRun,
+    account: Option<&str>,
+    format: Format,
+    out: &Printer,
+) -> Result<Status, CliError> {
+    if let Some(a) = account {
+        run.account = Some(AccountId::parse(a).map_err(|_| CliError::BadAccount(a.into()))?);
+    }
+    let mut d = Diagnostics::default();
+    let policy = engine::load_policy(&p.paths, &p.check, &mut d);
+    if d.has_errors() {
+        let (errors, _) = out.diagnostics(d);
+        return Err(engine::EngineError::InvalidPolicy(errors).into());
+    }
+    // The standards timeout is for writes; doctor only reads.
+    let aws = connect(
+        &engine::access(&policy),
+        std::time::Duration::from_secs(600),
+    )
+    .await?;
+    out.status(true, "reading the set-up");
+    let facts = engine::doctor_facts(&policy, &aws, &run, &mut d).await;
+    out.diagnostics(d);
+    let facts = facts?;
+    let report = doctor::check(
+        &policy,
+        &facts,
+        &DoctorOptions {
+            today: p.check.today,
+            expiry_warning_days: p.check.expiry_warning_days,
+            stuck_days: run.stuck_days,
+        },
+    );
+    out.data(&match format {
+        Format::Text => doctor::render_text(&report),
+        Format::Markdown => doctor::render_markdown(&report),
+        Format::Json => doctor::render_json(&report),
+    });
+    Ok(if report.healthy {
+        Status::Ok
+    } else {
+        Status::Error
+    })
+}

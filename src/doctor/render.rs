@@ -1,0 +1,104 @@
+//! The doctor's report as text (a terminal), Markdown (an issue or a PR comment) and JSON
+//! (versioned, for pipelines).
+
+use std::fmt::Write;
+
+use super::{Report, Severity};
+
+/// Places listed per problem before "and N more".
+const LISTED: usize = 10;
+
+fn places(at: &[String]) -> String {
+    let mut s = at
+        .iter()
+        .take(LISTED)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if at.len() > LISTED {
+        let _ = write!(s, " and {} more", at.len() - LISTED);
+    }
+    s
+}
+
+fn summary(r: &Report) -> String {
+    let errors = r
+        .problems
+        .iter()
+        .filter(|p| p.severity == Severity::Error)
+        .count();
+    let warnings = r.problems.len() - errors;
+    let c = &r.checked;
+    let unread = if c.scopes_unread > 0 {
+        format!(", {} could not be read", c.scopes_unread)
+    } else {
+        String::new()
+    };
+    let what = format!(
+        "{} account(s) in {} region(s) ({} account/region pair(s){unread})",
+        c.accounts,
+        c.regions.len(),
+        c.scopes
+    );
+    if r.healthy {
+        format!("Healthy: no problems found in {what}.")
+    } else {
+        format!("{errors} problem(s) and {warnings} warning(s) in {what}.")
+    }
+}
+
+pub fn render_text(r: &Report) -> String {
+    let mut out = String::new();
+    for p in &r.problems {
+        let mark = match p.severity {
+            Severity::Error => "problem",
+            Severity::Warning => "warning",
+        };
+        let n = if p.at.len() > 1 {
+            format!(" — {} places", p.at.len())
+        } else {
+            String::new()
+        };
+        let _ = writeln!(out, "{mark}: {}{n}", p.what);
+        let _ = writeln!(out, "  where: {}", places(&p.at));
+        let _ = writeln!(out, "  why:   {}", p.why);
+        let _ = writeln!(out, "  fix:   {}", p.fix);
+        out.push('\n');
+    }
+    let _ = writeln!(out, "{}", summary(r));
+    out
+}
+
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+pub fn render_markdown(r: &Report) -> String {
+    let mut out = String::from("## shubctl doctor\n\n");
+    let _ = writeln!(out, "{}\n", summary(r));
+    if r.problems.is_empty() {
+        return out;
+    }
+    out.push_str("| | problem | where | why | fix |\n|---|---|---|---|---|\n");
+    for p in &r.problems {
+        let mark = match p.severity {
+            Severity::Error => "❌",
+            Severity::Warning => "⚠️",
+        };
+        let _ = writeln!(
+            out,
+            "| {mark} | {} | {} | {} | {} |",
+            cell(&p.what),
+            cell(&places(&p.at)),
+            cell(&p.why),
+            cell(&p.fix)
+        );
+    }
+    out
+}
+
+pub fn render_json(r: &Report) -> String {
+    let mut s = serde_json::to_string_pretty(r).expect("serialisable");
+    s.push('\n');
+    s
+}
