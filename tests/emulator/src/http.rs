@@ -14,8 +14,8 @@ use serde_json::Value;
 use crate::route::{self, Route};
 use crate::util::{ApiError, Res, uuid_from};
 use crate::{
-    Call, Config, Inner, accessanalyzer, guardduty, inspector, macie, organizations, securityhub,
-    sts,
+    Call, Config, Inner, accessanalyzer, events, guardduty, inspector, lambda, macie,
+    organizations, securityhub, sts,
 };
 
 pub type Resp = Response<Full<Bytes>>;
@@ -101,6 +101,8 @@ enum Service {
     Inspector2,
     Macie2,
     AccessAnalyzer,
+    Events,
+    Lambda,
 }
 
 impl Service {
@@ -113,6 +115,8 @@ impl Service {
             Service::Inspector2 => "inspector2",
             Service::Macie2 => "macie2",
             Service::AccessAnalyzer => "access-analyzer",
+            Service::Events => "events",
+            Service::Lambda => "lambda",
         }
     }
 
@@ -127,14 +131,21 @@ impl Service {
             Service::AccessAnalyzer => accessanalyzer::ROUTES,
             Service::Organizations => organizations::ROUTES,
             Service::Sts => sts::ROUTES,
+            Service::Events => events::ROUTES,
+            Service::Lambda => lambda::ROUTES,
         }
     }
 
-    /// The restJson1 services added for the integrations: lower-case `message` in error bodies.
+    /// The restJson1 services added for the integrations (and Lambda): lower-case `message`
+    /// in error bodies.
     fn is_integration(self) -> bool {
         matches!(
             self,
-            Service::GuardDuty | Service::Inspector2 | Service::Macie2 | Service::AccessAnalyzer
+            Service::GuardDuty
+                | Service::Inspector2
+                | Service::Macie2
+                | Service::AccessAnalyzer
+                | Service::Lambda
         )
     }
 }
@@ -210,6 +221,8 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
         "inspector2" => Service::Inspector2,
         "macie2" => Service::Macie2,
         "access-analyzer" => Service::AccessAnalyzer,
+        "events" => Service::Events,
+        "lambda" => Service::Lambda,
         other => {
             let e = ApiError::new(
                 400,
@@ -252,6 +265,7 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
     let routed: Result<(&'static Route, Vec<String>), ApiError> = match service {
         Service::Organizations => organizations::route(&request).map(|r| (r, Vec::new())),
         Service::Sts => sts::route(&request).map(|r| (r, Vec::new())),
+        Service::Events => events::route(&request).map(|r| (r, Vec::new())),
         rest => route::find(rest.routes(), &request.method, &request.path).ok_or_else(no_route),
     };
     let (route, labels) = match routed {
@@ -269,9 +283,8 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
         }
     };
     let op = route.op;
-    // Organizations and STS are only read here.
-    let mutating =
-        !matches!(service, Service::Organizations | Service::Sts) && route::is_mutating(op);
+    // AssumeRole changes nothing in the accounts.
+    let mutating = service != Service::Sts && route::is_mutating(op);
 
     // ---- injected trouble ------------------------------------------------------------------
     let (drop, fault) = {
@@ -306,6 +319,8 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
                 // GuardDuty models no throttling error; its front answers like API Gateway.
                 Service::GuardDuty => ApiError::new(429, "TooManyRequestsException", "Rate exceeded"),
                 Service::Inspector2 | Service::Macie2 | Service::AccessAnalyzer => ApiError::new(429, "ThrottlingException", "Rate exceeded"),
+                Service::Events => ApiError::new(400, "ThrottlingException", "Rate exceeded"),
+                Service::Lambda => ApiError::new(429, "TooManyRequestsException", "Rate exceeded").with("Reason", "CallerRateLimitExceeded").with("Type", "User"),
             };
             record(service.name(), op, &account, &region, mutating, e.status);
             return Ok(finish(&cfg, error_response(service, &e, &request_id)).await);
@@ -333,6 +348,13 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
                 "InternalServerException",
                 "Internal server error (injected)",
             ),
+            Service::Events => ApiError::new(500, "InternalException", "Internal error (injected)"),
+            Service::Lambda => ApiError::new(
+                500,
+                "ServiceException",
+                "The AWS Lambda service encountered an internal error (injected).",
+            )
+            .with("Type", "Service"),
         };
         record(service.name(), op, &account, &region, mutating, e.status);
         return Ok(finish(&cfg, error_response(service, &e, &request_id)).await);
@@ -356,6 +378,8 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
             Service::AccessAnalyzer => accessanalyzer::handle(w, &cx, route, labels, &request),
             Service::Organizations => organizations::handle(w, &cx, route, labels, &request),
             Service::Sts => sts::handle(w, &cx, route, labels, &request),
+            Service::Events => events::handle(w, &cx, route, labels, &request),
+            Service::Lambda => lambda::handle(w, &cx, route, labels, &request),
         }
     };
     let resp = match result {
@@ -365,8 +389,19 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
             | Service::Inspector2
             | Service::Macie2
             | Service::AccessAnalyzer => json_ok(&v, &request_id, "application/json"),
-            Service::Organizations => json_ok(&v, &request_id, "application/x-amz-json-1.1"),
+            Service::Organizations | Service::Events => {
+                json_ok(&v, &request_id, "application/x-amz-json-1.1")
+            }
             Service::Sts => sts::ok_response(op, &v, &request_id),
+            Service::Lambda => match lambda::ok_status(op) {
+                204 => response(204, "application/json", &request_id, Vec::new()),
+                status => response(
+                    status,
+                    "application/json",
+                    &request_id,
+                    serde_json::to_vec(&v).expect("serialisable"),
+                ),
+            },
         },
         Err(e) => error_response(service, &e, &request_id),
     };
@@ -395,6 +430,7 @@ fn error_response(service: Service, e: &ApiError, request_id: &str) -> Resp {
     match service {
         Service::SecurityHub => json_error(e, request_id, "application/json"),
         Service::Organizations => json_error(e, request_id, "application/x-amz-json-1.1"),
+        Service::Events => events_error(e, request_id),
         Service::Sts => sts::error_response(e, request_id),
         _ => rest_error(e, request_id),
     }
@@ -413,6 +449,20 @@ fn rest_error(e: &ApiError, request_id: &str) -> Resp {
         "application/json",
         request_id,
         serde_json::to_vec(&Value::Object(body)).expect("serialisable"),
+    );
+    r.headers_mut()
+        .insert("x-amzn-errortype", HeaderValue::from_static(e.code));
+    r
+}
+
+/// EventBridge errors: awsJson1_1 with `__type` and the model's only member, `message`.
+fn events_error(e: &ApiError, request_id: &str) -> Resp {
+    let body = serde_json::json!({ "__type": e.code, "message": e.message });
+    let mut r = response(
+        e.status,
+        "application/x-amz-json-1.1",
+        request_id,
+        serde_json::to_vec(&body).expect("serialisable"),
     );
     r.headers_mut()
         .insert("x-amzn-errortype", HeaderValue::from_static(e.code));

@@ -1,7 +1,8 @@
 //! A loopback emulator of the AWS APIs shubctl uses (Security Hub CSPM, GuardDuty, Inspector2,
-//! Macie2, IAM Access Analyzer, Organizations, STS), speaking each service's real wire protocol
-//! so that the AWS SDK for Rust runs unmodified against it: restJson1 for Security Hub and the
-//! integrated services, awsJson1_1 for Organizations, awsQuery for STS.
+//! Macie2, IAM Access Analyzer, Organizations, EventBridge, Lambda permissions, STS), speaking
+//! each service's real wire protocol so that the AWS SDK for Rust runs unmodified against it:
+//! restJson1 for Security Hub, the integrated services and Lambda, awsJson1_1 for Organizations
+//! and EventBridge, awsQuery for STS.
 //!
 //! Test infrastructure, not product code. State is kept AWS-shaped (ARNs, subscription
 //! status, UUID-named insights and rules) per account × region and converted from and to the
@@ -12,9 +13,11 @@
 //! [`Emulator::access_key`]) the calling account. Signatures are not verified.
 
 mod accessanalyzer;
+mod events;
 mod guardduty;
 mod http;
 mod inspector;
+mod lambda;
 mod macie;
 mod organizations;
 mod quota;
@@ -67,6 +70,18 @@ pub struct Config {
     /// Inspector Enable / Disable return these account IDs in `failedAccounts` (errorCode
     /// `INTERNAL_ERROR`) and change nothing for them.
     pub fail_inspector_accounts: BTreeSet<String>,
+    /// Organizations: the largest SCP, in characters of the content as sent (default 5,120,
+    /// AWS's documented quota).
+    pub scp_max_chars: usize,
+    /// Organizations: SCPs attached to one root, OU or account at most (default 5).
+    pub scp_attachment_limit: usize,
+    /// Organizations: how long the SCP type stays PENDING_ENABLE after EnablePolicyType
+    /// (default 0).
+    pub scp_enable_delay: Duration,
+    /// EventBridge: the largest event pattern, in characters (default 2,048, the default quota).
+    pub event_pattern_max_chars: usize,
+    /// Lambda: the functions that exist, by unqualified ARN. Their resource policies are state.
+    pub lambda_functions: BTreeSet<String>,
 }
 
 impl Default for Config {
@@ -86,6 +101,11 @@ impl Default for Config {
             page_size: 2,
             inspector_delay: Duration::ZERO,
             fail_inspector_accounts: BTreeSet::new(),
+            scp_max_chars: 5_120,
+            scp_attachment_limit: 5,
+            scp_enable_delay: Duration::ZERO,
+            event_pattern_max_chars: 2_048,
+            lambda_functions: BTreeSet::new(),
         }
     }
 }
@@ -94,7 +114,7 @@ impl Default for Config {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Call {
     /// The SigV4 signing name: `securityhub`, `organizations`, `sts`, `guardduty`,
-    /// `inspector2`, `macie2` or `access-analyzer`.
+    /// `inspector2`, `macie2`, `access-analyzer`, `events` or `lambda`.
     pub service: String,
     /// The operation name, e.g. `DescribeHub`; `Unknown` when no route matched.
     pub operation: String,
