@@ -42,6 +42,9 @@ pub struct KindInfo {
     /// delegated administrator (Inspector acts for up to 100 accounts a call).
     pub across_accounts: bool,
     pub service: ServiceOf,
+    /// Fields holding a JSON document (an SCP, an event pattern): compared whole, and shown in
+    /// plans as a line diff of the pretty-printed JSON rather than on one line.
+    pub documents: &'static [&'static str],
 }
 
 const BASE: KindInfo = KindInfo {
@@ -54,6 +57,12 @@ const BASE: KindInfo = KindInfo {
     held_by_admin: false,
     across_accounts: false,
     service: ServiceOf::Fixed(Service::SecurityHub),
+    documents: &[],
+};
+/// Organizations' service control policies, held by the management account.
+const ORGANIZATIONS: KindInfo = KindInfo {
+    service: ServiceOf::Fixed(Service::Organizations),
+    ..BASE
 };
 /// Security Hub kinds that live inside the hub.
 const IN_HUB: KindInfo = KindInfo {
@@ -108,6 +117,10 @@ kinds! {
     Inspector(InspectorValue) = KindInfo { name: "inspector", rank: 9, destructive: true, weakens_on_delete: true, across_accounts: true, service: ServiceOf::Fixed(Service::Inspector), ..BASE };
     Macie(MacieValue) = KindInfo { name: "macie", rank: 9, destructive: true, weakens_on_delete: true, service: ServiceOf::Fixed(Service::Macie), ..BASE };
     Analyzer(AnalyzerValue) = KindInfo { name: "analyzer", keyed: true, rank: 9, destructive: true, weakens_on_delete: true, service: ServiceOf::Fixed(Service::AccessAnalyzer), ..BASE };
+    Route(RouteValue) = KindInfo { name: "route", keyed: true, rank: 10, weakens_on_delete: true, service: ServiceOf::Fixed(Service::EventBridge), documents: &["event_pattern"], ..BASE };
+    ScpPolicyType(Empty) = KindInfo { name: "scp-policy-type", rank: 10, destructive: true, weakens_on_delete: true, ..ORGANIZATIONS };
+    Scp(ScpValue) = KindInfo { name: "scp", keyed: true, rank: 11, destructive: true, weakens_on_delete: true, documents: &["content"], ..ORGANIZATIONS };
+    ScpAttachment(Empty) = KindInfo { name: "scp-attachment", keyed: true, rank: 12, destructive: true, weakens_on_delete: true, ..ORGANIZATIONS };
 }
 
 impl Kind {
@@ -144,6 +157,10 @@ impl Kind {
             ServiceOf::Fixed(s) => Some(s),
             ServiceOf::Id => id.and_then(|i| i.parse().ok()),
         }
+    }
+    /// Whether `field` holds a JSON document (see [`KindInfo::documents`]).
+    pub fn is_document(self, field: &str) -> bool {
+        self.info().documents.contains(&field)
     }
     pub fn keyed_by_service(self) -> bool {
         self.info().service == ServiceOf::Id
@@ -231,6 +248,27 @@ mod tests {
     }
 
     #[test]
+    fn guardrails_come_after_the_set_up_they_protect() {
+        // The SCP is created after Security Hub and the integrations are in place, its type is
+        // enabled before it, and it is attached last (detached first).
+        for k in Kind::ALL
+            .iter()
+            .filter(|k| k.service(None) != Some(Service::Organizations))
+        {
+            if *k != Kind::Route {
+                assert!(k.rank() < Kind::ScpPolicyType.rank(), "{k}");
+            }
+        }
+        assert!(Kind::ScpPolicyType.rank() < Kind::Scp.rank());
+        assert!(Kind::Scp.rank() < Kind::ScpAttachment.rank());
+        for k in Kind::ALL {
+            for d in k.info().documents {
+                assert!(!d.is_empty());
+            }
+        }
+    }
+
+    #[test]
     fn destructive_deletes_weaken_posture() {
         for k in Kind::ALL {
             if k.delete_is_destructive() {
@@ -248,7 +286,9 @@ mod tests {
         );
         assert_eq!(Kind::OrgConfig.service(Some("nope")), None);
         for s in Service::ALL {
-            assert_eq!(s.account_kind().service(None), Some(s));
+            if let Some(k) = s.account_kind() {
+                assert_eq!(k.service(None), Some(s));
+            }
         }
     }
 }

@@ -18,6 +18,8 @@ use shubctl_emulator::{Config, Emulator};
 
 use crate::common::*;
 
+mod guardrails;
+
 const POLICY: &str = "tests/fixtures/aws/policy.yaml";
 
 fn org_snapshot() -> SnapshotFile {
