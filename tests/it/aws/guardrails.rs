@@ -61,6 +61,23 @@ fn ours(plan: &Plan) -> BTreeSet<String> {
         .collect()
 }
 
+/// The plan cut down to the guardrail and route changes, for snapshots of how they read.
+fn only_ours(plan: &Plan) -> Plan {
+    let mut p = plan.clone();
+    p.changes.retain(|c| {
+        matches!(
+            c.address.kind,
+            Kind::Route | Kind::ScpPolicyType | Kind::Scp | Kind::ScpAttachment
+        )
+    });
+    p.summary = shubctl::plan::Summary {
+        scopes_read: plan.summary.scopes_read,
+        scopes_unread: plan.summary.scopes_unread,
+        ..shubctl::plan::Summary::of(&p.changes)
+    };
+    p
+}
+
 fn set(items: &[&str]) -> BTreeSet<String> {
     items.iter().map(|s| s.to_string()).collect()
 }
@@ -135,6 +152,15 @@ fn guardrails_and_routes_from_nothing_converge_and_plans_never_write() {
         let text = render(&first, Format::Text, RenderOptions::default());
         assert!(text.contains("\"arn:aws:iam::*:role/ShubctlExecution\""), "{text}");
         assert!(text.contains("shubctl's own role (ShubctlExecution)"));
+        let mine = only_ours(&first);
+        insta::assert_snapshot!(
+            "guardrails_from_nothing_text",
+            render(&mine, Format::Text, RenderOptions::default())
+        );
+        insta::assert_snapshot!(
+            "guardrails_from_nothing_markdown",
+            render(&mine, Format::Markdown, RenderOptions::default())
+        );
 
         let report = apply_with(&first, &aws).await;
         assert!(report.success(), "{}", report.render_text());
@@ -281,6 +307,11 @@ fn guardrail_and_route_drift_is_planned_exactly_and_repaired() {
                 .strip_prefix('+')
                 .is_some_and(|l| l.trim() == "\"securityhub:DisableSecurityHub\",")),
             "{text}"
+        );
+
+        insta::assert_snapshot!(
+            "guardrails_drift_text",
+            render(&only_ours(&plan), Format::Text, RenderOptions::default())
         );
 
         let report = apply_with(&plan, &aws).await;
