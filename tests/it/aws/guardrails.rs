@@ -420,3 +420,81 @@ fn rules_and_policies_shubctl_does_not_manage_are_left_alone() {
         assert!(ours(&plan_with(&p, &aws).await).is_empty());
     });
 }
+
+#[test]
+fn renaming_the_guardrail_deletes_the_old_one_and_a_narrower_route_reads_as_a_pattern_diff() {
+    runtime().block_on(async {
+        let (emu, aws) = converged().await;
+        let dir = tempfile::tempdir().unwrap();
+        let edited = dir.path().join("guardrails.yaml");
+        let text = std::fs::read_to_string(GUARDRAILS)
+            .unwrap()
+            .replace("guardrails:\n", "guardrails:\n  name: keep-security-on\n")
+            .replace("severity: [critical, high]", "severity: [critical]");
+        std::fs::write(&edited, text).unwrap();
+        let p = policy(&[POLICY, edited.to_str().unwrap()]);
+        emu.clear_calls();
+        let plan = plan_with(&p, &aws).await;
+        assert!(emu.calls().iter().all(|c| !c.mutating));
+        let old = |t: &str| format!("delete 111111111111/us-east-1/scp-attachment/{SCP}@{t}");
+        let new = |t: &str| {
+            format!("create 111111111111/us-east-1/scp-attachment/shubctl-keep-security-on@{t}")
+        };
+        let mut want = set(&[
+            &format!("delete 111111111111/us-east-1/scp/{SCP}"),
+            "create 111111111111/us-east-1/scp/shubctl-keep-security-on",
+            &format!("update 222222222222/us-east-1/route/{HIGH}"),
+        ]);
+        for t in ["111111111111", "ou-emu1-security1", "ou-emu1-workload1"] {
+            want.insert(old(t));
+            want.insert(new(t));
+        }
+        assert_eq!(ours(&plan), want);
+        for c in &plan.changes {
+            if c.action == Action::Delete && c.address.kind != Kind::Route {
+                assert!(c.destructive && c.weakens_posture, "{}", c.address);
+            }
+        }
+        // Fewer severities reach the targets: that weakens posture, and reads as a diff.
+        let route = plan
+            .changes
+            .iter()
+            .find(|c| c.address.kind == Kind::Route)
+            .unwrap();
+        assert_eq!(route.changed_fields, ["event_pattern"]);
+        assert!(route.weakens_posture);
+        let text = render(&plan, Format::Text, RenderOptions::default());
+        let removed: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix('-'))
+            .map(str::trim)
+            .collect();
+        assert!(removed.contains(&"\"HIGH\""), "{text}");
+        assert!(engine::gate(&plan, false).is_err());
+
+        let report = apply_with(&plan, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        assert!(ours(&plan_with(&p, &aws).await).is_empty());
+        // The old SCP came off every target before it was deleted; the new one is in its place.
+        let o = aws_sdk_organizations::Client::new(&by_hand(&emu, "111111111111").await);
+        let pages: Vec<_> = o
+            .list_policies()
+            .filter(PolicyType::ServiceControlPolicy)
+            .into_paginator()
+            .send()
+            .collect::<Result<_, _>>()
+            .await
+            .unwrap();
+        let names: BTreeSet<String> = pages
+            .iter()
+            .flat_map(|p| p.policies())
+            .filter_map(|p| p.name().map(str::to_string))
+            .collect();
+        assert_eq!(names, set(&["FullAWSAccess", "shubctl-keep-security-on"]));
+        let id = policy_id(&o, "shubctl-keep-security-on").await;
+        assert_eq!(
+            targets_of(&o, &id).await,
+            set(&["111111111111", "ou-emu1-security1", "ou-emu1-workload1"])
+        );
+    });
+}
