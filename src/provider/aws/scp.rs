@@ -4,7 +4,8 @@
 //! canonical form, so what AWS stores compares equal to the policy whatever its layout.
 
 use std::collections::BTreeMap;
-use std::time::Instant;
+use std::future::Future;
+use std::time::{Duration, Instant};
 
 use aws_sdk_organizations::Client;
 use aws_sdk_organizations::error::ProvideErrorMetadata;
@@ -18,6 +19,38 @@ use crate::model::state::ScopeState;
 use crate::model::{Action, Change, Kind, KindSet, ProviderError, Resource, Target};
 
 const SCP: PolicyType = PolicyType::ServiceControlPolicy;
+
+/// What Organizations answers while an earlier change is still being carried out ("try the
+/// operation again later"), as it is right after SCPs are enabled. The SDK does not retry them.
+const BUSY: [&str; 3] = [
+    "ConcurrentModificationException",
+    "PolicyChangesInProgressException",
+    "FinalizingOrganizationException",
+];
+
+/// Makes a write, again with backoff while Organizations is busy, up to `--standard-timeout`.
+async fn retry_busy<T, E, Fut>(
+    cx: &ScopeCx<'_>,
+    op: &'static str,
+    call: impl Fn() -> Fut,
+) -> Result<T, E>
+where
+    Fut: Future<Output = Result<T, E>>,
+    E: ProvideErrorMetadata,
+{
+    let deadline = Instant::now() + cx.opts().standard_timeout;
+    let mut wait = cx.opts().poll_interval;
+    loop {
+        cx.gate(op).await;
+        match call().await {
+            Err(e) if e.code().is_some_and(|c| BUSY.contains(&c)) && Instant::now() < deadline => {
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(30));
+            }
+            r => return r,
+        }
+    }
+}
 
 pub(super) async fn read(
     cx: &ScopeCx<'_>,
@@ -201,26 +234,26 @@ async fn write_type(cx: &ScopeCx<'_>, org: &Client, c: &Change) -> Outcome {
     let t = Target::Address(c.address.clone());
     let (root, _) = scp_status(cx, org).await.map_err(|e| e.at(t.clone()))?;
     if c.action == Action::Delete {
-        cx.gate("DisablePolicyType").await;
-        return match org
-            .disable_policy_type()
-            .root_id(&root)
-            .policy_type(SCP)
-            .send()
-            .await
+        return match retry_busy(cx, "DisablePolicyType", || {
+            org.disable_policy_type()
+                .root_id(&root)
+                .policy_type(SCP)
+                .send()
+        })
+        .await
         {
             Ok(_) => Ok(()),
             Err(e) if e.code() == Some("PolicyTypeNotEnabledException") => Ok(()),
             Err(e) => Err(sdk_error(t, e)),
         };
     }
-    cx.gate("EnablePolicyType").await;
-    match org
-        .enable_policy_type()
-        .root_id(&root)
-        .policy_type(SCP)
-        .send()
-        .await
+    match retry_busy(cx, "EnablePolicyType", || {
+        org.enable_policy_type()
+            .root_id(&root)
+            .policy_type(SCP)
+            .send()
+    })
+    .await
     {
         Ok(_) => {}
         Err(e) if e.code() == Some("PolicyTypeAlreadyEnabledException") => {}
@@ -266,8 +299,11 @@ async fn write_policy(
         for target in targets(cx, org, id).await.map_err(|e| e.at(t.clone()))? {
             detach(cx, org, id, &target, &t).await?;
         }
-        cx.gate("DeletePolicy").await;
-        return match org.delete_policy().policy_id(id).send().await {
+        return match retry_busy(cx, "DeletePolicy", || {
+            org.delete_policy().policy_id(id).send()
+        })
+        .await
+        {
             Ok(_) => Ok(()),
             Err(e) if e.code() == Some("PolicyNotFoundException") => Ok(()),
             Err(e) => Err(sdk_error(t, e)),
@@ -278,25 +314,27 @@ async fn write_policy(
     let content = v.content.to_string();
     match id {
         Some(id) => {
-            cx.gate("UpdatePolicy").await;
-            org.update_policy()
-                .policy_id(id)
-                .description(&v.description)
-                .content(content)
-                .send()
-                .await
-                .map_err(|e| sdk_error(t, e))?;
+            retry_busy(cx, "UpdatePolicy", || {
+                org.update_policy()
+                    .policy_id(id)
+                    .description(&v.description)
+                    .content(&content)
+                    .send()
+            })
+            .await
+            .map_err(|e| sdk_error(t, e))?;
         }
         None => {
-            cx.gate("CreatePolicy").await;
-            org.create_policy()
-                .name(name)
-                .description(&v.description)
-                .r#type(SCP)
-                .content(content)
-                .send()
-                .await
-                .map_err(|e| sdk_error(t, e))?;
+            retry_busy(cx, "CreatePolicy", || {
+                org.create_policy()
+                    .name(name)
+                    .description(&v.description)
+                    .r#type(SCP)
+                    .content(&content)
+                    .send()
+            })
+            .await
+            .map_err(|e| sdk_error(t, e))?;
         }
     }
     Ok(())
@@ -335,13 +373,10 @@ async fn write_attachment(
     if c.action == Action::Delete {
         return detach(cx, org, id, target, &t).await;
     }
-    cx.gate("AttachPolicy").await;
-    match org
-        .attach_policy()
-        .policy_id(id)
-        .target_id(target)
-        .send()
-        .await
+    match retry_busy(cx, "AttachPolicy", || {
+        org.attach_policy().policy_id(id).target_id(target).send()
+    })
+    .await
     {
         Ok(_) => Ok(()),
         Err(e) if e.code() == Some("DuplicatePolicyAttachmentException") => Ok(()),
@@ -351,13 +386,10 @@ async fn write_attachment(
 
 /// Detaches a policy; already detached (or gone) is done.
 async fn detach(cx: &ScopeCx<'_>, org: &Client, id: &str, target: &str, t: &Target) -> Outcome {
-    cx.gate("DetachPolicy").await;
-    match org
-        .detach_policy()
-        .policy_id(id)
-        .target_id(target)
-        .send()
-        .await
+    match retry_busy(cx, "DetachPolicy", || {
+        org.detach_policy().policy_id(id).target_id(target).send()
+    })
+    .await
     {
         Ok(_) => Ok(()),
         Err(e)

@@ -78,6 +78,11 @@ pub struct Config {
     /// Organizations: how long the SCP type stays PENDING_ENABLE after EnablePolicyType
     /// (default 0).
     pub scp_enable_delay: Duration,
+    /// Organizations: the first this many policy writes are answered as AWS answers while an
+    /// earlier change is still being carried out (PolicyChangesInProgressException where the
+    /// operation declares it, else ConcurrentModificationException), changing nothing
+    /// (default 0).
+    pub scp_busy_writes: u32,
     /// EventBridge: the largest event pattern, in characters (default 2,048, the default quota).
     pub event_pattern_max_chars: usize,
     /// Lambda: the functions that exist, by unqualified ARN. Their resource policies are state.
@@ -104,6 +109,7 @@ impl Default for Config {
             scp_max_chars: 5_120,
             scp_attachment_limit: 5,
             scp_enable_delay: Duration::ZERO,
+            scp_busy_writes: 0,
             event_pattern_max_chars: 2_048,
             lambda_functions: BTreeSet::new(),
         }

@@ -86,6 +86,7 @@ pub fn handle(w: &mut World, cx: &Cx, route: &Route, labels: Vec<String>, req: &
             cx.account
         )));
     }
+    policies::busy(w, cx, route.op)?;
     (route.handler)(w, cx, &Input { req, body, labels })
 }
 

@@ -498,3 +498,29 @@ fn renaming_the_guardrail_deletes_the_old_one_and_a_narrower_route_reads_as_a_pa
         );
     });
 }
+
+#[test]
+fn writes_organizations_answers_busy_are_made_again() {
+    runtime().block_on(async {
+        // Right after SCPs are enabled, AWS may still be carrying the change out.
+        let emu = Emulator::start(
+            org_snapshot(),
+            Config {
+                scp_busy_writes: 4,
+                ..config()
+            },
+        )
+        .await;
+        let aws = connect(&emu, 8).await;
+        let p = policy(&[POLICY, GUARDRAILS]);
+        let report = apply_with(&plan_with(&p, &aws).await, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        let busy = emu
+            .calls()
+            .iter()
+            .filter(|c| c.service == "organizations" && c.status == 400 && c.mutating)
+            .count();
+        assert_eq!(busy, 4);
+        assert!(ours(&plan_with(&p, &aws).await).is_empty());
+    });
+}

@@ -43,6 +43,8 @@ pub struct State {
     pub attached: BTreeMap<String, BTreeSet<String>>,
     pub scp_type: Option<TypeState>,
     seq: u64,
+    /// Writes answered "busy" so far ([`crate::Config::scp_busy_writes`]).
+    busy_answered: u32,
 }
 
 impl State {
@@ -309,6 +311,42 @@ fn check_type(i: &Input) -> Result<(), ApiError> {
         )),
         None => Err(invalid("INPUT_REQUIRED", "Type is required")),
     }
+}
+
+/// The first [`crate::Config::scp_busy_writes`] policy writes fail as AWS fails them while an
+/// earlier change is still in progress (API.md §6.1); the messages are the model's.
+pub fn busy(w: &mut World, cx: &Cx, op: &str) -> Result<(), ApiError> {
+    const WRITES: [&str; 7] = [
+        "CreatePolicy",
+        "UpdatePolicy",
+        "DeletePolicy",
+        "AttachPolicy",
+        "DetachPolicy",
+        "EnablePolicyType",
+        "DisablePolicyType",
+    ];
+    if !WRITES.contains(&op) || w.policies.busy_answered >= cx.cfg.scp_busy_writes {
+        return Ok(());
+    }
+    w.policies.busy_answered += 1;
+    Err(
+        if matches!(
+            op,
+            "UpdatePolicy" | "AttachPolicy" | "DetachPolicy" | "EnablePolicyType"
+        ) {
+            ApiError::new(
+                400,
+                "PolicyChangesInProgressException",
+                "Changes to the effective policy are in progress, and its contents can't be returned. Try the operation again later.",
+            )
+        } else {
+            ApiError::new(
+                400,
+                "ConcurrentModificationException",
+                "The target of the operation is currently being modified by a different request. Try again later.",
+            )
+        },
+    )
 }
 
 pub fn create_policy(w: &mut World, cx: &Cx, i: &Input) -> Res {
