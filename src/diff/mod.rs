@@ -108,7 +108,7 @@ fn diff_one(
                 (Kind::Control, Resource::Control(c)) if c.is_enabled() => return None,
                 (Kind::Control, _) => {
                     let before = json!({"status": "ENABLED"});
-                    let fields = changed_fields(&before, &w.to_json());
+                    let fields = changed_fields(a.kind, &before, &w.to_json());
                     (
                         Action::Update,
                         Some(before),
@@ -166,7 +166,7 @@ fn diff_one(
             if before == after {
                 return None;
             }
-            let fields = changed_fields(&before, &after);
+            let fields = changed_fields(a.kind, &before, &after);
             let reason = if a.kind == Kind::Control {
                 control_reason(w, Some(h), note)
             } else {
@@ -196,8 +196,9 @@ fn diff_one(
 }
 
 /// Fields that differ; inside a mapping-valued field, the entries that differ, as
-/// `field.entry` (so a GuardDuty feature change names the feature).
-fn changed_fields(before: &Value, after: &Value) -> Vec<String> {
+/// `field.entry` (so a GuardDuty feature change names the feature). A document field (an SCP,
+/// an event pattern) is named whole: it is shown as a diff of the document.
+fn changed_fields(kind: Kind, before: &Value, after: &Value) -> Vec<String> {
     fn keys<'a>(
         b: &'a serde_json::Map<String, Value>,
         a: &'a serde_json::Map<String, Value>,
@@ -214,7 +215,7 @@ fn changed_fields(before: &Value, after: &Value) -> Vec<String> {
     for k in keys(b, a) {
         match (b.get(k), a.get(k)) {
             (x, y) if x == y => {}
-            (Some(Value::Object(x)), Some(Value::Object(y))) => {
+            (Some(Value::Object(x)), Some(Value::Object(y))) if !kind.is_document(k) => {
                 out.extend(
                     keys(x, y)
                         .into_iter()

@@ -68,6 +68,18 @@ pub fn weakens_posture(
             }
             Kind::AutomationRule => rule_hides_findings(after),
             Kind::DelegatedAdmin => true,
+            Kind::Scp => scp_lets_more_through(
+                before.and_then(|v| v.get("content")),
+                after.and_then(|v| v.get("content")),
+            ),
+            Kind::Route => {
+                field(after, "state") == "DISABLED" && field(before, "state") != "DISABLED"
+                    || targets_lost(before, after)
+                    || pattern_narrowed(
+                        before.and_then(|v| v.get("event_pattern")),
+                        after.and_then(|v| v.get("event_pattern")),
+                    )
+            }
             _ => false,
         },
     }
@@ -95,6 +107,51 @@ fn features_turned_off(before: Option<&Value>, after: Option<&Value>, off: &str)
         a.iter()
             .any(|(k, v)| v == off && b.get(k).is_some_and(|x| x != off))
     })
+}
+
+/// A guardrail that denies fewer actions, or exempts more principals, than before.
+fn scp_lets_more_through(before: Option<&Value>, after: Option<&Value>) -> bool {
+    use crate::model::document::{denied_actions, exempt_principals};
+    let (Some(b), Some(a)) = (before, after) else {
+        return true;
+    };
+    !denied_actions(b).is_subset(&denied_actions(a))
+        || !exempt_principals(a).is_subset(&exempt_principals(b))
+}
+
+/// A route that lost a target, or the permission to invoke one.
+fn targets_lost(before: Option<&Value>, after: Option<&Value>) -> bool {
+    let targets = |v: Option<&Value>| {
+        v.and_then(|v| v.get("targets"))
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let (b, a) = (targets(before), targets(after));
+    b.iter().any(|(id, t)| match a.get(id) {
+        None => true,
+        Some(x) => {
+            x.get("arn") != t.get("arn")
+                || t.get("invoke_permission") == Some(&Value::Bool(true))
+                    && x.get("invoke_permission") != Some(&Value::Bool(true))
+        }
+    })
+}
+
+/// Whether a new event pattern lets fewer events through: a field that now has to match and
+/// did not before, or a field that accepts fewer values. (Patterns match when every field
+/// matches one of its values.)
+fn pattern_narrowed(before: Option<&Value>, after: Option<&Value>) -> bool {
+    use crate::model::document::pattern_leaves;
+    let (Some(b), Some(a)) = (before, after) else {
+        return before.is_some();
+    };
+    let (b, a) = (pattern_leaves(b), pattern_leaves(a));
+    a.iter()
+        .any(|(path, values)| match b.iter().find(|(p, _)| p == path) {
+            None => true,
+            Some((_, was)) => was.iter().any(|v| !values.contains(v)),
+        })
 }
 
 /// A rule that suppresses or resolves findings, or lowers their severity, hides them.
@@ -176,6 +233,82 @@ mod tests {
             Action::Update,
             Some(&json!({"status":"ENABLED","features":{"S3_DATA_EVENTS":"ENABLED"}})),
             Some(&json!({"status":"ENABLED","features":{"S3_DATA_EVENTS":"DISABLED"}}))
+        ));
+        let scp = |actions: &[&str], exempt: &[&str]| {
+            json!({"description": "d", "content": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Deny", "Action": actions, "Resource": "*",
+                 "Condition": {"ArnNotLike": {"aws:PrincipalARN": exempt}}}]}})
+        };
+        let (b, a) = (scp(&["a:X", "a:Y"], &["r1"]), scp(&["a:X"], &["r1"]));
+        assert!(weakens_posture(
+            Kind::Scp,
+            Action::Update,
+            Some(&b),
+            Some(&a)
+        ));
+        assert!(!weakens_posture(
+            Kind::Scp,
+            Action::Update,
+            Some(&a),
+            Some(&b)
+        ));
+        let more_exempt = scp(&["a:X", "a:Y"], &["r1", "r2"]);
+        assert!(weakens_posture(
+            Kind::Scp,
+            Action::Update,
+            Some(&b),
+            Some(&more_exempt)
+        ));
+        let route = |state: &str, labels: &[&str], targets: Value| {
+            json!({"description": "d", "state": state, "targets": targets,
+                   "event_pattern": {"detail": {"findings": {"Severity": {"Label": labels}}}}})
+        };
+        let t = json!({"t1": {"arn": "arn:aws:sns:us-east-1:1:x"}});
+        let wide = route("ENABLED", &["CRITICAL", "HIGH"], t.clone());
+        let narrow = route("ENABLED", &["CRITICAL"], t.clone());
+        assert!(weakens_posture(
+            Kind::Route,
+            Action::Update,
+            Some(&wide),
+            Some(&narrow)
+        ));
+        assert!(!weakens_posture(
+            Kind::Route,
+            Action::Update,
+            Some(&narrow),
+            Some(&wide)
+        ));
+        let off = route("DISABLED", &["CRITICAL", "HIGH"], t.clone());
+        assert!(weakens_posture(
+            Kind::Route,
+            Action::Update,
+            Some(&wide),
+            Some(&off)
+        ));
+        let none = route("ENABLED", &["CRITICAL", "HIGH"], json!({}));
+        assert!(weakens_posture(
+            Kind::Route,
+            Action::Update,
+            Some(&wide),
+            Some(&none)
+        ));
+        assert!(!weakens_posture(
+            Kind::Route,
+            Action::Update,
+            Some(&none),
+            Some(&wide)
+        ));
+        assert!(weakens_posture(
+            Kind::Route,
+            Action::Delete,
+            Some(&wide),
+            None
+        ));
+        assert!(weakens_posture(
+            Kind::ScpAttachment,
+            Action::Delete,
+            Some(&json!({})),
+            None
         ));
         assert!(weakens_posture(
             Kind::Inspector,

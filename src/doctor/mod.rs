@@ -97,14 +97,16 @@ pub struct DoctorOptions {
     pub stuck_days: u32,
 }
 
-/// The product integration that imports a service's findings.
-fn product_of(s: Service) -> &'static str {
+/// The product integration that imports a service's findings; none for the services that
+/// hold guardrails and routes rather than producing findings.
+fn product_of(s: Service) -> Option<&'static str> {
     match s {
-        Service::GuardDuty => "aws/guardduty",
-        Service::Inspector => "aws/inspector",
-        Service::Macie => "aws/macie",
-        Service::SecurityHub => "aws/securityhub",
-        Service::AccessAnalyzer => "aws/access-analyzer",
+        Service::GuardDuty => Some("aws/guardduty"),
+        Service::Inspector => Some("aws/inspector"),
+        Service::Macie => Some("aws/macie"),
+        Service::SecurityHub => Some("aws/securityhub"),
+        Service::AccessAnalyzer => Some("aws/access-analyzer"),
+        Service::Organizations | Service::EventBridge => None,
     }
 }
 
@@ -268,7 +270,9 @@ fn check_scope(
         }
     }
     for s in expected {
-        let product = product_of(*s);
+        let Some(product) = product_of(*s) else {
+            continue;
+        };
         match h.services.get(s) {
             Some(false) => {
                 let fix = match section(policy, &format!("integrations.{}", s.id())) {

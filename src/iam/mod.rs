@@ -90,8 +90,11 @@ pub fn actions(policy: &Policy, role: Role) -> Result<BTreeSet<&'static str>, Ia
     }
     out.extend(DOCTOR);
     // `doctor` reads whether the integrated services it expects are on.
-    for s in policy.expected_services() {
-        let kind = s.account_kind();
+    for kind in policy
+        .expected_services()
+        .into_iter()
+        .filter_map(|s| s.account_kind())
+    {
         if !(role == Role::Member && kind.held_by_management()) {
             out.extend(kind_actions(kind, false, &services));
         }

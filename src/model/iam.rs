@@ -39,7 +39,9 @@ pub fn prefix(action: &str) -> &str {
 }
 
 /// The actions `kind` needs to be read (`write` false) or written besides (`write` true),
-/// for a policy declaring `services`. Security Hub counts as always declared.
+/// for a policy declaring `services`. Security Hub counts as always declared, and so do the
+/// services that are not turned on (Organizations, EventBridge): their actions are needed
+/// whenever the kind is.
 pub fn kind_actions(kind: Kind, write: bool, services: &BTreeSet<Service>) -> Vec<&'static str> {
     let info = kind.info();
     let list = if write { info.write } else { info.read };
@@ -47,7 +49,9 @@ pub fn kind_actions(kind: Kind, write: bool, services: &BTreeSet<Service>) -> Ve
         Service::ALL
             .into_iter()
             .find(|s| s.iam_prefix() == p)
-            .is_none_or(|s| s == Service::SecurityHub || services.contains(&s))
+            .is_none_or(|s| {
+                s == Service::SecurityHub || s.account_kind().is_none() || services.contains(&s)
+            })
     };
     list.iter()
         .filter_map(|entry| {

@@ -53,6 +53,9 @@ pub struct KindInfo {
     pub read: &'static [&'static str],
     /// The IAM actions its writes need besides `read`.
     pub write: &'static [&'static str],
+    /// Fields holding a JSON document (an SCP, an event pattern): compared whole, and shown in
+    /// plans as a line diff of the pretty-printed JSON rather than on one line.
+    pub documents: &'static [&'static str],
 }
 
 const BASE: KindInfo = KindInfo {
@@ -68,6 +71,12 @@ const BASE: KindInfo = KindInfo {
     service: ServiceOf::Fixed(Service::SecurityHub),
     read: &[],
     write: &[],
+    documents: &[],
+};
+/// Organizations' service control policies, held by the management account.
+const ORGANIZATIONS: KindInfo = KindInfo {
+    service: ServiceOf::Fixed(Service::Organizations),
+    ..BASE
 };
 /// Security Hub kinds that live inside the hub.
 const IN_HUB: KindInfo = KindInfo {
@@ -180,6 +189,22 @@ kinds! {
         write: &["access-analyzer:CreateAnalyzer", "access-analyzer:UpdateAnalyzer", "access-analyzer:DeleteAnalyzer", "access-analyzer:CreateArchiveRule",
                  "access-analyzer:UpdateArchiveRule", "access-analyzer:DeleteArchiveRule", "iam:CreateServiceLinkedRole"],
         ..BASE };
+    Route(RouteValue) = KindInfo { name: "route", keyed: true, rank: 10, weakens_on_delete: true, service: ServiceOf::Fixed(Service::EventBridge), documents: &["event_pattern"],
+        read: &["events:ListRules", "events:ListTargetsByRule", "lambda:GetPolicy"],
+        write: &["events:PutRule", "events:PutTargets", "events:RemoveTargets", "events:DeleteRule", "lambda:AddPermission", "lambda:RemovePermission", "iam:PassRole"],
+        ..BASE };
+    ScpPolicyType(Empty) = KindInfo { name: "scp-policy-type", rank: 10, destructive: true, weakens_on_delete: true, held_by_management: true,
+        read: &["organizations:ListRoots", "organizations:ListPolicies", "organizations:DescribePolicy", "organizations:ListTargetsForPolicy"],
+        write: &["organizations:EnablePolicyType", "organizations:DisablePolicyType"],
+        ..ORGANIZATIONS };
+    Scp(ScpValue) = KindInfo { name: "scp", keyed: true, rank: 11, destructive: true, weakens_on_delete: true, held_by_management: true, documents: &["content"],
+        read: &["organizations:ListRoots", "organizations:ListPolicies", "organizations:DescribePolicy", "organizations:ListTargetsForPolicy"],
+        write: &["organizations:CreatePolicy", "organizations:UpdatePolicy", "organizations:DeletePolicy"],
+        ..ORGANIZATIONS };
+    ScpAttachment(Empty) = KindInfo { name: "scp-attachment", keyed: true, rank: 12, destructive: true, weakens_on_delete: true, held_by_management: true,
+        read: &["organizations:ListRoots", "organizations:ListPolicies", "organizations:DescribePolicy", "organizations:ListTargetsForPolicy"],
+        write: &["organizations:AttachPolicy", "organizations:DetachPolicy"],
+        ..ORGANIZATIONS };
 }
 
 impl Kind {
@@ -219,6 +244,10 @@ impl Kind {
             ServiceOf::Fixed(s) => Some(s),
             ServiceOf::Id => id.and_then(|i| i.parse().ok()),
         }
+    }
+    /// Whether `field` holds a JSON document (see [`KindInfo::documents`]).
+    pub fn is_document(self, field: &str) -> bool {
+        self.info().documents.contains(&field)
     }
     pub fn keyed_by_service(self) -> bool {
         self.info().service == ServiceOf::Id
@@ -306,6 +335,27 @@ mod tests {
     }
 
     #[test]
+    fn guardrails_come_after_the_set_up_they_protect() {
+        // The SCP is created after Security Hub and the integrations are in place, its type is
+        // enabled before it, and it is attached last (detached first).
+        for k in Kind::ALL
+            .iter()
+            .filter(|k| k.service(None) != Some(Service::Organizations))
+        {
+            if *k != Kind::Route {
+                assert!(k.rank() < Kind::ScpPolicyType.rank(), "{k}");
+            }
+        }
+        assert!(Kind::ScpPolicyType.rank() < Kind::Scp.rank());
+        assert!(Kind::Scp.rank() < Kind::ScpAttachment.rank());
+        for k in Kind::ALL {
+            for d in k.info().documents {
+                assert!(!d.is_empty());
+            }
+        }
+    }
+
+    #[test]
     fn destructive_deletes_weaken_posture() {
         for k in Kind::ALL {
             if k.delete_is_destructive() {
@@ -323,7 +373,9 @@ mod tests {
         );
         assert_eq!(Kind::OrgConfig.service(Some("nope")), None);
         for s in Service::ALL {
-            assert_eq!(s.account_kind().service(None), Some(s));
+            if let Some(k) = s.account_kind() {
+                assert_eq!(k.service(None), Some(s));
+            }
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod address;
 pub mod catalog;
 pub mod change;
 pub mod desired;
+pub mod document;
 pub mod error;
 pub mod finding_fields;
 pub mod health;

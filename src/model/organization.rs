@@ -9,6 +9,10 @@ use super::address::AccountId;
 /// The role Organizations creates in the accounts it makes, so the usual way in.
 pub const ORGANIZATION_ACCESS_ROLE: &str = "OrganizationAccountAccessRole";
 
+/// Organizations is global, served from this region: what it holds (service control
+/// policies) is addressed as the management account's resources there.
+pub const ORGANIZATIONS_REGION: &str = "us-east-1";
+
 /// Account status as Organizations reports it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -73,6 +77,35 @@ impl OrgInfo {
             }
         }
         false
+    }
+
+    /// The roots (`r-…`): the parents that are not OUs.
+    pub fn roots(&self) -> Vec<&str> {
+        let mut roots: Vec<&str> = self
+            .accounts
+            .iter()
+            .map(|a| a.parent.as_str())
+            .chain(self.ous.iter().map(|o| o.parent.as_str()))
+            .filter(|p| p.starts_with("r-"))
+            .collect();
+        roots.sort();
+        roots.dedup();
+        roots
+    }
+
+    /// The OUs and accounts directly beneath a root or OU.
+    pub fn children(&self, parent: &str) -> Vec<&str> {
+        self.ous
+            .iter()
+            .filter(|o| o.parent == parent)
+            .map(|o| o.id.as_str())
+            .chain(
+                self.accounts
+                    .iter()
+                    .filter(|a| a.parent == parent)
+                    .map(|a| a.id.as_str()),
+            )
+            .collect()
     }
 
     pub fn knows_parent(&self, id: &str) -> bool {

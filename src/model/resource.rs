@@ -9,6 +9,10 @@ use serde_json::Value;
 use super::address::AccountId;
 pub use super::kind::Resource;
 
+/// The names of the service control policies and EventBridge rules shubctl manages start with
+/// this; those whose names do not are never read, changed or deleted.
+pub const MANAGED_PREFIX: &str = "shubctl-";
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HubValue {
@@ -148,6 +152,54 @@ pub struct AnalyzerValue {
     /// Rule name to its filter (`key -> {eq, neq, contains, exists}`).
     #[serde(default)]
     pub archive_rules: BTreeMap<String, Value>,
+}
+
+/// A service control policy: its description and its document, kept in canonical form
+/// ([`super::document::canonical_policy`]) so statement order and whitespace never differ.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScpValue {
+    pub description: String,
+    pub content: Value,
+}
+
+/// An EventBridge rule on the default bus that routes Security Hub findings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteValue {
+    pub description: String,
+    /// `ENABLED` or `DISABLED`.
+    pub state: String,
+    /// The event pattern, in canonical form ([`super::document::canonical_pattern`]).
+    pub event_pattern: Value,
+    /// Target id → target.
+    #[serde(default)]
+    pub targets: BTreeMap<String, RouteTarget>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteTarget {
+    pub arn: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_transformer: Option<InputTransformer>,
+    /// The SQS queue events go to when they cannot be delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dead_letter_queue: Option<String>,
+    /// Lambda targets only: whether the function's resource policy lets this rule invoke it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invoke_permission: Option<bool>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputTransformer {
+    /// Placeholder → JSON path into the event.
+    #[serde(default)]
+    pub paths: BTreeMap<String, String>,
+    pub template: String,
 }
 
 /// Writes whole floats as integers (`50.0` → `50`): APIs send doubles where policies write

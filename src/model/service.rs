@@ -12,19 +12,23 @@ use super::kind::Kind;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Service {
     AccessAnalyzer,
+    EventBridge,
     GuardDuty,
     Inspector,
     Macie,
+    Organizations,
     SecurityHub,
 }
 
 impl Service {
-    pub const ALL: [Service; 5] = [
+    pub const ALL: [Service; 7] = [
         Service::SecurityHub,
         Service::GuardDuty,
         Service::Inspector,
         Service::Macie,
         Service::AccessAnalyzer,
+        Service::Organizations,
+        Service::EventBridge,
     ];
 
     /// The integrated services whose delegated administrator shubctl designates (Security
@@ -39,6 +43,8 @@ impl Service {
             Service::Inspector => "inspector",
             Service::Macie => "macie",
             Service::AccessAnalyzer => "access-analyzer",
+            Service::Organizations => "organizations",
+            Service::EventBridge => "eventbridge",
         }
     }
 
@@ -50,6 +56,8 @@ impl Service {
             Service::Inspector => "Inspector",
             Service::Macie => "Macie",
             Service::AccessAnalyzer => "IAM Access Analyzer",
+            Service::Organizations => "Organizations",
+            Service::EventBridge => "EventBridge",
         }
     }
 
@@ -61,6 +69,8 @@ impl Service {
             Service::Inspector => "inspector2",
             Service::Macie => "macie2",
             Service::AccessAnalyzer => "access-analyzer",
+            Service::Organizations => "organizations",
+            Service::EventBridge => "events",
         }
     }
 
@@ -78,17 +88,20 @@ impl Service {
             ],
             Service::Macie => &["macie.amazonaws.com"],
             Service::AccessAnalyzer => &["access-analyzer.amazonaws.com"],
+            Service::Organizations | Service::EventBridge => &[],
         }
     }
 
-    /// The kind that says whether the service is on in an account × region.
-    pub fn account_kind(self) -> Kind {
+    /// The kind that says whether the service is on in an account × region; none for the
+    /// services that hold guardrails and routes rather than being turned on.
+    pub fn account_kind(self) -> Option<Kind> {
         match self {
-            Service::SecurityHub => Kind::Hub,
-            Service::GuardDuty => Kind::GuardDuty,
-            Service::Inspector => Kind::Inspector,
-            Service::Macie => Kind::Macie,
-            Service::AccessAnalyzer => Kind::Analyzer,
+            Service::SecurityHub => Some(Kind::Hub),
+            Service::GuardDuty => Some(Kind::GuardDuty),
+            Service::Inspector => Some(Kind::Inspector),
+            Service::Macie => Some(Kind::Macie),
+            Service::AccessAnalyzer => Some(Kind::Analyzer),
+            Service::Organizations | Service::EventBridge => None,
         }
     }
 }

@@ -132,6 +132,20 @@ codes! {
     BadArchiveRule = "SH508", "bad-archive-rule", "An archive rule that is empty, repeated or over AWS's limits.";
     BadProductName = "SH509", "bad-product-name", "A product not written as `company/product`.";
     DuplicateProduct = "SH510", "duplicate-product", "A product listed twice.";
+    // Guardrails (the SCP) and routes (EventBridge rules)
+    ScpTooLarge = "SH601", "scp-too-large", "The guardrail SCP is longer than the 5,120 characters AWS allows.";
+    BadIamAction = "SH602", "bad-iam-action", "An action not written `service:Action`.";
+    BadExemptRole = "SH603", "bad-exempt-role", "An exempt role that is neither an IAM role name nor a role ARN.";
+    ExclusionNoEffect = "SH604", "exclusion-no-effect", "A guardrail exclusion outside every target it is attached to (warning).";
+    GuardrailCoversNothing = "SH605", "guardrail-covers-nothing", "The guardrail's exclusions leave nothing to attach it to.";
+    BadGuardrailName = "SH606", "bad-guardrail-name", "A guardrail name or description Organizations would refuse.";
+    BadRouteName = "SH651", "bad-route-name", "A route name EventBridge would refuse as a rule name.";
+    BadRouteMatch = "SH652", "bad-route-match", "A route's finding match with an empty list or a value EventBridge would refuse.";
+    BadRouteTarget = "SH653", "bad-route-target", "A route target EventBridge cannot deliver to from the route's account and region.";
+    TooManyTargets = "SH654", "too-many-targets", "A route with more than the 5 targets a rule may have.";
+    PatternTooLarge = "SH655", "pattern-too-large", "A route's event pattern longer than EventBridge's 2,048-character quota.";
+    BadInputTransformer = "SH656", "bad-input-transformer", "An input transformer EventBridge would refuse.";
+    DuplicateTarget = "SH657", "duplicate-target", "Two targets of one route with the same id.";
 }
 
 impl Code {

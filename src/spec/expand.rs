@@ -98,6 +98,9 @@ impl<'a> Expansion<'a> {
             org_level: OrgDesired::default(),
             overlaps: Mutex::new(BTreeMap::new()),
         };
+        for s in p.sections() {
+            s.check_org(&x, d);
+        }
         let mut org_level = OrgDesired::default();
         for s in p.sections() {
             s.organization(&x, &mut org_level);

@@ -19,6 +19,8 @@ use shubctl_emulator::{Config, Emulator};
 
 use crate::common::*;
 
+mod guardrails;
+
 pub(crate) const POLICY: &str = "tests/fixtures/aws/policy.yaml";
 
 pub(crate) fn org_snapshot() -> SnapshotFile {

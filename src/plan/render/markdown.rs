@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use super::compact;
+use super::{compact, document_lines};
 use crate::diff::{Action, Change};
 use crate::plan::Plan;
 
@@ -60,6 +60,9 @@ fn what(c: &Change) -> String {
                 .changed_fields
                 .iter()
                 .map(|f| {
+                    if c.address.kind.is_document(f) {
+                        return format!("{f}: changed, see the diff below");
+                    }
                     let b = crate::diff::field_value(c.before.as_ref(), f)
                         .map(compact)
                         .unwrap_or_else(|| "(none)".into());
@@ -264,8 +267,31 @@ fn details_by_account(plan: &Plan, out: &mut String) {
                 c.address.region,
                 c.address.local()
             );
+            // Documents as their diff: inside a ```diff block each line keeps its own mark.
+            let docs = |fields: &mut dyn Iterator<Item = &String>, out: &mut String| {
+                for f in fields.filter(|f| c.address.kind.is_document(f)) {
+                    let _ = writeln!(out, "    {f}:");
+                    let lines = document_lines(
+                        crate::diff::field_value(c.before.as_ref(), f),
+                        crate::diff::field_value(c.after.as_ref(), f),
+                    );
+                    for (line, text) in lines {
+                        let _ = writeln!(out, "{}       {text}", line.mark());
+                    }
+                }
+            };
+            if c.action == Action::Create
+                && let Some(after) = c.after.as_ref().and_then(|a| a.as_object())
+            {
+                docs(&mut after.keys(), out);
+            }
             if c.action == Action::Update {
-                for f in &c.changed_fields {
+                docs(&mut c.changed_fields.iter(), out);
+                for f in c
+                    .changed_fields
+                    .iter()
+                    .filter(|f| !c.address.kind.is_document(f))
+                {
                     let b = crate::diff::field_value(c.before.as_ref(), f)
                         .map(compact)
                         .unwrap_or_else(|| "(none)".into());

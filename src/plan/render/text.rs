@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{RenderOptions, compact};
+use super::{Line, RenderOptions, compact, document_lines};
 use crate::diff::{Action, Change};
 use crate::plan::Plan;
 
@@ -144,12 +144,27 @@ fn change(out: &mut String, c: &Change, p: &Paint) {
                 .into_iter()
                 .flatten()
             {
-                let _ = writeln!(out, "      {k}: {}", compact(v));
+                if c.address.kind.is_document(k) {
+                    let _ = writeln!(out, "      {k}:");
+                    document(out, None, Some(v), p);
+                } else {
+                    let _ = writeln!(out, "      {k}: {}", compact(v));
+                }
             }
         }
         Action::Delete => {}
         Action::Update => {
             for f in &c.changed_fields {
+                if c.address.kind.is_document(f) {
+                    let _ = writeln!(out, "      {f}:");
+                    document(
+                        out,
+                        crate::diff::field_value(c.before.as_ref(), f),
+                        crate::diff::field_value(c.after.as_ref(), f),
+                        p,
+                    );
+                    continue;
+                }
                 let b = crate::diff::field_value(c.before.as_ref(), f)
                     .map(compact)
                     .unwrap_or_else(|| "(none)".into());
@@ -159,5 +174,24 @@ fn change(out: &mut String, c: &Change, p: &Paint) {
                 let _ = writeln!(out, "      {f}: {} → {}", p.red(&b), p.green(&a));
             }
         }
+    }
+}
+
+/// A document field as a line diff of its pretty-printed JSON, indented under the change.
+fn document(
+    out: &mut String,
+    before: Option<&serde_json::Value>,
+    after: Option<&serde_json::Value>,
+    p: &Paint,
+) {
+    for (line, text) in document_lines(before, after) {
+        let shown = format!("{} {text}", line.mark());
+        let shown = match line {
+            Line::Added => p.green(&shown),
+            Line::Removed => p.red(&shown),
+            Line::Same => shown,
+            Line::Skipped => p.dim(&shown),
+        };
+        let _ = writeln!(out, "        {shown}");
     }
 }

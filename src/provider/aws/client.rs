@@ -127,6 +127,8 @@ sdk_clients!(
     aws_sdk_organizations,
     aws_sdk_config,
     aws_sdk_account,
+    aws_sdk_eventbridge,
+    aws_sdk_lambda,
 );
 
 /// Per-account SDK configurations and the call counter, shared by reads and writes (and so by

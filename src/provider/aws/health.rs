@@ -51,7 +51,9 @@ async fn recorder(cx: &ScopeCx<'_>) -> Result<Option<RecorderHealth>, ProviderEr
 
 /// Whether an integrated service is on in the scope, read through its kind's reader.
 async fn service_enabled(cx: &ScopeCx<'_>, service: Service) -> Result<bool, ProviderError> {
-    let kind = service.account_kind();
+    let Some(kind) = service.account_kind() else {
+        return Ok(true);
+    };
     let kinds = KindSet::from([kind]);
     let mut out = ScopeState::default();
     match service {

@@ -12,6 +12,7 @@
 mod access_analyzer;
 mod client;
 pub(crate) mod error;
+mod eventbridge;
 mod guardduty;
 mod health;
 mod inspector;
@@ -19,6 +20,7 @@ mod limiter;
 mod macie;
 mod organizations;
 mod regions;
+mod scp;
 mod securityhub;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -255,6 +257,8 @@ impl StateSource for AwsProvider {
         inspector::read(&cx, kinds, &mut out).await?;
         access_analyzer::read(&cx, kinds, &mut out).await?;
         securityhub::read(&cx, kinds, &mut out).await?;
+        scp::read(&cx, kinds, &mut out).await?;
+        eventbridge::read(&cx, kinds, &mut out).await?;
         Ok(out)
     }
 }
@@ -283,6 +287,8 @@ impl Executor for AwsProvider {
                 Some(Service::Inspector) => inspector::apply(&cx, &part).await,
                 Some(Service::Macie) => macie::apply(&cx, &part).await,
                 Some(Service::AccessAnalyzer) => access_analyzer::apply(&cx, &part).await,
+                Some(Service::Organizations) => scp::apply(&cx, &part).await,
+                Some(Service::EventBridge) => eventbridge::apply(&cx, &part).await,
                 None => part
                     .iter()
                     .map(|c| Err(error::fail(c, None, "no service manages this address")))

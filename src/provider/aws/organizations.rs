@@ -9,7 +9,14 @@ use crate::model::{AccountId, OrgInfo, ProviderError, Target};
 pub(super) async fn read(p: &AwsProvider) -> Result<OrgInfo, ProviderError> {
     let me = p.caller().clone();
     // Organizations is global; its endpoint is in us-east-1.
-    let org: aws_sdk_organizations::Client = p.clients.client(&me, "us-east-1", "global").await?;
+    let org: aws_sdk_organizations::Client = p
+        .clients
+        .client(
+            &me,
+            crate::model::organization::ORGANIZATIONS_REGION,
+            "global",
+        )
+        .await?;
     let target = Target::Organization(me.clone());
     let cx = ScopeCx::new(p, &me, "global");
     cx.gate("DescribeOrganization").await;

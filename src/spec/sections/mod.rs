@@ -40,6 +40,12 @@ macro_rules! with_sections {
             list action_targets: sections::action_targets::ActionTarget;
             /// Automation rules, evaluated by the administrator account's home region.
             list automation_rules: sections::automation_rules::AutomationRule;
+            /// The service control policy that keeps Security Hub and the integrated services from
+            /// being turned off, and where it is attached (organisations only).
+            single guardrails: sections::guardrails::Guardrails;
+            /// EventBridge rules that send findings to targets (SNS, SQS, Lambda, Step Functions, an
+            /// event bus), in the administrator account.
+            list routes: sections::routes::Route;
             }
             integrations {
                 single guardduty: sections::guardduty::GuardDuty;
@@ -78,6 +84,8 @@ pub(crate) trait Section {
         _out: &mut DesiredScope,
     ) {
     }
+    /// Diagnostics that need the organisation (roots, OUs, accounts), before anything is read.
+    fn check_org(&self, _x: &Expansion<'_>, _d: &mut Diagnostics) {}
     /// What the section wants once: in the administrator's or the management account.
     fn organization(&self, _x: &Expansion<'_>, _out: &mut OrgDesired) {}
     /// Diagnostics only known once every scope is expanded.

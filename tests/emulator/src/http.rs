@@ -14,8 +14,8 @@ use serde_json::Value;
 use crate::route::{self, Route};
 use crate::util::{ApiError, Res, uuid_from};
 use crate::{
-    Call, Config, Inner, accessanalyzer, account, config, guardduty, inspector, macie,
-    organizations, securityhub, sts,
+    Call, Config, Inner, accessanalyzer, account, config, events, guardduty, inspector, lambda,
+    macie, organizations, securityhub, sts,
 };
 
 pub type Resp = Response<Full<Bytes>>;
@@ -103,6 +103,8 @@ enum Service {
     AccessAnalyzer,
     Config,
     Account,
+    Events,
+    Lambda,
 }
 
 impl Service {
@@ -117,6 +119,8 @@ impl Service {
             Service::AccessAnalyzer => "access-analyzer",
             Service::Config => "config",
             Service::Account => "account",
+            Service::Events => "events",
+            Service::Lambda => "lambda",
         }
     }
 
@@ -133,14 +137,21 @@ impl Service {
             Service::Sts => sts::ROUTES,
             Service::Config => config::ROUTES,
             Service::Account => account::ROUTES,
+            Service::Events => events::ROUTES,
+            Service::Lambda => lambda::ROUTES,
         }
     }
 
-    /// The restJson1 services added for the integrations: lower-case `message` in error bodies.
+    /// The restJson1 services added for the integrations (and Lambda): lower-case `message`
+    /// in error bodies.
     fn is_integration(self) -> bool {
         matches!(
             self,
-            Service::GuardDuty | Service::Inspector2 | Service::Macie2 | Service::AccessAnalyzer
+            Service::GuardDuty
+                | Service::Inspector2
+                | Service::Macie2
+                | Service::AccessAnalyzer
+                | Service::Lambda
         )
     }
 }
@@ -218,6 +229,8 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
         "access-analyzer" => Service::AccessAnalyzer,
         "config" => Service::Config,
         "account" => Service::Account,
+        "events" => Service::Events,
+        "lambda" => Service::Lambda,
         other => {
             let e = ApiError::new(
                 400,
@@ -261,6 +274,7 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
         Service::Organizations => organizations::route(&request).map(|r| (r, Vec::new())),
         Service::Sts => sts::route(&request).map(|r| (r, Vec::new())),
         Service::Config => config::route(&request).map(|r| (r, Vec::new())),
+        Service::Events => events::route(&request).map(|r| (r, Vec::new())),
         rest => route::find(rest.routes(), &request.method, &request.path).ok_or_else(no_route),
     };
     let (route, labels) = match routed {
@@ -278,11 +292,9 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
         }
     };
     let op = route.op;
-    // Organizations and STS are only read here.
-    let mutating = !matches!(
-        service,
-        Service::Organizations | Service::Sts | Service::Config | Service::Account
-    ) && route::is_mutating(op);
+    // AssumeRole changes nothing in the accounts; AWS Config and Account are only read here.
+    let mutating = !matches!(service, Service::Sts | Service::Config | Service::Account)
+        && route::is_mutating(op);
 
     // ---- authorisation ---------------------------------------------------------------------
     if let Some(policies) = &cfg.iam
@@ -328,6 +340,8 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
                 Service::Inspector2 | Service::Macie2 | Service::AccessAnalyzer => ApiError::new(429, "ThrottlingException", "Rate exceeded"),
                 Service::Config => ApiError::new(400, "ThrottlingException", "Rate exceeded"),
                 Service::Account => ApiError::new(429, "TooManyRequestsException", "Rate exceeded"),
+                Service::Events => ApiError::new(400, "ThrottlingException", "Rate exceeded"),
+                Service::Lambda => ApiError::new(429, "TooManyRequestsException", "Rate exceeded").with("Reason", "CallerRateLimitExceeded").with("Type", "User"),
             };
             record(service.name(), op, &account, &region, mutating, e.status);
             return Ok(finish(&cfg, error_response(service, &e, &request_id)).await);
@@ -362,6 +376,13 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
                 "InternalFailure",
                 "The request processing has failed because of an unknown error, exception or failure (injected).",
             ),
+            Service::Events => ApiError::new(500, "InternalException", "Internal error (injected)"),
+            Service::Lambda => ApiError::new(
+                500,
+                "ServiceException",
+                "The AWS Lambda service encountered an internal error (injected).",
+            )
+            .with("Type", "Service"),
         };
         record(service.name(), op, &account, &region, mutating, e.status);
         return Ok(finish(&cfg, error_response(service, &e, &request_id)).await);
@@ -387,6 +408,8 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
             Service::Sts => sts::handle(w, &cx, route, labels, &request),
             Service::Config => config::handle(w, &cx, route, labels, &request),
             Service::Account => account::handle(w, &cx, route, labels, &request),
+            Service::Events => events::handle(w, &cx, route, labels, &request),
+            Service::Lambda => lambda::handle(w, &cx, route, labels, &request),
         }
     };
     let resp = match result {
@@ -397,10 +420,19 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
             | Service::Macie2
             | Service::AccessAnalyzer
             | Service::Account => json_ok(&v, &request_id, "application/json"),
-            Service::Organizations | Service::Config => {
+            Service::Organizations | Service::Config | Service::Events => {
                 json_ok(&v, &request_id, "application/x-amz-json-1.1")
             }
             Service::Sts => sts::ok_response(op, &v, &request_id),
+            Service::Lambda => match lambda::ok_status(op) {
+                204 => response(204, "application/json", &request_id, Vec::new()),
+                status => response(
+                    status,
+                    "application/json",
+                    &request_id,
+                    serde_json::to_vec(&v).expect("serialisable"),
+                ),
+            },
         },
         Err(e) => error_response(service, &e, &request_id),
     };
@@ -453,6 +485,7 @@ fn error_response(service: Service, e: &ApiError, request_id: &str) -> Resp {
         Service::Organizations | Service::Config => {
             json_error(e, request_id, "application/x-amz-json-1.1")
         }
+        Service::Events => events_error(e, request_id),
         Service::Sts => sts::error_response(e, request_id),
         _ => rest_error(e, request_id),
     }
@@ -471,6 +504,20 @@ fn rest_error(e: &ApiError, request_id: &str) -> Resp {
         "application/json",
         request_id,
         serde_json::to_vec(&Value::Object(body)).expect("serialisable"),
+    );
+    r.headers_mut()
+        .insert("x-amzn-errortype", HeaderValue::from_static(e.code));
+    r
+}
+
+/// EventBridge errors: awsJson1_1 with `__type` and the model's only member, `message`.
+fn events_error(e: &ApiError, request_id: &str) -> Resp {
+    let body = serde_json::json!({ "__type": e.code, "message": e.message });
+    let mut r = response(
+        e.status,
+        "application/x-amz-json-1.1",
+        request_id,
+        serde_json::to_vec(&body).expect("serialisable"),
     );
     r.headers_mut()
         .insert("x-amzn-errortype", HeaderValue::from_static(e.code));

@@ -1,7 +1,8 @@
 //! A loopback emulator of the AWS APIs shubctl uses (Security Hub CSPM, GuardDuty, Inspector2,
-//! Macie2, IAM Access Analyzer, Organizations, STS), speaking each service's real wire protocol
-//! so that the AWS SDK for Rust runs unmodified against it: restJson1 for Security Hub and the
-//! integrated services, awsJson1_1 for Organizations, awsQuery for STS.
+//! Macie2, IAM Access Analyzer, Organizations, EventBridge, Lambda permissions, STS), speaking
+//! each service's real wire protocol so that the AWS SDK for Rust runs unmodified against it:
+//! restJson1 for Security Hub, the integrated services and Lambda, awsJson1_1 for Organizations
+//! and EventBridge, awsQuery for STS.
 //!
 //! Test infrastructure, not product code. State is kept AWS-shaped (ARNs, subscription
 //! status, UUID-named insights and rules) per account × region and converted from and to the
@@ -14,10 +15,12 @@
 mod accessanalyzer;
 mod account;
 pub mod config;
+mod events;
 mod guardduty;
 mod http;
 pub mod iam;
 mod inspector;
+mod lambda;
 mod macie;
 mod organizations;
 mod quota;
@@ -73,6 +76,23 @@ pub struct Config {
     /// When set, every call must be allowed by the calling account's identity policies
     /// ([`iam`]); others are refused with AccessDenied. Default: not enforced.
     pub iam: Option<iam::IamPolicies>,
+    /// Organizations: the largest SCP, in characters of the content as sent (default 5,120,
+    /// AWS's documented quota).
+    pub scp_max_chars: usize,
+    /// Organizations: SCPs attached to one root, OU or account at most (default 5).
+    pub scp_attachment_limit: usize,
+    /// Organizations: how long the SCP type stays PENDING_ENABLE after EnablePolicyType
+    /// (default 0).
+    pub scp_enable_delay: Duration,
+    /// Organizations: the first this many policy writes are answered as AWS answers while an
+    /// earlier change is still being carried out (PolicyChangesInProgressException where the
+    /// operation declares it, else ConcurrentModificationException), changing nothing
+    /// (default 0).
+    pub scp_busy_writes: u32,
+    /// EventBridge: the largest event pattern, in characters (default 2,048, the default quota).
+    pub event_pattern_max_chars: usize,
+    /// Lambda: the functions that exist, by unqualified ARN. Their resource policies are state.
+    pub lambda_functions: BTreeSet<String>,
 }
 
 impl Default for Config {
@@ -93,6 +113,12 @@ impl Default for Config {
             inspector_delay: Duration::ZERO,
             fail_inspector_accounts: BTreeSet::new(),
             iam: None,
+            scp_max_chars: 5_120,
+            scp_attachment_limit: 5,
+            scp_enable_delay: Duration::ZERO,
+            scp_busy_writes: 0,
+            event_pattern_max_chars: 2_048,
+            lambda_functions: BTreeSet::new(),
         }
     }
 }
@@ -101,7 +127,7 @@ impl Default for Config {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Call {
     /// The SigV4 signing name: `securityhub`, `organizations`, `sts`, `guardduty`,
-    /// `inspector2`, `macie2`, `access-analyzer`, `config` or `account`.
+    /// `inspector2`, `macie2`, `access-analyzer`, `config`, `account`, `events` or `lambda`.
     pub service: String,
     /// The operation name, e.g. `DescribeHub`; `Unknown` when no route matched.
     pub operation: String,

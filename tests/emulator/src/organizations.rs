@@ -1,5 +1,8 @@
-//! AWS Organizations over awsJson1_1 (API.md §6), read-only, from the snapshot's
-//! `organization`. The operation is named by the `X-Amz-Target` header.
+//! AWS Organizations over awsJson1_1 (API.md §6): the organisation from the snapshot's
+//! `organization` (read-only), and service control policies ([`policies`]). The operation is
+//! named by the `X-Amz-Target` header.
+
+pub mod policies;
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -20,6 +23,16 @@ pub static ROUTES: &[Route] = &[
     route!("POST" "/" => "ListAccountsForParent", list_accounts_for_parent),
     route!("POST" "/" => "ListAccounts", list_accounts),
     route!("POST" "/" => "DescribeAccount", describe_account),
+    route!("POST" "/" => "CreatePolicy", policies::create_policy),
+    route!("POST" "/" => "UpdatePolicy", policies::update_policy),
+    route!("POST" "/" => "DescribePolicy", policies::describe_policy),
+    route!("POST" "/" => "DeletePolicy", policies::delete_policy),
+    route!("POST" "/" => "ListPolicies", policies::list_policies),
+    route!("POST" "/" => "AttachPolicy", policies::attach_policy),
+    route!("POST" "/" => "DetachPolicy", policies::detach_policy),
+    route!("POST" "/" => "ListTargetsForPolicy", policies::list_targets_for_policy),
+    route!("POST" "/" => "EnablePolicyType", policies::enable_policy_type),
+    route!("POST" "/" => "DisablePolicyType", policies::disable_policy_type),
 ];
 
 pub fn route(req: &Request) -> Result<&'static Route, ApiError> {
@@ -73,6 +86,7 @@ pub fn handle(w: &mut World, cx: &Cx, route: &Route, labels: Vec<String>, req: &
             cx.account
         )));
     }
+    policies::busy(w, cx, route.op)?;
     (route.handler)(w, cx, &Input { req, body, labels })
 }
 
@@ -257,7 +271,7 @@ fn list_roots(w: &mut World, cx: &Cx, i: &Input) -> Res {
     let (page, next) = paged(org.roots.iter(), i, cx)?;
     let roots = page
         .into_iter()
-        .map(|r| json!({ "Id": r, "Arn": org.arn("root", r), "Name": "Root", "PolicyTypes": [] }))
+        .map(|r| policies::root_json(w, cx, r))
         .collect();
     Ok(with_token("Roots", roots, next))
 }

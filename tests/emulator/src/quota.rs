@@ -12,6 +12,9 @@ pub fn documented(service: &str, operation: &str) -> (f64, f64) {
         ("securityhub", _) => (10.0, 30.0),
         // No published numbers; Security Hub's default.
         ("guardduty" | "inspector2" | "macie2" | "access-analyzer", _) => (10.0, 30.0),
+        // EventBridge's control plane and Lambda's policy calls: no per-operation numbers
+        // published that shubctl would reach; Security Hub's default.
+        ("events" | "lambda", _) => (10.0, 30.0),
         // STS: 600 requests per second per account and region, shared by its operations (IAM
         // and AWS STS quotas). The burst is not published: one second's worth.
         ("sts", _) => (600.0, 600.0),

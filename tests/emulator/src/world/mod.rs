@@ -12,7 +12,9 @@ use shubctl::model::{AccountId, Address, Kind, OrgInfo, Resource};
 use shubctl::provider::snapshot::{SNAPSHOT_FORMAT_VERSION, SnapshotFile};
 
 use crate::util::uuid_from;
-use crate::{accessanalyzer, guardduty, inspector, macie, organizations, securityhub};
+use crate::{
+    accessanalyzer, events, guardduty, inspector, lambda, macie, organizations, securityhub,
+};
 
 /// One account in one region: each service's state there.
 #[derive(Default)]
@@ -24,6 +26,8 @@ pub struct Scope {
     pub analyzer: accessanalyzer::State,
     /// AWS Config: not in the snapshot format; set by tests.
     pub config: crate::config::State,
+    pub events: events::State,
+    pub lambda: lambda::State,
 }
 
 /// The services with a delegated administrator, by the id of their `delegated-admin/<id>` and
@@ -118,6 +122,8 @@ pub struct World {
     member_holders: HashMap<String, BTreeSet<String>>,
     /// Organizations' answers that only depend on the organisation.
     pub directory: Option<organizations::Directory>,
+    /// Service control policies: the organisation's, not a scope's.
+    pub policies: organizations::policies::State,
     /// Resources the emulator does not serve (other services' org settings): kept untouched
     /// for the dump.
     passthrough: BTreeMap<Address, Value>,
@@ -284,6 +290,7 @@ impl World {
             scopes: HashMap::new(),
             admins: HashMap::new(),
             member_holders: HashMap::new(),
+            policies: Default::default(),
             passthrough: BTreeMap::new(),
             seq: 0,
         };
@@ -299,6 +306,17 @@ impl World {
                 region: &addr.region,
                 id: addr.id.as_deref().unwrap_or_default(),
             };
+            // So are service control policies.
+            if matches!(
+                addr.kind,
+                Kind::ScpPolicyType | Kind::Scp | Kind::ScpAttachment
+            ) {
+                let nodes = organizations::policies::all_nodes(&w);
+                if w.policies.load(res, at.id, || nodes).is_some() {
+                    w.passthrough.insert(addr, value);
+                }
+                continue;
+            }
             // Designations are the organisation's, not a scope's.
             if let Resource::DelegatedAdmin(d) = &res
                 && let Some(service) = AdminOf::of_id(at.id)
@@ -359,7 +377,22 @@ impl World {
                 s.inspector.dump(&mut out);
                 s.macie.dump(&mut out);
                 s.analyzer.dump(&mut out);
+                s.events.dump(&mut out, |function, rule| {
+                    s.lambda.allows_rule(function, rule)
+                });
             }
+        }
+        if let Some(mgmt) = self
+            .management_account()
+            .and_then(|m| AccountId::parse(m).ok())
+        {
+            let mut out = Dump {
+                now,
+                account: &mgmt,
+                region: shubctl::model::organization::ORGANIZATIONS_REGION,
+                resources: &mut resources,
+            };
+            self.policies.dump(&mut out);
         }
         for (region, held) in &self.admins {
             for service in AdminOf::ALL {
@@ -396,5 +429,11 @@ fn load(scope: &mut Scope, res: Resource, at: &At, cx: &mut Loading) -> Option<R
     let res = scope.guardduty.load(res, at, cx)?;
     let res = scope.inspector.load(res, at, cx)?;
     let res = scope.macie.load(res, at, cx)?;
-    scope.analyzer.load(res, at, cx)
+    let res = scope.analyzer.load(res, at, cx)?;
+    let mut grants = Vec::new();
+    let res = scope.events.load(res, at, cx, &mut grants);
+    for (function, rule) in grants {
+        scope.lambda.load_grant(&function, &rule);
+    }
+    res
 }

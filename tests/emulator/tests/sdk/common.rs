@@ -161,3 +161,11 @@ pub async fn analyzer(
 ) -> aws_sdk_accessanalyzer::Client {
     aws_sdk_accessanalyzer::Client::new(&sdk(emu, account, region).await)
 }
+
+pub async fn events(emu: &Emulator, account: &str, region: &str) -> aws_sdk_eventbridge::Client {
+    aws_sdk_eventbridge::Client::new(&sdk(emu, account, region).await)
+}
+
+pub async fn lambda(emu: &Emulator, account: &str, region: &str) -> aws_sdk_lambda::Client {
+    aws_sdk_lambda::Client::new(&sdk(emu, account, region).await)
+}
