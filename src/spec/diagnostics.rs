@@ -99,7 +99,8 @@ codes! {
     OverlappingExceptions = "SH318", "overlapping-exceptions", "Two exceptions disable the same control in the same place (warning).";
     DuplicateParameters = "SH319", "duplicate-parameters", "Parameters for one control given twice.";
     NoParameters = "SH320", "no-parameters", "A `control_parameters` entry without parameters.";
-    BadParameterValue = "SH321", "bad-parameter-value", "A parameter value of a type Security Hub does not take.";
+    BadParameterValue = "SH321", "bad-parameter-value", "A parameter value of the wrong type, outside its range, not an allowed value, or with too many items.";
+    UnknownParameter = "SH322", "unknown-parameter", "A parameter the control does not take (or a control that takes no parameters).";
     // Aggregator
     AggregatorRegions = "SH351", "aggregator-regions", "Aggregator regions given with a linking mode that takes none, or missing where needed.";
     AggregatorHome = "SH352", "aggregator-home-region", "The aggregator lists the home region, which always aggregates.";

@@ -18,20 +18,20 @@ use shubctl_emulator::{Config, Emulator};
 
 use crate::common::*;
 
-const POLICY: &str = "tests/fixtures/aws/policy.yaml";
+pub(crate) const POLICY: &str = "tests/fixtures/aws/policy.yaml";
 
-fn org_snapshot() -> SnapshotFile {
+pub(crate) fn org_snapshot() -> SnapshotFile {
     serde_json::from_str(&std::fs::read_to_string("tests/fixtures/aws/org.json").unwrap()).unwrap()
 }
 
-fn quick() -> Config {
+pub(crate) fn quick() -> Config {
     Config {
         page_size: 2,
         ..Config::default()
     }
 }
 
-fn runtime() -> tokio::runtime::Runtime {
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -40,15 +40,19 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 /// A provider signed in as the management account, pointed at the emulator.
-async fn connect(emu: &Emulator, max_attempts: u32) -> AwsProvider {
+pub(crate) async fn connect(emu: &Emulator, max_attempts: u32) -> AwsProvider {
     connect_scaled(emu, max_attempts, 1.0).await
 }
 
-async fn connect_scaled(emu: &Emulator, max_attempts: u32, rate_scale: f64) -> AwsProvider {
+pub(crate) async fn connect_scaled(
+    emu: &Emulator,
+    max_attempts: u32,
+    rate_scale: f64,
+) -> AwsProvider {
     connect_with(emu, max_attempts, rate_scale, &[]).await
 }
 
-async fn connect_with(
+pub(crate) async fn connect_with(
     emu: &Emulator,
     max_attempts: u32,
     rate_scale: f64,
@@ -91,7 +95,7 @@ async fn connect_with(
         .expect("connects")
 }
 
-async fn plan_with(p: &Policy, aws: &AwsProvider) -> Plan {
+pub(crate) async fn plan_with(p: &Policy, aws: &AwsProvider) -> Plan {
     let mut d = Diagnostics::default();
     engine::plan(p, aws, "aws", today(), 8, false, &mut d)
         .await
@@ -99,7 +103,7 @@ async fn plan_with(p: &Policy, aws: &AwsProvider) -> Plan {
         .plan
 }
 
-async fn apply_with(plan: &Plan, aws: &AwsProvider) -> Report {
+pub(crate) async fn apply_with(plan: &Plan, aws: &AwsProvider) -> Report {
     apply(
         plan,
         aws,
@@ -113,7 +117,7 @@ async fn apply_with(plan: &Plan, aws: &AwsProvider) -> Report {
 }
 
 /// From nothing to converged, and returns the converged emulator.
-async fn converged(config: Config) -> (Emulator, AwsProvider, Policy) {
+pub(crate) async fn converged(config: Config) -> (Emulator, AwsProvider, Policy) {
     let emu = Emulator::start(org_snapshot(), config).await;
     let aws = connect(&emu, 8).await;
     let p = policy(&[POLICY]);

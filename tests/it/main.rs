@@ -8,3 +8,4 @@ mod corpus;
 mod docs;
 mod layers;
 mod render;
+mod truth;

@@ -1,0 +1,210 @@
+//! What an audit against AWS's models and documentation found (issue 9), end to end through
+//! the SDK against the emulator, which is as strict as AWS in each of these places: the test
+//! fails on the old behaviour.
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use aws_sdk_securityhub::error::ProvideErrorMetadata;
+use aws_sdk_securityhub::types::{ParameterConfiguration, ParameterValue, ParameterValueType};
+use shubctl_emulator::Emulator;
+
+use crate::aws::*;
+use crate::common::*;
+
+const PARAMS: &str = "tests/fixtures/aws/parameters.yaml";
+
+/// SDK configuration acting as `account` in `region`, straight at the emulator (the hand that
+/// changes things behind shubctl's back).
+async fn as_account(emu: &Emulator, account: &str, region: &str) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(region.to_string()))
+        .endpoint_url(emu.endpoint())
+        .credentials_provider(Credentials::new(
+            Emulator::access_key(account),
+            "secret",
+            None,
+            None,
+            "test",
+        ))
+        .load()
+        .await
+}
+
+fn custom(v: ParameterValue) -> ParameterConfiguration {
+    ParameterConfiguration::builder()
+        .value_type(ParameterValueType::Custom)
+        .value(v)
+        .build()
+}
+
+#[test]
+fn control_parameters_go_out_typed_read_back_typed_and_unnamed_ones_are_reset() {
+    runtime().block_on(async {
+        let emu = Emulator::start(org_snapshot(), quick()).await;
+        let aws = connect(&emu, 4).await;
+        let p = policy(&[POLICY, PARAMS]);
+        let first = plan_with(&p, &aws).await;
+        assert!(first.read_failures.is_empty(), "{:?}", first.read_failures);
+        let report = apply_with(&first, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        let again = plan_with(&p, &aws).await;
+        assert!(
+            again.changes.is_empty(),
+            "read back as written: {:?}",
+            again
+                .changes
+                .iter()
+                .map(|c| c.address.to_string())
+                .collect::<Vec<_>>()
+        );
+
+        // AWS holds each value in its parameter's own member.
+        let sh =
+            aws_sdk_securityhub::Client::new(&as_account(&emu, "333333333333", "us-east-1").await);
+        let got = sh
+            .batch_get_security_controls()
+            .set_security_control_ids(Some(
+                [
+                    "RDS.6",
+                    "RDS.14",
+                    "RDS.40",
+                    "APIGateway.1",
+                    "EC2.18",
+                    "IAM.7",
+                ]
+                .map(String::from)
+                .to_vec(),
+            ))
+            .send()
+            .await
+            .unwrap();
+        let value = |ctl: &str, name: &str| {
+            let c = got
+                .security_controls()
+                .iter()
+                .find(|c| c.security_control_id() == Some(ctl))
+                .unwrap();
+            let conf = &c.parameters().unwrap()[name];
+            (conf.value_type().cloned(), conf.value().cloned())
+        };
+        let custom_is = |ctl: &str, name: &str, want: ParameterValue| {
+            assert_eq!(
+                value(ctl, name),
+                (Some(ParameterValueType::Custom), Some(want)),
+                "{ctl} {name}"
+            );
+        };
+        custom_is(
+            "RDS.6",
+            "monitoringInterval",
+            ParameterValue::Enum("30".into()),
+        );
+        custom_is(
+            "RDS.14",
+            "BacktrackWindowInHours",
+            ParameterValue::Double(24.0),
+        );
+        custom_is(
+            "RDS.40",
+            "logTypes",
+            ParameterValue::EnumList(vec!["agent".into()]),
+        );
+        custom_is(
+            "APIGateway.1",
+            "loggingLevel",
+            ParameterValue::Enum("INFO".into()),
+        );
+        custom_is(
+            "EC2.18",
+            "authorizedTcpPorts",
+            ParameterValue::IntegerList(vec![443]),
+        );
+        custom_is("IAM.7", "MaxPasswordAge", ParameterValue::Integer(90));
+        // Parameters the policy does not name stay at AWS's default (shown with its value).
+        assert_eq!(
+            value("IAM.7", "MinimumPasswordLength").0,
+            Some(ParameterValueType::Default)
+        );
+
+        // By hand: a value changed, and a parameter the policy does not name made custom.
+        sh.update_security_control()
+            .security_control_id("IAM.7")
+            .parameters("MaxPasswordAge", custom(ParameterValue::Integer(60)))
+            .parameters("MinimumPasswordLength", custom(ParameterValue::Integer(20)))
+            .send()
+            .await
+            .unwrap();
+        let plan = plan_with(&p, &aws).await;
+        let changes: Vec<(String, Vec<String>)> = plan
+            .changes
+            .iter()
+            .map(|c| (c.address.to_string(), c.changed_fields.clone()))
+            .collect();
+        assert_eq!(
+            changes,
+            vec![(
+                "333333333333/us-east-1/control-parameters/IAM.7".to_string(),
+                vec![
+                    "parameters.MaxPasswordAge".to_string(),
+                    "parameters.MinimumPasswordLength".to_string()
+                ]
+            )]
+        );
+        let report = apply_with(&plan, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        assert!(plan_with(&p, &aws).await.changes.is_empty());
+        let now = sh
+            .batch_get_security_controls()
+            .security_control_ids("IAM.7")
+            .send()
+            .await
+            .unwrap();
+        let params = now.security_controls()[0].parameters().unwrap();
+        assert_eq!(
+            params["MinimumPasswordLength"].value_type(),
+            Some(&ParameterValueType::Default),
+            "reset to AWS's default"
+        );
+
+        // As strict as AWS: the member must be the parameter's type, and the value allowed.
+        // (shubctl used to send a YAML number as Integer and a string as String.)
+        for (ctl, name, v) in [
+            ("RDS.6", "monitoringInterval", ParameterValue::Integer(30)),
+            (
+                "RDS.6",
+                "monitoringInterval",
+                ParameterValue::Enum("7".into()),
+            ),
+            (
+                "RDS.14",
+                "BacktrackWindowInHours",
+                ParameterValue::Integer(24),
+            ),
+            (
+                "RDS.40",
+                "logTypes",
+                ParameterValue::StringList(vec!["agent".into()]),
+            ),
+            (
+                "APIGateway.1",
+                "loggingLevel",
+                ParameterValue::String("INFO".into()),
+            ),
+            ("IAM.7", "MaxPasswordAge", ParameterValue::Integer(365)),
+            ("IAM.7", "NoSuchParameter", ParameterValue::Integer(1)),
+        ] {
+            let e = sh
+                .update_security_control()
+                .security_control_id(ctl)
+                .parameters(name, custom(v.clone()))
+                .send()
+                .await
+                .expect_err(&format!("{ctl} {name} {v:?} must be refused"));
+            assert_eq!(
+                e.code(),
+                Some("InvalidInputException"),
+                "{ctl} {name} {v:?}"
+            );
+        }
+    });
+}
