@@ -286,12 +286,48 @@ impl Catalog {
     }
 }
 
-/// The ARN of a standard in a region. CIS 1.2.0 is the one global `ruleset/` ARN.
+/// The ARN of a standard in a region, in the region's partition. CIS 1.2.0 is the one global
+/// `ruleset/` ARN (per partition).
 pub fn standard_arn(def: &StandardDef, region: &str) -> String {
+    let p = partition_of(region).name;
     if def.arn.starts_with("ruleset/") {
-        format!("arn:aws:securityhub:::{}", def.arn)
+        format!("arn:{p}:securityhub:::{}", def.arn)
     } else {
-        format!("arn:aws:securityhub:{region}::{}", def.arn)
+        format!("arn:{p}:securityhub:{region}::{}", def.arn)
+    }
+}
+
+/// An AWS partition: its own accounts, credentials, ARNs (`arn:<name>:…`) and endpoints
+/// (botocore's `partitions.json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Partition {
+    pub name: &'static str,
+    /// Where the partition's global services (Organizations, IAM) have their endpoint and
+    /// sign requests (`implicitGlobalRegion`).
+    pub global_region: &'static str,
+}
+
+pub const AWS: Partition = Partition {
+    name: "aws",
+    global_region: "us-east-1",
+};
+pub const AWS_CN: Partition = Partition {
+    name: "aws-cn",
+    global_region: "cn-northwest-1",
+};
+pub const AWS_US_GOV: Partition = Partition {
+    name: "aws-us-gov",
+    global_region: "us-gov-west-1",
+};
+
+/// The partition a region belongs to (`regionRegex`: `^cn-`, `^us-gov-`, else commercial).
+pub fn partition_of(region: &str) -> Partition {
+    if region.starts_with("cn-") {
+        AWS_CN
+    } else if region.starts_with("us-gov-") {
+        AWS_US_GOV
+    } else {
+        AWS
     }
 }
 
@@ -449,6 +485,33 @@ mod tests {
         assert!(!has("IAM.10"));
         assert!(!has("IAM.13"));
         assert!(catalog().control("MQ.3").is_none(), "retired");
+    }
+
+    #[test]
+    fn partitions_follow_the_region() {
+        let fsbp = catalog().standard("fsbp/1.0.0").unwrap();
+        let cis = catalog().standard("cis/1.2.0").unwrap();
+        assert_eq!(
+            standard_arn(fsbp, "cn-north-1"),
+            "arn:aws-cn:securityhub:cn-north-1::standards/aws-foundational-security-best-practices/v/1.0.0"
+        );
+        assert_eq!(
+            standard_arn(cis, "us-gov-west-1"),
+            "arn:aws-us-gov:securityhub:::ruleset/cis-aws-foundations-benchmark/v/1.2.0"
+        );
+        assert_eq!(
+            partition_of("cn-northwest-1").global_region,
+            "cn-northwest-1"
+        );
+        assert_eq!(partition_of("us-gov-east-1").global_region, "us-gov-west-1");
+        assert_eq!(partition_of("us-east-2"), AWS);
+        for r in REGIONS {
+            assert_eq!(
+                partition_of(partition_of(r).global_region),
+                partition_of(r),
+                "{r}"
+            );
+        }
     }
 
     #[test]

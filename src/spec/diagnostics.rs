@@ -78,6 +78,7 @@ codes! {
     NoEnabledRegions = "SH257", "no-enabled-regions", "`include: all` but the state source reports no enabled regions.";
     RegionNotManaged = "SH258", "region-not-managed", "A selection names a region the policy does not manage.";
     EmptySelection = "SH259", "empty-selection", "An account or region selection with nothing in it.";
+    MixedPartitions = "SH260", "mixed-partitions", "Regions of different AWS partitions (`aws`, `aws-cn`, `aws-us-gov`) in one policy: each has its own accounts and credentials.";
     // Hub, standards, controls, exceptions
     HubNeeded = "SH301", "hub-needed", "Security Hub is disabled but other sections need it.";
     UnknownStandard = "SH302", "unknown-standard", "A standard the catalog does not know.";

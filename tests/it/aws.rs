@@ -58,6 +58,17 @@ pub(crate) async fn connect_with(
     rate_scale: f64,
     services: &[&str],
 ) -> AwsProvider {
+    connect_in(emu, "us-east-1", max_attempts, rate_scale, services).await
+}
+
+/// As [`connect_with`], with `region` as the configured region (it picks the partition).
+pub(crate) async fn connect_in(
+    emu: &Emulator,
+    region: &str,
+    max_attempts: u32,
+    rate_scale: f64,
+    services: &[&str],
+) -> AwsProvider {
     let creds = Credentials::new(
         Emulator::access_key("111111111111"),
         "secret",
@@ -66,7 +77,7 @@ pub(crate) async fn connect_with(
         "test",
     );
     let cfg = aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
+        .region(Region::new(region.to_string()))
         .endpoint_url(emu.endpoint())
         .credentials_provider(creds)
         .retry_config(

@@ -208,3 +208,72 @@ fn control_parameters_go_out_typed_read_back_typed_and_unnamed_ones_are_reset() 
         }
     });
 }
+
+/// The organisation fixture and policy moved to the China partition.
+fn in_china(text: &str) -> String {
+    text.replace("us-east-1", "cn-north-1")
+        .replace("eu-west-1", "cn-northwest-1")
+}
+
+#[test]
+fn an_organisation_in_the_china_partition_converges_with_its_own_arns_and_endpoints() {
+    runtime().block_on(async {
+        let org = in_china(&std::fs::read_to_string("tests/fixtures/aws/org.json").unwrap());
+        let emu = Emulator::start(serde_json::from_str(&org).unwrap(), quick()).await;
+        let dir = std::env::temp_dir().join(format!("shubctl-truth-cn-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("policy.yaml");
+        std::fs::write(&file, in_china(&std::fs::read_to_string(POLICY).unwrap())).unwrap();
+        let p = policy(&[file.to_str().unwrap()]);
+        std::fs::remove_dir_all(&dir).unwrap();
+
+        // The configured region picks the partition: Organizations at cn-northwest-1, roles
+        // as arn:aws-cn:iam::…, standards, products, action targets and the aggregator in
+        // arn:aws-cn:…. (shubctl used to sign Organizations for us-east-1 and build arn:aws:
+        // ARNs, which the emulator refuses as AWS does.)
+        let aws = connect_in(&emu, "cn-north-1", 4, 1.0, &[]).await;
+        let first = plan_with(&p, &aws).await;
+        assert!(first.read_failures.is_empty(), "{:?}", first.read_failures);
+        assert!(first.summary.create > 0);
+        let report = apply_with(&first, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        let again = plan_with(&p, &aws).await;
+        assert!(again.read_failures.is_empty(), "{:?}", again.read_failures);
+        assert!(
+            again.changes.is_empty(),
+            "converged, the aggregator included: {:?}",
+            again.changes.iter().map(|c| c.address.to_string()).collect::<Vec<_>>()
+        );
+        assert!(
+            emu.calls()
+                .iter()
+                .filter(|c| c.service == "organizations")
+                .all(|c| c.region == "cn-northwest-1" && c.status == 200)
+        );
+
+        // As strict as AWS: the organisation's keys mean nothing in another partition, and
+        // Organizations answers at its partition's global region only.
+        let sh = aws_sdk_securityhub::Client::new(&as_account(&emu, "111111111111", "us-east-1").await);
+        let e = sh.describe_hub().send().await.expect_err("foreign partition");
+        assert_eq!(e.code(), Some("UnrecognizedClientException"));
+        let org = aws_sdk_organizations::Client::new(&as_account(&emu, "111111111111", "cn-north-1").await);
+        let e = org
+            .describe_organization()
+            .send()
+            .await
+            .expect_err("not the global region");
+        assert_eq!(e.code(), Some("InvalidSignatureException"));
+        let sh = aws_sdk_securityhub::Client::new(&as_account(&emu, "222222222222", "cn-north-1").await);
+        let e = sh
+            .batch_enable_standards()
+            .standards_subscription_requests(
+                aws_sdk_securityhub::types::StandardsSubscriptionRequest::builder()
+                    .standards_arn("arn:aws:securityhub:cn-north-1::standards/aws-foundational-security-best-practices/v/1.0.0")
+                    .build(),
+            )
+            .send()
+            .await
+            .expect_err("a standard ARN of the wrong partition");
+        assert_eq!(e.code(), Some("InvalidInputException"), "{e:?}");
+    });
+}

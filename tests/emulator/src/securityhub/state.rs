@@ -415,7 +415,7 @@ impl State {
                     actions: json!([{ "Type": "FINDING_FIELDS_UPDATE", "FindingFieldsUpdate": r.actions }]),
                     created_at: stamp.into(),
                     updated_at: stamp.into(),
-                    created_by: format!("arn:aws:iam::{}:root", at.account),
+                    created_by: format!("arn:{}:iam::{}:root", crate::util::partition(at.region).0, at.account),
                 });
             }
             Resource::Product(_) => {
