@@ -631,10 +631,10 @@ fn cli_without_credentials_explains() {
 
 // --- The integrated services (GuardDuty, Macie, Inspector, IAM Access Analyzer) ---
 
-const INTEGRATIONS: &str = "tests/fixtures/aws/integrations.yaml";
-const SERVICES: [&str; 3] = ["guardduty", "inspector", "macie"];
+pub(crate) const INTEGRATIONS: &str = "tests/fixtures/aws/integrations.yaml";
+pub(crate) const SERVICES: [&str; 3] = ["guardduty", "inspector", "macie"];
 
-async fn converged_with_integrations(config: Config) -> (Emulator, AwsProvider, Policy) {
+pub(crate) async fn converged_with_integrations(config: Config) -> (Emulator, AwsProvider, Policy) {
     let emu = Emulator::start(org_snapshot(), config).await;
     let aws = connect_with(&emu, 8, 1.0, &SERVICES).await;
     let p = policy(&[POLICY, INTEGRATIONS]);

@@ -277,3 +277,138 @@ fn an_organisation_in_the_china_partition_converges_with_its_own_arns_and_endpoi
         assert_eq!(e.code(), Some("InvalidInputException"), "{e:?}");
     });
 }
+
+fn denying(pairs: &[(&str, &str)]) -> shubctl_emulator::Config {
+    shubctl_emulator::Config {
+        denied_operations: pairs
+            .iter()
+            .map(|(a, op)| (a.to_string(), op.to_string()))
+            .collect(),
+        ..quick()
+    }
+}
+
+fn unread(plan: &shubctl::plan::Plan) -> std::collections::BTreeSet<String> {
+    plan.read_failures
+        .iter()
+        .map(|f| f.target.to_string())
+        .collect()
+}
+
+#[test]
+fn a_macie_permission_denial_is_a_failure_not_macie_off() {
+    runtime().block_on(async {
+        let (emu, aws, p) = converged_with_integrations(quick()).await;
+
+        // A denied read is an unread scope; it used to read as "Macie off" and plan an enable.
+        emu.set_config(denying(&[("333333333333", "macie2:GetMacieSession")]));
+        let plan = plan_with(&p, &aws).await;
+        assert_eq!(
+            unread(&plan),
+            ["333333333333/eu-west-1", "333333333333/us-east-1"]
+                .map(String::from)
+                .into()
+        );
+        assert!(
+            plan.read_failures
+                .iter()
+                .all(|f| f.code.as_deref() == Some("AccessDeniedException")
+                    && f.message.contains("not authorized")),
+            "{:?}",
+            plan.read_failures
+        );
+        assert!(
+            plan.changes.is_empty(),
+            "nothing planned where nothing is known"
+        );
+
+        // A denied DisableMacie is a failure and Macie stays on; it used to be reported as
+        // applied.
+        emu.set_config(denying(&[("444444444444", "macie2:DisableMacie")]));
+        let dir = std::env::temp_dir().join(format!("shubctl-truth-macie-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("integrations.yaml");
+        let text = std::fs::read_to_string(INTEGRATIONS).unwrap();
+        assert!(text.contains("    status: enabled\n"));
+        std::fs::write(
+            &file,
+            text.replace("    status: enabled\n", "    status: disabled\n"),
+        )
+        .unwrap();
+        let off = policy(&[POLICY, file.to_str().unwrap()]);
+        std::fs::remove_dir_all(&dir).unwrap();
+        let plan = plan_with(&off, &aws).await;
+        assert!(plan.read_failures.is_empty(), "{:?}", plan.read_failures);
+        let report = apply_with(&plan, &aws).await;
+        let failed: std::collections::BTreeSet<String> = report
+            .entries
+            .iter()
+            .filter(|e| matches!(e.outcome, shubctl::apply::Outcome::Failed { .. }))
+            .map(|e| e.address.to_string())
+            .collect();
+        assert_eq!(
+            failed,
+            [
+                "444444444444/eu-west-1/macie",
+                "444444444444/us-east-1/macie"
+            ]
+            .map(String::from)
+            .into(),
+            "{}",
+            report.render_text()
+        );
+        let dump = emu.dump();
+        assert!(
+            dump.resources
+                .contains_key(&"444444444444/us-east-1/macie".parse().unwrap())
+        );
+        assert!(
+            !dump
+                .resources
+                .contains_key(&"333333333333/us-east-1/macie".parse().unwrap())
+        );
+
+        // "Macie is not enabled" still means off: once allowed, only the two deletes remain
+        // of the sessions. (The administrator's organisation settings, which need Macie on
+        // in the administrator, are planned again: a policy turning Macie off keeps them.)
+        emu.set_config(quick());
+        let plan = plan_with(&off, &aws).await;
+        let left: Vec<String> = plan
+            .changes
+            .iter()
+            .filter(|c| c.address.kind == shubctl::model::Kind::Macie)
+            .map(|c| format!("{} {}", c.action.as_str(), c.address))
+            .collect();
+        assert_eq!(
+            left,
+            [
+                "delete 444444444444/eu-west-1/macie",
+                "delete 444444444444/us-east-1/macie"
+            ]
+        );
+    });
+}
+
+#[test]
+fn an_unreadable_organisation_configuration_is_not_an_absent_one() {
+    runtime().block_on(async {
+        let (emu, aws, p) = converged_with_integrations(quick()).await;
+        // The delegated administrator's own reads, denied one service at a time: each used to
+        // read as "no organisation configuration" and plan to create it.
+        for service in ["guardduty", "inspector2", "macie2"] {
+            emu.set_config(denying(&[(
+                "222222222222",
+                &format!("{service}:DescribeOrganizationConfiguration"),
+            )]));
+            let plan = plan_with(&p, &aws).await;
+            assert_eq!(
+                unread(&plan),
+                ["222222222222/eu-west-1", "222222222222/us-east-1"]
+                    .map(String::from)
+                    .into(),
+                "{service}"
+            );
+            assert!(plan.changes.is_empty(), "{service}: {:?}", plan.changes);
+        }
+    });
+}

@@ -313,6 +313,25 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
     let mutating =
         !matches!(service, Service::Organizations | Service::Sts) && route::is_mutating(op);
 
+    // ---- IAM -------------------------------------------------------------------------------
+    if cfg
+        .denied_operations
+        .contains(&(account.clone(), format!("{signing_name}:{op}")))
+    {
+        let message = format!(
+            "User: arn:{}:iam::{account}:root is not authorized to perform: {}:{op} because no identity-based policy allows the {}:{op} action",
+            crate::util::partition(&region).0,
+            signing_name,
+            signing_name,
+        );
+        let e = match service {
+            Service::Sts => ApiError::new(403, "AccessDenied", message),
+            _ => ApiError::new(403, "AccessDeniedException", message),
+        };
+        record(service.name(), op, &account, &region, mutating, e.status);
+        return Ok(finish(&cfg, error_response(service, &e, &request_id)).await);
+    }
+
     // ---- injected trouble ------------------------------------------------------------------
     let (drop, fault) = {
         let mut rng = inner.rng.lock().expect("not poisoned");

@@ -67,6 +67,12 @@ pub struct Config {
     /// Inspector Enable / Disable return these account IDs in `failedAccounts` (errorCode
     /// `INTERNAL_ERROR`) and change nothing for them.
     pub fail_inspector_accounts: BTreeSet<String>,
+    /// `(account, "<signing name>:<Operation>")` pairs IAM denies (the IAM action, e.g.
+    /// `macie2:DisableMacie`): answered `AccessDeniedException` 403 (STS
+    /// `AccessDenied`) "User: … is not authorized to perform: <service>:<operation>", the
+    /// answer a missing permission gets, which for Macie shares its code with "Macie is not
+    /// enabled".
+    pub denied_operations: BTreeSet<(String, String)>,
 }
 
 impl Default for Config {
@@ -86,6 +92,7 @@ impl Default for Config {
             page_size: 2,
             inspector_delay: Duration::ZERO,
             fail_inspector_accounts: BTreeSet::new(),
+            denied_operations: BTreeSet::new(),
         }
     }
 }

@@ -52,7 +52,8 @@ fn validation(m: impl Into<String>) -> ApiError {
 }
 /// Observed with 401 although the model says 403.
 fn not_enabled() -> ApiError {
-    ApiError::new(401, "AccessDeniedException", "Macie is not enabled.")
+    // 403 as botocore models it; the message is what tells it from a permission denial.
+    ApiError::new(403, "AccessDeniedException", "Macie is not enabled.")
 }
 fn denied(m: impl Into<String>) -> ApiError {
     ApiError::new(403, "AccessDeniedException", m)
