@@ -659,6 +659,10 @@ fn integrations_from_nothing_converge() {
         // Declared features are sent explicitly, so AWS's defaults for unlisted ones do not
         // surprise the plan: RDS login events stay off.
         assert_eq!(dump.resources[&"444444444444/us-east-1/guardduty".parse().unwrap()]["features"]["RDS_LOGIN_EVENTS"], "DISABLED");
+        // So do the AI features (AWS turns AI protection on in a detector created without it).
+        for f in ["AI_PROTECTION", "AI_ANALYST"] {
+            assert_eq!(dump.resources[&"444444444444/us-east-1/guardduty".parse().unwrap()]["features"][f], "DISABLED", "{f}");
+        }
     });
 }
 

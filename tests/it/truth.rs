@@ -412,3 +412,28 @@ fn an_unreadable_organisation_configuration_is_not_an_absent_one() {
         }
     });
 }
+
+/// The policy's GuardDuty feature names are the SDK's `DetectorFeature`s, all of them (a
+/// created detector turns unlisted ones on, so each must be declarable); the organisation-level
+/// ones are its `OrgFeature`s.
+#[test]
+fn guardduty_features_are_the_sdk_s() {
+    use aws_sdk_guardduty::types::{DetectorFeature, OrgFeature};
+    use shubctl::spec::sections::guardduty::GuardDutyFeature;
+    let mut ours: Vec<&str> = GuardDutyFeature::ALL.iter().map(|f| f.aws()).collect();
+    ours.sort();
+    let mut sdk: Vec<&str> = DetectorFeature::values().to_vec();
+    sdk.sort();
+    assert_eq!(
+        ours, sdk,
+        "a new DetectorFeature in the SDK: make it declarable"
+    );
+    for f in GuardDutyFeature::ALL {
+        assert_eq!(
+            OrgFeature::values().contains(&f.aws()),
+            f.org_level(),
+            "{}",
+            f.aws()
+        );
+    }
+}
