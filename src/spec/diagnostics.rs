@@ -129,7 +129,7 @@ codes! {
     NeedsOrganization = "SH503", "needs-organization", "A setting that only applies to an organisation, in a single-account policy.";
     RepeatedResourceType = "SH504", "repeated-resource-type", "An Inspector resource type listed twice.";
     BadAnalyzerName = "SH505", "bad-analyzer-name", "An analyzer name Access Analyzer would refuse.";
-    AnalyzerTypeTaken = "SH506", "analyzer-type-taken", "Two account-level analyzers of one type in a region.";
+    AnalyzerTypeTaken = "SH506", "analyzer-type-taken", "Two account-level analyzers of one type, or two organisation-level internal-access analyzers, in a region.";
     UnusedAccessAge = "SH507", "unused-access-age", "`unused_access_age` on the wrong type or outside 1–365.";
     BadArchiveRule = "SH508", "bad-archive-rule", "An archive rule that is empty, repeated or over AWS's limits.";
     BadProductName = "SH509", "bad-product-name", "A product not written as `company/product`.";

@@ -437,3 +437,34 @@ fn guardduty_features_are_the_sdk_s() {
         );
     }
 }
+
+#[test]
+fn internal_access_analyzers_are_declarable() {
+    runtime().block_on(async {
+        let emu = shubctl_emulator::Emulator::start(org_snapshot(), quick()).await;
+        let aws = connect_with(&emu, 8, 1.0, &SERVICES).await;
+        let dir = std::env::temp_dir().join(format!("shubctl-truth-aa-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("integrations.yaml");
+        let text = std::fs::read_to_string(INTEGRATIONS).unwrap();
+        let at = text.find("  products:").unwrap_or(text.len());
+        let extra = "      - name: org-internal-access\n        type: organization_internal_access\n      - name: account-internal-access\n        type: account_internal_access\n        regions: home\n";
+        assert!(text[..at].ends_with("        regions: home\n"), "analyzers end the section");
+        std::fs::write(&file, format!("{}{extra}{}", &text[..at], &text[at..])).unwrap();
+        let p = policy(&[POLICY, file.to_str().unwrap()]);
+        std::fs::remove_dir_all(&dir).unwrap();
+        let first = plan_with(&p, &aws).await;
+        assert!(first.read_failures.is_empty(), "{:?}", first.read_failures);
+        let report = apply_with(&first, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        let again = plan_with(&p, &aws).await;
+        assert!(again.changes.is_empty(), "{:?}", again.changes.iter().map(|c| c.address.to_string()).collect::<Vec<_>>());
+        let dump = emu.dump();
+        for (addr, t) in [
+            ("222222222222/us-east-1/analyzer/org-internal-access", "ORGANIZATION_INTERNAL_ACCESS"),
+            ("333333333333/us-east-1/analyzer/account-internal-access", "ACCOUNT_INTERNAL_ACCESS"),
+        ] {
+            assert_eq!(dump.resources[&addr.parse().unwrap()]["type"], t, "{addr}");
+        }
+    });
+}
