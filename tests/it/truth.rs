@@ -275,6 +275,26 @@ fn an_organisation_in_the_china_partition_converges_with_its_own_arns_and_endpoi
             .await
             .expect_err("a standard ARN of the wrong partition");
         assert_eq!(e.code(), Some("InvalidInputException"), "{e:?}");
+        // Aggregation stays within the partition.
+        let arn = sh
+            .list_finding_aggregators()
+            .send()
+            .await
+            .unwrap()
+            .finding_aggregators()[0]
+            .finding_aggregator_arn()
+            .unwrap()
+            .to_string();
+        assert!(arn.starts_with("arn:aws-cn:securityhub:cn-north-1:222222222222:"), "{arn}");
+        let e = sh
+            .update_finding_aggregator()
+            .finding_aggregator_arn(&arn)
+            .region_linking_mode("SPECIFIED_REGIONS")
+            .regions("us-east-1")
+            .send()
+            .await
+            .expect_err("a region of another partition");
+        assert_eq!(e.code(), Some("InvalidInputException"), "{e:?}");
     });
 }
 
