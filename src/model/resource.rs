@@ -51,6 +51,8 @@ impl ControlValue {
     }
 }
 
+/// A control's parameters with custom values (those at AWS's default are absent), each in its
+/// canonical JSON form: enum values as strings, whole doubles as integers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ControlParametersValue {
@@ -224,8 +226,9 @@ impl Resource {
     }
 
     /// The fields of `self` (current state) that the policy manages, given the desired value:
-    /// sub-maps that are managed entry by entry (GuardDuty features, control parameters) keep
-    /// only the entries the policy names, and a control's reason only counts while disabled.
+    /// sub-maps that are managed entry by entry (GuardDuty features) keep only the entries the
+    /// policy names, and a control's reason only counts while disabled. A control's parameters
+    /// are managed as a whole: a custom value the policy does not name is drift.
     pub fn managed_view(&self, desired: Option<&Resource>) -> Value {
         match (self, desired) {
             (Resource::GuardDuty(cur), Some(Resource::GuardDuty(want))) => {
@@ -238,12 +241,6 @@ impl Resource {
                 if let (Some(c), Some(w)) = (cur.features.as_mut(), want.features.as_ref()) {
                     c.retain(|k, _| w.contains_key(k));
                 }
-                serde_json::to_value(cur).expect("serialisable")
-            }
-            (Resource::ControlParameters(cur), Some(Resource::ControlParameters(want))) => {
-                let mut cur = cur.clone();
-                cur.parameters
-                    .retain(|k, _| want.parameters.contains_key(k));
                 serde_json::to_value(cur).expect("serialisable")
             }
             (Resource::Control(c), _) if c.is_enabled() => {

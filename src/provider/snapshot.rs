@@ -310,11 +310,6 @@ impl Snapshot {
                         merged.features.extend(want.features.clone());
                         Resource::GuardDuty(merged)
                     }
-                    (Resource::ControlParameters(want), Some(Resource::ControlParameters(cur))) => {
-                        let mut merged = cur.clone();
-                        merged.parameters.extend(want.parameters.clone());
-                        Resource::ControlParameters(merged)
-                    }
                     _ => value,
                 };
                 scope.insert(a.kind, a.id.clone(), value);

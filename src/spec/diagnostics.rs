@@ -78,6 +78,7 @@ codes! {
     NoEnabledRegions = "SH257", "no-enabled-regions", "`include: all` but the state source reports no enabled regions.";
     RegionNotManaged = "SH258", "region-not-managed", "A selection names a region the policy does not manage.";
     EmptySelection = "SH259", "empty-selection", "An account or region selection with nothing in it.";
+    MixedPartitions = "SH260", "mixed-partitions", "Regions of different AWS partitions (`aws`, `aws-cn`, `aws-us-gov`) in one policy: each has its own accounts and credentials.";
     // Hub, standards, controls, exceptions
     HubNeeded = "SH301", "hub-needed", "Security Hub is disabled but other sections need it.";
     UnknownStandard = "SH302", "unknown-standard", "A standard the catalog does not know.";
@@ -99,7 +100,8 @@ codes! {
     OverlappingExceptions = "SH318", "overlapping-exceptions", "Two exceptions disable the same control in the same place (warning).";
     DuplicateParameters = "SH319", "duplicate-parameters", "Parameters for one control given twice.";
     NoParameters = "SH320", "no-parameters", "A `control_parameters` entry without parameters.";
-    BadParameterValue = "SH321", "bad-parameter-value", "A parameter value of a type Security Hub does not take.";
+    BadParameterValue = "SH321", "bad-parameter-value", "A parameter value of the wrong type, outside its range, not an allowed value, or with too many items.";
+    UnknownParameter = "SH322", "unknown-parameter", "A parameter the control does not take (or a control that takes no parameters).";
     // Aggregator
     AggregatorRegions = "SH351", "aggregator-regions", "Aggregator regions given with a linking mode that takes none, or missing where needed.";
     AggregatorHome = "SH352", "aggregator-home-region", "The aggregator lists the home region, which always aggregates.";
@@ -127,7 +129,7 @@ codes! {
     NeedsOrganization = "SH503", "needs-organization", "A setting that only applies to an organisation, in a single-account policy.";
     RepeatedResourceType = "SH504", "repeated-resource-type", "An Inspector resource type listed twice.";
     BadAnalyzerName = "SH505", "bad-analyzer-name", "An analyzer name Access Analyzer would refuse.";
-    AnalyzerTypeTaken = "SH506", "analyzer-type-taken", "Two account-level analyzers of one type in a region.";
+    AnalyzerTypeTaken = "SH506", "analyzer-type-taken", "Two account-level analyzers of one type, or two organisation-level internal-access analyzers, in a region.";
     UnusedAccessAge = "SH507", "unused-access-age", "`unused_access_age` on the wrong type or outside 1–365.";
     BadArchiveRule = "SH508", "bad-archive-rule", "An archive rule that is empty, repeated or over AWS's limits.";
     BadProductName = "SH509", "bad-product-name", "A product not written as `company/product`.";

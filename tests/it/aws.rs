@@ -83,12 +83,27 @@ pub(crate) async fn connect(emu: &Emulator, max_attempts: u32) -> AwsProvider {
     connect_scaled(emu, max_attempts, 1.0).await
 }
 
-async fn connect_scaled(emu: &Emulator, max_attempts: u32, rate_scale: f64) -> AwsProvider {
+pub(crate) async fn connect_scaled(
+    emu: &Emulator,
+    max_attempts: u32,
+    rate_scale: f64,
+) -> AwsProvider {
     connect_with(emu, max_attempts, rate_scale, &[]).await
 }
 
 pub(crate) async fn connect_with(
     emu: &Emulator,
+    max_attempts: u32,
+    rate_scale: f64,
+    services: &[&str],
+) -> AwsProvider {
+    connect_in(emu, "us-east-1", max_attempts, rate_scale, services).await
+}
+
+/// As [`connect_with`], with `region` as the configured region (it picks the partition).
+pub(crate) async fn connect_in(
+    emu: &Emulator,
+    region: &str,
     max_attempts: u32,
     rate_scale: f64,
     services: &[&str],
@@ -101,7 +116,7 @@ pub(crate) async fn connect_with(
         "test",
     );
     let cfg = aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
+        .region(Region::new(region.to_string()))
         .endpoint_url(emu.endpoint())
         .credentials_provider(creds)
         .retry_config(
@@ -152,7 +167,7 @@ pub(crate) async fn apply_with(plan: &Plan, aws: &AwsProvider) -> Report {
 }
 
 /// From nothing to converged, and returns the converged emulator.
-async fn converged(config: Config) -> (Emulator, AwsProvider, Policy) {
+pub(crate) async fn converged(config: Config) -> (Emulator, AwsProvider, Policy) {
     let emu = start(&[POLICY], config).await;
     let aws = connect(&emu, 8).await;
     let p = policy(&[POLICY]);
@@ -683,6 +698,10 @@ fn integrations_from_nothing_converge() {
         // Declared features are sent explicitly, so AWS's defaults for unlisted ones do not
         // surprise the plan: RDS login events stay off.
         assert_eq!(dump.resources[&"444444444444/us-east-1/guardduty".parse().unwrap()]["features"]["RDS_LOGIN_EVENTS"], "DISABLED");
+        // So do the AI features (AWS turns AI protection on in a detector created without it).
+        for f in ["AI_PROTECTION", "AI_ANALYST"] {
+            assert_eq!(dump.resources[&"444444444444/us-east-1/guardduty".parse().unwrap()]["features"][f], "DISABLED", "{f}");
+        }
     });
 }
 

@@ -10,4 +10,5 @@ mod doctor;
 mod iam;
 mod layers;
 mod render;
+mod truth;
 mod workflows;

@@ -22,6 +22,7 @@ use tokio::sync::OnceCell;
 
 use super::error::readable;
 use super::limiter::Limiter;
+use crate::model::catalog::partition_of;
 use crate::model::{AccountId, ProviderError, Target};
 
 /// Counts every HTTP attempt (retries included) per scope, as the SDK sends it.
@@ -148,6 +149,11 @@ pub(crate) struct Clients {
 }
 
 impl Clients {
+    /// The configured region (checked present at connect): it picks the partition.
+    pub fn base_region(&self) -> &str {
+        self.base.region().map(|r| r.as_ref()).unwrap_or_default()
+    }
+
     pub fn new(
         base: SdkConfig,
         caller: AccountId,
@@ -226,13 +232,19 @@ impl Clients {
     }
 
     async fn assume(&self, account: &AccountId) -> Result<SdkConfig, ProviderError> {
+        // The role is in the caller's partition: the one of the configured region.
+        let role_arn = format!(
+            "arn:{}:iam::{account}:role/{}",
+            partition_of(&self.sts_region).name,
+            self.role
+        );
         let role = Arc::new(AssumedRole {
             sts: self.sts.clone(),
             limiter: self.limiter.clone(),
             caller: self.caller.clone(),
             sts_region: self.sts_region.clone(),
             account: account.clone(),
-            role_arn: format!("arn:aws:iam::{account}:role/{}", self.role),
+            role_arn,
             external_id: self.external_id.clone(),
             cached: tokio::sync::Mutex::new(None),
         });

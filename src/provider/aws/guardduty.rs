@@ -17,6 +17,18 @@ use crate::model::state::ScopeState;
 use crate::model::{AccountId, Kind, KindSet, ProviderError, Resource, Service, Target};
 use crate::model::{Action, Change};
 
+/// DescribeOrganizationConfiguration's answers to an account that is not (yet) the
+/// administrator: BadRequest saying the detector is not the caller's, the account is not the
+/// delegated administrator, or lacks the organisation's permission.
+fn not_org_admin<E: aws_sdk_guardduty::error::ProvideErrorMetadata>(e: &E) -> bool {
+    e.code() == Some("BadRequestException")
+        && e.message().is_some_and(|m| {
+            m.contains("not owned by the current account")
+                || m.contains("not the delegated administrator")
+                || m.contains("Organization master permission")
+        })
+}
+
 /// GuardDuty's foundational data sources are always on and not features one manages.
 const FOUNDATIONAL: [&str; 3] = ["FLOW_LOGS", "CLOUD_TRAIL", "DNS_LOGS"];
 
@@ -103,15 +115,18 @@ pub(super) async fn read(
         let mut members;
         loop {
             cx.gate("DescribeOrganizationConfiguration").await;
-            // Not the administrator (yet): GuardDuty answers BadRequest; nothing to read.
-            let Ok(c) = gd
+            // Not the administrator (yet): GuardDuty answers BadRequest saying so; nothing to
+            // read. Anything else (a throttle, a denial) leaves the scope unread.
+            let c = match gd
                 .describe_organization_configuration()
                 .detector_id(id)
                 .set_next_token(token.clone())
                 .send()
                 .await
-            else {
-                return Ok(());
+            {
+                Ok(c) => c,
+                Err(e) if not_org_admin(&e) => return Ok(()),
+                Err(e) => return Err(sdk_error(cx.target(), e)),
             };
             members = c
                 .auto_enable_organization_members()

@@ -63,9 +63,23 @@ pub(super) async fn read(
     }
     if org {
         cx.gate("DescribeOrganizationConfiguration").await;
-        if let Ok(c) = ins.describe_organization_configuration().send().await
-            && let Some(a) = c.auto_enable()
-        {
+        let c = match ins.describe_organization_configuration().send().await {
+            Ok(c) => Some(c),
+            // The documented answer to an account that is not the delegated administrator;
+            // anything else (a throttle, a denial) leaves the scope unread.
+            Err(e)
+                if e.code() == Some("AccessDeniedException")
+                    && e.message().is_some_and(|m| {
+                        m.contains(
+                            "does not have access to describe the organization configuration",
+                        )
+                    }) =>
+            {
+                None
+            }
+            Err(e) => return Err(sdk_error(cx.target(), e)),
+        };
+        if let Some(a) = c.as_ref().and_then(|c| c.auto_enable()) {
             let types = [
                 ("EC2", Some(a.ec2())),
                 ("ECR", Some(a.ecr())),

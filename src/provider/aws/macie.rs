@@ -1,5 +1,6 @@
 //! Macie: `macie` (the session in an account × region), `delegated-admin/macie` and
-//! `org-config/macie`. "Macie is off" answers as an access error.
+//! `org-config/macie`. "Macie is off" answers as an access error with the same code as a
+//! permission denial; only the message tells them apart, and a denial is a failure.
 
 use aws_sdk_macie2::Client;
 use aws_sdk_macie2::error::ProvideErrorMetadata;
@@ -11,6 +12,28 @@ use crate::model::resource::*;
 use crate::model::state::ScopeState;
 use crate::model::{AccountId, Kind, KindSet, ProviderError, Resource, Service, Target};
 use crate::model::{Action, Change};
+
+/// "Macie is not enabled" (`AccessDeniedException`, the message is AWS's only sign), or, from
+/// DisableMacie, `ResourceNotFoundException`. A denial ("… is not authorized to perform …")
+/// has the same code and is not this.
+fn macie_off<E: ProvideErrorMetadata>(e: &E) -> bool {
+    match e.code() {
+        Some("AccessDeniedException") => e
+            .message()
+            .is_some_and(|m| m.to_ascii_lowercase().contains("macie is not enabled")),
+        Some("ResourceNotFoundException") => true,
+        _ => false,
+    }
+}
+
+/// DescribeOrganizationConfiguration's documented "absent" answers: not the Macie
+/// administrator (an access error that says so), Macie off, or not found.
+fn no_org_config<E: ProvideErrorMetadata>(e: &E) -> bool {
+    macie_off(e)
+        || (e.code() == Some("AccessDeniedException")
+            && e.message()
+                .is_some_and(|m| m.contains("must be the Macie administrator")))
+}
 
 pub(super) async fn read(
     cx: &ScopeCx<'_>,
@@ -41,8 +64,7 @@ pub(super) async fn read(
                         .unwrap_or_default(),
                 }),
             ),
-            // "Macie is not enabled" comes as an access error (seen with HTTP 401): absent.
-            Err(e) if e.code() == Some("AccessDeniedException") => {}
+            Err(e) if macie_off(&e) => {}
             Err(e) => return Err(sdk_error(cx.target(), e)),
         }
     }
@@ -65,15 +87,17 @@ pub(super) async fn read(
     }
     if org {
         cx.gate("DescribeOrganizationConfiguration").await;
-        if let Ok(c) = mc.describe_organization_configuration().send().await {
-            out.insert(
+        match mc.describe_organization_configuration().send().await {
+            Ok(c) => out.insert(
                 Kind::OrgConfig,
                 Some(Service::Macie.id().to_string()),
                 Resource::OrgConfig(OrgConfigValue {
                     auto_enable: c.auto_enable(),
                     ..Default::default()
                 }),
-            );
+            ),
+            Err(e) if no_org_config(&e) => {}
+            Err(e) => return Err(sdk_error(cx.target(), e)),
         }
     }
     Ok(())
@@ -102,7 +126,7 @@ async fn write_session(cx: &ScopeCx<'_>, mc: &Client, c: &Change) -> Outcome {
         cx.gate("DisableMacie").await;
         return match mc.disable_macie().send().await {
             Ok(_) => Ok(()),
-            Err(e) if e.code() == Some("AccessDeniedException") => Ok(()),
+            Err(e) if macie_off(&e) => Ok(()),
             Err(e) => Err(sdk_error(t, e)),
         };
     }
@@ -168,7 +192,7 @@ async fn write_org(cx: &ScopeCx<'_>, mc: &Client, c: &Change) -> Outcome {
     // Organisation settings need Macie on in the administrator itself.
     cx.gate("GetMacieSession").await;
     if let Err(e) = mc.get_macie_session().send().await {
-        if e.code() != Some("AccessDeniedException") {
+        if !macie_off(&e) {
             return Err(sdk_error(t, e));
         }
         cx.gate("EnableMacie").await;

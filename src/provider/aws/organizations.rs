@@ -3,20 +3,16 @@
 
 use super::error::sdk_error;
 use super::{AwsProvider, ScopeCx};
+use crate::model::catalog::partition_of;
 use crate::model::organization::{AccountInfo, AccountStatus, OuInfo};
 use crate::model::{AccountId, OrgInfo, ProviderError, Target};
 
 pub(super) async fn read(p: &AwsProvider) -> Result<OrgInfo, ProviderError> {
     let me = p.caller().clone();
-    // Organizations is global; its endpoint is in us-east-1.
-    let org: aws_sdk_organizations::Client = p
-        .clients
-        .client(
-            &me,
-            crate::model::organization::ORGANIZATIONS_REGION,
-            "global",
-        )
-        .await?;
+    // Organizations is global; its endpoint is in the global region of the partition the
+    // configured region (and so the caller's credentials) belong to.
+    let global = partition_of(p.clients.base_region()).global_region;
+    let org: aws_sdk_organizations::Client = p.clients.client(&me, global, "global").await?;
     let target = Target::Organization(me.clone());
     let cx = ScopeCx::new(p, &me, "global");
     cx.gate("DescribeOrganization").await;

@@ -47,6 +47,8 @@ pub enum AnalyzerType {
     Organization,
     AccountUnusedAccess,
     OrganizationUnusedAccess,
+    AccountInternalAccess,
+    OrganizationInternalAccess,
 }
 
 impl AnalyzerType {
@@ -56,12 +58,16 @@ impl AnalyzerType {
             AnalyzerType::Organization => "ORGANIZATION",
             AnalyzerType::AccountUnusedAccess => "ACCOUNT_UNUSED_ACCESS",
             AnalyzerType::OrganizationUnusedAccess => "ORGANIZATION_UNUSED_ACCESS",
+            AnalyzerType::AccountInternalAccess => "ACCOUNT_INTERNAL_ACCESS",
+            AnalyzerType::OrganizationInternalAccess => "ORGANIZATION_INTERNAL_ACCESS",
         }
     }
     pub fn is_organization(self) -> bool {
         matches!(
             self,
-            AnalyzerType::Organization | AnalyzerType::OrganizationUnusedAccess
+            AnalyzerType::Organization
+                | AnalyzerType::OrganizationUnusedAccess
+                | AnalyzerType::OrganizationInternalAccess
         )
     }
     pub fn is_unused_access(self) -> bool {
@@ -161,13 +167,22 @@ pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Chec
                 "an organization analyzer needs an `organization`",
             );
         }
-        if !v.analyzer_type.is_organization() {
+        // One account-level analyzer per type, and one organisation-level internal-access
+        // analyzer per organisation, per region (hard limits).
+        let single = !v.analyzer_type.is_organization()
+            || v.analyzer_type == AnalyzerType::OrganizationInternalAccess;
+        if single {
             let t = v.analyzer_type.aws();
             if let Some(first) = account_types.get(t) {
+                let level = if v.analyzer_type.is_organization() {
+                    "organisation-level"
+                } else {
+                    "account-level"
+                };
                 d.error(
                     &c.pos(an, "/type"),
                     Code::AnalyzerTypeTaken,
-                    format!("AWS allows one account-level analyzer of type {t} per region; another is at {first}"),
+                    format!("AWS allows one {level} analyzer of type {t} per region; another is at {first}"),
                 );
             } else {
                 account_types.insert(t, c.pos(an, "/type"));

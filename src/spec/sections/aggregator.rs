@@ -5,7 +5,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::Section;
-use super::select::{managed_regions, region};
+use super::select::{managed_regions, region, same_partition};
+use crate::model::catalog::is_known_region;
 use crate::model::resource::AggregatorValue;
 use crate::model::{Kind, Resource};
 use crate::spec::compose::Composed;
@@ -93,7 +94,12 @@ pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Chec
     let managed = managed_regions(c);
     for (i, r) in regions.iter().enumerate() {
         let pos = c.pos(a, &format!("/regions/{i}"));
-        region(r, &pos, d, false);
+        if region(r, &pos, d, false).is_some()
+            && let Some(home) = &home
+            && is_known_region(home)
+        {
+            same_partition(r, home, "the home region", &pos, d);
+        }
         if home.as_deref() == Some(r.as_str()) {
             d.error(
                 &pos,

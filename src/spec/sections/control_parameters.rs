@@ -1,5 +1,7 @@
-//! `control_parameters:` — custom parameter values of controls that take them. Only the
-//! parameters named are managed.
+//! `control_parameters:` — custom parameter values of controls that take them, checked against
+//! the catalog's parameter definitions (type, range, allowed values, number of items). For a
+//! control listed here, every parameter is managed: one the policy does not name is kept at
+//! AWS's default.
 
 use std::collections::BTreeMap;
 
@@ -10,10 +12,11 @@ use serde_json::Value;
 use super::Section;
 use super::select::{control_id, duplicates};
 use crate::model::DesiredScope;
+use crate::model::catalog::catalog;
 use crate::model::resource::ControlParametersValue;
 use crate::model::{AccountId, Kind, Resource};
 use crate::spec::compose::Composed;
-use crate::spec::diagnostics::{Code, Diagnostics};
+use crate::spec::diagnostics::{Code, Diagnostics, did_you_mean};
 use crate::spec::expand::Expansion;
 use crate::spec::policy::CheckOptions;
 
@@ -22,7 +25,9 @@ use crate::spec::policy::CheckOptions;
 pub struct ControlParameters {
     /// Security-control ID.
     pub control: String,
-    /// Parameter name to value (integer, number, string, boolean, or a list of them).
+    /// Parameter name to value, of the parameter's type: integer, number, string (enum
+    /// values too, even numeric ones), boolean, or a list of them. Parameters not named are
+    /// kept at AWS's default.
     pub parameters: BTreeMap<String, Value>,
 }
 
@@ -30,7 +35,7 @@ pub const KINDS: &[Kind] = &[Kind::ControlParameters];
 
 #[derive(Debug, Clone)]
 pub struct Checked {
-    /// Control ID → parameter name → value.
+    /// Control ID → parameter name → value, in canonical form (enum values as strings).
     pub controls: Vec<(String, BTreeMap<String, Value>)>,
 }
 
@@ -55,22 +60,55 @@ pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Chec
                 "no parameters given",
             );
         }
+        let def = known
+            .then(|| catalog().control(&p.value.control))
+            .flatten();
+        let mut parameters = BTreeMap::new();
         for (name, v) in &p.value.parameters {
-            let ok = match v {
-                Value::Array(items) => items.iter().all(|i| i.is_string() || i.is_number()),
-                Value::Object(_) | Value::Null => false,
-                _ => true,
-            };
-            if !ok {
+            let Some(def) = def else { continue };
+            let Some(pd) = def.parameters.get(name) else {
+                let message = if def.parameters.is_empty() {
+                    format!(
+                        "control `{}` takes no custom parameters (catalog retrieved {})",
+                        def.id,
+                        catalog().retrieved
+                    )
+                } else {
+                    format!(
+                        "control `{}` has no parameter `{name}`{}; it takes {}",
+                        def.id,
+                        did_you_mean(name, def.parameters.keys().map(String::as_str)),
+                        def.parameters
+                            .keys()
+                            .map(|k| format!("`{k}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                };
                 d.error(
+                    &c.key_pos_at(p, &format!("/parameters/{name}")),
+                    Code::UnknownParameter,
+                    message,
+                );
+                continue;
+            };
+            match pd.check(v) {
+                Ok(v) => {
+                    parameters.insert(name.clone(), v);
+                }
+                Err(e) => d.error(
                     &c.pos(p, &format!("/parameters/{name}")),
                     Code::BadParameterValue,
-                    format!("parameter `{name}` must be a number, string, boolean or a list of numbers or strings"),
-                );
+                    format!(
+                        "parameter `{name}` of `{}` ({}): {e}",
+                        def.id,
+                        pd.value_type.as_str()
+                    ),
+                ),
             }
         }
         if known {
-            controls.push((p.value.control.clone(), p.value.parameters.clone()));
+            controls.push((p.value.control.clone(), parameters));
         }
     }
     Some(Checked { controls })

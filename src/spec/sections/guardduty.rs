@@ -40,10 +40,13 @@ pub enum GuardDutyFeature {
     LambdaNetworkLogs,
     EksRuntimeMonitoring,
     RuntimeMonitoring,
+    AiProtection,
+    AiAnalyst,
 }
 
 impl GuardDutyFeature {
-    pub const ALL: [GuardDutyFeature; 7] = [
+    /// Every `DetectorFeature` the SDK knows (checked by a test in the provider).
+    pub const ALL: [GuardDutyFeature; 9] = [
         GuardDutyFeature::S3DataEvents,
         GuardDutyFeature::EksAuditLogs,
         GuardDutyFeature::EbsMalwareProtection,
@@ -51,6 +54,8 @@ impl GuardDutyFeature {
         GuardDutyFeature::LambdaNetworkLogs,
         GuardDutyFeature::EksRuntimeMonitoring,
         GuardDutyFeature::RuntimeMonitoring,
+        GuardDutyFeature::AiProtection,
+        GuardDutyFeature::AiAnalyst,
     ];
     pub fn aws(self) -> &'static str {
         match self {
@@ -61,7 +66,15 @@ impl GuardDutyFeature {
             GuardDutyFeature::LambdaNetworkLogs => "LAMBDA_NETWORK_LOGS",
             GuardDutyFeature::EksRuntimeMonitoring => "EKS_RUNTIME_MONITORING",
             GuardDutyFeature::RuntimeMonitoring => "RUNTIME_MONITORING",
+            GuardDutyFeature::AiProtection => "AI_PROTECTION",
+            GuardDutyFeature::AiAnalyst => "AI_ANALYST",
         }
+    }
+
+    /// Whether the organisation's auto-enable settings have this feature (`OrgFeature`):
+    /// AI_ANALYST is set per detector only.
+    pub fn org_level(self) -> bool {
+        self != GuardDutyFeature::AiAnalyst
     }
 }
 
@@ -96,6 +109,8 @@ pub struct Checked {
     pub finding_publishing_frequency: &'static str,
     /// The features managed (AWS names) → `ENABLED` / `DISABLED`.
     pub features: BTreeMap<String, String>,
+    /// Those of them the organisation's settings have (AWS names).
+    pub org_features: std::collections::BTreeSet<String>,
     /// `NEW`, `ALL` or `NONE` (organisation only).
     pub auto_enable_members: Option<&'static str>,
 }
@@ -148,10 +163,16 @@ pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Chec
             (x.aws().to_string(), s.to_string())
         })
         .collect();
+    let org_features = f
+        .iter()
+        .filter(|(x, _)| !superseded(x) && x.org_level())
+        .map(|(x, _)| x.aws().to_string())
+        .collect();
     Some(Checked {
         enabled: g.value.enabled,
         finding_publishing_frequency: g.value.finding_publishing_frequency.aws(),
         features,
+        org_features,
         auto_enable_members: g.value.auto_enable_members.map(|m| match m {
             AutoEnableMembers::New => "NEW",
             AutoEnableMembers::All => "ALL",
@@ -182,6 +203,7 @@ impl Section for Checked {
             features: Some(
                 self.features
                     .iter()
+                    .filter(|(f, _)| self.org_features.contains(*f))
                     .map(|(f, s)| {
                         (
                             f.clone(),

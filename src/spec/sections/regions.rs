@@ -7,7 +7,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::Section;
-use super::select::{AllOr, region};
+use super::select::{AllOr, region, same_partition};
+use crate::model::catalog::partition_of;
 use crate::model::{Kind, OrgInfo};
 use crate::spec::compose::Composed;
 use crate::spec::diagnostics::{Code, Diagnostics, Pos};
@@ -58,7 +59,8 @@ pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Chec
             let mut seen = BTreeSet::new();
             for (i, x) in list.iter().enumerate() {
                 let pos = c.pos(r, &format!("/include/{i}"));
-                ok &= region(x, &pos, d, false).is_some();
+                ok &= region(x, &pos, d, false).is_some()
+                    && same_partition(x, &v.home, "the home region", &pos, d);
                 if !seen.insert(x) {
                     d.error(
                         &pos,
@@ -90,7 +92,8 @@ pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Chec
     };
     for (i, x) in v.exclude.iter().enumerate() {
         let pos = c.pos(r, &format!("/exclude/{i}"));
-        ok &= region(x, &pos, d, false).is_some();
+        ok &= region(x, &pos, d, false).is_some()
+            && same_partition(x, &v.home, "the home region", &pos, d);
         if x == &v.home {
             d.error(
                 &pos,
@@ -122,9 +125,11 @@ impl Checked {
                         "`include: all` needs the organisation's enabled regions, and the state source reports none",
                     );
                 }
+                // A partition's organisation only has regions of its own partition.
+                let home = partition_of(&self.home);
                 org.enabled_regions
                     .iter()
-                    .filter(|x| !self.exclude.contains(x))
+                    .filter(|x| !self.exclude.contains(x) && partition_of(x) == home)
                     .cloned()
                     .collect()
             }

@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::model::AccountId;
-use crate::model::catalog::{REGIONS, catalog, is_known_region};
+use crate::model::catalog::{REGIONS, catalog, is_known_region, partition_of};
 use crate::spec::compose::{Composed, Located};
 use crate::spec::diagnostics::{Code, Diagnostics, Pos, did_you_mean};
 
@@ -149,6 +149,30 @@ pub fn region(text: &str, pos: &Pos, d: &mut Diagnostics, allow_home: bool) -> O
         return None;
     }
     Some(RegionRef::Named(text.to_string()))
+}
+
+/// Whether `region` is in the same partition as `other` (a known region); reports it if not.
+/// A policy manages one partition: each has its own accounts, credentials and ARNs.
+pub fn same_partition(
+    region: &str,
+    other: &str,
+    what: &str,
+    pos: &Pos,
+    d: &mut Diagnostics,
+) -> bool {
+    let (a, b) = (partition_of(region), partition_of(other));
+    if a != b && is_known_region(other) {
+        d.error(
+            pos,
+            Code::MixedPartitions,
+            format!(
+                "region `{region}` is in partition `{}`, {what} `{other}` in `{}`; a policy manages one partition (each has its own accounts and credentials)",
+                a.name, b.name
+            ),
+        );
+        return false;
+    }
+    true
 }
 
 /// The explicitly listed regions of the policy (None with `include: all`).

@@ -262,6 +262,46 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
         return Ok(finish(&cfg, error_response(service, &e, &request_id)).await);
     };
 
+    // ---- which partition -----------------------------------------------------------------
+    // The organisation's credentials exist in its own partition only: signed for a region of
+    // another, AWS does not know the key. Organizations answers at its partition's global
+    // region only (its one endpoint); a request scoped elsewhere fails the signature check.
+    let home = inner.world.lock().expect("not poisoned").partition;
+    let (partition, global) = crate::util::partition(&region);
+    let refused = if partition != home {
+        Some(match service {
+            Service::Sts => ApiError::new(
+                403,
+                "InvalidClientTokenId",
+                "The security token included in the request is invalid.",
+            ),
+            _ => ApiError::new(
+                403,
+                "UnrecognizedClientException",
+                "The security token included in the request is invalid.",
+            ),
+        })
+    } else if service == Service::Organizations && region != global {
+        Some(ApiError::new(
+            400,
+            "InvalidSignatureException",
+            format!("Credential should be scoped to a valid region, not '{region}'. "),
+        ))
+    } else {
+        None
+    };
+    if let Some(e) = refused {
+        record(
+            service.name(),
+            "Unknown",
+            &account,
+            &region,
+            false,
+            e.status,
+        );
+        return Ok(finish(&cfg, error_response(service, &e, &request_id)).await);
+    }
+
     // ---- which operation -----------------------------------------------------------------
     let no_route = || {
         ApiError::new(
@@ -301,6 +341,25 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
         && let Some(action) = crate::iam::denied(policies, &account, service.name(), op)
     {
         let e = access_denied(service, &account, &action);
+        record(service.name(), op, &account, &region, mutating, e.status);
+        return Ok(finish(&cfg, error_response(service, &e, &request_id)).await);
+    }
+
+    // ---- IAM -------------------------------------------------------------------------------
+    if cfg
+        .denied_operations
+        .contains(&(account.clone(), format!("{signing_name}:{op}")))
+    {
+        let message = format!(
+            "User: arn:{}:iam::{account}:root is not authorized to perform: {}:{op} because no identity-based policy allows the {}:{op} action",
+            crate::util::partition(&region).0,
+            signing_name,
+            signing_name,
+        );
+        let e = match service {
+            Service::Sts => ApiError::new(403, "AccessDenied", message),
+            _ => ApiError::new(403, "AccessDeniedException", message),
+        };
         record(service.name(), op, &account, &region, mutating, e.status);
         return Ok(finish(&cfg, error_response(service, &e, &request_id)).await);
     }

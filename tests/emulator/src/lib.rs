@@ -93,6 +93,12 @@ pub struct Config {
     pub event_pattern_max_chars: usize,
     /// Lambda: the functions that exist, by unqualified ARN. Their resource policies are state.
     pub lambda_functions: BTreeSet<String>,
+    /// `(account, "<signing name>:<Operation>")` pairs IAM denies (the IAM action, e.g.
+    /// `macie2:DisableMacie`): answered `AccessDeniedException` 403 (STS
+    /// `AccessDenied`) "User: … is not authorized to perform: <service>:<operation>", the
+    /// answer a missing permission gets, which for Macie shares its code with "Macie is not
+    /// enabled".
+    pub denied_operations: BTreeSet<(String, String)>,
 }
 
 impl Default for Config {
@@ -119,6 +125,7 @@ impl Default for Config {
             scp_busy_writes: 0,
             event_pattern_max_chars: 2_048,
             lambda_functions: BTreeSet::new(),
+            denied_operations: BTreeSet::new(),
         }
     }
 }

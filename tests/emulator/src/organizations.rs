@@ -101,6 +101,7 @@ fn denied(m: impl Into<String>) -> ApiError {
 pub struct Directory {
     id: String,
     mgmt: String,
+    partition: &'static str,
     roots: Vec<String>,
     /// Every account, the management account included even when the snapshot lists only
     /// members.
@@ -111,7 +112,7 @@ pub struct Directory {
 
 impl Directory {
     /// `None` without a management account: there is no organisation to answer for.
-    pub fn of(org: &OrgInfo, mgmt: Option<&str>) -> Option<Directory> {
+    pub fn of(org: &OrgInfo, mgmt: Option<&str>, partition: &'static str) -> Option<Directory> {
         let mgmt = mgmt?.to_string();
         let id = format!("o-{:010x}", fnv(&mgmt) & 0xff_ffff_ffff);
         let mut roots: BTreeSet<String> = org
@@ -146,6 +147,7 @@ impl Directory {
         Some(Directory {
             id,
             mgmt,
+            partition,
             roots,
             accounts,
             children,
@@ -153,8 +155,8 @@ impl Directory {
     }
     fn arn(&self, kind: &str, id: &str) -> String {
         format!(
-            "arn:aws:organizations::{}:{kind}/{}/{id}",
-            self.mgmt, self.id
+            "arn:{}:organizations::{}:{kind}/{}/{id}",
+            self.partition, self.mgmt, self.id
         )
     }
     /// `o-…/r-…/ou-…/` down to `node`.
@@ -256,7 +258,7 @@ fn describe_organization(w: &mut World, _: &Cx, _: &Input) -> Res {
     Ok(json!({
         "Organization": {
             "Id": org.id,
-            "Arn": format!("arn:aws:organizations::{}:organization/{}", org.mgmt, org.id),
+            "Arn": format!("arn:{}:organizations::{}:organization/{}", org.partition, org.mgmt, org.id),
             "FeatureSet": "ALL",
             "MasterAccountArn": org.arn("account", &org.mgmt),
             "MasterAccountId": org.mgmt,

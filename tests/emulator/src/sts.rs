@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use crate::Emulator;
 use crate::http::{Cx, Request, Resp, response};
 use crate::route::{Input, Route, by_name, route};
-use crate::util::{ApiError, Res, fnv, is_account_id, iso_in, xml_escape};
+use crate::util::{ApiError, Res, fnv, is_account_id, iso_in, partition, xml_escape};
 use crate::world::World;
 
 pub static ROUTES: &[Route] = &[
@@ -68,7 +68,7 @@ fn get_caller_identity(_: &mut World, cx: &Cx, _: &Input) -> Res {
     Ok(json!({
         "UserId": format!("AIDA{:016X}", fnv(&cx.account)),
         "Account": cx.account,
-        "Arn": format!("arn:aws:iam::{}:root", cx.account),
+        "Arn": format!("arn:{}:iam::{}:root", partition(&cx.region).0, cx.account),
     }))
 }
 
@@ -91,8 +91,11 @@ fn assume_role(_: &mut World, cx: &Cx, i: &Input) -> Res {
             validation(format!("1 validation error detected: Value '{d}' at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200"))
         })?,
     };
+    // A role of another partition is invalid here (its accounts are not this partition's).
     let (target, role) = role_arn
-        .strip_prefix("arn:aws:iam::")
+        .strip_prefix("arn:")
+        .and_then(|r| r.strip_prefix(partition(&cx.region).0))
+        .and_then(|r| r.strip_prefix(":iam::"))
         .and_then(|r| r.split_once(":role/"))
         .filter(|(acct, role)| is_account_id(acct) && !role.is_empty())
         .ok_or_else(|| validation(format!("{role_arn} is invalid")))?;
@@ -110,7 +113,8 @@ fn assume_role(_: &mut World, cx: &Cx, i: &Input) -> Res {
             403,
             "AccessDenied",
             format!(
-                "User: arn:aws:iam::{}:root is not authorized to perform: sts:AssumeRole on resource: {role_arn}",
+                "User: arn:{}:iam::{}:root is not authorized to perform: sts:AssumeRole on resource: {role_arn}",
+                partition(&cx.region).0,
                 cx.account
             ),
         ));
@@ -125,7 +129,7 @@ fn assume_role(_: &mut World, cx: &Cx, i: &Input) -> Res {
         },
         "AssumedRoleUser": {
             "AssumedRoleId": format!("{role_id}:{session}"),
-            "Arn": format!("arn:aws:sts::{target}:assumed-role/{role_name}/{session}"),
+            "Arn": format!("arn:{}:sts::{target}:assumed-role/{role_name}/{session}", partition(&cx.region).0),
         },
         "PackedPolicySize": 0,
     }))

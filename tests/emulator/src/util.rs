@@ -202,6 +202,19 @@ pub fn percent_decode(s: &str) -> String {
         .into_owned()
 }
 
+/// The partition of a region, as botocore's `partitions.json` defines them (`regionRegex`), and
+/// its global region (`implicitGlobalRegion`), where Organizations has its endpoint and signs.
+/// The emulator's own table, so that a product that got partitions wrong cannot agree with it.
+pub fn partition(region: &str) -> (&'static str, &'static str) {
+    if region.starts_with("cn-") {
+        ("aws-cn", "cn-northwest-1")
+    } else if region.starts_with("us-gov-") {
+        ("aws-us-gov", "us-gov-west-1")
+    } else {
+        ("aws", "us-east-1")
+    }
+}
+
 pub fn is_account_id(s: &str) -> bool {
     s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
 }

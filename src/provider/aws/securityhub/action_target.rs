@@ -3,6 +3,7 @@
 use aws_sdk_securityhub::error::ProvideErrorMetadata;
 
 use super::Sh;
+use crate::model::catalog::partition_of;
 use crate::model::resource::ActionTargetValue;
 use crate::model::state::ScopeState;
 use crate::model::{Action, Change};
@@ -35,8 +36,10 @@ pub(super) async fn write(sh: &Sh<'_>, c: &Change) -> Outcome {
     let t = Target::Address(c.address.clone());
     let id = c.address.id.clone().unwrap_or_default();
     let arn = format!(
-        "arn:aws:securityhub:{}:{}:action/custom/{id}",
-        sh.cx.region, sh.cx.account
+        "arn:{}:securityhub:{}:{}:action/custom/{id}",
+        partition_of(sh.cx.region).name,
+        sh.cx.region,
+        sh.cx.account
     );
     if c.action == Action::Delete {
         sh.gate("DeleteActionTarget").await;

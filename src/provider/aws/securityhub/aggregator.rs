@@ -4,6 +4,7 @@
 use aws_sdk_securityhub::error::ProvideErrorMetadata;
 
 use super::Sh;
+use crate::model::catalog::partition_of;
 use crate::model::resource::AggregatorValue;
 use crate::model::state::ScopeState;
 use crate::model::{Action, Change};
@@ -11,7 +12,7 @@ use crate::model::{Kind, ProviderError, Resource, Target};
 use crate::provider::aws::error::{Outcome, sdk_error, value_of};
 
 fn arn_prefix(region: &str) -> String {
-    format!("arn:aws:securityhub:{region}:")
+    format!("arn:{}:securityhub:{region}:", partition_of(region).name)
 }
 
 pub(super) async fn read(sh: &Sh<'_>, out: &mut ScopeState) -> Result<(), ProviderError> {

@@ -1,5 +1,7 @@
-//! `control-parameters/<id>`: a control's custom parameter values (only those the policy names
-//! are managed).
+//! `control-parameters/<id>`: a control's custom parameter values. Each goes out as the
+//! `ParameterValue` member the catalog's definition names (`Enum`, `EnumList`, `Double`, …);
+//! only parameters with `ValueType` CUSTOM are read as set, and a custom value the policy no
+//! longer names is put back to DEFAULT.
 
 use std::collections::BTreeMap;
 
@@ -9,8 +11,8 @@ use serde_json::{Value, json};
 use super::Sh;
 use super::standard::Ready;
 use crate::model::Change;
-use crate::model::catalog::catalog;
-use crate::model::resource::ControlParametersValue;
+use crate::model::catalog::{ParameterType, catalog};
+use crate::model::resource::{ControlParametersValue, whole_numbers};
 use crate::model::state::ScopeState;
 use crate::model::{Kind, ProviderError, Resource, Target};
 use crate::provider::aws::error::{Outcome, fail, sdk_error, value_of};
@@ -20,9 +22,15 @@ pub(super) async fn read(
     ready: &[Ready],
     out: &mut ScopeState,
 ) -> Result<(), ProviderError> {
+    // Only controls that take parameters can have custom values.
     let mut ids: Vec<&str> = ready
         .iter()
-        .flat_map(|(s, _)| catalog().controls_in(s).map(|c| c.id.as_str()))
+        .flat_map(|(s, _)| {
+            catalog()
+                .controls_in(s)
+                .filter(|c| !c.parameters.is_empty())
+                .map(|c| c.id.as_str())
+        })
         .collect();
     ids.sort();
     ids.dedup();
@@ -39,13 +47,16 @@ pub(super) async fn read(
             let (Some(id), Some(params)) = (c.security_control_id(), c.parameters()) else {
                 continue;
             };
-            if params.is_empty() {
-                continue;
-            }
+            // A parameter at its default is not a custom value, whatever `Value` AWS shows
+            // with it.
             let parameters: BTreeMap<String, Value> = params
                 .iter()
+                .filter(|(_, v)| v.value_type() == Some(&ParameterValueType::Custom))
                 .filter_map(|(k, v)| v.value().map(|x| (k.clone(), parameter_json(x))))
                 .collect();
+            if parameters.is_empty() {
+                continue;
+            }
             out.insert(
                 Kind::ControlParameters,
                 Some(id.to_string()),
@@ -56,22 +67,37 @@ pub(super) async fn read(
     Ok(())
 }
 
+/// Sets the policy's values, each as the member of `ParameterValue` its definition names,
+/// and puts back to AWS's default every custom value the policy no longer names.
 pub(super) async fn write(sh: &Sh<'_>, c: &Change) -> Outcome {
     let v = value_of!(c, ControlParameters);
     let id = c.address.id.clone().unwrap_or_default();
+    let Some(def) = catalog().control(&id) else {
+        return Err(fail(
+            c,
+            None,
+            format!("control `{id}` is not in the catalog"),
+        ));
+    };
     let mut req = sh
         .client
         .update_security_control()
         .security_control_id(&id)
         .last_update_reason("Managed by shubctl");
-    for (name, v) in &v.parameters {
-        let pv = parameter_value(v).ok_or_else(|| {
-            fail(
-                c,
-                None,
-                format!("parameter `{name}` has a value of a type Security Hub does not take"),
-            )
-        })?;
+    for (name, value) in &v.parameters {
+        let pv = def
+            .parameters
+            .get(name)
+            .ok_or_else(|| fail(c, None, format!("control `{id}` has no parameter `{name}`")))
+            .and_then(|d| {
+                parameter_value(d.value_type, value).ok_or_else(|| {
+                    fail(
+                        c,
+                        None,
+                        format!("parameter `{name}` is not a {}", d.value_type.as_str()),
+                    )
+                })
+            })?;
         req = req.parameters(
             name,
             ParameterConfiguration::builder()
@@ -80,6 +106,21 @@ pub(super) async fn write(sh: &Sh<'_>, c: &Change) -> Outcome {
                 .build(),
         );
     }
+    let before = c
+        .before
+        .as_ref()
+        .and_then(|b| b.get("parameters"))
+        .and_then(Value::as_object);
+    for name in before.into_iter().flat_map(|b| b.keys()) {
+        if !v.parameters.contains_key(name) {
+            req = req.parameters(
+                name,
+                ParameterConfiguration::builder()
+                    .value_type(ParameterValueType::Default)
+                    .build(),
+            );
+        }
+    }
     sh.gate("UpdateSecurityControl").await;
     req.send()
         .await
@@ -87,12 +128,14 @@ pub(super) async fn write(sh: &Sh<'_>, c: &Change) -> Outcome {
     Ok(())
 }
 
+/// A value as read: the member tells the type; whole doubles read as integers (the policy
+/// writes `24` for 24.0).
 fn parameter_json(v: &ParameterValue) -> Value {
     use ParameterValue as P;
     match v {
         P::Integer(i) => json!(i),
         P::IntegerList(l) => json!(l),
-        P::Double(d) => json!(d),
+        P::Double(d) => whole_numbers(json!(d)),
         P::String(s) | P::Enum(s) => json!(s),
         P::StringList(l) | P::EnumList(l) => json!(l),
         P::Boolean(b) => json!(b),
@@ -100,28 +143,94 @@ fn parameter_json(v: &ParameterValue) -> Value {
     }
 }
 
-fn parameter_value(v: &Value) -> Option<ParameterValue> {
-    Some(match v {
-        Value::Bool(b) => ParameterValue::Boolean(*b),
-        Value::Number(n) if n.is_i64() => ParameterValue::Integer(i32::try_from(n.as_i64()?).ok()?),
-        Value::Number(n) => ParameterValue::Double(n.as_f64()?),
-        Value::String(s) => ParameterValue::String(s.clone()),
-        Value::Array(items) if items.iter().all(Value::is_i64) => ParameterValue::IntegerList(
-            items
+/// The value in the member its definition names (enum values are strings, even `"365"`).
+fn parameter_value(t: ParameterType, v: &Value) -> Option<ParameterValue> {
+    use ParameterType as T;
+    let text = |v: &Value| match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    let list = |v: &Value| v.as_array().cloned();
+    Some(match t {
+        T::Boolean => ParameterValue::Boolean(v.as_bool()?),
+        T::Integer => ParameterValue::Integer(i32::try_from(v.as_i64()?).ok()?),
+        T::Double => ParameterValue::Double(v.as_f64()?),
+        T::String => ParameterValue::String(text(v)?),
+        T::Enum => ParameterValue::Enum(text(v)?),
+        T::IntegerList => ParameterValue::IntegerList(
+            list(v)?
                 .iter()
-                .filter_map(|i| i.as_i64().and_then(|x| i32::try_from(x).ok()))
-                .collect(),
+                .map(|i| i.as_i64().and_then(|x| i32::try_from(x).ok()))
+                .collect::<Option<_>>()?,
         ),
-        Value::Array(items) => ParameterValue::StringList(
-            items
-                .iter()
-                .map(|i| {
-                    i.as_str()
-                        .map(str::to_string)
-                        .unwrap_or_else(|| i.to_string())
-                })
-                .collect(),
-        ),
-        _ => return None,
+        T::StringList => {
+            ParameterValue::StringList(list(v)?.iter().map(text).collect::<Option<_>>()?)
+        }
+        T::EnumList => ParameterValue::EnumList(list(v)?.iter().map(text).collect::<Option<_>>()?),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_go_out_as_their_definition_s_member_and_read_back_the_same() {
+        let cases = [
+            (
+                ParameterType::Enum,
+                json!("365"),
+                ParameterValue::Enum("365".into()),
+            ),
+            (
+                ParameterType::Enum,
+                json!(2),
+                ParameterValue::Enum("2".into()),
+            ),
+            (
+                ParameterType::Double,
+                json!(24),
+                ParameterValue::Double(24.0),
+            ),
+            (
+                ParameterType::Double,
+                json!(0.5),
+                ParameterValue::Double(0.5),
+            ),
+            (
+                ParameterType::Integer,
+                json!(90),
+                ParameterValue::Integer(90),
+            ),
+            (
+                ParameterType::EnumList,
+                json!(["agent", "error"]),
+                ParameterValue::EnumList(vec!["agent".into(), "error".into()]),
+            ),
+            (
+                ParameterType::IntegerList,
+                json!([80, 443]),
+                ParameterValue::IntegerList(vec![80, 443]),
+            ),
+            (
+                ParameterType::Boolean,
+                json!(true),
+                ParameterValue::Boolean(true),
+            ),
+        ];
+        for (t, v, want) in cases {
+            let got = parameter_value(t, &v).unwrap();
+            assert_eq!(got, want, "{t:?} {v}");
+            let back = parameter_json(&got);
+            let canonical = if t == ParameterType::Enum {
+                json!(v.to_string().trim_matches('"'))
+            } else {
+                v.clone()
+            };
+            assert_eq!(back, canonical, "{t:?}");
+        }
+        assert!(parameter_value(ParameterType::Integer, &json!(1.5)).is_none());
+        assert!(parameter_value(ParameterType::Boolean, &json!("true")).is_none());
+    }
 }

@@ -3,6 +3,7 @@
 use aws_sdk_securityhub::error::ProvideErrorMetadata;
 
 use super::Sh;
+use crate::model::catalog::partition_of;
 use crate::model::resource::Empty;
 use crate::model::state::ScopeState;
 use crate::model::{Action, Change};
@@ -49,7 +50,8 @@ pub(super) async fn names(sh: &Sh<'_>) -> Result<Vec<String>, ProviderError> {
 async fn product_arn(sh: &Sh<'_>, name: &str) -> Result<String, ProviderError> {
     if name.starts_with("aws/") {
         return Ok(format!(
-            "arn:aws:securityhub:{}::product/{name}",
+            "arn:{}:securityhub:{}::product/{name}",
+            partition_of(sh.cx.region).name,
             sh.cx.region
         ));
     }
@@ -83,8 +85,10 @@ pub(super) async fn write(sh: &Sh<'_>, c: &Change) -> Outcome {
     match c.action {
         Action::Delete => {
             let arn = format!(
-                "arn:aws:securityhub:{}:{}:product-subscription/{id}",
-                sh.cx.region, sh.cx.account
+                "arn:{}:securityhub:{}:{}:product-subscription/{id}",
+                partition_of(sh.cx.region).name,
+                sh.cx.region,
+                sh.cx.account
             );
             sh.gate("DisableImportFindingsForProduct").await;
             match sh

@@ -25,7 +25,10 @@ pub struct Analyzer {
 }
 
 pub fn analyzer_arn(region: &str, account: &str, name: &str) -> String {
-    format!("arn:aws:access-analyzer:{region}:{account}:analyzer/{name}")
+    format!(
+        "arn:{}:access-analyzer:{region}:{account}:analyzer/{name}",
+        crate::util::partition(region).0
+    )
 }
 
 #[derive(Default)]

@@ -142,7 +142,7 @@ pub fn get(w: &mut World, cx: &Cx, i: &Input) -> Res {
         "createdAt": d.created_at,
         "updatedAt": d.updated_at,
         "findingPublishingFrequency": d.frequency,
-        "serviceRole": format!("arn:aws:iam::{account}:role/aws-service-role/guardduty.amazonaws.com/AWSServiceRoleForAmazonGuardDuty"),
+        "serviceRole": format!("arn:{}:iam::{account}:role/aws-service-role/guardduty.amazonaws.com/AWSServiceRoleForAmazonGuardDuty", crate::util::partition(&cx.region).0),
         "status": if d.enabled { "ENABLED" } else { "DISABLED" },
         "features": features,
         "tags": {},

@@ -52,6 +52,8 @@ fn validation(m: impl Into<String>) -> ApiError {
 }
 /// Observed with 401 although the model says 403.
 fn not_enabled() -> ApiError {
+    // The message is what tells it from a permission denial (same code). Botocore models the
+    // error as 403; 401 has been seen and is kept.
     ApiError::new(401, "AccessDeniedException", "Macie is not enabled.")
 }
 fn denied(m: impl Into<String>) -> ApiError {

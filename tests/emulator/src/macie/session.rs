@@ -58,7 +58,7 @@ pub fn get(w: &mut World, cx: &Cx, _: &Input) -> Res {
         "createdAt": m.created_at,
         "updatedAt": m.updated_at,
         "findingPublishingFrequency": m.frequency,
-        "serviceRole": format!("arn:aws:iam::{account}:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie"),
+        "serviceRole": format!("arn:{}:iam::{account}:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie", crate::util::partition(&cx.region).0),
         "status": m.status,
     }))
 }

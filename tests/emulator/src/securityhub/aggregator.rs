@@ -14,7 +14,10 @@ use crate::route::Input;
 use crate::util::{ApiError, Res, get_strs, object};
 use crate::world::World;
 
-fn check_linking(mode: &str, regions: &Option<Vec<String>>) -> Result<(), ApiError> {
+/// The linking mode and its regions, which must be real regions of the caller's partition
+/// (aggregation stays within a partition).
+fn check_linking(mode: &str, regions: &Option<Vec<String>>, cx: &Cx) -> Result<(), ApiError> {
+    let home = crate::util::partition(&cx.region).0;
     let n = regions.as_ref().map(Vec::len).unwrap_or(0);
     match mode {
         "ALL_REGIONS" | "NO_REGIONS" if n > 0 => Err(invalid(format!(
@@ -28,7 +31,7 @@ fn check_linking(mode: &str, regions: &Option<Vec<String>>) -> Result<(), ApiErr
             match regions
                 .iter()
                 .flatten()
-                .find(|r| !REGIONS.contains(&r.as_str()))
+                .find(|r| !REGIONS.contains(&r.as_str()) || crate::util::partition(r).0 != home)
             {
                 Some(bad) => Err(invalid(format!("`{bad}` is not a valid Region"))),
                 None => Ok(()),
@@ -54,7 +57,7 @@ pub fn create(w: &mut World, cx: &Cx, i: &Input) -> Res {
     let body = &i.body;
     let mode = required_str(body, "RegionLinkingMode")?.to_string();
     let regions = get_strs(body, "Regions");
-    check_linking(&mode, &regions)?;
+    check_linking(&mode, &regions, cx)?;
     if let Some((home, _)) = find_aggregator(w, &cx.account) {
         return Err(invalid(format!(
             "A finding aggregator already exists for account {} (home Region {home})",
@@ -99,7 +102,7 @@ pub fn update(w: &mut World, cx: &Cx, i: &Input) -> Res {
     let arn = required_str(body, "FindingAggregatorArn")?.to_string();
     let mode = required_str(body, "RegionLinkingMode")?.to_string();
     let regions = get_strs(body, "Regions");
-    check_linking(&mode, &regions)?;
+    check_linking(&mode, &regions, cx)?;
     let (a, home) = aggregator_by_arn(w, cx, &arn, true)?;
     a.mode = mode;
     a.regions = regions.unwrap_or_default();

@@ -1,9 +1,24 @@
 //! Security Hub ARNs (API.md §1.1–§1.9), and standards found by theirs.
 
-use shubctl::model::catalog::{ControlDef, StandardDef, catalog, standard_arn};
+use shubctl::model::catalog::{ControlDef, StandardDef, catalog};
+
+use crate::util::partition;
+
+/// A standard's ARN in a region's partition (`ruleset/` ARNs have no region).
+pub fn standard_arn(def: &StandardDef, region: &str) -> String {
+    let p = partition(region).0;
+    if def.arn.starts_with("ruleset/") {
+        format!("arn:{p}:securityhub:::{}", def.arn)
+    } else {
+        format!("arn:{p}:securityhub:{region}::{}", def.arn)
+    }
+}
 
 pub fn hub_arn(region: &str, account: &str) -> String {
-    format!("arn:aws:securityhub:{region}:{account}:hub/default")
+    format!(
+        "arn:{}:securityhub:{region}:{account}:hub/default",
+        partition(region).0
+    )
 }
 
 /// `standards/aws-foundational-security-best-practices/v/1.0.0` → `aws-foundational-security-best-practices/v/1.0.0`
@@ -16,7 +31,8 @@ fn standard_path(def: &StandardDef) -> &str {
 
 pub fn subscription_arn(def: &StandardDef, region: &str, account: &str) -> String {
     format!(
-        "arn:aws:securityhub:{region}:{account}:subscription/{}",
+        "arn:{}:securityhub:{region}:{account}:subscription/{}",
+        partition(region).0,
         standard_path(def)
     )
 }
@@ -42,13 +58,17 @@ pub fn standards_control_arn(
     number: &str,
 ) -> String {
     format!(
-        "arn:aws:securityhub:{region}:{account}:control/{}/{number}",
+        "arn:{}:securityhub:{region}:{account}:control/{}/{number}",
+        partition(region).0,
         standard_path(def)
     )
 }
 
 pub fn security_control_arn(region: &str, account: &str, control: &str) -> String {
-    format!("arn:aws:securityhub:{region}:{account}:security-control/{control}")
+    format!(
+        "arn:{}:securityhub:{region}:{account}:security-control/{control}",
+        partition(region).0
+    )
 }
 
 /// The catalog's standards with their ARNs in one region, built once per request: finding a
@@ -87,7 +107,9 @@ pub fn std_by_subscription_arn(
     account: &str,
 ) -> Option<&'static StandardDef> {
     let path = arn
-        .strip_prefix("arn:aws:securityhub:")?
+        .strip_prefix("arn:")?
+        .strip_prefix(partition(region).0)?
+        .strip_prefix(":securityhub:")?
         .strip_prefix(region)?
         .strip_prefix(':')?
         .strip_prefix(account)?
@@ -99,25 +121,43 @@ pub fn std_by_subscription_arn(
 }
 
 pub fn insight_arn(region: &str, account: &str, uuid: &str) -> String {
-    format!("arn:aws:securityhub:{region}:{account}:insight/{account}/custom/{uuid}")
+    format!(
+        "arn:{}:securityhub:{region}:{account}:insight/{account}/custom/{uuid}",
+        partition(region).0
+    )
 }
 
 pub fn rule_arn(region: &str, account: &str, uuid: &str) -> String {
-    format!("arn:aws:securityhub:{region}:{account}:automation-rule/{uuid}")
+    format!(
+        "arn:{}:securityhub:{region}:{account}:automation-rule/{uuid}",
+        partition(region).0
+    )
 }
 
 pub fn aggregator_arn(region: &str, account: &str, uuid: &str) -> String {
-    format!("arn:aws:securityhub:{region}:{account}:finding-aggregator/{uuid}")
+    format!(
+        "arn:{}:securityhub:{region}:{account}:finding-aggregator/{uuid}",
+        partition(region).0
+    )
 }
 
 pub fn action_target_arn(region: &str, account: &str, id: &str) -> String {
-    format!("arn:aws:securityhub:{region}:{account}:action/custom/{id}")
+    format!(
+        "arn:{}:securityhub:{region}:{account}:action/custom/{id}",
+        partition(region).0
+    )
 }
 
 pub fn product_arn(region: &str, key: &str, provider: &str) -> String {
-    format!("arn:aws:securityhub:{region}:{provider}:product/{key}")
+    format!(
+        "arn:{}:securityhub:{region}:{provider}:product/{key}",
+        partition(region).0
+    )
 }
 
 pub fn product_subscription_arn(region: &str, account: &str, product: &str) -> String {
-    format!("arn:aws:securityhub:{region}:{account}:product-subscription/{product}")
+    format!(
+        "arn:{}:securityhub:{region}:{account}:product-subscription/{product}",
+        partition(region).0
+    )
 }

@@ -112,7 +112,11 @@ pub fn create(w: &mut World, cx: &Cx, i: &Input) -> Res {
         actions,
         created_at: now.clone(),
         updated_at: now,
-        created_by: format!("arn:aws:iam::{}:root", cx.account),
+        created_by: format!(
+            "arn:{}:iam::{}:root",
+            crate::util::partition(&cx.region).0,
+            cx.account
+        ),
     });
     Ok(json!({ "RuleArn": arn }))
 }

@@ -1,14 +1,14 @@
 //! Security controls across standards (API.md §1.3): their status, and their parameters as
-//! `ParameterConfiguration` values.
+//! `ParameterConfiguration` values, checked against each control's parameter definitions.
 
 use serde_json::{Map, Value, json};
-use shubctl::model::catalog::catalog;
+use shubctl::model::catalog::{ParameterDef, ParameterType, catalog};
 
 use super::arn::security_control_arn;
 use super::{invalid, not_found, own, required_str};
 use crate::http::Cx;
 use crate::route::Input;
-use crate::util::{Res, get, get_str, get_strs, object, put_opt};
+use crate::util::{ApiError, Res, get, get_str, get_strs, object, put_opt};
 use crate::world::World;
 
 fn control_id_of(s: &str) -> String {
@@ -58,13 +58,27 @@ pub fn batch_get(w: &mut World, cx: &Cx, i: &Input) -> Res {
             json!(if enabled { "ENABLED" } else { "DISABLED" }),
         );
         m.insert("UpdateStatus".into(), json!("READY"));
-        m.insert(
-            "Parameters".into(),
-            Value::Object(
-                p.map(|p| p.params.clone().into_iter().collect())
-                    .unwrap_or_default(),
-            ),
-        );
+        // Every parameter the control takes: the custom ones as set, the others DEFAULT with
+        // AWS's default value (whether AWS shows a Value with DEFAULT is undocumented; showing
+        // it is the stricter choice, as a reader must not take it for a custom value).
+        let params: Map<String, Value> = def
+            .parameters
+            .iter()
+            .map(|(name, pd)| {
+                let conf = p
+                    .and_then(|p| p.params.get(name))
+                    .cloned()
+                    .unwrap_or_else(|| {
+                        let mut c = json!({ "ValueType": "DEFAULT" });
+                        if let Some(d) = &pd.default {
+                            c["Value"] = json!({ pd.value_type.as_str(): d });
+                        }
+                        c
+                    });
+                (name.clone(), conf)
+            })
+            .collect();
+        m.insert("Parameters".into(), Value::Object(params));
         put_opt(
             &mut m,
             "LastUpdateReason",
@@ -90,6 +104,45 @@ const PARAMETER_VALUE_MEMBERS: [&str; 8] = [
     "EnumList",
 ];
 
+/// A CUSTOM value against the parameter's definition, as AWS checks it: the union member must
+/// be the parameter's type, and the value within its range, allowed values and item count
+/// ("an InvalidInputException response for invalid parameter values").
+fn check_value(
+    id: &str,
+    name: &str,
+    pd: &ParameterDef,
+    v: &Map<String, Value>,
+) -> Result<(), ApiError> {
+    let (member, value) = v.iter().next().expect("one member");
+    let t = pd.value_type;
+    if member != t.as_str() {
+        return Err(invalid(format!(
+            "Invalid parameter value for {name} of {id}: the parameter is of type {}, not {member}",
+            t.as_str()
+        )));
+    }
+    // On the wire enum values are strings, never numbers.
+    let strings = |v: &Value| match v {
+        Value::Array(items) => items.iter().all(Value::is_string),
+        other => other.is_string(),
+    };
+    if matches!(
+        t,
+        ParameterType::Enum
+            | ParameterType::EnumList
+            | ParameterType::String
+            | ParameterType::StringList
+    ) && !strings(value)
+    {
+        return Err(invalid(format!(
+            "Invalid parameter value for {name} of {id}: {member} takes strings"
+        )));
+    }
+    pd.check(value)
+        .map(|_| ())
+        .map_err(|e| invalid(format!("Invalid parameter value for {name} of {id}: {e}")))
+}
+
 pub fn update(w: &mut World, cx: &Cx, i: &Input) -> Res {
     let body = &i.body;
     let id = control_id_of(required_str(body, "SecurityControlId")?);
@@ -107,10 +160,18 @@ pub fn update(w: &mut World, cx: &Cx, i: &Input) -> Res {
             )));
         }
     }
-    if catalog().control(&id).is_none() {
+    let Some(def) = catalog().control(&id) else {
         return Err(not_found(format!("Security control {id} not found")));
+    };
+    if params.is_empty() {
+        return Err(invalid("Parameters must not be empty"));
     }
     for (name, conf) in params {
+        let Some(pd) = def.parameters.get(name) else {
+            return Err(invalid(format!(
+                "Invalid parameter {name} for security control {id}"
+            )));
+        };
         match get_str(conf, "ValueType") {
             Some("DEFAULT") => {}
             Some("CUSTOM") => {
@@ -128,6 +189,7 @@ pub fn update(w: &mut World, cx: &Cx, i: &Input) -> Res {
                         PARAMETER_VALUE_MEMBERS.join(", ")
                     )));
                 }
+                check_value(&id, name, pd, v)?;
             }
             _ => {
                 return Err(invalid(format!(

@@ -2,9 +2,9 @@
 //! DELETING for as long, then gone.
 
 use serde_json::{Value, json};
-use shubctl::model::catalog::{StandardDef, catalog, standard_arn};
+use shubctl::model::catalog::{StandardDef, catalog};
 
-use super::arn::{StandardArns, std_by_subscription_arn, subscription_arn};
+use super::arn::{StandardArns, standard_arn, std_by_subscription_arn, subscription_arn};
 use super::{invalid, own, paged, query_max, required_list, required_str, with_token};
 use crate::http::Cx;
 use crate::route::Input;

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 use serde_json::{Value, json};
-use shubctl::model::catalog::catalog;
+use shubctl::model::catalog::{ParameterType, catalog};
 use shubctl::model::resource::{
     ActionTargetValue, AggregatorValue, AutomationRuleValue, ControlParametersValue, ControlValue,
     Empty, HubValue, InsightValue, OrgConfigValue,
@@ -271,20 +271,35 @@ pub fn administrator_of<'a>(w: &'a World, account: &str, region: &str) -> Option
 
 // ---- control parameters: snapshot value ↔ ParameterValue union -----------------------------
 
-/// A plain snapshot value as the `ParameterValue` union the API takes.
-pub fn to_parameter_value(v: &Value) -> Value {
-    match v {
-        Value::Bool(b) => json!({ "Boolean": b }),
-        Value::Number(n) if n.is_i64() || n.is_u64() => json!({ "Integer": n }),
-        Value::Number(n) => json!({ "Double": n }),
-        Value::String(s) => json!({ "String": s }),
-        Value::Array(a) if !a.is_empty() && a.iter().all(|x| x.is_i64() || x.is_u64()) => {
+/// A plain snapshot value as the `ParameterValue` union the API takes: the member is the
+/// parameter's type in the catalog (enum values are strings), or a guess from the JSON type
+/// for a parameter the catalog does not define.
+pub fn to_parameter_value(control: &str, name: &str, v: &Value) -> Value {
+    let text = |x: &Value| {
+        x.as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| x.to_string())
+    };
+    let defined = catalog()
+        .control(control)
+        .and_then(|c| c.parameters.get(name))
+        .map(|d| d.value_type);
+    match (defined, v) {
+        (Some(ParameterType::Enum), v) => json!({ "Enum": text(v) }),
+        (Some(ParameterType::EnumList), Value::Array(a)) => {
+            json!({ "EnumList": a.iter().map(text).collect::<Vec<_>>() })
+        }
+        (Some(ParameterType::Double), v) => json!({ "Double": v }),
+        (Some(t), v) => json!({ t.as_str(): v }),
+        (None, Value::Bool(b)) => json!({ "Boolean": b }),
+        (None, Value::Number(n)) if n.is_i64() || n.is_u64() => json!({ "Integer": n }),
+        (None, Value::Number(n)) => json!({ "Double": n }),
+        (None, Value::String(s)) => json!({ "String": s }),
+        (None, Value::Array(a)) if !a.is_empty() && a.iter().all(|x| x.is_i64() || x.is_u64()) => {
             json!({ "IntegerList": a })
         }
-        Value::Array(a) => {
-            json!({ "StringList": a.iter().map(|x| x.as_str().map(str::to_string).unwrap_or_else(|| x.to_string())).collect::<Vec<_>>() })
-        }
-        other => json!({ "String": other.to_string() }),
+        (None, Value::Array(a)) => json!({ "StringList": a.iter().map(text).collect::<Vec<_>>() }),
+        (None, other) => json!({ "String": other.to_string() }),
     }
 }
 
@@ -342,7 +357,7 @@ impl State {
                     .map(|(k, v)| {
                         (
                             k.clone(),
-                            json!({ "ValueType": "CUSTOM", "Value": to_parameter_value(v) }),
+                            json!({ "ValueType": "CUSTOM", "Value": to_parameter_value(at.id, k, v) }),
                         )
                     })
                     .collect();
@@ -411,7 +426,7 @@ impl State {
                     actions: json!([{ "Type": "FINDING_FIELDS_UPDATE", "FindingFieldsUpdate": r.actions }]),
                     created_at: stamp.into(),
                     updated_at: stamp.into(),
-                    created_by: format!("arn:aws:iam::{}:root", at.account),
+                    created_by: format!("arn:{}:iam::{}:root", crate::util::partition(at.region).0, at.account),
                 });
             }
             Resource::Product(_) => {

@@ -124,6 +124,9 @@ pub struct World {
     pub directory: Option<organizations::Directory>,
     /// Service control policies: the organisation's, not a scope's.
     pub policies: organizations::policies::State,
+    /// The partition the organisation lives in (that of its regions): its credentials are
+    /// not valid in another partition's regions.
+    pub partition: &'static str,
     /// Resources the emulator does not serve (other services' org settings): kept untouched
     /// for the dump.
     passthrough: BTreeMap<Address, Value>,
@@ -283,8 +286,20 @@ impl World {
                 .collect(),
             info: file.organization,
         };
+        let partition = org
+            .info
+            .enabled_regions
+            .iter()
+            .chain(file.resources.keys().map(|a| &a.region))
+            .find(|r| r.as_str() != "global")
+            .map_or("aws", |r| crate::util::partition(r).0);
         let mut w = World {
-            directory: organizations::Directory::of(&org.info, org.management.as_deref()),
+            directory: organizations::Directory::of(
+                &org.info,
+                org.management.as_deref(),
+                partition,
+            ),
+            partition,
             org,
             taken_at: file.taken_at,
             scopes: HashMap::new(),

@@ -1,0 +1,490 @@
+//! What an audit against AWS's models and documentation found (issue 9), end to end through
+//! the SDK against the emulator, which is as strict as AWS in each of these places: the test
+//! fails on the old behaviour.
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use aws_sdk_securityhub::error::ProvideErrorMetadata;
+use aws_sdk_securityhub::types::{ParameterConfiguration, ParameterValue, ParameterValueType};
+use shubctl_emulator::Emulator;
+
+use crate::aws::*;
+use crate::common::*;
+
+const PARAMS: &str = "tests/fixtures/aws/parameters.yaml";
+
+/// SDK configuration acting as `account` in `region`, straight at the emulator (the hand that
+/// changes things behind shubctl's back).
+async fn as_account(emu: &Emulator, account: &str, region: &str) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(region.to_string()))
+        .endpoint_url(emu.endpoint())
+        .credentials_provider(Credentials::new(
+            Emulator::access_key(account),
+            "secret",
+            None,
+            None,
+            "test",
+        ))
+        .load()
+        .await
+}
+
+fn custom(v: ParameterValue) -> ParameterConfiguration {
+    ParameterConfiguration::builder()
+        .value_type(ParameterValueType::Custom)
+        .value(v)
+        .build()
+}
+
+#[test]
+fn control_parameters_go_out_typed_read_back_typed_and_unnamed_ones_are_reset() {
+    runtime().block_on(async {
+        let emu = Emulator::start(org_snapshot(), quick()).await;
+        let aws = connect(&emu, 4).await;
+        let p = policy(&[POLICY, PARAMS]);
+        let first = plan_with(&p, &aws).await;
+        assert!(first.read_failures.is_empty(), "{:?}", first.read_failures);
+        let report = apply_with(&first, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        let again = plan_with(&p, &aws).await;
+        assert!(
+            again.changes.is_empty(),
+            "read back as written: {:?}",
+            again
+                .changes
+                .iter()
+                .map(|c| c.address.to_string())
+                .collect::<Vec<_>>()
+        );
+
+        // AWS holds each value in its parameter's own member.
+        let sh =
+            aws_sdk_securityhub::Client::new(&as_account(&emu, "333333333333", "us-east-1").await);
+        let got = sh
+            .batch_get_security_controls()
+            .set_security_control_ids(Some(
+                [
+                    "RDS.6",
+                    "RDS.14",
+                    "RDS.40",
+                    "APIGateway.1",
+                    "EC2.18",
+                    "IAM.7",
+                ]
+                .map(String::from)
+                .to_vec(),
+            ))
+            .send()
+            .await
+            .unwrap();
+        let value = |ctl: &str, name: &str| {
+            let c = got
+                .security_controls()
+                .iter()
+                .find(|c| c.security_control_id() == Some(ctl))
+                .unwrap();
+            let conf = &c.parameters().unwrap()[name];
+            (conf.value_type().cloned(), conf.value().cloned())
+        };
+        let custom_is = |ctl: &str, name: &str, want: ParameterValue| {
+            assert_eq!(
+                value(ctl, name),
+                (Some(ParameterValueType::Custom), Some(want)),
+                "{ctl} {name}"
+            );
+        };
+        custom_is(
+            "RDS.6",
+            "monitoringInterval",
+            ParameterValue::Enum("30".into()),
+        );
+        custom_is(
+            "RDS.14",
+            "BacktrackWindowInHours",
+            ParameterValue::Double(24.0),
+        );
+        custom_is(
+            "RDS.40",
+            "logTypes",
+            ParameterValue::EnumList(vec!["agent".into()]),
+        );
+        custom_is(
+            "APIGateway.1",
+            "loggingLevel",
+            ParameterValue::Enum("INFO".into()),
+        );
+        custom_is(
+            "EC2.18",
+            "authorizedTcpPorts",
+            ParameterValue::IntegerList(vec![443]),
+        );
+        custom_is("IAM.7", "MaxPasswordAge", ParameterValue::Integer(90));
+        // Parameters the policy does not name stay at AWS's default (shown with its value).
+        assert_eq!(
+            value("IAM.7", "MinimumPasswordLength").0,
+            Some(ParameterValueType::Default)
+        );
+
+        // By hand: a value changed, and a parameter the policy does not name made custom.
+        sh.update_security_control()
+            .security_control_id("IAM.7")
+            .parameters("MaxPasswordAge", custom(ParameterValue::Integer(60)))
+            .parameters("MinimumPasswordLength", custom(ParameterValue::Integer(20)))
+            .send()
+            .await
+            .unwrap();
+        let plan = plan_with(&p, &aws).await;
+        let changes: Vec<(String, Vec<String>)> = plan
+            .changes
+            .iter()
+            .map(|c| (c.address.to_string(), c.changed_fields.clone()))
+            .collect();
+        assert_eq!(
+            changes,
+            vec![(
+                "333333333333/us-east-1/control-parameters/IAM.7".to_string(),
+                vec![
+                    "parameters.MaxPasswordAge".to_string(),
+                    "parameters.MinimumPasswordLength".to_string()
+                ]
+            )]
+        );
+        let report = apply_with(&plan, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        assert!(plan_with(&p, &aws).await.changes.is_empty());
+        let now = sh
+            .batch_get_security_controls()
+            .security_control_ids("IAM.7")
+            .send()
+            .await
+            .unwrap();
+        let params = now.security_controls()[0].parameters().unwrap();
+        assert_eq!(
+            params["MinimumPasswordLength"].value_type(),
+            Some(&ParameterValueType::Default),
+            "reset to AWS's default"
+        );
+
+        // As strict as AWS: the member must be the parameter's type, and the value allowed.
+        // (shubctl used to send a YAML number as Integer and a string as String.)
+        for (ctl, name, v) in [
+            ("RDS.6", "monitoringInterval", ParameterValue::Integer(30)),
+            (
+                "RDS.6",
+                "monitoringInterval",
+                ParameterValue::Enum("7".into()),
+            ),
+            (
+                "RDS.14",
+                "BacktrackWindowInHours",
+                ParameterValue::Integer(24),
+            ),
+            (
+                "RDS.40",
+                "logTypes",
+                ParameterValue::StringList(vec!["agent".into()]),
+            ),
+            (
+                "APIGateway.1",
+                "loggingLevel",
+                ParameterValue::String("INFO".into()),
+            ),
+            ("IAM.7", "MaxPasswordAge", ParameterValue::Integer(365)),
+            ("IAM.7", "NoSuchParameter", ParameterValue::Integer(1)),
+        ] {
+            let e = sh
+                .update_security_control()
+                .security_control_id(ctl)
+                .parameters(name, custom(v.clone()))
+                .send()
+                .await
+                .expect_err(&format!("{ctl} {name} {v:?} must be refused"));
+            assert_eq!(
+                e.code(),
+                Some("InvalidInputException"),
+                "{ctl} {name} {v:?}"
+            );
+        }
+    });
+}
+
+/// The organisation fixture and policy moved to the China partition.
+fn in_china(text: &str) -> String {
+    text.replace("us-east-1", "cn-north-1")
+        .replace("eu-west-1", "cn-northwest-1")
+}
+
+#[test]
+fn an_organisation_in_the_china_partition_converges_with_its_own_arns_and_endpoints() {
+    runtime().block_on(async {
+        let org = in_china(&std::fs::read_to_string("tests/fixtures/aws/org.json").unwrap());
+        let emu = Emulator::start(serde_json::from_str(&org).unwrap(), quick()).await;
+        let dir = std::env::temp_dir().join(format!("shubctl-truth-cn-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("policy.yaml");
+        std::fs::write(&file, in_china(&std::fs::read_to_string(POLICY).unwrap())).unwrap();
+        let p = policy(&[file.to_str().unwrap()]);
+        std::fs::remove_dir_all(&dir).unwrap();
+
+        // The configured region picks the partition: Organizations at cn-northwest-1, roles
+        // as arn:aws-cn:iam::…, standards, products, action targets and the aggregator in
+        // arn:aws-cn:…. (shubctl used to sign Organizations for us-east-1 and build arn:aws:
+        // ARNs, which the emulator refuses as AWS does.)
+        let aws = connect_in(&emu, "cn-north-1", 4, 1.0, &[]).await;
+        let first = plan_with(&p, &aws).await;
+        assert!(first.read_failures.is_empty(), "{:?}", first.read_failures);
+        assert!(first.summary.create > 0);
+        let report = apply_with(&first, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        let again = plan_with(&p, &aws).await;
+        assert!(again.read_failures.is_empty(), "{:?}", again.read_failures);
+        assert!(
+            again.changes.is_empty(),
+            "converged, the aggregator included: {:?}",
+            again.changes.iter().map(|c| c.address.to_string()).collect::<Vec<_>>()
+        );
+        assert!(
+            emu.calls()
+                .iter()
+                .filter(|c| c.service == "organizations")
+                .all(|c| c.region == "cn-northwest-1" && c.status == 200)
+        );
+
+        // As strict as AWS: the organisation's keys mean nothing in another partition, and
+        // Organizations answers at its partition's global region only.
+        let sh = aws_sdk_securityhub::Client::new(&as_account(&emu, "111111111111", "us-east-1").await);
+        let e = sh.describe_hub().send().await.expect_err("foreign partition");
+        assert_eq!(e.code(), Some("UnrecognizedClientException"));
+        let org = aws_sdk_organizations::Client::new(&as_account(&emu, "111111111111", "cn-north-1").await);
+        let e = org
+            .describe_organization()
+            .send()
+            .await
+            .expect_err("not the global region");
+        assert_eq!(e.code(), Some("InvalidSignatureException"));
+        let sh = aws_sdk_securityhub::Client::new(&as_account(&emu, "222222222222", "cn-north-1").await);
+        let e = sh
+            .batch_enable_standards()
+            .standards_subscription_requests(
+                aws_sdk_securityhub::types::StandardsSubscriptionRequest::builder()
+                    .standards_arn("arn:aws:securityhub:cn-north-1::standards/aws-foundational-security-best-practices/v/1.0.0")
+                    .build(),
+            )
+            .send()
+            .await
+            .expect_err("a standard ARN of the wrong partition");
+        assert_eq!(e.code(), Some("InvalidInputException"), "{e:?}");
+        // Aggregation stays within the partition.
+        let arn = sh
+            .list_finding_aggregators()
+            .send()
+            .await
+            .unwrap()
+            .finding_aggregators()[0]
+            .finding_aggregator_arn()
+            .unwrap()
+            .to_string();
+        assert!(arn.starts_with("arn:aws-cn:securityhub:cn-north-1:222222222222:"), "{arn}");
+        let e = sh
+            .update_finding_aggregator()
+            .finding_aggregator_arn(&arn)
+            .region_linking_mode("SPECIFIED_REGIONS")
+            .regions("us-east-1")
+            .send()
+            .await
+            .expect_err("a region of another partition");
+        assert_eq!(e.code(), Some("InvalidInputException"), "{e:?}");
+    });
+}
+
+fn denying(pairs: &[(&str, &str)]) -> shubctl_emulator::Config {
+    shubctl_emulator::Config {
+        denied_operations: pairs
+            .iter()
+            .map(|(a, op)| (a.to_string(), op.to_string()))
+            .collect(),
+        ..quick()
+    }
+}
+
+fn unread(plan: &shubctl::plan::Plan) -> std::collections::BTreeSet<String> {
+    plan.read_failures
+        .iter()
+        .map(|f| f.target.to_string())
+        .collect()
+}
+
+#[test]
+fn a_macie_permission_denial_is_a_failure_not_macie_off() {
+    runtime().block_on(async {
+        let (emu, aws, p) = converged_with_integrations(quick()).await;
+
+        // A denied read is an unread scope; it used to read as "Macie off" and plan an enable.
+        emu.set_config(denying(&[("333333333333", "macie2:GetMacieSession")]));
+        let plan = plan_with(&p, &aws).await;
+        assert_eq!(
+            unread(&plan),
+            ["333333333333/eu-west-1", "333333333333/us-east-1"]
+                .map(String::from)
+                .into()
+        );
+        assert!(
+            plan.read_failures
+                .iter()
+                .all(|f| f.code.as_deref() == Some("AccessDeniedException")
+                    && f.message.contains("not authorized")),
+            "{:?}",
+            plan.read_failures
+        );
+        assert!(
+            plan.changes.is_empty(),
+            "nothing planned where nothing is known"
+        );
+
+        // A denied DisableMacie is a failure and Macie stays on; it used to be reported as
+        // applied.
+        emu.set_config(denying(&[("444444444444", "macie2:DisableMacie")]));
+        let dir = std::env::temp_dir().join(format!("shubctl-truth-macie-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("integrations.yaml");
+        let text = std::fs::read_to_string(INTEGRATIONS).unwrap();
+        assert!(text.contains("    status: enabled\n"));
+        std::fs::write(
+            &file,
+            text.replace("    status: enabled\n", "    status: disabled\n"),
+        )
+        .unwrap();
+        let off = policy(&[POLICY, file.to_str().unwrap()]);
+        std::fs::remove_dir_all(&dir).unwrap();
+        let plan = plan_with(&off, &aws).await;
+        assert!(plan.read_failures.is_empty(), "{:?}", plan.read_failures);
+        let report = apply_with(&plan, &aws).await;
+        let failed: std::collections::BTreeSet<String> = report
+            .entries
+            .iter()
+            .filter(|e| matches!(e.outcome, shubctl::apply::Outcome::Failed { .. }))
+            .map(|e| e.address.to_string())
+            .collect();
+        assert_eq!(
+            failed,
+            [
+                "444444444444/eu-west-1/macie",
+                "444444444444/us-east-1/macie"
+            ]
+            .map(String::from)
+            .into(),
+            "{}",
+            report.render_text()
+        );
+        let dump = emu.dump();
+        assert!(
+            dump.resources
+                .contains_key(&"444444444444/us-east-1/macie".parse().unwrap())
+        );
+        assert!(
+            !dump
+                .resources
+                .contains_key(&"333333333333/us-east-1/macie".parse().unwrap())
+        );
+
+        // "Macie is not enabled" still means off: once allowed, only the two deletes remain
+        // of the sessions. (The administrator's organisation settings, which need Macie on
+        // in the administrator, are planned again: a policy turning Macie off keeps them.)
+        emu.set_config(quick());
+        let plan = plan_with(&off, &aws).await;
+        let left: Vec<String> = plan
+            .changes
+            .iter()
+            .filter(|c| c.address.kind == shubctl::model::Kind::Macie)
+            .map(|c| format!("{} {}", c.action.as_str(), c.address))
+            .collect();
+        assert_eq!(
+            left,
+            [
+                "delete 444444444444/eu-west-1/macie",
+                "delete 444444444444/us-east-1/macie"
+            ]
+        );
+    });
+}
+
+#[test]
+fn an_unreadable_organisation_configuration_is_not_an_absent_one() {
+    runtime().block_on(async {
+        let (emu, aws, p) = converged_with_integrations(quick()).await;
+        // The delegated administrator's own reads, denied one service at a time: each used to
+        // read as "no organisation configuration" and plan to create it.
+        for service in ["guardduty", "inspector2", "macie2"] {
+            emu.set_config(denying(&[(
+                "222222222222",
+                &format!("{service}:DescribeOrganizationConfiguration"),
+            )]));
+            let plan = plan_with(&p, &aws).await;
+            assert_eq!(
+                unread(&plan),
+                ["222222222222/eu-west-1", "222222222222/us-east-1"]
+                    .map(String::from)
+                    .into(),
+                "{service}"
+            );
+            assert!(plan.changes.is_empty(), "{service}: {:?}", plan.changes);
+        }
+    });
+}
+
+/// The policy's GuardDuty feature names are the SDK's `DetectorFeature`s, all of them (a
+/// created detector turns unlisted ones on, so each must be declarable); the organisation-level
+/// ones are its `OrgFeature`s.
+#[test]
+fn guardduty_features_are_the_sdk_s() {
+    use aws_sdk_guardduty::types::{DetectorFeature, OrgFeature};
+    use shubctl::spec::sections::guardduty::GuardDutyFeature;
+    let mut ours: Vec<&str> = GuardDutyFeature::ALL.iter().map(|f| f.aws()).collect();
+    ours.sort();
+    let mut sdk: Vec<&str> = DetectorFeature::values().to_vec();
+    sdk.sort();
+    assert_eq!(
+        ours, sdk,
+        "a new DetectorFeature in the SDK: make it declarable"
+    );
+    for f in GuardDutyFeature::ALL {
+        assert_eq!(
+            OrgFeature::values().contains(&f.aws()),
+            f.org_level(),
+            "{}",
+            f.aws()
+        );
+    }
+}
+
+#[test]
+fn internal_access_analyzers_are_declarable() {
+    runtime().block_on(async {
+        let emu = shubctl_emulator::Emulator::start(org_snapshot(), quick()).await;
+        let aws = connect_with(&emu, 8, 1.0, &SERVICES).await;
+        let dir = std::env::temp_dir().join(format!("shubctl-truth-aa-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("integrations.yaml");
+        let text = std::fs::read_to_string(INTEGRATIONS).unwrap();
+        let at = text.find("  products:").unwrap_or(text.len());
+        let extra = "      - name: org-internal-access\n        type: organization_internal_access\n      - name: account-internal-access\n        type: account_internal_access\n        regions: home\n";
+        assert!(text[..at].ends_with("        regions: home\n"), "analyzers end the section");
+        std::fs::write(&file, format!("{}{extra}{}", &text[..at], &text[at..])).unwrap();
+        let p = policy(&[POLICY, file.to_str().unwrap()]);
+        std::fs::remove_dir_all(&dir).unwrap();
+        let first = plan_with(&p, &aws).await;
+        assert!(first.read_failures.is_empty(), "{:?}", first.read_failures);
+        let report = apply_with(&first, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        let again = plan_with(&p, &aws).await;
+        assert!(again.changes.is_empty(), "{:?}", again.changes.iter().map(|c| c.address.to_string()).collect::<Vec<_>>());
+        let dump = emu.dump();
+        for (addr, t) in [
+            ("222222222222/us-east-1/analyzer/org-internal-access", "ORGANIZATION_INTERNAL_ACCESS"),
+            ("333333333333/us-east-1/analyzer/account-internal-access", "ACCOUNT_INTERNAL_ACCESS"),
+        ] {
+            assert_eq!(dump.resources[&addr.parse().unwrap()]["type"], t, "{addr}");
+        }
+    });
+}
