@@ -11,6 +11,7 @@ pub mod apply;
 pub mod cli;
 pub mod diff;
 pub mod engine;
+pub mod export;
 pub mod model;
 pub mod plan;
 pub mod provider;

@@ -49,6 +49,14 @@ pub enum Command {
         source: SourceInput,
         out: PathBuf,
     },
+    Export {
+        source: SourceInput,
+        out: PathBuf,
+        regions: Vec<String>,
+        role: String,
+        external_id: Option<String>,
+        today: chrono::NaiveDate,
+    },
 }
 
 /// Where the policy is and how to judge it.
@@ -149,6 +157,20 @@ impl Config {
                 policy: policy(p),
                 source: source(s),
                 out,
+            },
+            args::Command::Export {
+                source: s,
+                out,
+                regions,
+                role,
+                external_id,
+            } => Command::Export {
+                source: source(s),
+                out,
+                regions,
+                role,
+                external_id,
+                today: chrono::Utc::now().date_naive(),
             },
         };
         Config { colors, command }

@@ -87,5 +87,22 @@ async fn run(command: Command, out: &Printer) -> Result<Status, CliError> {
             source,
             out: path,
         } => commands::snapshot::run(&policy, &source, &path, out).await,
+        Command::Export {
+            source,
+            out: dir,
+            regions,
+            role,
+            external_id,
+            today,
+        } => {
+            let req = commands::export::Request {
+                dir,
+                regions,
+                role,
+                external_id,
+                today,
+            };
+            commands::export::run(&source, &req, out).await
+        }
     }
 }

@@ -100,6 +100,7 @@ codes! {
     DuplicateParameters = "SH319", "duplicate-parameters", "Parameters for one control given twice.";
     NoParameters = "SH320", "no-parameters", "A `control_parameters` entry without parameters.";
     BadParameterValue = "SH321", "bad-parameter-value", "A parameter value of a type Security Hub does not take.";
+    ExceptionPlaceholder = "SH322", "exception-placeholder", "An exception's owner, ticket or expiry still reads TODO, as `shubctl export` left it for people to fill (warning).";
     // Aggregator
     AggregatorRegions = "SH351", "aggregator-regions", "Aggregator regions given with a linking mode that takes none, or missing where needed.";
     AggregatorHome = "SH352", "aggregator-home-region", "The aggregator lists the home region, which always aggregates.";

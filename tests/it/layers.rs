@@ -14,6 +14,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("plan", &["model", "diff"]),
     ("apply", &["model", "diff", "plan"]),
     ("provider", &["model"]),
+    ("export", &["model", "spec"]),
     (
         "engine",
         &["model", "spec", "diff", "plan", "apply", "provider"],
@@ -21,7 +22,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "cli",
         &[
-            "model", "spec", "diff", "plan", "apply", "provider", "engine",
+            "model", "spec", "diff", "plan", "apply", "provider", "engine", "export",
         ],
     ),
 ];

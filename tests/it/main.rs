@@ -6,5 +6,6 @@ mod common;
 mod convergence;
 mod corpus;
 mod docs;
+mod export;
 mod layers;
 mod render;

@@ -3,6 +3,7 @@
 pub mod apply;
 pub mod catalog;
 pub mod explain;
+pub mod export;
 pub mod plan;
 pub mod schema;
 pub mod snapshot;
