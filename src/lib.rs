@@ -15,4 +15,5 @@ pub mod export;
 pub mod model;
 pub mod plan;
 pub mod provider;
+pub mod report;
 pub mod spec;

@@ -96,6 +96,21 @@ pub enum Command {
         #[arg(long, value_name = "ID")]
         external_id: Option<String>,
     },
+    /// Write a report for auditors and for the people who fix findings: the effective set-up
+    /// per account × region, drift against the policy, the exception register and (live only)
+    /// the findings picture.
+    Report {
+        #[command(flatten)]
+        policy: PolicyArgs,
+        #[command(flatten)]
+        source: SourceArgs,
+        /// Output format: html (one self-contained file), markdown, csv or json.
+        #[arg(long, value_enum, default_value_t = ReportFormatArg::Html)]
+        format: ReportFormatArg,
+        /// The file to write.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
     /// Say what a diagnostic code means (`SH316`, or its name `exception-expired`).
     Explain {
         /// The code or its name.
@@ -146,6 +161,14 @@ pub struct SourceArgs {
 pub enum FormatArg {
     Text,
     Markdown,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ReportFormatArg {
+    Html,
+    Markdown,
+    Csv,
     Json,
 }
 

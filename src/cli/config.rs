@@ -49,6 +49,12 @@ pub enum Command {
         source: SourceInput,
         out: PathBuf,
     },
+    Report {
+        policy: PolicyInput,
+        source: SourceInput,
+        format: args::ReportFormatArg,
+        out: PathBuf,
+    },
     Export {
         source: SourceInput,
         out: PathBuf,
@@ -156,6 +162,17 @@ impl Config {
             } => Command::Snapshot {
                 policy: policy(p),
                 source: source(s),
+                out,
+            },
+            args::Command::Report {
+                policy: p,
+                source: s,
+                format,
+                out,
+            } => Command::Report {
+                policy: policy(p),
+                source: source(s),
+                format,
                 out,
             },
             args::Command::Export {

@@ -87,6 +87,12 @@ async fn run(command: Command, out: &Printer) -> Result<Status, CliError> {
             source,
             out: path,
         } => commands::snapshot::run(&policy, &source, &path, out).await,
+        Command::Report {
+            policy,
+            source,
+            format,
+            out: path,
+        } => commands::report::run(&policy, &source, format, &path, out).await,
         Command::Export {
             source,
             out: dir,

@@ -15,6 +15,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("apply", &["model", "diff", "plan"]),
     ("provider", &["model"]),
     ("export", &["model", "spec"]),
+    ("report", &["model", "spec", "plan"]),
     (
         "engine",
         &["model", "spec", "diff", "plan", "apply", "provider"],
@@ -22,7 +23,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "cli",
         &[
-            "model", "spec", "diff", "plan", "apply", "provider", "engine", "export",
+            "model", "spec", "diff", "plan", "apply", "provider", "engine", "export", "report",
         ],
     ),
 ];

@@ -9,3 +9,4 @@ mod docs;
 mod export;
 mod layers;
 mod render;
+mod report;

@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod explain;
 pub mod export;
 pub mod plan;
+pub mod report;
 pub mod schema;
 pub mod snapshot;
 pub mod validate;
