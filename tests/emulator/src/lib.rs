@@ -178,6 +178,22 @@ impl Emulator {
         w.to_snapshot()
     }
 
+    /// Adds Security Hub findings (AWS's `AwsSecurityFinding` JSON, as `BatchImportFindings`
+    /// takes them). Each must have the fields AWS requires; the error says which is missing.
+    /// [`Emulator::load`] replaces the whole state, findings included.
+    pub fn seed_findings(&self, findings: Vec<serde_json::Value>) -> Result<(), String> {
+        for f in &findings {
+            securityhub::check_finding(f)?;
+        }
+        self.inner
+            .world
+            .lock()
+            .expect("not poisoned")
+            .findings
+            .extend(findings);
+        Ok(())
+    }
+
     /// Replaces the whole state.
     pub fn load(&self, snapshot: SnapshotFile) {
         *self.inner.world.lock().expect("not poisoned") = world::World::from_snapshot(snapshot);

@@ -120,6 +120,9 @@ pub struct World {
     /// for the dump.
     passthrough: BTreeMap<Address, Value>,
     seq: u64,
+    /// Security Hub findings seeded with [`crate::Emulator::seed_findings`] (AWS's
+    /// `AwsSecurityFinding` JSON), in seeding order. Not part of the snapshot format.
+    pub findings: Vec<Value>,
 }
 
 impl World {
@@ -284,6 +287,7 @@ impl World {
             member_holders: HashMap::new(),
             passthrough: BTreeMap::new(),
             seq: 0,
+            findings: Vec::new(),
         };
         let now = Instant::now();
         // In address order, so that generated ids do not depend on which service asks.
