@@ -297,3 +297,85 @@ fn live_export_against_the_emulator_plans_no_changes() {
     };
     assert_eq!(body(&live_base), body(&exported.files["baseline.yaml"]));
 }
+
+#[test]
+fn live_export_says_what_it_cannot_express_and_writes_the_rest() {
+    use shubctl::provider::snapshot::SnapshotFile;
+    use shubctl_emulator::{Config, Emulator};
+    use std::process::Command;
+    let file: SnapshotFile =
+        serde_json::from_str(&std::fs::read_to_string("examples/showcase/snapshot.json").unwrap())
+            .unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let emu = rt.block_on(Emulator::start(file, Config::default()));
+    // Two insights with one name: AWS allows it, a policy (keyed by name) cannot say it.
+    rt.block_on(async {
+        let creds = aws_credential_types::Credentials::new(
+            Emulator::access_key("222222222222"),
+            "secret",
+            None,
+            None,
+            "test",
+        );
+        let cfg = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .endpoint_url(emu.endpoint())
+            .credentials_provider(creds)
+            .load()
+            .await;
+        aws_sdk_securityhub::Client::new(&cfg)
+            .create_insight()
+            .name("Old dashboard")
+            .group_by_attribute("AwsAccountId")
+            .filters(aws_sdk_securityhub::types::AwsSecurityFindingFilters::builder().build())
+            .send()
+            .await
+            .unwrap();
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("adopted");
+    let o = Command::new(insta_cmd::get_cargo_bin("shubctl"))
+        .current_dir(root())
+        .args([
+            "export",
+            "--regions",
+            "eu-west-1,us-east-1,us-west-2",
+            "--out",
+        ])
+        .arg(&out_dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", dir.path())
+        .env("AWS_CONFIG_FILE", dir.path().join("config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            dir.path().join("credentials"),
+        )
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ENDPOINT_URL", emu.endpoint())
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", Emulator::access_key("111111111111"))
+        .env("AWS_SECRET_ACCESS_KEY", "not-a-real-secret")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("`insights` is not declared: it could not be read")
+            && stderr.contains("two insights are named `Old dashboard`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("finds nothing to change"), "{stderr}");
+    // The rest is still written: standards, exceptions, automation.
+    assert!(!out_dir.join("insights.yaml").exists());
+    assert!(out_dir.join("automation.yaml").exists());
+    let base = std::fs::read_to_string(out_dir.join("baseline.yaml")).unwrap();
+    assert!(
+        base.contains("standards:") && base.contains("`insights` is not declared"),
+        "{base}"
+    );
+}

@@ -85,8 +85,40 @@ fn csv_cells_are_quoted_and_safe_in_spreadsheets() {
     );
 }
 
+/// Renders `file` in headless Chromium; fails on any console message (script errors, and the
+/// Content-Security-Policy violation any external load causes) or on missing content.
+pub(crate) fn check_in_browser(chromium: &Path, file: &Path, needles: &[&str]) {
+    let profile = file.with_extension("profile");
+    let out = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=2000",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("file://{}", file.display()))
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&out.stdout).to_string();
+    let log = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{} failed: {log}", chromium.display());
+    let console: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains(":CONSOLE") || l.contains("Content Security Policy"))
+        .collect();
+    assert!(console.is_empty(), "console messages: {console:#?}");
+    for needle in needles {
+        assert!(dom.contains(needle), "rendered page lacks {needle}");
+    }
+}
+
 /// A headless Chromium or Chrome: `CHROMIUM` if set, else the usual names on PATH.
-fn browser() -> Option<PathBuf> {
+pub(crate) fn browser() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("CHROMIUM") {
         return Some(PathBuf::from(p));
     }
@@ -121,42 +153,19 @@ fn html_renders_in_a_headless_browser_without_errors() {
     };
     let dir = tempfile::tempdir().unwrap();
     let (html, _) = report("html", dir.path());
-    let file = dir.path().join("report.html");
-    let profile = dir.path().join("profile");
-    let out = Command::new(&chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--enable-logging=stderr",
-            "--v=0",
-            "--virtual-time-budget=2000",
-            "--dump-dom",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg(format!("file://{}", file.display()))
-        .output()
-        .unwrap();
-    let dom = String::from_utf8_lossy(&out.stdout).to_string();
-    let log = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(out.status.success(), "{} failed: {log}", chromium.display());
-    let console: Vec<&str> = log
-        .lines()
-        .filter(|l| l.contains(":CONSOLE") || l.contains("Content Security Policy"))
-        .collect();
-    assert!(console.is_empty(), "console messages: {console:#?}");
-    for needle in [
-        "<h1>Security Hub report</h1>",
-        "id=\"matrix\"",
-        "555555555555 (dev)",
-        "id=\"exception-register\"",
-        "payments-platform@example.com",
-        "<svg",
-        "Drift against the policy",
-    ] {
-        assert!(dom.contains(needle), "rendered page lacks {needle}");
-    }
+    check_in_browser(
+        &chromium,
+        &dir.path().join("report.html"),
+        &[
+            "<h1>Security Hub report</h1>",
+            "id=\"matrix\"",
+            "555555555555 (dev)",
+            "id=\"exception-register\"",
+            "payments-platform@example.com",
+            "<svg",
+            "Drift against the policy",
+        ],
+    );
     // Self-contained: nothing that would be fetched.
     for bad in ["http://", "https://", "<link", "<script", "src="] {
         assert!(
