@@ -12,7 +12,9 @@ use crate::apply::{ApplyOptions, Outcome, Report, apply};
 use crate::diff::{Action, diff_scope};
 use crate::model::provider::HealthSource;
 use crate::model::state::fingerprint;
-use crate::model::{OrgInfo, ProviderError, ReadPlan, Resource, Scope, State};
+use crate::model::{
+    AccountId, Kind, KindSet, OrgInfo, ProviderError, ReadPlan, Resource, Scope, State,
+};
 use crate::plan::{Access, Coverage, Plan, SkippedAccount};
 use crate::provider::{Executor, StateSource, read_each, read_state};
 use crate::spec::diagnostics::{Diagnostics, Severity};
@@ -440,4 +442,140 @@ pub async fn doctor_facts<S: HealthSource>(
         scopes,
         stuck,
     })
+}
+
+/// Every kind shubctl knows, read in the given accounts × regions, for `export` and `report`.
+pub struct ReadAll {
+    pub state: State,
+    /// Kinds that could not be read, with `account/region: message` for each place.
+    pub unreadable: BTreeMap<Kind, Vec<String>>,
+}
+
+/// Kinds read in every account × region, in the management account (administrator
+/// designations) and in the Security Hub administrator (what it holds for the organisation).
+const EVERYWHERE: &[Kind] = &[
+    Kind::Hub,
+    Kind::Standard,
+    Kind::Control,
+    Kind::ControlParameters,
+    Kind::Product,
+    Kind::GuardDuty,
+    Kind::Inspector,
+    Kind::Macie,
+    Kind::Analyzer,
+];
+const IN_ADMIN: &[Kind] = &[
+    Kind::OrgConfig,
+    Kind::Member,
+    Kind::Aggregator,
+    Kind::Insight,
+    Kind::ActionTarget,
+    Kind::AutomationRule,
+];
+
+/// Reads everything in `accounts` × `regions` without a policy. In an organisation the
+/// management account is read first, for the delegated administrator, whose account then is
+/// read for what it holds. A scope that fails is read again one kind at a time, so one
+/// unreadable kind (two insights with one name, say) leaves the rest known.
+pub async fn read_all<S: StateSource>(
+    source: &S,
+    org: &OrgInfo,
+    accounts: &[AccountId],
+    regions: &[String],
+    concurrency: usize,
+) -> ReadAll {
+    let everything = ReadPlan::default();
+    let management = org
+        .management_account
+        .clone()
+        .filter(|_| !org.accounts.is_empty());
+    let mut admin = None;
+    if let Some(m) = &management {
+        let kinds: KindSet = [Kind::DelegatedAdmin].into_iter().collect();
+        let scopes = regions
+            .iter()
+            .map(|r| (Scope::new(m, r), kinds.clone(), ()));
+        let mut found = Vec::new();
+        read_each(source, scopes, &everything, concurrency, |_, _, (), r| {
+            if let Ok(s) = r {
+                found.extend(s.resources.into_iter().filter_map(|(l, v)| match v {
+                    Resource::DelegatedAdmin(d) if l.id.as_deref() == Some("securityhub") => {
+                        Some(d.account)
+                    }
+                    _ => None,
+                }));
+            }
+        })
+        .await;
+        found.sort();
+        admin = found.first().cloned();
+    }
+    let single = org.accounts.is_empty();
+    let kinds_of = |a: &AccountId| -> KindSet {
+        let mut k: KindSet = EVERYWHERE.iter().copied().collect();
+        if Some(a) == management.as_ref() {
+            k.insert(Kind::DelegatedAdmin);
+        }
+        if single || Some(a) == admin.as_ref() {
+            k.extend(
+                IN_ADMIN
+                    .iter()
+                    .copied()
+                    .filter(|k| !single || !k.keyed_by_service()),
+            );
+            if single {
+                k.remove(&Kind::Member);
+            }
+        }
+        k
+    };
+    let scopes = accounts
+        .iter()
+        .flat_map(|a| regions.iter().map(move |r| (a, r)))
+        .map(|(a, r)| (Scope::new(a, r), kinds_of(a), ()));
+    let mut state = State::default();
+    let mut failed = Vec::new();
+    read_each(
+        source,
+        scopes,
+        &everything,
+        concurrency,
+        |scope, kinds, (), r| match r {
+            Ok(s) => {
+                state.scopes.insert(scope, s);
+            }
+            Err(_) => failed.push((scope, kinds)),
+        },
+    )
+    .await;
+    let mut unreadable: BTreeMap<Kind, Vec<String>> = BTreeMap::new();
+    for (scope, kinds) in failed {
+        let one_by_one = kinds
+            .iter()
+            .map(|k| (scope.clone(), [*k].into_iter().collect::<KindSet>(), *k));
+        let mut merged = crate::model::ScopeState::default();
+        read_each(
+            source,
+            one_by_one,
+            &everything,
+            1,
+            |_, _, kind, r| match r {
+                Ok(s) => {
+                    for (l, v) in s.resources {
+                        merged.insert(l.kind, l.id, v);
+                    }
+                    for (std, c) in s.controls {
+                        merged.controls.insert(std, c);
+                    }
+                }
+                Err(e) => unreadable
+                    .entry(kind)
+                    .or_default()
+                    .push(format!("{scope}: {}", e.message)),
+            },
+        )
+        .await;
+        state.scopes.insert(scope, merged);
+    }
+    ReadAll { state, unreadable }
 }

@@ -83,6 +83,41 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
+    /// Write the current set-up (live, or a snapshot's) as a policy folder that reproduces it:
+    /// `plan` of the folder against that state finds nothing to change. What a policy cannot
+    /// say is left out and explained.
+    Export {
+        #[command(flatten)]
+        source: SourceArgs,
+        /// The folder to write (created; it must not hold files already).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Regions to read (comma-separated). Required live (the enabled regions are not read
+        /// yet); from a snapshot, the default is every region it holds.
+        #[arg(long, value_name = "REGIONS", value_delimiter = ',')]
+        regions: Vec<String>,
+        /// The role the policy assumes in member accounts (also used to read them live).
+        #[arg(long, value_name = "ROLE", default_value = crate::model::organization::ORGANIZATION_ACCESS_ROLE)]
+        role: String,
+        /// External ID for assuming `--role`, if its trust policy requires one.
+        #[arg(long, value_name = "ID")]
+        external_id: Option<String>,
+    },
+    /// Write a report for auditors and for the people who fix findings: the effective set-up
+    /// per account × region, drift against the policy, the exception register and (live only)
+    /// the findings picture.
+    Report {
+        #[command(flatten)]
+        policy: PolicyArgs,
+        #[command(flatten)]
+        source: SourceArgs,
+        /// Output format: html (one self-contained file), markdown, csv or json.
+        #[arg(long, value_enum, default_value_t = ReportFormatArg::Html)]
+        format: ReportFormatArg,
+        /// The file to write.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
     /// Say what a diagnostic code means (`SH316`, or its name `exception-expired`).
     Explain {
         /// The code or its name.
@@ -212,6 +247,14 @@ pub struct SourceArgs {
 pub enum FormatArg {
     Text,
     Markdown,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ReportFormatArg {
+    Html,
+    Markdown,
+    Csv,
     Json,
 }
 

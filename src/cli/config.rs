@@ -66,6 +66,20 @@ pub enum Command {
     Man {
         dir: Option<PathBuf>,
     },
+    Report {
+        policy: PolicyInput,
+        source: SourceInput,
+        format: args::ReportFormatArg,
+        out: PathBuf,
+    },
+    Export {
+        source: SourceInput,
+        out: PathBuf,
+        regions: Vec<String>,
+        role: String,
+        external_id: Option<String>,
+        today: chrono::NaiveDate,
+    },
 }
 
 /// Where the policy is and how to judge it.
@@ -209,6 +223,31 @@ impl Config {
             },
             args::Command::Completions { shell } => Command::Completions(shell),
             args::Command::Man { dir } => Command::Man { dir },
+            args::Command::Report {
+                policy: p,
+                source: s,
+                format,
+                out,
+            } => Command::Report {
+                policy: policy(p),
+                source: source(s),
+                format,
+                out,
+            },
+            args::Command::Export {
+                source: s,
+                out,
+                regions,
+                role,
+                external_id,
+            } => Command::Export {
+                source: source(s),
+                out,
+                regions,
+                role,
+                external_id,
+                today: chrono::Utc::now().date_naive(),
+            },
         };
         Config { colors, command }
     }

@@ -55,6 +55,16 @@ pub enum CliError {
     BadAccount(String),
     #[error("cannot write the manual page")]
     Man(#[source] std::io::Error),
+    #[error("{0} already holds files; export writes a new policy folder")]
+    ExportNotEmpty(String),
+    #[error("cannot write {path}")]
+    WriteExport {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("reading live AWS needs --regions (the enabled regions are not read yet)")]
+    RegionsNeeded,
     #[error("cannot start the async runtime")]
     Runtime(#[source] std::io::Error),
 }

@@ -119,5 +119,28 @@ async fn run(command: Command, out: &Printer) -> Result<Status, CliError> {
         } => commands::iam::run(&policy, role, terraform, out),
         Command::Completions(shell) => commands::manual::completions(shell, out),
         Command::Man { dir } => commands::manual::man(dir.as_deref(), out),
+        Command::Report {
+            policy,
+            source,
+            format,
+            out: path,
+        } => commands::report::run(&policy, &source, format, &path, out).await,
+        Command::Export {
+            source,
+            out: dir,
+            regions,
+            role,
+            external_id,
+            today,
+        } => {
+            let req = commands::export::Request {
+                dir,
+                regions,
+                role,
+                external_id,
+                today,
+            };
+            commands::export::run(&source, &req, out).await
+        }
     }
 }

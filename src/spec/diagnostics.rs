@@ -102,6 +102,7 @@ codes! {
     NoParameters = "SH320", "no-parameters", "A `control_parameters` entry without parameters.";
     BadParameterValue = "SH321", "bad-parameter-value", "A parameter value of the wrong type, outside its range, not an allowed value, or with too many items.";
     UnknownParameter = "SH322", "unknown-parameter", "A parameter the control does not take (or a control that takes no parameters).";
+    ExceptionPlaceholder = "SH323", "exception-placeholder", "An exception's owner, ticket or expiry still reads TODO, as `shubctl export` left it for people to fill (warning).";
     // Aggregator
     AggregatorRegions = "SH351", "aggregator-regions", "Aggregator regions given with a linking mode that takes none, or missing where needed.";
     AggregatorHome = "SH352", "aggregator-home-region", "The aggregator lists the home region, which always aggregates.";

@@ -442,6 +442,141 @@ fn scalar_filter(
     }
 }
 
+/// The inverse of [`convert`]: filters as the API holds them, written in the policy's syntax.
+/// Returns None when the policy syntax cannot say the same thing (an order of comparisons it
+/// cannot reproduce, a shape it has no form for); callers then leave the item out and say why.
+/// The result converts back to exactly `canonical`, which is checked here.
+pub fn friendly(
+    canonical: &Value,
+    usage: FilterUse,
+) -> Option<std::collections::BTreeMap<String, Value>> {
+    let mut out = std::collections::BTreeMap::new();
+    for (field, entries) in canonical.as_object()? {
+        let entries = entries.as_array()?;
+        let v = match field_type(field)? {
+            FilterType::String => friendly_string(entries)?,
+            FilterType::Number => friendly_number(entries)?,
+            FilterType::Date => friendly_date(entries)?,
+            FilterType::Map => friendly_map(entries)?,
+            FilterType::Ip => one_or_list(
+                entries
+                    .iter()
+                    .map(|e| e.get("Cidr").cloned())
+                    .collect::<Option<Vec<_>>>()?,
+            )?,
+            FilterType::Boolean => match entries.as_slice() {
+                [e] => e.get("Value").filter(|v| v.is_boolean())?.clone(),
+                _ => return None,
+            },
+            FilterType::Keyword => one_or_list(
+                entries
+                    .iter()
+                    .map(|e| e.get("Value").filter(|v| v.is_string()).cloned())
+                    .collect::<Option<Vec<_>>>()?,
+            )?,
+        };
+        out.insert(field.clone(), v);
+    }
+    // Whatever the syntax cannot say exactly is refused, not approximated.
+    (convert(&out, usage).ok()? == *canonical).then_some(out)
+}
+
+fn one_or_list(mut values: Vec<Value>) -> Option<Value> {
+    match values.len() {
+        0 => None,
+        1 => values.pop(),
+        _ => Some(Value::Array(values)),
+    }
+}
+
+fn friendly_string(entries: &[Value]) -> Option<Value> {
+    // Comparisons grouped in order of first appearance; `convert` reads them back in that order.
+    let mut groups: Vec<(&str, Vec<Value>)> = Vec::new();
+    for e in entries {
+        let cmp = e.get("Comparison")?.as_str()?;
+        let value = e.get("Value").filter(|v| v.is_string())?.clone();
+        let (name, _) = STRING_COMPARISONS.iter().find(|(_, aws)| *aws == cmp)?;
+        match groups.iter_mut().find(|(n, _)| n == name) {
+            Some((_, vals)) => vals.push(value),
+            None => groups.push((name, vec![value])),
+        }
+    }
+    match groups.as_slice() {
+        [("equals", _)] => one_or_list(groups.pop()?.1),
+        _ => {
+            let mut m = Map::new();
+            for (name, vals) in groups {
+                m.insert(name.to_string(), one_or_list(vals)?);
+            }
+            Some(Value::Object(m))
+        }
+    }
+}
+
+fn friendly_number(entries: &[Value]) -> Option<Value> {
+    let items = entries
+        .iter()
+        .map(|e| {
+            let o = e.as_object()?;
+            if o.len() == 1
+                && let Some(n) = o.get("Eq")
+            {
+                return Some(n.clone());
+            }
+            let mut m = Map::new();
+            for (k, v) in o {
+                let (name, _) = NUMBER_KEYS.iter().find(|(_, aws)| aws == k)?;
+                m.insert(name.to_string(), v.clone());
+            }
+            Some(Value::Object(m))
+        })
+        .collect::<Option<Vec<_>>>()?;
+    one_or_list(items)
+}
+
+fn friendly_date(entries: &[Value]) -> Option<Value> {
+    let [e] = entries else { return None };
+    let mut m = Map::new();
+    for (k, v) in e.as_object()? {
+        match k.as_str() {
+            "DateRange" => {
+                if v.get("Unit")? != "DAYS" {
+                    return None;
+                }
+                let key = match v.get("Comparison").and_then(Value::as_str) {
+                    None => "within_days",
+                    Some("OLDER_THAN") => "older_than_days",
+                    Some(_) => return None,
+                };
+                m.insert(key.into(), v.get("Value")?.clone());
+            }
+            "Start" => {
+                m.insert("start".into(), v.clone());
+            }
+            "End" => {
+                m.insert("end".into(), v.clone());
+            }
+            _ => return None,
+        }
+    }
+    Some(Value::Object(m))
+}
+
+fn friendly_map(entries: &[Value]) -> Option<Value> {
+    let items = entries
+        .iter()
+        .map(|e| {
+            let cmp = e.get("Comparison")?.as_str()?;
+            let (name, _) = MAP_COMPARISONS.iter().find(|(_, aws)| *aws == cmp)?;
+            let mut m = Map::new();
+            m.insert("key".into(), e.get("Key")?.clone());
+            m.insert(name.to_string(), e.get("Value")?.clone());
+            Some(Value::Object(m))
+        })
+        .collect::<Option<Vec<_>>>()?;
+    one_or_list(items)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -514,5 +649,35 @@ mod tests {
         assert!(e[0].message.contains("at most 10"), "{e:?}");
         let e = convert(&f(&[("Sample", json!(true))]), FilterUse::AutomationRule).unwrap_err();
         assert!(e[0].message.contains("cannot use `Sample`"), "{e:?}");
+    }
+
+    #[test]
+    fn friendly_is_the_inverse_of_convert() {
+        let written = f(&[
+            ("SeverityLabel", json!(["CRITICAL", "HIGH"])),
+            ("Title", json!({"prefix": "S3", "not_equals": ["S3 test"]})),
+            ("Confidence", json!({"gte": 70})),
+            ("Criticality", json!(50)),
+            ("UpdatedAt", json!({"older_than_days": 7})),
+            (
+                "ResourceTags",
+                json!([{"key": "env", "equals": "prod"}, {"key": "team", "not_equals": "x"}]),
+            ),
+            ("NetworkSourceIpV4", json!(["10.0.0.0/8", "192.168.0.0/16"])),
+            ("Sample", json!(false)),
+        ]);
+        let canonical = convert(&written, FilterUse::Insight).unwrap();
+        let back = friendly(&canonical, FilterUse::Insight).expect("expressible");
+        assert_eq!(convert(&back, FilterUse::Insight).unwrap(), canonical);
+        assert_eq!(back["SeverityLabel"], json!(["CRITICAL", "HIGH"]));
+        assert_eq!(back["Criticality"], json!(50));
+        // An order of comparisons the syntax cannot reproduce is refused, not approximated.
+        let interleaved = json!({"Title": [
+            {"Comparison": "EQUALS", "Value": "a"},
+            {"Comparison": "PREFIX", "Value": "b"},
+            {"Comparison": "EQUALS", "Value": "c"}
+        ]});
+        assert_eq!(friendly(&interleaved, FilterUse::Insight), None);
+        assert_eq!(friendly(&json!({"Nope": []}), FilterUse::Insight), None);
     }
 }

@@ -41,19 +41,17 @@ fn remove(state: &mut State, a: &Address) {
     let scope = state.scopes.get_mut(&a.scope()).unwrap();
     if a.kind == Kind::Control {
         let (ctl, std) = a.id.as_deref().unwrap().split_once('@').unwrap();
-        scope
-            .controls
-            .get_mut(std)
-            .unwrap()
-            .unavailable
-            .insert(ctl.to_string());
+        let controls = scope.controls.get_mut(std).unwrap();
+        // AWS lists an unavailable control in no state, disabled included.
+        controls.disabled.remove(ctl);
+        controls.unavailable.insert(ctl.to_string());
     } else {
         scope.remove(a.kind, a.id.as_deref());
     }
 }
 
 /// Mutates a state the way people and AWS do: things removed, settings changed, strays added.
-fn mutate(state: &mut State, ops: &[(u8, usize, u8)]) {
+pub(crate) fn mutate(state: &mut State, ops: &[(u8, usize, u8)]) {
     let admin = AccountId::parse("222222222222").unwrap();
     for &(op, idx, variant) in ops {
         let entries = all_entries(state);
@@ -89,8 +87,13 @@ fn mutate(state: &mut State, ops: &[(u8, usize, u8)]) {
                     Resource::Inspector(i) => i.resource_types.truncate(1),
                     Resource::Insight(i) => i.group_by = "ResourceType".into(),
                     Resource::OrgConfig(o) => o.auto_enable = o.auto_enable.map(|b| !b),
-                    Resource::ControlParameters(p) => {
-                        p.parameters.insert("MaxPasswordAge".into(), json!(variant));
+                    // A parameter set back to its default is no longer read as set (values
+                    // must stay of the parameter's own type, so none is made up here).
+                    Resource::ControlParameters(p) if p.parameters.len() > 1 => {
+                        let first = p.parameters.keys().next().cloned();
+                        if let Some(k) = first {
+                            p.parameters.remove(&k);
+                        }
                     }
                     Resource::AutomationRule(r) => r.order = 500 + u32::from(variant),
                     Resource::Analyzer(an) => {

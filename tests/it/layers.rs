@@ -16,6 +16,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("provider", &["model"]),
     ("iam", &["model", "spec"]),
     ("doctor", &["model", "spec"]),
+    ("export", &["model", "spec"]),
+    ("report", &["model", "spec", "plan"]),
     (
         "engine",
         &[
@@ -26,6 +28,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "cli",
         &[
             "model", "spec", "diff", "plan", "apply", "provider", "iam", "doctor", "engine",
+            "export", "report",
         ],
     ),
 ];

@@ -43,6 +43,7 @@ pub use securityhub::filters_gen::{
     finding_filters_from_json, finding_filters_to_json, rule_criteria_from_json,
     rule_criteria_to_json,
 };
+pub use securityhub::findings::{FindingRow, FindingsRead};
 
 /// Knobs of the live provider; the defaults suit real AWS.
 #[derive(Clone, Debug)]

@@ -55,6 +55,10 @@ pub struct Exception {
 
 pub const KINDS: &[Kind] = &[Kind::Control];
 
+/// What `shubctl export` writes for the owner, ticket and expiry it cannot know: `validate`
+/// warns until people fill them in, and a `TODO` expiry means none yet.
+pub const PLACEHOLDER: &str = "TODO";
+
 /// One exception, checked.
 #[derive(Debug, Clone)]
 pub struct Rule {
@@ -156,6 +160,19 @@ pub fn check(c: &Composed, opts: &CheckOptions, d: &mut Diagnostics) -> Option<C
                 Code::ReasonTooLong,
                 "the reason is longer than 1024 characters",
             );
+        }
+        for (key, v) in [
+            ("owner", &x.owner),
+            ("ticket", &x.ticket),
+            ("expires", &x.expires),
+        ] {
+            if v.as_deref() == Some(PLACEHOLDER) {
+                d.warning(
+                    &c.pos(e, &format!("/{key}")),
+                    Code::ExceptionPlaceholder,
+                    format!("`{key}` is still {PLACEHOLDER}: fill it in"),
+                );
+            }
         }
         for (key, v) in [("owner", &x.owner), ("ticket", &x.ticket)] {
             if v.as_ref().is_some_and(|s| s.trim().is_empty()) {
@@ -275,7 +292,7 @@ fn expiry(
 ) -> Option<NaiveDate> {
     let x = &e.value;
     let mut expires = None;
-    if let Some(exp) = &x.expires {
+    if let Some(exp) = x.expires.as_ref().filter(|e| *e != PLACEHOLDER) {
         let pos = c.pos(e, "/expires");
         let who = owner_ticket(&x.owner, &x.ticket);
         match parse_date(exp) {

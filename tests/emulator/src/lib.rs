@@ -218,6 +218,14 @@ impl Emulator {
         w.to_snapshot()
     }
 
+    /// Adds Security Hub findings (AWS's `AwsSecurityFinding` JSON, as `BatchImportFindings`
+    /// takes them), as [`Emulator::put_findings`] does. Each must have the fields AWS
+    /// requires; the error says which is missing. [`Emulator::load`] replaces the whole state,
+    /// findings included.
+    pub fn seed_findings(&self, findings: Vec<serde_json::Value>) -> Result<(), String> {
+        self.put_findings(findings)
+    }
+
     /// Replaces the whole state.
     pub fn load(&self, snapshot: SnapshotFile) {
         *self.inner.world.lock().expect("not poisoned") = world::World::from_snapshot(snapshot);

@@ -1,7 +1,7 @@
 //! `shubctl-emulator (--snapshot FILE | --synthetic-accounts N --policy FILE [--policy FILE]... [--drift N]
 //! [--save-synthetic FILE]) [--port N] [--quota-scale X] [--fault-rate X]
 //! [--drop-rate X] [--latency-ms N] [--standard-delay-ms N] [--inspector-delay-ms N] [--page-size N]
-//! [--seed N] [--no-quotas] [--dump FILE]`
+//! [--seed N] [--no-quotas] [--findings FILE] [--dump FILE]`
 //!
 //! Serves the loopback emulator until Ctrl-C, then writes the final state to `--dump` if given.
 
@@ -13,7 +13,7 @@ use shubctl::provider::snapshot::SnapshotFile;
 use shubctl_emulator::{Config, Emulator};
 
 const USAGE: &str = "usage: shubctl-emulator (--snapshot FILE | --synthetic-accounts N --policy FILE [--policy FILE]... [--drift N] [--save-synthetic FILE]) [--port N] [--quota-scale X] [--fault-rate X] [--drop-rate X] \
-[--latency-ms N] [--standard-delay-ms N] [--inspector-delay-ms N] [--page-size N] [--seed N] [--no-quotas] [--dump FILE]";
+[--latency-ms N] [--standard-delay-ms N] [--inspector-delay-ms N] [--page-size N] [--seed N] [--no-quotas] [--findings FILE] [--dump FILE]";
 
 /// Where the initial state comes from.
 enum Start {
@@ -29,6 +29,8 @@ enum Start {
 
 struct Args {
     start: Start,
+    /// A JSON array of Security Hub findings to seed.
+    findings: Option<PathBuf>,
     dump: Option<PathBuf>,
     port: u16,
     config: Config,
@@ -41,6 +43,7 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
     let mut drift = 0usize;
     let mut save = None;
     let mut dump = None;
+    let mut findings = None;
     let mut port = 0u16;
     let mut config = Config::default();
     while let Some(flag) = it.next() {
@@ -62,6 +65,7 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
         match flag.as_str() {
             "--snapshot" => snapshot = Some(PathBuf::from(value)),
             "--dump" => dump = Some(PathBuf::from(value)),
+            "--findings" => findings = Some(PathBuf::from(value)),
             "--synthetic-accounts" => {
                 accounts = Some(
                     value
@@ -133,6 +137,7 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
     };
     Ok(Args {
         start,
+        findings,
         dump,
         port,
         config,
@@ -167,6 +172,16 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Some(path) = &args.findings {
+        let seeded = std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
+            .and_then(|v| emu.seed_findings(v));
+        if let Err(e) = seeded {
+            eprintln!("--findings {}: {e}", path.display());
+            return ExitCode::FAILURE;
+        }
+    }
     println!("{}", emu.endpoint());
     eprintln!(
         "shubctl-emulator serving on {} (access key for account N: AKID<N>); Ctrl-C to stop",

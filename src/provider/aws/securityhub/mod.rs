@@ -6,6 +6,7 @@ mod control;
 mod control_parameters;
 pub(crate) mod filters;
 pub(crate) mod filters_gen;
+pub(crate) mod findings;
 mod health;
 mod hub;
 mod member;

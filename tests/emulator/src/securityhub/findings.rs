@@ -242,13 +242,14 @@ fn regions_seen(w: &World, cx: &Cx) -> Vec<String> {
     out
 }
 
-pub fn get(w: &mut World, cx: &Cx, i: &Input) -> Res {
-    let empty = Map::new();
-    let filters = match i.body.get("Filters") {
-        None | Some(Value::Null) => &empty,
-        Some(Value::Object(m)) => m,
-        Some(_) => return Err(invalid("Filters must be an object")),
-    };
+/// The findings the caller sees from this scope that pass `filters`: its own and, for a
+/// Security Hub administrator, its associated (`Enabled`) members', in this region and the
+/// regions its aggregator links when this is the aggregator's home.
+fn visible_matching(
+    w: &World,
+    cx: &Cx,
+    filters: &Map<String, Value>,
+) -> Result<Vec<Value>, ApiError> {
     check_limits(filters)?;
     // The administrator sees the findings of its associated members.
     let accounts: Vec<String> = std::iter::once(cx.account.clone())
@@ -280,6 +281,17 @@ pub fn get(w: &mut World, cx: &Cx, i: &Input) -> Res {
     }
     // Validate the filters even when no finding is there to be matched.
     matches(&Value::Object(Map::new()), filters)?;
+    Ok(found)
+}
+
+pub fn get(w: &mut World, cx: &Cx, i: &Input) -> Res {
+    let empty = Map::new();
+    let filters = match i.body.get("Filters") {
+        None | Some(Value::Null) => &empty,
+        Some(Value::Object(m)) => m,
+        Some(_) => return Err(invalid("Filters must be an object")),
+    };
+    let mut found = visible_matching(w, cx, filters)?;
     if let Some(sort) = get_arr(&i.body, "SortCriteria") {
         for c in sort.iter().rev() {
             let field = get_str(c, "Field").unwrap_or_default();
@@ -347,4 +359,54 @@ pub fn placed(finding: &Value) -> Result<(String, String), String> {
         .filter(|r| !r.is_empty())
         .ok_or("the finding has no Region")?;
     Ok((account, region))
+}
+
+/// `GET /insights/results/{InsightArn+}`: the insight's filters applied to what the caller
+/// sees, counted per value of its group-by attribute (most first, then by value).
+pub fn insight_results(w: &mut World, cx: &Cx, i: &Input) -> Res {
+    let arn = i
+        .label(0)
+        .ok_or_else(|| invalid("InsightArn is required"))?
+        .to_string();
+    let (filters, group_by) = {
+        let x = w
+            .scope_ref(&cx.account, &cx.region)
+            .and_then(|s| s.securityhub.insights.iter().find(|x| x.arn == arn))
+            .ok_or_else(|| {
+                ApiError::new(
+                    404,
+                    "ResourceNotFoundException",
+                    format!("Insight {arn} not found"),
+                )
+            })?;
+        (x.filters.clone(), x.group_by.clone())
+    };
+    let filters = filters.as_object().cloned().unwrap_or_default();
+    let path = path_of(&group_by)
+        .ok_or_else(|| invalid(format!("the emulator does not group by `{group_by}`")))?;
+    let mut counts: Vec<(String, u64)> = Vec::new();
+    for f in visible_matching(w, cx, &filters)? {
+        let v = match at(&f, path) {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            _ => continue,
+        };
+        match counts.iter_mut().find(|(k, _)| *k == v) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((v, 1)),
+        }
+    }
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let values: Vec<Value> = counts
+        .into_iter()
+        .map(|(v, n)| object([("GroupByAttributeValue", v.into()), ("Count", n.into())]))
+        .collect();
+    Ok(object([(
+        "InsightResults",
+        object([
+            ("InsightArn", arn.into()),
+            ("GroupByAttribute", group_by.into()),
+            ("ResultValues", values.into()),
+        ]),
+    )]))
 }

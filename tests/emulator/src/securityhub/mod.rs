@@ -62,6 +62,7 @@ pub static ROUTES: &[Route] = &[
     route!("GET" "/findingAggregator/get/{FindingAggregatorArn+}" => "GetFindingAggregator", aggregator::get),
     route!("POST" "/insights" => "CreateInsight", insights::create),
     route!("POST" "/insights/get" => "GetInsights", insights::get),
+    route!("GET" "/insights/results/{InsightArn+}" => "GetInsightResults", findings::insight_results),
     route!("PATCH" "/insights/{InsightArn+}" => "UpdateInsight", insights::update),
     route!("DELETE" "/insights/{InsightArn+}" => "DeleteInsight", insights::delete),
     route!("POST" "/actionTargets" => "CreateActionTarget", action_targets::create),
