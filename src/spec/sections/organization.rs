@@ -10,6 +10,7 @@ use super::select::{AllOr, Member, account_id, member};
 use crate::model::organization::{AccountStatus, ORGANIZATION_ACCESS_ROLE};
 use crate::model::resource::{DelegatedAdminValue, Empty, OrgConfigValue};
 use crate::model::{AccountId, Kind, OrgInfo, Resource, Service};
+use crate::spec::central;
 use crate::spec::compose::Composed;
 use crate::spec::diagnostics::{Code, Diagnostics, Pos};
 use crate::spec::expand::{Expansion, OrgDesired};
@@ -32,9 +33,11 @@ pub struct Organization {
     /// Which accounts are in scope. Suspended and closed accounts are always skipped.
     #[serde(default)]
     pub accounts: AccountScope,
-    /// Enable Security Hub automatically in accounts that join the organisation.
-    #[serde(default = "default_true")]
-    pub auto_enable: bool,
+    /// Enable Security Hub automatically in accounts that join the organisation. Default: on
+    /// with `configuration: local`; off (and nothing else allowed) with `central`, where new
+    /// accounts get the configuration policy they inherit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_enable: Option<bool>,
     /// Whether newly enabled member accounts get AWS's default standards.
     #[serde(default)]
     pub auto_enable_standards: AutoEnableStandards,
@@ -42,6 +45,23 @@ pub struct Organization {
     /// members that are out of scope.
     #[serde(default = "default_true")]
     pub manage_members: bool,
+    /// `local` (the default): each account is configured in each region, one by one.
+    /// `central`: the delegated administrator's configuration policies, written in the home
+    /// region, configure every account in every linked region.
+    #[serde(default)]
+    pub configuration: Configuration,
+    /// With `configuration: central`: account IDs and OU IDs that stay under local
+    /// configuration and are reconciled account by account.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub self_managed: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Configuration {
+    #[default]
+    Local,
+    Central,
 }
 
 fn default_role() -> String {
@@ -94,6 +114,10 @@ pub struct Checked {
     /// `NONE` or `DEFAULT`, as AWS names it.
     pub auto_enable_standards: &'static str,
     pub manage_members: bool,
+    /// `configuration: central`.
+    pub central: bool,
+    /// Accounts and OUs kept under local configuration (central only).
+    pub self_managed: Vec<Entry>,
     pos: Pos,
     management_pos: Pos,
     admin_pos: Pos,
@@ -104,7 +128,9 @@ pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Chec
     let org = &o.value;
     let management = account_id(&org.management_account, &c.pos(o, "/management_account"), d);
     let admin = account_id(&org.delegated_admin, &c.pos(o, "/delegated_admin"), d);
-    if management.is_some() && management == admin {
+    let central = org.configuration == Configuration::Central;
+    // Under central configuration it is an error, reported with the other central checks.
+    if management.is_some() && management == admin && !central {
         d.warning(
             &c.pos(o, "/delegated_admin"),
             Code::AdminIsManagement,
@@ -150,6 +176,16 @@ pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Chec
         }
     };
     let exclude = entries(&org.accounts.exclude, "/accounts/exclude", d);
+    let self_managed = entries(&org.self_managed, "/self_managed", d);
+    if central {
+        central::check(c, o, management.is_some() && management == admin, d);
+    } else if !org.self_managed.is_empty() {
+        d.error(
+            &c.pos(o, "/self_managed"),
+            Code::SelfManagedWithoutCentral,
+            "`self_managed` only means something with `configuration: central`; under local configuration every account is managed account by account already",
+        );
+    }
     for (i, id) in org.accounts.exclude.iter().enumerate() {
         if id == &org.delegated_admin {
             d.error(
@@ -166,12 +202,14 @@ pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Chec
         external_id: org.external_id.clone(),
         include,
         exclude,
-        auto_enable: org.auto_enable,
+        auto_enable: org.auto_enable.unwrap_or(!central),
         auto_enable_standards: match org.auto_enable_standards {
             AutoEnableStandards::None => "NONE",
             AutoEnableStandards::Default => "DEFAULT",
         },
         manage_members: org.manage_members,
+        central,
+        self_managed,
         pos: c.pos(o, ""),
         management_pos: c.pos(o, "/management_account"),
         admin_pos: c.pos(o, "/delegated_admin"),
@@ -231,7 +269,13 @@ impl Checked {
             Member::Unit(u) => org.knows_parent(u),
             Member::Account(a) => org.account(a).is_some(),
         };
-        for e in self.include.iter().flatten().filter(|e| !known(e)) {
+        for e in self
+            .include
+            .iter()
+            .flatten()
+            .chain(&self.self_managed)
+            .filter(|e| !known(e))
+        {
             d.error(
                 &e.pos,
                 Code::NotInOrganization,
