@@ -7,6 +7,8 @@
 //! region and every linked region, and for a control in every standard at once. Anything in
 //! the policy that differs by region or by standard therefore has no central equivalent.
 
+pub mod compile;
+
 use std::collections::BTreeSet;
 
 use crate::model::catalog::catalog;

@@ -72,6 +72,7 @@ codes! {
     CentralUnsupported = "SH213", "central-unsupported", "A setting central configuration cannot have (auto-enable, hub settings, no aggregator, the management account as administrator).";
     CentralRegionDependent = "SH214", "central-region-dependent", "Something limited to some regions, which a configuration policy (the same in every linked region) cannot express.";
     CentralPerStandard = "SH215", "central-per-standard", "An exception limited to some of a control's standards, which a configuration policy (one setting per control) cannot express.";
+    TooManyConfigurations = "SH216", "too-many-configurations", "Central configuration would need more configuration policies than AWS's 20.";
     // Regions
     NoRegions = "SH251", "no-regions", "The policy has no `regions` section.";
     UnknownRegion = "SH252", "unknown-region", "A region name Security Hub does not run in.";

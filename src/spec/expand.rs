@@ -9,6 +9,7 @@ use std::sync::Mutex;
 
 use chrono::NaiveDate;
 
+use super::central::compile::{Compiled, Configuration, compile};
 use super::diagnostics::Diagnostics;
 use super::policy::Policy;
 use super::sections::hub;
@@ -52,6 +53,8 @@ pub struct Expansion<'a> {
     /// Account → the root or OU it sits in; looked up for every control of every scope.
     parents: HashMap<&'a AccountId, &'a str>,
     org_level: OrgDesired,
+    /// Under `configuration: central`: the configuration policies and their associations.
+    pub compiled: Option<Compiled>,
     /// Pairs of exceptions (by index) that both disable some control somewhere, with an example.
     overlaps: Mutex<BTreeMap<(usize, usize), String>>,
 }
@@ -96,8 +99,13 @@ impl<'a> Expansion<'a> {
                 .map(|a| (&a.id, a.parent.as_str()))
                 .collect(),
             org_level: OrgDesired::default(),
+            compiled: None,
             overlaps: Mutex::new(BTreeMap::new()),
         };
+        x.compiled = x.central();
+        if let (Some(c), Some(o)) = (&x.compiled, &p.organization) {
+            o.check_compiled(c, d);
+        }
         let mut org_level = OrgDesired::default();
         for s in p.sections() {
             s.organization(&x, &mut org_level);
@@ -131,19 +139,43 @@ impl<'a> Expansion<'a> {
         let in_scope = self.accounts.binary_search(&scope.account).is_ok()
             && self.regions.iter().any(|r| r == &scope.region);
         if in_scope {
-            // Without a `hub` section Security Hub is still managed, with AWS's defaults,
-            // since everything else the policy declares needs it.
-            if self.policy.hub.is_none() {
-                hub::expand_scope(&hub::Checked::default(), &mut out);
-            }
-            for s in self.policy.sections() {
-                s.scope(self, &scope.account, &scope.region, &mut out);
-            }
+            out = self.account_desired(&scope.account, &scope.region);
         }
         if let Some(org) = self.org_level.scopes.get(scope) {
             out.merge(org.clone());
         }
         out
+    }
+
+    /// What the sections want in an account in scope, configured locally, in one region.
+    fn account_desired(&self, account: &AccountId, region: &str) -> DesiredScope {
+        let mut out = DesiredScope::default();
+        // Without a `hub` section Security Hub is still managed, with AWS's defaults,
+        // since everything else the policy declares needs it.
+        if self.policy.hub.is_none() {
+            hub::expand_scope(&hub::Checked::default(), &mut out);
+        }
+        for s in self.policy.sections() {
+            s.scope(self, account, region, &mut out);
+        }
+        out
+    }
+
+    /// Under `configuration: central`: the configuration policies and associations that give
+    /// every account in scope what local configuration would (the home region's configuration,
+    /// which the central checks make every region's), and leave the rest self-managed.
+    pub fn central(&self) -> Option<Compiled> {
+        let o = self.policy.organization.as_ref().filter(|o| o.central)?;
+        let wanted: BTreeMap<AccountId, Option<Configuration>> = self
+            .accounts
+            .iter()
+            .map(|a| {
+                let c = (!o.is_self_managed(self.org, a))
+                    .then(|| Configuration::of(&self.account_desired(a, self.home)));
+                (a.clone(), c)
+            })
+            .collect();
+        Some(compile(self.org, &wanted))
     }
 
     /// Reports what only the whole expansion shows (overlapping exceptions).

@@ -30,3 +30,16 @@ pub fn load(paths: &[PathBuf], opts: &CheckOptions, d: &mut diagnostics::Diagnos
     policy::check_files(&composed, d);
     Policy::check(&composed, opts, d)
 }
+
+/// Checks one policy given as text (`name` is what diagnostics call the file).
+pub fn load_str(
+    name: &str,
+    text: &str,
+    opts: &CheckOptions,
+    d: &mut diagnostics::Diagnostics,
+) -> Policy {
+    let files: Vec<_> = load::load_text(name, text, d).into_iter().collect();
+    let composed = compose::compose(files, d);
+    policy::check_files(&composed, d);
+    Policy::check(&composed, opts, d)
+}

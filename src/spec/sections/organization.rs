@@ -11,6 +11,7 @@ use crate::model::organization::{AccountStatus, ORGANIZATION_ACCESS_ROLE};
 use crate::model::resource::{DelegatedAdminValue, Empty, OrgConfigValue};
 use crate::model::{AccountId, Kind, OrgInfo, Resource, Service};
 use crate::spec::central;
+use crate::spec::central::compile::{Compiled, MAX_POLICIES};
 use crate::spec::compose::Composed;
 use crate::spec::diagnostics::{Code, Diagnostics, Pos};
 use crate::spec::expand::{Expansion, OrgDesired};
@@ -121,6 +122,7 @@ pub struct Checked {
     pos: Pos,
     management_pos: Pos,
     admin_pos: Pos,
+    configuration_pos: Pos,
 }
 
 pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Checked> {
@@ -213,6 +215,7 @@ pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Chec
         pos: c.pos(o, ""),
         management_pos: c.pos(o, "/management_account"),
         admin_pos: c.pos(o, "/delegated_admin"),
+        configuration_pos: c.pos(o, "/configuration"),
     })
 }
 
@@ -225,6 +228,26 @@ fn in_list(org: &OrgInfo, list: &[Entry], id: &AccountId, parent: Option<&str>) 
 }
 
 impl Checked {
+    /// Reports a compiled central configuration AWS would not take.
+    pub fn check_compiled(&self, compiled: &Compiled, d: &mut Diagnostics) {
+        if compiled.policies.len() > MAX_POLICIES {
+            d.error(
+                &self.configuration_pos,
+                Code::TooManyConfigurations,
+                format!(
+                    "the accounts in scope have {} different configurations, and AWS allows {MAX_POLICIES} configuration policies; make standards, exceptions and parameters differ in fewer ways, or keep some accounts local with `self_managed`",
+                    compiled.policies.len()
+                ),
+            );
+        }
+    }
+
+    /// Whether `self_managed` names the account or an OU or root above it.
+    pub fn is_self_managed(&self, org: &OrgInfo, id: &AccountId) -> bool {
+        let parent = org.account(id).map(|a| a.parent.as_str());
+        in_list(org, &self.self_managed, id, parent)
+    }
+
     /// The accounts in scope (sorted), reporting selections the organisation does not match
     /// and skipping suspended and closed accounts into `skipped`.
     pub fn accounts(
