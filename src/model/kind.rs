@@ -103,6 +103,8 @@ kinds! {
     Insight(InsightValue) = KindInfo { name: "insight", keyed: true, rank: 8, held_by_admin: true, ..IN_HUB };
     ActionTarget(ActionTargetValue) = KindInfo { name: "action-target", keyed: true, rank: 8, held_by_admin: true, ..IN_HUB };
     AutomationRule(AutomationRuleValue) = KindInfo { name: "automation-rule", keyed: true, rank: 8, held_by_admin: true, ..IN_HUB };
+    ConfigPolicy(ConfigPolicyValue) = KindInfo { name: "config-policy", keyed: true, rank: 10, destructive: true, weakens_on_delete: true, held_by_admin: true, ..IN_HUB };
+    PolicyAssociation(PolicyAssociationValue) = KindInfo { name: "policy-association", keyed: true, rank: 11, destructive: true, weakens_on_delete: true, held_by_admin: true, ..IN_HUB };
     Product(Empty) = KindInfo { name: "product", keyed: true, rank: 9, destructive: true, weakens_on_delete: true, ..IN_HUB };
     GuardDuty(GuardDutyValue) = KindInfo { name: "guardduty", rank: 9, destructive: true, weakens_on_delete: true, service: ServiceOf::Fixed(Service::GuardDuty), ..BASE };
     Inspector(InspectorValue) = KindInfo { name: "inspector", rank: 9, destructive: true, weakens_on_delete: true, across_accounts: true, service: ServiceOf::Fixed(Service::Inspector), ..BASE };

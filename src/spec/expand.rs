@@ -16,6 +16,15 @@ use super::sections::hub;
 use super::sections::select::{Member, RegionRef, Selected};
 use crate::model::{AccountId, DesiredScope, Kind, OrgInfo, ReadPlan, Scope, Service};
 
+/// What a configuration policy sets in an account, so is not managed account by account under
+/// central configuration.
+pub const CENTRALLY_CONFIGURED: [Kind; 4] = [
+    Kind::Hub,
+    Kind::Standard,
+    Kind::Control,
+    Kind::ControlParameters,
+];
+
 /// What the sections want once for the organisation, by the scope that holds it.
 #[derive(Debug, Default)]
 pub struct OrgDesired {
@@ -55,6 +64,8 @@ pub struct Expansion<'a> {
     org_level: OrgDesired,
     /// Under `configuration: central`: the configuration policies and their associations.
     pub compiled: Option<Compiled>,
+    /// The accounts in scope a configuration policy configures.
+    centrally_managed: BTreeSet<AccountId>,
     /// Pairs of exceptions (by index) that both disable some control somewhere, with an example.
     overlaps: Mutex<BTreeMap<(usize, usize), String>>,
 }
@@ -100,9 +111,20 @@ impl<'a> Expansion<'a> {
                 .collect(),
             org_level: OrgDesired::default(),
             compiled: None,
+            centrally_managed: BTreeSet::new(),
             overlaps: Mutex::new(BTreeMap::new()),
         };
         x.compiled = x.central();
+        if x.compiled.is_some()
+            && let Some(o) = &p.organization
+        {
+            x.centrally_managed = x
+                .accounts
+                .iter()
+                .filter(|a| !o.is_self_managed(org, a))
+                .cloned()
+                .collect();
+        }
         if let (Some(c), Some(o)) = (&x.compiled, &p.organization) {
             o.check_compiled(c, d);
         }
@@ -140,6 +162,21 @@ impl<'a> Expansion<'a> {
             && self.regions.iter().any(|r| r == &scope.region);
         if in_scope {
             out = self.account_desired(&scope.account, &scope.region);
+            if self.centrally_managed.contains(&scope.account) {
+                // A configuration policy configures Security Hub here: it is neither written
+                // nor read account by account (AWS refuses local writes there anyway).
+                // The administrator's own hub is the prerequisite of it all, so stays.
+                let keep_hub = scope.account == self.admin;
+                for k in CENTRALLY_CONFIGURED {
+                    if k == Kind::Hub && keep_hub {
+                        continue;
+                    }
+                    out.kinds.remove(&k);
+                    out.state.resources.retain(|l, _| l.kind != k);
+                }
+                out.state.controls.clear();
+                out.notes.clear();
+            }
         }
         if let Some(org) = self.org_level.scopes.get(scope) {
             out.merge(org.clone());

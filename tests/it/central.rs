@@ -304,3 +304,157 @@ fn the_same_policy_compiles_to_the_same_names() {
     assert_eq!(expect.len(), 2, "{first:#?}");
     assert!(expect.contains_key(ROOT) && expect.contains_key(&ou_id(1)));
 }
+
+/// A small organisation: administrator and management account at the root, production
+/// accounts in one OU, a sandbox OU kept self-managed.
+fn small_org() -> (Org, String) {
+    let o = Org {
+        ous: vec![0, 0],
+        accounts: vec![(0, true), (0, true), (1, true), (1, true), (2, true)],
+    };
+    let text = format!(
+        r#"organization:
+  management_account: "{MANAGEMENT}"
+  delegated_admin: "{ADMIN}"
+  configuration: central
+  self_managed: ["{sandbox}"]
+regions:
+  home: {HOME}
+  include: [{HOME}]
+aggregator:
+  linking: no_regions
+standards:
+  - fsbp/1.0.0
+  - standard: cis/5.0.0
+    accounts: ["{prod}"]
+exceptions:
+  - control: EC2.2
+    reason: Audited by the network team
+control_parameters:
+  - control: ACM.1
+    parameters: {{ daysToExpiration: 30 }}
+"#,
+        prod = ou_id(0),
+        sandbox = ou_id(1),
+    );
+    (o, text)
+}
+
+fn apply_all(p: &shubctl::plan::Plan, s: &shubctl::provider::snapshot::Snapshot) {
+    let report = block_on(shubctl::apply::apply(
+        p,
+        s,
+        &shubctl::apply::ApplyOptions {
+            allow_destroy: true,
+            cancel: None,
+            concurrency: 4,
+        },
+    ));
+    assert!(report.success(), "{}", report.render_text());
+}
+
+/// Planned against a snapshot: the configuration policies, associations and the organisation
+/// configuration are created in the administrator's home region, centrally managed accounts
+/// are not read for Security Hub kinds, and once applied the re-plan is empty.
+#[test]
+fn central_plan_creates_policies_and_associations_then_converges() {
+    use shubctl::model::{Action, Kind, State};
+    use shubctl::provider::snapshot::Snapshot;
+
+    let (o, text) = small_org();
+    let p = load(&text).unwrap();
+    let s = Snapshot::from_state(o.info(), State::default());
+    let first = plan(&p, &s);
+    let admin_home = Scope::new(&AccountId::parse(ADMIN).unwrap(), HOME);
+    let of_kind = |k: Kind| -> Vec<String> {
+        first
+            .changes
+            .iter()
+            .filter(|c| c.address.kind == k)
+            .map(|c| {
+                assert_eq!(c.address.scope(), admin_home, "{}", c.address);
+                assert_eq!(c.action, Action::Create, "{}", c.address);
+                c.address.id.clone().unwrap()
+            })
+            .collect()
+    };
+    // Root: fsbp; production OU: fsbp + CIS; sandbox OU: self-managed.
+    assert_eq!(of_kind(Kind::ConfigPolicy).len(), 2);
+    assert_eq!(
+        of_kind(Kind::PolicyAssociation),
+        vec![ou_id(0), ou_id(1), ROOT.to_string()]
+    );
+    let org_config = first
+        .changes
+        .iter()
+        .find(|c| c.address.kind == Kind::OrgConfig)
+        .expect("organisation configuration");
+    let after = org_config.after.as_ref().unwrap();
+    assert_eq!(after["configuration_type"], "CENTRAL");
+    assert_eq!(after["auto_enable"], false);
+    assert_eq!(after["auto_enable_standards"], "NONE");
+    // Security Hub is read account by account only where it is managed locally: the sandbox
+    // account, and the administrator's own hub.
+    let sh_kinds = [
+        Kind::Hub,
+        Kind::Standard,
+        Kind::Control,
+        Kind::ControlParameters,
+    ];
+    let read_locally: Vec<String> = first
+        .reads
+        .scopes
+        .iter()
+        .filter(|(_, kinds)| kinds.iter().any(|k| sh_kinds.contains(k)))
+        .map(|(s, _)| s.account.to_string())
+        .collect();
+    assert_eq!(read_locally, vec![ADMIN.to_string(), account_id(4)]);
+    apply_all(&first, &s);
+    let again = plan(&p, &s);
+    assert!(again.changes.is_empty(), "{:#?}", again.changes);
+}
+
+/// An association AWS reports FAILED is planned as drift, with AWS's reason shown as it was.
+#[test]
+fn a_failed_association_is_drift() {
+    use shubctl::model::resource::PolicyAssociationValue;
+    use shubctl::model::{Action, Address, Kind, Resource, State};
+    use shubctl::provider::snapshot::Snapshot;
+
+    let (o, text) = small_org();
+    let p = load(&text).unwrap();
+    let s = Snapshot::from_state(o.info(), State::default());
+    apply_all(&plan(&p, &s), &s);
+    let mut state = s.state();
+    let prod = Address::new(
+        &AccountId::parse(ADMIN).unwrap(),
+        HOME,
+        Kind::PolicyAssociation,
+        Some(ou_id(0)),
+    );
+    let Some(Resource::PolicyAssociation(v)) = state
+        .scopes
+        .get(&prod.scope())
+        .and_then(|sc| sc.get(Kind::PolicyAssociation, prod.id.as_deref()))
+    else {
+        panic!("association applied")
+    };
+    let reason = "One or more children under this target failed association.";
+    state.insert(
+        prod.clone(),
+        Resource::PolicyAssociation(PolicyAssociationValue {
+            status: "FAILED".into(),
+            reason: Some(reason.into()),
+            ..v
+        }),
+    );
+    let drifted = Snapshot::from_state(o.info(), state);
+    let again = plan(&p, &drifted);
+    assert_eq!(again.changes.len(), 1, "{:#?}", again.changes);
+    let c = &again.changes[0];
+    assert_eq!((&c.address, c.action), (&prod, Action::Update));
+    let before = c.before.as_ref().unwrap();
+    assert_eq!(before["status"], "FAILED");
+    assert_eq!(before["reason"], reason);
+    assert_eq!(c.after.as_ref().unwrap()["status"], "SUCCESS");
+}

@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use super::Section;
 use super::select::{AllOr, Member, account_id, member};
 use crate::model::organization::{AccountStatus, ORGANIZATION_ACCESS_ROLE};
-use crate::model::resource::{DelegatedAdminValue, Empty, OrgConfigValue};
+use crate::model::resource::{
+    ConfigPolicyValue, DelegatedAdminValue, Empty, OrgConfigValue, PolicyAssociationValue,
+};
 use crate::model::{AccountId, Kind, OrgInfo, Resource, Service};
 use crate::spec::central;
 use crate::spec::central::compile::{Compiled, MAX_POLICIES};
@@ -344,6 +346,36 @@ impl Checked {
 impl Section for Checked {
     fn organization(&self, x: &Expansion<'_>, out: &mut OrgDesired) {
         let (mgmt, admin) = (&self.management, &self.admin);
+        if let Some(compiled) = &x.compiled {
+            // Configuration policies and associations live in the administrator's home region.
+            let home = out.at(admin, x.home);
+            home.read(Kind::ConfigPolicy);
+            home.read(Kind::PolicyAssociation);
+            for (name, c) in &compiled.policies {
+                home.want(
+                    Kind::ConfigPolicy,
+                    Some(name.clone()),
+                    Resource::ConfigPolicy(ConfigPolicyValue {
+                        description: c.description(),
+                        service_enabled: c.service_enabled,
+                        standards: c.standards.iter().cloned().collect(),
+                        disabled_controls: c.disabled.keys().cloned().collect(),
+                        parameters: c.parameters.clone(),
+                    }),
+                );
+            }
+            for (target, label) in &compiled.associations {
+                home.want(
+                    Kind::PolicyAssociation,
+                    Some(target.clone()),
+                    Resource::PolicyAssociation(PolicyAssociationValue {
+                        policy: label.id().to_string(),
+                        status: "SUCCESS".into(),
+                        reason: None,
+                    }),
+                );
+            }
+        }
         out.manages(Kind::DelegatedAdmin, Service::SecurityHub);
         out.manages(Kind::OrgConfig, Service::SecurityHub);
         for r in &x.regions {
@@ -362,6 +394,8 @@ impl Section for Checked {
                 Resource::OrgConfig(OrgConfigValue {
                     auto_enable: Some(self.auto_enable),
                     auto_enable_standards: Some(self.auto_enable_standards.into()),
+                    // Under local configuration whichever type AWS reports is left alone.
+                    configuration_type: self.central.then(|| "CENTRAL".to_string()),
                     ..Default::default()
                 }),
             );
