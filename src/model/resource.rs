@@ -218,6 +218,10 @@ impl Resource {
                 if let (Some(c), Some(w)) = (cur.features.as_mut(), want.features.as_ref()) {
                     c.retain(|k, _| w.contains_key(k));
                 }
+                // Under local configuration the policy leaves the type as it is.
+                if want.configuration_type.is_none() {
+                    cur.configuration_type = None;
+                }
                 serde_json::to_value(cur).expect("serialisable")
             }
             (Resource::ControlParameters(cur), Some(Resource::ControlParameters(want))) => {
