@@ -458,3 +458,28 @@ fn a_failed_association_is_drift() {
     assert_eq!(before["reason"], reason);
     assert_eq!(c.after.as_ref().unwrap()["status"], "SUCCESS");
 }
+
+/// Configuration policies and associations render like any other kind.
+#[test]
+fn central_plan_renders() {
+    use shubctl::model::State;
+    use shubctl::plan::render::{Format, RenderOptions, render};
+    use shubctl::provider::snapshot::Snapshot;
+
+    let (o, text) = small_org();
+    let p = load(&text).unwrap();
+    let s = Snapshot::from_state(o.info(), State::default());
+    let planned = plan(&p, &s);
+    insta::assert_snapshot!(render(&planned, Format::Text, RenderOptions::default()));
+    let json: serde_json::Value =
+        serde_json::from_str(&render(&planned, Format::Json, RenderOptions::default())).unwrap();
+    assert_eq!(json["format_version"], 1);
+    let policy = json["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["address"].as_str().unwrap().contains("/config-policy/"))
+        .expect("a configuration policy");
+    assert_eq!(policy["after"]["service_enabled"], true);
+    assert_eq!(policy["after"]["disabled_controls"][0], "EC2.2");
+}

@@ -164,12 +164,12 @@ pub fn update_config(w: &mut World, cx: &Cx, i: &Input) -> Res {
     }
     let ctype =
         get(body, "OrganizationConfiguration").and_then(|o| get_str(o, "ConfigurationType"));
-    if let Some(t) = ctype {
-        if !matches!(t, "CENTRAL" | "LOCAL") {
-            return Err(invalid(format!(
-                "ConfigurationType `{t}` is not CENTRAL or LOCAL"
-            )));
-        }
+    if let Some(t) = ctype
+        && !matches!(t, "CENTRAL" | "LOCAL")
+    {
+        return Err(invalid(format!(
+            "ConfigurationType `{t}` is not CENTRAL or LOCAL"
+        )));
     }
     // AWS's documented switch sends no AutoEnableStandards (the switch sets NONE); what it
     // refuses, with this message, is auto-enable asked for under or with CENTRAL.
