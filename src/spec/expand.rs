@@ -118,6 +118,18 @@ impl<'a> Expansion<'a> {
         if x.compiled.is_some()
             && let Some(o) = &p.organization
         {
+            // With explicit regions this was checked with the policy; `all` is known only now.
+            if regions_sec.include.is_none()
+                && let Some(a) = &p.aggregator
+            {
+                let unlinked: Vec<String> = x
+                    .regions
+                    .iter()
+                    .filter(|r| *r != &regions_sec.home && !a.links(r))
+                    .cloned()
+                    .collect();
+                o.check_unlinked(&unlinked, d);
+            }
             x.centrally_managed = x
                 .accounts
                 .iter()

@@ -483,3 +483,36 @@ fn central_plan_renders() {
     assert_eq!(policy["after"]["service_enabled"], true);
     assert_eq!(policy["after"]["disabled_controls"][0], "EC2.2");
 }
+
+/// With `regions: include: all`, which regions are managed is known only from the
+/// organisation: an enabled region the aggregator does not link is refused before any read.
+#[test]
+fn enabled_regions_the_aggregator_does_not_link_are_refused() {
+    let (o, text) = small_org();
+    let text = text
+        .replace(
+            &format!("include: [{HOME}]"),
+            "include: all\n  exclude: [eu-north-1]",
+        )
+        .replace(
+            "linking: no_regions",
+            "linking: specified_regions\n  regions: [eu-central-1]",
+        );
+    let p = load(&text).unwrap();
+    let mut info = o.info();
+    info.enabled_regions = vec![
+        HOME.into(),
+        "eu-central-1".into(),
+        "eu-north-1".into(),
+        "us-east-1".into(),
+    ];
+    let mut d = Diagnostics::default();
+    Expansion::prepare(&p, &info, today(), &mut d);
+    let errors: Vec<String> = d.sorted().iter().map(|x| x.to_string()).collect();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(
+        errors[0].starts_with("policy.yaml:4:18: error[SH214]:")
+            && errors[0].contains("enabled regions us-east-1 are not linked"),
+        "{errors:#?}"
+    );
+}

@@ -244,6 +244,22 @@ impl Checked {
         }
     }
 
+    /// Reports regions the policy manages (with `include: all`) that the aggregator does not
+    /// link: configuration policies do not apply there.
+    pub fn check_unlinked(&self, unlinked: &[String], d: &mut Diagnostics) {
+        if unlinked.is_empty() {
+            return;
+        }
+        d.error(
+            &self.configuration_pos,
+            Code::CentralRegionDependent,
+            format!(
+                "configuration policies apply only in the home region and the regions linked to it, and the organisation's enabled regions {} are not linked by the `aggregator`; link them there, or exclude them from `regions`",
+                unlinked.join(", ")
+            ),
+        );
+    }
+
     /// Whether `self_managed` names the account or an OU or root above it.
     pub fn is_self_managed(&self, org: &OrgInfo, id: &AccountId) -> bool {
         let parent = org.account(id).map(|a| a.parent.as_str());
