@@ -13,7 +13,7 @@ use crate::diff::{Action, diff_scope};
 use crate::model::provider::HealthSource;
 use crate::model::state::fingerprint;
 use crate::model::{
-    AccountId, Kind, KindSet, OrgInfo, ProviderError, ReadPlan, Resource, Scope, State,
+    AccountId, Kind, KindSet, OrgInfo, ProviderError, ReadPlan, Resource, Scope, Service, State,
 };
 use crate::plan::{Access, Coverage, Plan, SkippedAccount};
 use crate::provider::{Executor, StateSource, read_each, read_state};
@@ -41,6 +41,10 @@ pub enum EngineError {
     StalePlan { planned: String, now: String },
     #[error("account {0} is not in the policy's scope")]
     NotInScope(String),
+    #[error(
+        "the organisation uses Security Hub central configuration (the delegated administrator {admin} reports ConfigurationType CENTRAL in {region}), but the policy configures accounts locally: AWS refuses local changes to hubs, standards and controls in centrally managed accounts. Nothing was changed. Set `organization.configuration: central`, or switch the organisation back to local configuration first"
+    )]
+    OrganizationIsCentral { admin: String, region: String },
 }
 
 /// Loads and checks the policy files. Problems are in `d`.
@@ -98,10 +102,13 @@ pub async fn plan<S: StateSource>(
     let mut failures = Vec::new();
     let mut digests: BTreeMap<Scope, [u8; 32]> = BTreeMap::new();
     let mut current = keep_current.then(State::default);
+    let mut central: Option<Scope> = None;
     let (accounts, regions, skipped) = match &x {
         Some(x) => {
             reads.only = x.read_filter().only;
             // Desired state is expanded as each scope is taken up, not before.
+            // Under local configuration, an organisation found on CENTRAL is refused below.
+            let local = x.compiled.is_none() && policy.organization.is_some();
             let wanted = x.scopes().into_iter().filter_map(|scope| {
                 let want = x.desired(&scope);
                 (!want.kinds.is_empty()).then(|| (scope, want.kinds.clone(), want))
@@ -114,6 +121,9 @@ pub async fn plan<S: StateSource>(
                 |scope, kinds, want, r| {
                     match r {
                         Ok(have) => {
+                            if local && scope.account == x.admin && central.is_none() {
+                                central = is_central(&have).then(|| scope.clone());
+                            }
                             changes.extend(diff_scope(&scope, &want, &have));
                             digests.insert(scope.clone(), have.digest());
                             if let Some(c) = current.as_mut() {
@@ -127,6 +137,12 @@ pub async fn plan<S: StateSource>(
                 },
             )
             .await;
+            if let Some(at) = central {
+                return Err(EngineError::OrganizationIsCentral {
+                    admin: at.account.to_string(),
+                    region: at.region,
+                });
+            }
             x.finish(diags);
             (x.accounts.clone(), x.regions.clone(), x.skipped.clone())
         }
@@ -169,6 +185,14 @@ pub async fn plan<S: StateSource>(
     );
     plan.access = access(policy);
     Ok(Planned { plan, current, org })
+}
+
+/// Whether the administrator's Security Hub organisation configuration, as read, is CENTRAL.
+fn is_central(have: &crate::model::ScopeState) -> bool {
+    matches!(
+        have.get(Kind::OrgConfig, Some(Service::SecurityHub.id())),
+        Some(Resource::OrgConfig(c)) if c.configuration_type.as_deref() == Some("CENTRAL")
+    )
 }
 
 /// The destroy gate: a plan with destructive changes is refused as a whole unless allowed.

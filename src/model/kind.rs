@@ -168,6 +168,14 @@ kinds! {
         read: &["securityhub:ListAutomationRules", "securityhub:BatchGetAutomationRules"],
         write: &["securityhub:CreateAutomationRule", "securityhub:BatchUpdateAutomationRules", "securityhub:BatchDeleteAutomationRules"],
         ..IN_HUB };
+    ConfigPolicy(ConfigPolicyValue) = KindInfo { name: "config-policy", keyed: true, rank: 10, destructive: true, weakens_on_delete: true, held_by_admin: true,
+        read: &["securityhub:ListConfigurationPolicies", "securityhub:GetConfigurationPolicy"],
+        write: &["securityhub:CreateConfigurationPolicy", "securityhub:UpdateConfigurationPolicy", "securityhub:DeleteConfigurationPolicy"],
+        ..IN_HUB };
+    PolicyAssociation(PolicyAssociationValue) = KindInfo { name: "policy-association", keyed: true, rank: 11, destructive: true, weakens_on_delete: true, held_by_admin: true,
+        read: &["securityhub:ListConfigurationPolicyAssociations", "securityhub:BatchGetConfigurationPolicyAssociations", "securityhub:GetConfigurationPolicyAssociation"],
+        write: &["securityhub:StartConfigurationPolicyAssociation", "securityhub:StartConfigurationPolicyDisassociation"],
+        ..IN_HUB };
     Product(Empty) = KindInfo { name: "product", keyed: true, rank: 9, destructive: true, weakens_on_delete: true,
         read: &["securityhub:ListEnabledProductsForImport"],
         write: &["securityhub:DescribeProducts", "securityhub:EnableImportFindingsForProduct", "securityhub:DisableImportFindingsForProduct"],
@@ -189,19 +197,19 @@ kinds! {
         write: &["access-analyzer:CreateAnalyzer", "access-analyzer:UpdateAnalyzer", "access-analyzer:DeleteAnalyzer", "access-analyzer:CreateArchiveRule",
                  "access-analyzer:UpdateArchiveRule", "access-analyzer:DeleteArchiveRule", "iam:CreateServiceLinkedRole"],
         ..BASE };
-    Route(RouteValue) = KindInfo { name: "route", keyed: true, rank: 10, weakens_on_delete: true, service: ServiceOf::Fixed(Service::EventBridge), documents: &["event_pattern"],
+    Route(RouteValue) = KindInfo { name: "route", keyed: true, rank: 12, weakens_on_delete: true, service: ServiceOf::Fixed(Service::EventBridge), documents: &["event_pattern"],
         read: &["events:ListRules", "events:ListTargetsByRule", "lambda:GetPolicy"],
         write: &["events:PutRule", "events:PutTargets", "events:RemoveTargets", "events:DeleteRule", "lambda:AddPermission", "lambda:RemovePermission", "iam:PassRole"],
         ..BASE };
-    ScpPolicyType(Empty) = KindInfo { name: "scp-policy-type", rank: 10, destructive: true, weakens_on_delete: true, held_by_management: true,
+    ScpPolicyType(Empty) = KindInfo { name: "scp-policy-type", rank: 12, destructive: true, weakens_on_delete: true, held_by_management: true,
         read: &["organizations:ListRoots", "organizations:ListPolicies", "organizations:DescribePolicy", "organizations:ListTargetsForPolicy"],
         write: &["organizations:EnablePolicyType", "organizations:DisablePolicyType"],
         ..ORGANIZATIONS };
-    Scp(ScpValue) = KindInfo { name: "scp", keyed: true, rank: 11, destructive: true, weakens_on_delete: true, held_by_management: true, documents: &["content"],
+    Scp(ScpValue) = KindInfo { name: "scp", keyed: true, rank: 13, destructive: true, weakens_on_delete: true, held_by_management: true, documents: &["content"],
         read: &["organizations:ListRoots", "organizations:ListPolicies", "organizations:DescribePolicy", "organizations:ListTargetsForPolicy"],
         write: &["organizations:CreatePolicy", "organizations:UpdatePolicy", "organizations:DeletePolicy"],
         ..ORGANIZATIONS };
-    ScpAttachment(Empty) = KindInfo { name: "scp-attachment", keyed: true, rank: 12, destructive: true, weakens_on_delete: true, held_by_management: true,
+    ScpAttachment(Empty) = KindInfo { name: "scp-attachment", keyed: true, rank: 14, destructive: true, weakens_on_delete: true, held_by_management: true,
         read: &["organizations:ListRoots", "organizations:ListPolicies", "organizations:DescribePolicy", "organizations:ListTargetsForPolicy"],
         write: &["organizations:AttachPolicy", "organizations:DetachPolicy"],
         ..ORGANIZATIONS };

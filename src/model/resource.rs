@@ -80,6 +80,38 @@ pub struct OrgConfigValue {
     pub features: Option<BTreeMap<String, String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_types: Option<Vec<String>>,
+    /// Security Hub: `LOCAL` or `CENTRAL` (configuration policies).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub configuration_type: Option<String>,
+}
+
+/// A Security Hub configuration policy (central configuration), as AWS holds it: what it sets
+/// in every account it reaches. Control IDs and standard short names sorted.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigPolicyValue {
+    pub description: String,
+    pub service_enabled: bool,
+    #[serde(default)]
+    pub standards: Vec<String>,
+    #[serde(default)]
+    pub disabled_controls: Vec<String>,
+    /// Control ID → parameter name → value.
+    #[serde(default)]
+    pub parameters: BTreeMap<String, BTreeMap<String, Value>>,
+}
+
+/// What is applied directly to a root, OU or account under central configuration.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyAssociationValue {
+    /// The configuration policy's name, or `SELF_MANAGED_SECURITY_HUB`.
+    pub policy: String,
+    /// `PENDING`, `SUCCESS` or `FAILED` as AWS reports it; the policy wants `SUCCESS`.
+    pub status: String,
+    /// AWS's reason when the status is not `SUCCESS`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -240,6 +272,10 @@ impl Resource {
                 let mut cur = cur.clone();
                 if let (Some(c), Some(w)) = (cur.features.as_mut(), want.features.as_ref()) {
                     c.retain(|k, _| w.contains_key(k));
+                }
+                // Under local configuration the policy leaves the type as it is.
+                if want.configuration_type.is_none() {
+                    cur.configuration_type = None;
                 }
                 serde_json::to_value(cur).expect("serialisable")
             }

@@ -68,6 +68,11 @@ codes! {
     NotInOrganization = "SH209", "not-in-organization", "An account or OU the organisation does not have.";
     ManagementMismatch = "SH210", "management-mismatch", "The organisation's management account differs from the policy's.";
     NoOrganizationAccounts = "SH211", "no-organization-accounts", "The state source reports no accounts, so selections cannot expand.";
+    SelfManagedWithoutCentral = "SH212", "self-managed-without-central", "`self_managed` given without `configuration: central`.";
+    CentralUnsupported = "SH213", "central-unsupported", "A setting central configuration cannot have (auto-enable, hub settings, no aggregator, the management account as administrator).";
+    CentralRegionDependent = "SH214", "central-region-dependent", "Something limited to some regions, which a configuration policy (the same in every linked region) cannot express.";
+    CentralPerStandard = "SH215", "central-per-standard", "An exception limited to some of a control's standards, which a configuration policy (one setting per control) cannot express.";
+    TooManyConfigurations = "SH216", "too-many-configurations", "Central configuration would need more configuration policies than AWS's 20.";
     // Regions
     NoRegions = "SH251", "no-regions", "The policy has no `regions` section.";
     UnknownRegion = "SH252", "unknown-region", "A region name Security Hub does not run in.";

@@ -9,11 +9,21 @@ use std::sync::Mutex;
 
 use chrono::NaiveDate;
 
+use super::central::compile::{Compiled, Configuration, compile};
 use super::diagnostics::Diagnostics;
 use super::policy::Policy;
 use super::sections::hub;
 use super::sections::select::{Member, RegionRef, Selected};
 use crate::model::{AccountId, DesiredScope, Kind, OrgInfo, ReadPlan, Scope, Service};
+
+/// What a configuration policy sets in an account, so is not managed account by account under
+/// central configuration.
+pub const CENTRALLY_CONFIGURED: [Kind; 4] = [
+    Kind::Hub,
+    Kind::Standard,
+    Kind::Control,
+    Kind::ControlParameters,
+];
 
 /// What the sections want once for the organisation, by the scope that holds it.
 #[derive(Debug, Default)]
@@ -52,6 +62,10 @@ pub struct Expansion<'a> {
     /// Account → the root or OU it sits in; looked up for every control of every scope.
     parents: HashMap<&'a AccountId, &'a str>,
     org_level: OrgDesired,
+    /// Under `configuration: central`: the configuration policies and their associations.
+    pub compiled: Option<Compiled>,
+    /// The accounts in scope a configuration policy configures.
+    centrally_managed: BTreeSet<AccountId>,
     /// Pairs of exceptions (by index) that both disable some control somewhere, with an example.
     overlaps: Mutex<BTreeMap<(usize, usize), String>>,
 }
@@ -96,10 +110,38 @@ impl<'a> Expansion<'a> {
                 .map(|a| (&a.id, a.parent.as_str()))
                 .collect(),
             org_level: OrgDesired::default(),
+            compiled: None,
+            centrally_managed: BTreeSet::new(),
             overlaps: Mutex::new(BTreeMap::new()),
         };
         for s in p.sections() {
             s.check_org(&x, d);
+        }
+        x.compiled = x.central();
+        if x.compiled.is_some()
+            && let Some(o) = &p.organization
+        {
+            // With explicit regions this was checked with the policy; `all` is known only now.
+            if regions_sec.include.is_none()
+                && let Some(a) = &p.aggregator
+            {
+                let unlinked: Vec<String> = x
+                    .regions
+                    .iter()
+                    .filter(|r| *r != &regions_sec.home && !a.links(r))
+                    .cloned()
+                    .collect();
+                o.check_unlinked(&unlinked, d);
+            }
+            x.centrally_managed = x
+                .accounts
+                .iter()
+                .filter(|a| !o.is_self_managed(org, a))
+                .cloned()
+                .collect();
+        }
+        if let (Some(c), Some(o)) = (&x.compiled, &p.organization) {
+            o.check_compiled(c, d);
         }
         let mut org_level = OrgDesired::default();
         for s in p.sections() {
@@ -134,19 +176,58 @@ impl<'a> Expansion<'a> {
         let in_scope = self.accounts.binary_search(&scope.account).is_ok()
             && self.regions.iter().any(|r| r == &scope.region);
         if in_scope {
-            // Without a `hub` section Security Hub is still managed, with AWS's defaults,
-            // since everything else the policy declares needs it.
-            if self.policy.hub.is_none() {
-                hub::expand_scope(&hub::Checked::default(), &mut out);
-            }
-            for s in self.policy.sections() {
-                s.scope(self, &scope.account, &scope.region, &mut out);
+            out = self.account_desired(&scope.account, &scope.region);
+            if self.centrally_managed.contains(&scope.account) {
+                // A configuration policy configures Security Hub here: it is neither written
+                // nor read account by account (AWS refuses local writes there anyway).
+                // The administrator's own hub is the prerequisite of it all, so stays.
+                let keep_hub = scope.account == self.admin;
+                for k in CENTRALLY_CONFIGURED {
+                    if k == Kind::Hub && keep_hub {
+                        continue;
+                    }
+                    out.kinds.remove(&k);
+                    out.state.resources.retain(|l, _| l.kind != k);
+                }
+                out.state.controls.clear();
+                out.notes.clear();
             }
         }
         if let Some(org) = self.org_level.scopes.get(scope) {
             out.merge(org.clone());
         }
         out
+    }
+
+    /// What the sections want in an account in scope, configured locally, in one region.
+    fn account_desired(&self, account: &AccountId, region: &str) -> DesiredScope {
+        let mut out = DesiredScope::default();
+        // Without a `hub` section Security Hub is still managed, with AWS's defaults,
+        // since everything else the policy declares needs it.
+        if self.policy.hub.is_none() {
+            hub::expand_scope(&hub::Checked::default(), &mut out);
+        }
+        for s in self.policy.sections() {
+            s.scope(self, account, region, &mut out);
+        }
+        out
+    }
+
+    /// Under `configuration: central`: the configuration policies and associations that give
+    /// every account in scope what local configuration would (the home region's configuration,
+    /// which the central checks make every region's), and leave the rest self-managed.
+    pub fn central(&self) -> Option<Compiled> {
+        let o = self.policy.organization.as_ref().filter(|o| o.central)?;
+        let wanted: BTreeMap<AccountId, Option<Configuration>> = self
+            .accounts
+            .iter()
+            .map(|a| {
+                let c = (!o.is_self_managed(self.org, a))
+                    .then(|| Configuration::of(&self.account_desired(a, self.home)));
+                (a.clone(), c)
+            })
+            .collect();
+        Some(compile(self.org, &wanted))
     }
 
     /// Reports what only the whole expansion shows (overlapping exceptions).

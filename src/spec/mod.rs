@@ -1,6 +1,7 @@
 //! Policy files: load (YAML → checked JSON → typed), compose, check section by section, and
 //! expand to desired state.
 
+pub mod central;
 pub mod compose;
 pub mod diagnostics;
 pub mod expand;
@@ -26,6 +27,19 @@ pub fn load(paths: &[PathBuf], opts: &CheckOptions, d: &mut diagnostics::Diagnos
             ..Policy::default()
         };
     }
+    policy::check_files(&composed, d);
+    Policy::check(&composed, opts, d)
+}
+
+/// Checks one policy given as text (`name` is what diagnostics call the file).
+pub fn load_str(
+    name: &str,
+    text: &str,
+    opts: &CheckOptions,
+    d: &mut diagnostics::Diagnostics,
+) -> Policy {
+    let files: Vec<_> = load::load_text(name, text, d).into_iter().collect();
+    let composed = compose::compose(files, d);
     policy::check_files(&composed, d);
     Policy::check(&composed, opts, d)
 }

@@ -1353,3 +1353,53 @@ async fn connect_all_regions(emu: &Emulator) -> AwsProvider {
         .await
         .expect("connects")
 }
+
+/// An organisation already on central configuration, planned with a policy that configures
+/// accounts locally: the plan is refused, before anything is written, instead of apply
+/// failing on AWS's AccessDeniedException in every centrally managed account.
+#[test]
+fn a_local_policy_against_a_central_organisation_is_refused_at_plan_time() {
+    use aws_sdk_securityhub::types::{
+        OrganizationConfiguration, OrganizationConfigurationConfigurationType,
+    };
+    runtime().block_on(async {
+        let (emu, aws, p) = converged(quick()).await;
+        let creds = Credentials::new(
+            Emulator::access_key("222222222222"),
+            "secret",
+            None,
+            None,
+            "test",
+        );
+        let cfg = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .endpoint_url(emu.endpoint())
+            .credentials_provider(creds)
+            .load()
+            .await;
+        aws_sdk_securityhub::Client::new(&cfg)
+            .update_organization_configuration()
+            .auto_enable(false)
+            .organization_configuration(
+                OrganizationConfiguration::builder()
+                    .configuration_type(OrganizationConfigurationConfigurationType::Central)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("switches to central configuration");
+        let before = emu.calls().len();
+        let mut d = Diagnostics::default();
+        let err = engine::plan(&p, &aws, "aws", today(), 8, false, &mut d)
+            .await
+            .err()
+            .expect("refused");
+        let text = err.to_string();
+        assert!(
+            matches!(err, engine::EngineError::OrganizationIsCentral { ref admin, .. } if admin == "222222222222"),
+            "{text}"
+        );
+        assert!(text.contains("organization.configuration: central"), "{text}");
+        assert!(emu.calls()[before..].iter().all(|c| !c.mutating));
+    });
+}

@@ -1,6 +1,7 @@
 //! The one integration-test binary. Modules by subject.
 
 mod aws;
+mod central;
 mod cli;
 mod common;
 mod convergence;

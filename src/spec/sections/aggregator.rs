@@ -124,6 +124,19 @@ pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Chec
     })
 }
 
+impl Checked {
+    /// Whether a region other than the home region is linked to it.
+    pub fn links(&self, region: &str) -> bool {
+        let listed = self.regions.iter().any(|r| r == region);
+        match self.linking {
+            LinkingMode::AllRegions => true,
+            LinkingMode::NoRegions => false,
+            LinkingMode::SpecifiedRegions => listed,
+            LinkingMode::AllRegionsExceptSpecified => !listed,
+        }
+    }
+}
+
 impl Section for Checked {
     fn organization(&self, x: &Expansion<'_>, out: &mut OrgDesired) {
         // Read everywhere: an aggregator left in another region must be found and moved.

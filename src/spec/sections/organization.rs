@@ -8,8 +8,12 @@ use serde::{Deserialize, Serialize};
 use super::Section;
 use super::select::{AllOr, Member, account_id, member};
 use crate::model::organization::{AccountStatus, ORGANIZATION_ACCESS_ROLE};
-use crate::model::resource::{DelegatedAdminValue, Empty, OrgConfigValue};
+use crate::model::resource::{
+    ConfigPolicyValue, DelegatedAdminValue, Empty, OrgConfigValue, PolicyAssociationValue,
+};
 use crate::model::{AccountId, Kind, OrgInfo, Resource, Service};
+use crate::spec::central;
+use crate::spec::central::compile::{Compiled, MAX_POLICIES};
 use crate::spec::compose::Composed;
 use crate::spec::diagnostics::{Code, Diagnostics, Pos};
 use crate::spec::expand::{Expansion, OrgDesired};
@@ -32,9 +36,11 @@ pub struct Organization {
     /// Which accounts are in scope. Suspended and closed accounts are always skipped.
     #[serde(default)]
     pub accounts: AccountScope,
-    /// Enable Security Hub automatically in accounts that join the organisation.
-    #[serde(default = "default_true")]
-    pub auto_enable: bool,
+    /// Enable Security Hub automatically in accounts that join the organisation. Default: on
+    /// with `configuration: local`; off (and nothing else allowed) with `central`, where new
+    /// accounts get the configuration policy they inherit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_enable: Option<bool>,
     /// Whether newly enabled member accounts get AWS's default standards.
     #[serde(default)]
     pub auto_enable_standards: AutoEnableStandards,
@@ -42,6 +48,23 @@ pub struct Organization {
     /// members that are out of scope.
     #[serde(default = "default_true")]
     pub manage_members: bool,
+    /// `local` (the default): each account is configured in each region, one by one.
+    /// `central`: the delegated administrator's configuration policies, written in the home
+    /// region, configure every account in every linked region.
+    #[serde(default)]
+    pub configuration: Configuration,
+    /// With `configuration: central`: account IDs and OU IDs that stay under local
+    /// configuration and are reconciled account by account.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub self_managed: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Configuration {
+    #[default]
+    Local,
+    Central,
 }
 
 fn default_role() -> String {
@@ -94,9 +117,14 @@ pub struct Checked {
     /// `NONE` or `DEFAULT`, as AWS names it.
     pub auto_enable_standards: &'static str,
     pub manage_members: bool,
+    /// `configuration: central`.
+    pub central: bool,
+    /// Accounts and OUs kept under local configuration (central only).
+    pub self_managed: Vec<Entry>,
     pos: Pos,
     management_pos: Pos,
     admin_pos: Pos,
+    configuration_pos: Pos,
 }
 
 pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Checked> {
@@ -104,7 +132,9 @@ pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Chec
     let org = &o.value;
     let management = account_id(&org.management_account, &c.pos(o, "/management_account"), d);
     let admin = account_id(&org.delegated_admin, &c.pos(o, "/delegated_admin"), d);
-    if management.is_some() && management == admin {
+    let central = org.configuration == Configuration::Central;
+    // Under central configuration it is an error, reported with the other central checks.
+    if management.is_some() && management == admin && !central {
         d.warning(
             &c.pos(o, "/delegated_admin"),
             Code::AdminIsManagement,
@@ -150,6 +180,16 @@ pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Chec
         }
     };
     let exclude = entries(&org.accounts.exclude, "/accounts/exclude", d);
+    let self_managed = entries(&org.self_managed, "/self_managed", d);
+    if central {
+        central::check(c, o, management.is_some() && management == admin, d);
+    } else if !org.self_managed.is_empty() {
+        d.error(
+            &c.pos(o, "/self_managed"),
+            Code::SelfManagedWithoutCentral,
+            "`self_managed` only means something with `configuration: central`; under local configuration every account is managed account by account already",
+        );
+    }
     for (i, id) in org.accounts.exclude.iter().enumerate() {
         if id == &org.delegated_admin {
             d.error(
@@ -166,15 +206,18 @@ pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Chec
         external_id: org.external_id.clone(),
         include,
         exclude,
-        auto_enable: org.auto_enable,
+        auto_enable: org.auto_enable.unwrap_or(!central),
         auto_enable_standards: match org.auto_enable_standards {
             AutoEnableStandards::None => "NONE",
             AutoEnableStandards::Default => "DEFAULT",
         },
         manage_members: org.manage_members,
+        central,
+        self_managed,
         pos: c.pos(o, ""),
         management_pos: c.pos(o, "/management_account"),
         admin_pos: c.pos(o, "/delegated_admin"),
+        configuration_pos: c.pos(o, "/configuration"),
     })
 }
 
@@ -187,6 +230,42 @@ fn in_list(org: &OrgInfo, list: &[Entry], id: &AccountId, parent: Option<&str>) 
 }
 
 impl Checked {
+    /// Reports a compiled central configuration AWS would not take.
+    pub fn check_compiled(&self, compiled: &Compiled, d: &mut Diagnostics) {
+        if compiled.policies.len() > MAX_POLICIES {
+            d.error(
+                &self.configuration_pos,
+                Code::TooManyConfigurations,
+                format!(
+                    "the accounts in scope have {} different configurations, and AWS allows {MAX_POLICIES} configuration policies; make standards, exceptions and parameters differ in fewer ways, or keep some accounts local with `self_managed`",
+                    compiled.policies.len()
+                ),
+            );
+        }
+    }
+
+    /// Reports regions the policy manages (with `include: all`) that the aggregator does not
+    /// link: configuration policies do not apply there.
+    pub fn check_unlinked(&self, unlinked: &[String], d: &mut Diagnostics) {
+        if unlinked.is_empty() {
+            return;
+        }
+        d.error(
+            &self.configuration_pos,
+            Code::CentralRegionDependent,
+            format!(
+                "configuration policies apply only in the home region and the regions linked to it, and the organisation's enabled regions {} are not linked by the `aggregator`; link them there, or exclude them from `regions`",
+                unlinked.join(", ")
+            ),
+        );
+    }
+
+    /// Whether `self_managed` names the account or an OU or root above it.
+    pub fn is_self_managed(&self, org: &OrgInfo, id: &AccountId) -> bool {
+        let parent = org.account(id).map(|a| a.parent.as_str());
+        in_list(org, &self.self_managed, id, parent)
+    }
+
     /// The accounts in scope (sorted), reporting selections the organisation does not match
     /// and skipping suspended and closed accounts into `skipped`.
     pub fn accounts(
@@ -231,7 +310,13 @@ impl Checked {
             Member::Unit(u) => org.knows_parent(u),
             Member::Account(a) => org.account(a).is_some(),
         };
-        for e in self.include.iter().flatten().filter(|e| !known(e)) {
+        for e in self
+            .include
+            .iter()
+            .flatten()
+            .chain(&self.self_managed)
+            .filter(|e| !known(e))
+        {
             d.error(
                 &e.pos,
                 Code::NotInOrganization,
@@ -277,6 +362,36 @@ impl Checked {
 impl Section for Checked {
     fn organization(&self, x: &Expansion<'_>, out: &mut OrgDesired) {
         let (mgmt, admin) = (&self.management, &self.admin);
+        if let Some(compiled) = &x.compiled {
+            // Configuration policies and associations live in the administrator's home region.
+            let home = out.at(admin, x.home);
+            home.read(Kind::ConfigPolicy);
+            home.read(Kind::PolicyAssociation);
+            for (name, c) in &compiled.policies {
+                home.want(
+                    Kind::ConfigPolicy,
+                    Some(name.clone()),
+                    Resource::ConfigPolicy(ConfigPolicyValue {
+                        description: c.description(),
+                        service_enabled: c.service_enabled,
+                        standards: c.standards.iter().cloned().collect(),
+                        disabled_controls: c.disabled.keys().cloned().collect(),
+                        parameters: c.parameters.clone(),
+                    }),
+                );
+            }
+            for (target, label) in &compiled.associations {
+                home.want(
+                    Kind::PolicyAssociation,
+                    Some(target.clone()),
+                    Resource::PolicyAssociation(PolicyAssociationValue {
+                        policy: label.id().to_string(),
+                        status: "SUCCESS".into(),
+                        reason: None,
+                    }),
+                );
+            }
+        }
         out.manages(Kind::DelegatedAdmin, Service::SecurityHub);
         out.manages(Kind::OrgConfig, Service::SecurityHub);
         for r in &x.regions {
@@ -295,6 +410,8 @@ impl Section for Checked {
                 Resource::OrgConfig(OrgConfigValue {
                     auto_enable: Some(self.auto_enable),
                     auto_enable_standards: Some(self.auto_enable_standards.into()),
+                    // Under local configuration whichever type AWS reports is left alone.
+                    configuration_type: self.central.then(|| "CENTRAL".to_string()),
                     ..Default::default()
                 }),
             );

@@ -2,7 +2,9 @@
 //! (auto-enable for new accounts, auto-enable of default standards).
 
 use aws_sdk_securityhub::error::ProvideErrorMetadata;
-use aws_sdk_securityhub::types::AutoEnableStandards;
+use aws_sdk_securityhub::types::{
+    AutoEnableStandards, OrganizationConfiguration, OrganizationConfigurationConfigurationType,
+};
 
 use super::Sh;
 use crate::model::resource::OrgConfigValue;
@@ -20,6 +22,10 @@ pub(super) async fn read(sh: &Sh<'_>, out: &mut ScopeState) -> Result<(), Provid
             Resource::OrgConfig(OrgConfigValue {
                 auto_enable: c.auto_enable(),
                 auto_enable_standards: c.auto_enable_standards().map(|s| s.as_str().to_string()),
+                configuration_type: c
+                    .organization_configuration()
+                    .and_then(|o| o.configuration_type())
+                    .map(|t| t.as_str().to_string()),
                 ..Default::default()
             }),
         ),
@@ -44,6 +50,11 @@ pub(super) async fn write(sh: &Sh<'_>, c: &Change) -> Outcome {
                 .as_deref()
                 .map(AutoEnableStandards::from),
         )
+        .set_organization_configuration(v.configuration_type.as_deref().map(|t| {
+            OrganizationConfiguration::builder()
+                .configuration_type(OrganizationConfigurationConfigurationType::from(t))
+                .build()
+        }))
         .send()
         .await
         .map_err(|e| sdk_error(Target::Address(c.address.clone()), e))?;

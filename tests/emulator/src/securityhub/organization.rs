@@ -164,22 +164,33 @@ pub fn update_config(w: &mut World, cx: &Cx, i: &Input) -> Res {
     }
     let ctype =
         get(body, "OrganizationConfiguration").and_then(|o| get_str(o, "ConfigurationType"));
-    if let Some(t) = ctype {
-        if !matches!(t, "CENTRAL" | "LOCAL") {
-            return Err(invalid(format!(
-                "ConfigurationType `{t}` is not CENTRAL or LOCAL"
-            )));
-        }
-        if t == "CENTRAL" && (auto_enable || standards != Some("NONE")) {
-            return Err(invalid(
-                "With CENTRAL configuration AutoEnable must be false and AutoEnableStandards NONE",
-            ));
-        }
+    if let Some(t) = ctype
+        && !matches!(t, "CENTRAL" | "LOCAL")
+    {
+        return Err(invalid(format!(
+            "ConfigurationType `{t}` is not CENTRAL or LOCAL"
+        )));
+    }
+    // AWS's documented switch sends no AutoEnableStandards (the switch sets NONE); what it
+    // refuses, with this message, is auto-enable asked for under or with CENTRAL.
+    let central = match ctype {
+        Some(t) => t == "CENTRAL",
+        None => w
+            .scope_ref(&cx.account, &cx.region)
+            .and_then(|s| s.securityhub.org_config.as_ref())
+            .is_some_and(|c| c.configuration_type == "CENTRAL"),
+    };
+    if central && (auto_enable || standards == Some("DEFAULT")) {
+        return Err(invalid(
+            "Auto Enable and AutoEnableStandards can not be enabled for Central Configuration",
+        ));
     }
     let c = own(w, cx).org_config.get_or_insert_with(OrgConfig::default);
     c.auto_enable = auto_enable;
     if let Some(s) = standards {
         c.auto_enable_standards = s.to_string();
+    } else if central {
+        c.auto_enable_standards = "NONE".to_string();
     }
     if let Some(t) = ctype {
         c.configuration_type = t.to_string();

@@ -1,5 +1,6 @@
 //! Security Hub's organisation operations and members.
 
+use aws_sdk_securityhub::error::ProvideErrorMetadata;
 use aws_sdk_securityhub::types::{
     AccountDetails, AutoEnableStandards, OrganizationConfiguration,
     OrganizationConfigurationConfigurationType,
@@ -224,6 +225,43 @@ async fn organization_configuration_is_for_the_admin() {
             .parse()
             .unwrap()],
         serde_json::json!({ "auto_enable": false, "auto_enable_standards": "DEFAULT" })
+    );
+    // AWS's documented switch to central configuration sends no AutoEnableStandards; the
+    // switch sets NONE, and auto-enable is refused from then on with AWS's message.
+    c.update_organization_configuration()
+        .auto_enable(false)
+        .organization_configuration(
+            OrganizationConfiguration::builder()
+                .configuration_type(OrganizationConfigurationConfigurationType::Central)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let out = c
+        .describe_organization_configuration()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        out.auto_enable_standards(),
+        Some(&AutoEnableStandards::None)
+    );
+    assert_eq!(
+        out.organization_configuration()
+            .and_then(|o| o.configuration_type()),
+        Some(&OrganizationConfigurationConfigurationType::Central)
+    );
+    let e = c
+        .update_organization_configuration()
+        .auto_enable(true)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "InvalidInputException");
+    assert_eq!(
+        e.message(),
+        Some("Auto Enable and AutoEnableStandards can not be enabled for Central Configuration")
     );
 }
 

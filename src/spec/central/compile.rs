@@ -1,0 +1,426 @@
+//! The policy compiled for central configuration: one configuration policy per distinct
+//! effective configuration of the accounts, and associations to the root, OUs and accounts that
+//! give every account its configuration as AWS resolves them (the closest directly applied
+//! configuration of the account, its OU, the OUs above, the root; none at all means
+//! self-managed). Pure: the organisation and what each account wants in, the plan out.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::Serialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::model::{AccountId, DesiredScope, Kind, OrgInfo, Resource};
+
+/// What a configuration policy sets in every account it reaches, in the home region and every
+/// linked region alike.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Configuration {
+    pub service_enabled: bool,
+    /// Standards enabled, by short name.
+    pub standards: BTreeSet<String>,
+    /// Control ID → the reason the policy gives for disabling it.
+    pub disabled: BTreeMap<String, String>,
+    /// Control ID → parameter name → value.
+    pub parameters: BTreeMap<String, BTreeMap<String, Value>>,
+}
+
+/// AWS's limit on custom configuration policies per delegated administrator.
+pub const MAX_POLICIES: usize = 20;
+/// AWS's limit on a configuration policy's description.
+pub const MAX_DESCRIPTION: usize = 512;
+/// What AWS calls self-managed when it is associated like a policy.
+pub const SELF_MANAGED: &str = "SELF_MANAGED_SECURITY_HUB";
+
+impl Configuration {
+    /// The configuration of an account in local mode: what the policy wants in its home-region
+    /// scope (which, once the policy validates for central configuration, every region has).
+    pub fn of(want: &DesiredScope) -> Configuration {
+        let mut c = Configuration::default();
+        for (l, v) in &want.state.resources {
+            match (l.kind, v, &l.id) {
+                (Kind::Hub, _, _) => c.service_enabled = true,
+                (Kind::Standard, _, Some(id)) => {
+                    c.standards.insert(id.clone());
+                }
+                (Kind::ControlParameters, Resource::ControlParameters(p), Some(id)) => {
+                    c.parameters.insert(id.clone(), p.parameters.clone());
+                }
+                _ => {}
+            }
+        }
+        for (std, ctls) in &want.state.controls {
+            if !c.standards.contains(std) {
+                continue;
+            }
+            for (ctl, reason) in &ctls.disabled {
+                c.disabled
+                    .entry(ctl.clone())
+                    .or_insert_with(|| reason.clone());
+            }
+        }
+        if !c.service_enabled {
+            // A policy that turns Security Hub off holds nothing else (AWS drops the rest).
+            c = Configuration::default();
+        }
+        c
+    }
+
+    /// A name that depends on nothing but the configuration, so re-planning finds the same
+    /// policy. AWS allows letters, digits and `-.!*/` in names.
+    pub fn name(&self) -> String {
+        let canonical = serde_json::to_string(self).expect("serialisable");
+        let digest = Sha256::digest(canonical.as_bytes());
+        let hex: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
+        format!("shubctl-{hex}")
+    }
+
+    /// What the configuration does, in words, cut to AWS's 512 characters.
+    pub fn description(&self) -> String {
+        let mut s = String::from("Managed by shubctl. ");
+        if !self.service_enabled {
+            s.push_str("Security Hub off.");
+        } else {
+            let stds: Vec<&str> = self.standards.iter().map(String::as_str).collect();
+            s.push_str(&format!(
+                "Standards: {}.",
+                if stds.is_empty() {
+                    "none".to_string()
+                } else {
+                    stds.join(", ")
+                }
+            ));
+            for (ctl, reason) in &self.disabled {
+                s.push_str(&format!(" {ctl} disabled: {reason}."));
+            }
+        }
+        if s.chars().count() > MAX_DESCRIPTION {
+            s = s.chars().take(MAX_DESCRIPTION - 1).collect::<String>() + "…";
+        }
+        s
+    }
+}
+
+/// What an account, OU or root is associated with.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Label {
+    /// A configuration policy, by name.
+    Policy(String),
+    /// `SELF_MANAGED_SECURITY_HUB`: configured account by account, left as it is.
+    SelfManaged,
+}
+
+impl Label {
+    /// The identifier shubctl records for the association: the policy's name, or
+    /// `SELF_MANAGED_SECURITY_HUB`.
+    pub fn id(&self) -> &str {
+        match self {
+            Label::Policy(n) => n,
+            Label::SelfManaged => SELF_MANAGED,
+        }
+    }
+}
+
+/// The organisation's configuration policies and associations.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Compiled {
+    /// Name → configuration.
+    pub policies: BTreeMap<String, Configuration>,
+    /// Target (`r-…`, `ou-…` or an account ID) → what is applied to it directly.
+    pub associations: BTreeMap<String, Label>,
+}
+
+/// Compiles what each account wants: `Some(configuration)` for centrally managed accounts,
+/// `None` for those left self-managed. Accounts of the organisation not in `wanted` are left
+/// self-managed too.
+pub fn compile(org: &OrgInfo, wanted: &BTreeMap<AccountId, Option<Configuration>>) -> Compiled {
+    let mut policies = BTreeMap::new();
+    let mut labels: HashMap<&str, Label> = HashMap::new();
+    for a in &org.accounts {
+        let label = match wanted.get(&a.id) {
+            Some(Some(c)) => {
+                let name = c.name();
+                policies.entry(name.clone()).or_insert_with(|| c.clone());
+                Label::Policy(name)
+            }
+            _ => Label::SelfManaged,
+        };
+        labels.insert(a.id.as_str(), label);
+    }
+    let tree = Tree::new(org);
+    let mut solver = Solver {
+        tree: &tree,
+        labels: &labels,
+        memo: HashMap::new(),
+    };
+    let mut associations = BTreeMap::new();
+    for root in &tree.roots {
+        // Before any association every account is self-managed.
+        solver.assign(root, &Label::SelfManaged, &mut associations);
+    }
+    Compiled {
+        policies,
+        associations,
+    }
+}
+
+/// How AWS resolves an account's configuration: the closest target, from the account up to the
+/// root, with a configuration applied directly; none means self-managed.
+pub fn resolve(
+    org: &OrgInfo,
+    associations: &BTreeMap<String, Label>,
+    account: &AccountId,
+) -> Label {
+    if let Some(l) = associations.get(account.as_str()) {
+        return l.clone();
+    }
+    let Some(a) = org.account(account) else {
+        return Label::SelfManaged;
+    };
+    let mut node = a.parent.clone();
+    // Bounded walk: a malformed organisation with a cycle must not hang us.
+    for _ in 0..=org.ous.len() + 1 {
+        if let Some(l) = associations.get(&node) {
+            return l.clone();
+        }
+        match org.ous.iter().find(|o| o.id == node) {
+            Some(ou) => node = ou.parent.clone(),
+            None => break,
+        }
+    }
+    Label::SelfManaged
+}
+
+/// What a choice of associations costs: compared on the number of associations first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Cost {
+    associations: usize,
+    on_accounts: usize,
+}
+
+/// The organisation as a tree: each root and OU with its child OUs and accounts.
+struct Tree<'a> {
+    roots: Vec<&'a str>,
+    ous: BTreeMap<&'a str, Vec<&'a str>>,
+    accounts: BTreeMap<&'a str, Vec<&'a str>>,
+}
+
+impl<'a> Tree<'a> {
+    fn new(org: &'a OrgInfo) -> Self {
+        let mut ous: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        let mut accounts: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for o in &org.ous {
+            ous.entry(o.parent.as_str())
+                .or_default()
+                .push(o.id.as_str());
+        }
+        for a in &org.accounts {
+            accounts
+                .entry(a.parent.as_str())
+                .or_default()
+                .push(a.id.as_str());
+        }
+        let is_ou: BTreeSet<&str> = org.ous.iter().map(|o| o.id.as_str()).collect();
+        let roots: BTreeSet<&str> = ous
+            .keys()
+            .chain(accounts.keys())
+            .copied()
+            .filter(|p| !is_ou.contains(p))
+            .collect();
+        Tree {
+            roots: roots.into_iter().collect(),
+            ous,
+            accounts,
+        }
+    }
+}
+
+/// Fewest associations that give every account its label, and of those the fewest on single
+/// accounts (an OU's or the root's association also reaches accounts that join later): for
+/// each root or OU, either nothing (its subtree inherits) or one applied label, chosen
+/// bottom-up by the cost of the subtree.
+struct Solver<'t, 'a> {
+    tree: &'t Tree<'a>,
+    labels: &'t HashMap<&'a str, Label>,
+    /// (node, inherited label) → (cost below and at the node, label to apply).
+    memo: HashMap<(&'a str, Label), (Cost, Option<Label>)>,
+}
+
+impl<'a> Solver<'_, 'a> {
+    /// The labels some account beneath `node` wants, in order.
+    fn wanted_below(&self, node: &'a str, out: &mut BTreeSet<Label>) {
+        for a in self.tree.accounts.get(node).into_iter().flatten() {
+            out.insert(self.labels[a].clone());
+        }
+        for ou in self.tree.ous.get(node).into_iter().flatten() {
+            self.wanted_below(ou, out);
+        }
+    }
+
+    fn children_cost(&mut self, node: &'a str, inherited: &Label) -> Cost {
+        let accounts = self
+            .tree
+            .accounts
+            .get(node)
+            .into_iter()
+            .flatten()
+            .filter(|a| &self.labels[**a] != inherited)
+            .count();
+        let ous: Vec<&'a str> = self.tree.ous.get(node).cloned().unwrap_or_default();
+        let mut cost = Cost {
+            associations: accounts,
+            on_accounts: accounts,
+        };
+        for ou in ous {
+            let below = self.best(ou, inherited).0;
+            cost.associations += below.associations;
+            cost.on_accounts += below.on_accounts;
+        }
+        cost
+    }
+
+    /// The cheapest choice at `node` when it would inherit `inherited`.
+    fn best(&mut self, node: &'a str, inherited: &Label) -> (Cost, Option<Label>) {
+        if let Some(hit) = self.memo.get(&(node, inherited.clone())) {
+            return hit.clone();
+        }
+        let mut best = (self.children_cost(node, inherited), None);
+        let mut candidates = BTreeSet::new();
+        self.wanted_below(node, &mut candidates);
+        for l in candidates.into_iter().filter(|l| l != inherited) {
+            let mut cost = self.children_cost(node, &l);
+            cost.associations += 1;
+            // Strictly cheaper only: no association wins ties, then the first label in order.
+            if cost < best.0 {
+                best = (cost, Some(l));
+            }
+        }
+        self.memo.insert((node, inherited.clone()), best.clone());
+        best
+    }
+
+    /// Records the chosen associations of `node`'s subtree.
+    fn assign(&mut self, node: &'a str, inherited: &Label, out: &mut BTreeMap<String, Label>) {
+        let (_, applied) = self.best(node, inherited);
+        let effective = match applied {
+            Some(l) => {
+                out.insert(node.to_string(), l.clone());
+                l
+            }
+            None => inherited.clone(),
+        };
+        for a in self.tree.accounts.get(node).into_iter().flatten() {
+            let want = &self.labels[a];
+            if want != &effective {
+                out.insert(a.to_string(), want.clone());
+            }
+        }
+        let ous: Vec<&'a str> = self.tree.ous.get(node).cloned().unwrap_or_default();
+        for ou in ous {
+            self.assign(ou, &effective, out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::organization::{AccountInfo, AccountStatus, OuInfo};
+
+    fn acct(id: &str, parent: &str) -> AccountInfo {
+        AccountInfo {
+            id: AccountId::parse(id).unwrap(),
+            name: String::new(),
+            status: AccountStatus::Active,
+            parent: parent.into(),
+        }
+    }
+
+    fn ou(id: &str, parent: &str) -> OuInfo {
+        OuInfo {
+            id: id.into(),
+            name: String::new(),
+            parent: parent.into(),
+        }
+    }
+
+    fn with_standard(s: &str) -> Configuration {
+        Configuration {
+            service_enabled: true,
+            standards: [s.to_string()].into(),
+            ..Configuration::default()
+        }
+    }
+
+    #[test]
+    fn one_policy_on_the_root_and_the_exceptions_below_it() {
+        let org = OrgInfo {
+            accounts: vec![
+                acct("111111111111", "r-ab12"),
+                acct("222222222222", "ou-ab12-prod0001"),
+                acct("333333333333", "ou-ab12-prod0001"),
+                acct("444444444444", "ou-ab12-sand0001"),
+                acct("555555555555", "ou-ab12-sand0001"),
+            ],
+            ous: vec![
+                ou("ou-ab12-prod0001", "r-ab12"),
+                ou("ou-ab12-sand0001", "r-ab12"),
+            ],
+            ..OrgInfo::default()
+        };
+        let base = with_standard("fsbp/1.0.0");
+        let strict = Configuration {
+            standards: ["fsbp/1.0.0".to_string(), "cis/5.0.0".to_string()].into(),
+            ..base.clone()
+        };
+        let wanted: BTreeMap<AccountId, Option<Configuration>> = [
+            ("111111111111", Some(base.clone())),
+            ("222222222222", Some(strict.clone())),
+            ("333333333333", Some(base.clone())),
+            ("444444444444", None),
+            ("555555555555", None),
+        ]
+        .into_iter()
+        .map(|(a, c)| (AccountId::parse(a).unwrap(), c))
+        .collect();
+        let out = compile(&org, &wanted);
+        assert_eq!(out.policies.len(), 2);
+        let expect: BTreeMap<String, Label> = [
+            ("r-ab12", Label::Policy(base.name())),
+            ("222222222222", Label::Policy(strict.name())),
+            ("ou-ab12-sand0001", Label::SelfManaged),
+        ]
+        .into_iter()
+        .map(|(t, l)| (t.to_string(), l))
+        .collect();
+        assert_eq!(out.associations, expect);
+        for (a, c) in &wanted {
+            let want = c
+                .as_ref()
+                .map_or(Label::SelfManaged, |c| Label::Policy(c.name()));
+            assert_eq!(resolve(&org, &out.associations, a), want, "{a}");
+        }
+    }
+
+    #[test]
+    fn names_are_stable_and_differ_by_content() {
+        let a = with_standard("fsbp/1.0.0");
+        assert_eq!(a.name(), with_standard("fsbp/1.0.0").name());
+        assert_ne!(a.name(), with_standard("cis/5.0.0").name());
+        assert!(
+            a.name()
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        );
+    }
+
+    #[test]
+    fn long_descriptions_are_cut_to_aws_limit() {
+        let mut c = with_standard("fsbp/1.0.0");
+        for i in 0..100 {
+            c.disabled
+                .insert(format!("EC2.{i}"), "a long reason ".repeat(3));
+        }
+        assert_eq!(c.description().chars().count(), MAX_DESCRIPTION);
+    }
+}
