@@ -92,8 +92,9 @@ pub enum Command {
         /// The folder to write (created; it must not hold files already).
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
-        /// Regions to read (comma-separated). Required live (the enabled regions are not read
-        /// yet); from a snapshot, the default is every region it holds.
+        /// Regions to read (comma-separated). Default: live, every region the caller's account
+        /// has enabled (Account Management's ListRegions); from a snapshot, every region it
+        /// holds.
         #[arg(long, value_name = "REGIONS", value_delimiter = ',')]
         regions: Vec<String>,
         /// The role the policy assumes in member accounts (also used to read them live).

@@ -63,8 +63,6 @@ pub enum CliError {
         #[source]
         source: std::io::Error,
     },
-    #[error("reading live AWS needs --regions (the enabled regions are not read yet)")]
-    RegionsNeeded,
     #[error("cannot start the async runtime")]
     Runtime(#[source] std::io::Error),
 }

@@ -247,13 +247,8 @@ fn live_export_against_the_emulator_plans_no_changes() {
     let text = |b: &[u8]| String::from_utf8_lossy(b).to_string();
     let out_dir = dir.path().join("adopted");
     let o = out_dir.to_str().unwrap();
-    let out = run(&[
-        "export",
-        "--regions",
-        "eu-west-1,us-east-1,us-west-2",
-        "--out",
-        o,
-    ]);
+    // Without --regions: the regions the account has enabled, as ListRegions tells.
+    let out = run(&["export", "--out", o]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -270,6 +265,7 @@ fn live_export_against_the_emulator_plans_no_changes() {
         emu.calls().iter().all(|c| !c.mutating),
         "export never mutates"
     );
+    assert!(emu.calls().iter().any(|c| c.operation == "ListRegions"));
     // The same folder planned live, read again from the emulator.
     let out = run(&["plan", o, "--detailed-exitcode", "--today", "2026-11-28"]);
     assert_eq!(

@@ -44,9 +44,6 @@ pub async fn run(source: &SourceInput, req: &Request, out: &Printer) -> Result<S
     let src = match &source.snapshot {
         Some(path) => from_snapshot(&Snapshot::load(path)?, path, &req.regions),
         None => {
-            if req.regions.is_empty() {
-                return Err(CliError::RegionsNeeded);
-            }
             out.status(true, "reading current state");
             let p = connect(req).await?;
             let src = from_live(&p, &req.regions, source.concurrency).await?;
@@ -157,7 +154,14 @@ pub async fn from_live(
             .map(|a| a.id.clone())
             .collect()
     };
-    let mut regions = regions.to_vec();
+    // Without --regions, every region the caller's account has enabled.
+    let mut regions = if regions.is_empty() {
+        p.enabled_regions()
+            .await
+            .map_err(|e| engine::EngineError::Org(e))?
+    } else {
+        regions.to_vec()
+    };
     regions.sort();
     regions.dedup();
     let read = engine::read_all(p, &org, &accounts, &regions, concurrency).await;

@@ -167,6 +167,11 @@ impl AwsProvider {
         &self.clients.caller
     }
 
+    /// The caller's enabled regions (Account Management's `ListRegions`).
+    pub async fn enabled_regions(&self) -> Result<Vec<String>, ProviderError> {
+        regions::enabled(self).await
+    }
+
     /// API calls made so far, per `account/region` (and `account/global` for Organizations).
     pub fn api_calls(&self) -> BTreeMap<String, u64> {
         self.clients.api_calls()

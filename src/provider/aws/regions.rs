@@ -5,12 +5,14 @@ use aws_sdk_account::types::RegionOptStatus;
 
 use super::error::sdk_error;
 use super::{AwsProvider, ScopeCx};
+use crate::model::catalog::partition_of;
 use crate::model::{ProviderError, Target};
 
 pub(super) async fn enabled(p: &AwsProvider) -> Result<Vec<String>, ProviderError> {
     let me = p.caller().clone();
-    // A global API: the SDK signs for its partition's global region whatever region is set.
-    let client: aws_sdk_account::Client = p.clients.client(&me, "us-east-1", "global").await?;
+    // A global API, served from the global region of the caller's partition.
+    let global = partition_of(p.clients.base_region()).global_region;
+    let client: aws_sdk_account::Client = p.clients.client(&me, global, "global").await?;
     let cx = ScopeCx::new(p, &me, "global");
     let target = Target::Organization(me.clone());
     let mut out = Vec::new();
