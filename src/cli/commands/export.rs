@@ -158,7 +158,7 @@ pub async fn from_live(
     let mut regions = if regions.is_empty() {
         p.enabled_regions()
             .await
-            .map_err(|e| engine::EngineError::Org(e))?
+            .map_err(engine::EngineError::Org)?
     } else {
         regions.to_vec()
     };
