@@ -11,7 +11,7 @@ use serde_json::json;
 use super::Section;
 use super::select::{Member, member};
 use crate::model::document::canonical_policy;
-use crate::model::organization::ORGANIZATIONS_REGION;
+use crate::model::catalog::partition_of;
 use crate::model::resource::{Empty, MANAGED_PREFIX, ScpValue};
 use crate::model::{Kind, OrgInfo, Resource};
 use crate::spec::compose::Composed;
@@ -424,7 +424,9 @@ impl Section for Checked {
 
     fn organization(&self, x: &Expansion<'_>, out: &mut OrgDesired) {
         let Some(mgmt) = &x.management else { return };
-        let at = out.at(mgmt, ORGANIZATIONS_REGION);
+        // Organizations is global: its scope is the global region of the home region's
+        // partition (us-east-1, cn-northwest-1, us-gov-west-1).
+        let at = out.at(mgmt, partition_of(x.home).global_region);
         for k in KINDS {
             at.read(*k);
         }
