@@ -482,3 +482,40 @@ fn completions_and_man_pages_cover_every_command() {
     }
     assert!(dir.path().join("shubctl.1").is_file());
 }
+
+#[test]
+fn selectors_naming_accounts_the_organisation_lacks_are_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("policies");
+    std::fs::create_dir(&copy).unwrap();
+    for e in std::fs::read_dir(root().join("policies"))
+        .unwrap()
+        .flatten()
+    {
+        let p = e.path();
+        if p.is_file() {
+            std::fs::copy(&p, copy.join(e.file_name())).unwrap();
+        }
+    }
+    std::fs::write(
+        copy.join("zz-stray.yaml"),
+        "exceptions:\n  - control: S3.5\n    accounts: [\"888888888888\"]\n    reason: An account that has left\n",
+    )
+    .unwrap();
+    let out = shubctl()
+        .args([
+            "plan",
+            "--today",
+            "2026-11-28",
+            "--snapshot",
+            "examples/showcase/snapshot.json",
+        ])
+        .arg(&copy)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("zz-stray.yaml:3:16: warning[SH209]: `888888888888` is not in the organisation; this selector matches nothing there"),
+        "{stderr}"
+    );
+}

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Section;
 use super::select::{
-    Member, RegionRef, Selected, Selection, accounts, control_id, parse_date, regions,
+    Member, MemberPlaces, RegionRef, Selected, Selection, control_id, parse_date, regions,
     standard_name,
 };
 use crate::model::catalog::catalog;
@@ -87,6 +87,7 @@ impl Rule {
 #[derive(Debug, Clone, Default)]
 pub struct Checked {
     pub rules: Vec<Rule>,
+    places: MemberPlaces,
     /// Control ID → the rules naming it.
     by_control: BTreeMap<String, Vec<usize>>,
     today: Option<NaiveDate>,
@@ -143,7 +144,7 @@ pub fn check(c: &Composed, opts: &CheckOptions, d: &mut Diagnostics) -> Option<C
         let accts = x
             .accounts
             .as_ref()
-            .map(|a| accounts(a, |s| c.pos(e, &format!("/accounts{s}")), d));
+            .map(|a| out.places.accounts(a, |s| c.pos(e, &format!("/accounts{s}")), d));
         let regs = x
             .regions
             .as_ref()
@@ -393,6 +394,9 @@ impl Checked {
 }
 
 impl Section for Checked {
+    fn check_org(&self, x: &Expansion<'_>, d: &mut Diagnostics) {
+        self.places.warn_unknown(x.org, d);
+    }
     /// Overlapping exceptions are only known once every scope is expanded.
     fn finish(&self, x: &Expansion<'_>, d: &mut Diagnostics) {
         for ((a, b), example) in &x.overlaps() {

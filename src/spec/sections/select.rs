@@ -7,8 +7,8 @@ use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::model::AccountId;
 use crate::model::catalog::{REGIONS, catalog, is_known_region, partition_of};
+use crate::model::{AccountId, OrgInfo};
 use crate::spec::compose::{Composed, Located};
 use crate::spec::diagnostics::{Code, Diagnostics, Pos, did_you_mean};
 
@@ -213,6 +213,56 @@ pub fn accounts(
         .filter_map(|(i, x)| member(x, &pos_of(&format!("{base}/{i}")), d))
         .collect();
     parsed(sel, items)
+}
+
+/// The entries of a section's account selections with their places, for the check that
+/// needs the organisation: an account or OU it does not have selects nothing.
+#[derive(Clone, Debug, Default)]
+pub struct MemberPlaces(Vec<(Member, Pos, bool)>);
+
+impl MemberPlaces {
+    /// [`accounts`], remembering where each entry is.
+    pub fn accounts(
+        &mut self,
+        sel: &Selection,
+        pos_of: impl Fn(&str) -> Pos,
+        d: &mut Diagnostics,
+    ) -> Selected<Member> {
+        let parsed = accounts(sel, &pos_of, d);
+        let (list, base) = entries(sel);
+        // Problems were reported above; parse again quietly for the places.
+        let mut quiet = Diagnostics::default();
+        for (i, x) in list.iter().enumerate() {
+            let pos = pos_of(&format!("{base}/{i}"));
+            if let Some(m) = member(x, &pos, &mut quiet) {
+                self.0.push((m, pos, !base.is_empty()));
+            }
+        }
+        parsed
+    }
+
+    /// Warns (SH209) about every entry the organisation does not have. Nothing to check for a
+    /// single account.
+    pub fn warn_unknown(&self, org: &OrgInfo, d: &mut Diagnostics) {
+        if org.accounts.is_empty() {
+            return;
+        }
+        for (m, pos, except) in &self.0 {
+            let (known, text) = match m {
+                Member::Account(a) => (org.account(a).is_some(), a.to_string()),
+                Member::Unit(u) => (org.knows_parent(u), u.clone()),
+            };
+            if known {
+                continue;
+            }
+            let message = if *except {
+                format!("`{text}` is not in the organisation; excluding it has no effect")
+            } else {
+                format!("`{text}` is not in the organisation; this selector matches nothing there")
+            };
+            d.warning(pos, Code::NotInOrganization, message);
+        }
+    }
 }
 
 /// A region selection, parsed; regions the policy does not manage are warned about.

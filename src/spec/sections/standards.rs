@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::Section;
-use super::select::{Member, RegionRef, Selected, Selection, accounts, regions, standard_name};
+use super::select::{Member, MemberPlaces, RegionRef, Selected, Selection, regions, standard_name};
 use crate::model::catalog::catalog;
 use crate::model::resource::Empty;
 use crate::model::{AccountId, DesiredScope, Kind, Note, Resource};
@@ -56,12 +56,14 @@ pub struct Entry {
 #[derive(Debug, Clone)]
 pub struct Checked {
     pub entries: Vec<Entry>,
+    places: MemberPlaces,
 }
 
 pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Checked> {
     let s = c.standards.as_ref()?;
     let mut seen: BTreeMap<&str, String> = BTreeMap::new();
     let mut entries = Vec::new();
+    let mut places = MemberPlaces::default();
     for (i, entry) in s.value.iter().enumerate() {
         let (name, sub) = match entry {
             StandardEntry::Name(n) => (n.as_str(), format!("/{i}")),
@@ -84,7 +86,7 @@ pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Chec
             StandardEntry::Scoped(sc) => (
                 sc.accounts
                     .as_ref()
-                    .map(|a| accounts(a, |x| c.pos(s, &format!("/{i}/accounts{x}")), d)),
+                    .map(|a| places.accounts(a, |x| c.pos(s, &format!("/{i}/accounts{x}")), d)),
                 sc.regions
                     .as_ref()
                     .map(|r| regions(c, r, |x| c.pos(s, &format!("/{i}/regions{x}")), d)),
@@ -98,10 +100,13 @@ pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Chec
             });
         }
     }
-    Some(Checked { entries })
+    Some(Checked { entries, places })
 }
 
 impl Section for Checked {
+    fn check_org(&self, x: &Expansion<'_>, d: &mut Diagnostics) {
+        self.places.warn_unknown(x.org, d);
+    }
     fn scope(&self, x: &Expansion<'_>, acct: &AccountId, r: &str, out: &mut DesiredScope) {
         out.read(Kind::Standard);
         out.read(Kind::Control);
