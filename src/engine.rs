@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 
 use crate::apply::{ApplyOptions, Outcome, Report, apply};
-use crate::diff::{Action, diff_scope};
+use crate::diff::{self, Action, diff_scope};
 use crate::model::provider::HealthSource;
 use crate::model::state::fingerprint;
 use crate::model::{
@@ -103,6 +103,7 @@ pub async fn plan<S: StateSource>(
     let mut digests: BTreeMap<Scope, [u8; 32]> = BTreeMap::new();
     let mut current = keep_current.then(State::default);
     let mut central: Option<Scope> = None;
+    let mut left_alone: Vec<String> = Vec::new();
     let (accounts, regions, skipped) = match &x {
         Some(x) => {
             reads.only = x.read_filter().only;
@@ -125,6 +126,7 @@ pub async fn plan<S: StateSource>(
                                 central = is_central(&have).then(|| scope.clone());
                             }
                             changes.extend(diff_scope(&scope, &want, &have));
+                            left_alone.extend(diff::left_alone(&scope, &want, &have));
                             digests.insert(scope.clone(), have.digest());
                             if let Some(c) = current.as_mut() {
                                 c.scopes.insert(scope.clone(), have);
@@ -163,6 +165,8 @@ pub async fn plan<S: StateSource>(
     for (a, status) in &skipped {
         warnings.push(format!("account {a} skipped: it is {status}"));
     }
+    left_alone.sort();
+    warnings.extend(left_alone);
     let coverage = Coverage {
         accounts: accounts.iter().map(|a| a.to_string()).collect(),
         regions,

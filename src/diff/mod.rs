@@ -46,6 +46,11 @@ pub fn diff_scope(scope: &Scope, desired: &DesiredScope, current: &ScopeState) -
         if !desired.kinds.contains(&local.kind) {
             continue;
         }
+        if let (None, Some(h)) = (w, h)
+            && desired.leaves_alone(local.kind, h)
+        {
+            continue;
+        }
         if let Some(c) = diff_one(&addr(local.kind, local.id.clone()), w, h, None) {
             out.push(c);
         }
@@ -55,6 +60,29 @@ pub fn diff_scope(scope: &Scope, desired: &DesiredScope, current: &ScopeState) -
     }
     out.sort_by(|a, b| a.address.cmp(&b.address));
     out
+}
+
+/// What `diff_scope` leaves alone in this scope although the policy declares its kind: current
+/// resources of a type the policy does not manage (`DesiredScope::managed_types`), one line each
+/// for the plan's warnings.
+pub fn left_alone(scope: &Scope, desired: &DesiredScope, current: &ScopeState) -> Vec<String> {
+    current
+        .resources
+        .iter()
+        .filter(|(l, h)| {
+            desired.kinds.contains(&l.kind)
+                && !desired.state.resources.contains_key(l)
+                && desired.leaves_alone(l.kind, h)
+        })
+        .map(|(l, h)| {
+            let t = h.managed_type().unwrap_or_default();
+            format!(
+                "{} left alone: the policy manages no {} of type {t} there",
+                Address::in_scope(scope, l.kind, l.id.clone()),
+                l.kind
+            )
+        })
+        .collect()
 }
 
 /// Controls of the standards the policy enables: only those disabled on either side can differ

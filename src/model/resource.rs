@@ -257,6 +257,15 @@ impl Resource {
         serde_json::to_value(self).expect("resource values serialise to JSON")
     }
 
+    /// The type that decides whether the policy manages this resource at all, for kinds where
+    /// the policy manages only the types it declares (an analyzer's type).
+    pub fn managed_type(&self) -> Option<&str> {
+        match self {
+            Resource::Analyzer(a) => Some(&a.analyzer_type),
+            _ => None,
+        }
+    }
+
     /// The fields of `self` (current state) that the policy manages, given the desired value:
     /// sub-maps that are managed entry by entry (GuardDuty features) keep only the entries the
     /// policy names, and a control's reason only counts while disabled. A control's parameters

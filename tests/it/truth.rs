@@ -491,3 +491,59 @@ fn internal_access_analyzers_are_declarable() {
         }
     });
 }
+
+/// An analyzer of a type the policy declares nowhere is someone else's: it is left alone (the
+/// plan says so), while one of a declared type where the policy wants none is still deleted.
+#[test]
+fn analyzers_of_undeclared_types_are_left_alone() {
+    runtime().block_on(async {
+        let (emu, aws, p) = converged_with_integrations(quick()).await;
+        // Another team's analyzers, made behind shubctl's back: one of a type the fixture does
+        // not declare, one of a declared type (account_unused_access) outside its home region.
+        let aa = |region: &'static str| {
+            let emu = &emu;
+            async move { aws_sdk_accessanalyzer::Client::new(&as_account(emu, "333333333333", region).await) }
+        };
+        aa("us-east-1")
+            .await
+            .create_analyzer()
+            .analyzer_name("security-team")
+            .r#type(aws_sdk_accessanalyzer::types::Type::Account)
+            .send()
+            .await
+            .expect("creates");
+        aa("eu-west-1")
+            .await
+            .create_analyzer()
+            .analyzer_name("stray-unused")
+            .r#type(aws_sdk_accessanalyzer::types::Type::AccountUnusedAccess)
+            .send()
+            .await
+            .expect("creates");
+        let plan = plan_with(&p, &aws).await;
+        let addrs: Vec<String> = plan
+            .changes
+            .iter()
+            .map(|c| format!("{} {}", c.action.as_str(), c.address))
+            .collect();
+        assert_eq!(
+            addrs,
+            ["delete 333333333333/eu-west-1/analyzer/stray-unused"],
+            "only the analyzer of a managed type goes"
+        );
+        assert!(
+            plan.warnings.contains(
+                &"333333333333/us-east-1/analyzer/security-team left alone: the policy manages no analyzer of type ACCOUNT there".to_string()
+            ),
+            "{:#?}",
+            plan.warnings
+        );
+        let report = apply_with(&plan, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        let again = plan_with(&p, &aws).await;
+        assert!(again.changes.is_empty());
+        let dump = emu.dump();
+        assert!(dump.resources.contains_key(&"333333333333/us-east-1/analyzer/security-team".parse().unwrap()));
+        assert!(!dump.resources.contains_key(&"333333333333/eu-west-1/analyzer/stray-unused".parse().unwrap()));
+    });
+}
