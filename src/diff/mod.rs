@@ -51,6 +51,16 @@ pub fn diff_scope(scope: &Scope, desired: &DesiredScope, current: &ScopeState) -
         {
             continue;
         }
+        // AWS does not offer the control here: there are no parameters to set.
+        if local.kind == Kind::ControlParameters
+            && h.is_none()
+            && local
+                .id
+                .as_deref()
+                .is_some_and(|id| current.control_unavailable(id))
+        {
+            continue;
+        }
         if let Some(c) = diff_one(&addr(local.kind, local.id.clone()), w, h, None) {
             out.push(c);
         }
@@ -66,7 +76,7 @@ pub fn diff_scope(scope: &Scope, desired: &DesiredScope, current: &ScopeState) -
 /// resources of a type the policy does not manage (`DesiredScope::managed_types`), one line each
 /// for the plan's warnings.
 pub fn left_alone(scope: &Scope, desired: &DesiredScope, current: &ScopeState) -> Vec<String> {
-    current
+    let mut out: Vec<String> = current
         .resources
         .iter()
         .filter(|(l, h)| {
@@ -82,7 +92,36 @@ pub fn left_alone(scope: &Scope, desired: &DesiredScope, current: &ScopeState) -
                 l.kind
             )
         })
-        .collect()
+        .collect();
+    // What the policy says of a control AWS does not offer in this region: nothing to change.
+    let unavailable = |kind: Kind, id: String| {
+        format!(
+            "{} not planned: AWS does not offer the control in {}",
+            Address::in_scope(scope, kind, Some(id)),
+            scope.region
+        )
+    };
+    if desired.kinds.contains(&Kind::Control) {
+        for (std, want) in &desired.state.controls {
+            let Some(have) = current.controls.get(std).filter(|h| h.readable) else {
+                continue;
+            };
+            for ctl in want.disabled.keys().filter(|c| have.unavailable.contains(*c)) {
+                out.push(unavailable(Kind::Control, format!("{ctl}@{std}")));
+            }
+        }
+    }
+    if desired.kinds.contains(&Kind::ControlParameters) {
+        for l in desired.state.resources.keys() {
+            if let (Kind::ControlParameters, Some(id)) = (l.kind, &l.id)
+                && !current.resources.contains_key(l)
+                && current.control_unavailable(id)
+            {
+                out.push(unavailable(Kind::ControlParameters, id.clone()));
+            }
+        }
+    }
+    out
 }
 
 /// Controls of the standards the policy enables: only those disabled on either side can differ
@@ -101,6 +140,10 @@ fn diff_controls(scope: &Scope, desired: &DesiredScope, current: &ScopeState) ->
             }));
         }
         for ctl in ids {
+            // AWS does not offer it here: nothing to associate (`left_alone` says so).
+            if have.is_some_and(|h| h.readable && h.unavailable.contains(ctl)) {
+                continue;
+            }
             let w = Resource::Control(match want.disabled.get(ctl) {
                 Some(reason) => ControlValue::disabled(reason.clone()),
                 None => ControlValue::enabled(),

@@ -547,3 +547,68 @@ fn analyzers_of_undeclared_types_are_left_alone() {
         assert!(!dump.resources.contains_key(&"333333333333/eu-west-1/analyzer/stray-unused".parse().unwrap()));
     });
 }
+
+/// A control AWS does not offer in a region: the first apply learns it from AWS's answer, and
+/// from then on nothing is planned for it there; the plan says it is unavailable.
+#[test]
+fn a_control_aws_does_not_offer_in_a_region_is_not_planned_again() {
+    runtime().block_on(async {
+        let unavailable = [("eu-west-1", "IAM.6"), ("eu-west-1", "IAM.7")];
+        let config = shubctl_emulator::Config {
+            unavailable_controls: unavailable
+                .iter()
+                .map(|(r, c)| (r.to_string(), c.to_string()))
+                .collect(),
+            ..quick()
+        };
+        let emu = start(&[POLICY], config).await;
+        let aws = connect(&emu, 8).await;
+        let p = policy(&[POLICY]);
+        let first = plan_with(&p, &aws).await;
+        assert!(first.read_failures.is_empty(), "{:?}", first.read_failures);
+        let report = apply_with(&first, &aws).await;
+        // Before anything is enabled nothing can tell: IAM.6's disables in eu-west-1 go out
+        // and AWS answers they are not there. Nothing else fails (what comes after a failure
+        // in its scope, IAM.7's parameters among them, waits for the next run).
+        let failed: Vec<String> = report
+            .entries
+            .iter()
+            .filter(|e| matches!(e.outcome, shubctl::apply::Outcome::Failed { .. }))
+            .map(|e| e.address.to_string())
+            .collect();
+        assert_eq!(failed.len(), 5 + 3, "{failed:#?}");
+        assert!(
+            failed.iter().all(|a| a.contains("/eu-west-1/control/IAM.6@")),
+            "{failed:#?}"
+        );
+        // The next run plans only what waited, neither IAM.6 nor IAM.7 there.
+        let second = plan_with(&p, &aws).await;
+        let planned: Vec<String> = second.changes.iter().map(|c| c.address.to_string()).collect();
+        assert!(
+            planned.iter().all(|a| !a.contains("/eu-west-1/control"))
+                && planned.iter().any(|a| a.contains("/eu-west-1/")),
+            "{planned:?}"
+        );
+        let report = apply_with(&second, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        for _ in 0..2 {
+            let again = plan_with(&p, &aws).await;
+            assert!(again.read_failures.is_empty(), "{:?}", again.read_failures);
+            assert!(
+                again.changes.is_empty(),
+                "{:?}",
+                again.changes.iter().map(|c| c.address.to_string()).collect::<Vec<_>>()
+            );
+            let params = (1..=5).map(|n| format!("{0}{0}{0}{0}{0}{0}{0}{0}{0}{0}{0}{0}/eu-west-1/control-parameters/IAM.7", n));
+            for a in failed.iter().cloned().chain(params) {
+                assert!(
+                    again.warnings.contains(&format!(
+                        "{a} not planned: AWS does not offer the control in eu-west-1"
+                    )),
+                    "{a}: {:#?}",
+                    again.warnings
+                );
+            }
+        }
+    });
+}

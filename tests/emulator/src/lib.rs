@@ -64,6 +64,9 @@ pub struct Config {
     /// BatchUpdateStandardsControlAssociations returns these security-control IDs in
     /// `UnprocessedAssociationUpdates` (ErrorCode `INVALID_INPUT`).
     pub fail_association_controls: BTreeSet<String>,
+    /// Security Hub: `(region, control ID)` pairs AWS does not offer (regional availability).
+    /// The association, control and definition calls answer for them as API.md §1.3 says.
+    pub unavailable_controls: BTreeSet<(String, String)>,
     /// Max items per page of list calls when the request's MaxResults is absent or larger
     /// (default 2 — small on purpose, to exercise paging).
     pub page_size: usize,
@@ -115,6 +118,7 @@ impl Default for Config {
             assumable_role: None,
             fail_create_members: BTreeSet::new(),
             fail_association_controls: BTreeSet::new(),
+            unavailable_controls: BTreeSet::new(),
             page_size: 2,
             inspector_delay: Duration::ZERO,
             fail_inspector_accounts: BTreeSet::new(),

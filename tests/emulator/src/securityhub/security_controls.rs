@@ -27,7 +27,7 @@ pub fn batch_get(w: &mut World, cx: &Cx, i: &Input) -> Res {
     let (mut found, mut unprocessed) = (Vec::new(), Vec::new());
     for raw in ids {
         let id = control_id_of(&raw);
-        let Some(def) = catalog().control(&id) else {
+        let Some(def) = catalog().control(&id).filter(|_| cx.offers_control(&id)) else {
             unprocessed.push(json!({ "SecurityControlId": raw, "ErrorCode": "RESOURCE_NOT_FOUND", "ErrorReason": format!("Security control {id} not found") }));
             continue;
         };
@@ -160,7 +160,7 @@ pub fn update(w: &mut World, cx: &Cx, i: &Input) -> Res {
             )));
         }
     }
-    let Some(def) = catalog().control(&id) else {
+    let Some(def) = catalog().control(&id).filter(|_| cx.offers_control(&id)) else {
         return Err(not_found(format!("Security control {id} not found")));
     };
     if params.is_empty() {
