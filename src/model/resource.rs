@@ -164,7 +164,7 @@ pub struct GuardDutyValue {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InspectorValue {
-    /// Sorted `EC2`, `ECR`, `LAMBDA`, `LAMBDA_CODE`.
+    /// Sorted `CODE_REPOSITORY`, `EC2`, `ECR`, `LAMBDA`, `LAMBDA_CODE`.
     pub resource_types: Vec<String>,
 }
 

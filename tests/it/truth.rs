@@ -612,3 +612,53 @@ fn a_control_aws_does_not_offer_in_a_region_is_not_planned_again() {
         }
     });
 }
+
+/// The policy's integrations with Inspector's resource types replaced by `types`.
+fn with_inspector_types(types: &str, tag: &str) -> shubctl::spec::Policy {
+    let dir = std::env::temp_dir().join(format!("shubctl-truth-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("integrations.yaml");
+    let text = std::fs::read_to_string(INTEGRATIONS).unwrap();
+    let old = "    resource_types: [ec2, ecr, lambda]\n";
+    assert!(text.contains(old));
+    std::fs::write(&file, text.replace(old, &format!("    resource_types: [{types}]\n"))).unwrap();
+    let p = policy(&[POLICY, file.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    p
+}
+
+/// Inspector's CODE_REPOSITORY scan type: declared, it is enabled in every account and for the
+/// organisation's new accounts; left out, it is turned off again.
+#[test]
+fn inspector_code_repository_scanning_is_declarable_and_turned_off_when_left_out() {
+    runtime().block_on(async {
+        let (emu, aws, _) = converged_with_integrations(quick()).await;
+        let inspector = |emu: &Emulator, a: &str| {
+            emu.dump().resources[&a.parse().unwrap()]["resource_types"].clone()
+        };
+        let with = with_inspector_types("ec2, ecr, lambda, code_repository", "code-repo");
+        let plan = plan_with(&with, &aws).await;
+        assert!(plan.read_failures.is_empty(), "{:?}", plan.read_failures);
+        let report = apply_with(&plan, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        let again = plan_with(&with, &aws).await;
+        assert!(again.changes.is_empty(), "{:#?}", again.changes.iter().map(|c| format!("{} {:?} -> {:?}", c.address, c.before, c.after)).collect::<Vec<_>>());
+        let all = serde_json::json!(["CODE_REPOSITORY", "EC2", "ECR", "LAMBDA"]);
+        assert_eq!(inspector(&emu, "333333333333/eu-west-1/inspector"), all);
+        assert_eq!(inspector(&emu, "222222222222/eu-west-1/org-config/inspector"), all);
+        // Back to the fixture's types: CODE_REPOSITORY goes off everywhere.
+        let without = policy(&[POLICY, INTEGRATIONS]);
+        let plan = plan_with(&without, &aws).await;
+        assert!(
+            plan.changes.iter().any(|c| c.address.to_string() == "333333333333/eu-west-1/inspector"),
+            "{:?}",
+            plan.changes.iter().map(|c| c.address.to_string()).collect::<Vec<_>>()
+        );
+        let report = apply_with(&plan, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        assert!(plan_with(&without, &aws).await.changes.is_empty());
+        let three = serde_json::json!(["EC2", "ECR", "LAMBDA"]);
+        assert_eq!(inspector(&emu, "333333333333/eu-west-1/inspector"), three);
+        assert_eq!(inspector(&emu, "222222222222/eu-west-1/org-config/inspector"), three);
+    });
+}
