@@ -662,3 +662,40 @@ fn inspector_code_repository_scanning_is_declarable_and_turned_off_when_left_out
         assert_eq!(inspector(&emu, "222222222222/eu-west-1/org-config/inspector"), three);
     });
 }
+
+/// Controls newer than the built-in catalog: a live plan reads the region's definitions (all
+/// pages) and says which AWS offers that the catalog lacks; one AWS does not offer there is not
+/// named.
+#[test]
+fn a_live_plan_names_controls_newer_than_the_catalog() {
+    runtime().block_on(async {
+        let config = shubctl_emulator::Config {
+            newer_controls: ["EC2.9001", "EC2.9002", "S3.9003"].map(String::from).into(),
+            unavailable_controls: [("eu-west-1".to_string(), "S3.9003".to_string())].into(),
+            definitions_page_size: 50,
+            ..quick()
+        };
+        let (emu, aws, p) = converged(config).await;
+        let plan = plan_with(&p, &aws).await;
+        assert!(plan.changes.is_empty());
+        let newer: Vec<&String> = plan
+            .warnings
+            .iter()
+            .filter(|w| w.contains("the built-in catalog lacks"))
+            .collect();
+        assert_eq!(
+            newer,
+            [
+                "eu-west-1: AWS offers 2 control(s) the built-in catalog lacks: EC2.9001, EC2.9002",
+                "us-east-1: AWS offers 3 control(s) the built-in catalog lacks: EC2.9001, EC2.9002, S3.9003",
+            ]
+        );
+        // All pages were read: the newer controls come last.
+        let calls = emu
+            .calls()
+            .into_iter()
+            .filter(|c| c.operation == "ListSecurityControlDefinitions")
+            .count();
+        assert!(calls > 2 * 2, "{calls}");
+    });
+}
