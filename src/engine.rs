@@ -3,8 +3,8 @@
 //! and the verification afterwards. Providers come in through the `StateSource` and `Executor`
 //! traits, so everything here runs against a snapshot or live AWS alike.
 
-use std::collections::{BTreeMap, BTreeSet};
 use crate::model::catalog::catalog;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
@@ -131,8 +131,7 @@ pub async fn plan<S: StateSource>(
                             }
                             changes.extend(diff_scope(&scope, &want, &have));
                             left_alone.extend(diff::left_alone(&scope, &want, &have));
-                            if kinds.contains(&Kind::Control)
-                                && have.get(Kind::Hub, None).is_some()
+                            if kinds.contains(&Kind::Control) && have.get(Kind::Hub, None).is_some()
                             {
                                 definitions_from
                                     .entry(scope.region.clone())

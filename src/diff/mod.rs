@@ -106,7 +106,11 @@ pub fn left_alone(scope: &Scope, desired: &DesiredScope, current: &ScopeState) -
             let Some(have) = current.controls.get(std).filter(|h| h.readable) else {
                 continue;
             };
-            for ctl in want.disabled.keys().filter(|c| have.unavailable.contains(*c)) {
+            for ctl in want
+                .disabled
+                .keys()
+                .filter(|c| have.unavailable.contains(*c))
+            {
                 out.push(unavailable(Kind::Control, format!("{ctl}@{std}")));
             }
         }

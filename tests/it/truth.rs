@@ -578,12 +578,18 @@ fn a_control_aws_does_not_offer_in_a_region_is_not_planned_again() {
             .collect();
         assert_eq!(failed.len(), 5 + 3, "{failed:#?}");
         assert!(
-            failed.iter().all(|a| a.contains("/eu-west-1/control/IAM.6@")),
+            failed
+                .iter()
+                .all(|a| a.contains("/eu-west-1/control/IAM.6@")),
             "{failed:#?}"
         );
         // The next run plans only what waited, neither IAM.6 nor IAM.7 there.
         let second = plan_with(&p, &aws).await;
-        let planned: Vec<String> = second.changes.iter().map(|c| c.address.to_string()).collect();
+        let planned: Vec<String> = second
+            .changes
+            .iter()
+            .map(|c| c.address.to_string())
+            .collect();
         assert!(
             planned.iter().all(|a| !a.contains("/eu-west-1/control"))
                 && planned.iter().any(|a| a.contains("/eu-west-1/")),
@@ -597,9 +603,18 @@ fn a_control_aws_does_not_offer_in_a_region_is_not_planned_again() {
             assert!(
                 again.changes.is_empty(),
                 "{:?}",
-                again.changes.iter().map(|c| c.address.to_string()).collect::<Vec<_>>()
+                again
+                    .changes
+                    .iter()
+                    .map(|c| c.address.to_string())
+                    .collect::<Vec<_>>()
             );
-            let params = (1..=5).map(|n| format!("{0}{0}{0}{0}{0}{0}{0}{0}{0}{0}{0}{0}/eu-west-1/control-parameters/IAM.7", n));
+            let params = (1..=5).map(|n| {
+                format!(
+                    "{0}{0}{0}{0}{0}{0}{0}{0}{0}{0}{0}{0}/eu-west-1/control-parameters/IAM.7",
+                    n
+                )
+            });
             for a in failed.iter().cloned().chain(params) {
                 assert!(
                     again.warnings.contains(&format!(
@@ -621,7 +636,11 @@ fn with_inspector_types(types: &str, tag: &str) -> shubctl::spec::Policy {
     let text = std::fs::read_to_string(INTEGRATIONS).unwrap();
     let old = "    resource_types: [ec2, ecr, lambda]\n";
     assert!(text.contains(old));
-    std::fs::write(&file, text.replace(old, &format!("    resource_types: [{types}]\n"))).unwrap();
+    std::fs::write(
+        &file,
+        text.replace(old, &format!("    resource_types: [{types}]\n")),
+    )
+    .unwrap();
     let p = policy(&[POLICY, file.to_str().unwrap()]);
     std::fs::remove_dir_all(&dir).unwrap();
     p
@@ -642,24 +661,43 @@ fn inspector_code_repository_scanning_is_declarable_and_turned_off_when_left_out
         let report = apply_with(&plan, &aws).await;
         assert!(report.success(), "{}", report.render_text());
         let again = plan_with(&with, &aws).await;
-        assert!(again.changes.is_empty(), "{:#?}", again.changes.iter().map(|c| format!("{} {:?} -> {:?}", c.address, c.before, c.after)).collect::<Vec<_>>());
+        assert!(
+            again.changes.is_empty(),
+            "{:#?}",
+            again
+                .changes
+                .iter()
+                .map(|c| format!("{} {:?} -> {:?}", c.address, c.before, c.after))
+                .collect::<Vec<_>>()
+        );
         let all = serde_json::json!(["CODE_REPOSITORY", "EC2", "ECR", "LAMBDA"]);
         assert_eq!(inspector(&emu, "333333333333/eu-west-1/inspector"), all);
-        assert_eq!(inspector(&emu, "222222222222/eu-west-1/org-config/inspector"), all);
+        assert_eq!(
+            inspector(&emu, "222222222222/eu-west-1/org-config/inspector"),
+            all
+        );
         // Back to the fixture's types: CODE_REPOSITORY goes off everywhere.
         let without = policy(&[POLICY, INTEGRATIONS]);
         let plan = plan_with(&without, &aws).await;
         assert!(
-            plan.changes.iter().any(|c| c.address.to_string() == "333333333333/eu-west-1/inspector"),
+            plan.changes
+                .iter()
+                .any(|c| c.address.to_string() == "333333333333/eu-west-1/inspector"),
             "{:?}",
-            plan.changes.iter().map(|c| c.address.to_string()).collect::<Vec<_>>()
+            plan.changes
+                .iter()
+                .map(|c| c.address.to_string())
+                .collect::<Vec<_>>()
         );
         let report = apply_with(&plan, &aws).await;
         assert!(report.success(), "{}", report.render_text());
         assert!(plan_with(&without, &aws).await.changes.is_empty());
         let three = serde_json::json!(["EC2", "ECR", "LAMBDA"]);
         assert_eq!(inspector(&emu, "333333333333/eu-west-1/inspector"), three);
-        assert_eq!(inspector(&emu, "222222222222/eu-west-1/org-config/inspector"), three);
+        assert_eq!(
+            inspector(&emu, "222222222222/eu-west-1/org-config/inspector"),
+            three
+        );
     });
 }
 

@@ -218,10 +218,11 @@ pub fn list_associations(w: &mut World, cx: &Cx, i: &Input) -> Res {
         .standards
         .iter()
         .filter(|def| {
-            offered &&
-            st.standards
-                .get(&def.id)
-                .is_some_and(|sub| sub.is_ready(cx.now))
+            offered
+                && st
+                    .standards
+                    .get(&def.id)
+                    .is_some_and(|sub| sub.is_ready(cx.now))
                 && control_in_standard(st, &def.id, &ctl, control)
         })
         .map(|def| {

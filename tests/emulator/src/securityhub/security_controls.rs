@@ -226,7 +226,11 @@ fn configuration_options(pd: &ParameterDef) -> Value {
     put_opt(&mut m, "Min", pd.min.clone().map(Value::Number));
     put_opt(&mut m, "Max", pd.max.clone().map(Value::Number));
     put_opt(&mut m, "MaxItems", pd.max_items.map(|n| json!(n)));
-    put_opt(&mut m, "AllowedValues", pd.allowed_values.clone().map(|v| json!(v)));
+    put_opt(
+        &mut m,
+        "AllowedValues",
+        pd.allowed_values.clone().map(|v| json!(v)),
+    );
     json!({ pd.value_type.as_str(): m })
 }
 
@@ -246,27 +250,40 @@ pub fn list_definitions(_: &mut World, cx: &Cx, i: &Input) -> Res {
     if max.is_some_and(|m| !(1..=100).contains(&m)) {
         return Err(invalid("MaxResults must be between 1 and 100"));
     }
-    let definition = |id: &str, title: &str, params: Option<&std::collections::BTreeMap<String, ParameterDef>>| {
-        let mut m = Map::new();
-        m.insert("SecurityControlId".into(), json!(id));
-        m.insert("Title".into(), json!(title));
-        m.insert("Description".into(), json!(title));
-        m.insert(
-            "RemediationUrl".into(),
-            json!(format!("https://docs.aws.amazon.com/console/securityhub/{id}/remediation")),
-        );
-        m.insert("SeverityRating".into(), json!("MEDIUM"));
-        m.insert(
-            "CurrentRegionAvailability".into(),
-            json!(if cx.offers_control(id) { "AVAILABLE" } else { "UNAVAILABLE" }),
-        );
-        let params = params.filter(|p| !p.is_empty());
-        m.insert(
-            "CustomizableProperties".into(),
-            json!(if params.is_some() { vec!["Parameters"] } else { vec![] }),
-        );
-        if let Some(p) = params {
-            let defs: Map<String, Value> = p
+    let definition =
+        |id: &str,
+         title: &str,
+         params: Option<&std::collections::BTreeMap<String, ParameterDef>>| {
+            let mut m = Map::new();
+            m.insert("SecurityControlId".into(), json!(id));
+            m.insert("Title".into(), json!(title));
+            m.insert("Description".into(), json!(title));
+            m.insert(
+                "RemediationUrl".into(),
+                json!(format!(
+                    "https://docs.aws.amazon.com/console/securityhub/{id}/remediation"
+                )),
+            );
+            m.insert("SeverityRating".into(), json!("MEDIUM"));
+            m.insert(
+                "CurrentRegionAvailability".into(),
+                json!(if cx.offers_control(id) {
+                    "AVAILABLE"
+                } else {
+                    "UNAVAILABLE"
+                }),
+            );
+            let params = params.filter(|p| !p.is_empty());
+            m.insert(
+                "CustomizableProperties".into(),
+                json!(if params.is_some() {
+                    vec!["Parameters"]
+                } else {
+                    vec![]
+                }),
+            );
+            if let Some(p) = params {
+                let defs: Map<String, Value> = p
                 .iter()
                 .map(|(name, pd)| {
                     (
@@ -275,14 +292,14 @@ pub fn list_definitions(_: &mut World, cx: &Cx, i: &Input) -> Res {
                     )
                 })
                 .collect();
-            m.insert("ParameterDefinitions".into(), Value::Object(defs));
-        }
-        Value::Object(m)
-    };
+                m.insert("ParameterDefinitions".into(), Value::Object(defs));
+            }
+            Value::Object(m)
+        };
     let mut all: Vec<Value> = catalog()
         .controls
         .iter()
-        .filter(|c| std.is_none_or(|s| c.standards.iter().any(|x| *x == s.id)))
+        .filter(|c| std.is_none_or(|s| c.standards.contains(&s.id)))
         .map(|c| definition(&c.id, &c.title, Some(&c.parameters)))
         .collect();
     if std.is_none() {
