@@ -425,6 +425,66 @@ mod tests {
         s
     }
 
+    fn analyzer(t: &str) -> Resource {
+        Resource::Analyzer(AnalyzerValue {
+            analyzer_type: t.into(),
+            unused_access_age: None,
+            archive_rules: Default::default(),
+        })
+    }
+
+    #[test]
+    fn analyzers_of_unmanaged_types_are_left_alone_and_named() {
+        let mut want = desired(&[Kind::Analyzer], vec![]);
+        want.manage_type(Kind::Analyzer, "ACCOUNT");
+        let have = state(vec![
+            (Kind::Analyzer, Some("mine"), analyzer("ACCOUNT")),
+            (
+                Kind::Analyzer,
+                Some("theirs"),
+                analyzer("ACCOUNT_UNUSED_ACCESS"),
+            ),
+        ]);
+        let changes = diff_scope(&scope(), &want, &have);
+        let addrs: Vec<String> = changes.iter().map(|c| c.address.to_string()).collect();
+        assert_eq!(addrs, ["111111111111/us-east-1/analyzer/mine"]);
+        assert_eq!(changes[0].action, Action::Delete);
+        assert_eq!(
+            left_alone(&scope(), &want, &have),
+            [
+                "111111111111/us-east-1/analyzer/theirs left alone: the policy manages no analyzer of type ACCOUNT_UNUSED_ACCESS there"
+            ]
+        );
+        // A policy naming no type of the kind manages all of it.
+        let all = desired(&[Kind::Analyzer], vec![]);
+        assert_eq!(diff_scope(&scope(), &all, &have).len(), 2);
+        assert!(left_alone(&scope(), &all, &have).is_empty());
+    }
+
+    #[test]
+    fn an_unavailable_control_is_not_planned_and_named() {
+        let mut want = desired(&[Kind::Control], vec![]);
+        want.disable_control("fsbp/1.0.0", "IAM.6", "root locked", Note::default());
+        let mut have = state(vec![(
+            Kind::Standard,
+            Some("fsbp/1.0.0"),
+            Resource::Standard(Empty {}),
+        )]);
+        assert_eq!(diff_scope(&scope(), &want, &have).len(), 1);
+        have.controls
+            .get_mut("fsbp/1.0.0")
+            .unwrap()
+            .unavailable
+            .insert("IAM.6".into());
+        assert!(diff_scope(&scope(), &want, &have).is_empty());
+        assert_eq!(
+            left_alone(&scope(), &want, &have),
+            [
+                "111111111111/us-east-1/control/IAM.6@fsbp/1.0.0 not planned: AWS does not offer the control in us-east-1"
+            ]
+        );
+    }
+
     fn hub(auto: bool) -> Resource {
         Resource::Hub(HubValue {
             control_finding_generator: "SECURITY_CONTROL".into(),
