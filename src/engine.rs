@@ -3,13 +3,14 @@
 //! and the verification afterwards. Providers come in through the `StateSource` and `Executor`
 //! traits, so everything here runs against a snapshot or live AWS alike.
 
+use crate::model::catalog::catalog;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
 
 use crate::apply::{ApplyOptions, Outcome, Report, apply};
-use crate::diff::{Action, diff_scope};
+use crate::diff::{self, Action, diff_scope};
 use crate::model::provider::HealthSource;
 use crate::model::state::fingerprint;
 use crate::model::{
@@ -103,6 +104,10 @@ pub async fn plan<S: StateSource>(
     let mut digests: BTreeMap<Scope, [u8; 32]> = BTreeMap::new();
     let mut current = keep_current.then(State::default);
     let mut central: Option<Scope> = None;
+    let mut left_alone: Vec<String> = Vec::new();
+    // Per region, one scope with the hub on whose controls were read: where AWS's control
+    // definitions are read from.
+    let mut definitions_from: BTreeMap<String, Scope> = BTreeMap::new();
     let (accounts, regions, skipped) = match &x {
         Some(x) => {
             reads.only = x.read_filter().only;
@@ -125,6 +130,13 @@ pub async fn plan<S: StateSource>(
                                 central = is_central(&have).then(|| scope.clone());
                             }
                             changes.extend(diff_scope(&scope, &want, &have));
+                            left_alone.extend(diff::left_alone(&scope, &want, &have));
+                            if kinds.contains(&Kind::Control) && have.get(Kind::Hub, None).is_some()
+                            {
+                                definitions_from
+                                    .entry(scope.region.clone())
+                                    .or_insert_with(|| scope.clone());
+                            }
                             digests.insert(scope.clone(), have.digest());
                             if let Some(c) = current.as_mut() {
                                 c.scopes.insert(scope.clone(), have);
@@ -163,6 +175,9 @@ pub async fn plan<S: StateSource>(
     for (a, status) in &skipped {
         warnings.push(format!("account {a} skipped: it is {status}"));
     }
+    left_alone.sort();
+    warnings.extend(left_alone);
+    warnings.extend(newer_controls(source, definitions_from.values()).await);
     let coverage = Coverage {
         accounts: accounts.iter().map(|a| a.to_string()).collect(),
         regions,
@@ -185,6 +200,41 @@ pub async fn plan<S: StateSource>(
     );
     plan.access = access(policy);
     Ok(Planned { plan, current, org })
+}
+
+/// Controls AWS offers in each region whose definitions can be read (live AWS) that the
+/// built-in catalog lacks: the policy cannot name them, and the plan says so.
+async fn newer_controls<'a, S: StateSource>(
+    source: &S,
+    from: impl Iterator<Item = &'a Scope>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for scope in from {
+        match source.control_definitions(scope).await {
+            Ok(Some(defs)) => {
+                let mut lacking: Vec<&str> = defs
+                    .iter()
+                    .filter(|(id, offered)| *offered && catalog().control(id).is_none())
+                    .map(|(id, _)| id.as_str())
+                    .collect();
+                lacking.sort();
+                if !lacking.is_empty() {
+                    out.push(format!(
+                        "{}: AWS offers {} control(s) the built-in catalog lacks: {}",
+                        scope.region,
+                        lacking.len(),
+                        lacking.join(", ")
+                    ));
+                }
+            }
+            Ok(None) => {}
+            Err(e) => out.push(format!(
+                "{}: AWS's control definitions could not be read ({e}), so controls newer than the catalog are not known",
+                scope.region
+            )),
+        }
+    }
+    out
 }
 
 /// Whether the administrator's Security Hub organisation configuration, as read, is CENTRAL.

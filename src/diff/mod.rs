@@ -46,6 +46,21 @@ pub fn diff_scope(scope: &Scope, desired: &DesiredScope, current: &ScopeState) -
         if !desired.kinds.contains(&local.kind) {
             continue;
         }
+        if let (None, Some(h)) = (w, h)
+            && desired.leaves_alone(local.kind, h)
+        {
+            continue;
+        }
+        // AWS does not offer the control here: there are no parameters to set.
+        if local.kind == Kind::ControlParameters
+            && h.is_none()
+            && local
+                .id
+                .as_deref()
+                .is_some_and(|id| current.control_unavailable(id))
+        {
+            continue;
+        }
         if let Some(c) = diff_one(&addr(local.kind, local.id.clone()), w, h, None) {
             out.push(c);
         }
@@ -54,6 +69,62 @@ pub fn diff_scope(scope: &Scope, desired: &DesiredScope, current: &ScopeState) -
         out.extend(diff_controls(scope, desired, current));
     }
     out.sort_by(|a, b| a.address.cmp(&b.address));
+    out
+}
+
+/// What `diff_scope` leaves alone in this scope although the policy declares its kind: current
+/// resources of a type the policy does not manage (`DesiredScope::managed_types`), one line each
+/// for the plan's warnings.
+pub fn left_alone(scope: &Scope, desired: &DesiredScope, current: &ScopeState) -> Vec<String> {
+    let mut out: Vec<String> = current
+        .resources
+        .iter()
+        .filter(|(l, h)| {
+            desired.kinds.contains(&l.kind)
+                && !desired.state.resources.contains_key(l)
+                && desired.leaves_alone(l.kind, h)
+        })
+        .map(|(l, h)| {
+            let t = h.managed_type().unwrap_or_default();
+            format!(
+                "{} left alone: the policy manages no {} of type {t} there",
+                Address::in_scope(scope, l.kind, l.id.clone()),
+                l.kind
+            )
+        })
+        .collect();
+    // What the policy says of a control AWS does not offer in this region: nothing to change.
+    let unavailable = |kind: Kind, id: String| {
+        format!(
+            "{} not planned: AWS does not offer the control in {}",
+            Address::in_scope(scope, kind, Some(id)),
+            scope.region
+        )
+    };
+    if desired.kinds.contains(&Kind::Control) {
+        for (std, want) in &desired.state.controls {
+            let Some(have) = current.controls.get(std).filter(|h| h.readable) else {
+                continue;
+            };
+            for ctl in want
+                .disabled
+                .keys()
+                .filter(|c| have.unavailable.contains(*c))
+            {
+                out.push(unavailable(Kind::Control, format!("{ctl}@{std}")));
+            }
+        }
+    }
+    if desired.kinds.contains(&Kind::ControlParameters) {
+        for l in desired.state.resources.keys() {
+            if let (Kind::ControlParameters, Some(id)) = (l.kind, &l.id)
+                && !current.resources.contains_key(l)
+                && current.control_unavailable(id)
+            {
+                out.push(unavailable(Kind::ControlParameters, id.clone()));
+            }
+        }
+    }
     out
 }
 
@@ -73,6 +144,10 @@ fn diff_controls(scope: &Scope, desired: &DesiredScope, current: &ScopeState) ->
             }));
         }
         for ctl in ids {
+            // AWS does not offer it here: nothing to associate (`left_alone` says so).
+            if have.is_some_and(|h| h.readable && h.unavailable.contains(ctl)) {
+                continue;
+            }
             let w = Resource::Control(match want.disabled.get(ctl) {
                 Some(reason) => ControlValue::disabled(reason.clone()),
                 None => ControlValue::enabled(),
@@ -348,6 +423,66 @@ mod tests {
             s.insert(k, id.map(str::to_string), v);
         }
         s
+    }
+
+    fn analyzer(t: &str) -> Resource {
+        Resource::Analyzer(AnalyzerValue {
+            analyzer_type: t.into(),
+            unused_access_age: None,
+            archive_rules: Default::default(),
+        })
+    }
+
+    #[test]
+    fn analyzers_of_unmanaged_types_are_left_alone_and_named() {
+        let mut want = desired(&[Kind::Analyzer], vec![]);
+        want.manage_type(Kind::Analyzer, "ACCOUNT");
+        let have = state(vec![
+            (Kind::Analyzer, Some("mine"), analyzer("ACCOUNT")),
+            (
+                Kind::Analyzer,
+                Some("theirs"),
+                analyzer("ACCOUNT_UNUSED_ACCESS"),
+            ),
+        ]);
+        let changes = diff_scope(&scope(), &want, &have);
+        let addrs: Vec<String> = changes.iter().map(|c| c.address.to_string()).collect();
+        assert_eq!(addrs, ["111111111111/us-east-1/analyzer/mine"]);
+        assert_eq!(changes[0].action, Action::Delete);
+        assert_eq!(
+            left_alone(&scope(), &want, &have),
+            [
+                "111111111111/us-east-1/analyzer/theirs left alone: the policy manages no analyzer of type ACCOUNT_UNUSED_ACCESS there"
+            ]
+        );
+        // A policy naming no type of the kind manages all of it.
+        let all = desired(&[Kind::Analyzer], vec![]);
+        assert_eq!(diff_scope(&scope(), &all, &have).len(), 2);
+        assert!(left_alone(&scope(), &all, &have).is_empty());
+    }
+
+    #[test]
+    fn an_unavailable_control_is_not_planned_and_named() {
+        let mut want = desired(&[Kind::Control], vec![]);
+        want.disable_control("fsbp/1.0.0", "IAM.6", "root locked", Note::default());
+        let mut have = state(vec![(
+            Kind::Standard,
+            Some("fsbp/1.0.0"),
+            Resource::Standard(Empty {}),
+        )]);
+        assert_eq!(diff_scope(&scope(), &want, &have).len(), 1);
+        have.controls
+            .get_mut("fsbp/1.0.0")
+            .unwrap()
+            .unavailable
+            .insert("IAM.6".into());
+        assert!(diff_scope(&scope(), &want, &have).is_empty());
+        assert_eq!(
+            left_alone(&scope(), &want, &have),
+            [
+                "111111111111/us-east-1/control/IAM.6@fsbp/1.0.0 not planned: AWS does not offer the control in us-east-1"
+            ]
+        );
     }
 
     fn hub(auto: bool) -> Resource {

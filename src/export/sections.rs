@@ -812,7 +812,7 @@ fn inspector(cx: &mut Cx<'_>) -> Option<String> {
     };
     let mut sorted = types.clone();
     sorted.sort();
-    let known = ["EC2", "ECR", "LAMBDA", "LAMBDA_CODE"];
+    let known = ["CODE_REPOSITORY", "EC2", "ECR", "LAMBDA", "LAMBDA_CODE"];
     if sorted != types || !types.iter().all(|t| known.contains(&t.as_str())) {
         cx.note("`integrations.inspector` is not declared: its resource types are not ones the policy names");
         return None;

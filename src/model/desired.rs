@@ -1,7 +1,7 @@
 //! What the policy wants in one account × region: the kinds to read there, the resources wanted
 //! (in the same compact shape as current state), and why each control is what it is.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::kind::{Kind, KindSet};
 use super::note::Note;
@@ -15,6 +15,9 @@ pub struct DesiredScope {
     pub state: ScopeState,
     /// Control address id (`IAM.6@fsbp/1.0.0`) → the exception behind its desired status.
     pub notes: BTreeMap<String, Note>,
+    /// For kinds whose resources have a type (analyzers): the types the policy manages here.
+    /// A resource of another type is not the policy's: it is left alone, never deleted.
+    pub managed_types: BTreeMap<Kind, BTreeSet<String>>,
 }
 
 impl DesiredScope {
@@ -26,6 +29,24 @@ impl DesiredScope {
     /// The policy wants this resource.
     pub fn want(&mut self, kind: Kind, id: Option<String>, value: Resource) {
         self.state.insert(kind, id, value);
+    }
+
+    /// The policy manages resources of `kind` with this type here (see `managed_types`).
+    pub fn manage_type(&mut self, kind: Kind, ty: &str) {
+        self.managed_types
+            .entry(kind)
+            .or_default()
+            .insert(ty.to_string());
+    }
+
+    /// Whether `have`, a current resource of `kind`, is of a type the policy does not manage
+    /// here (so it is left alone).
+    pub fn leaves_alone(&self, kind: Kind, have: &Resource) -> bool {
+        match (self.managed_types.get(&kind), have.managed_type()) {
+            (Some(types), Some(t)) => !types.contains(t),
+            // A kind without types, or a policy naming no type of it: all of it is managed.
+            _ => false,
+        }
     }
 
     /// A control of an enabled standard disabled, with the exception that says so.
@@ -55,5 +76,8 @@ impl DesiredScope {
             mine.disabled.extend(c.disabled);
         }
         self.notes.extend(other.notes);
+        for (k, t) in other.managed_types {
+            self.managed_types.entry(k).or_default().extend(t);
+        }
     }
 }

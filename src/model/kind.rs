@@ -145,7 +145,8 @@ kinds! {
         write: &["securityhub:BatchEnableStandards", "securityhub:BatchDisableStandards"],
         ..IN_HUB };
     Control(ControlValue) = KindInfo { name: "control", keyed: true, rank: 5, weakens_on_delete: true,
-        read: &["securityhub:GetEnabledStandards", "securityhub:BatchGetStandardsControlAssociations", "securityhub:DescribeStandardsControls"],
+        read: &["securityhub:GetEnabledStandards", "securityhub:BatchGetStandardsControlAssociations", "securityhub:DescribeStandardsControls",
+               "securityhub:ListSecurityControlDefinitions"],
         write: &["securityhub:BatchUpdateStandardsControlAssociations", "securityhub:UpdateStandardsControl"],
         ..IN_HUB };
     ControlParameters(ControlParametersValue) = KindInfo { name: "control-parameters", keyed: true, rank: 6,

@@ -20,6 +20,15 @@ pub trait StateSource: Sync {
         scope: &Scope,
         kinds: &KindSet,
     ) -> impl Future<Output = Result<ScopeState, ProviderError>> + Send;
+    /// The controls AWS defines in `scope`'s region, as that account sees them
+    /// (`ListSecurityControlDefinitions`): each ID with whether AWS offers it there. `None`
+    /// when the source has no such list (a snapshot).
+    fn control_definitions(
+        &self,
+        _scope: &Scope,
+    ) -> impl Future<Output = Result<Option<Vec<(String, bool)>>, ProviderError>> + Send {
+        async { Ok(None) }
+    }
 }
 
 /// Carries out changes. A batch holds changes of one kind in one scope, so a provider can use

@@ -164,7 +164,7 @@ pub struct GuardDutyValue {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InspectorValue {
-    /// Sorted `EC2`, `ECR`, `LAMBDA`, `LAMBDA_CODE`.
+    /// Sorted `CODE_REPOSITORY`, `EC2`, `ECR`, `LAMBDA`, `LAMBDA_CODE`.
     pub resource_types: Vec<String>,
 }
 
@@ -255,6 +255,15 @@ pub fn whole_numbers(v: Value) -> Value {
 impl Resource {
     pub fn to_json(&self) -> Value {
         serde_json::to_value(self).expect("resource values serialise to JSON")
+    }
+
+    /// The type that decides whether the policy manages this resource at all, for kinds where
+    /// the policy manages only the types it declares (an analyzer's type).
+    pub fn managed_type(&self) -> Option<&str> {
+        match self {
+            Resource::Analyzer(a) => Some(&a.analyzer_type),
+            _ => None,
+        }
     }
 
     /// The fields of `self` (current state) that the policy manages, given the desired value:

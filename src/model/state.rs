@@ -116,6 +116,14 @@ impl ScopeState {
         self.resources.insert(Local { kind, id }, value);
     }
 
+    /// Whether AWS answered, for any standard read here, that it does not offer `control` in
+    /// this region.
+    pub fn control_unavailable(&self, control: &str) -> bool {
+        self.controls
+            .values()
+            .any(|c| c.unavailable.contains(control))
+    }
+
     pub fn get(&self, kind: Kind, id: Option<&str>) -> Option<Resource> {
         if kind == Kind::Control {
             let (ctl, std) = id.and_then(split_control_id)?;

@@ -39,6 +39,15 @@ impl AnySource {
 }
 
 impl StateSource for AnySource {
+    async fn control_definitions(
+        &self,
+        scope: &Scope,
+    ) -> Result<Option<Vec<(String, bool)>>, ProviderError> {
+        match self {
+            AnySource::Snapshot { snapshot, .. } => snapshot.control_definitions(scope).await,
+            AnySource::Aws(p) => p.control_definitions(scope).await,
+        }
+    }
     async fn read_org(&self) -> Result<OrgInfo, ProviderError> {
         match self {
             AnySource::Snapshot { snapshot, .. } => snapshot.read_org().await,

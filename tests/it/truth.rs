@@ -491,3 +491,249 @@ fn internal_access_analyzers_are_declarable() {
         }
     });
 }
+
+/// An analyzer of a type the policy declares nowhere is someone else's: it is left alone (the
+/// plan says so), while one of a declared type where the policy wants none is still deleted.
+#[test]
+fn analyzers_of_undeclared_types_are_left_alone() {
+    runtime().block_on(async {
+        let (emu, aws, p) = converged_with_integrations(quick()).await;
+        // Another team's analyzers, made behind shubctl's back: one of a type the fixture does
+        // not declare, one of a declared type (account_unused_access) outside its home region.
+        let aa = |region: &'static str| {
+            let emu = &emu;
+            async move { aws_sdk_accessanalyzer::Client::new(&as_account(emu, "333333333333", region).await) }
+        };
+        aa("us-east-1")
+            .await
+            .create_analyzer()
+            .analyzer_name("security-team")
+            .r#type(aws_sdk_accessanalyzer::types::Type::Account)
+            .send()
+            .await
+            .expect("creates");
+        aa("eu-west-1")
+            .await
+            .create_analyzer()
+            .analyzer_name("stray-unused")
+            .r#type(aws_sdk_accessanalyzer::types::Type::AccountUnusedAccess)
+            .send()
+            .await
+            .expect("creates");
+        let plan = plan_with(&p, &aws).await;
+        let addrs: Vec<String> = plan
+            .changes
+            .iter()
+            .map(|c| format!("{} {}", c.action.as_str(), c.address))
+            .collect();
+        assert_eq!(
+            addrs,
+            ["delete 333333333333/eu-west-1/analyzer/stray-unused"],
+            "only the analyzer of a managed type goes"
+        );
+        assert!(
+            plan.warnings.contains(
+                &"333333333333/us-east-1/analyzer/security-team left alone: the policy manages no analyzer of type ACCOUNT there".to_string()
+            ),
+            "{:#?}",
+            plan.warnings
+        );
+        let report = apply_with(&plan, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        let again = plan_with(&p, &aws).await;
+        assert!(again.changes.is_empty());
+        let dump = emu.dump();
+        assert!(dump.resources.contains_key(&"333333333333/us-east-1/analyzer/security-team".parse().unwrap()));
+        assert!(!dump.resources.contains_key(&"333333333333/eu-west-1/analyzer/stray-unused".parse().unwrap()));
+    });
+}
+
+/// A control AWS does not offer in a region: the first apply learns it from AWS's answer, and
+/// from then on nothing is planned for it there; the plan says it is unavailable.
+#[test]
+fn a_control_aws_does_not_offer_in_a_region_is_not_planned_again() {
+    runtime().block_on(async {
+        let unavailable = [("eu-west-1", "IAM.6"), ("eu-west-1", "IAM.7")];
+        let config = shubctl_emulator::Config {
+            unavailable_controls: unavailable
+                .iter()
+                .map(|(r, c)| (r.to_string(), c.to_string()))
+                .collect(),
+            ..quick()
+        };
+        let emu = start(&[POLICY], config).await;
+        let aws = connect(&emu, 8).await;
+        let p = policy(&[POLICY]);
+        let first = plan_with(&p, &aws).await;
+        assert!(first.read_failures.is_empty(), "{:?}", first.read_failures);
+        let report = apply_with(&first, &aws).await;
+        // Before anything is enabled nothing can tell: IAM.6's disables in eu-west-1 go out
+        // and AWS answers they are not there. Nothing else fails (what comes after a failure
+        // in its scope, IAM.7's parameters among them, waits for the next run).
+        let failed: Vec<String> = report
+            .entries
+            .iter()
+            .filter(|e| matches!(e.outcome, shubctl::apply::Outcome::Failed { .. }))
+            .map(|e| e.address.to_string())
+            .collect();
+        assert_eq!(failed.len(), 5 + 3, "{failed:#?}");
+        assert!(
+            failed
+                .iter()
+                .all(|a| a.contains("/eu-west-1/control/IAM.6@")),
+            "{failed:#?}"
+        );
+        // The next run plans only what waited, neither IAM.6 nor IAM.7 there.
+        let second = plan_with(&p, &aws).await;
+        let planned: Vec<String> = second
+            .changes
+            .iter()
+            .map(|c| c.address.to_string())
+            .collect();
+        assert!(
+            planned.iter().all(|a| !a.contains("/eu-west-1/control"))
+                && planned.iter().any(|a| a.contains("/eu-west-1/")),
+            "{planned:?}"
+        );
+        let report = apply_with(&second, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        for _ in 0..2 {
+            let again = plan_with(&p, &aws).await;
+            assert!(again.read_failures.is_empty(), "{:?}", again.read_failures);
+            assert!(
+                again.changes.is_empty(),
+                "{:?}",
+                again
+                    .changes
+                    .iter()
+                    .map(|c| c.address.to_string())
+                    .collect::<Vec<_>>()
+            );
+            let params = (1..=5).map(|n| {
+                format!(
+                    "{0}{0}{0}{0}{0}{0}{0}{0}{0}{0}{0}{0}/eu-west-1/control-parameters/IAM.7",
+                    n
+                )
+            });
+            for a in failed.iter().cloned().chain(params) {
+                assert!(
+                    again.warnings.contains(&format!(
+                        "{a} not planned: AWS does not offer the control in eu-west-1"
+                    )),
+                    "{a}: {:#?}",
+                    again.warnings
+                );
+            }
+        }
+    });
+}
+
+/// The policy's integrations with Inspector's resource types replaced by `types`.
+fn with_inspector_types(types: &str, tag: &str) -> shubctl::spec::Policy {
+    let dir = std::env::temp_dir().join(format!("shubctl-truth-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("integrations.yaml");
+    let text = std::fs::read_to_string(INTEGRATIONS).unwrap();
+    let old = "    resource_types: [ec2, ecr, lambda]\n";
+    assert!(text.contains(old));
+    std::fs::write(
+        &file,
+        text.replace(old, &format!("    resource_types: [{types}]\n")),
+    )
+    .unwrap();
+    let p = policy(&[POLICY, file.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    p
+}
+
+/// Inspector's CODE_REPOSITORY scan type: declared, it is enabled in every account and for the
+/// organisation's new accounts; left out, it is turned off again.
+#[test]
+fn inspector_code_repository_scanning_is_declarable_and_turned_off_when_left_out() {
+    runtime().block_on(async {
+        let (emu, aws, _) = converged_with_integrations(quick()).await;
+        let inspector = |emu: &Emulator, a: &str| {
+            emu.dump().resources[&a.parse().unwrap()]["resource_types"].clone()
+        };
+        let with = with_inspector_types("ec2, ecr, lambda, code_repository", "code-repo");
+        let plan = plan_with(&with, &aws).await;
+        assert!(plan.read_failures.is_empty(), "{:?}", plan.read_failures);
+        let report = apply_with(&plan, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        let again = plan_with(&with, &aws).await;
+        assert!(
+            again.changes.is_empty(),
+            "{:#?}",
+            again
+                .changes
+                .iter()
+                .map(|c| format!("{} {:?} -> {:?}", c.address, c.before, c.after))
+                .collect::<Vec<_>>()
+        );
+        let all = serde_json::json!(["CODE_REPOSITORY", "EC2", "ECR", "LAMBDA"]);
+        assert_eq!(inspector(&emu, "333333333333/eu-west-1/inspector"), all);
+        assert_eq!(
+            inspector(&emu, "222222222222/eu-west-1/org-config/inspector"),
+            all
+        );
+        // Back to the fixture's types: CODE_REPOSITORY goes off everywhere.
+        let without = policy(&[POLICY, INTEGRATIONS]);
+        let plan = plan_with(&without, &aws).await;
+        assert!(
+            plan.changes
+                .iter()
+                .any(|c| c.address.to_string() == "333333333333/eu-west-1/inspector"),
+            "{:?}",
+            plan.changes
+                .iter()
+                .map(|c| c.address.to_string())
+                .collect::<Vec<_>>()
+        );
+        let report = apply_with(&plan, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        assert!(plan_with(&without, &aws).await.changes.is_empty());
+        let three = serde_json::json!(["EC2", "ECR", "LAMBDA"]);
+        assert_eq!(inspector(&emu, "333333333333/eu-west-1/inspector"), three);
+        assert_eq!(
+            inspector(&emu, "222222222222/eu-west-1/org-config/inspector"),
+            three
+        );
+    });
+}
+
+/// Controls newer than the built-in catalog: a live plan reads the region's definitions (all
+/// pages) and says which AWS offers that the catalog lacks; one AWS does not offer there is not
+/// named.
+#[test]
+fn a_live_plan_names_controls_newer_than_the_catalog() {
+    runtime().block_on(async {
+        let config = shubctl_emulator::Config {
+            newer_controls: ["EC2.9001", "EC2.9002", "S3.9003"].map(String::from).into(),
+            unavailable_controls: [("eu-west-1".to_string(), "S3.9003".to_string())].into(),
+            definitions_page_size: 50,
+            ..quick()
+        };
+        let (emu, aws, p) = converged(config).await;
+        let plan = plan_with(&p, &aws).await;
+        assert!(plan.changes.is_empty());
+        let newer: Vec<&String> = plan
+            .warnings
+            .iter()
+            .filter(|w| w.contains("the built-in catalog lacks"))
+            .collect();
+        assert_eq!(
+            newer,
+            [
+                "eu-west-1: AWS offers 2 control(s) the built-in catalog lacks: EC2.9001, EC2.9002",
+                "us-east-1: AWS offers 3 control(s) the built-in catalog lacks: EC2.9001, EC2.9002, S3.9003",
+            ]
+        );
+        // All pages were read: the newer controls come last.
+        let calls = emu
+            .calls()
+            .into_iter()
+            .filter(|c| c.operation == "ListSecurityControlDefinitions")
+            .count();
+        assert!(calls > 2 * 2, "{calls}");
+    });
+}

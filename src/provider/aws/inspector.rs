@@ -80,16 +80,19 @@ pub(super) async fn read(
             Err(e) => return Err(sdk_error(cx.target(), e)),
         };
         if let Some(a) = c.as_ref().and_then(|c| c.auto_enable()) {
-            let types = [
+            let mut types: Vec<String> = [
                 ("EC2", Some(a.ec2())),
                 ("ECR", Some(a.ecr())),
                 ("LAMBDA", a.lambda()),
                 ("LAMBDA_CODE", a.lambda_code()),
+                ("CODE_REPOSITORY", a.code_repository()),
             ]
             .into_iter()
             .filter(|(_, on)| *on == Some(true))
             .map(|(name, _)| name.to_string())
             .collect();
+            // Sorted, as the policy's are.
+            types.sort();
             out.insert(
                 Kind::OrgConfig,
                 Some(Service::Inspector.id().to_string()),
@@ -129,6 +132,7 @@ async fn states(
                 ("ECR", rs.ecr()),
                 ("LAMBDA", rs.lambda()),
                 ("LAMBDA_CODE", rs.lambda_code()),
+                ("CODE_REPOSITORY", rs.code_repository()),
             ] {
                 if let Some(st) =
                     st.filter(|s| matches!(s.status().as_str(), "ENABLED" | "ENABLING"))
@@ -372,6 +376,7 @@ async fn write_org(cx: &ScopeCx<'_>, ins: &Client, c: &Change) -> Outcome {
         .ecr(on("ECR"))
         .lambda(on("LAMBDA"))
         .lambda_code(on("LAMBDA_CODE"))
+        .code_repository(on("CODE_REPOSITORY"))
         .build()
         .map_err(|e| fail(c, None, e.to_string()))?;
     cx.gate("UpdateOrganizationConfiguration").await;

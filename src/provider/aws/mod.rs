@@ -267,6 +267,14 @@ impl StateSource for AwsProvider {
         eventbridge::read(&cx, kinds, &mut out).await?;
         Ok(out)
     }
+
+    async fn control_definitions(
+        &self,
+        scope: &Scope,
+    ) -> Result<Option<Vec<(String, bool)>>, ProviderError> {
+        let cx = ScopeCx::new(self, &scope.account, &scope.region);
+        securityhub::control_definitions(&cx).await.map(Some)
+    }
 }
 
 impl Executor for AwsProvider {

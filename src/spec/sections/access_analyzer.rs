@@ -293,6 +293,10 @@ impl Section for Checked {
     fn scope(&self, x: &Expansion<'_>, _acct: &AccountId, r: &str, out: &mut DesiredScope) {
         out.read(Kind::Analyzer);
         for (name, v, org, regions) in &self.analyzers {
+            // Analyzers of a type the policy declares nowhere are left alone.
+            if !org {
+                out.manage_type(Kind::Analyzer, &v.analyzer_type);
+            }
             if !org && lives_in(*regions, r, x.home) {
                 out.want(
                     Kind::Analyzer,
@@ -307,6 +311,8 @@ impl Section for Checked {
         for (name, v, _, regions) in self.analyzers.iter().filter(|a| a.2) {
             for r in &x.regions {
                 out.at(&x.admin, r).read(Kind::Analyzer);
+                out.at(&x.admin, r)
+                    .manage_type(Kind::Analyzer, &v.analyzer_type);
                 if lives_in(*regions, r, x.home) {
                     out.at(&x.admin, r).want(
                         Kind::Analyzer,

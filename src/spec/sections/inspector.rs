@@ -29,6 +29,8 @@ pub enum InspectorResourceType {
     Ecr,
     Lambda,
     LambdaCode,
+    /// Code repositories (Inspector's managed code repository scanning).
+    CodeRepository,
 }
 
 impl InspectorResourceType {
@@ -38,6 +40,7 @@ impl InspectorResourceType {
             InspectorResourceType::Ecr => "ECR",
             InspectorResourceType::Lambda => "LAMBDA",
             InspectorResourceType::LambdaCode => "LAMBDA_CODE",
+            InspectorResourceType::CodeRepository => "CODE_REPOSITORY",
         }
     }
 }

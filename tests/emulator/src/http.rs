@@ -92,6 +92,17 @@ pub struct Cx<'a> {
     pub cfg: &'a Config,
 }
 
+impl Cx<'_> {
+    /// Whether AWS offers this Security Hub control in the request's region
+    /// ([`Config::unavailable_controls`]).
+    pub fn offers_control(&self, control: &str) -> bool {
+        !self
+            .cfg
+            .unavailable_controls
+            .contains(&(self.region.clone(), control.to_string()))
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Service {
     SecurityHub,

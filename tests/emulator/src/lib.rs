@@ -64,6 +64,16 @@ pub struct Config {
     /// BatchUpdateStandardsControlAssociations returns these security-control IDs in
     /// `UnprocessedAssociationUpdates` (ErrorCode `INVALID_INPUT`).
     pub fail_association_controls: BTreeSet<String>,
+    /// Security Hub: `(region, control ID)` pairs AWS does not offer (regional availability).
+    /// The association, control and definition calls answer for them as API.md §1.3 says.
+    pub unavailable_controls: BTreeSet<(String, String)>,
+    /// Security Hub: control IDs AWS defines beyond the built-in catalog (controls newer than
+    /// it), listed by ListSecurityControlDefinitions in no standard.
+    pub newer_controls: BTreeSet<String>,
+    /// ListSecurityControlDefinitions: items per page at most (default 100, AWS's maximum
+    /// MaxResults). Separate from `page_size`: the catalog's ~500 definitions two at a time
+    /// would be hundreds of calls in every live plan of every test.
+    pub definitions_page_size: usize,
     /// Max items per page of list calls when the request's MaxResults is absent or larger
     /// (default 2 — small on purpose, to exercise paging).
     pub page_size: usize,
@@ -115,6 +125,9 @@ impl Default for Config {
             assumable_role: None,
             fail_create_members: BTreeSet::new(),
             fail_association_controls: BTreeSet::new(),
+            unavailable_controls: BTreeSet::new(),
+            newer_controls: BTreeSet::new(),
+            definitions_page_size: 100,
             page_size: 2,
             inspector_delay: Duration::ZERO,
             fail_inspector_accounts: BTreeSet::new(),

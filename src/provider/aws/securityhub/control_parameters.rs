@@ -43,6 +43,30 @@ pub(super) async fn read(
             .send()
             .await
             .map_err(|e| sdk_error(sh.target(), e))?;
+        // Not found means AWS does not offer the control here: recorded on the standards that
+        // hold it, as their association read does. Anything else leaves the state unknown.
+        for u in res.unprocessed_ids() {
+            let code = u.error_code().map(|c| c.as_str()).unwrap_or("");
+            if !matches!(code, "RESOURCE_NOT_FOUND" | "NOT_FOUND") {
+                return Err(ProviderError::new(
+                    sh.target(),
+                    Some(code),
+                    u.error_reason().unwrap_or("security control not readable"),
+                ));
+            }
+            let Some(id) = u.security_control_id() else {
+                continue;
+            };
+            for (short, _) in ready {
+                if catalog().controls_in(short).any(|c| c.id == id) {
+                    out.controls
+                        .entry(short.clone())
+                        .or_default()
+                        .unavailable
+                        .insert(id.to_string());
+                }
+            }
+        }
         for c in res.security_controls() {
             let (Some(id), Some(params)) = (c.security_control_id(), c.parameters()) else {
                 continue;

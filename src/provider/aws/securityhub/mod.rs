@@ -93,6 +93,40 @@ fn reads_any(kinds: &KindSet) -> bool {
         .any(|k| k.service(Some("securityhub")) == Some(crate::model::Service::SecurityHub))
 }
 
+/// Every control AWS defines in the region (`ListSecurityControlDefinitions`, all pages), with
+/// whether it is offered there.
+pub(super) async fn control_definitions(
+    cx: &ScopeCx<'_>,
+) -> Result<Vec<(String, bool)>, ProviderError> {
+    let sh = Sh::new(cx).await?;
+    let mut out = Vec::new();
+    sh.gate("ListSecurityControlDefinitions").await;
+    let mut pages = sh
+        .client
+        .list_security_control_definitions()
+        .max_results(100)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| crate::provider::aws::error::sdk_error(sh.target(), e))?;
+        // Each further page is a request of its own, within the same quota.
+        if page.next_token().is_some() {
+            sh.gate("ListSecurityControlDefinitions").await;
+        }
+        for d in page.security_control_definitions() {
+            let Some(id) = d.security_control_id() else {
+                continue;
+            };
+            // Unknown availability is not "offered".
+            let offered = d
+                .current_region_availability()
+                .is_some_and(|a| a.as_str() == "AVAILABLE");
+            out.push((id.to_string(), offered));
+        }
+    }
+    Ok(out)
+}
+
 pub(super) async fn read(
     cx: &ScopeCx<'_>,
     kinds: &KindSet,

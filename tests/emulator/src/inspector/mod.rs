@@ -35,11 +35,12 @@ pub fn handle(w: &mut World, cx: &Cx, route: &Route, labels: Vec<String>, req: &
 }
 
 /// Resource type → its member in `resourceStatus` / `resourceState` / `autoEnable`.
-const TYPES: [(&str, &str); 4] = [
+const TYPES: [(&str, &str); 5] = [
     ("EC2", "ec2"),
     ("ECR", "ecr"),
     ("LAMBDA", "lambda"),
     ("LAMBDA_CODE", "lambdaCode"),
+    ("CODE_REPOSITORY", "codeRepository"),
 ];
 
 fn validation(m: impl Into<String>) -> ApiError {

@@ -9,7 +9,7 @@ use shubctl::model::{Kind, Resource};
 
 use crate::world::{AdminOf, At, Dump, Loading};
 
-/// Inspector in one account: resource type (`EC2`, `ECR`, `LAMBDA`, `LAMBDA_CODE`) → the
+/// Inspector in one account: resource type (`EC2`, `ECR`, `LAMBDA`, `LAMBDA_CODE`, `CODE_REPOSITORY`) → the
 /// instant it turns from ENABLING to ENABLED.
 #[derive(Default)]
 pub struct Enablement {

@@ -97,6 +97,14 @@ fn usable_association(
             ));
         }
     }
+    // The reason's wording for a control AWS does not offer in the region is undocumented;
+    // the code is the one the model gives for "not there".
+    if !cx.offers_control(ctl) {
+        return Err((
+            "RESOURCE_NOT_FOUND",
+            format!("Security control {ctl} is not available in {}", cx.region),
+        ));
+    }
     if !control_in_standard(st, &def.id, ctl, control) {
         return Err((
             "RESOURCE_NOT_FOUND",
@@ -204,13 +212,17 @@ pub fn list_associations(w: &mut World, cx: &Cx, i: &Input) -> Res {
     let control = catalog().control(&ctl);
     let standards = StandardArns::in_region(&cx.region);
     let st = own(w, cx);
+    // The operation models no not-found error: a control not offered here has no associations.
+    let offered = cx.offers_control(&ctl);
     let all: Vec<Value> = catalog()
         .standards
         .iter()
         .filter(|def| {
-            st.standards
-                .get(&def.id)
-                .is_some_and(|sub| sub.is_ready(cx.now))
+            offered
+                && st
+                    .standards
+                    .get(&def.id)
+                    .is_some_and(|sub| sub.is_ready(cx.now))
                 && control_in_standard(st, &def.id, &ctl, control)
         })
         .map(|def| {
@@ -235,6 +247,7 @@ pub fn describe_standards_controls(w: &mut World, cx: &Cx, i: &Input) -> Res {
     let all: Vec<Value> = if st.standards[&def.id].is_ready(cx.now) {
         catalog()
             .controls_in(&def.id)
+            .filter(|c| cx.offers_control(&c.id))
             .map(|c| {
                 let a = st.assoc(&def.id, &c.id);
                 let mut m = Map::new();

@@ -44,6 +44,7 @@ pub static ROUTES: &[Route] = &[
     route!("PATCH" "/associations" => "BatchUpdateStandardsControlAssociations", controls::batch_update_associations),
     route!("GET" "/associations" => "ListStandardsControlAssociations", controls::list_associations),
     route!("POST" "/securityControls/batchGet" => "BatchGetSecurityControls", security_controls::batch_get),
+    route!("GET" "/securityControls/definitions" => "ListSecurityControlDefinitions", security_controls::list_definitions),
     route!("PATCH" "/securityControl/update" => "UpdateSecurityControl", security_controls::update),
     route!("POST" "/organization/admin/enable" => "EnableOrganizationAdminAccount", organization::enable_admin),
     route!("POST" "/organization/admin/disable" => "DisableOrganizationAdminAccount", organization::disable_admin),

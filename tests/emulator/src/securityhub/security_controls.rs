@@ -4,8 +4,8 @@
 use serde_json::{Map, Value, json};
 use shubctl::model::catalog::{ParameterDef, ParameterType, catalog};
 
-use super::arn::security_control_arn;
-use super::{invalid, not_found, own, required_str};
+use super::arn::{StandardArns, security_control_arn};
+use super::{invalid, not_found, own, query_max, required_str, with_token};
 use crate::http::Cx;
 use crate::route::Input;
 use crate::util::{ApiError, Res, get, get_str, get_strs, object, put_opt};
@@ -27,7 +27,7 @@ pub fn batch_get(w: &mut World, cx: &Cx, i: &Input) -> Res {
     let (mut found, mut unprocessed) = (Vec::new(), Vec::new());
     for raw in ids {
         let id = control_id_of(&raw);
-        let Some(def) = catalog().control(&id) else {
+        let Some(def) = catalog().control(&id).filter(|_| cx.offers_control(&id)) else {
             unprocessed.push(json!({ "SecurityControlId": raw, "ErrorCode": "RESOURCE_NOT_FOUND", "ErrorReason": format!("Security control {id} not found") }));
             continue;
         };
@@ -160,7 +160,7 @@ pub fn update(w: &mut World, cx: &Cx, i: &Input) -> Res {
             )));
         }
     }
-    let Some(def) = catalog().control(&id) else {
+    let Some(def) = catalog().control(&id).filter(|_| cx.offers_control(&id)) else {
         return Err(not_found(format!("Security control {id} not found")));
     };
     if params.is_empty() {
@@ -217,4 +217,110 @@ pub fn update(w: &mut World, cx: &Cx, i: &Input) -> Res {
         s.params.remove(&id);
     }
     Ok(json!({}))
+}
+
+/// A parameter's `ConfigurationOptions` union: the member of its type with the catalog's bounds.
+fn configuration_options(pd: &ParameterDef) -> Value {
+    let mut m = Map::new();
+    put_opt(&mut m, "DefaultValue", pd.default.clone());
+    put_opt(&mut m, "Min", pd.min.clone().map(Value::Number));
+    put_opt(&mut m, "Max", pd.max.clone().map(Value::Number));
+    put_opt(&mut m, "MaxItems", pd.max_items.map(|n| json!(n)));
+    put_opt(
+        &mut m,
+        "AllowedValues",
+        pd.allowed_values.clone().map(|v| json!(v)),
+    );
+    json!({ pd.value_type.as_str(): m })
+}
+
+/// ListSecurityControlDefinitions: the catalog's controls (of one standard, with
+/// `StandardsArn`) and the newer ones AWS defines beyond it, with their availability in the
+/// region; MaxResults 1–100, default 25.
+pub fn list_definitions(_: &mut World, cx: &Cx, i: &Input) -> Res {
+    let std = match i.query("StandardsArn").filter(|s| !s.is_empty()) {
+        Some(arn) => Some(
+            StandardArns::in_region(&cx.region)
+                .find(arn)
+                .ok_or_else(|| invalid(format!("{arn} is not a valid standard")))?,
+        ),
+        None => None,
+    };
+    let max = query_max(i)?;
+    if max.is_some_and(|m| !(1..=100).contains(&m)) {
+        return Err(invalid("MaxResults must be between 1 and 100"));
+    }
+    let definition =
+        |id: &str,
+         title: &str,
+         params: Option<&std::collections::BTreeMap<String, ParameterDef>>| {
+            let mut m = Map::new();
+            m.insert("SecurityControlId".into(), json!(id));
+            m.insert("Title".into(), json!(title));
+            m.insert("Description".into(), json!(title));
+            m.insert(
+                "RemediationUrl".into(),
+                json!(format!(
+                    "https://docs.aws.amazon.com/console/securityhub/{id}/remediation"
+                )),
+            );
+            m.insert("SeverityRating".into(), json!("MEDIUM"));
+            m.insert(
+                "CurrentRegionAvailability".into(),
+                json!(if cx.offers_control(id) {
+                    "AVAILABLE"
+                } else {
+                    "UNAVAILABLE"
+                }),
+            );
+            let params = params.filter(|p| !p.is_empty());
+            m.insert(
+                "CustomizableProperties".into(),
+                json!(if params.is_some() {
+                    vec!["Parameters"]
+                } else {
+                    vec![]
+                }),
+            );
+            if let Some(p) = params {
+                let defs: Map<String, Value> = p
+                .iter()
+                .map(|(name, pd)| {
+                    (
+                        name.clone(),
+                        json!({ "Description": name, "ConfigurationOptions": configuration_options(pd) }),
+                    )
+                })
+                .collect();
+                m.insert("ParameterDefinitions".into(), Value::Object(defs));
+            }
+            Value::Object(m)
+        };
+    let mut all: Vec<Value> = catalog()
+        .controls
+        .iter()
+        .filter(|c| std.is_none_or(|s| c.standards.contains(&s.id)))
+        .map(|c| definition(&c.id, &c.title, Some(&c.parameters)))
+        .collect();
+    if std.is_none() {
+        all.extend(
+            cx.cfg
+                .newer_controls
+                .iter()
+                .filter(|id| catalog().control(id).is_none())
+                .map(|id| definition(id, id, None)),
+        );
+    }
+    let (items, next) = crate::util::page(
+        &all,
+        i.query("NextToken"),
+        max.or(Some(25)),
+        100,
+        cx.cfg.definitions_page_size,
+        invalid,
+    )?;
+    Ok(with_token(
+        object([("SecurityControlDefinitions", items.into())]),
+        next,
+    ))
 }
