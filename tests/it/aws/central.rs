@@ -275,3 +275,34 @@ fn configuration_policy_apis_are_the_home_administrator_s_only() {
         assert!(!has_hub("999999999999/eu-west-1"));
     });
 }
+
+/// From nothing straight to central configuration: AWS takes the CENTRAL switch only once the
+/// aggregator (the home region) exists, and the policies only after the switch, so the apply
+/// order puts the switch right after the aggregator.
+#[test]
+fn central_from_nothing_converges_and_a_second_plan_is_empty() {
+    runtime().block_on(async {
+        let emu = start(&[CENTRAL], quick()).await;
+        let aws = connect(&emu, 8).await;
+        let p = policy(&[CENTRAL]);
+        let first = plan_with(&p, &aws).await;
+        assert!(first.read_failures.is_empty(), "{:?}", first.read_failures);
+        let order: Vec<String> = shubctl::plan::apply_order(&first.changes)
+            .iter()
+            .map(|c| c.address.to_string())
+            .filter(|a| a.starts_with("222222222222/us-east-1/"))
+            .collect();
+        let at = |s: &str| {
+            order
+                .iter()
+                .position(|a| a.contains(s))
+                .unwrap_or_else(|| panic!("{s} in {order:#?}"))
+        };
+        assert!(at("/aggregator") < at("/org-config/securityhub"));
+        assert!(at("/org-config/securityhub") < at("/config-policy/"));
+        let report = apply_with(&first, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        let again = plan_with(&p, &aws).await;
+        assert!(again.changes.is_empty(), "{:#?}", addresses(&again));
+    });
+}
