@@ -232,3 +232,45 @@ pub fn apply_order(changes: &[Change]) -> Vec<&Change> {
     });
     v
 }
+
+#[cfg(test)]
+mod step_rank_tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::model::change::{Reason, ReasonCode};
+
+    fn org_config(action: Action, before: Option<&str>, after: &str) -> Change {
+        let value = |t: &str| json!({ "auto_enable": false, "configuration_type": t });
+        Change {
+            address: "222222222222/us-east-1/org-config/securityhub"
+                .parse()
+                .unwrap(),
+            action,
+            before: before.map(value),
+            after: Some(value(after)),
+            changed_fields: vec![],
+            reason: Reason {
+                code: ReasonCode::Drift,
+                message: String::new(),
+                exception: None,
+            },
+            weakens_posture: false,
+            destructive: false,
+        }
+    }
+
+    #[test]
+    fn only_the_switch_to_central_runs_after_the_aggregator() {
+        let switch = org_config(Action::Update, Some("LOCAL"), "CENTRAL");
+        assert_eq!(step_rank(&switch), Kind::Aggregator.rank() + 1);
+        assert!(step_rank(&switch) < Kind::ConfigPolicy.rank());
+        let created = org_config(Action::Create, None, "CENTRAL");
+        assert_eq!(step_rank(&created), Kind::Aggregator.rank() + 1);
+        // Already central, or local: the kind's own rank, before members and standards.
+        let stays = org_config(Action::Update, Some("CENTRAL"), "CENTRAL");
+        assert_eq!(step_rank(&stays), Kind::OrgConfig.rank());
+        let local = org_config(Action::Update, Some("LOCAL"), "LOCAL");
+        assert_eq!(step_rank(&local), Kind::OrgConfig.rank());
+    }
+}
