@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use crate::model::provider::Executor;
 use crate::model::{AccountId, Kind, ProviderError, Scope, Target};
 use crate::model::{Action, Change};
-use crate::plan::{Plan, apply_order};
+use crate::plan::{Plan, apply_order, step_rank};
 
 pub use report::{Entry, Outcome, REPORT_FORMAT_VERSION, Report, ReportFile, Verified};
 
@@ -53,7 +53,7 @@ pub async fn apply<E: Executor>(plan: &Plan, exec: &E, opts: &ApplyOptions<'_>) 
             } else if c.action != Action::Delete
                 && failed_at
                     .iter()
-                    .any(|(s, r)| *s == c.address.scope() && *r < c.address.kind.rank())
+                    .any(|(s, r)| *s == c.address.scope() && *r < step_rank(c))
             {
                 Some("an earlier change in this account and region failed".to_string())
             } else if c.address.kind.held_by_admin()
@@ -110,7 +110,7 @@ pub async fn apply<E: Executor>(plan: &Plan, exec: &E, opts: &ApplyOptions<'_>) 
                     },
                 };
                 if matches!(outcome, Outcome::Failed { .. }) && c.action != Action::Delete {
-                    failed_at.insert((c.address.scope(), c.address.kind.rank()));
+                    failed_at.insert((c.address.scope(), step_rank(c)));
                     if c.address.kind == Kind::DelegatedAdmin {
                         failed_admin_regions.insert(c.address.region.clone());
                     }
@@ -135,5 +135,5 @@ pub async fn apply<E: Executor>(plan: &Plan, exec: &E, opts: &ApplyOptions<'_>) 
 type BatchResult = (Vec<Change>, Vec<Result<(), ProviderError>>);
 
 fn step_of(c: &Change) -> (bool, u8) {
-    (c.action == Action::Delete, c.address.kind.rank())
+    (c.action == Action::Delete, step_rank(c))
 }

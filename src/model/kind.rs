@@ -169,31 +169,31 @@ kinds! {
         read: &["securityhub:ListAutomationRules", "securityhub:BatchGetAutomationRules"],
         write: &["securityhub:CreateAutomationRule", "securityhub:BatchUpdateAutomationRules", "securityhub:BatchDeleteAutomationRules"],
         ..IN_HUB };
-    ConfigPolicy(ConfigPolicyValue) = KindInfo { name: "config-policy", keyed: true, rank: 10, destructive: true, weakens_on_delete: true, held_by_admin: true,
+    ConfigPolicy(ConfigPolicyValue) = KindInfo { name: "config-policy", keyed: true, rank: 9, destructive: true, weakens_on_delete: true, held_by_admin: true,
         read: &["securityhub:ListConfigurationPolicies", "securityhub:GetConfigurationPolicy"],
         write: &["securityhub:CreateConfigurationPolicy", "securityhub:UpdateConfigurationPolicy", "securityhub:DeleteConfigurationPolicy"],
         ..IN_HUB };
-    PolicyAssociation(PolicyAssociationValue) = KindInfo { name: "policy-association", keyed: true, rank: 11, destructive: true, weakens_on_delete: true, held_by_admin: true,
+    PolicyAssociation(PolicyAssociationValue) = KindInfo { name: "policy-association", keyed: true, rank: 10, destructive: true, weakens_on_delete: true, held_by_admin: true,
         read: &["securityhub:ListConfigurationPolicyAssociations", "securityhub:BatchGetConfigurationPolicyAssociations", "securityhub:GetConfigurationPolicyAssociation"],
         write: &["securityhub:StartConfigurationPolicyAssociation", "securityhub:StartConfigurationPolicyDisassociation"],
         ..IN_HUB };
-    Product(Empty) = KindInfo { name: "product", keyed: true, rank: 9, destructive: true, weakens_on_delete: true,
+    Product(Empty) = KindInfo { name: "product", keyed: true, rank: 11, destructive: true, weakens_on_delete: true,
         read: &["securityhub:ListEnabledProductsForImport"],
         write: &["securityhub:DescribeProducts", "securityhub:EnableImportFindingsForProduct", "securityhub:DisableImportFindingsForProduct"],
         ..IN_HUB };
-    GuardDuty(GuardDutyValue) = KindInfo { name: "guardduty", rank: 9, destructive: true, weakens_on_delete: true, service: ServiceOf::Fixed(Service::GuardDuty),
+    GuardDuty(GuardDutyValue) = KindInfo { name: "guardduty", rank: 11, destructive: true, weakens_on_delete: true, service: ServiceOf::Fixed(Service::GuardDuty),
         read: &["guardduty:ListDetectors", "guardduty:GetDetector"],
         write: &["guardduty:CreateDetector", "guardduty:UpdateDetector", "guardduty:DeleteDetector", "iam:CreateServiceLinkedRole"],
         ..BASE };
-    Inspector(InspectorValue) = KindInfo { name: "inspector", rank: 9, destructive: true, weakens_on_delete: true, across_accounts: true, service: ServiceOf::Fixed(Service::Inspector),
+    Inspector(InspectorValue) = KindInfo { name: "inspector", rank: 11, destructive: true, weakens_on_delete: true, across_accounts: true, service: ServiceOf::Fixed(Service::Inspector),
         read: &["inspector2:BatchGetAccountStatus"],
         write: &["inspector2:Enable", "inspector2:Disable", "iam:CreateServiceLinkedRole"],
         ..BASE };
-    Macie(MacieValue) = KindInfo { name: "macie", rank: 9, destructive: true, weakens_on_delete: true, service: ServiceOf::Fixed(Service::Macie),
+    Macie(MacieValue) = KindInfo { name: "macie", rank: 11, destructive: true, weakens_on_delete: true, service: ServiceOf::Fixed(Service::Macie),
         read: &["macie2:GetMacieSession"],
         write: &["macie2:EnableMacie", "macie2:UpdateMacieSession", "macie2:DisableMacie", "iam:CreateServiceLinkedRole"],
         ..BASE };
-    Analyzer(AnalyzerValue) = KindInfo { name: "analyzer", keyed: true, rank: 9, destructive: true, weakens_on_delete: true, service: ServiceOf::Fixed(Service::AccessAnalyzer),
+    Analyzer(AnalyzerValue) = KindInfo { name: "analyzer", keyed: true, rank: 11, destructive: true, weakens_on_delete: true, service: ServiceOf::Fixed(Service::AccessAnalyzer),
         read: &["access-analyzer:ListAnalyzers", "access-analyzer:GetAnalyzer", "access-analyzer:ListArchiveRules"],
         write: &["access-analyzer:CreateAnalyzer", "access-analyzer:UpdateAnalyzer", "access-analyzer:DeleteAnalyzer", "access-analyzer:CreateArchiveRule",
                  "access-analyzer:UpdateArchiveRule", "access-analyzer:DeleteArchiveRule", "iam:CreateServiceLinkedRole"],

@@ -6,7 +6,7 @@ pub mod render;
 use serde::{Deserialize, Serialize};
 
 use crate::diff::{Action, Change};
-use crate::model::{ProviderError, ReadPlan};
+use crate::model::{Kind, ProviderError, ReadPlan};
 
 pub const PLAN_FORMAT_VERSION: u32 = 1;
 
@@ -197,12 +197,32 @@ impl Plan {
     }
 }
 
+/// The rank a change runs at: its kind's, except the switch of Security Hub's organisation
+/// configuration to CENTRAL, which AWS accepts only once the aggregator (the home region)
+/// exists and which the configuration policies need: it runs right after the aggregator.
+pub fn step_rank(c: &Change) -> u8 {
+    let to_central = |v: Option<&serde_json::Value>| {
+        v.and_then(|v| v.get("configuration_type"))
+            .and_then(serde_json::Value::as_str)
+            == Some("CENTRAL")
+    };
+    if c.address.kind == Kind::OrgConfig
+        && c.action != Action::Delete
+        && to_central(c.after.as_ref())
+        && !to_central(c.before.as_ref())
+    {
+        Kind::Aggregator.rank() + 1
+    } else {
+        c.address.kind.rank()
+    }
+}
+
 /// The order changes run in: creates and updates by ascending kind rank (admin → hub →
 /// standards → controls → …), then deletes by descending rank; address order within a step.
 pub fn apply_order(changes: &[Change]) -> Vec<&Change> {
     let mut v: Vec<&Change> = changes.iter().collect();
     v.sort_by_key(|c| {
-        let rank = c.address.kind.rank();
+        let rank = step_rank(c);
         let step = if c.action == Action::Delete {
             (1u8, u8::MAX - rank)
         } else {
@@ -211,4 +231,46 @@ pub fn apply_order(changes: &[Change]) -> Vec<&Change> {
         (step, c.address.clone())
     });
     v
+}
+
+#[cfg(test)]
+mod step_rank_tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::model::change::{Reason, ReasonCode};
+
+    fn org_config(action: Action, before: Option<&str>, after: &str) -> Change {
+        let value = |t: &str| json!({ "auto_enable": false, "configuration_type": t });
+        Change {
+            address: "222222222222/us-east-1/org-config/securityhub"
+                .parse()
+                .unwrap(),
+            action,
+            before: before.map(value),
+            after: Some(value(after)),
+            changed_fields: vec![],
+            reason: Reason {
+                code: ReasonCode::Drift,
+                message: String::new(),
+                exception: None,
+            },
+            weakens_posture: false,
+            destructive: false,
+        }
+    }
+
+    #[test]
+    fn only_the_switch_to_central_runs_after_the_aggregator() {
+        let switch = org_config(Action::Update, Some("LOCAL"), "CENTRAL");
+        assert_eq!(step_rank(&switch), Kind::Aggregator.rank() + 1);
+        assert!(step_rank(&switch) < Kind::ConfigPolicy.rank());
+        let created = org_config(Action::Create, None, "CENTRAL");
+        assert_eq!(step_rank(&created), Kind::Aggregator.rank() + 1);
+        // Already central, or local: the kind's own rank, before members and standards.
+        let stays = org_config(Action::Update, Some("CENTRAL"), "CENTRAL");
+        assert_eq!(step_rank(&stays), Kind::OrgConfig.rank());
+        let local = org_config(Action::Update, Some("LOCAL"), "LOCAL");
+        assert_eq!(step_rank(&local), Kind::OrgConfig.rank());
+    }
 }

@@ -68,10 +68,14 @@ macro_rules! define_policy {
                 $( if self.$field.is_some() { out.extend(sections::$field::KINDS); } )*
                 $( if self.$ifield.is_some() { out.extend(sections::$ifield::KINDS); } )*
                 match &self.organization {
-                    Some(o) if !o.manage_members => {
-                        out.remove(&Kind::Member);
+                    Some(o) => {
+                        if !o.manage_members {
+                            out.remove(&Kind::Member);
+                        }
+                        if o.central {
+                            out.extend([Kind::ConfigPolicy, Kind::PolicyAssociation]);
+                        }
                     }
-                    Some(_) => {}
                     // One account: no administrators, organisation settings or members.
                     None => out.retain(|k| {
                         !matches!(k, Kind::DelegatedAdmin | Kind::OrgConfig | Kind::Member)

@@ -19,6 +19,7 @@ use shubctl_emulator::{Config, Emulator};
 
 use crate::common::*;
 
+mod central;
 mod guardrails;
 
 pub(crate) const POLICY: &str = "tests/fixtures/aws/policy.yaml";

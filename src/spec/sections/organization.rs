@@ -410,8 +410,10 @@ impl Section for Checked {
                 Resource::OrgConfig(OrgConfigValue {
                     auto_enable: Some(self.auto_enable),
                     auto_enable_standards: Some(self.auto_enable_standards.into()),
-                    // Under local configuration whichever type AWS reports is left alone.
-                    configuration_type: self.central.then(|| "CENTRAL".to_string()),
+                    // Under local configuration whichever type AWS reports is left alone. The
+                    // switch to CENTRAL is made in the home region only; linked regions follow
+                    // it (and report CENTRAL), regions not linked stay local.
+                    configuration_type: (self.central && r == x.home).then(|| "CENTRAL".to_string()),
                     ..Default::default()
                 }),
             );

@@ -109,6 +109,12 @@ pub struct Config {
     /// answer a missing permission gets, which for Macie shares its code with "Macie is not
     /// enabled".
     pub denied_operations: BTreeSet<(String, String)>,
+    /// Security Hub central configuration: how long an association stays PENDING after it is
+    /// started (default 0).
+    pub association_delay: Duration,
+    /// Security Hub central configuration: accounts a configuration policy fails to apply to
+    /// (their association is FAILED with AWS's message, and the policy changes nothing there).
+    pub fail_policy_accounts: BTreeSet<String>,
 }
 
 impl Default for Config {
@@ -139,6 +145,8 @@ impl Default for Config {
             event_pattern_max_chars: 2_048,
             lambda_functions: BTreeSet::new(),
             denied_operations: BTreeSet::new(),
+            association_delay: Duration::ZERO,
+            fail_policy_accounts: BTreeSet::new(),
         }
     }
 }

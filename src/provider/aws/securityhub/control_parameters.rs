@@ -154,7 +154,7 @@ pub(super) async fn write(sh: &Sh<'_>, c: &Change) -> Outcome {
 
 /// A value as read: the member tells the type; whole doubles read as integers (the policy
 /// writes `24` for 24.0).
-fn parameter_json(v: &ParameterValue) -> Value {
+pub(super) fn parameter_json(v: &ParameterValue) -> Value {
     use ParameterValue as P;
     match v {
         P::Integer(i) => json!(i),
@@ -168,7 +168,7 @@ fn parameter_json(v: &ParameterValue) -> Value {
 }
 
 /// The value in the member its definition names (enum values are strings, even `"365"`).
-fn parameter_value(t: ParameterType, v: &Value) -> Option<ParameterValue> {
+pub(super) fn parameter_value(t: ParameterType, v: &Value) -> Option<ParameterValue> {
     use ParameterType as T;
     let text = |v: &Value| match v {
         Value::String(s) => Some(s.clone()),

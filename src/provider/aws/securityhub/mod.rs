@@ -81,11 +81,9 @@ simple_kinds! {
     ActionTarget => action_target;
     AutomationRule => automation_rule;
     Product => product;
+    ConfigPolicy => config_policy;
+    PolicyAssociation => policy_association;
 }
-
-/// Central configuration's kinds, which this provider does not read or write yet.
-const CENTRAL_KINDS: [Kind; 2] = [Kind::ConfigPolicy, Kind::PolicyAssociation];
-const NOT_YET: &str = "central configuration (configuration policies and their associations) is not read or written against AWS by this version of shubctl yet; plan it against a snapshot";
 
 fn reads_any(kinds: &KindSet) -> bool {
     kinds
@@ -134,14 +132,6 @@ pub(super) async fn read(
 ) -> Result<(), ProviderError> {
     if !reads_any(kinds) {
         return Ok(());
-    }
-    if let Some(k) = CENTRAL_KINDS.iter().find(|k| kinds.contains(k)) {
-        // Not read is unknown, never "matches": the scope is reported unread.
-        return Err(ProviderError {
-            target: cx.target(),
-            code: None,
-            message: format!("{NOT_YET} (`{k}`)"),
-        });
     }
     let sh = Sh::new(cx).await?;
     // The organisation-admin ops work without a hub; everything else needs one.
@@ -199,10 +189,6 @@ pub(super) async fn apply(cx: &ScopeCx<'_>, batch: &[Change]) -> Vec<Outcome> {
         (Kind::Member, Action::Create) => member::create(sh, batch).await,
         (Kind::Member, _) => member::delete(sh, batch).await,
         (Kind::DelegatedAdmin, _) => one_by_one(batch, |c| org_admin::write(sh, c)).await,
-        (Kind::ConfigPolicy | Kind::PolicyAssociation, _) => batch
-            .iter()
-            .map(|c| Err(fail(c, None, NOT_YET.to_string())))
-            .collect(),
         (kind, _) => batch
             .iter()
             .map(|c| {

@@ -44,7 +44,10 @@ fn check_linking(mode: &str, regions: &Option<Vec<String>>, cx: &Cx) -> Result<(
 }
 
 /// The account's aggregator, wherever its home region is, with that region.
-fn find_aggregator<'a>(w: &'a World, account: &str) -> Option<(&'a str, &'a Aggregator)> {
+pub(super) fn find_aggregator<'a>(
+    w: &'a World,
+    account: &str,
+) -> Option<(&'a str, &'a Aggregator)> {
     w.regions_of(account)
         .find_map(|(r, s)| s.securityhub.aggregator.as_ref().map(|a| (r, a)))
 }

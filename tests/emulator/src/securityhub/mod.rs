@@ -4,6 +4,7 @@
 mod action_targets;
 mod aggregator;
 mod arn;
+mod central;
 mod controls;
 mod findings;
 mod hub;
@@ -80,6 +81,16 @@ pub static ROUTES: &[Route] = &[
     route!("GET" "/productSubscriptions" => "ListEnabledProductsForImport", products::list_enabled),
     route!("DELETE" "/productSubscriptions/{ProductSubscriptionArn+}" => "DisableImportFindingsForProduct", products::disable),
     route!("POST" "/findings" => "GetFindings", findings::get),
+    route!("POST" "/configurationPolicy/create" => "CreateConfigurationPolicy", central::create_policy),
+    route!("GET" "/configurationPolicy/get/{Identifier}" => "GetConfigurationPolicy", central::get_policy),
+    route!("GET" "/configurationPolicy/list" => "ListConfigurationPolicies", central::list_policies),
+    route!("PATCH" "/configurationPolicy/{Identifier}" => "UpdateConfigurationPolicy", central::update_policy),
+    route!("DELETE" "/configurationPolicy/{Identifier}" => "DeleteConfigurationPolicy", central::delete_policy),
+    route!("POST" "/configurationPolicyAssociation/associate" => "StartConfigurationPolicyAssociation", central::start_association),
+    route!("POST" "/configurationPolicyAssociation/disassociate" => "StartConfigurationPolicyDisassociation", central::start_disassociation),
+    route!("POST" "/configurationPolicyAssociation/get" => "GetConfigurationPolicyAssociation", central::get_association),
+    route!("POST" "/configurationPolicyAssociation/batchget" => "BatchGetConfigurationPolicyAssociations", central::batch_get_associations),
+    route!("POST" "/configurationPolicyAssociation/list" => "ListConfigurationPolicyAssociations", central::list_associations),
 ];
 
 /// Operations answered while the caller has no hub; every other one is refused then.
@@ -104,6 +115,7 @@ pub fn handle(w: &mut World, cx: &Cx, route: &Route, labels: Vec<String>, req: &
             cx.account
         )));
     }
+    central::check_lock(w, cx, route.op)?;
     (route.handler)(w, cx, &Input { req, body, labels })
 }
 

@@ -136,6 +136,15 @@ fn require_admin(w: &World, cx: &Cx) -> Result<(), ApiError> {
 
 pub fn describe_config(w: &mut World, cx: &Cx, _: &Input) -> Res {
     require_admin(w, cx)?;
+    // Central configuration holds in the home and linked regions alike.
+    if super::central::reach_in(w, &cx.region).is_some() {
+        return Ok(json!({
+            "AutoEnable": false,
+            "MemberAccountLimitReached": false,
+            "AutoEnableStandards": "NONE",
+            "OrganizationConfiguration": { "ConfigurationType": "CENTRAL", "Status": "ENABLED" },
+        }));
+    }
     let default = OrgConfig::default();
     let c = w
         .scope_ref(&cx.account, &cx.region)
@@ -184,6 +193,38 @@ pub fn update_config(w: &mut World, cx: &Cx, i: &Input) -> Res {
         return Err(invalid(
             "Auto Enable and AutoEnableStandards can not be enabled for Central Configuration",
         ));
+    }
+    if let Some(reach) = super::central::reach_in(w, &cx.region) {
+        if reach.home != cx.region {
+            // A linked region follows its home region; it cannot leave on its own.
+            if ctype == Some("LOCAL") {
+                return Err(invalid(format!(
+                    "Central configuration can only be stopped from the home Region {}",
+                    reach.home
+                )));
+            }
+            return Ok(json!({}));
+        }
+        if ctype == Some("LOCAL") {
+            let c = &own(w, cx).central;
+            if !c.policies.is_empty() || !c.assocs.is_empty() {
+                return Err(super::conflict(
+                    "Central configuration cannot be stopped while configuration policies or policy associations exist; disassociate and delete them first",
+                ));
+            }
+        }
+    } else if ctype == Some("CENTRAL") {
+        let home = super::aggregator::find_aggregator(w, &cx.account).map(|(h, _)| h.to_string());
+        if home.as_deref() != Some(cx.region.as_str()) {
+            return Err(invalid(
+                "Central configuration needs a home Region: create a finding aggregator in this Region first",
+            ));
+        }
+        if w.management_account() == Some(cx.account.as_str()) {
+            return Err(invalid(
+                "The organization management account cannot be the delegated administrator for central configuration",
+            ));
+        }
     }
     let c = own(w, cx).org_config.get_or_insert_with(OrgConfig::default);
     c.auto_enable = auto_enable;

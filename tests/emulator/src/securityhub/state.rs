@@ -99,6 +99,38 @@ pub struct Member {
     pub updated_at: String,
 }
 
+/// A configuration policy (central configuration), kept in the administrator's home scope.
+pub struct CfgPolicy {
+    pub id: String,
+    pub arn: String,
+    pub name: String,
+    pub description: Option<String>,
+    /// The `Policy` union as stored (validated; `SecurityControlsConfiguration` dropped when the
+    /// service is off).
+    pub policy: Value,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A configuration (policy UUID or `SELF_MANAGED_SECURITY_HUB`) applied directly to a target.
+pub struct CfgAssoc {
+    pub policy: String,
+    /// PENDING until `Config::association_delay` after this.
+    pub started: Instant,
+    pub updated_at: String,
+    /// Accounts beneath a root or OU that failed, counted when the association was started: a
+    /// parent's status is not updated by later changes in its children until it is started again.
+    pub failed_children: usize,
+}
+
+/// Central configuration's policies and associations.
+#[derive(Default)]
+pub struct Central {
+    pub policies: Vec<CfgPolicy>,
+    /// Target (`r-…`, `ou-…`, account ID) → what is applied to it directly.
+    pub assocs: BTreeMap<String, CfgAssoc>,
+}
+
 pub struct Aggregator {
     pub arn: String,
     pub mode: String,
@@ -151,6 +183,8 @@ pub struct State {
     members: BTreeMap<String, Member>,
     /// Kept in the home region's scope.
     pub aggregator: Option<Aggregator>,
+    /// Kept in the administrator's home-region scope.
+    pub central: Central,
     /// In creation order; names need not be unique.
     pub insights: Vec<Insight>,
     /// Id → target.
@@ -194,6 +228,8 @@ impl State {
             products: product_subscriptions,
             org_config: _,
             members: _,
+            // The organisation's, like the organisation configuration.
+            central: _,
             // AWS keeps findings for 90 days after Security Hub is disabled.
             findings: _,
         } = self;

@@ -1,0 +1,308 @@
+//! Central configuration end to end through the SDK against the emulator: an organisation
+//! converged under local configuration switched to central, an association that fails planned
+//! as drift with AWS's reason, and a central plan that reads no member account.
+
+use aws_config::{BehaviorVersion, Region};
+use aws_credential_types::Credentials;
+use shubctl::model::Kind;
+use shubctl_emulator::Emulator;
+use shubctl_emulator::iam::IamPolicies;
+
+use super::*;
+
+const CENTRAL: &str = "tests/fixtures/aws/central.yaml";
+
+/// What `shubctl iam` prints for the local and the central policy, both allowed: the switch is
+/// made with the central policy's permissions on an organisation the local one set up.
+fn both_policies() -> IamPolicies {
+    let (local, central) = (
+        iam_policies(&[POLICY], false),
+        iam_policies(&[CENTRAL], false),
+    );
+    let mut by_account = local.by_account;
+    for (a, docs) in central.by_account {
+        by_account.entry(a).or_default().extend(docs);
+    }
+    IamPolicies {
+        by_account,
+        others: local.others.into_iter().chain(central.others).collect(),
+    }
+}
+
+fn addresses(p: &Plan) -> Vec<String> {
+    p.changes
+        .iter()
+        .map(|c| format!("{} {}", c.action.as_str(), c.address))
+        .collect()
+}
+
+async fn client_of(emu: &Emulator, account: &str, region: &str) -> aws_sdk_securityhub::Client {
+    let creds = Credentials::new(Emulator::access_key(account), "secret", None, None, "test");
+    let cfg = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(region.to_string()))
+        .endpoint_url(emu.endpoint())
+        .credentials_provider(creds)
+        .load()
+        .await;
+    aws_sdk_securityhub::Client::new(&cfg)
+}
+
+#[test]
+fn local_to_central_converges_and_a_failed_association_is_drift_with_aws_s_reason() {
+    runtime().block_on(async {
+        let config = Config {
+            iam: Some(both_policies()),
+            ..quick()
+        };
+        let (emu, aws, _) = converged(config).await;
+        let central = policy(&[CENTRAL]);
+
+        // A member the policies cannot be applied to: its OU's association fails.
+        let mut cfg = emu.config();
+        cfg.fail_policy_accounts = ["333333333333".to_string()].into();
+        emu.set_config(cfg.clone());
+
+        let switch = plan_with(&central, &aws).await;
+        assert!(switch.read_failures.is_empty(), "{:?}", switch.read_failures);
+        let kinds: Vec<Kind> = switch.changes.iter().map(|c| c.address.kind).collect();
+        assert!(kinds.contains(&Kind::ConfigPolicy), "{:#?}", addresses(&switch));
+        assert!(kinds.contains(&Kind::PolicyAssociation), "{:#?}", addresses(&switch));
+        assert!(
+            addresses(&switch).contains(&"update 222222222222/us-east-1/org-config/securityhub".to_string()),
+            "{:#?}",
+            addresses(&switch)
+        );
+        let report = apply_with(&switch, &aws).await;
+        let failed: Vec<String> = report
+            .entries
+            .iter()
+            .filter(|e| matches!(e.outcome, Outcome::Failed { .. }))
+            .map(|e| e.address.to_string())
+            .collect();
+        assert_eq!(
+            failed,
+            ["222222222222/us-east-1/policy-association/ou-emu1-workload1"],
+            "{}",
+            report.render_text()
+        );
+
+        // The failure is drift: the association wants SUCCESS, AWS says FAILED and why.
+        let drift = plan_with(&central, &aws).await;
+        assert_eq!(addresses(&drift), ["update 222222222222/us-east-1/policy-association/ou-emu1-workload1"]);
+        let before = drift.changes[0].before.as_ref().unwrap();
+        assert_eq!(before["status"], "FAILED");
+        assert_eq!(
+            before["reason"],
+            "One or more children under this target failed association."
+        );
+
+        // Fixed at the member: starting the association again succeeds and the plan is empty.
+        cfg.fail_policy_accounts.clear();
+        emu.set_config(cfg);
+        let report = apply_with(&drift, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        let again = plan_with(&central, &aws).await;
+        assert!(again.changes.is_empty(), "{:#?}", addresses(&again));
+
+        // The policies took effect in the linked region too: the local policy's eu-west-1-only
+        // exception (IAM.1 disabled) is gone, CIS is on in the workloads OU only.
+        let dump = emu.dump();
+        let has = |a: &str| dump.resources.contains_key(&a.parse().unwrap());
+        assert!(!has("333333333333/eu-west-1/control/IAM.1@fsbp/1.0.0"));
+        assert!(has("444444444444/eu-west-1/control/IAM.6@fsbp/1.0.0"), "{:#?}", dump.resources.keys().map(|k| k.to_string()).filter(|k| k.starts_with("444444444444/eu-west-1")).collect::<Vec<_>>());
+        assert!(has("444444444444/eu-west-1/standard/cis/1.2.0"));
+        assert!(!has("222222222222/eu-west-1/standard/cis/1.2.0"));
+
+        // A centrally managed member cannot change its own standards, in a linked region either.
+        let member = client_of(&emu, "444444444444", "eu-west-1").await;
+        let err = member
+            .batch_disable_standards()
+            .standards_subscription_arns(
+                "arn:aws:securityhub:eu-west-1:444444444444:subscription/cis-aws-foundations-benchmark/v/1.2.0",
+            )
+            .send()
+            .await
+            .expect_err("refused");
+        let err = err.into_service_error();
+        assert_eq!(err.meta().code(), Some("AccessDeniedException"));
+        assert_eq!(
+            err.meta().message(),
+            Some("This account is currently associated with a central configuration policy, so only the administrator can access this operation.")
+        );
+
+        // The central plan reads what configuration policies hold in the administrator's home
+        // region only: no member's hub settings, standards, controls or parameters. (Product
+        // integrations are not part of a configuration policy and stay per account.)
+        emu.clear_calls();
+        let quiet = plan_with(&central, &aws).await;
+        assert!(quiet.changes.is_empty());
+        let calls = emu.calls();
+        let member_reads: Vec<String> = calls
+            .iter()
+            .filter(|c| c.service == "securityhub")
+            .filter(|c| !["111111111111", "222222222222"].contains(&c.account.as_str()))
+            .filter(|c| !["DescribeHub", "ListEnabledProductsForImport"].contains(&c.operation.as_str()))
+            .map(|c| format!("{} {} {}", c.account, c.region, c.operation))
+            .collect();
+        assert!(member_reads.is_empty(), "{member_reads:#?}");
+        let admin_home: Vec<&str> = calls
+            .iter()
+            .filter(|c| c.operation.contains("ConfigurationPolic"))
+            .map(|c| c.region.as_str())
+            .collect();
+        assert!(!admin_home.is_empty() && admin_home.iter().all(|r| *r == "us-east-1"));
+        assert!(calls.iter().all(|c| !c.mutating));
+        // Two policies and three associations, two to a page: a list and a get per policy,
+        // the policy list again for the associations' names, two pages of associations.
+        assert!(admin_home.len() <= 8, "{} configuration-policy calls", admin_home.len());
+    });
+}
+
+/// Every configuration-policy API refuses a caller that is not the administrator in its home
+/// region with central configuration on, with AWS's message.
+#[test]
+fn configuration_policy_apis_are_the_home_administrator_s_only() {
+    runtime().block_on(async {
+        let config = Config {
+            iam: Some(both_policies()),
+            ..quick()
+        };
+        let (emu, _aws, _) = converged(config).await;
+        let admin = client_of(&emu, "222222222222", "us-east-1").await;
+        // Still LOCAL.
+        let err = admin
+            .list_configuration_policies()
+            .send()
+            .await
+            .expect_err("refused")
+            .into_service_error();
+        assert_eq!(err.meta().code(), Some("AccessDeniedException"));
+        assert_eq!(
+            err.meta().message(),
+            Some("Must be a Security Hub delegated administrator with Central Configuration enabled")
+        );
+        use aws_sdk_securityhub::types::{
+            OrganizationConfiguration, OrganizationConfigurationConfigurationType as T,
+        };
+        // CENTRAL from a region that is not the aggregator's is refused; from home it is taken.
+        let linked = client_of(&emu, "222222222222", "eu-west-1").await;
+        let switch = |c: &aws_sdk_securityhub::Client| {
+            c.update_organization_configuration()
+                .auto_enable(false)
+                .organization_configuration(
+                    OrganizationConfiguration::builder()
+                        .configuration_type(T::Central)
+                        .build(),
+                )
+                .send()
+        };
+        assert!(switch(&linked).await.is_err());
+        switch(&admin).await.expect("switches from home");
+        let err = linked
+            .list_configuration_policies()
+            .send()
+            .await
+            .expect_err("refused")
+            .into_service_error();
+        assert_eq!(
+            err.meta().message(),
+            Some("Central Configuration APIs can only be called from the aggregation region")
+        );
+        // Both lists, or neither, with the service on: AWS's message.
+        use aws_sdk_securityhub::types::{Policy, SecurityHubPolicy};
+        let err = admin
+            .create_configuration_policy()
+            .name("p1")
+            .configuration_policy(Policy::SecurityHub(
+                SecurityHubPolicy::builder().service_enabled(true).build(),
+            ))
+            .send()
+            .await
+            .expect_err("refused")
+            .into_service_error();
+        assert_eq!(err.meta().code(), Some("InvalidInputException"));
+        assert_eq!(
+            err.meta().message(),
+            Some("Invalid semantics: Enabled standards and security control configurations must be configured when Security Hub is enabled")
+        );
+        // A policy with an association cannot be deleted, nor can the organisation go back to
+        // LOCAL while it exists.
+        let off = admin
+            .create_configuration_policy()
+            .name("off")
+            .configuration_policy(Policy::SecurityHub(
+                SecurityHubPolicy::builder().service_enabled(false).build(),
+            ))
+            .send()
+            .await
+            .expect("created");
+        let id = off.id().unwrap().to_string();
+        let sandbox = client_of(&emu, "999999999999", "eu-west-1").await;
+        sandbox.enable_security_hub().send().await.expect("self-managed: enables its own hub");
+        let has_hub = |a: &str| emu.dump().resources.contains_key(&format!("{a}/hub").parse().unwrap());
+        assert!(has_hub("999999999999/eu-west-1"));
+        admin
+            .start_configuration_policy_association()
+            .configuration_policy_identifier(&id)
+            .target(aws_sdk_securityhub::types::Target::OrganizationalUnitId(
+                "ou-emu1-sandbox01".into(),
+            ))
+            .send()
+            .await
+            .expect("associated");
+        let err = admin
+            .delete_configuration_policy()
+            .identifier(off.arn().unwrap())
+            .send()
+            .await
+            .expect_err("refused")
+            .into_service_error();
+        assert_eq!(err.meta().code(), Some("ResourceConflictException"));
+        let back = admin
+            .update_organization_configuration()
+            .auto_enable(false)
+            .organization_configuration(
+                OrganizationConfiguration::builder()
+                    .configuration_type(T::Local)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect_err("refused")
+            .into_service_error();
+        assert_eq!(back.meta().code(), Some("ResourceConflictException"));
+        // The policy turned Security Hub off in the sandbox, in the linked region too.
+        assert!(!has_hub("999999999999/eu-west-1"));
+    });
+}
+
+/// From nothing straight to central configuration: AWS takes the CENTRAL switch only once the
+/// aggregator (the home region) exists, and the policies only after the switch, so the apply
+/// order puts the switch right after the aggregator.
+#[test]
+fn central_from_nothing_converges_and_a_second_plan_is_empty() {
+    runtime().block_on(async {
+        let emu = start(&[CENTRAL], quick()).await;
+        let aws = connect(&emu, 8).await;
+        let p = policy(&[CENTRAL]);
+        let first = plan_with(&p, &aws).await;
+        assert!(first.read_failures.is_empty(), "{:?}", first.read_failures);
+        let order: Vec<String> = shubctl::plan::apply_order(&first.changes)
+            .iter()
+            .map(|c| c.address.to_string())
+            .filter(|a| a.starts_with("222222222222/us-east-1/"))
+            .collect();
+        let at = |s: &str| {
+            order
+                .iter()
+                .position(|a| a.contains(s))
+                .unwrap_or_else(|| panic!("{s} in {order:#?}"))
+        };
+        assert!(at("/aggregator") < at("/org-config/securityhub"));
+        assert!(at("/org-config/securityhub") < at("/config-policy/"));
+        let report = apply_with(&first, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        let again = plan_with(&p, &aws).await;
+        assert!(again.changes.is_empty(), "{:#?}", addresses(&again));
+    });
+}
