@@ -326,7 +326,15 @@ fn doctor_finds_each_problem_of_the_troubleshooting_table() {
             .filter(|c| c.operation == "GetFindings")
             .collect();
         assert!(gets.len() >= 12, "{} pages", gets.len());
-        assert!(gets.iter().all(|c| c.status == 200), "{gets:?}");
+        // Two token buckets on two clocks (shubctl's and the emulator's) can disagree by a
+        // refill at the boundary on a loaded machine: one throttled (and retried) page is
+        // tolerated; without pacing, every page past the burst of 6 would be throttled.
+        let throttled = gets.iter().filter(|c| c.status == 429).count();
+        assert!(throttled <= 1, "{throttled} throttled: {gets:?}");
+        assert!(
+            gets.iter().all(|c| c.status == 200 || c.status == 429),
+            "{gets:?}"
+        );
 
         // The limit stops the count and says so.
         let mut limited = run_options();
