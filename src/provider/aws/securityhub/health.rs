@@ -142,7 +142,7 @@ pub(in crate::provider::aws) async fn stuck_findings(
     };
     let mut token: Option<String> = None;
     loop {
-        // Paced by the limiter to GetFindings' quota (3 a second, burst 6).
+        // Paced by the limiter to GetFindings' quota (3 a second; burst 6, of which we use 5).
         sh.gate("GetFindings").await;
         let page = sh
             .client
