@@ -208,9 +208,16 @@ async fn newer_controls<'a, S: StateSource>(
     source: &S,
     from: impl Iterator<Item = &'a Scope>,
 ) -> Vec<String> {
+    use futures::stream::{self, StreamExt};
+    // One paged read per region, the regions at once (each is its own quota), in region order.
+    let read: Vec<_> = stream::iter(from)
+        .map(|scope| async move { (scope, source.control_definitions(scope).await) })
+        .buffered(32)
+        .collect()
+        .await;
     let mut out = Vec::new();
-    for scope in from {
-        match source.control_definitions(scope).await {
+    for (scope, defs) in read {
+        match defs {
             Ok(Some(defs)) => {
                 let mut lacking: Vec<&str> = defs
                     .iter()
