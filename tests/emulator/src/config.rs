@@ -8,7 +8,7 @@
 use serde_json::{Value, json};
 
 use crate::http::{Cx, Request};
-use crate::route::{Input, Route, by_name, route};
+use crate::route::{Input, Route, by_target, json_body, route};
 use crate::util::{ApiError, Res, get_arr, get_str};
 use crate::world::World;
 
@@ -60,36 +60,11 @@ pub struct State {
 }
 
 pub fn route(req: &Request) -> Result<&'static Route, ApiError> {
-    let target = req
-        .headers
-        .get("x-amz-target")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let op = target.strip_prefix(TARGET_PREFIX).unwrap_or_default();
-    if req.method != "POST" || req.path != "/" {
-        return Err(ApiError::new(
-            404,
-            "UnknownOperationException",
-            format!("{} {} is not an AWS Config endpoint", req.method, req.path),
-        ));
-    }
-    by_name(ROUTES, op).ok_or_else(|| {
-        ApiError::new(
-            400,
-            "UnknownOperationException",
-            format!("Operation `{target}` is not emulated"),
-        )
-    })
+    by_target(req, ROUTES, TARGET_PREFIX, "AWS Config")
 }
 
 pub fn handle(w: &mut World, cx: &Cx, route: &Route, labels: Vec<String>, req: &Request) -> Res {
-    let body = req.json().map_err(|e| {
-        ApiError::new(
-            400,
-            "SerializationException",
-            format!("The request body is not valid JSON: {e}"),
-        )
-    })?;
+    let body = json_body(req)?;
     (route.handler)(w, cx, &Input { req, body, labels })
 }
 

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use shubctl::model::organization::{AccountInfo, AccountStatus, OrgInfo};
 
 use crate::http::{Cx, Request};
-use crate::route::{Input, Route, by_name, route};
+use crate::route::{Input, Route, by_target, json_body, route};
 use crate::util::{ApiError, Res, fnv, get_i64, get_str, object, page_iter};
 use crate::world::World;
 
@@ -36,39 +36,11 @@ pub static ROUTES: &[Route] = &[
 ];
 
 pub fn route(req: &Request) -> Result<&'static Route, ApiError> {
-    if req.method != "POST" || req.path != "/" {
-        return Err(ApiError::new(
-            404,
-            "UnknownOperationException",
-            format!(
-                "{} {} is not an Organizations endpoint",
-                req.method, req.path
-            ),
-        ));
-    }
-    let target = req
-        .headers
-        .get("x-amz-target")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let op = target.strip_prefix(TARGET_PREFIX).unwrap_or_default();
-    by_name(ROUTES, op).ok_or_else(|| {
-        ApiError::new(
-            400,
-            "UnknownOperationException",
-            format!("Operation `{target}` is not emulated"),
-        )
-    })
+    by_target(req, ROUTES, TARGET_PREFIX, "Organizations")
 }
 
 pub fn handle(w: &mut World, cx: &Cx, route: &Route, labels: Vec<String>, req: &Request) -> Res {
-    let body = req.json().map_err(|e| {
-        ApiError::new(
-            400,
-            "SerializationException",
-            format!("The request body is not valid JSON: {e}"),
-        )
-    })?;
+    let body = json_body(req)?;
     let org = match &w.directory {
         Some(o) if w.in_org(&cx.account) => o,
         _ => {

@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use crate::http::{Cx, Request};
-use crate::util::{Res, percent_decode};
+use crate::util::{ApiError, Res, percent_decode};
 use crate::world::World;
 
 /// Every handler has this shape; what differs per operation is read from [`Input`].
@@ -71,6 +71,47 @@ pub fn find(
 /// The row of `routes` named `op` (services that name the operation in the request).
 pub fn by_name(routes: &'static [Route], op: &str) -> Option<&'static Route> {
     routes.iter().find(|r| r.op == op)
+}
+
+/// The route of an awsJson1_1 request: `POST /` with `X-Amz-Target: <prefix><Operation>`
+/// (Organizations, AWS Config, EventBridge). `service` names the service in the refusal.
+pub fn by_target(
+    req: &Request,
+    routes: &'static [Route],
+    prefix: &str,
+    service: &str,
+) -> Result<&'static Route, ApiError> {
+    if req.method != "POST" || req.path != "/" {
+        return Err(ApiError::new(
+            404,
+            "UnknownOperationException",
+            format!("{} {} is not an {service} endpoint", req.method, req.path),
+        ));
+    }
+    let target = req
+        .headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let op = target.strip_prefix(prefix).unwrap_or_default();
+    by_name(routes, op).ok_or_else(|| {
+        ApiError::new(
+            400,
+            "UnknownOperationException",
+            format!("Operation `{target}` is not emulated"),
+        )
+    })
+}
+
+/// An awsJson1_1 request's body; one that is not JSON is a SerializationException.
+pub fn json_body(req: &Request) -> Result<Value, ApiError> {
+    req.json().map_err(|e| {
+        ApiError::new(
+            400,
+            "SerializationException",
+            format!("The request body is not valid JSON: {e}"),
+        )
+    })
 }
 
 /// Labels of `path` if it fits `pattern`. The raw path is matched, then labels are decoded, so

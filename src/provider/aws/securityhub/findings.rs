@@ -2,7 +2,11 @@
 //! 3 requests a second (burst 6), from one account and region — the administrator in the
 //! aggregator's home region sees the linked regions' findings too.
 
-use aws_sdk_securityhub::types::{AwsSecurityFindingFilters, StringFilter, StringFilterComparison};
+use std::ops::ControlFlow;
+
+use aws_sdk_securityhub::types::{
+    AwsSecurityFinding, AwsSecurityFindingFilters, StringFilter, StringFilterComparison,
+};
 
 use super::Sh;
 use crate::model::{AccountId, ProviderError};
@@ -54,50 +58,66 @@ impl AwsProvider {
             .workflow_status(eq("NOTIFIED"))
             .build();
         let mut rows = Vec::new();
-        let mut calls = 0;
-        let mut token: Option<String> = None;
-        loop {
-            // Each page is a call against the quota, so each waits for the limiter.
-            sh.gate("GetFindings").await;
-            calls += 1;
-            let page = sh
-                .client
-                .get_findings()
-                .filters(filters.clone())
-                .max_results(100)
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(|e| sdk_error(sh.target(), e))?;
-            for f in page.findings() {
-                let first = f.resources().first();
-                let compliance = f.compliance();
-                rows.push(FindingRow {
-                    account: f.aws_account_id().unwrap_or_default().to_string(),
-                    region: f.region().unwrap_or(region).to_string(),
-                    severity: f
-                        .severity()
-                        .and_then(|s| s.label())
-                        .map_or("INFORMATIONAL".into(), |l| l.as_str().to_string()),
-                    control: compliance
-                        .and_then(|c| c.security_control_id())
-                        .map(str::to_string),
-                    compliance: compliance
-                        .and_then(|c| c.status())
-                        .map(|s| s.as_str().to_string()),
-                    title: f.title().unwrap_or_default().to_string(),
-                    resource_type: first
-                        .and_then(|r| r.r#type())
-                        .unwrap_or_default()
-                        .to_string(),
-                    resource: first.and_then(|r| r.id()).unwrap_or_default().to_string(),
-                });
-            }
-            match page.next_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_string()),
-                _ => break,
+        let calls = each_finding(&sh, &filters, |f| {
+            let first = f.resources().first();
+            let compliance = f.compliance();
+            rows.push(FindingRow {
+                account: f.aws_account_id().unwrap_or_default().to_string(),
+                region: f.region().unwrap_or(region).to_string(),
+                severity: f
+                    .severity()
+                    .and_then(|s| s.label())
+                    .map_or("INFORMATIONAL".into(), |l| l.as_str().to_string()),
+                control: compliance
+                    .and_then(|c| c.security_control_id())
+                    .map(str::to_string),
+                compliance: compliance
+                    .and_then(|c| c.status())
+                    .map(|s| s.as_str().to_string()),
+                title: f.title().unwrap_or_default().to_string(),
+                resource_type: first
+                    .and_then(|r| r.r#type())
+                    .unwrap_or_default()
+                    .to_string(),
+                resource: first.and_then(|r| r.id()).unwrap_or_default().to_string(),
+            });
+            ControlFlow::Continue(())
+        })
+        .await?;
+        Ok(FindingsRead { rows, calls })
+    }
+}
+
+/// Pages GetFindings at 100 a page, each page waiting for the limiter (3 a second: every
+/// page is a call against the quota), handing `each` every finding until it says to stop.
+/// Returns the pages requested.
+pub(super) async fn each_finding(
+    sh: &Sh<'_>,
+    filters: &AwsSecurityFindingFilters,
+    mut each: impl FnMut(&AwsSecurityFinding) -> ControlFlow<()>,
+) -> Result<u64, ProviderError> {
+    let mut calls = 0;
+    let mut token: Option<String> = None;
+    loop {
+        sh.gate("GetFindings").await;
+        calls += 1;
+        let page = sh
+            .client
+            .get_findings()
+            .filters(filters.clone())
+            .max_results(100)
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| sdk_error(sh.target(), e))?;
+        for f in page.findings() {
+            if each(f).is_break() {
+                return Ok(calls);
             }
         }
-        Ok(FindingsRead { rows, calls })
+        match page.next_token() {
+            Some(t) if !t.is_empty() => token = Some(t.to_string()),
+            _ => return Ok(calls),
+        }
     }
 }

@@ -2,11 +2,14 @@
 //! the product integrations, the administrator's members and aggregator, and findings left in
 //! NEW, counted within GetFindings' quota (3 requests a second, pages of 100).
 
+use std::ops::ControlFlow;
+
 use aws_sdk_securityhub::types::{
     AwsSecurityFindingFilters, DateFilter, DateRange, DateRangeComparison, DateRangeUnit,
     StringFilter, StringFilterComparison,
 };
 
+use super::findings::each_finding;
 use super::{Sh, hub, product};
 use crate::model::ProviderError;
 use crate::model::catalog::catalog;
@@ -140,38 +143,23 @@ pub(in crate::provider::aws) async fn stuck_findings(
         older_than_days,
         ..Default::default()
     };
-    let mut token: Option<String> = None;
-    loop {
-        // Paced by the limiter to GetFindings' quota (3 a second; burst 6, of which we use 5).
-        sh.gate("GetFindings").await;
-        let page = sh
-            .client
-            .get_findings()
-            .filters(filters.clone())
-            .max_results(100)
-            .set_next_token(token.take())
-            .send()
-            .await
-            .map_err(|e| sdk_error(sh.target(), e))?;
-        for f in page.findings() {
-            if out.total >= limit {
-                out.truncated = true;
-                return Ok(out);
-            }
-            out.total += 1;
-            let severity = f
-                .severity()
-                .and_then(|s| s.label())
-                .map(|l| l.as_str().to_string())
-                .unwrap_or_else(|| "UNKNOWN".into());
-            *out.by_severity.entry(severity).or_default() += 1;
-            *out.by_account
-                .entry(f.aws_account_id().unwrap_or_default().to_string())
-                .or_default() += 1;
+    each_finding(&sh, &filters, |f| {
+        if out.total >= limit {
+            out.truncated = true;
+            return ControlFlow::Break(());
         }
-        match page.next_token() {
-            Some(t) if !t.is_empty() => token = Some(t.to_string()),
-            _ => return Ok(out),
-        }
-    }
+        out.total += 1;
+        let severity = f
+            .severity()
+            .and_then(|s| s.label())
+            .map(|l| l.as_str().to_string())
+            .unwrap_or_else(|| "UNKNOWN".into());
+        *out.by_severity.entry(severity).or_default() += 1;
+        *out.by_account
+            .entry(f.aws_account_id().unwrap_or_default().to_string())
+            .or_default() += 1;
+        ControlFlow::Continue(())
+    })
+    .await?;
+    Ok(out)
 }
