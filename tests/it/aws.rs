@@ -514,23 +514,8 @@ fn cli_plan_apply_and_snapshot_through_standard_aws_variables() {
     ));
     let dir = tempfile::tempdir().unwrap();
     let shubctl = |args: &[&str]| {
-        let mut c = Command::new(insta_cmd::get_cargo_bin("shubctl"));
-        c.current_dir(root())
-            .args(args)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", dir.path())
-            .env("AWS_CONFIG_FILE", dir.path().join("config"))
-            .env(
-                "AWS_SHARED_CREDENTIALS_FILE",
-                dir.path().join("credentials"),
-            )
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_ENDPOINT_URL", emu.endpoint())
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_ACCESS_KEY_ID", Emulator::access_key("111111111111"))
-            .env("AWS_SECRET_ACCESS_KEY", "not-a-real-secret")
-            .env("AWS_MAX_ATTEMPTS", "5");
+        let mut c = shubctl_against(&emu.endpoint(), dir.path());
+        c.args(args).env("AWS_MAX_ATTEMPTS", "5");
         c.output().unwrap()
     };
     let text = |b: &[u8]| String::from_utf8_lossy(b).to_string();

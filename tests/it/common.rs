@@ -72,3 +72,25 @@ pub fn showcase() -> (Policy, Snapshot) {
 pub fn exists(p: &str) -> bool {
     Path::new(&root().join(p)).exists()
 }
+
+/// The shubctl binary against the emulator at `endpoint`, as the management account
+/// (111111111111), with an environment of its own: nothing of the caller's AWS set-up, profile
+/// files under `home`, no instance metadata.
+pub fn shubctl_against(endpoint: &str, home: &Path) -> std::process::Command {
+    let mut c = std::process::Command::new(insta_cmd::get_cargo_bin("shubctl"));
+    c.current_dir(root())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("AWS_CONFIG_FILE", home.join("config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("credentials"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_REGION", "us-east-1")
+        .env(
+            "AWS_ACCESS_KEY_ID",
+            shubctl_emulator::Emulator::access_key("111111111111"),
+        )
+        .env("AWS_SECRET_ACCESS_KEY", "not-a-real-secret");
+    c
+}

@@ -207,7 +207,6 @@ fn cli_export_writes_a_folder_and_refuses_a_full_one() {
 fn live_export_against_the_emulator_plans_no_changes() {
     use shubctl::provider::snapshot::SnapshotFile;
     use shubctl_emulator::{Config, Emulator};
-    use std::process::Command;
     let file: SnapshotFile =
         serde_json::from_str(&std::fs::read_to_string("examples/showcase/snapshot.json").unwrap())
             .unwrap();
@@ -225,22 +224,8 @@ fn live_export_against_the_emulator_plans_no_changes() {
     ));
     let dir = tempfile::tempdir().unwrap();
     let run = |args: &[&str]| {
-        Command::new(insta_cmd::get_cargo_bin("shubctl"))
-            .current_dir(root())
+        shubctl_against(&emu.endpoint(), dir.path())
             .args(args)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", dir.path())
-            .env("AWS_CONFIG_FILE", dir.path().join("config"))
-            .env(
-                "AWS_SHARED_CREDENTIALS_FILE",
-                dir.path().join("credentials"),
-            )
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_ENDPOINT_URL", emu.endpoint())
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_ACCESS_KEY_ID", Emulator::access_key("111111111111"))
-            .env("AWS_SECRET_ACCESS_KEY", "not-a-real-secret")
             .output()
             .unwrap()
     };
@@ -298,7 +283,6 @@ fn live_export_against_the_emulator_plans_no_changes() {
 fn live_export_says_what_it_cannot_express_and_writes_the_rest() {
     use shubctl::provider::snapshot::SnapshotFile;
     use shubctl_emulator::{Config, Emulator};
-    use std::process::Command;
     let file: SnapshotFile =
         serde_json::from_str(&std::fs::read_to_string("examples/showcase/snapshot.json").unwrap())
             .unwrap();
@@ -334,8 +318,7 @@ fn live_export_says_what_it_cannot_express_and_writes_the_rest() {
     });
     let dir = tempfile::tempdir().unwrap();
     let out_dir = dir.path().join("adopted");
-    let o = Command::new(insta_cmd::get_cargo_bin("shubctl"))
-        .current_dir(root())
+    let o = shubctl_against(&emu.endpoint(), dir.path())
         .args([
             "export",
             "--regions",
@@ -343,19 +326,6 @@ fn live_export_says_what_it_cannot_express_and_writes_the_rest() {
             "--out",
         ])
         .arg(&out_dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", dir.path())
-        .env("AWS_CONFIG_FILE", dir.path().join("config"))
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            dir.path().join("credentials"),
-        )
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ENDPOINT_URL", emu.endpoint())
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", Emulator::access_key("111111111111"))
-        .env("AWS_SECRET_ACCESS_KEY", "not-a-real-secret")
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&o.stderr);

@@ -177,7 +177,6 @@ fn html_renders_in_a_headless_browser_without_errors() {
 
 mod live {
     use std::collections::BTreeMap;
-    use std::process::Command;
 
     use aws_config::{BehaviorVersion, Region};
     use aws_credential_types::Credentials;
@@ -256,8 +255,7 @@ mod live {
         let emu = showcase_emulator(&rt);
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("report.json");
-        let o = Command::new(insta_cmd::get_cargo_bin("shubctl"))
-            .current_dir(root())
+        let o = shubctl_against(&emu.endpoint(), dir.path())
             .args([
                 "report",
                 "policies",
@@ -268,19 +266,6 @@ mod live {
                 "--out",
             ])
             .arg(&out)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", dir.path())
-            .env("AWS_CONFIG_FILE", dir.path().join("config"))
-            .env(
-                "AWS_SHARED_CREDENTIALS_FILE",
-                dir.path().join("credentials"),
-            )
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_ENDPOINT_URL", emu.endpoint())
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_ACCESS_KEY_ID", Emulator::access_key("111111111111"))
-            .env("AWS_SECRET_ACCESS_KEY", "not-a-real-secret")
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&o.stderr);
