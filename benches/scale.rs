@@ -13,6 +13,10 @@
 //! It prints, per run, the wall time, API calls (and per scope), CPU time and peak RSS of
 //! shubctl and of the emulator, and for the apply the floors that latency and concurrency set
 //! (the write phase, and the whole run) with the measured ratio to each.
+//! 4. `central` (not in the default runs): the organisation with nothing set up, `apply` of
+//!    `benches/scale/central.yaml` (central configuration from nothing), then a live `plan`
+//!    of it, with its calls per 100 accounts and how many of them went to member accounts.
+//!
 //! `SHUBCTL_SCALE_RUNS` picks runs (default `plan,offline,apply`).
 //! `SHUBCTL_SCALE_INTEGRATIONS=1` adds GuardDuty, Inspector, Macie and Access Analyzer to the
 //! policy; `SHUBCTL_SCALE_CONCURRENCY` sets `--concurrency` (default: shubctl's).
@@ -239,6 +243,12 @@ fn main() {
     let runs = std::env::var("SHUBCTL_SCALE_RUNS").unwrap_or_else(|_| "plan,offline,apply".into());
     let wants = |run: &str| runs.split(',').any(|r| r.trim() == run);
     for n in sizes {
+        if wants("central") {
+            central(&rt, &root, n);
+        }
+        if !(wants("plan") || wants("offline") || wants("apply")) {
+            continue;
+        }
         let t = Instant::now();
         let snap = shubctl_emulator::synthetic::converged(&policy_files, n, 0, 1)
             .expect("the benchmark policy converges");
@@ -380,5 +390,79 @@ fn main() {
             }
             drop(emu);
         }
+    }
+}
+
+/// Central configuration at `n` accounts: from nothing to converged, then the scheduled plan,
+/// which reads the organisation and the administrator's home region and nothing per member.
+fn central(rt: &tokio::runtime::Runtime, root: &std::path::Path, n: usize) {
+    let policy = root.join("benches/scale/central.yaml");
+    let org = shubctl::provider::snapshot::Snapshot::from_state(
+        shubctl_emulator::synthetic::organization(n),
+        shubctl::model::State::default(),
+    );
+    let config = Config {
+        latency: Duration::from_millis(LATENCY_MS),
+        page_size: 100,
+        ..Config::default()
+    };
+    let emu = rt.block_on(Emulator::start(org.to_file(), config));
+    let scopes = n * 17;
+    println!("\n{n} accounts × 17 regions under central configuration");
+    println!(
+        "  {:<26} {:>10}  {:>8} {:>6}  {:>9} {:>12}   {:>9} {:>12}",
+        "run", "wall", "calls", "/scope", "cpu", "peak RSS", "emu cpu", "emu RSS"
+    );
+    reset_peak_rss();
+    let cpu0 = self_cpu();
+    let mut c = shubctl(Some(&emu.endpoint()));
+    c.arg("apply")
+        .arg(&policy)
+        .args(["--today", TODAY, "--auto-approve"])
+        .args(concurrency_args());
+    let u = measure(c);
+    let emu_cpu = self_cpu() - cpu0;
+    row(
+        "central apply (from none)",
+        scopes,
+        &u,
+        Some(emu.calls().len() as u64),
+        emu_cpu,
+        status_kib("VmHWM:") / 1024.0,
+    );
+    if u.code != 0 {
+        eprintln!("{}\n{}", u.stdout, u.stderr);
+        return;
+    }
+    emu.clear_calls();
+    let cpu0 = self_cpu();
+    let mut c = shubctl(Some(&emu.endpoint()));
+    c.arg("plan")
+        .arg(&policy)
+        .args(["--today", TODAY, "--detailed-exitcode"])
+        .args(concurrency_args());
+    let u = measure(c);
+    let emu_cpu = self_cpu() - cpu0;
+    let calls = emu.calls();
+    row(
+        "central plan (converged)",
+        scopes,
+        &u,
+        Some(calls.len() as u64),
+        emu_cpu,
+        status_kib("VmHWM:") / 1024.0,
+    );
+    let first = shubctl_emulator::synthetic::FIRST_ACCOUNT;
+    let members = calls
+        .iter()
+        .filter(|c| c.account != first.to_string() && c.account != (first + 1).to_string())
+        .count();
+    println!(
+        "  {:<26} {:.1} calls per 100 accounts, {members} to member accounts",
+        "",
+        calls.len() as f64 * 100.0 / n as f64
+    );
+    if u.code != 0 {
+        eprintln!("{}\n{}", u.stdout, u.stderr);
     }
 }

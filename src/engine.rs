@@ -168,7 +168,12 @@ pub async fn plan<S: StateSource>(
         .items
         .iter()
         .filter(|d| d.severity == Severity::Warning)
-        .map(|d| format!("{}:{}:{}: {}", d.file, d.line, d.column, d.message))
+        .map(|d| {
+            format!(
+                "{}:{}:{}: [{}] {}",
+                d.file, d.line, d.column, d.code, d.message
+            )
+        })
         .collect();
     warnings.sort();
     warnings.dedup();

@@ -306,3 +306,125 @@ fn central_from_nothing_converges_and_a_second_plan_is_empty() {
         assert!(again.changes.is_empty(), "{:#?}", addresses(&again));
     });
 }
+
+/// A central plan reads the organisation and the administrator's home region, nothing per
+/// member: its calls are the same for an organisation four times the size (AWS's page size of
+/// 100 holds both account lists), and no member account is called at all, not even to assume
+/// its role.
+#[test]
+fn a_central_plan_s_calls_do_not_grow_with_the_organisation() {
+    const CENTRAL_SCALE: &str = "benches/scale/central.yaml";
+    let rt = runtime();
+    let management = shubctl_emulator::synthetic::FIRST_ACCOUNT.to_string();
+    let admin = (shubctl_emulator::synthetic::FIRST_ACCOUNT + 1).to_string();
+    let calls_of_a_plan = |accounts: usize| {
+        let org = shubctl::provider::snapshot::Snapshot::from_state(
+            shubctl_emulator::synthetic::organization(accounts),
+            shubctl::model::State::default(),
+        );
+        let emu = rt.block_on(Emulator::start(
+            org.to_file(),
+            shubctl_emulator::Config {
+                page_size: 100,
+                iam: Some(iam_policies(&[CENTRAL_SCALE], false)),
+                ..shubctl_emulator::Config::default()
+            },
+        ));
+        let home = tempfile::tempdir().unwrap();
+        let run = |command: &str| {
+            let out = crate::common::shubctl_against(&emu.endpoint(), home.path())
+                .env("AWS_ACCESS_KEY_ID", Emulator::access_key(&management))
+                .args([
+                    command,
+                    CENTRAL_SCALE,
+                    "--today",
+                    "2026-11-28",
+                    "--color",
+                    "never",
+                ])
+                .args(if command == "apply" {
+                    &["--auto-approve"][..]
+                } else {
+                    &["--detailed-exitcode"][..]
+                })
+                .output()
+                .unwrap();
+            let text = format!(
+                "{}\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert_eq!(out.status.code(), Some(0), "{command}: {text}");
+        };
+        run("apply");
+        emu.clear_calls();
+        run("plan");
+        let calls = emu.calls();
+        assert!(calls.iter().all(|c| !c.mutating));
+        let members: Vec<String> = calls
+            .iter()
+            .filter(|c| c.account != management && c.account != admin)
+            .map(|c| format!("{} {} {} {}", c.service, c.account, c.region, c.operation))
+            .collect();
+        assert!(members.is_empty(), "{accounts} accounts: {members:#?}");
+        let mut by_operation = std::collections::BTreeMap::<String, usize>::new();
+        for c in &calls {
+            *by_operation
+                .entry(format!("{} {}", c.service, c.operation))
+                .or_default() += 1;
+        }
+        by_operation
+    };
+    let small = calls_of_a_plan(20);
+    let large = calls_of_a_plan(80);
+    assert_eq!(small, large, "the same calls at 20 and 80 accounts");
+    let total: usize = large.values().sum();
+    assert!(total <= 100, "{total} calls: {large:#?}");
+}
+
+/// A self-managed account is configured account by account beside the central ones: a control
+/// disabled by hand there is planned exactly, as under local configuration, and repaired.
+#[test]
+fn a_control_changed_in_a_self_managed_account_is_planned_exactly() {
+    const SELF_MANAGED: &str = "tests/fixtures/aws/central-self-managed.yaml";
+    runtime().block_on(async {
+        let emu = start(&[SELF_MANAGED], quick()).await;
+        let aws = connect(&emu, 8).await;
+        let p = policy(&[SELF_MANAGED]);
+        let first = plan_with(&p, &aws).await;
+        assert!(first.read_failures.is_empty(), "{:?}", first.read_failures);
+        let report = apply_with(&first, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        assert!(plan_with(&p, &aws).await.changes.is_empty());
+
+        // The account keeps its own hub: it may change its controls, and did.
+        use aws_sdk_securityhub::types::{AssociationStatus, StandardsControlAssociationUpdate};
+        let dev = client_of(&emu, "555555555555", "eu-west-1").await;
+        let out = dev
+            .batch_update_standards_control_associations()
+            .standards_control_association_updates(
+                StandardsControlAssociationUpdate::builder()
+                    .standards_arn("arn:aws:securityhub:eu-west-1::standards/aws-foundational-security-best-practices/v/1.0.0")
+                    .security_control_id("S3.1")
+                    .association_status(AssociationStatus::Disabled)
+                    .updated_reason("by hand")
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("a self-managed account changes its own controls");
+        assert!(out.unprocessed_association_updates().is_empty());
+
+        let drift = plan_with(&p, &aws).await;
+        assert!(drift.read_failures.is_empty(), "{:?}", drift.read_failures);
+        let changed = addresses(&drift);
+        assert_eq!(changed.len(), 1, "{changed:#?}");
+        assert!(
+            changed[0].ends_with(" 555555555555/eu-west-1/control/S3.1@fsbp/1.0.0"),
+            "{changed:#?}"
+        );
+        let report = apply_with(&drift, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        assert!(plan_with(&p, &aws).await.changes.is_empty());
+    });
+}

@@ -138,6 +138,14 @@ pub(super) async fn read(
     if kinds.contains(&Kind::DelegatedAdmin) {
         org_admin::read(&sh, out).await?;
     }
+    // The management account in a region often holds the designation only: no DescribeHub then.
+    let hub_kinds = kinds.iter().any(|k| {
+        *k != Kind::DelegatedAdmin
+            && k.service(Some("securityhub")) == Some(crate::model::Service::SecurityHub)
+    });
+    if !hub_kinds {
+        return Ok(());
+    }
     let Some(described) = hub::describe(&sh).await? else {
         return Ok(());
     };
