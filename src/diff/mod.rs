@@ -47,7 +47,7 @@ pub fn diff_scope(scope: &Scope, desired: &DesiredScope, current: &ScopeState) -
             continue;
         }
         if let (None, Some(h)) = (w, h)
-            && desired.leaves_alone(local.kind, h)
+            && (desired.leaves_alone(local.kind, h) || local.kind.adds_only())
         {
             continue;
         }
@@ -210,7 +210,10 @@ fn diff_one(
                     vec![],
                     Reason {
                         code: ReasonCode::Missing,
-                        message: "missing: declared by the policy".into(),
+                        message: match a.kind.info().creates {
+                            "" => "missing: declared by the policy".into(),
+                            why => why.into(),
+                        },
                         exception: None,
                     },
                 ),
