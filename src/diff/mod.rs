@@ -465,6 +465,40 @@ mod tests {
     }
 
     #[test]
+    fn inspector_members_are_only_added_and_say_what_adding_means() {
+        let member = || Resource::InspectorMember(Empty {});
+        let want = desired(
+            &[Kind::InspectorMember],
+            vec![(Kind::InspectorMember, Some("333333333333"), member())],
+        );
+        let have = state(vec![(
+            Kind::InspectorMember,
+            Some("999999999999"),
+            member(),
+        )]);
+        let changes = diff_scope(&scope(), &want, &have);
+        let addrs: Vec<String> = changes.iter().map(|c| c.address.to_string()).collect();
+        // The associated account out of scope is not disassociated.
+        assert_eq!(
+            addrs,
+            ["111111111111/us-east-1/inspector-member/333333333333"]
+        );
+        assert_eq!(changes[0].action, Action::Create);
+        assert_eq!(
+            changes[0].reason.message,
+            Kind::InspectorMember.info().creates
+        );
+        // Other kinds keep the generic reason and are deleted when the policy does not want them.
+        let want = desired(&[Kind::Member], vec![]);
+        let have = state(vec![(
+            Kind::Member,
+            Some("999999999999"),
+            Resource::Member(Empty {}),
+        )]);
+        assert_eq!(diff_scope(&scope(), &want, &have)[0].action, Action::Delete);
+    }
+
+    #[test]
     fn an_unavailable_control_is_not_planned_and_named() {
         let mut want = desired(&[Kind::Control], vec![]);
         want.disable_control("fsbp/1.0.0", "IAM.6", "root locked", Note::default());
