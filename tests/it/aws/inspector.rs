@@ -203,3 +203,61 @@ fn an_unreadable_member_list_is_an_unread_scope() {
         assert!(!plan.changes.iter().any(|c| is_member(&c.address)));
     });
 }
+
+/// The synthetic organisations of the benchmarks start converged: their accounts are
+/// associated with Inspector's administrator, so the administrator can act for them live.
+#[test]
+fn synthetic_organisations_start_associated() {
+    runtime().block_on(async {
+        let files = [
+            "benches/scale/policy.yaml".into(),
+            "benches/scale/integrations.yaml".into(),
+        ];
+        let org = tokio::task::spawn_blocking(move || {
+            shubctl_emulator::synthetic::converged(&files, 4, 0, 1).unwrap()
+        })
+        .await
+        .unwrap();
+        let emu = Emulator::start(org.to_file(), quick()).await;
+        let first = shubctl_emulator::synthetic::FIRST_ACCOUNT;
+        let account = |i: u64| format!("{:012}", first + i);
+        let cfg = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("eu-west-1"))
+            .endpoint_url(emu.endpoint())
+            .credentials_provider(aws_credential_types::Credentials::new(
+                Emulator::access_key(&account(1)),
+                "secret",
+                None,
+                None,
+                "test",
+            ))
+            .load()
+            .await;
+        let admin = aws_sdk_inspector2::Client::new(&cfg);
+        let members: Vec<String> = admin
+            .list_members()
+            .only_associated(true)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.relationship_status().map(|s| s.as_str()) == Some("ENABLED"))
+            .filter_map(|m| m.account_id().map(str::to_string))
+            .collect();
+        assert_eq!(members, [account(0), account(2), account(3)]);
+        let st = admin
+            .batch_get_account_status()
+            .set_account_ids(Some((0..4).map(account).collect()))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            st.failed_accounts().is_empty(),
+            "{:?}",
+            st.failed_accounts()
+        );
+    });
+}
