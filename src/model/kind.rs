@@ -353,6 +353,11 @@ mod tests {
         assert!(Kind::Hub.rank() < Kind::Standard.rank());
         assert!(Kind::Standard.rank() < Kind::Control.rank());
         assert!(Kind::Hub.rank() < Kind::Aggregator.rank());
+        // Inspector's administrator is designated and configured, then associates the
+        // accounts, then enables scanning for them.
+        assert!(Kind::OrgConfig.rank() < Kind::InspectorMember.rank());
+        assert!(Kind::InspectorMember.rank() < Kind::Inspector.rank());
+        assert!(Kind::InspectorMember.held_by_admin() && Kind::InspectorMember.adds_only());
         // Everything inside the hub is created after it and deleted before it.
         for k in Kind::inside_hub() {
             assert!(k.rank() > Kind::Hub.rank(), "{k}");

@@ -121,8 +121,8 @@ pub(super) async fn read(
 /// (ListMembers, 50 a page): those whose relationship is ENABLED. Any other status (an
 /// association under way, one that failed) is not yet an association the administrator can act
 /// through. An account that is not the administrator has no members: AWS does not document how
-/// ListMembers answers it, so a denial is checked against GetDelegatedAdminAccount, and only a
-/// denial to the administrator itself (a missing IAM action, say) leaves the scope unread.
+/// ListMembers answers it, so an error is checked against GetDelegatedAdminAccount, and only an
+/// error to the administrator itself (a missing IAM action, say) leaves the scope unread.
 async fn associated(cx: &ScopeCx<'_>, ins: &Client) -> Result<BTreeSet<String>, ProviderError> {
     let mut out = BTreeSet::new();
     let mut token: Option<String> = None;
@@ -137,9 +137,7 @@ async fn associated(cx: &ScopeCx<'_>, ins: &Client) -> Result<BTreeSet<String>, 
             .await
         {
             Ok(r) => r,
-            Err(e) if e.code() == Some("AccessDeniedException") && !is_admin(cx, ins).await => {
-                return Ok(BTreeSet::new());
-            }
+            Err(_) if !is_admin(cx, ins).await => return Ok(BTreeSet::new()),
             Err(e) => return Err(sdk_error(cx.target(), e)),
         };
         for m in r.members() {
