@@ -553,6 +553,7 @@ const EVERYWHERE: &[Kind] = &[
 const IN_ADMIN: &[Kind] = &[
     Kind::OrgConfig,
     Kind::Member,
+    Kind::InspectorMember,
     Kind::Aggregator,
     Kind::Insight,
     Kind::ActionTarget,
@@ -611,6 +612,7 @@ pub async fn read_all<S: StateSource>(
             );
             if single {
                 k.remove(&Kind::Member);
+                k.remove(&Kind::InspectorMember);
             }
         }
         k

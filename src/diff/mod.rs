@@ -47,7 +47,7 @@ pub fn diff_scope(scope: &Scope, desired: &DesiredScope, current: &ScopeState) -
             continue;
         }
         if let (None, Some(h)) = (w, h)
-            && desired.leaves_alone(local.kind, h)
+            && (desired.leaves_alone(local.kind, h) || local.kind.adds_only())
         {
             continue;
         }
@@ -210,7 +210,10 @@ fn diff_one(
                     vec![],
                     Reason {
                         code: ReasonCode::Missing,
-                        message: "missing: declared by the policy".into(),
+                        message: match a.kind.info().creates {
+                            "" => "missing: declared by the policy".into(),
+                            why => why.into(),
+                        },
                         exception: None,
                     },
                 ),
@@ -459,6 +462,40 @@ mod tests {
         let all = desired(&[Kind::Analyzer], vec![]);
         assert_eq!(diff_scope(&scope(), &all, &have).len(), 2);
         assert!(left_alone(&scope(), &all, &have).is_empty());
+    }
+
+    #[test]
+    fn inspector_members_are_only_added_and_say_what_adding_means() {
+        let member = || Resource::InspectorMember(Empty {});
+        let want = desired(
+            &[Kind::InspectorMember],
+            vec![(Kind::InspectorMember, Some("333333333333"), member())],
+        );
+        let have = state(vec![(
+            Kind::InspectorMember,
+            Some("999999999999"),
+            member(),
+        )]);
+        let changes = diff_scope(&scope(), &want, &have);
+        let addrs: Vec<String> = changes.iter().map(|c| c.address.to_string()).collect();
+        // The associated account out of scope is not disassociated.
+        assert_eq!(
+            addrs,
+            ["111111111111/us-east-1/inspector-member/333333333333"]
+        );
+        assert_eq!(changes[0].action, Action::Create);
+        assert_eq!(
+            changes[0].reason.message,
+            Kind::InspectorMember.info().creates
+        );
+        // Other kinds keep the generic reason and are deleted when the policy does not want them.
+        let want = desired(&[Kind::Member], vec![]);
+        let have = state(vec![(
+            Kind::Member,
+            Some("999999999999"),
+            Resource::Member(Empty {}),
+        )]);
+        assert_eq!(diff_scope(&scope(), &want, &have)[0].action, Action::Delete);
     }
 
     #[test]

@@ -792,7 +792,12 @@ fn guardduty(cx: &mut Cx<'_>) -> Option<String> {
 
 fn inspector(cx: &mut Cx<'_>) -> Option<String> {
     if !cx.readable(
-        &[Kind::Inspector, Kind::DelegatedAdmin, Kind::OrgConfig],
+        &[
+            Kind::Inspector,
+            Kind::InspectorMember,
+            Kind::DelegatedAdmin,
+            Kind::OrgConfig,
+        ],
         "integrations.inspector",
     ) {
         return None;
@@ -831,6 +836,17 @@ fn inspector(cx: &mut Cx<'_>) -> Option<String> {
             };
         if !ok {
             cx.note("`integrations.inspector` is not declared: its delegated administrator or organisation auto-enable does not match the resource types scanned");
+            return None;
+        }
+        // Declaring it associates every account in scope with the administrator.
+        let unassociated = cx.scopes().any(|(a, r)| {
+            *a != cx.admin
+                && cx
+                    .get(&cx.admin, r, Kind::InspectorMember, Some(a.as_str()))
+                    .is_none()
+        });
+        if unassociated {
+            cx.note("`integrations.inspector` is not declared: some accounts in scope are not associated with its delegated administrator, and declaring it would associate them");
             return None;
         }
     }

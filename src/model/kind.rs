@@ -56,6 +56,12 @@ pub struct KindInfo {
     /// Fields holding a JSON document (an SCP, an event pattern): compared whole, and shown in
     /// plans as a line diff of the pretty-printed JSON rather than on one line.
     pub documents: &'static [&'static str],
+    /// The policy only adds these: one it does not want is left alone, never planned for
+    /// deletion (an account out of scope stays associated with the Inspector administrator).
+    pub adds_only: bool,
+    /// What creating one does, as the plan's `why` says it (default: "missing: declared by
+    /// the policy").
+    pub creates: &'static str,
 }
 
 const BASE: KindInfo = KindInfo {
@@ -72,6 +78,8 @@ const BASE: KindInfo = KindInfo {
     read: &[],
     write: &[],
     documents: &[],
+    adds_only: false,
+    creates: "",
 };
 /// Organizations' service control policies, held by the management account.
 const ORGANIZATIONS: KindInfo = KindInfo {
@@ -189,6 +197,11 @@ kinds! {
         read: &["inspector2:BatchGetAccountStatus"],
         write: &["inspector2:Enable", "inspector2:Disable", "iam:CreateServiceLinkedRole"],
         ..BASE };
+    InspectorMember(Empty) = KindInfo { name: "inspector-member", keyed: true, rank: 10, held_by_admin: true, adds_only: true, service: ServiceOf::Fixed(Service::Inspector),
+        creates: "not associated with the Inspector administrator, which enables scanning only for associated accounts",
+        read: &["inspector2:ListMembers", "inspector2:GetDelegatedAdminAccount"],
+        write: &["inspector2:AssociateMember"],
+        ..BASE };
     Macie(MacieValue) = KindInfo { name: "macie", rank: 11, destructive: true, weakens_on_delete: true, service: ServiceOf::Fixed(Service::Macie),
         read: &["macie2:GetMacieSession"],
         write: &["macie2:EnableMacie", "macie2:UpdateMacieSession", "macie2:DisableMacie", "iam:CreateServiceLinkedRole"],
@@ -246,6 +259,9 @@ impl Kind {
     }
     pub fn held_by_management(self) -> bool {
         self.info().held_by_management
+    }
+    pub fn adds_only(self) -> bool {
+        self.info().adds_only
     }
     /// The service a kind belongs to; for kinds keyed by service, the one `id` names.
     pub fn service(self, id: Option<&str>) -> Option<Service> {
@@ -337,6 +353,11 @@ mod tests {
         assert!(Kind::Hub.rank() < Kind::Standard.rank());
         assert!(Kind::Standard.rank() < Kind::Control.rank());
         assert!(Kind::Hub.rank() < Kind::Aggregator.rank());
+        // Inspector's administrator is designated and configured, then associates the
+        // accounts, then enables scanning for them.
+        assert!(Kind::OrgConfig.rank() < Kind::InspectorMember.rank());
+        assert!(Kind::InspectorMember.rank() < Kind::Inspector.rank());
+        assert!(Kind::InspectorMember.held_by_admin() && Kind::InspectorMember.adds_only());
         // Everything inside the hub is created after it and deleted before it.
         for k in Kind::inside_hub() {
             assert!(k.rank() > Kind::Hub.rank(), "{k}");

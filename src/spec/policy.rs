@@ -78,7 +78,13 @@ macro_rules! define_policy {
                     }
                     // One account: no administrators, organisation settings or members.
                     None => out.retain(|k| {
-                        !matches!(k, Kind::DelegatedAdmin | Kind::OrgConfig | Kind::Member)
+                        !matches!(
+                            k,
+                            Kind::DelegatedAdmin
+                                | Kind::OrgConfig
+                                | Kind::Member
+                                | Kind::InspectorMember
+                        )
                     }),
                 }
                 out

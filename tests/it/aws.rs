@@ -21,6 +21,7 @@ use crate::common::*;
 
 mod central;
 mod guardrails;
+mod inspector;
 
 pub(crate) const POLICY: &str = "tests/fixtures/aws/policy.yaml";
 
@@ -1033,7 +1034,7 @@ fn a_hundred_accounts_in_17_regions_apply_under_the_documented_quotas() {
 // --- Least privilege: the policies `shubctl iam` prints are enough, and each action counts ---
 
 /// `doc` without `action` in any statement.
-fn without(doc: &serde_json::Value, action: &str) -> serde_json::Value {
+pub(crate) fn without(doc: &serde_json::Value, action: &str) -> serde_json::Value {
     let mut d = doc.clone();
     for st in d["Statement"].as_array_mut().unwrap() {
         if let Some(list) = st["Action"].as_array_mut() {

@@ -1,14 +1,15 @@
 //! Inspector: `inspector` (scanned resource types per account × region),
+//! `inspector-member` (the accounts associated with the delegated administrator),
 //! `delegated-admin/inspector` and `org-config/inspector`. The delegated administrator enables
-//! and disables types for its member accounts, 100 accounts a call; enabling is asynchronous
-//! and waited for.
+//! and disables types for its associated member accounts, 100 accounts a call; association and
+//! enabling are asynchronous and waited for.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 use aws_sdk_inspector2::Client;
 use aws_sdk_inspector2::error::ProvideErrorMetadata;
-use aws_sdk_inspector2::types::{AutoEnable, ResourceScanType};
+use aws_sdk_inspector2::types::{AutoEnable, RelationshipStatus, ResourceScanType};
 
 use super::error::{Outcome, before_str, fail, sdk_error, value, value_of};
 use super::{ScopeCx, one_by_one};
@@ -25,7 +26,8 @@ pub(super) async fn read(
     let declared = cx.p.declares(Service::Inspector);
     let admin = declared && kinds.contains(&Kind::DelegatedAdmin);
     let org = declared && kinds.contains(&Kind::OrgConfig);
-    if !(kinds.contains(&Kind::Inspector) || admin || org) {
+    let members = kinds.contains(&Kind::InspectorMember);
+    if !(kinds.contains(&Kind::Inspector) || admin || org || members) {
         return Ok(());
     }
     let ins: Client = cx.client().await?;
@@ -41,6 +43,15 @@ pub(super) async fn read(
                 Resource::Inspector(InspectorValue {
                     resource_types: types.into_keys().collect(),
                 }),
+            );
+        }
+    }
+    if members {
+        for id in associated(cx, &ins).await? {
+            out.insert(
+                Kind::InspectorMember,
+                Some(id),
+                Resource::InspectorMember(Empty {}),
             );
         }
     }
@@ -106,6 +117,141 @@ pub(super) async fn read(
     Ok(())
 }
 
+/// The accounts associated with `cx`'s account as Inspector's delegated administrator
+/// (ListMembers, 50 a page): those whose relationship is ENABLED. Any other status (an
+/// association under way, one that failed) is not yet an association the administrator can act
+/// through. An account that is not the administrator has no members: AWS does not document how
+/// ListMembers answers it, so an error is checked against GetDelegatedAdminAccount, and only an
+/// error to the administrator itself (a missing IAM action, say) leaves the scope unread.
+async fn associated(cx: &ScopeCx<'_>, ins: &Client) -> Result<BTreeSet<String>, ProviderError> {
+    let mut out = BTreeSet::new();
+    let mut token: Option<String> = None;
+    loop {
+        cx.gate("ListMembers").await;
+        let r = match ins
+            .list_members()
+            .only_associated(true)
+            .max_results(50)
+            .set_next_token(token.clone())
+            .send()
+            .await
+        {
+            Ok(r) => r,
+            Err(_) if !is_admin(cx, ins).await => return Ok(BTreeSet::new()),
+            Err(e) => return Err(sdk_error(cx.target(), e)),
+        };
+        for m in r.members() {
+            if m.relationship_status() == Some(&RelationshipStatus::Enabled)
+                && let Some(a) = m.account_id()
+            {
+                out.insert(a.to_string());
+            }
+        }
+        token = r.next_token().filter(|t| !t.is_empty()).map(str::to_string);
+        if token.is_none() {
+            return Ok(out);
+        }
+    }
+}
+
+/// Whether `cx`'s account is the organisation's Inspector administrator in its region, as far
+/// as GetDelegatedAdminAccount can tell: "no administrator" (ResourceNotFoundException) or
+/// another account is no; anything unreadable counts as yes, so the caller reports its error.
+async fn is_admin(cx: &ScopeCx<'_>, ins: &Client) -> bool {
+    cx.gate("GetDelegatedAdminAccount").await;
+    match ins.get_delegated_admin_account().send().await {
+        Ok(r) => r
+            .delegated_admin()
+            .and_then(|d| d.account_id())
+            .is_none_or(|a| a == cx.account.as_str()),
+        Err(e) => e.code() != Some("ResourceNotFoundException"),
+    }
+}
+
+/// Associates the batch's accounts with the administrator (`cx`'s account), then waits until
+/// ListMembers reports each association complete: AWS answers AssociateMember when the
+/// association has started, and the administrator can enable scanning for an account only once
+/// it has finished.
+async fn associate(cx: &ScopeCx<'_>, batch: &[Change]) -> Vec<Outcome> {
+    let ins: Client = match cx.client().await {
+        Ok(c) => c,
+        Err(e) => return super::error::fail_all(batch, &e),
+    };
+    let mut out: Vec<Outcome> = Vec::with_capacity(batch.len());
+    for c in batch {
+        let Some(id) = c
+            .address
+            .id
+            .as_deref()
+            .filter(|_| c.action == Action::Create)
+        else {
+            out.push(Err(fail(
+                c,
+                None,
+                "shubctl only associates accounts with the Inspector administrator",
+            )));
+            continue;
+        };
+        cx.gate("AssociateMember").await;
+        out.push(match ins.associate_member().account_id(id).send().await {
+            Ok(_) => Ok(()),
+            // Reported by others for an account already associated [unverified]: already so.
+            Err(e)
+                if e.code() == Some("ValidationException")
+                    && e.message()
+                        .is_some_and(|m| m.contains("already associated")) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(sdk_error(Target::Address(c.address.clone()), e)),
+        });
+    }
+    let opts = cx.opts();
+    let deadline = Instant::now() + opts.standard_timeout;
+    loop {
+        let pending: Vec<usize> = (0..batch.len()).filter(|i| out[*i].is_ok()).collect();
+        if pending.is_empty() {
+            return out;
+        }
+        let now = match associated(cx, &ins).await {
+            Ok(now) => now,
+            Err(e) => {
+                for i in pending {
+                    out[i] = Err(fail(&batch[i], e.code.as_deref(), e.message.clone()));
+                }
+                return out;
+            }
+        };
+        let unsettled: Vec<usize> = pending
+            .into_iter()
+            .filter(|i| {
+                !batch[*i]
+                    .address
+                    .id
+                    .as_ref()
+                    .is_some_and(|a| now.contains(a))
+            })
+            .collect();
+        if unsettled.is_empty() {
+            return out;
+        }
+        if Instant::now() >= deadline {
+            for i in unsettled {
+                out[i] = Err(fail(
+                    &batch[i],
+                    Some("Timeout"),
+                    format!(
+                        "the association did not complete within {:?}",
+                        opts.standard_timeout
+                    ),
+                ));
+            }
+            return out;
+        }
+        tokio::time::sleep(opts.poll_interval).await;
+    }
+}
+
 /// Resource types → status per account, as BatchGetAccountStatus reports them to the caller
 /// (ENABLING counts), 100 accounts a call.
 async fn states(
@@ -149,8 +295,10 @@ pub(super) async fn apply(cx: &ScopeCx<'_>, batch: &[Change]) -> Vec<Outcome> {
     let Some(first) = batch.first() else {
         return vec![];
     };
-    if first.address.kind == Kind::Inspector {
-        return scanning(cx, batch).await;
+    match first.address.kind {
+        Kind::Inspector => return scanning(cx, batch).await,
+        Kind::InspectorMember => return associate(cx, batch).await,
+        _ => {}
     }
     let ins: Client = match cx.client().await {
         Ok(c) => c,

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::Section;
 use super::select::service_admin;
 use crate::model::DesiredScope;
-use crate::model::resource::{InspectorValue, OrgConfigValue};
+use crate::model::resource::{Empty, InspectorValue, OrgConfigValue};
 use crate::model::{AccountId, Kind, Resource, Service};
 use crate::spec::compose::Composed;
 use crate::spec::diagnostics::{Code, Diagnostics};
@@ -55,7 +55,12 @@ pub struct Inspector {
     pub auto_enable: bool,
 }
 
-pub const KINDS: &[Kind] = &[Kind::Inspector, Kind::DelegatedAdmin, Kind::OrgConfig];
+pub const KINDS: &[Kind] = &[
+    Kind::Inspector,
+    Kind::InspectorMember,
+    Kind::DelegatedAdmin,
+    Kind::OrgConfig,
+];
 
 #[derive(Debug, Clone)]
 pub struct Checked {
@@ -115,5 +120,21 @@ impl Section for Checked {
             ..Default::default()
         };
         service_admin(x, Service::Inspector, Some(cfg), out);
+        if x.management.is_none() {
+            return;
+        }
+        // The administrator enables and disables scanning only for accounts associated with
+        // it; AWS associates accounts that join later (auto-enable), not those already there.
+        for r in &x.regions {
+            let admin = out.at(&x.admin, r);
+            admin.read(Kind::InspectorMember);
+            for a in x.accounts.iter().filter(|a| **a != x.admin) {
+                admin.want(
+                    Kind::InspectorMember,
+                    Some(a.as_str().to_string()),
+                    Resource::InspectorMember(Empty {}),
+                );
+            }
+        }
     }
 }

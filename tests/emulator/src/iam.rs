@@ -93,6 +93,8 @@ fn dependent(prefix: &str, op: &str) -> &'static [&'static str] {
             "organizations:RegisterDelegatedAdministrator",
         ],
         ("access-analyzer", "CreateAnalyzer") => &["iam:CreateServiceLinkedRole"],
+        // Inspector's member calls (AssociateMember, ListMembers, GetMember,
+        // DisassociateMember) list no dependent actions in the reference: their own suffices.
         _ => &[],
     }
 }

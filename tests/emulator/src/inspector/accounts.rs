@@ -1,6 +1,6 @@
 //! Inspector in accounts (API.md §3): Enable, Disable and BatchGetAccountStatus take a list of
-//! accounts; the caller may act for itself, the delegated administrator also for the
-//! organisation's accounts; the others fail one by one.
+//! accounts; the caller may act for itself, the delegated administrator also for the accounts
+//! associated with it (AssociateMember, completed); the others fail one by one.
 
 use serde_json::{Map, Value, json};
 
@@ -12,7 +12,7 @@ use crate::util::{ApiError, Res, get, get_strs, is_account_id, object};
 use crate::world::{AdminOf, World};
 
 /// `accountIds` (≤100, default the caller), each one the caller may act for or not.
-fn targets(w: &World, cx: &Cx, body: &Value) -> Result<Vec<(String, bool)>, ApiError> {
+fn targets(w: &mut World, cx: &Cx, body: &Value) -> Result<Vec<(String, bool)>, ApiError> {
     let ids = match get(body, "accountIds") {
         None => vec![cx.account.clone()],
         Some(_) => get_strs(body, "accountIds")
@@ -27,12 +27,13 @@ fn targets(w: &World, cx: &Cx, body: &Value) -> Result<Vec<(String, bool)>, ApiE
     if let Some(bad) = ids.iter().find(|a| !is_account_id(a)) {
         return Err(validation(format!("{bad} is not a valid account ID")));
     }
-    // The delegated administrator acts for the organisation's accounts.
+    // The delegated administrator acts for the accounts associated with it.
     let admin = w.is_admin(AdminOf::Inspector, &cx.region, &cx.account);
+    let own = &w.scope(&cx.account, &cx.region).inspector;
     Ok(ids
         .into_iter()
         .map(|a| {
-            let ok = a == cx.account || (admin && w.in_org(&a));
+            let ok = a == cx.account || (admin && own.associated(&a, cx.now));
             (a, ok)
         })
         .collect())
@@ -96,10 +97,7 @@ fn change(w: &mut World, cx: &Cx, body: &Value, enable: bool) -> Res {
     let mut failed_accounts = Vec::new();
     for (account, allowed) in targets(w, cx, body)? {
         if !allowed {
-            let msg = format!(
-                "Account {} is not allowed to act for account {account}",
-                cx.account
-            );
+            let msg = "Invoking account does not have access to this account".to_string();
             failed_accounts.push(failed(w, cx, &account, "ACCESS_DENIED", msg));
             continue;
         }
@@ -151,10 +149,7 @@ pub fn batch_get_status(w: &mut World, cx: &Cx, i: &Input) -> Res {
     let mut failed_accounts = Vec::new();
     for (account, allowed) in targets(w, cx, body)? {
         if !allowed {
-            let msg = format!(
-                "Account {} is not allowed to read account {account}",
-                cx.account
-            );
+            let msg = "Invoking account does not have access to this account".to_string();
             failed_accounts.push(failed(w, cx, &account, "ACCESS_DENIED", msg));
             continue;
         }

@@ -2,6 +2,7 @@
 //! (ENABLING for `Config::inspector_delay`, then ENABLED) and reports failures per account.
 
 mod accounts;
+mod members;
 mod organization;
 mod state;
 
@@ -22,6 +23,10 @@ pub static ROUTES: &[Route] = &[
     route!("POST" "/delegatedadminaccounts/get" => "GetDelegatedAdminAccount", organization::get_admin),
     route!("POST" "/organizationconfiguration/describe" => "DescribeOrganizationConfiguration", organization::describe_config),
     route!("POST" "/organizationconfiguration/update" => "UpdateOrganizationConfiguration", organization::update_config),
+    route!("POST" "/members/associate" => "AssociateMember", members::associate),
+    route!("POST" "/members/disassociate" => "DisassociateMember", members::disassociate),
+    route!("POST" "/members/get" => "GetMember", members::get),
+    route!("POST" "/members/list" => "ListMembers", members::list),
 ];
 
 pub fn handle(w: &mut World, cx: &Cx, route: &Route, labels: Vec<String>, req: &Request) -> Res {

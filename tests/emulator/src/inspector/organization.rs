@@ -61,7 +61,10 @@ pub fn disable_admin(w: &mut World, cx: &Cx, i: &Input) -> Res {
         )));
     }
     w.designate(INSPECTOR, &mgmt, &cx.region, None);
-    w.scope(&admin, &cx.region).inspector.org = None;
+    // Its members become standalone accounts, their scanning untouched.
+    let state = &mut w.scope(&admin, &cx.region).inspector;
+    state.org = None;
+    state.members.clear();
     Ok(json!({ "delegatedAdminAccountId": admin }))
 }
 

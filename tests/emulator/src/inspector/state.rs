@@ -1,10 +1,11 @@
 //! Inspector's state in one account × region (API.md §3: which resource types are on, and since when; the
-//! administrator's auto-enable settings), and its conversion from and to the snapshot.
+//! administrator's auto-enable settings and associated members), and its conversion from and to
+//! the snapshot.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
-use shubctl::model::resource::{InspectorValue, OrgConfigValue};
+use shubctl::model::resource::{Empty, InspectorValue, OrgConfigValue};
 use shubctl::model::{Kind, Resource};
 
 use crate::world::{AdminOf, At, Dump, Loading};
@@ -41,6 +42,26 @@ pub struct State {
     pub enabled: Option<Enablement>,
     /// Resource types auto-enabled for members; kept in the administrator's scopes.
     pub org: Option<BTreeSet<String>>,
+    /// The administrator's members, by account. Kept in the administrator's scopes.
+    pub members: BTreeMap<String, Membership>,
+}
+
+/// One account's association with the administrator.
+pub struct Membership {
+    /// When the association completes; it is under way until then.
+    pub ready: Instant,
+    /// `updatedAt`, in seconds since the epoch (restJson1's default timestamp format).
+    pub updated_at: f64,
+}
+
+/// `updatedAt` of associations loaded from a snapshot: 2024-01-01T00:00:00Z.
+const LOADED_AT: f64 = 1_704_067_200.0;
+
+impl State {
+    /// Whether `account`'s association with this administrator has completed.
+    pub fn associated(&self, account: &str, now: Instant) -> bool {
+        self.members.get(account).is_some_and(|m| now >= m.ready)
+    }
 }
 
 impl State {
@@ -49,6 +70,15 @@ impl State {
         match res {
             Resource::OrgConfig(o) if at.id == AdminOf::Inspector.id() => {
                 self.org = Some(o.resource_types.unwrap_or_default().into_iter().collect());
+            }
+            Resource::InspectorMember(_) => {
+                self.members.insert(
+                    at.id.to_string(),
+                    Membership {
+                        ready: cx.now,
+                        updated_at: LOADED_AT,
+                    },
+                );
             }
             Resource::Inspector(i) => {
                 self.enabled = Some(Enablement {
@@ -75,6 +105,16 @@ impl State {
                 None,
                 Resource::Inspector(InspectorValue { resource_types }),
             );
+        }
+        // Associations under way are not dumped: they are not associations yet.
+        for (account, m) in &self.members {
+            if out.now >= m.ready {
+                out.put(
+                    Kind::InspectorMember,
+                    Some(account.clone()),
+                    Resource::InspectorMember(Empty {}),
+                );
+            }
         }
         if let Some(types) = &self.org {
             out.put(

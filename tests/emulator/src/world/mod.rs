@@ -186,6 +186,17 @@ impl World {
         self.management_account() == Some(account) || self.org.listed.contains(account)
     }
 
+    /// The organisation's accounts, sorted: the listed ones and the management account.
+    pub fn org_accounts(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = self.org.listed.iter().map(String::as_str).collect();
+        out.extend(
+            self.management_account()
+                .filter(|m| !self.org.listed.contains(*m)),
+        );
+        out.sort_unstable();
+        out
+    }
+
     /// Listed among the organisation's accounts (the management account may not be).
     pub fn is_listed(&self, account: &str) -> bool {
         self.org.listed.contains(account)

@@ -192,6 +192,26 @@ async fn delegated_admin_acts_for_members() {
         Some(ADMIN)
     );
 
+    // the administrator acts only for the accounts associated with it
+    let out = admin
+        .enable()
+        .resource_types(ResourceScanType::Ec2)
+        .account_ids(PROD)
+        .send()
+        .await
+        .unwrap();
+    let f = &out.failed_accounts()[0];
+    assert_eq!(
+        (f.error_code().as_str(), f.error_message()),
+        (
+            "ACCESS_DENIED",
+            "Invoking account does not have access to this account"
+        )
+    );
+    for a in [PROD, DEV] {
+        admin.associate_member().account_id(a).send().await.unwrap();
+    }
+
     // one call for several accounts: an org member, an injected failure, an outsider
     let out = admin
         .enable()
@@ -341,5 +361,187 @@ async fn delegated_admin_acts_for_members() {
                 .parse()
                 .unwrap()
         )
+    );
+}
+
+/// AssociateMember starts an association that completes later; only the administrator manages
+/// members; ListMembers pages at most 50 a call.
+#[tokio::test]
+async fn members_are_associated_listed_and_paged() {
+    let emu = start(Config {
+        inspector_delay: Duration::from_millis(300),
+        page_size: 2,
+        ..no_quotas()
+    })
+    .await;
+    let mgmt = inspector(&emu, MGMT, REGION).await;
+    let admin = inspector(&emu, ADMIN, REGION).await;
+    let prod = inspector(&emu, PROD, REGION).await;
+
+    // not the administrator (yet): every member call is refused
+    let e = admin.list_members().send().await.unwrap_err();
+    assert_eq!(
+        (code(&e).as_str(), status(&e)),
+        ("AccessDeniedException", 403)
+    );
+    let e = admin
+        .associate_member()
+        .account_id(PROD)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "AccessDeniedException");
+    mgmt.enable_delegated_admin_account()
+        .delegated_admin_account_id(ADMIN)
+        .send()
+        .await
+        .unwrap();
+    let e = prod.list_members().send().await.unwrap_err();
+    assert_eq!(code(&e), "AccessDeniedException");
+    assert!(
+        admin
+            .list_members()
+            .only_associated(true)
+            .send()
+            .await
+            .unwrap()
+            .members()
+            .is_empty()
+    );
+
+    // started, not finished: CREATED, and the administrator cannot act for it yet
+    let out = admin
+        .associate_member()
+        .account_id(PROD)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.account_id(), PROD);
+    let m = admin.get_member().account_id(PROD).send().await.unwrap();
+    let m = m.member().unwrap();
+    assert_eq!(m.relationship_status().unwrap().as_str(), "CREATED");
+    assert_eq!(m.delegated_admin_account_id(), Some(ADMIN));
+    assert!(m.updated_at().is_some());
+    let out = admin
+        .enable()
+        .resource_types(ResourceScanType::Ec2)
+        .account_ids(PROD)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        out.failed_accounts()[0].error_code().as_str(),
+        "ACCESS_DENIED"
+    );
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    let m = admin.get_member().account_id(PROD).send().await.unwrap();
+    assert_eq!(
+        m.member().unwrap().relationship_status().unwrap().as_str(),
+        "ENABLED"
+    );
+    let out = admin
+        .enable()
+        .resource_types(ResourceScanType::Ec2)
+        .account_ids(PROD)
+        .send()
+        .await
+        .unwrap();
+    assert!(out.failed_accounts().is_empty());
+
+    // AWS's validation
+    for (account, why) in [
+        (PROD, "already associated"),
+        (ADMIN, "cannot be associated with itself"),
+        (LONER, "not a member of the organization"),
+        ("12345", "12-digit"),
+    ] {
+        let e = admin
+            .associate_member()
+            .account_id(account)
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (code(&e).as_str(), status(&e)),
+            ("ValidationException", 400),
+            "{account}"
+        );
+        assert!(message(&e).contains(why), "{}", message(&e));
+    }
+    let e = admin.get_member().account_id(DEV).send().await.unwrap_err();
+    assert_eq!(
+        (code(&e).as_str(), status(&e)),
+        ("ResourceNotFoundException", 404)
+    );
+    let e = admin
+        .list_members()
+        .max_results(51)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "ValidationException");
+
+    // paged: every organisation account but the administrator, or the members only
+    for a in [MGMT, DEV] {
+        admin.associate_member().account_id(a).send().await.unwrap();
+    }
+    let pages: Vec<_> = admin
+        .list_members()
+        .only_associated(true)
+        .into_paginator()
+        .send()
+        .collect::<Vec<_>>()
+        .await;
+    assert_eq!(pages.len(), 2);
+    let listed: Vec<String> = pages
+        .into_iter()
+        .flat_map(|p| p.unwrap().members().to_vec())
+        .map(|m| m.account_id().unwrap().to_string())
+        .collect();
+    assert_eq!(listed, [MGMT, PROD, DEV]);
+    let all = admin
+        .list_members()
+        .only_associated(false)
+        .max_results(50)
+        .send()
+        .await
+        .unwrap();
+    assert!(all.members().iter().all(|m| m.account_id() != Some(ADMIN)));
+
+    // in the snapshot once complete; gone with the administrator
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    let dump = emu.dump();
+    let member = |a: &str| {
+        format!("222222222222/eu-west-1/inspector-member/{a}")
+            .parse()
+            .unwrap()
+    };
+    assert!(dump.resources.contains_key(&member(PROD)));
+    assert_eq!(dump.resources[&member(DEV)], json!({}));
+    let out = admin
+        .disassociate_member()
+        .account_id(DEV)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.account_id(), DEV);
+    let e = admin
+        .disassociate_member()
+        .account_id(DEV)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "ValidationException");
+    assert!(!emu.dump().resources.contains_key(&member(DEV)));
+    mgmt.disable_delegated_admin_account()
+        .delegated_admin_account_id(ADMIN)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        !emu.dump()
+            .resources
+            .keys()
+            .any(|a| a.kind == shubctl::model::Kind::InspectorMember)
     );
 }

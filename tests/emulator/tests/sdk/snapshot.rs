@@ -91,6 +91,8 @@ async fn integrated_services_round_trip() {
         "222222222222/eu-west-1/guardduty": { "status": "DISABLED", "finding_publishing_frequency": "ONE_HOUR",
             "features": { "EKS_RUNTIME_MONITORING": "DISABLED", "RUNTIME_MONITORING": "ENABLED", "S3_DATA_EVENTS": "ENABLED" } },
         "222222222222/eu-west-1/inspector": { "resource_types": ["EC2", "ECR", "LAMBDA", "LAMBDA_CODE"] },
+        "222222222222/eu-west-1/inspector-member/111111111111": {},
+        "222222222222/eu-west-1/inspector-member/333333333333": {},
         "222222222222/eu-west-1/macie": { "status": "PAUSED", "finding_publishing_frequency": "FIFTEEN_MINUTES" },
         "222222222222/eu-west-1/analyzer/org": { "type": "ORGANIZATION", "archive_rules": { "r": { "resourceType": { "eq": ["AWS::KMS::Key"] }, "isPublic": { "exists": true } } } },
         "222222222222/eu-west-1/analyzer/unused": { "type": "ORGANIZATION_UNUSED_ACCESS", "unused_access_age": 45, "archive_rules": {} },
@@ -137,6 +139,19 @@ async fn integrated_services_round_trip() {
             .as_str(),
         "ENABLED"
     );
+    let members = inspector(&emu, ADMIN, REGION)
+        .await
+        .list_members()
+        .only_associated(true)
+        .send()
+        .await
+        .unwrap();
+    let members: Vec<(Option<&str>, &str)> = members
+        .members()
+        .iter()
+        .map(|m| (m.account_id(), m.relationship_status().unwrap().as_str()))
+        .collect();
+    assert_eq!(members, [(Some(MGMT), "ENABLED"), (Some(PROD), "ENABLED")]);
     assert_eq!(
         macie(&emu, ADMIN, REGION)
             .await
