@@ -77,12 +77,31 @@ pub async fn planned(
     out: &Printer,
 ) -> Result<(Planned, AnySource, Policy), CliError> {
     let mut d = Diagnostics::default();
-    let policy = engine::load_policy(&p.paths, &p.check, &mut d);
+    let mut policy = engine::load_policy(&p.paths, &p.check, &mut d);
+    let mut opened = None;
+    // Controls newer than the catalog: when they are the only problem and the plan is live,
+    // AWS's control definitions (read-only) decide, and the policy is checked again.
+    if s.snapshot.is_none() && engine::only_unknown_controls(&d) {
+        let source = open_source(s, &engine::access(&policy)).await?;
+        out.status(true, "reading AWS's control definitions");
+        if let Some((extended, notes)) = engine::learn_controls(&policy, &source, &d).await {
+            for n in notes {
+                out.note(&format!("warning: {n}"));
+            }
+            crate::model::catalog::install(extended);
+            d = Diagnostics::default();
+            policy = engine::load_policy(&p.paths, &p.check, &mut d);
+        }
+        opened = Some(source);
+    }
     if d.has_errors() {
         let (errors, _) = out.diagnostics(d);
         return Err(engine::EngineError::InvalidPolicy(errors).into());
     }
-    let source = open_source(s, &engine::access(&policy)).await?;
+    let source = match opened {
+        Some(source) => source,
+        None => open_source(s, &engine::access(&policy)).await?,
+    };
     out.status(source.is_live(), "reading current state");
     let planned = engine::plan(
         &policy,
