@@ -274,7 +274,8 @@ pub async fn plan<S: StateSource>(
 }
 
 /// Controls AWS offers in each region whose definitions can be read (live AWS) that the
-/// built-in catalog lacks: the policy cannot name them, and the plan says so.
+/// catalog in use lacks: the plan says so (`shubctl catalog --refresh` writes a catalog that
+/// has them).
 async fn newer_controls<'a, S: StateSource>(
     source: &S,
     from: impl Iterator<Item = &'a Scope>,
@@ -298,9 +299,10 @@ async fn newer_controls<'a, S: StateSource>(
                 lacking.sort();
                 if !lacking.is_empty() {
                     out.push(format!(
-                        "{}: AWS offers {} control(s) the built-in catalog lacks: {}",
+                        "{}: AWS offers {} control(s) {} lacks: {}",
                         scope.region,
                         lacking.len(),
+                        catalog().name(),
                         lacking.join(", ")
                     ));
                 }

@@ -301,12 +301,17 @@ impl Catalog {
         self
     }
 
-    /// Where the catalog comes from, for people: the file, or "built-in".
-    pub fn origin(&self) -> String {
+    /// Which catalog it is, for people: `the built-in catalog`, `the catalog FILE`.
+    pub fn name(&self) -> String {
         match &self.file {
-            Some(f) => format!("the catalog {f} (retrieved {})", self.retrieved),
-            None => format!("the built-in catalog (retrieved {})", self.retrieved),
+            Some(f) => format!("the catalog {f}"),
+            None => "the built-in catalog".into(),
         }
+    }
+
+    /// [`Catalog::name`] with its retrieval date.
+    pub fn origin(&self) -> String {
+        format!("{} (retrieved {})", self.name(), self.retrieved)
     }
 
     pub fn standard(&self, id: &str) -> Option<&StandardDef> {

@@ -118,12 +118,8 @@ async fn list(
 fn parameter(o: &ConfigurationOptions) -> Option<ParameterDef> {
     use ConfigurationOptions as C;
     let int = |n: Option<i32>| n.map(Number::from);
-    let float = |n: Option<f64>| {
-        n.and_then(|f| match whole_numbers(json!(f)) {
-            Value::Number(n) => Some(n),
-            _ => None,
-        })
-    };
+    // Bounds keep their JSON number form (`72.0`), as the catalog writes them.
+    let float = |n: Option<f64>| n.and_then(Number::from_f64);
     let items = |n: Option<i32>| n.and_then(|n| usize::try_from(n).ok());
     let def = |value_type| ParameterDef {
         value_type,
