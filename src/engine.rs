@@ -116,7 +116,10 @@ pub async fn learn_controls<S: StateSource>(
             )),
         }
     }
-    Some((catalog().with_live_controls(&live, &d.unknown_controls), notes))
+    Some((
+        catalog().with_live_controls(&live, &d.unknown_controls),
+        notes,
+    ))
 }
 
 /// How the policy reaches accounts, recorded in the plan so `apply --plan` does the same.

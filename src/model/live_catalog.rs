@@ -56,7 +56,11 @@ impl CatalogChanges {
         let mut out = String::new();
         let mut line = |label: &str, items: &[String]| {
             if !items.is_empty() {
-                out.push_str(&format!("{label} ({}): {}\n", items.len(), items.join(", ")));
+                out.push_str(&format!(
+                    "{label} ({}): {}\n",
+                    items.len(),
+                    items.join(", ")
+                ));
             }
         };
         line("new standards", &self.new_standards);
@@ -89,7 +93,10 @@ impl CatalogChanges {
             })
             .collect();
         line("controls whose standards changed", &moved);
-        line("controls whose parameters changed", &self.parameters_changed);
+        line(
+            "controls whose parameters changed",
+            &self.parameters_changed,
+        );
         if self.retitled > 0 {
             out.push_str(&format!("retitled controls: {}\n", self.retitled));
         }
@@ -167,8 +174,7 @@ impl Catalog {
         let mut added: Vec<StandardDef> = Vec::new();
         for (arn, name) in &live.standards {
             let tail = arn_tail(arn);
-            if self.standards.iter().any(|s| s.arn == tail) || added.iter().any(|s| s.arn == tail)
-            {
+            if self.standards.iter().any(|s| s.arn == tail) || added.iter().any(|s| s.arn == tail) {
                 continue;
             }
             let mut id = short_name(tail);
@@ -314,9 +320,11 @@ impl Catalog {
         out.live_regions = live.iter().map(|l| l.region.clone()).collect();
         let mut found: BTreeMap<&str, ControlDef> = BTreeMap::new();
         for defs in live {
-            for lc in defs.controls.iter().filter(|c| {
-                wanted.contains(&c.id) && self.control(&c.id).is_none() && c.offered
-            }) {
+            for lc in defs
+                .controls
+                .iter()
+                .filter(|c| wanted.contains(&c.id) && self.control(&c.id).is_none() && c.offered)
+            {
                 let def = found.entry(&lc.id).or_insert_with(|| ControlDef {
                     id: lc.id.clone(),
                     title: lc.title.clone(),
@@ -467,7 +475,11 @@ mod tests {
         };
         let live = LiveDefinitions {
             region: "eu-west-1".into(),
-            controls: vec![mk("EC2.9001", true), mk("EC2.9002", false), mk("EC2.9003", true)],
+            controls: vec![
+                mk("EC2.9001", true),
+                mk("EC2.9002", false),
+                mk("EC2.9003", true),
+            ],
             ..LiveDefinitions::default()
         };
         let wanted = ["EC2.9001", "EC2.9002", "EC2.9999"]

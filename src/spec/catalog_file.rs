@@ -107,10 +107,9 @@ pub fn parse(src: &str, file: &str, d: &mut Diagnostics) -> Option<Catalog> {
     }
     let mut ids = BTreeSet::new();
     for (i, c) in catalog.controls.iter().enumerate() {
-        let well_formed = c
-            .id
-            .split_once('.')
-            .is_some_and(|(svc, n)| !svc.is_empty() && n.parse::<u32>().is_ok());
+        let well_formed =
+            c.id.split_once('.')
+                .is_some_and(|(svc, n)| !svc.is_empty() && n.parse::<u32>().is_ok());
         if !well_formed {
             bad(
                 &control_path(i, &[Seg::Key("id")]),
@@ -152,11 +151,14 @@ pub fn parse(src: &str, file: &str, d: &mut Diagnostics) -> Option<Catalog> {
                 && !matches!(p.value_type, ParameterType::Enum | ParameterType::EnumList)
             {
                 bad(
-                    &control_path(i, &[
-                        Seg::Key("parameters"),
-                        Seg::Key(name),
-                        Seg::Key("allowed_values"),
-                    ]),
+                    &control_path(
+                        i,
+                        &[
+                            Seg::Key("parameters"),
+                            Seg::Key(name),
+                            Seg::Key("allowed_values"),
+                        ],
+                    ),
                     format!(
                         "`{}` parameter `{name}`: allowed values are for Enum and EnumList parameters, not {}",
                         c.id,
@@ -167,7 +169,10 @@ pub fn parse(src: &str, file: &str, d: &mut Diagnostics) -> Option<Catalog> {
                 && let Err(why) = p.check(default)
             {
                 bad(
-                    &control_path(i, &[Seg::Key("parameters"), Seg::Key(name), Seg::Key("default")]),
+                    &control_path(
+                        i,
+                        &[Seg::Key("parameters"), Seg::Key(name), Seg::Key("default")],
+                    ),
                     format!(
                         "`{}` parameter `{name}`: its own definition refuses the default: {why}",
                         c.id
@@ -334,8 +339,12 @@ mod tests {
     #[test]
     fn the_built_in_catalog_is_a_good_catalog_file() {
         let mut d = Diagnostics::default();
-        let c = parse(include_str!("../../data/catalog.json"), "data/catalog.json", &mut d)
-            .expect("parses");
+        let c = parse(
+            include_str!("../../data/catalog.json"),
+            "data/catalog.json",
+            &mut d,
+        )
+        .expect("parses");
         assert!(d.items.is_empty(), "{:?}", d.items);
         assert_eq!(c.file.as_deref(), Some("data/catalog.json"));
         assert!(c.control("IAM.6").is_some());
@@ -354,7 +363,9 @@ mod tests {
         let src = GOOD.replace(r#""title": "Root MFA","#, r#""title": "Root MFA""#);
         assert_eq!(
             problems(&src),
-            ["cat.json:8:42: error[SH020]: not a catalog in data/catalog.json's format: expected `,` or `}`"]
+            [
+                "cat.json:8:42: error[SH020]: not a catalog in data/catalog.json's format: expected `,` or `}`"
+            ]
         );
         let src = GOOD.replace(r#""type": "Integer""#, r#""type": "Integr""#);
         let p = problems(&src);
@@ -384,7 +395,9 @@ mod tests {
         let src = GOOD.replace(r#""id": "IAM.6""#, r#""id": "iam-6""#);
         assert_eq!(
             problems(&src),
-            ["cat.json:8:13: error[SH021]: `iam-6` is not a security-control ID (`SERVICE.N`, e.g. `IAM.6`)"]
+            [
+                "cat.json:8:13: error[SH021]: `iam-6` is not a security-control ID (`SERVICE.N`, e.g. `IAM.6`)"
+            ]
         );
     }
 

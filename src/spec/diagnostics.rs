@@ -91,7 +91,7 @@ codes! {
     UnknownStandard = "SH302", "unknown-standard", "A standard the catalog does not know.";
     StandardLongName = "SH303", "standard-long-name", "A standard written by its AWS name instead of its short name.";
     DuplicateStandard = "SH304", "duplicate-standard", "A standard listed twice.";
-    UnknownControl = "SH305", "unknown-control", "A control ID the catalog does not know.";
+    UnknownControl = "SH305", "unknown-control", "A control ID the catalog does not know (a live plan first asks AWS's control definitions when this is the policy's only problem; see SH325).";
     LegacyControlNumber = "SH306", "legacy-control-number", "A standard-specific control number instead of a security-control ID.";
     ControlNotInStandard = "SH307", "control-not-in-standard", "An exception names a standard the control is not part of.";
     ControlAndControls = "SH308", "control-and-controls", "An exception gives both `control` and `controls`, or neither.";
@@ -111,7 +111,7 @@ codes! {
     UnknownParameter = "SH322", "unknown-parameter", "A parameter the control does not take (or a control that takes no parameters).";
     ExceptionPlaceholder = "SH323", "exception-placeholder", "An exception's owner, ticket or expiry still reads TODO, as `shubctl export` left it for people to fill (warning).";
     ControlFromCatalogFile = "SH324", "control-from-catalog-file", "A control the built-in catalog lacks, known from the catalog file given with `--catalog` (warning).";
-    ControlFromLiveDefinitions = "SH325", "control-from-live-definitions", "A control no catalog has, known from AWS's live control definitions during a live plan (warning).";
+    ControlFromLiveDefinitions = "SH325", "control-from-live-definitions", "A control the catalog lacks that AWS's live control definitions include: a live plan whose only errors were unknown controls read the definitions and found it (warning). `shubctl catalog --refresh` writes a catalog that has it.";
     // Aggregator
     AggregatorRegions = "SH351", "aggregator-regions", "Aggregator regions given with a linking mode that takes none, or missing where needed.";
     AggregatorHome = "SH352", "aggregator-home-region", "The aggregator lists the home region, which always aggregates.";

@@ -106,7 +106,10 @@ fn a_refreshed_catalog_round_trips_and_lets_a_policy_disable_a_newer_control() {
     assert_eq!(cat.control(NEWER).unwrap().standards, ["fsbp/1.0.0"]);
     assert_eq!(
         cat.retrieved,
-        chrono::Utc::now().date_naive().format("%Y-%m-%d").to_string()
+        chrono::Utc::now()
+            .date_naive()
+            .format("%Y-%m-%d")
+            .to_string()
     );
     assert!(cat.source.contains("us-east-1"), "{}", cat.source);
     // What the API does not say came from the built-in catalog.
@@ -118,7 +121,13 @@ fn a_refreshed_catalog_round_trips_and_lets_a_policy_disable_a_newer_control() {
     assert!(cat.control("IAM.1").unwrap().global);
 
     // Round trip: every command reads it with --catalog (or SHUBCTL_CATALOG).
-    let out = shubctl(&["--catalog", "catalog.json", "catalog", "--standard", "fsbp/1.0.0"]);
+    let out = shubctl(&[
+        "--catalog",
+        "catalog.json",
+        "catalog",
+        "--standard",
+        "fsbp/1.0.0",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains(NEWER), "{}", text(&out.stdout));
     let out = shubctl(&["catalog", "--standard", "fsbp/1.0.0"]);
@@ -140,7 +149,8 @@ fn a_refreshed_catalog_round_trips_and_lets_a_policy_disable_a_newer_control() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let warning = "policy.yaml:24:14: warning[SH324]: `EC2.9001` is known only from the catalog catalog.json";
+    let warning =
+        "policy.yaml:24:14: warning[SH324]: `EC2.9001` is known only from the catalog catalog.json";
     assert!(text(&out.stderr).contains(warning), "{}", text(&out.stderr));
 
     // Plan, apply, re-plan with the refreshed catalog.
@@ -212,7 +222,9 @@ fn a_live_plan_asks_aws_about_controls_the_catalog_lacks() {
     let dir = tempfile::tempdir().unwrap();
     let shubctl = |args: &[&str]| {
         let mut c = shubctl_against(&emu.endpoint(), dir.path());
-        c.current_dir(dir.path()).args(args).args(["--today", "2026-11-28"]);
+        c.current_dir(dir.path())
+            .args(args)
+            .args(["--today", "2026-11-28"]);
         c.output().unwrap()
     };
     policy_with_exceptions(dir.path(), "policy.yaml", &[NEWER]);
@@ -250,9 +262,13 @@ fn a_live_plan_asks_aws_about_controls_the_catalog_lacks() {
         emu.calls().into_iter().map(|c| c.operation).collect();
     assert_eq!(
         read,
-        ["AssumeRole", "GetCallerIdentity", "ListSecurityControlDefinitions"]
-            .map(String::from)
-            .into()
+        [
+            "AssumeRole",
+            "GetCallerIdentity",
+            "ListSecurityControlDefinitions"
+        ]
+        .map(String::from)
+        .into()
     );
 
     // Offline the catalog decides: validate and a snapshot plan keep SH305.

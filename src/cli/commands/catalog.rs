@@ -75,7 +75,10 @@ pub async fn refresh(
         return Err(CliError::NoDefinitions(region));
     }
     let base = catalog();
-    let today = chrono::Utc::now().date_naive().format("%Y-%m-%d").to_string();
+    let today = chrono::Utc::now()
+        .date_naive()
+        .format("%Y-%m-%d")
+        .to_string();
     let (refreshed, changes) = base.refreshed(&live, &today);
     let mut json = serde_json::to_string_pretty(&refreshed).expect("a catalog serialises");
     json.push('\n');

@@ -307,8 +307,7 @@ pub fn list_definitions(_: &mut World, cx: &Cx, i: &Input) -> Res {
             .newer_controls
             .iter()
             .filter(|(id, stds)| {
-                catalog().control(id).is_none()
-                    && std.is_none_or(|s| stds.iter().any(|x| *x == s.id))
+                catalog().control(id).is_none() && std.is_none_or(|s| stds.contains(&s.id))
             })
             .map(|(id, _)| definition(id, &format!("{id} (newer than the catalog)"), None)),
     );
