@@ -11,9 +11,11 @@ pub struct Cli {
     /// When to colour output: auto colours only on a terminal and honours NO_COLOR.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     pub color: ColorChoice,
-    /// Use this catalog file (as `shubctl catalog --refresh` writes it) instead of the built-in
-    /// catalog, for every command. Commit it next to the policies and set SHUBCTL_CATALOG in CI
-    /// so validate, plan and apply all judge controls by the same catalog.
+    /// Judge controls by this catalog file (from `shubctl catalog --refresh`), not the built-in one.
+    ///
+    /// Every command reads and checks it before anything else. Commit it next to the policies
+    /// and set SHUBCTL_CATALOG in CI, so validate, plan and apply all judge controls by the same
+    /// catalog.
     #[arg(long, value_name = "FILE", env = "SHUBCTL_CATALOG", global = true)]
     pub catalog: Option<PathBuf>,
     #[command(subcommand)]

@@ -284,7 +284,7 @@ impl Catalog {
         let region = &live.region;
         let out = Catalog::new(
             format!(
-                "Refreshed by `shubctl catalog --refresh` from AWS Security Hub in {region}: DescribeStandards, and ListSecurityControlDefinitions (all controls, and each standard's with StandardsArn). Legacy IDs, global-resource flags, titles AWS leaves empty, parameter bounds and defaults AWS leaves out, and the members of standards AWS did not list, come from the catalog it was refreshed from (retrieved {}), whose source was: {}",
+                "Refreshed by `shubctl catalog --refresh` from AWS Security Hub in {region}; read: DescribeStandards, and ListSecurityControlDefinitions (all controls, and each standard's with StandardsArn). Legacy IDs, global-resource flags, titles AWS leaves empty, parameter bounds and defaults AWS leaves out, and the members of standards AWS did not list, come from the catalog it was refreshed from (retrieved {}), whose source was: {}",
                 self.retrieved, self.source
             ),
             today.to_string(),

@@ -15,8 +15,9 @@ pub fn run(standard: Option<&str>, out: &Printer) -> Result<Status, CliError> {
         None => {
             let _ = writeln!(
                 text,
-                "Standards ({}; source: {}):",
-                c.origin(),
+                "Standards ({}, retrieved {}; source: {}):",
+                c.name(),
+                c.retrieved,
                 c.source.split(';').next().unwrap_or("")
             );
             for s in &c.standards {
