@@ -273,6 +273,7 @@ pub async fn plan<S: StateSource>(
         reads,
     );
     plan.access = access(policy);
+    plan.newer_controls = catalog().beyond(crate::model::catalog::built_in());
     Ok(Planned { plan, current, org })
 }
 

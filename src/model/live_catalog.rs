@@ -351,6 +351,47 @@ impl Catalog {
     }
 }
 
+impl Catalog {
+    /// The controls this catalog has that `other` lacks, with their standards.
+    pub fn beyond(&self, other: &Catalog) -> BTreeMap<String, Vec<String>> {
+        self.controls
+            .iter()
+            .filter(|c| other.control(&c.id).is_none())
+            .map(|c| (c.id.clone(), c.standards.clone()))
+            .collect()
+    }
+
+    /// This catalog with `extra` controls it lacks added (by ID, with their standards; those
+    /// naming a standard it does not have are left out): what a saved plan was computed with.
+    pub fn with_controls(&self, extra: &BTreeMap<String, Vec<String>>) -> Catalog {
+        let mut out = Catalog::new(
+            self.source.clone(),
+            self.retrieved.clone(),
+            self.notes.clone(),
+            self.parameters_source.clone(),
+            self.standards.clone(),
+            self.controls.clone(),
+        );
+        out.file = self.file.clone();
+        out.live_only = self.live_only.clone();
+        for (id, stds) in extra {
+            if self.control(id).is_some() || stds.iter().any(|s| self.standard(s).is_none()) {
+                continue;
+            }
+            out.controls.push(ControlDef {
+                id: id.clone(),
+                title: id.clone(),
+                standards: stds.clone(),
+                global: false,
+                legacy_ids: BTreeMap::new(),
+                parameters: BTreeMap::new(),
+            });
+        }
+        out.controls.sort_by_key(|c| order(&c.id));
+        out.indexed()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -492,5 +533,14 @@ mod tests {
         assert!(c.control("EC2.9999").is_none(), "defined nowhere");
         assert_eq!(c.live_only["EC2.9001"], ["eu-west-1"]);
         assert_eq!(c.controls.len(), base.controls.len() + 1);
+        // A saved plan records them, and they come back from the record.
+        let beyond = c.beyond(base);
+        assert_eq!(
+            beyond,
+            [("EC2.9001".to_string(), vec!["fsbp/1.0.0".to_string()])].into()
+        );
+        let again = base.with_controls(&beyond);
+        assert_eq!(again.control("EC2.9001").unwrap().standards, ["fsbp/1.0.0"]);
+        assert!(again.beyond(&c).is_empty() && c.beyond(&again).is_empty());
     }
 }

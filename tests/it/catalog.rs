@@ -232,7 +232,13 @@ fn a_live_plan_asks_aws_about_controls_the_catalog_lacks() {
     converge(&emu, dir.path());
     emu.clear_calls();
 
-    let out = shubctl(&["plan", "policy.yaml", "--detailed-exitcode"]);
+    let out = shubctl(&[
+        "plan",
+        "policy.yaml",
+        "--detailed-exitcode",
+        "--out",
+        "saved.json",
+    ]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     let stderr = text(&out.stderr);
     let warning = stderr
@@ -246,6 +252,25 @@ fn a_live_plan_asks_aws_about_controls_the_catalog_lacks() {
         text(&out.stdout)
     );
     assert!(emu.calls().iter().all(|c| !c.mutating), "plans never write");
+
+    // The saved plan records the control, so `apply --plan` reads the state it was planned
+    // from (not refused as moved) and carries it out; a re-plan is then empty.
+    let saved = std::fs::read_to_string(dir.path().join("saved.json")).unwrap();
+    let saved: serde_json::Value = serde_json::from_str(&saved).unwrap();
+    assert_eq!(
+        saved["newer_controls"],
+        serde_json::json!({ NEWER: ["fsbp/1.0.0"] })
+    );
+    let out = shubctl(&["apply", "--plan", "saved.json", "--auto-approve"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let out = shubctl(&["plan", "policy.yaml", "--detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
 
     // A control no region defines: an error with its position, and nothing read but the
     // definitions (and the caller's identity).
