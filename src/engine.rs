@@ -26,6 +26,10 @@ use crate::spec::{CheckOptions, Policy};
 pub enum EngineError {
     #[error("the policy has {0} error(s); nothing was read or changed")]
     InvalidPolicy(usize),
+    #[error(
+        "the policy has {0} error(s); only AWS's control definitions were read, nothing was changed"
+    )]
+    InvalidAfterDefinitions(usize),
     #[error("cannot read the organisation: {0}")]
     Org(ProviderError),
     #[error(

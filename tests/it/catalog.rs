@@ -281,7 +281,7 @@ fn a_live_plan_asks_aws_about_controls_the_catalog_lacks() {
     insta::assert_snapshot!(text(&out.stderr), @r"
     bad.yaml:24:14: warning[SH325]: `EC2.9001` is not in the built-in catalog (retrieved 2026-11-28), but AWS defines it in us-east-1, eu-west-1: known only from AWS's live control definitions (`shubctl catalog --refresh` writes a catalog that has it)
     bad.yaml:27:14: error[SH305]: unknown control `EC2.9999` (did you mean `EC2.9`?); AWS's live control definitions in us-east-1, eu-west-1 do not have it either
-    error: the policy has 1 error(s); nothing was read or changed
+    error: the policy has 1 error(s); only AWS's control definitions were read, nothing was changed
     ");
     let read: std::collections::BTreeSet<String> =
         emu.calls().into_iter().map(|c| c.operation).collect();

@@ -79,6 +79,7 @@ pub async fn planned(
     let mut d = Diagnostics::default();
     let mut policy = engine::load_policy(&p.paths, &p.check, &mut d);
     let mut opened = None;
+    let mut learnt = false;
     // Controls newer than the catalog: when they are the only problem and the plan is live,
     // AWS's control definitions (read-only) decide, and the policy is checked again.
     if s.snapshot.is_none() && engine::only_unknown_controls(&d) {
@@ -89,6 +90,7 @@ pub async fn planned(
                 out.note(&format!("warning: {n}"));
             }
             crate::model::catalog::install(extended);
+            learnt = true;
             d = Diagnostics::default();
             policy = engine::load_policy(&p.paths, &p.check, &mut d);
         }
@@ -96,7 +98,11 @@ pub async fn planned(
     }
     if d.has_errors() {
         let (errors, _) = out.diagnostics(d);
-        return Err(engine::EngineError::InvalidPolicy(errors).into());
+        return Err(match learnt {
+            true => engine::EngineError::InvalidAfterDefinitions(errors),
+            false => engine::EngineError::InvalidPolicy(errors),
+        }
+        .into());
     }
     let source = match opened {
         Some(source) => source,
