@@ -314,6 +314,8 @@ fn value_end(b: &[u8], i: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::catalog::standard_arn;
+    use crate::model::live_catalog::{LiveControl, LiveDefinitions};
     use proptest::prelude::*;
     use serde_json::{Value, json};
 
@@ -348,6 +350,34 @@ mod tests {
         assert!(d.items.is_empty(), "{:?}", d.items);
         assert_eq!(c.file.as_deref(), Some("data/catalog.json"));
         assert!(c.control("IAM.6").is_some());
+    }
+
+    #[test]
+    fn unreadable_files_are_refused_at_their_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.json");
+        let mut d = Diagnostics::default();
+        assert!(load(&missing, &mut d).is_none());
+        let shown = d.sorted()[0].to_string();
+        assert!(
+            shown.starts_with(&format!(
+                "{}:1:1: error[SH020]: cannot read the catalog file:",
+                missing.display()
+            )),
+            "{shown}"
+        );
+        let latin1 = dir.path().join("latin1.json");
+        std::fs::write(&latin1, b"{\"source\": \"caf\xe9\"}").unwrap();
+        let mut d = Diagnostics::default();
+        assert!(load(&latin1, &mut d).is_none());
+        assert!(
+            d.sorted()[0]
+                .to_string()
+                .ends_with("error[SH020]: the catalog file is not UTF-8 text")
+        );
+        let mut d = Diagnostics::default();
+        assert!(parse("", "empty.json", &mut d).is_none());
+        assert_eq!(d.items[0].code, Code::CatalogSyntax);
     }
 
     #[test]
@@ -436,6 +466,76 @@ mod tests {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// AWS's answer for the built-in catalog in a region, less the controls at `drop`, plus
+    /// `new` controls (ID, indexes of the standards they belong to).
+    fn live(drop: &[usize], new: &[(String, Vec<usize>)]) -> LiveDefinitions {
+        let c = crate::model::catalog::built_in();
+        let arn = |s: &str| standard_arn(c.standard(s).unwrap(), "eu-west-1");
+        let mut controls: Vec<LiveControl> = c
+            .controls
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !drop.contains(i))
+            .map(|(_, d)| LiveControl {
+                id: d.id.clone(),
+                title: d.title.clone(),
+                offered: true,
+                parameters: d.parameters.clone(),
+                standards: d.standards.iter().map(|s| arn(s)).collect(),
+            })
+            .collect();
+        for (id, stds) in new {
+            controls.push(LiveControl {
+                id: id.clone(),
+                title: format!("{id} title"),
+                offered: true,
+                parameters: Default::default(),
+                standards: stds
+                    .iter()
+                    .map(|i| arn(&c.standards[i % c.standards.len()].id))
+                    .collect(),
+            });
+        }
+        LiveDefinitions {
+            region: "eu-west-1".into(),
+            standards: c
+                .standards
+                .iter()
+                .map(|s| (arn(&s.id), s.name.clone()))
+                .collect(),
+            controls,
+            members_read: c.standards.iter().map(|s| arn(&s.id)).collect(),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        /// Whatever AWS answers, the refreshed catalog written as `catalog --refresh` writes it
+        /// is a valid catalog file that reads back as the same catalog.
+        #[test]
+        fn refreshed_catalogs_are_valid_catalog_files(
+            drop in prop::collection::vec(0usize..600, 0..20),
+            new in prop::collection::vec(
+                ("(EC2|S3|Newsvc)\\.9[0-9]{3}", prop::collection::vec(0usize..10, 0..3)),
+                0..5,
+            ),
+        ) {
+            let (cat, _) = crate::model::catalog::built_in().refreshed(&live(&drop, &new), "2026-11-30");
+            let text = serde_json::to_string_pretty(&cat).unwrap();
+            let mut d = Diagnostics::default();
+            let back = parse(&text, "refreshed.json", &mut d);
+            prop_assert!(d.items.is_empty(), "{:?}", d.items);
+            let back = back.unwrap();
+            prop_assert_eq!(
+                serde_json::to_value(&back.controls).unwrap(),
+                serde_json::to_value(&cat.controls).unwrap()
+            );
+            for (id, _) in &new {
+                prop_assert!(back.control(id).is_some());
+            }
         }
     }
 
