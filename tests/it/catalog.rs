@@ -272,6 +272,14 @@ fn a_live_plan_asks_aws_about_controls_the_catalog_lacks() {
     let out = shubctl(&["plan", "policy.yaml", "--detailed-exitcode"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
 
+    // Doctor checks the policy the same way.
+    let out = shubctl(&["doctor", "policy.yaml"]);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("policy.yaml:24:14: warning[SH325]") && !stderr.contains("SH305"),
+        "{stderr}"
+    );
+
     // A control no region defines: an error with its position, and nothing read but the
     // definitions (and the caller's identity).
     emu.clear_calls();
