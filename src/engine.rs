@@ -69,8 +69,8 @@ pub fn only_unknown_controls(d: &Diagnostics) -> bool {
 
 /// A policy whose only errors are unknown controls (`SH305`), planned against live AWS: the
 /// controls may be newer than the catalog. Reads AWS's control definitions (read-only:
-/// `ListSecurityControlDefinitions`, every control and each enabled standard's) in every region
-/// the policy lists (its home region when it takes every enabled region), as the delegated
+/// `ListSecurityControlDefinitions`, every control, and each standard's that the policy enables or
+/// its exceptions name) in every region the policy lists (its home region when it takes every enabled region), as the delegated
 /// administrator (or the policy's account), and returns the catalog with the unknown controls
 /// AWS defines and offers added, with a note for each region that could not be read. None when
 /// the policy has other errors, names no unknown control, or `source` is not live.
@@ -93,10 +93,18 @@ pub async fn learn_controls<S: StateSource>(
     if !regions.contains(&r.home) {
         regions.insert(0, r.home.clone());
     }
+    // The standards the policy enables or its exceptions name: only their members matter.
     let mut standards: Vec<&str> = policy
         .standards
         .iter()
         .flat_map(|s| s.entries.iter().map(|e| e.standard.as_str()))
+        .chain(
+            policy
+                .exceptions
+                .iter()
+                .flat_map(|x| &x.rules)
+                .flat_map(|r| r.standards.iter().flatten().map(String::as_str)),
+        )
         .collect();
     standards.sort();
     standards.dedup();
