@@ -26,6 +26,10 @@ use crate::spec::{CheckOptions, Policy};
 pub enum EngineError {
     #[error("the policy has {0} error(s); nothing was read or changed")]
     InvalidPolicy(usize),
+    #[error(
+        "the policy has {0} error(s); only AWS's control definitions were read, nothing was changed"
+    )]
+    InvalidAfterDefinitions(usize),
     #[error("cannot read the organisation: {0}")]
     Org(ProviderError),
     #[error(
@@ -51,6 +55,83 @@ pub enum EngineError {
 /// Loads and checks the policy files. Problems are in `d`.
 pub fn load_policy(paths: &[PathBuf], opts: &CheckOptions, d: &mut Diagnostics) -> Policy {
     crate::spec::load(paths, opts, d)
+}
+
+/// The policy has errors, and every one is an unknown control (`SH305`).
+pub fn only_unknown_controls(d: &Diagnostics) -> bool {
+    d.has_errors()
+        && !d.unknown_controls.is_empty()
+        && d.items
+            .iter()
+            .filter(|x| x.severity == Severity::Error)
+            .all(|x| x.code == crate::spec::diagnostics::Code::UnknownControl)
+}
+
+/// A policy whose only errors are unknown controls (`SH305`), planned against live AWS: the
+/// controls may be newer than the catalog. Reads AWS's control definitions (read-only:
+/// `ListSecurityControlDefinitions`, every control, and each standard's that the policy enables or
+/// its exceptions name) in every region the policy lists (its home region when it takes every enabled region), as the delegated
+/// administrator (or the policy's account), and returns the catalog with the unknown controls
+/// AWS defines and offers added, with a note for each region that could not be read. None when
+/// the policy has other errors, names no unknown control, or `source` is not live.
+pub async fn learn_controls<S: StateSource>(
+    policy: &Policy,
+    source: &S,
+    d: &Diagnostics,
+) -> Option<(crate::model::catalog::Catalog, Vec<String>)> {
+    use crate::model::catalog::standard_arn;
+    if !only_unknown_controls(d) {
+        return None;
+    }
+    let account = match (&policy.organization, &policy.account) {
+        (Some(o), _) => o.admin.clone(),
+        (None, Some(a)) => a.id.clone(),
+        (None, None) => return None,
+    };
+    let r = policy.regions.as_ref()?;
+    let mut regions = r.include.clone().unwrap_or_default();
+    if !regions.contains(&r.home) {
+        regions.insert(0, r.home.clone());
+    }
+    // The standards the policy enables or its exceptions name: only their members matter.
+    let mut standards: Vec<&str> = policy
+        .standards
+        .iter()
+        .flat_map(|s| s.entries.iter().map(|e| e.standard.as_str()))
+        .chain(
+            policy
+                .exceptions
+                .iter()
+                .flat_map(|x| &x.rules)
+                .flat_map(|r| r.standards.iter().flatten().map(String::as_str)),
+        )
+        .collect();
+    standards.sort();
+    standards.dedup();
+    let reads = regions.iter().map(|region| {
+        let scope = Scope::new(&account, region);
+        let arns: Vec<String> = standards
+            .iter()
+            .filter_map(|s| catalog().standard(s))
+            .map(|def| standard_arn(def, region))
+            .collect();
+        async move { (region, source.control_catalog(&scope, &arns).await) }
+    });
+    let mut live = Vec::new();
+    let mut notes = Vec::new();
+    for (region, got) in futures::future::join_all(reads).await {
+        match got {
+            Ok(Some(defs)) => live.push(defs),
+            Ok(None) => return None,
+            Err(e) => notes.push(format!(
+                "{region}: AWS's control definitions could not be read ({e}), so controls the catalog lacks are not known there"
+            )),
+        }
+    }
+    Some((
+        catalog().with_live_controls(&live, &d.unknown_controls),
+        notes,
+    ))
 }
 
 /// How the policy reaches accounts, recorded in the plan so `apply --plan` does the same.
@@ -204,11 +285,13 @@ pub async fn plan<S: StateSource>(
         reads,
     );
     plan.access = access(policy);
+    plan.newer_controls = catalog().beyond(crate::model::catalog::built_in());
     Ok(Planned { plan, current, org })
 }
 
 /// Controls AWS offers in each region whose definitions can be read (live AWS) that the
-/// built-in catalog lacks: the policy cannot name them, and the plan says so.
+/// catalog in use lacks: the plan says so (`shubctl catalog --refresh` writes a catalog that
+/// has them).
 async fn newer_controls<'a, S: StateSource>(
     source: &S,
     from: impl Iterator<Item = &'a Scope>,
@@ -232,9 +315,10 @@ async fn newer_controls<'a, S: StateSource>(
                 lacking.sort();
                 if !lacking.is_empty() {
                     out.push(format!(
-                        "{}: AWS offers {} control(s) the built-in catalog lacks: {}",
+                        "{}: AWS offers {} control(s) {} lacks: {}",
                         scope.region,
                         lacking.len(),
+                        catalog().name(),
                         lacking.join(", ")
                     ));
                 }

@@ -11,6 +11,13 @@ pub struct Cli {
     /// When to colour output: auto colours only on a terminal and honours NO_COLOR.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     pub color: ColorChoice,
+    /// Judge controls by this catalog file (from `shubctl catalog --refresh`), not the built-in one.
+    ///
+    /// Every command reads and checks it before anything else. Commit it next to the policies
+    /// and set SHUBCTL_CATALOG in CI, so validate, plan and apply all judge controls by the same
+    /// catalog.
+    #[arg(long, value_name = "FILE", env = "SHUBCTL_CATALOG", global = true)]
+    pub catalog: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -124,11 +131,28 @@ pub enum Command {
         /// The code or its name.
         code: String,
     },
-    /// List the built-in catalog: standards, or the controls of one standard.
+    /// List the catalog (built-in, or --catalog's): standards, or the controls of one standard.
+    /// With --refresh, write a catalog file from AWS's live definitions.
+    ///
+    /// --refresh reads (read-only, as the caller of the standard credential chain) Security
+    /// Hub's DescribeStandards and ListSecurityControlDefinitions, all of them and each
+    /// standard's with StandardsArn, in one region; merges them with the catalog in use for
+    /// what the API does not say (legacy IDs, global-resource flags); writes the file whole or
+    /// not at all; and prints what changed. It needs securityhub:DescribeStandards and
+    /// securityhub:ListSecurityControlDefinitions.
     Catalog {
         /// Show the controls of this standard (e.g. fsbp/1.0.0).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "refresh")]
         standard: Option<String>,
+        /// Read AWS's live definitions and write a refreshed catalog to --out.
+        #[arg(long, requires = "out")]
+        refresh: bool,
+        /// The catalog file to write (with --refresh).
+        #[arg(long, value_name = "FILE", requires = "refresh")]
+        out: Option<PathBuf>,
+        /// The region to read the definitions in (default: AWS_REGION or the profile's).
+        #[arg(long, value_name = "REGION", requires = "refresh")]
+        region: Option<String>,
     },
     /// Check the live set-up for common problems (read-only); exit 0 when healthy, 1 on problems.
     ///

@@ -11,6 +11,8 @@ use crate::spec::CheckOptions;
 
 pub struct Config {
     pub colors: Colors,
+    /// A catalog file to use instead of the built-in catalog.
+    pub catalog: Option<PathBuf>,
     pub command: Command,
 }
 
@@ -45,6 +47,10 @@ pub enum Command {
     },
     Catalog {
         standard: Option<String>,
+    },
+    RefreshCatalog {
+        out: PathBuf,
+        region: Option<String>,
     },
     Snapshot {
         policy: PolicyInput,
@@ -175,7 +181,13 @@ impl Config {
             },
             args::Command::Schema => Command::Schema,
             args::Command::Explain { code } => Command::Explain { code },
-            args::Command::Catalog { standard } => Command::Catalog { standard },
+            args::Command::Catalog {
+                refresh: true,
+                out: Some(out),
+                region,
+                ..
+            } => Command::RefreshCatalog { out, region },
+            args::Command::Catalog { standard, .. } => Command::Catalog { standard },
             args::Command::Snapshot {
                 policy: p,
                 source: s,
@@ -249,6 +261,10 @@ impl Config {
                 today: chrono::Utc::now().date_naive(),
             },
         };
-        Config { colors, command }
+        Config {
+            colors,
+            catalog: cli.catalog,
+            command,
+        }
     }
 }

@@ -63,6 +63,18 @@ pub enum CliError {
         #[source]
         source: std::io::Error,
     },
+    #[error("the catalog file {0} has {1} error(s); nothing was read or changed")]
+    BadCatalog(String, usize),
+    #[error("cannot read AWS's control definitions")]
+    Definitions(#[source] ProviderError),
+    #[error("AWS listed no control definitions in {0}; no catalog written")]
+    NoDefinitions(String),
+    #[error("cannot write the catalog {path}")]
+    WriteCatalog {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("cannot start the async runtime")]
     Runtime(#[source] std::io::Error),
 }

@@ -41,6 +41,18 @@ pub fn main() -> ExitCode {
     };
     let config = Config::resolve(cli);
     let out = Printer::new(config.colors);
+    // Before anything else: every command judges controls by this catalog.
+    if let Some(path) = &config.catalog {
+        let mut d = crate::spec::diagnostics::Diagnostics::default();
+        match crate::spec::catalog_file::load(path, &mut d) {
+            Some(c) => crate::model::catalog::install(c),
+            None => {
+                let (errors, _) = out.diagnostics(d);
+                out.error(&CliError::BadCatalog(path.display().to_string(), errors));
+                return Status::Error.into();
+            }
+        }
+    }
     let result = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -101,6 +113,9 @@ async fn run(command: Command, out: &Printer) -> Result<Status, CliError> {
         Command::Schema => commands::schema::run(out),
         Command::Explain { code } => commands::explain::run(&code, out),
         Command::Catalog { standard } => commands::catalog::run(standard.as_deref(), out),
+        Command::RefreshCatalog { out: path, region } => {
+            commands::catalog::refresh(&path, region, out).await
+        }
         Command::Snapshot {
             policy,
             source,

@@ -3,7 +3,7 @@
 //! can be refreshed without touching code.
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::sync::{OnceLock, RwLock};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Number, Value};
@@ -21,9 +21,19 @@ pub struct Catalog {
     pub controls: Vec<ControlDef>,
     #[serde(skip)]
     by_id: BTreeMap<String, usize>,
+    /// The file it was loaded from (`--catalog`); None for the built-in one.
+    #[serde(skip)]
+    pub file: Option<String>,
+    /// Controls added from AWS's live definitions during this run (a live plan whose policy
+    /// names controls the catalog lacks), with the regions that define them.
+    #[serde(skip)]
+    pub live_only: BTreeMap<String, Vec<String>>,
+    /// The regions whose live definitions were consulted for controls the catalog lacks.
+    #[serde(skip)]
+    pub live_regions: Vec<String>,
 }
 
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct StandardDef {
     /// Short name used in policies: `fsbp/1.0.0`.
     pub id: String,
@@ -229,23 +239,81 @@ impl ParameterDef {
     }
 }
 
-static CATALOG: OnceLock<Catalog> = OnceLock::new();
+static BUILT_IN: OnceLock<Catalog> = OnceLock::new();
+/// The catalog in use when not the built-in one: installed once at start (`--catalog`), and
+/// again at most once more by a live plan that learns controls from AWS. Leaked on purpose:
+/// every `&'static` handed out stays valid.
+static ACTIVE: RwLock<Option<&'static Catalog>> = RwLock::new(None);
 
+/// The catalog in use: the one installed with [`install`], else the built-in one.
 pub fn catalog() -> &'static Catalog {
-    CATALOG.get_or_init(|| {
-        let mut c: Catalog = serde_json::from_str(include_str!("../../data/catalog.json"))
-            .expect("data/catalog.json is valid (checked by tests)");
-        c.by_id = c
+    let active = *ACTIVE.read().unwrap_or_else(|e| e.into_inner());
+    active.unwrap_or_else(built_in)
+}
+
+/// The catalog compiled into shubctl (`data/catalog.json`).
+pub fn built_in() -> &'static Catalog {
+    BUILT_IN.get_or_init(|| {
+        serde_json::from_str::<Catalog>(include_str!("../../data/catalog.json"))
+            .expect("data/catalog.json is valid (checked by tests)")
+            .indexed()
+    })
+}
+
+/// Makes `c` the catalog every later [`catalog`] call returns (process-wide).
+pub fn install(c: Catalog) {
+    let leaked: &'static Catalog = Box::leak(Box::new(c.indexed()));
+    *ACTIVE.write().unwrap_or_else(|e| e.into_inner()) = Some(leaked);
+}
+
+impl Catalog {
+    pub fn new(
+        source: String,
+        retrieved: String,
+        notes: String,
+        parameters_source: String,
+        standards: Vec<StandardDef>,
+        controls: Vec<ControlDef>,
+    ) -> Catalog {
+        Catalog {
+            source,
+            retrieved,
+            notes,
+            parameters_source,
+            standards,
+            controls,
+            by_id: BTreeMap::new(),
+            file: None,
+            live_only: BTreeMap::new(),
+            live_regions: Vec::new(),
+        }
+        .indexed()
+    }
+
+    /// Builds the ID index (after deserialising or editing `controls`).
+    pub fn indexed(mut self) -> Catalog {
+        self.by_id = self
             .controls
             .iter()
             .enumerate()
             .map(|(i, d)| (d.id.clone(), i))
             .collect();
-        c
-    })
-}
+        self
+    }
 
-impl Catalog {
+    /// Which catalog it is, for people: `the built-in catalog`, `the catalog FILE`.
+    pub fn name(&self) -> String {
+        match &self.file {
+            Some(f) => format!("the catalog {f}"),
+            None => "the built-in catalog".into(),
+        }
+    }
+
+    /// [`Catalog::name`] with its retrieval date.
+    pub fn origin(&self) -> String {
+        format!("{} (retrieved {})", self.name(), self.retrieved)
+    }
+
     pub fn standard(&self, id: &str) -> Option<&StandardDef> {
         self.standards.iter().find(|s| s.id == id)
     }

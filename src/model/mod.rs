@@ -12,6 +12,7 @@ pub mod finding_fields;
 pub mod health;
 pub mod iam;
 pub mod kind;
+pub mod live_catalog;
 pub mod note;
 pub mod organization;
 pub mod provider;

@@ -29,6 +29,17 @@ pub trait StateSource: Sync {
     ) -> impl Future<Output = Result<Option<Vec<(String, bool)>>, ProviderError>> + Send {
         async { Ok(None) }
     }
+    /// Every control AWS defines in `scope`'s region as that account sees it, with the members
+    /// of the standards `members_of` (full ARNs): what a live plan consults for controls the
+    /// catalog lacks. `None` when the source has no such list (a snapshot).
+    fn control_catalog(
+        &self,
+        _scope: &Scope,
+        _members_of: &[String],
+    ) -> impl Future<Output = Result<Option<super::live_catalog::LiveDefinitions>, ProviderError>> + Send
+    {
+        async { Ok(None) }
+    }
 }
 
 /// Carries out changes. A batch holds changes of one kind in one scope, so a provider can use

@@ -120,6 +120,11 @@ pub struct Plan {
     /// API calls made to compute the plan, per `account/region` (live AWS only).
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub api_calls: std::collections::BTreeMap<String, u64>,
+    /// Controls the built-in catalog lacks that the plan was computed with (from `--catalog`,
+    /// or AWS's live definitions), each with its standards: `apply --plan` reads them again,
+    /// so the state it checks is the state planned.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub newer_controls: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl Plan {
@@ -149,6 +154,7 @@ impl Plan {
             reads,
             api_calls: Default::default(),
             access: Access::default(),
+            newer_controls: Default::default(),
         }
     }
 

@@ -39,6 +39,16 @@ impl AnySource {
 }
 
 impl StateSource for AnySource {
+    async fn control_catalog(
+        &self,
+        scope: &Scope,
+        members_of: &[String],
+    ) -> Result<Option<crate::model::live_catalog::LiveDefinitions>, ProviderError> {
+        match self {
+            AnySource::Snapshot { .. } => Ok(None),
+            AnySource::Aws(p) => p.control_catalog(scope, members_of).await,
+        }
+    }
     async fn control_definitions(
         &self,
         scope: &Scope,

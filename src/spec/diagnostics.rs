@@ -48,6 +48,8 @@ codes! {
     YamlSyntax = "SH005", "yaml-syntax", "The file is not valid YAML (brackets, indentation, tabs, quoting).";
     DuplicateKey = "SH006", "duplicate-key", "A mapping defines the same key twice.";
     YamlTooLarge = "SH007", "yaml-too-large", "The YAML expands beyond the parser's limits (aliases, nesting).";
+    CatalogSyntax = "SH020", "catalog-syntax", "A catalog file (`--catalog`, `SHUBCTL_CATALOG`) that cannot be read, is not JSON, or lacks data/catalog.json's fields and types.";
+    CatalogContent = "SH021", "catalog-content", "A catalog file that contradicts itself: a control listed twice or not written `SERVICE.N`, a control in a standard the file does not define, a parameter default its own definition refuses.";
     // Shape of the file (the JSON Schema of `shubctl schema`)
     UnknownKey = "SH101", "unknown-key", "A key the policy format does not have.";
     WrongType = "SH102", "wrong-type", "A value of the wrong type (a list where a mapping is expected, text where a number is).";
@@ -89,7 +91,7 @@ codes! {
     UnknownStandard = "SH302", "unknown-standard", "A standard the catalog does not know.";
     StandardLongName = "SH303", "standard-long-name", "A standard written by its AWS name instead of its short name.";
     DuplicateStandard = "SH304", "duplicate-standard", "A standard listed twice.";
-    UnknownControl = "SH305", "unknown-control", "A control ID the catalog does not know.";
+    UnknownControl = "SH305", "unknown-control", "A control ID the catalog does not know (a live plan first asks AWS's control definitions when this is the policy's only problem; see SH325).";
     LegacyControlNumber = "SH306", "legacy-control-number", "A standard-specific control number instead of a security-control ID.";
     ControlNotInStandard = "SH307", "control-not-in-standard", "An exception names a standard the control is not part of.";
     ControlAndControls = "SH308", "control-and-controls", "An exception gives both `control` and `controls`, or neither.";
@@ -108,6 +110,8 @@ codes! {
     BadParameterValue = "SH321", "bad-parameter-value", "A parameter value of the wrong type, outside its range, not an allowed value, or with too many items.";
     UnknownParameter = "SH322", "unknown-parameter", "A parameter the control does not take (or a control that takes no parameters).";
     ExceptionPlaceholder = "SH323", "exception-placeholder", "An exception's owner, ticket or expiry still reads TODO, as `shubctl export` left it for people to fill (warning).";
+    ControlFromCatalogFile = "SH324", "control-from-catalog-file", "A control the built-in catalog lacks, known from the catalog file given with `--catalog` (warning).";
+    ControlFromLiveDefinitions = "SH325", "control-from-live-definitions", "A control the catalog lacks that AWS's live control definitions include: a live plan whose only errors were unknown controls read the definitions and found it (warning). `shubctl catalog --refresh` writes a catalog that has it.";
     // Aggregator
     AggregatorRegions = "SH351", "aggregator-regions", "Aggregator regions given with a linking mode that takes none, or missing where needed.";
     AggregatorHome = "SH352", "aggregator-home-region", "The aggregator lists the home region, which always aggregates.";
@@ -244,6 +248,8 @@ impl fmt::Display for Pos {
 #[derive(Debug, Default)]
 pub struct Diagnostics {
     pub items: Vec<Diagnostic>,
+    /// The control IDs reported unknown (`SH305`): a live plan asks AWS about them.
+    pub unknown_controls: std::collections::BTreeSet<String>,
 }
 
 impl Diagnostics {

@@ -1,6 +1,7 @@
 //! Policy files: load (YAML → checked JSON → typed), compose, check section by section, and
 //! expand to desired state.
 
+pub mod catalog_file;
 pub mod central;
 pub mod compose;
 pub mod diagnostics;

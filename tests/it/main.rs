@@ -1,6 +1,7 @@
 //! The one integration-test binary. Modules by subject.
 
 mod aws;
+mod catalog;
 mod central;
 mod cli;
 mod common;

@@ -708,7 +708,9 @@ fn inspector_code_repository_scanning_is_declarable_and_turned_off_when_left_out
 fn a_live_plan_names_controls_newer_than_the_catalog() {
     runtime().block_on(async {
         let config = shubctl_emulator::Config {
-            newer_controls: ["EC2.9001", "EC2.9002", "S3.9003"].map(String::from).into(),
+            newer_controls: ["EC2.9001", "EC2.9002", "S3.9003"]
+                .map(|c| (c.to_string(), vec![]))
+                .into(),
             unavailable_controls: [("eu-west-1".to_string(), "S3.9003".to_string())].into(),
             definitions_page_size: 50,
             ..quick()

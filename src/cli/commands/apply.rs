@@ -35,6 +35,15 @@ async fn saved(path: &Path, s: &SourceInput) -> Result<(Plan, AnySource), CliErr
         path: shown,
         source: e,
     })?;
+    // The controls it was planned with, the catalog in use lacking some of them.
+    let catalog = crate::model::catalog::catalog();
+    if plan
+        .newer_controls
+        .keys()
+        .any(|id| catalog.control(id).is_none())
+    {
+        crate::model::catalog::install(catalog.with_controls(&plan.newer_controls));
+    }
     let source = open_source(s, &plan.access).await?;
     engine::check_saved(&plan, &source, s.concurrency).await?;
     Ok((plan, source))

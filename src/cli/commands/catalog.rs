@@ -1,4 +1,5 @@
-//! `shubctl catalog`: the built-in standards, or the controls of one standard.
+//! `shubctl catalog`: the catalog's standards, or the controls of one standard; with
+//! `--refresh`, a catalog file written from AWS's live definitions.
 
 use std::fmt::Write;
 
@@ -14,9 +15,10 @@ pub fn run(standard: Option<&str>, out: &Printer) -> Result<Status, CliError> {
         None => {
             let _ = writeln!(
                 text,
-                "Standards (catalog from {}, retrieved {}):",
-                c.source.split(';').next().unwrap_or(""),
-                c.retrieved
+                "Standards ({}, retrieved {}; source: {}):",
+                c.name(),
+                c.retrieved,
+                c.source.split(';').next().unwrap_or("")
             );
             for s in &c.standards {
                 let _ = writeln!(
@@ -45,4 +47,80 @@ pub fn run(standard: Option<&str>, out: &Printer) -> Result<Status, CliError> {
     }
     out.data(&text);
     Ok(Status::Ok)
+}
+
+/// Reads AWS's standards and control definitions in one region, merges them with the catalog in
+/// use and writes the result to `path` (whole, or not at all), printing what changed.
+pub async fn refresh(
+    path: &std::path::Path,
+    region: Option<String>,
+    out: &Printer,
+) -> Result<Status, CliError> {
+    use crate::provider::aws::{AwsOptions, AwsProvider};
+    let aws = AwsProvider::connect(
+        AwsOptions {
+            region,
+            ..AwsOptions::default()
+        },
+        None,
+    )
+    .await
+    .map_err(CliError::Connect)?;
+    let region = aws.region().to_string();
+    out.status(true, "reading AWS's control definitions");
+    let live = aws
+        .catalog_definitions(&region)
+        .await
+        .map_err(CliError::Definitions)?;
+    if live.controls.is_empty() {
+        return Err(CliError::NoDefinitions(region));
+    }
+    let base = catalog();
+    let today = chrono::Utc::now()
+        .date_naive()
+        .format("%Y-%m-%d")
+        .to_string();
+    let (refreshed, changes) = base.refreshed(&live, &today);
+    let mut json = serde_json::to_string_pretty(&refreshed).expect("a catalog serialises");
+    json.push('\n');
+    write_whole(path, json.as_bytes()).map_err(|e| CliError::WriteCatalog {
+        path: path.display().to_string(),
+        source: e,
+    })?;
+    let mut text = format!(
+        "Catalog from AWS in {region}: {} standards, {} controls. Against {}:\n",
+        refreshed.standards.len(),
+        refreshed.controls.len(),
+        base.origin()
+    );
+    text.push_str(&changes.render());
+    out.data(&text);
+    out.note(&format!(
+        "catalog written to {}; use it with --catalog {0} (or SHUBCTL_CATALOG)",
+        path.display()
+    ));
+    Ok(Status::Ok)
+}
+
+/// Writes a file whole: to a temporary file beside it, then renamed over it, so a failure
+/// leaves no partial file (and an existing one untouched).
+fn write_whole(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::other("not a file name"))?;
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(name);
+    tmp_name.push(format!(".{}.tmp", std::process::id()));
+    let tmp = path.with_file_name(tmp_name);
+    let written = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }

@@ -1,15 +1,17 @@
 //! `shubctl doctor`: check the live set-up for the troubleshooting table's problems. Read-only;
 //! exit 0 when healthy, 1 when there are problems (or something could not be checked).
 
-use super::{Status, connect};
+use std::time::Duration;
+
+use super::{Status, checked_policy, connect};
 use crate::cli::config::PolicyInput;
 use crate::cli::error::CliError;
 use crate::cli::output::Printer;
 use crate::doctor::{self, DoctorOptions};
 use crate::engine::{self, DoctorRun};
 use crate::model::AccountId;
+use crate::plan::Access;
 use crate::plan::render::Format;
-use crate::spec::diagnostics::Diagnostics;
 
 pub async fn run(
     p: &PolicyInput,
@@ -21,18 +23,13 @@ pub async fn run(
     if let Some(a) = account {
         run.account = Some(AccountId::parse(a).map_err(|_| CliError::BadAccount(a.into()))?);
     }
-    let mut d = Diagnostics::default();
-    let policy = engine::load_policy(&p.paths, &p.check, &mut d);
-    if d.has_errors() {
-        let (errors, _) = out.diagnostics(d);
-        return Err(engine::EngineError::InvalidPolicy(errors).into());
-    }
     // The standards timeout is for writes; doctor only reads.
-    let aws = connect(
-        &engine::access(&policy),
-        std::time::Duration::from_secs(600),
-    )
-    .await?;
+    let open = |access: Access| async move { connect(&access, Duration::from_secs(600)).await };
+    let (policy, mut d, opened) = checked_policy(p, out, Some(open)).await?;
+    let aws = match opened {
+        Some(aws) => aws,
+        None => connect(&engine::access(&policy), Duration::from_secs(600)).await?,
+    };
     out.status(true, "reading the set-up");
     let facts = engine::doctor_facts(&policy, &aws, &run, &mut d).await;
     out.diagnostics(d);

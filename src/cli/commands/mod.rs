@@ -68,6 +68,49 @@ pub async fn connect(
         .map_err(CliError::Connect)
 }
 
+/// Loads and checks the policy. When its only errors are controls the catalog lacks and `open`
+/// gives a live source, AWS's control definitions (read-only) decide and the policy is checked
+/// again (README, "The control catalog"). Returns the policy, its diagnostics (warnings only)
+/// and the source if one was opened.
+pub async fn checked_policy<S, F, Fut>(
+    p: &PolicyInput,
+    out: &Printer,
+    open: Option<F>,
+) -> Result<(Policy, Diagnostics, Option<S>), CliError>
+where
+    S: crate::provider::StateSource,
+    F: FnOnce(Access) -> Fut,
+    Fut: std::future::Future<Output = Result<S, CliError>>,
+{
+    let mut d = Diagnostics::default();
+    let mut policy = engine::load_policy(&p.paths, &p.check, &mut d);
+    let mut opened = None;
+    let mut learnt = false;
+    if let Some(open) = open.filter(|_| engine::only_unknown_controls(&d)) {
+        let source = open(engine::access(&policy)).await?;
+        out.status(true, "reading AWS's control definitions");
+        if let Some((extended, notes)) = engine::learn_controls(&policy, &source, &d).await {
+            for n in notes {
+                out.note(&format!("warning: {n}"));
+            }
+            crate::model::catalog::install(extended);
+            learnt = true;
+            d = Diagnostics::default();
+            policy = engine::load_policy(&p.paths, &p.check, &mut d);
+        }
+        opened = Some(source);
+    }
+    if d.has_errors() {
+        let (errors, _) = out.diagnostics(d);
+        return Err(match learnt {
+            true => engine::EngineError::InvalidAfterDefinitions(errors),
+            false => engine::EngineError::InvalidPolicy(errors),
+        }
+        .into());
+    }
+    Ok((policy, d, opened))
+}
+
 /// Loads the policy, opens the source and plans (keeping the state read when `keep_current`).
 /// The policy's warnings travel with the plan and are printed once it is made.
 pub async fn planned(
@@ -76,13 +119,17 @@ pub async fn planned(
     keep_current: bool,
     out: &Printer,
 ) -> Result<(Planned, AnySource, Policy), CliError> {
-    let mut d = Diagnostics::default();
-    let policy = engine::load_policy(&p.paths, &p.check, &mut d);
-    if d.has_errors() {
-        let (errors, _) = out.diagnostics(d);
-        return Err(engine::EngineError::InvalidPolicy(errors).into());
-    }
-    let source = open_source(s, &engine::access(&policy)).await?;
+    let live = s.snapshot.is_none();
+    let (policy, mut d, opened) = checked_policy(
+        p,
+        out,
+        live.then_some(|access: Access| async move { open_source(s, &access).await }),
+    )
+    .await?;
+    let source = match opened {
+        Some(source) => source,
+        None => open_source(s, &engine::access(&policy)).await?,
+    };
     out.status(source.is_live(), "reading current state");
     let planned = engine::plan(
         &policy,

@@ -71,6 +71,8 @@ pub struct AwsOptions {
     pub services: BTreeSet<Service>,
     /// Read the caller's enabled regions (`regions: { include: all }`).
     pub enabled_regions: bool,
+    /// The region the SDK is configured with, instead of `AWS_REGION` or the profile's.
+    pub region: Option<String>,
 }
 
 impl Default for AwsOptions {
@@ -88,6 +90,7 @@ impl Default for AwsOptions {
             services: Default::default(),
             delegated_admin: None,
             enabled_regions: false,
+            region: None,
         }
     }
 }
@@ -110,6 +113,9 @@ impl AwsProvider {
             Some(c) => c,
             None => {
                 let mut loader = aws_config::defaults(BehaviorVersion::latest());
+                if let Some(r) = &opts.region {
+                    loader = loader.region(aws_config::Region::new(r.clone()));
+                }
                 // Our default only when the user configured none (profiles' retry settings
                 // are honoured by setting AWS_MAX_ATTEMPTS / AWS_RETRY_MODE instead).
                 if std::env::var_os("AWS_MAX_ATTEMPTS").is_none()
@@ -163,6 +169,11 @@ impl AwsProvider {
         })
     }
 
+    /// The region the SDK is configured with.
+    pub fn region(&self) -> &str {
+        self.clients.base_region()
+    }
+
     pub fn caller(&self) -> &AccountId {
         &self.clients.caller
     }
@@ -170,6 +181,16 @@ impl AwsProvider {
     /// The caller's enabled regions (Account Management's `ListRegions`).
     pub async fn enabled_regions(&self) -> Result<Vec<String>, ProviderError> {
         regions::enabled(self).await
+    }
+
+    /// AWS's standards and every control definition in `region`, with each listed standard's
+    /// members, read as the caller (`shubctl catalog --refresh`). Read-only.
+    pub async fn catalog_definitions(
+        &self,
+        region: &str,
+    ) -> Result<crate::model::live_catalog::LiveDefinitions, ProviderError> {
+        let cx = ScopeCx::new(self, &self.clients.caller, region);
+        securityhub::definitions::read(&cx, None).await
     }
 
     /// API calls made so far, per `account/region` (and `account/global` for Organizations).
@@ -274,6 +295,17 @@ impl StateSource for AwsProvider {
     ) -> Result<Option<Vec<(String, bool)>>, ProviderError> {
         let cx = ScopeCx::new(self, &scope.account, &scope.region);
         securityhub::control_definitions(&cx).await.map(Some)
+    }
+
+    async fn control_catalog(
+        &self,
+        scope: &Scope,
+        members_of: &[String],
+    ) -> Result<Option<crate::model::live_catalog::LiveDefinitions>, ProviderError> {
+        let cx = ScopeCx::new(self, &scope.account, &scope.region);
+        securityhub::definitions::read(&cx, Some(members_of))
+            .await
+            .map(Some)
     }
 }
 

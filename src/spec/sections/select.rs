@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::model::catalog::{REGIONS, catalog, is_known_region, partition_of};
+use crate::model::catalog::{REGIONS, built_in, catalog, is_known_region, partition_of};
 use crate::model::{AccountId, OrgInfo};
 use crate::spec::compose::{Composed, Located};
 use crate::spec::diagnostics::{Code, Diagnostics, Pos, did_you_mean};
@@ -365,6 +365,27 @@ pub fn standard_name(text: &str, pos: &Pos, d: &mut Diagnostics) -> bool {
 pub fn control_id(text: &str, pos: &Pos, d: &mut Diagnostics) -> bool {
     let cat = catalog();
     if cat.control(text).is_some() {
+        if let Some(regions) = cat.live_only.get(text) {
+            d.warning(
+                pos,
+                Code::ControlFromLiveDefinitions,
+                format!(
+                    "`{text}` is not in {}, but AWS defines it in {}: known only from AWS's live control definitions (`shubctl catalog --refresh` writes a catalog that has it)",
+                    cat.origin(),
+                    regions.join(", ")
+                ),
+            );
+        } else if built_in().control(text).is_none() {
+            d.warning(
+                pos,
+                Code::ControlFromCatalogFile,
+                format!(
+                    "`{text}` is known only from {}, not the built-in catalog (retrieved {})",
+                    cat.origin(),
+                    built_in().retrieved
+                ),
+            );
+        }
         return true;
     }
     let legacy = cat.by_legacy_id(text);
@@ -384,10 +405,18 @@ pub fn control_id(text: &str, pos: &Pos, d: &mut Diagnostics) -> bool {
         return false;
     }
     let hint = did_you_mean(text, cat.controls.iter().map(|c| c.id.as_str()));
+    let live = match cat.live_regions.is_empty() {
+        true => String::new(),
+        false => format!(
+            "; AWS's live control definitions in {} do not have it either",
+            cat.live_regions.join(", ")
+        ),
+    };
+    d.unknown_controls.insert(text.to_string());
     d.error(
         pos,
         Code::UnknownControl,
-        format!("unknown control `{text}`{hint}"),
+        format!("unknown control `{text}`{hint}{live}"),
     );
     false
 }

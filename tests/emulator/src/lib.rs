@@ -67,9 +67,11 @@ pub struct Config {
     /// Security Hub: `(region, control ID)` pairs AWS does not offer (regional availability).
     /// The association, control and definition calls answer for them as API.md §1.3 says.
     pub unavailable_controls: BTreeSet<(String, String)>,
-    /// Security Hub: control IDs AWS defines beyond the built-in catalog (controls newer than
-    /// it), listed by ListSecurityControlDefinitions in no standard.
-    pub newer_controls: BTreeSet<String>,
+    /// Security Hub: controls AWS defines beyond the built-in catalog (controls newer than
+    /// it), each with the standards (short names, `fsbp/1.0.0`) it belongs to: listed by
+    /// ListSecurityControlDefinitions (with `StandardsArn`, in those standards) and associated
+    /// with those standards like any other control.
+    pub newer_controls: std::collections::BTreeMap<String, Vec<String>>,
     /// ListSecurityControlDefinitions: items per page at most (default 100, AWS's maximum
     /// MaxResults). Separate from `page_size`: the catalog's ~500 definitions two at a time
     /// would be hundreds of calls in every live plan of every test.
@@ -132,7 +134,7 @@ impl Default for Config {
             fail_create_members: BTreeSet::new(),
             fail_association_controls: BTreeSet::new(),
             unavailable_controls: BTreeSet::new(),
-            newer_controls: BTreeSet::new(),
+            newer_controls: Default::default(),
             definitions_page_size: 100,
             page_size: 2,
             inspector_delay: Duration::ZERO,

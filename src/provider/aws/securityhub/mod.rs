@@ -4,6 +4,7 @@
 
 mod control;
 mod control_parameters;
+pub(super) mod definitions;
 pub(crate) mod filters;
 pub(crate) mod filters_gen;
 pub(crate) mod findings;

@@ -19,8 +19,16 @@ use crate::world::World;
 /// A control, looked up once per request item.
 type Control = Option<&'static ControlDef>;
 
-fn control_in_standard(st: &State, std: &str, ctl: &str, control: Control) -> bool {
-    control.is_some_and(|c| c.standards.iter().any(|s| s == std)) || st.assoc(std, ctl).is_some()
+/// Part of the standard: in the catalog, or one of the newer controls configured there.
+fn control_in_standard(st: &State, std: &str, ctl: &str, control: Control, cx: &Cx) -> bool {
+    control.is_some_and(|c| c.standards.iter().any(|s| s == std))
+        || (control.is_none()
+            && cx
+                .cfg
+                .newer_controls
+                .get(ctl)
+                .is_some_and(|stds| stds.iter().any(|s| s == std)))
+        || st.assoc(std, ctl).is_some()
 }
 
 /// The association of a control with a standard (summary shape; `detail` adds the legacy ARNs).
@@ -105,7 +113,7 @@ fn usable_association(
             format!("Security control {ctl} is not available in {}", cx.region),
         ));
     }
-    if !control_in_standard(st, &def.id, ctl, control) {
+    if !control_in_standard(st, &def.id, ctl, control, cx) {
         return Err((
             "RESOURCE_NOT_FOUND",
             format!("Security control {ctl} is not part of {arn}"),
@@ -223,7 +231,7 @@ pub fn list_associations(w: &mut World, cx: &Cx, i: &Input) -> Res {
                     .standards
                     .get(&def.id)
                     .is_some_and(|sub| sub.is_ready(cx.now))
-                && control_in_standard(st, &def.id, &ctl, control)
+                && control_in_standard(st, &def.id, &ctl, control, cx)
         })
         .map(|def| {
             let std = (def, standards.arn_of(def));

@@ -234,9 +234,9 @@ fn configuration_options(pd: &ParameterDef) -> Value {
     json!({ pd.value_type.as_str(): m })
 }
 
-/// ListSecurityControlDefinitions: the catalog's controls (of one standard, with
-/// `StandardsArn`) and the newer ones AWS defines beyond it, with their availability in the
-/// region; MaxResults 1–100, default 25.
+/// ListSecurityControlDefinitions: the catalog's controls and the newer ones AWS defines beyond
+/// it (of one standard, with `StandardsArn`), with their availability in the region;
+/// MaxResults 1–100, default 25.
 pub fn list_definitions(_: &mut World, cx: &Cx, i: &Input) -> Res {
     let std = match i.query("StandardsArn").filter(|s| !s.is_empty()) {
         Some(arn) => Some(
@@ -302,15 +302,15 @@ pub fn list_definitions(_: &mut World, cx: &Cx, i: &Input) -> Res {
         .filter(|c| std.is_none_or(|s| c.standards.contains(&s.id)))
         .map(|c| definition(&c.id, &c.title, Some(&c.parameters)))
         .collect();
-    if std.is_none() {
-        all.extend(
-            cx.cfg
-                .newer_controls
-                .iter()
-                .filter(|id| catalog().control(id).is_none())
-                .map(|id| definition(id, id, None)),
-        );
-    }
+    all.extend(
+        cx.cfg
+            .newer_controls
+            .iter()
+            .filter(|(id, stds)| {
+                catalog().control(id).is_none() && std.is_none_or(|s| stds.contains(&s.id))
+            })
+            .map(|(id, _)| definition(id, &format!("{id} (newer than the catalog)"), None)),
+    );
     let (items, next) = crate::util::page(
         &all,
         i.query("NextToken"),
