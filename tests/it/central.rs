@@ -1,13 +1,13 @@
 //! Central configuration: the policy compiled to configuration policies and associations gives
 //! every account, as AWS resolves associations, what local configuration would give it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
 use shubctl::model::organization::{AccountInfo, AccountStatus, OuInfo};
 use shubctl::model::{AccountId, OrgInfo, Scope};
 use shubctl::spec::Policy;
-use shubctl::spec::central::compile::{Configuration, Label, resolve};
+use shubctl::spec::central::compile::{Configuration, Label, MAX_NAME, policy_name, resolve};
 use shubctl::spec::diagnostics::Diagnostics;
 use shubctl::spec::expand::Expansion;
 
@@ -79,6 +79,17 @@ impl Org {
             enabled_regions: vec![HOME.into()],
         }
     }
+}
+
+/// How many OUs up from `ou` the root is.
+fn ou_depth(info: &OrgInfo, ou: &str) -> usize {
+    let mut d = 0;
+    let mut node = ou;
+    while let Some(o) = info.ous.iter().find(|o| o.id == node) {
+        node = &o.parent;
+        d += 1;
+    }
+    d
 }
 
 fn org() -> impl Strategy<Value = Org> {
@@ -246,14 +257,40 @@ proptest! {
         prop_assert!(xl.compiled.is_none());
         for a in &info.accounts {
             let in_scope = xl.accounts.contains(&a.id);
-            let want = if in_scope && !is_self_managed(&info, &o, &s, &a.id) {
+            let got = resolve(&info, &compiled.associations, &a.id);
+            if in_scope && !is_self_managed(&info, &o, &s, &a.id) {
                 let c = Configuration::of(&xl.desired(&Scope::new(&a.id, HOME)));
-                prop_assert_eq!(compiled.policies.get(&c.name()), Some(&c));
-                Label::Policy(c.name())
+                let Label::Policy(name) = &got else {
+                    return Err(TestCaseError::fail(format!("account {} self-managed", a.id)));
+                };
+                prop_assert_eq!(compiled.policies.get(name), Some(&c), "account {}", a.id);
             } else {
-                Label::SelfManaged
-            };
-            prop_assert_eq!(resolve(&info, &compiled.associations, &a.id), want, "account {}", a.id);
+                prop_assert_eq!(got, Label::SelfManaged, "account {}", a.id);
+            }
+        }
+        // One policy per distinct configuration, each named after the highest target it is
+        // applied to, within AWS's name rules.
+        let distinct: BTreeSet<String> = compiled
+            .policies
+            .values()
+            .map(|c| serde_json::to_string(c).unwrap())
+            .collect();
+        prop_assert_eq!(distinct.len(), compiled.policies.len());
+        for name in compiled.policies.keys() {
+            let mut targets: Vec<&String> = compiled
+                .associations
+                .iter()
+                .filter(|(_, l)| **l == Label::Policy(name.clone()))
+                .map(|(t, _)| t)
+                .collect();
+            // The root, then OUs nearest the root, then accounts; IDs break ties.
+            targets.sort_by_key(|t| {
+                let class = if t.starts_with("r-") { 0 } else if t.starts_with("ou-") { 1 } else { 2 };
+                (class, ou_depth(&info, t), t.to_string())
+            });
+            prop_assert!(!targets.is_empty(), "{name} applied nowhere");
+            prop_assert_eq!(name, &policy_name(targets[0], true));
+            prop_assert!(name.len() <= MAX_NAME && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.!*/".contains(&b)));
         }
         // Every policy is used, and every association names something in the organisation.
         for name in compiled.policies.keys() {
