@@ -199,8 +199,12 @@ impl Plan {
 
 /// The rank a change runs at: its kind's, except the switch of Security Hub's organisation
 /// configuration to CENTRAL, which AWS accepts only once the aggregator (the home region)
-/// exists and which the configuration policies need: it runs right after the aggregator.
+/// exists and which the configuration policies need: it runs right after the aggregator; and
+/// the switch back to LOCAL, which runs before everything else in its scope (see [`step`]).
 pub fn step_rank(c: &Change) -> u8 {
+    if c.leaves_central() {
+        return 0;
+    }
     let to_central = |v: Option<&serde_json::Value>| {
         v.and_then(|v| v.get("configuration_type"))
             .and_then(serde_json::Value::as_str)
@@ -217,19 +221,39 @@ pub fn step_rank(c: &Change) -> u8 {
     }
 }
 
-/// The order changes run in: creates and updates by ascending kind rank (admin → hub →
-/// standards → controls → …), then deletes by descending rank; address order within a step.
+/// Whether the changes switch an organisation from central configuration back to local.
+pub fn leaving_central(changes: &[Change]) -> bool {
+    changes.iter().any(Change::leaves_central)
+}
+
+/// The step a change runs in (steps run one after another, in this order). Leaving central
+/// configuration comes first, as AWS needs it: the associations are removed, then the
+/// configuration policies, then the organisation is switched to LOCAL (refused while either
+/// exists), and only then can the accounts be written locally (refused while a policy manages
+/// them). Then creates and updates by ascending kind rank (admin → hub → standards → controls →
+/// …), then deletes by descending rank.
+pub fn step(c: &Change, leaving_central: bool) -> (u8, u8) {
+    if leaving_central {
+        match (c.address.kind, c.action) {
+            (Kind::PolicyAssociation, Action::Delete) => return (0, 0),
+            (Kind::ConfigPolicy, Action::Delete) => return (0, 1),
+            _ if c.leaves_central() => return (0, 2),
+            _ => {}
+        }
+    }
+    let rank = step_rank(c);
+    if c.action == Action::Delete {
+        (2, u8::MAX - rank)
+    } else {
+        (1, rank)
+    }
+}
+
+/// The order changes run in: [`step`] by step, address order within a step.
 pub fn apply_order(changes: &[Change]) -> Vec<&Change> {
+    let leaving = leaving_central(changes);
     let mut v: Vec<&Change> = changes.iter().collect();
-    v.sort_by_key(|c| {
-        let rank = step_rank(c);
-        let step = if c.action == Action::Delete {
-            (1u8, u8::MAX - rank)
-        } else {
-            (0u8, rank)
-        };
-        (step, c.address.clone())
-    });
+    v.sort_by_key(|c| (step(c, leaving), c.address.clone()));
     v
 }
 

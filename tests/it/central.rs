@@ -553,3 +553,115 @@ fn enabled_regions_the_aggregator_does_not_link_are_refused() {
         "{errors:#?}"
     );
 }
+
+/// Back from central to local configuration, with `configuration: local` written out: the
+/// associations are removed, then the configuration policies, then the organisation is
+/// switched to LOCAL, and only then are the accounts written locally. Each step of the switch
+/// is destructive; with `configuration` left out the organisation is refused instead.
+#[test]
+fn central_to_local_is_planned_destructive_in_aws_order() {
+    use shubctl::model::{Action, Kind, State};
+    use shubctl::plan::render::{Format, RenderOptions, render};
+    use shubctl::provider::snapshot::Snapshot;
+
+    let (o, text) = small_org();
+    let s = Snapshot::from_state(o.info(), State::default());
+    apply_all(&plan(&load(&text).unwrap(), &s), &s);
+    let sandbox = ou_id(1);
+    let local = text.replace(
+        &format!("configuration: central\n  self_managed: [\"{sandbox}\"]\n"),
+        "configuration: local\n",
+    );
+    assert_ne!(local, text);
+    let back = plan(&load(&local).unwrap(), &s);
+    let leaving: Vec<String> = back
+        .changes
+        .iter()
+        .filter(|c| {
+            matches!(c.address.kind, Kind::ConfigPolicy | Kind::PolicyAssociation)
+                || c.leaves_central()
+        })
+        .map(|c| {
+            assert!(c.destructive, "{}", c.address);
+            format!("{} {}", c.action.as_str(), c.address)
+        })
+        .collect();
+    let admin_home = format!("{ADMIN}/{HOME}");
+    assert_eq!(
+        leaving,
+        [
+            format!("update {admin_home}/org-config/securityhub"),
+            format!("delete {admin_home}/config-policy/shubctl-ou-ab12-00000000"),
+            format!("delete {admin_home}/config-policy/shubctl-root"),
+            format!("delete {admin_home}/policy-association/ou-ab12-00000000"),
+            format!("delete {admin_home}/policy-association/ou-ab12-00000001"),
+            format!("delete {admin_home}/policy-association/{ROOT}"),
+        ]
+    );
+    // The accounts are managed locally again: their hubs are planned.
+    assert!(
+        back.changes
+            .iter()
+            .any(|c| c.address.kind == Kind::Hub && c.address.account.as_str() == account_id(2))
+    );
+    let order: Vec<(Kind, Action)> = shubctl::plan::apply_order(&back.changes)
+        .iter()
+        .map(|c| (c.address.kind, c.action))
+        .collect();
+    assert_eq!(
+        order[..6],
+        [
+            (Kind::PolicyAssociation, Action::Delete),
+            (Kind::PolicyAssociation, Action::Delete),
+            (Kind::PolicyAssociation, Action::Delete),
+            (Kind::ConfigPolicy, Action::Delete),
+            (Kind::ConfigPolicy, Action::Delete),
+            (Kind::OrgConfig, Action::Update),
+        ]
+    );
+    assert!(matches!(
+        shubctl::engine::gate(&back, false),
+        Err(shubctl::engine::EngineError::Destructive(_))
+    ));
+    insta::assert_snapshot!(
+        "central_to_local_text",
+        render(&back, Format::Text, RenderOptions::default())
+    );
+    insta::assert_snapshot!(
+        "central_to_local_markdown",
+        render(&back, Format::Markdown, RenderOptions::default())
+    );
+    insta::assert_snapshot!(
+        "central_to_local_json",
+        render(&back, Format::Json, RenderOptions::default())
+            .replace(env!("CARGO_PKG_VERSION"), "[VERSION]")
+    );
+    apply_all(&back, &s);
+    let again = plan(&load(&local).unwrap(), &s);
+    assert!(again.changes.is_empty(), "{:#?}", again.changes);
+
+    // Left out, `configuration` keeps the refusal, which says how to switch back.
+    let s = Snapshot::from_state(o.info(), State::default());
+    apply_all(&plan(&load(&text).unwrap(), &s), &s);
+    let silent = text.replace(
+        &format!("  configuration: central\n  self_managed: [\"{sandbox}\"]\n"),
+        "",
+    );
+    let mut d = Diagnostics::default();
+    let err = block_on(shubctl::engine::plan(
+        &load(&silent).unwrap(),
+        &s,
+        "snapshot",
+        today(),
+        1,
+        false,
+        &mut d,
+    ))
+    .err()
+    .expect("refused");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("`organization.configuration: local`") && msg.contains("--allow-destroy"),
+        "{msg}"
+    );
+}

@@ -375,3 +375,121 @@ fn editing_a_standard_an_exception_or_a_parameter_updates_the_policy_in_place() 
         assert_eq!(iam7["parameters"]["MaxPasswordAge"], 60);
     });
 }
+
+/// Back from central to local with `configuration: local` and `--allow-destroy`: refused
+/// whole without it (nothing written), and with it the associations and configuration policies
+/// are deleted, the organisation switched to LOCAL, then the members written locally; the
+/// re-plan is empty.
+#[test]
+fn central_to_local_needs_allow_destroy_then_converges() {
+    runtime().block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let local_path = dir.path().join("local.yaml");
+        // Auto-enable on again (the local default), and an exception the members must write
+        // themselves once no policy manages them.
+        let local_text = std::fs::read_to_string(CENTRAL)
+            .unwrap()
+            .replace("  auto_enable: false\n", "")
+            .replace("configuration: central", "configuration: local")
+            .replace(
+                "exceptions:\n",
+                "exceptions:\n  - control: EC2.2\n    reason: Audited by the network team\n",
+            );
+        std::fs::write(&local_path, &local_text).unwrap();
+        let local_path = local_path.to_str().unwrap();
+        let (central_iam, local_iam) = (
+            iam_policies(&[CENTRAL], false),
+            iam_policies(&[local_path], false),
+        );
+        let mut by_account = central_iam.by_account;
+        for (a, docs) in local_iam.by_account {
+            by_account.entry(a).or_default().extend(docs);
+        }
+        let iam = IamPolicies {
+            by_account,
+            others: central_iam.others.into_iter().chain(local_iam.others).collect(),
+        };
+        let emu = start(&[CENTRAL], Config { iam: Some(iam), ..quick() }).await;
+        let aws = connect(&emu, 8).await;
+        let central = policy(&[CENTRAL]);
+        let report = apply_with(&plan_with(&central, &aws).await, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        assert!(plan_with(&central, &aws).await.changes.is_empty());
+
+        let local = policy(&[local_path]);
+        let back = plan_with(&local, &aws).await;
+        assert!(back.read_failures.is_empty(), "{:?}", back.read_failures);
+        let leaving: Vec<String> = back
+            .changes
+            .iter()
+            .filter(|c| c.destructive)
+            .map(|c| format!("{} {}", c.action.as_str(), c.address))
+            .collect();
+        assert_eq!(
+            leaving,
+            [
+                "update 222222222222/us-east-1/org-config/securityhub",
+                "delete 222222222222/us-east-1/config-policy/shubctl-ou-emu1-workload1",
+                "delete 222222222222/us-east-1/config-policy/shubctl-root",
+                // The suspended account, out of scope, was kept self-managed.
+                "delete 222222222222/us-east-1/policy-association/666666666666",
+                "delete 222222222222/us-east-1/policy-association/ou-emu1-sandbox01",
+                "delete 222222222222/us-east-1/policy-association/ou-emu1-workload1",
+                "delete 222222222222/us-east-1/policy-association/r-emu1",
+            ]
+        );
+        // Members managed by a policy until now are read, and written locally.
+        assert!(
+            addresses(&back).contains(&"update 444444444444/eu-west-1/control/EC2.2@fsbp/1.0.0".to_string()),
+            "{:#?}",
+            addresses(&back)
+        );
+        assert!(
+            addresses(&back).contains(&"update 222222222222/eu-west-1/org-config/securityhub".to_string()),
+            "{:#?}",
+            addresses(&back)
+        );
+
+        // Without --allow-destroy: refused before any write.
+        emu.clear_calls();
+        let refused = engine::apply_plan(
+            &back,
+            &aws,
+            &ApplyOptions {
+                allow_destroy: false,
+                cancel: None,
+                concurrency: 8,
+            },
+        )
+        .await;
+        assert!(matches!(refused, Err(engine::EngineError::Destructive(ref d)) if d.len() == 7), "{refused:?}");
+        assert!(emu.calls().iter().all(|c| !c.mutating), "{:#?}", emu.calls());
+
+        // With it: in AWS's order, and converged.
+        let report = apply_with(&back, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        let writes: Vec<String> = emu
+            .calls()
+            .iter()
+            .filter(|c| c.mutating && c.service == "securityhub")
+            .map(|c| c.operation.clone())
+            .collect();
+        let first = |op: &str| writes.iter().position(|w| w == op).unwrap_or_else(|| panic!("{op} in {writes:#?}"));
+        let last = |op: &str| writes.iter().rposition(|w| w == op).unwrap();
+        assert!(last("StartConfigurationPolicyDisassociation") < first("DeleteConfigurationPolicy"));
+        assert!(last("DeleteConfigurationPolicy") < first("UpdateOrganizationConfiguration"));
+        assert!(last("UpdateOrganizationConfiguration") < first("BatchUpdateStandardsControlAssociations"));
+        let again = plan_with(&local, &aws).await;
+        assert!(again.changes.is_empty(), "{:#?}", addresses(&again));
+        // Local writes are the members' own again.
+        let member = client_of(&emu, "444444444444", "eu-west-1").await;
+        member
+            .batch_disable_standards()
+            .standards_subscription_arns(
+                "arn:aws:securityhub:eu-west-1:444444444444:subscription/cis-aws-foundations-benchmark/v/1.2.0",
+            )
+            .send()
+            .await
+            .expect("self-managed again");
+    });
+}

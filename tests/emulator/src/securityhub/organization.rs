@@ -182,12 +182,10 @@ pub fn update_config(w: &mut World, cx: &Cx, i: &Input) -> Res {
     }
     // AWS's documented switch sends no AutoEnableStandards (the switch sets NONE); what it
     // refuses, with this message, is auto-enable asked for under or with CENTRAL.
+    // Under CENTRAL, in the home region and the linked regions alike.
     let central = match ctype {
         Some(t) => t == "CENTRAL",
-        None => w
-            .scope_ref(&cx.account, &cx.region)
-            .and_then(|s| s.securityhub.org_config.as_ref())
-            .is_some_and(|c| c.configuration_type == "CENTRAL"),
+        None => super::central::reach_in(w, &cx.region).is_some(),
     };
     if central && (auto_enable || standards == Some("DEFAULT")) {
         return Err(invalid(
