@@ -210,6 +210,15 @@ pub fn update_config(w: &mut World, cx: &Cx, i: &Input) -> Res {
                     "Central configuration cannot be stopped while configuration policies or policy associations exist; disassociate and delete them first",
                 ));
             }
+            // The linked regions go back too, with the auto-enable central configuration
+            // left them (off; what AWS leaves there is undocumented).
+            for r in reach.regions.iter().filter(|r| **r != reach.home) {
+                super::sh(w, &cx.account, r).org_config = Some(OrgConfig {
+                    auto_enable: false,
+                    auto_enable_standards: "NONE".into(),
+                    configuration_type: "LOCAL".into(),
+                });
+            }
         }
     } else if ctype == Some("CENTRAL") {
         let home = super::aggregator::find_aggregator(w, &cx.account).map(|(h, _)| h.to_string());
