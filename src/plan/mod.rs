@@ -285,6 +285,49 @@ mod step_rank_tests {
     }
 
     #[test]
+    fn leaving_central_runs_first_associations_policies_then_the_switch() {
+        let switch = org_config(Action::Update, Some("CENTRAL"), "LOCAL");
+        assert!(switch.leaves_central());
+        assert_eq!(step_rank(&switch), 0);
+        let delete = |kind: &str| Change {
+            address: format!("222222222222/us-east-1/{kind}/x").parse().unwrap(),
+            action: Action::Delete,
+            after: None,
+            ..org_config(Action::Delete, Some("LOCAL"), "LOCAL")
+        };
+        let hub = Change {
+            address: "333333333333/us-east-1/hub".parse().unwrap(),
+            action: Action::Create,
+            ..org_config(Action::Create, None, "LOCAL")
+        };
+        let changes = vec![
+            hub.clone(),
+            switch.clone(),
+            delete("config-policy"),
+            delete("policy-association"),
+        ];
+        let kinds: Vec<Kind> = apply_order(&changes)
+            .iter()
+            .map(|c| c.address.kind)
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                Kind::PolicyAssociation,
+                Kind::ConfigPolicy,
+                Kind::OrgConfig,
+                Kind::Hub
+            ]
+        );
+        // Without the switch, deletes keep their place at the end.
+        let kinds: Vec<Kind> = apply_order(&[hub, delete("config-policy")])
+            .iter()
+            .map(|c| c.address.kind)
+            .collect();
+        assert_eq!(kinds, [Kind::Hub, Kind::ConfigPolicy]);
+    }
+
+    #[test]
     fn only_the_switch_to_central_runs_after_the_aggregator() {
         let switch = org_config(Action::Update, Some("LOCAL"), "CENTRAL");
         assert_eq!(step_rank(&switch), Kind::Aggregator.rank() + 1);
