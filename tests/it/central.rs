@@ -301,6 +301,14 @@ proptest! {
         }
         // No more associations than one per account.
         prop_assert!(compiled.associations.len() <= info.accounts.len());
+        // An edit every centrally managed account shares (a control parameter) changes what
+        // the policies hold, never their names or associations: updates in place.
+        let toggled = Shape { parameters: !s.parameters, ..s.clone() };
+        let edited = load(&yaml(&o, &toggled, true)).map_err(TestCaseError::fail)?;
+        let xe = Expansion::prepare(&edited, &info, today(), &mut d).expect("expands");
+        let after = xe.compiled.as_ref().expect("central");
+        prop_assert_eq!(&after.associations, &compiled.associations);
+        prop_assert!(after.policies.keys().eq(compiled.policies.keys()));
     }
 }
 
