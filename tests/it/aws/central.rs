@@ -476,6 +476,13 @@ fn central_to_local_needs_allow_destroy_then_converges() {
             .collect();
         let first = |op: &str| writes.iter().position(|w| w == op).unwrap_or_else(|| panic!("{op} in {writes:#?}"));
         let last = |op: &str| writes.iter().rposition(|w| w == op).unwrap();
+        // Every target self-managed before any is disassociated: no account inherits the
+        // root's policy on the way (the CIS controls planned in the workloads OU are still
+        // there to update, which the success above shows).
+        assert!(
+            last("StartConfigurationPolicyAssociation")
+                < first("StartConfigurationPolicyDisassociation")
+        );
         assert!(last("StartConfigurationPolicyDisassociation") < first("DeleteConfigurationPolicy"));
         assert!(last("DeleteConfigurationPolicy") < first("UpdateOrganizationConfiguration"));
         assert!(last("UpdateOrganizationConfiguration") < first("BatchUpdateStandardsControlAssociations"));
@@ -589,5 +596,48 @@ fn a_dump_of_a_central_organisation_plans_offline_like_live() {
         assert_eq!(addresses(&drift), [format!("update {target}")]);
         let before = drift.changes[0].before.as_ref().unwrap();
         assert_eq!((&before["status"], &before["reason"]), (&serde_json::json!("FAILED"), &serde_json::json!(reason)));
+    });
+}
+
+/// A configuration that moves to another highest target (CIS from the whole workloads OU to one
+/// of its accounts) is replaced: created under the new target's name and associated, the old
+/// one disassociated and deleted (destructive), in an order AWS takes; the accounts left
+/// inherit the root's policy, and the re-plan is empty.
+#[test]
+fn a_configuration_moving_to_another_target_is_replaced_in_an_order_aws_takes() {
+    runtime().block_on(async {
+        let emu = start(&[CENTRAL], quick()).await;
+        let aws = connect(&emu, 8).await;
+        let report = apply_with(&plan_with(&policy(&[CENTRAL]), &aws).await, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        let moved = policy_text(&std::fs::read_to_string(CENTRAL).unwrap().replace(
+            "accounts: [ou-emu1-workload1]",
+            "accounts: [\"333333333333\"]",
+        ));
+        let plan = plan_with(&moved, &aws).await;
+        let home = "222222222222/us-east-1";
+        assert_eq!(
+            addresses(&plan),
+            [
+                format!("create {home}/config-policy/shubctl-account-333333333333"),
+                format!("delete {home}/config-policy/shubctl-ou-emu1-workload1"),
+                format!("create {home}/policy-association/333333333333"),
+                format!("delete {home}/policy-association/ou-emu1-workload1"),
+            ]
+        );
+        assert!(
+            plan.changes
+                .iter()
+                .filter(|c| c.action == shubctl::model::Action::Delete)
+                .all(|c| c.destructive)
+        );
+        let report = apply_with(&plan, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        let again = plan_with(&moved, &aws).await;
+        assert!(again.changes.is_empty(), "{:#?}", addresses(&again));
+        let dump = emu.dump();
+        let has = |a: &str| dump.resources.contains_key(&a.parse().unwrap());
+        assert!(has("333333333333/eu-west-1/standard/cis/1.2.0"));
+        assert!(!has("444444444444/eu-west-1/standard/cis/1.2.0"));
     });
 }

@@ -889,6 +889,9 @@ pub fn start_disassociation(w: &mut World, cx: &Cx, i: &Input) -> Res {
     match c.assocs.get(&target) {
         Some(a) if a.policy == id => {
             c.assocs.remove(&target);
+            // The target now inherits its closest parent's configuration, which AWS applies
+            // (with none to inherit, it keeps its settings, self-managed).
+            apply_effects(w, cx);
             Ok(json!({}))
         }
         _ => Err(not_found(format!(
