@@ -641,3 +641,35 @@ fn a_configuration_moving_to_another_target_is_replaced_in_an_order_aws_takes() 
         assert!(!has("444444444444/eu-west-1/standard/cis/1.2.0"));
     });
 }
+
+/// `configuration: local` written out on an organisation that never was central: from nothing
+/// to converged as without it, with the configuration-policy reads answered "not central" and
+/// nothing planned for them; the permissions `shubctl iam` prints for it are enough.
+#[test]
+fn an_explicit_local_policy_on_a_local_organisation_converges_as_before() {
+    runtime().block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("local.yaml");
+        let text = std::fs::read_to_string(POLICY).unwrap().replace(
+            "  auto_enable: true\n",
+            "  auto_enable: true\n  configuration: local\n",
+        );
+        assert!(text.contains("configuration: local"));
+        std::fs::write(&path, text).unwrap();
+        let path = path.to_str().unwrap();
+        let emu = start(&[path], quick()).await;
+        let aws = connect(&emu, 8).await;
+        let p = policy(&[path]);
+        let first = plan_with(&p, &aws).await;
+        assert!(first.read_failures.is_empty(), "{:?}", first.read_failures);
+        assert!(first.changes.iter().all(|c| !matches!(
+            c.address.kind,
+            Kind::ConfigPolicy | Kind::PolicyAssociation
+        ) && !c.leaves_central()));
+        assert_eq!(first.summary.destructive, 0);
+        let report = apply_with(&first, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        let again = plan_with(&p, &aws).await;
+        assert!(again.changes.is_empty(), "{:#?}", addresses(&again));
+    });
+}
