@@ -47,7 +47,7 @@ pub enum EngineError {
     #[error("account {0} is not in the policy's scope")]
     NotInScope(String),
     #[error(
-        "the organisation uses Security Hub central configuration (the delegated administrator {admin} reports ConfigurationType CENTRAL in {region}), but the policy configures accounts locally: AWS refuses local changes to hubs, standards and controls in centrally managed accounts. Nothing was changed. Set `organization.configuration: central`, or switch the organisation back to local configuration first"
+        "the organisation uses Security Hub central configuration (the delegated administrator {admin} reports ConfigurationType CENTRAL in {region}), but the policy configures accounts locally: AWS refuses local changes to hubs, standards and controls in centrally managed accounts. Nothing was changed. Set `organization.configuration: central` to manage it centrally, or `organization.configuration: local` to switch it back (the plan deletes the configuration policies and their associations, then switches to LOCAL: apply it with `--allow-destroy`)"
     )]
     OrganizationIsCentral { admin: String, region: String },
 }
@@ -193,8 +193,13 @@ pub async fn plan<S: StateSource>(
         Some(x) => {
             reads.only = x.read_filter().only;
             // Desired state is expanded as each scope is taken up, not before.
-            // Under local configuration, an organisation found on CENTRAL is refused below.
-            let local = x.compiled.is_none() && policy.organization.is_some();
+            // With `configuration` left out, an organisation found on CENTRAL is refused below;
+            // `configuration: local` written out plans the switch back.
+            let local = x.compiled.is_none()
+                && policy
+                    .organization
+                    .as_ref()
+                    .is_some_and(|o| !o.leave_central);
             let wanted = x.scopes().into_iter().filter_map(|scope| {
                 let want = x.desired(&scope);
                 (!want.kinds.is_empty()).then(|| (scope, want.kinds.clone(), want))

@@ -261,7 +261,7 @@ fn diff_one(
     // standard comes in takes nothing away.
     let weakens = weakens_posture(a.kind, action, before.as_ref(), after.as_ref())
         && !(a.kind == Kind::Control && have.is_none());
-    Some(Change {
+    let mut c = Change {
         address: a.clone(),
         action,
         destructive: action == Action::Delete && a.kind.delete_is_destructive(),
@@ -270,7 +270,15 @@ fn diff_one(
         changed_fields: fields,
         reason,
         weakens_posture: weakens,
-    })
+    };
+    if c.leaves_central() {
+        c.destructive = true;
+        c.reason.message = format!(
+            "back to local configuration ({}): after the configuration policies and associations are deleted",
+            c.changed_fields.join(", ")
+        );
+    }
+    Some(c)
 }
 
 /// Fields that differ; inside a mapping-valued field, the entries that differ, as

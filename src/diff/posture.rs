@@ -67,6 +67,16 @@ pub fn weakens_posture(
                 field(before, "status") == "ENABLED" && field(after, "status") != "ENABLED"
             }
             Kind::AutomationRule => rule_hides_findings(after),
+            // A configuration policy edited in place: Security Hub turned off, a standard
+            // dropped or a control disabled in every account it reaches.
+            Kind::ConfigPolicy => {
+                field(before, "service_enabled") == true && field(after, "service_enabled") == false
+                    || lost(&field(before, "standards"), &field(after, "standards"))
+                    || lost(
+                        &field(after, "disabled_controls"),
+                        &field(before, "disabled_controls"),
+                    )
+            }
             Kind::DelegatedAdmin => true,
             Kind::Scp => scp_lets_more_through(
                 before.and_then(|v| v.get("content")),
@@ -171,6 +181,21 @@ fn rule_hides_findings(after: Option<&Value>) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_configuration_policy_edit_weakens_when_it_takes_something_away() {
+        let p = |stds: &[&str], disabled: &[&str]| json!({"service_enabled": true, "standards": stds, "disabled_controls": disabled});
+        let weakens = |b: Value, a: Value| {
+            weakens_posture(Kind::ConfigPolicy, Action::Update, Some(&b), Some(&a))
+        };
+        assert!(weakens(p(&["fsbp"], &[]), p(&["fsbp"], &["EC2.2"])));
+        assert!(weakens(p(&["fsbp", "cis"], &[]), p(&["fsbp"], &[])));
+        assert!(weakens(
+            p(&["fsbp"], &[]),
+            json!({"service_enabled": false, "standards": [], "disabled_controls": []})
+        ));
+        assert!(!weakens(p(&["fsbp"], &["EC2.2"]), p(&["fsbp", "cis"], &[])));
+    }
 
     #[test]
     fn classifies() {

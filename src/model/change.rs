@@ -67,3 +67,20 @@ pub struct Change {
     /// Removes something protective: refused without `--allow-destroy`.
     pub destructive: bool,
 }
+
+impl Change {
+    /// Whether this switches Security Hub's organisation configuration from CENTRAL back to
+    /// LOCAL: destructive, as the configuration policies and associations go with it (AWS
+    /// takes the switch only once they are gone), and run after their deletion.
+    pub fn leaves_central(&self) -> bool {
+        let ctype = |v: Option<&Value>| {
+            v.and_then(|v| v.get("configuration_type"))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
+        self.address.kind == super::Kind::OrgConfig
+            && self.action == Action::Update
+            && ctype(self.before.as_ref()).as_deref() == Some("CENTRAL")
+            && ctype(self.after.as_ref()).as_deref() == Some("LOCAL")
+    }
+}

@@ -282,9 +282,12 @@ impl Resource {
                 if let (Some(c), Some(w)) = (cur.features.as_mut(), want.features.as_ref()) {
                     c.retain(|k, _| w.contains_key(k));
                 }
-                // Under local configuration the policy leaves the type as it is.
+                // Under local configuration the policy leaves the type as it is. A type not
+                // reported (a snapshot that predates it) is LOCAL, AWS's default.
                 if want.configuration_type.is_none() {
                     cur.configuration_type = None;
+                } else if cur.configuration_type.is_none() {
+                    cur.configuration_type = Some("LOCAL".into());
                 }
                 serde_json::to_value(cur).expect("serialisable")
             }

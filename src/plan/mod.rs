@@ -205,8 +205,12 @@ impl Plan {
 
 /// The rank a change runs at: its kind's, except the switch of Security Hub's organisation
 /// configuration to CENTRAL, which AWS accepts only once the aggregator (the home region)
-/// exists and which the configuration policies need: it runs right after the aggregator.
+/// exists and which the configuration policies need: it runs right after the aggregator; and
+/// the switch back to LOCAL, which runs before everything else in its scope (see [`step`]).
 pub fn step_rank(c: &Change) -> u8 {
+    if c.leaves_central() {
+        return 0;
+    }
     let to_central = |v: Option<&serde_json::Value>| {
         v.and_then(|v| v.get("configuration_type"))
             .and_then(serde_json::Value::as_str)
@@ -223,19 +227,39 @@ pub fn step_rank(c: &Change) -> u8 {
     }
 }
 
-/// The order changes run in: creates and updates by ascending kind rank (admin → hub →
-/// standards → controls → …), then deletes by descending rank; address order within a step.
+/// Whether the changes switch an organisation from central configuration back to local.
+pub fn leaving_central(changes: &[Change]) -> bool {
+    changes.iter().any(Change::leaves_central)
+}
+
+/// The step a change runs in (steps run one after another, in this order). Leaving central
+/// configuration comes first, as AWS needs it: the associations are removed, then the
+/// configuration policies, then the organisation is switched to LOCAL (refused while either
+/// exists), and only then can the accounts be written locally (refused while a policy manages
+/// them). Then creates and updates by ascending kind rank (admin → hub → standards → controls →
+/// …), then deletes by descending rank.
+pub fn step(c: &Change, leaving_central: bool) -> (u8, u8) {
+    if leaving_central {
+        match (c.address.kind, c.action) {
+            (Kind::PolicyAssociation, Action::Delete) => return (0, 0),
+            (Kind::ConfigPolicy, Action::Delete) => return (0, 1),
+            _ if c.leaves_central() => return (0, 2),
+            _ => {}
+        }
+    }
+    let rank = step_rank(c);
+    if c.action == Action::Delete {
+        (2, u8::MAX - rank)
+    } else {
+        (1, rank)
+    }
+}
+
+/// The order changes run in: [`step`] by step, address order within a step.
 pub fn apply_order(changes: &[Change]) -> Vec<&Change> {
+    let leaving = leaving_central(changes);
     let mut v: Vec<&Change> = changes.iter().collect();
-    v.sort_by_key(|c| {
-        let rank = step_rank(c);
-        let step = if c.action == Action::Delete {
-            (1u8, u8::MAX - rank)
-        } else {
-            (0u8, rank)
-        };
-        (step, c.address.clone())
-    });
+    v.sort_by_key(|c| (step(c, leaving), c.address.clone()));
     v
 }
 
@@ -264,6 +288,49 @@ mod step_rank_tests {
             weakens_posture: false,
             destructive: false,
         }
+    }
+
+    #[test]
+    fn leaving_central_runs_first_associations_policies_then_the_switch() {
+        let switch = org_config(Action::Update, Some("CENTRAL"), "LOCAL");
+        assert!(switch.leaves_central());
+        assert_eq!(step_rank(&switch), 0);
+        let delete = |kind: &str| Change {
+            address: format!("222222222222/us-east-1/{kind}/x").parse().unwrap(),
+            action: Action::Delete,
+            after: None,
+            ..org_config(Action::Delete, Some("LOCAL"), "LOCAL")
+        };
+        let hub = Change {
+            address: "333333333333/us-east-1/hub".parse().unwrap(),
+            action: Action::Create,
+            ..org_config(Action::Create, None, "LOCAL")
+        };
+        let changes = vec![
+            hub.clone(),
+            switch.clone(),
+            delete("config-policy"),
+            delete("policy-association"),
+        ];
+        let kinds: Vec<Kind> = apply_order(&changes)
+            .iter()
+            .map(|c| c.address.kind)
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                Kind::PolicyAssociation,
+                Kind::ConfigPolicy,
+                Kind::OrgConfig,
+                Kind::Hub
+            ]
+        );
+        // Without the switch, deletes keep their place at the end.
+        let kinds: Vec<Kind> = apply_order(&[hub, delete("config-policy")])
+            .iter()
+            .map(|c| c.address.kind)
+            .collect();
+        assert_eq!(kinds, [Kind::Hub, Kind::ConfigPolicy]);
     }
 
     #[test]

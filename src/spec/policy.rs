@@ -72,7 +72,7 @@ macro_rules! define_policy {
                         if !o.manage_members {
                             out.remove(&Kind::Member);
                         }
-                        if o.central {
+                        if o.central || o.leave_central {
                             out.extend([Kind::ConfigPolicy, Kind::PolicyAssociation]);
                         }
                     }

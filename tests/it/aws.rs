@@ -1387,6 +1387,11 @@ fn a_local_policy_against_a_central_organisation_is_refused_at_plan_time() {
             "{text}"
         );
         assert!(text.contains("organization.configuration: central"), "{text}");
+        // It says how to switch back.
+        assert!(
+            text.contains("`organization.configuration: local`") && text.contains("--allow-destroy"),
+            "{text}"
+        );
         assert!(emu.calls()[before..].iter().all(|c| !c.mutating));
     });
 }

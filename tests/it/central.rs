@@ -1,13 +1,13 @@
 //! Central configuration: the policy compiled to configuration policies and associations gives
 //! every account, as AWS resolves associations, what local configuration would give it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
 use shubctl::model::organization::{AccountInfo, AccountStatus, OuInfo};
 use shubctl::model::{AccountId, OrgInfo, Scope};
 use shubctl::spec::Policy;
-use shubctl::spec::central::compile::{Configuration, Label, resolve};
+use shubctl::spec::central::compile::{Configuration, Label, MAX_NAME, policy_name, resolve};
 use shubctl::spec::diagnostics::Diagnostics;
 use shubctl::spec::expand::Expansion;
 
@@ -79,6 +79,17 @@ impl Org {
             enabled_regions: vec![HOME.into()],
         }
     }
+}
+
+/// How many OUs up from `ou` the root is.
+fn ou_depth(info: &OrgInfo, ou: &str) -> usize {
+    let mut d = 0;
+    let mut node = ou;
+    while let Some(o) = info.ous.iter().find(|o| o.id == node) {
+        node = &o.parent;
+        d += 1;
+    }
+    d
 }
 
 fn org() -> impl Strategy<Value = Org> {
@@ -246,14 +257,40 @@ proptest! {
         prop_assert!(xl.compiled.is_none());
         for a in &info.accounts {
             let in_scope = xl.accounts.contains(&a.id);
-            let want = if in_scope && !is_self_managed(&info, &o, &s, &a.id) {
+            let got = resolve(&info, &compiled.associations, &a.id);
+            if in_scope && !is_self_managed(&info, &o, &s, &a.id) {
                 let c = Configuration::of(&xl.desired(&Scope::new(&a.id, HOME)));
-                prop_assert_eq!(compiled.policies.get(&c.name()), Some(&c));
-                Label::Policy(c.name())
+                let Label::Policy(name) = &got else {
+                    return Err(TestCaseError::fail(format!("account {} self-managed", a.id)));
+                };
+                prop_assert_eq!(compiled.policies.get(name), Some(&c), "account {}", a.id);
             } else {
-                Label::SelfManaged
-            };
-            prop_assert_eq!(resolve(&info, &compiled.associations, &a.id), want, "account {}", a.id);
+                prop_assert_eq!(got, Label::SelfManaged, "account {}", a.id);
+            }
+        }
+        // One policy per distinct configuration, each named after the highest target it is
+        // applied to, within AWS's name rules.
+        let distinct: BTreeSet<String> = compiled
+            .policies
+            .values()
+            .map(|c| serde_json::to_string(c).unwrap())
+            .collect();
+        prop_assert_eq!(distinct.len(), compiled.policies.len());
+        for name in compiled.policies.keys() {
+            let mut targets: Vec<&String> = compiled
+                .associations
+                .iter()
+                .filter(|(_, l)| **l == Label::Policy(name.clone()))
+                .map(|(t, _)| t)
+                .collect();
+            // The root, then OUs nearest the root, then accounts; IDs break ties.
+            targets.sort_by_key(|t| {
+                let class = if t.starts_with("r-") { 0 } else if t.starts_with("ou-") { 1 } else { 2 };
+                (class, ou_depth(&info, t), t.to_string())
+            });
+            prop_assert!(!targets.is_empty(), "{name} applied nowhere");
+            prop_assert_eq!(name, &policy_name(targets[0], true));
+            prop_assert!(name.len() <= MAX_NAME && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.!*/".contains(&b)));
         }
         // Every policy is used, and every association names something in the organisation.
         for name in compiled.policies.keys() {
@@ -264,6 +301,14 @@ proptest! {
         }
         // No more associations than one per account.
         prop_assert!(compiled.associations.len() <= info.accounts.len());
+        // An edit every centrally managed account shares (a control parameter) changes what
+        // the policies hold, never their names or associations: updates in place.
+        let toggled = Shape { parameters: !s.parameters, ..s.clone() };
+        let edited = load(&yaml(&o, &toggled, true)).map_err(TestCaseError::fail)?;
+        let xe = Expansion::prepare(&edited, &info, today(), &mut d).expect("expands");
+        let after = xe.compiled.as_ref().expect("central");
+        prop_assert_eq!(&after.associations, &compiled.associations);
+        prop_assert!(after.policies.keys().eq(compiled.policies.keys()));
     }
 }
 
@@ -514,5 +559,117 @@ fn enabled_regions_the_aggregator_does_not_link_are_refused() {
         errors[0].starts_with("policy.yaml:4:18: error[SH214]:")
             && errors[0].contains("enabled regions us-east-1 are not linked"),
         "{errors:#?}"
+    );
+}
+
+/// Back from central to local configuration, with `configuration: local` written out: the
+/// associations are removed, then the configuration policies, then the organisation is
+/// switched to LOCAL, and only then are the accounts written locally. Each step of the switch
+/// is destructive; with `configuration` left out the organisation is refused instead.
+#[test]
+fn central_to_local_is_planned_destructive_in_aws_order() {
+    use shubctl::model::{Action, Kind, State};
+    use shubctl::plan::render::{Format, RenderOptions, render};
+    use shubctl::provider::snapshot::Snapshot;
+
+    let (o, text) = small_org();
+    let s = Snapshot::from_state(o.info(), State::default());
+    apply_all(&plan(&load(&text).unwrap(), &s), &s);
+    let sandbox = ou_id(1);
+    let local = text.replace(
+        &format!("configuration: central\n  self_managed: [\"{sandbox}\"]\n"),
+        "configuration: local\n",
+    );
+    assert_ne!(local, text);
+    let back = plan(&load(&local).unwrap(), &s);
+    let leaving: Vec<String> = back
+        .changes
+        .iter()
+        .filter(|c| {
+            matches!(c.address.kind, Kind::ConfigPolicy | Kind::PolicyAssociation)
+                || c.leaves_central()
+        })
+        .map(|c| {
+            assert!(c.destructive, "{}", c.address);
+            format!("{} {}", c.action.as_str(), c.address)
+        })
+        .collect();
+    let admin_home = format!("{ADMIN}/{HOME}");
+    assert_eq!(
+        leaving,
+        [
+            format!("update {admin_home}/org-config/securityhub"),
+            format!("delete {admin_home}/config-policy/shubctl-ou-ab12-00000000"),
+            format!("delete {admin_home}/config-policy/shubctl-root"),
+            format!("delete {admin_home}/policy-association/ou-ab12-00000000"),
+            format!("delete {admin_home}/policy-association/ou-ab12-00000001"),
+            format!("delete {admin_home}/policy-association/{ROOT}"),
+        ]
+    );
+    // The accounts are managed locally again: their hubs are planned.
+    assert!(
+        back.changes
+            .iter()
+            .any(|c| c.address.kind == Kind::Hub && c.address.account.as_str() == account_id(2))
+    );
+    let order: Vec<(Kind, Action)> = shubctl::plan::apply_order(&back.changes)
+        .iter()
+        .map(|c| (c.address.kind, c.action))
+        .collect();
+    assert_eq!(
+        order[..6],
+        [
+            (Kind::PolicyAssociation, Action::Delete),
+            (Kind::PolicyAssociation, Action::Delete),
+            (Kind::PolicyAssociation, Action::Delete),
+            (Kind::ConfigPolicy, Action::Delete),
+            (Kind::ConfigPolicy, Action::Delete),
+            (Kind::OrgConfig, Action::Update),
+        ]
+    );
+    assert!(matches!(
+        shubctl::engine::gate(&back, false),
+        Err(shubctl::engine::EngineError::Destructive(_))
+    ));
+    insta::assert_snapshot!(
+        "central_to_local_text",
+        render(&back, Format::Text, RenderOptions::default())
+    );
+    insta::assert_snapshot!(
+        "central_to_local_markdown",
+        render(&back, Format::Markdown, RenderOptions::default())
+    );
+    insta::assert_snapshot!(
+        "central_to_local_json",
+        render(&back, Format::Json, RenderOptions::default())
+            .replace(env!("CARGO_PKG_VERSION"), "[VERSION]")
+    );
+    apply_all(&back, &s);
+    let again = plan(&load(&local).unwrap(), &s);
+    assert!(again.changes.is_empty(), "{:#?}", again.changes);
+
+    // Left out, `configuration` keeps the refusal, which says how to switch back.
+    let s = Snapshot::from_state(o.info(), State::default());
+    apply_all(&plan(&load(&text).unwrap(), &s), &s);
+    let silent = text.replace(
+        &format!("  configuration: central\n  self_managed: [\"{sandbox}\"]\n"),
+        "",
+    );
+    let mut d = Diagnostics::default();
+    let err = block_on(shubctl::engine::plan(
+        &load(&silent).unwrap(),
+        &s,
+        "snapshot",
+        today(),
+        1,
+        false,
+        &mut d,
+    ))
+    .err()
+    .expect("refused");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("`organization.configuration: local`") && msg.contains("--allow-destroy"),
+        "{msg}"
     );
 }

@@ -182,11 +182,13 @@ fn table(plan: &Plan, max_rows: usize, out: &mut String) {
     groups.sort_by(|a, b| {
         (
             !a.first.weakens_posture,
+            !a.first.destructive,
             a.first.action,
             a.first.address.kind,
         )
             .cmp(&(
                 !b.first.weakens_posture,
+                !b.first.destructive,
                 b.first.action,
                 b.first.address.kind,
             ))
@@ -203,6 +205,7 @@ fn table(plan: &Plan, max_rows: usize, out: &mut String) {
         let icon = match (g.first.weakens_posture, g.first.action) {
             (true, _) if g.first.destructive => "⚠️🧨",
             (true, _) => "⚠️",
+            (false, _) if g.first.destructive => "🧨",
             (false, Action::Create) => "➕",
             (false, Action::Update) => "✏️",
             (false, Action::Delete) => "➖",

@@ -8,7 +8,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use crate::model::{AccountId, DesiredScope, Kind, OrgInfo, Resource};
 
@@ -29,6 +28,9 @@ pub struct Configuration {
 pub const MAX_POLICIES: usize = 20;
 /// AWS's limit on a configuration policy's description.
 pub const MAX_DESCRIPTION: usize = 512;
+/// AWS's limit on a configuration policy's name (the CloudFormation schema's; the API model
+/// documents only the characters: letters, digits and `-.!*/`).
+pub const MAX_NAME: usize = 128;
 /// What AWS calls self-managed when it is associated like a policy.
 pub const SELF_MANAGED: &str = "SELF_MANAGED_SECURITY_HUB";
 
@@ -64,15 +66,6 @@ impl Configuration {
             c = Configuration::default();
         }
         c
-    }
-
-    /// A name that depends on nothing but the configuration, so re-planning finds the same
-    /// policy. AWS allows letters, digits and `-.!*/` in names.
-    pub fn name(&self) -> String {
-        let canonical = serde_json::to_string(self).expect("serialisable");
-        let digest = Sha256::digest(canonical.as_bytes());
-        let hex: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
-        format!("shubctl-{hex}")
     }
 
     /// What the configuration does, in words, cut to AWS's 512 characters.
@@ -133,19 +126,31 @@ pub struct Compiled {
 /// Compiles what each account wants: `Some(configuration)` for centrally managed accounts,
 /// `None` for those left self-managed. Accounts of the organisation not in `wanted` are left
 /// self-managed too.
+///
+/// Names do not depend on what a policy holds, so editing a standard, an exception or a
+/// parameter updates the policy in place: the accounts are grouped by configuration, each group
+/// is known by its first account while the associations are chosen (so ties break the same way
+/// whatever the groups hold), and each policy is then named after the highest target it is
+/// applied to (see [`policy_name`]). A target has one configuration at a time, so the names are
+/// unique.
 pub fn compile(org: &OrgInfo, wanted: &BTreeMap<AccountId, Option<Configuration>>) -> Compiled {
-    let mut policies = BTreeMap::new();
+    // Canonical JSON → the group's key (its first account) and configuration.
+    let mut groups: BTreeMap<String, (String, &Configuration)> = BTreeMap::new();
     let mut labels: HashMap<&str, Label> = HashMap::new();
-    for a in &org.accounts {
-        let label = match wanted.get(&a.id) {
+    let mut accounts: Vec<&AccountId> = org.accounts.iter().map(|a| &a.id).collect();
+    accounts.sort();
+    for a in accounts {
+        let label = match wanted.get(a) {
             Some(Some(c)) => {
-                let name = c.name();
-                policies.entry(name.clone()).or_insert_with(|| c.clone());
-                Label::Policy(name)
+                let canonical = serde_json::to_string(c).expect("serialisable");
+                let (key, _) = groups
+                    .entry(canonical)
+                    .or_insert_with(|| (a.as_str().to_string(), c));
+                Label::Policy(key.clone())
             }
             _ => Label::SelfManaged,
         };
-        labels.insert(a.id.as_str(), label);
+        labels.insert(a.as_str(), label);
     }
     let tree = Tree::new(org);
     let mut solver = Solver {
@@ -153,14 +158,83 @@ pub fn compile(org: &OrgInfo, wanted: &BTreeMap<AccountId, Option<Configuration>
         labels: &labels,
         memo: HashMap::new(),
     };
-    let mut associations = BTreeMap::new();
+    let mut by_group = BTreeMap::new();
     for root in &tree.roots {
         // Before any association every account is self-managed.
-        solver.assign(root, &Label::SelfManaged, &mut associations);
+        solver.assign(root, &Label::SelfManaged, &mut by_group);
     }
+    // The root first, then OUs by depth, then accounts; IDs break ties.
+    let height = |target: &str| -> (u8, usize) {
+        if target.starts_with("r-") {
+            (0, 0)
+        } else if target.starts_with("ou-") {
+            let mut d = 0;
+            let mut node = target;
+            // Bounded walk: a malformed organisation with a cycle must not hang us.
+            while let Some(ou) = org.ous.iter().find(|o| o.id == node) {
+                node = ou.parent.as_str();
+                d += 1;
+                if d > org.ous.len() {
+                    break;
+                }
+            }
+            (1, d)
+        } else {
+            (2, 0)
+        }
+    };
+    let mut highest: BTreeMap<&str, &str> = BTreeMap::new();
+    for (target, label) in &by_group {
+        if let Label::Policy(key) = label {
+            let at = highest.entry(key.as_str()).or_insert(target.as_str());
+            if (height(target), target.as_str()) < (height(at), *at) {
+                *at = target.as_str();
+            }
+        }
+    }
+    let one_root = tree.roots.iter().filter(|r| r.starts_with("r-")).count() == 1;
+    // Every group is applied somewhere (its accounts resolve to it); were one not, its first
+    // account would name it.
+    let names: BTreeMap<&str, String> = groups
+        .values()
+        .map(|(key, _)| {
+            let target = highest.get(key.as_str()).copied().unwrap_or(key.as_str());
+            (key.as_str(), policy_name(target, one_root))
+        })
+        .collect();
+    let policies = groups
+        .values()
+        .map(|(key, c)| (names[key.as_str()].clone(), (*c).clone()))
+        .collect();
+    let associations = by_group
+        .iter()
+        .map(|(target, label)| {
+            let label = match label {
+                Label::Policy(key) => Label::Policy(names[key.as_str()].clone()),
+                Label::SelfManaged => Label::SelfManaged,
+            };
+            (target.clone(), label)
+        })
+        .collect();
     Compiled {
         policies,
         associations,
+    }
+}
+
+/// The name of the configuration policy applied to `target` as its highest target:
+/// `shubctl-root`, `shubctl-ou-…` or `shubctl-account-<id>`. It stays while the policy's content
+/// changes, and changes only when the policy's highest target does (the policy is then
+/// replaced). With more than one root (AWS Organizations has one) the root's ID is kept in the
+/// name. Organizations' IDs are letters, digits and `-`, so names stay within AWS's characters
+/// and, at 84 characters for the longest OU ID, within [`MAX_NAME`].
+pub fn policy_name(target: &str, one_root: bool) -> String {
+    if target.starts_with("r-") && one_root {
+        "shubctl-root".to_string()
+    } else if target.starts_with("r-") || target.starts_with("ou-") {
+        format!("shubctl-{target}")
+    } else {
+        format!("shubctl-account-{target}")
     }
 }
 
@@ -385,33 +459,56 @@ mod tests {
         .collect();
         let out = compile(&org, &wanted);
         assert_eq!(out.policies.len(), 2);
+        assert_eq!(out.policies["shubctl-root"], base);
+        assert_eq!(out.policies["shubctl-account-222222222222"], strict);
         let expect: BTreeMap<String, Label> = [
-            ("r-ab12", Label::Policy(base.name())),
-            ("222222222222", Label::Policy(strict.name())),
+            ("r-ab12", Label::Policy("shubctl-root".into())),
+            (
+                "222222222222",
+                Label::Policy("shubctl-account-222222222222".into()),
+            ),
             ("ou-ab12-sand0001", Label::SelfManaged),
         ]
         .into_iter()
         .map(|(t, l)| (t.to_string(), l))
         .collect();
         assert_eq!(out.associations, expect);
-        for (a, c) in &wanted {
-            let want = c
-                .as_ref()
-                .map_or(Label::SelfManaged, |c| Label::Policy(c.name()));
-            assert_eq!(resolve(&org, &out.associations, a), want, "{a}");
-        }
+        // Edited content keeps the names and the associations: an update in place.
+        let edited = Configuration {
+            disabled: [("EC2.2".to_string(), "why".to_string())].into(),
+            ..base.clone()
+        };
+        let wanted2: BTreeMap<AccountId, Option<Configuration>> = wanted
+            .iter()
+            .map(|(a, c)| {
+                let c = c
+                    .clone()
+                    .map(|c| if c == base { edited.clone() } else { c });
+                (a.clone(), c)
+            })
+            .collect();
+        let out2 = compile(&org, &wanted2);
+        assert_eq!(out2.associations, out.associations);
+        assert_eq!(out2.policies["shubctl-root"], edited);
     }
 
     #[test]
-    fn names_are_stable_and_differ_by_content() {
-        let a = with_standard("fsbp/1.0.0");
-        assert_eq!(a.name(), with_standard("fsbp/1.0.0").name());
-        assert_ne!(a.name(), with_standard("cis/5.0.0").name());
-        assert!(
-            a.name()
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    fn names_come_from_the_highest_target_and_fit_aws() {
+        assert_eq!(policy_name("r-ab12", true), "shubctl-root");
+        assert_eq!(policy_name("r-ab12", false), "shubctl-r-ab12");
+        assert_eq!(
+            policy_name("ou-ab12-prod0001", true),
+            "shubctl-ou-ab12-prod0001"
         );
+        assert_eq!(
+            policy_name("111111111111", true),
+            "shubctl-account-111111111111"
+        );
+        // The longest OU ID Organizations forms.
+        let ou = format!("ou-{}-{}", "a".repeat(32), "b".repeat(32));
+        let n = policy_name(&ou, true);
+        assert!(n.len() <= MAX_NAME);
+        assert!(n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
     }
 
     #[test]

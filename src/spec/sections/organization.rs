@@ -50,9 +50,12 @@ pub struct Organization {
     pub manage_members: bool,
     /// `local` (the default): each account is configured in each region, one by one.
     /// `central`: the delegated administrator's configuration policies, written in the home
-    /// region, configure every account in every linked region.
-    #[serde(default)]
-    pub configuration: Configuration,
+    /// region, configure every account in every linked region. Written out, `local` also
+    /// switches an organisation found on central configuration back (its configuration
+    /// policies and associations deleted: destructive, needs `--allow-destroy`); left out, such
+    /// an organisation is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub configuration: Option<Configuration>,
     /// With `configuration: central`: account IDs and OU IDs that stay under local
     /// configuration and are reconciled account by account.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -119,6 +122,9 @@ pub struct Checked {
     pub manage_members: bool,
     /// `configuration: central`.
     pub central: bool,
+    /// `configuration: local` written out: an organisation found on central configuration is
+    /// switched back (configuration policies and associations deleted, then LOCAL).
+    pub leave_central: bool,
     /// Accounts and OUs kept under local configuration (central only).
     pub self_managed: Vec<Entry>,
     pos: Pos,
@@ -132,7 +138,7 @@ pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Chec
     let org = &o.value;
     let management = account_id(&org.management_account, &c.pos(o, "/management_account"), d);
     let admin = account_id(&org.delegated_admin, &c.pos(o, "/delegated_admin"), d);
-    let central = org.configuration == Configuration::Central;
+    let central = org.configuration == Some(Configuration::Central);
     // Under central configuration it is an error, reported with the other central checks.
     if management.is_some() && management == admin && !central {
         d.warning(
@@ -213,6 +219,7 @@ pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Chec
         },
         manage_members: org.manage_members,
         central,
+        leave_central: org.configuration == Some(Configuration::Local),
         self_managed,
         pos: c.pos(o, ""),
         management_pos: c.pos(o, "/management_account"),
@@ -392,6 +399,13 @@ impl Section for Checked {
                 );
             }
         }
+        if self.leave_central {
+            // Read to be deleted: AWS switches back to LOCAL only once the administrator has
+            // no configuration policies or associations left.
+            let home = out.at(admin, x.home);
+            home.read(Kind::ConfigPolicy);
+            home.read(Kind::PolicyAssociation);
+        }
         out.manages(Kind::DelegatedAdmin, Service::SecurityHub);
         out.manages(Kind::OrgConfig, Service::SecurityHub);
         for r in &x.regions {
@@ -410,10 +424,19 @@ impl Section for Checked {
                 Resource::OrgConfig(OrgConfigValue {
                     auto_enable: Some(self.auto_enable),
                     auto_enable_standards: Some(self.auto_enable_standards.into()),
-                    // Under local configuration whichever type AWS reports is left alone. The
-                    // switch to CENTRAL is made in the home region only; linked regions follow
-                    // it (and report CENTRAL), regions not linked stay local.
-                    configuration_type: (self.central && r == x.home).then(|| "CENTRAL".to_string()),
+                    // The switch is made in the home region only; linked regions follow it,
+                    // regions not linked stay local. With `local` left out, whichever type AWS
+                    // reports is left alone (and CENTRAL refused by the engine).
+                    configuration_type: (r == x.home)
+                        .then_some(if self.central {
+                            Some("CENTRAL")
+                        } else if self.leave_central {
+                            Some("LOCAL")
+                        } else {
+                            None
+                        })
+                        .flatten()
+                        .map(str::to_string),
                     ..Default::default()
                 }),
             );

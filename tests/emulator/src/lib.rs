@@ -236,9 +236,10 @@ impl Emulator {
 
     /// The current state, in the format the CLI reads.
     pub fn dump(&self) -> SnapshotFile {
+        let cfg = self.config();
         let mut w = self.inner.world.lock().expect("not poisoned");
         w.tick_all(std::time::Instant::now());
-        w.to_snapshot()
+        w.to_snapshot(&cfg)
     }
 
     /// Adds Security Hub findings (AWS's `AwsSecurityFinding` JSON, as `BatchImportFindings`

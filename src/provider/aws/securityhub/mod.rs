@@ -12,6 +12,7 @@ mod health;
 mod hub;
 mod member;
 mod org_admin;
+mod policy_association;
 mod standard;
 
 pub(super) use health::{health, stuck_findings};
@@ -83,7 +84,6 @@ simple_kinds! {
     AutomationRule => automation_rule;
     Product => product;
     ConfigPolicy => config_policy;
-    PolicyAssociation => policy_association;
 }
 
 fn reads_any(kinds: &KindSet) -> bool {
@@ -171,7 +171,11 @@ pub(super) async fn read(
     if kinds.contains(&Kind::Member) {
         member::read(&sh, out).await?;
     }
-    read_simple(&sh, kinds, out).await
+    read_simple(&sh, kinds, out).await?;
+    if kinds.contains(&Kind::PolicyAssociation) {
+        policy_association::read(&sh, out).await?;
+    }
+    Ok(())
 }
 
 /// Carries out a batch of one Security Hub kind and action in one scope.
@@ -198,6 +202,10 @@ pub(super) async fn apply(cx: &ScopeCx<'_>, batch: &[Change]) -> Vec<Outcome> {
         (Kind::Member, Action::Create) => member::create(sh, batch).await,
         (Kind::Member, _) => member::delete(sh, batch).await,
         (Kind::DelegatedAdmin, _) => one_by_one(batch, |c| org_admin::write(sh, c)).await,
+        (Kind::PolicyAssociation, Action::Delete) => policy_association::remove(sh, batch).await,
+        (Kind::PolicyAssociation, _) => {
+            one_by_one(batch, |c| policy_association::write(sh, c)).await
+        }
         (kind, _) => batch
             .iter()
             .map(|c| {

@@ -41,6 +41,27 @@ pub(super) async fn write(sh: &Sh<'_>, c: &Change) -> Outcome {
         return Ok(());
     }
     let v = value_of!(c, OrgConfig);
+    if c.leaves_central() {
+        // Back to LOCAL as AWS documents it (Terraform sends the same): auto-enable off. Whether
+        // AWS takes auto-enable in the same call is undocumented, so it follows in a second.
+        sh.gate("UpdateOrganizationConfiguration").await;
+        sh.client
+            .update_organization_configuration()
+            .auto_enable(false)
+            .auto_enable_standards(AutoEnableStandards::None)
+            .organization_configuration(
+                OrganizationConfiguration::builder()
+                    .configuration_type(OrganizationConfigurationConfigurationType::Local)
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| sdk_error(Target::Address(c.address.clone()), e))?;
+        let standards = v.auto_enable_standards.as_deref().unwrap_or("NONE");
+        if v.auto_enable != Some(true) && standards == "NONE" {
+            return Ok(());
+        }
+    }
     sh.gate("UpdateOrganizationConfiguration").await;
     sh.client
         .update_organization_configuration()

@@ -58,8 +58,7 @@ pub(super) async fn read(sh: &Sh<'_>, out: &mut ScopeState) -> Result<(), Provid
             Some(Err(e)) => return Err(sdk_error(sh.target(), e)),
         };
         for a in page.configuration_policy_association_summaries() {
-            let (Some(target), Some(policy)) = (a.target_id(), a.configuration_policy_id())
-            else {
+            let (Some(target), Some(policy)) = (a.target_id(), a.configuration_policy_id()) else {
                 continue;
             };
             // Terraform reads a missing status as success; so do we.
@@ -76,7 +75,10 @@ pub(super) async fn read(sh: &Sh<'_>, out: &mut ScopeState) -> Result<(), Provid
                 Resource::PolicyAssociation(PolicyAssociationValue {
                     // A policy this administrator does not list stays its UUID: unknown, never
                     // one of ours.
-                    policy: names.get(policy).cloned().unwrap_or_else(|| policy.to_string()),
+                    policy: names
+                        .get(policy)
+                        .cloned()
+                        .unwrap_or_else(|| policy.to_string()),
                     status,
                     reason,
                 }),
@@ -91,38 +93,87 @@ async fn identifier(sh: &Sh<'_>, c: &Change, policy: &str) -> Result<String, Pro
     if policy == SELF_MANAGED {
         return Ok(SELF_MANAGED.into());
     }
-    ids(sh)
-        .await?
-        .get(policy)
-        .cloned()
-        .ok_or_else(|| fail(c, None, format!("configuration policy `{policy}` does not exist")))
+    ids(sh).await?.get(policy).cloned().ok_or_else(|| {
+        fail(
+            c,
+            None,
+            format!("configuration policy `{policy}` does not exist"),
+        )
+    })
+}
+
+/// Removes a batch of directly applied associations without any account picking up another
+/// configuration policy on the way. Disassociated, a target inherits its closest parent's
+/// configuration, which AWS applies: taken one by one, an OU would get the root's policy while
+/// the root's own association waits its turn. So every target with a policy is first made
+/// self-managed (AWS keeps an account's settings when it becomes self-managed), and only then
+/// is each disassociated: what a target inherits then is what the plan leaves above it.
+pub(super) async fn remove(sh: &Sh<'_>, batch: &[Change]) -> Vec<Outcome> {
+    let mut first: Vec<Option<Outcome>> = Vec::with_capacity(batch.len());
+    for c in batch {
+        let target = c.address.id.clone().unwrap_or_default();
+        if before_str(c, "policy").is_none_or(|p| p == SELF_MANAGED) {
+            first.push(None);
+            continue;
+        }
+        sh.gate("StartConfigurationPolicyAssociation").await;
+        let started = sh
+            .client
+            .start_configuration_policy_association()
+            .configuration_policy_identifier(SELF_MANAGED)
+            .target(target_of(&target))
+            .send()
+            .await;
+        first.push(Some(match started {
+            Ok(_) => settle(sh, c, &target).await,
+            Err(e) => Err(sdk_error(Target::Address(c.address.clone()), e)),
+        }));
+    }
+    let mut out = Vec::with_capacity(batch.len());
+    for (c, first) in batch.iter().zip(first) {
+        out.push(match first {
+            Some(Err(e)) => Err(e),
+            Some(Ok(())) => disassociate(sh, c, SELF_MANAGED.into()).await,
+            None => match before_str(c, "policy") {
+                Some(p) => disassociate(sh, c, p.to_string()).await,
+                None => Ok(()),
+            },
+        });
+    }
+    out
+}
+
+/// Disassociates `policy` (a name, or self-managed) from the change's target.
+async fn disassociate(sh: &Sh<'_>, c: &Change, policy: String) -> Outcome {
+    let target = c.address.id.clone().unwrap_or_default();
+    let id = match identifier(sh, c, &policy).await {
+        Ok(id) => id,
+        // The policy is gone, and its associations with it.
+        Err(_) => return Ok(()),
+    };
+    sh.gate("StartConfigurationPolicyDisassociation").await;
+    match sh
+        .client
+        .start_configuration_policy_disassociation()
+        .configuration_policy_identifier(id)
+        .target(target_of(&target))
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(()),
+        Err(e) => Err(sdk_error(Target::Address(c.address.clone()), e)),
+    }
 }
 
 pub(super) async fn write(sh: &Sh<'_>, c: &Change) -> Outcome {
     let t = Target::Address(c.address.clone());
     let target = c.address.id.clone().unwrap_or_default();
     if c.action == Action::Delete {
-        let Some(policy) = before_str(c, "policy") else {
-            return Ok(());
-        };
-        let id = match identifier(sh, c, policy).await {
-            Ok(id) => id,
-            // The policy is gone, and its associations with it.
-            Err(_) => return Ok(()),
-        };
-        sh.gate("StartConfigurationPolicyDisassociation").await;
-        return match sh
-            .client
-            .start_configuration_policy_disassociation()
-            .configuration_policy_identifier(id)
-            .target(target_of(&target))
-            .send()
+        return remove(sh, std::slice::from_ref(c))
             .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(()),
-            Err(e) => Err(sdk_error(t, e)),
-        };
+            .pop()
+            .unwrap_or(Ok(()));
     }
     let v = value_of!(c, PolicyAssociation);
     let id = identifier(sh, c, &v.policy).await?;
@@ -153,8 +204,7 @@ async fn settle(sh: &Sh<'_>, c: &Change, target: &str) -> Outcome {
             .await
             .map_err(|e| sdk_error(Target::Address(c.address.clone()), e))?;
         match a.association_status() {
-            Some(ConfigurationPolicyAssociationStatus::Pending)
-                if Instant::now() < deadline => {}
+            Some(ConfigurationPolicyAssociationStatus::Pending) if Instant::now() < deadline => {}
             Some(ConfigurationPolicyAssociationStatus::Failed) => {
                 return Err(fail(
                     c,

@@ -3,19 +3,23 @@
 //! is CENTRAL; the effect of a policy on the accounts it reaches in the home and linked regions;
 //! local writes refused in centrally managed accounts.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Instant;
 
 use serde_json::{Map, Value, json};
 use shubctl::model::catalog::{REGIONS, catalog};
 
 use super::aggregator::find_aggregator;
 use super::arn::StandardArns;
-use super::state::{Assoc, Central, CfgAssoc, CfgPolicy, Hub};
+use super::state::{Assoc, Central, CfgAssoc, CfgPolicy, Hub, association_value, value_of};
 use super::{conflict, denied, invalid, limit, not_found, paged, query_max, required_label, sh};
+use crate::Config;
 use crate::http::Cx;
 use crate::route::Input;
 use crate::util::{ApiError, Res, get, get_arr, get_bool, get_str, iso_now, object, partition};
 use crate::world::{AdminOf, World};
+use shubctl::model::resource::OrgConfigValue;
+use shubctl::model::{AccountId, Address, Kind, Resource};
 
 pub const SELF_MANAGED: &str = "SELF_MANAGED_SECURITY_HUB";
 /// AWS's quota of custom configuration policies per delegated administrator.
@@ -215,8 +219,14 @@ fn summary(c: &Central, w: &World, cx: &Cx, id: &str) -> Option<Value> {
     let src = source_of(c, w, id)?;
     let a = &c.assocs[&src];
     let applied = src == id;
-    let (status, message): (&str, Option<String>) = if cx.now < a.started + cx.cfg.association_delay
-    {
+    let loaded = a.loaded.as_ref().filter(|_| applied);
+    let (status, message): (&str, Option<String>) = if let Some((status, message)) = loaded {
+        let message = message.clone().or_else(|| {
+            (status == "SUCCESS" && a.policy != SELF_MANAGED)
+                .then(|| "Association applied successfully on this target.".to_string())
+        });
+        (status.as_str(), message)
+    } else if cx.now < a.started + cx.cfg.association_delay {
         ("PENDING", None)
     } else if a.policy == SELF_MANAGED {
         ("SUCCESS", None)
@@ -578,6 +588,80 @@ pub fn check_lock(w: &World, cx: &Cx, op: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+// ---- snapshot -------------------------------------------------------------------------------
+
+/// `admin`'s central configuration in the snapshot, as a live read reports it: the
+/// organisation configuration CENTRAL with auto-enable off in the home and linked regions, and
+/// in the home region the configuration policies and the directly applied associations with
+/// their status now.
+pub fn dump(
+    w: &World,
+    cfg: &Config,
+    now: Instant,
+    admin: &str,
+    out: &mut BTreeMap<Address, Value>,
+) {
+    let (Some(reach), Ok(account)) = (reach_of(w, admin), AccountId::parse(admin)) else {
+        return;
+    };
+    let mut put = |region: &str, kind: Kind, id: &str, r: Resource| {
+        out.insert(
+            Address::new(&account, region, kind, Some(id.to_string())),
+            r.to_json(),
+        );
+    };
+    for r in &reach.regions {
+        let central = OrgConfigValue {
+            auto_enable: Some(false),
+            auto_enable_standards: Some("NONE".into()),
+            configuration_type: Some("CENTRAL".into()),
+            ..Default::default()
+        };
+        put(
+            r,
+            Kind::OrgConfig,
+            "securityhub",
+            Resource::OrgConfig(central),
+        );
+    }
+    let Some(c) = central_ref(w, &reach) else {
+        return;
+    };
+    let cx = Cx {
+        account: admin.to_string(),
+        region: reach.home.clone(),
+        now,
+        cfg,
+    };
+    // Names are unique: Create and Update refuse a second one.
+    for p in &c.policies {
+        put(
+            &reach.home,
+            Kind::ConfigPolicy,
+            &p.name,
+            Resource::ConfigPolicy(value_of(p)),
+        );
+    }
+    for (target, a) in &c.assocs {
+        let Some(s) = summary(c, w, &cx, target) else {
+            continue;
+        };
+        let policy = c
+            .policies
+            .iter()
+            .find(|p| p.id == a.policy)
+            .map_or_else(|| a.policy.clone(), |p| p.name.clone());
+        let status = get_str(&s, "AssociationStatus").unwrap_or("SUCCESS");
+        let message = get_str(&s, "AssociationStatusMessage");
+        put(
+            &reach.home,
+            Kind::PolicyAssociation,
+            target,
+            association_value(policy, status, message),
+        );
+    }
+}
+
 // ---- configuration policies ----------------------------------------------------------------
 
 pub fn create_policy(w: &mut World, cx: &Cx, i: &Input) -> Res {
@@ -763,6 +847,7 @@ pub fn start_association(w: &mut World, cx: &Cx, i: &Input) -> Res {
             started: cx.now,
             updated_at: iso_now(),
             failed_children: 0,
+            loaded: None,
         },
     );
     let failed = {
@@ -804,6 +889,9 @@ pub fn start_disassociation(w: &mut World, cx: &Cx, i: &Input) -> Res {
     match c.assocs.get(&target) {
         Some(a) if a.policy == id => {
             c.assocs.remove(&target);
+            // The target now inherits its closest parent's configuration, which AWS applies
+            // (with none to inherit, it keeps its settings, self-managed).
+            apply_effects(w, cx);
             Ok(json!({}))
         }
         _ => Err(not_found(format!(

@@ -19,6 +19,7 @@ mod state;
 #[cfg(test)]
 mod tests;
 
+pub use central::dump as dump_central;
 pub use findings::placed;
 pub use state::State;
 

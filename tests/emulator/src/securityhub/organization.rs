@@ -182,12 +182,10 @@ pub fn update_config(w: &mut World, cx: &Cx, i: &Input) -> Res {
     }
     // AWS's documented switch sends no AutoEnableStandards (the switch sets NONE); what it
     // refuses, with this message, is auto-enable asked for under or with CENTRAL.
+    // Under CENTRAL, in the home region and the linked regions alike.
     let central = match ctype {
         Some(t) => t == "CENTRAL",
-        None => w
-            .scope_ref(&cx.account, &cx.region)
-            .and_then(|s| s.securityhub.org_config.as_ref())
-            .is_some_and(|c| c.configuration_type == "CENTRAL"),
+        None => super::central::reach_in(w, &cx.region).is_some(),
     };
     if central && (auto_enable || standards == Some("DEFAULT")) {
         return Err(invalid(
@@ -211,6 +209,15 @@ pub fn update_config(w: &mut World, cx: &Cx, i: &Input) -> Res {
                 return Err(super::conflict(
                     "Central configuration cannot be stopped while configuration policies or policy associations exist; disassociate and delete them first",
                 ));
+            }
+            // The linked regions go back too, with the auto-enable central configuration
+            // left them (off; what AWS leaves there is undocumented).
+            for r in reach.regions.iter().filter(|r| **r != reach.home) {
+                super::sh(w, &cx.account, r).org_config = Some(OrgConfig {
+                    auto_enable: false,
+                    auto_enable_standards: "NONE".into(),
+                    configuration_type: "LOCAL".into(),
+                });
             }
         }
     } else if ctype == Some("CENTRAL") {

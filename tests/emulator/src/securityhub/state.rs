@@ -7,13 +7,14 @@ use std::time::Instant;
 use serde_json::{Value, json};
 use shubctl::model::catalog::{ParameterType, catalog};
 use shubctl::model::resource::{
-    ActionTargetValue, AggregatorValue, AutomationRuleValue, ControlParametersValue, ControlValue,
-    Empty, HubValue, InsightValue, OrgConfigValue,
+    ActionTargetValue, AggregatorValue, AutomationRuleValue, ConfigPolicyValue,
+    ControlParametersValue, ControlValue, Empty, HubValue, InsightValue, OrgConfigValue,
+    PolicyAssociationValue,
 };
 use shubctl::model::{Kind, Resource};
 
-use super::arn::{aggregator_arn, insight_arn, rule_arn};
-use crate::util::iso_now;
+use super::arn::{StandardArns, aggregator_arn, insight_arn, rule_arn};
+use crate::util::{get, get_arr, get_bool, get_str, iso_now, partition};
 use crate::world::{At, Dump, Loading, World};
 
 pub struct Hub {
@@ -121,6 +122,8 @@ pub struct CfgAssoc {
     /// Accounts beneath a root or OU that failed, counted when the association was started: a
     /// parent's status is not updated by later changes in its children until it is started again.
     pub failed_children: usize,
+    /// Status and message loaded from a snapshot, reported as they are until it is started again.
+    pub loaded: Option<(String, Option<String>)>,
 }
 
 /// Central configuration's policies and associations.
@@ -346,6 +349,118 @@ pub fn from_parameter_value(v: &Value) -> Value {
         .unwrap_or(Value::Null)
 }
 
+// ---- configuration policies: snapshot value ↔ Policy union ---------------------------------
+
+/// A snapshot's configuration policy as the `Policy` union AWS stores, its standards by their
+/// ARNs in `region` (the home region).
+pub fn policy_of(v: &ConfigPolicyValue, region: &str) -> Value {
+    if !v.service_enabled {
+        return json!({ "SecurityHub": { "ServiceEnabled": false } });
+    }
+    let arns = StandardArns::in_region(region);
+    let standards: Vec<&str> = v
+        .standards
+        .iter()
+        .filter_map(|s| catalog().standard(s))
+        .map(|d| arns.arn_of(d))
+        .collect();
+    let custom: Vec<Value> = v
+        .parameters
+        .iter()
+        .map(|(ctl, params)| {
+            let params: serde_json::Map<String, Value> = params
+                .iter()
+                .map(|(k, x)| {
+                    let value = to_parameter_value(ctl, k, x);
+                    (k.clone(), json!({ "ValueType": "CUSTOM", "Value": value }))
+                })
+                .collect();
+            json!({ "SecurityControlId": ctl, "Parameters": params })
+        })
+        .collect();
+    json!({ "SecurityHub": {
+        "ServiceEnabled": true,
+        "EnabledStandardIdentifiers": standards,
+        "SecurityControlsConfiguration": {
+            "DisabledSecurityControlIdentifiers": v.disabled_controls,
+            "SecurityControlCustomParameters": custom,
+        },
+    } })
+}
+
+/// A stored configuration policy as the snapshot holds it (what shubctl reads from AWS): an
+/// allow-list of controls read as every other control disabled.
+pub fn value_of(p: &CfgPolicy) -> ConfigPolicyValue {
+    let sh = &p.policy["SecurityHub"];
+    let mut standards: Vec<String> = get_arr(sh, "EnabledStandardIdentifiers")
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(|arn| {
+            catalog()
+                .standard_by_aws_name(arn)
+                .map_or_else(|| arn.to_string(), |d| d.id.clone())
+        })
+        .collect();
+    standards.sort();
+    let scc = &sh["SecurityControlsConfiguration"];
+    let list = |k: &str| -> Option<Vec<String>> {
+        get_arr(scc, k).map(|l| {
+            l.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+    };
+    let mut disabled_controls = match (
+        list("EnabledSecurityControlIdentifiers"),
+        list("DisabledSecurityControlIdentifiers"),
+    ) {
+        (Some(en), None) => catalog()
+            .controls
+            .iter()
+            .map(|c| c.id.clone())
+            .filter(|c| !en.contains(c))
+            .collect(),
+        (_, dis) => dis.unwrap_or_default(),
+    };
+    disabled_controls.sort();
+    let mut parameters = BTreeMap::new();
+    for cp in get_arr(scc, "SecurityControlCustomParameters")
+        .into_iter()
+        .flatten()
+    {
+        let custom: BTreeMap<String, Value> = get(cp, "Parameters")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .filter(|(_, c)| get_str(c, "ValueType") == Some("CUSTOM"))
+            .map(|(k, c)| (k.clone(), from_parameter_value(&c["Value"])))
+            .collect();
+        if let (Some(id), false) = (get_str(cp, "SecurityControlId"), custom.is_empty()) {
+            parameters.insert(id.to_string(), custom);
+        }
+    }
+    ConfigPolicyValue {
+        description: p.description.clone().unwrap_or_default(),
+        service_enabled: get_bool(sh, "ServiceEnabled").unwrap_or(false),
+        standards,
+        disabled_controls,
+        parameters,
+    }
+}
+
+/// An association as the snapshot holds it.
+pub fn association_value(policy: String, status: &str, message: Option<&str>) -> Resource {
+    Resource::PolicyAssociation(PolicyAssociationValue {
+        policy,
+        status: status.to_string(),
+        // Read only where it is not SUCCESS, as shubctl reads it.
+        reason: (status != "SUCCESS")
+            .then(|| message.map(str::to_string))
+            .flatten(),
+    })
+}
+
 // ---- snapshot -----------------------------------------------------------------------------
 
 const SH_ID: &str = "securityhub";
@@ -411,8 +526,44 @@ impl State {
                     auto_enable_standards: o
                         .auto_enable_standards
                         .unwrap_or_else(|| "DEFAULT".into()),
-                    configuration_type: "LOCAL".into(),
+                    configuration_type: o.configuration_type.unwrap_or_else(|| "LOCAL".into()),
                 });
+            }
+            Resource::ConfigPolicy(v) => {
+                let id = cx.next_uuid();
+                self.central.policies.push(CfgPolicy {
+                    arn: format!(
+                        "arn:{}:securityhub:{}:{}:configuration-policy/{id}",
+                        partition(at.region).0,
+                        at.region,
+                        at.account
+                    ),
+                    id,
+                    name: at.id.to_string(),
+                    description: Some(v.description.clone()).filter(|d| !d.is_empty()),
+                    policy: policy_of(&v, at.region),
+                    created_at: stamp.into(),
+                    updated_at: stamp.into(),
+                });
+            }
+            Resource::PolicyAssociation(v) => {
+                // Configuration policies come first in address order: the name is known.
+                let policy = self
+                    .central
+                    .policies
+                    .iter()
+                    .find(|p| p.name == v.policy)
+                    .map_or(v.policy, |p| p.id.clone());
+                self.central.assocs.insert(
+                    at.id.to_string(),
+                    CfgAssoc {
+                        policy,
+                        started: cx.now,
+                        updated_at: stamp.into(),
+                        failed_children: 0,
+                        loaded: Some((v.status, v.reason)),
+                    },
+                );
             }
             Resource::Member(_) => {
                 let id = at.id;
@@ -543,6 +694,9 @@ impl State {
                 Resource::OrgConfig(OrgConfigValue {
                     auto_enable: Some(o.auto_enable),
                     auto_enable_standards: Some(o.auto_enable_standards.clone()),
+                    // LOCAL, AWS's default, is what a snapshot without it means.
+                    configuration_type: (o.configuration_type != "LOCAL")
+                        .then(|| o.configuration_type.clone()),
                     ..Default::default()
                 }),
             );

@@ -9,7 +9,11 @@ use shubctl::provider::snapshot::SnapshotFile;
 use crate::world::World;
 
 fn kinds(w: &World) -> BTreeSet<Kind> {
-    w.to_snapshot().resources.keys().map(|a| a.kind).collect()
+    w.to_snapshot(&crate::Config::default())
+        .resources
+        .keys()
+        .map(|a| a.kind)
+        .collect()
 }
 
 /// The hub and the kinds that need it (the product's "needs the hub" column) go; the

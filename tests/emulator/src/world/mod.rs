@@ -384,7 +384,8 @@ impl World {
 
     // ---- world → snapshot -----------------------------------------------------------------
 
-    pub fn to_snapshot(&self) -> SnapshotFile {
+    /// `cfg` gives the status of central configuration's associations as of now.
+    pub fn to_snapshot(&self, cfg: &crate::Config) -> SnapshotFile {
         let now = Instant::now();
         let mut resources: BTreeMap<Address, Value> = self.passthrough.clone();
         for (acct, regions) in &self.scopes {
@@ -407,6 +408,15 @@ impl World {
                     s.lambda.allows_rule(function, rule)
                 });
             }
+        }
+        // Central configuration as the administrator reads it (over what the scopes store).
+        let sh_admins: BTreeSet<&String> = self
+            .admins
+            .values()
+            .flat_map(|held| held[AdminOf::SecurityHub as usize].values())
+            .collect();
+        for admin in sh_admins {
+            securityhub::dump_central(self, cfg, now, admin, &mut resources);
         }
         if let Some(mgmt) = self
             .management_account()
