@@ -426,6 +426,9 @@ fn a_control_changed_in_a_self_managed_account_is_planned_exactly() {
         let report = apply_with(&drift, &aws).await;
         assert!(report.success(), "{}", report.render_text());
         assert!(plan_with(&p, &aws).await.changes.is_empty());
+    });
+}
+
 /// A central policy from text (the fixture, edited).
 fn policy_text(text: &str) -> Policy {
     let mut d = Diagnostics::default();
