@@ -39,13 +39,13 @@ async fn by_name(
 ) -> Result<BTreeMap<String, AnalyzerValue>, ProviderError> {
     let t = cx.target();
     let mut names = Vec::new();
-    cx.gate("ListAnalyzers").await;
+    cx.gate("access-analyzer", "ListAnalyzers").await;
     let mut pages = aa.list_analyzers().into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| sdk_error(t.clone(), e))?;
         // Each further page is a request of its own, within the same quota.
         if page.next_token().is_some() {
-            cx.gate("ListAnalyzers").await;
+            cx.gate("access-analyzer", "ListAnalyzers").await;
         }
         for a in page.analyzers() {
             names.push((a.name().to_string(), a.r#type().as_str().to_string()));
@@ -54,7 +54,7 @@ async fn by_name(
     let mut out = BTreeMap::new();
     for (name, ty) in names {
         // ListAnalyzers leaves out the configuration: GetAnalyzer has it.
-        cx.gate("GetAnalyzer").await;
+        cx.gate("access-analyzer", "GetAnalyzer").await;
         let g = aa
             .get_analyzer()
             .analyzer_name(&name)
@@ -68,7 +68,7 @@ async fn by_name(
             _ => None,
         };
         let mut rules = BTreeMap::new();
-        cx.gate("ListArchiveRules").await;
+        cx.gate("access-analyzer", "ListArchiveRules").await;
         let mut pages = aa
             .list_archive_rules()
             .analyzer_name(&name)
@@ -78,7 +78,7 @@ async fn by_name(
             let page = page.map_err(|e| sdk_error(t.clone(), e))?;
             // Each further page is a request of its own, within the same quota.
             if page.next_token().is_some() {
-                cx.gate("ListArchiveRules").await;
+                cx.gate("access-analyzer", "ListArchiveRules").await;
             }
             for r in page.archive_rules() {
                 let filter: BTreeMap<String, Value> = r
@@ -166,7 +166,7 @@ async fn write(cx: &ScopeCx<'_>, aa: &Client, c: &Change) -> Outcome {
     let replace =
         matches!((current, &want), (Some(cur), Some(w)) if cur.analyzer_type != w.analyzer_type);
     if current.is_some() && (want.is_none() || replace) {
-        cx.gate("DeleteAnalyzer").await;
+        cx.gate("access-analyzer", "DeleteAnalyzer").await;
         match aa.delete_analyzer().analyzer_name(name).send().await {
             Ok(_) => {}
             Err(e) if e.code() == Some("ResourceNotFoundException") => {}
@@ -192,7 +192,7 @@ async fn write(cx: &ScopeCx<'_>, aa: &Client, c: &Change) -> Outcome {
                     .map_err(|e| fail(c, None, e.to_string()))?,
             );
         }
-        cx.gate("CreateAnalyzer").await;
+        cx.gate("access-analyzer", "CreateAnalyzer").await;
         aa.create_analyzer()
             .analyzer_name(name)
             .r#type(Type::from(w.analyzer_type.as_str()))
@@ -207,7 +207,7 @@ async fn write(cx: &ScopeCx<'_>, aa: &Client, c: &Change) -> Outcome {
     if cur.unused_access_age != w.unused_access_age
         && let Some(cfg) = config
     {
-        cx.gate("UpdateAnalyzer").await;
+        cx.gate("access-analyzer", "UpdateAnalyzer").await;
         aa.update_analyzer()
             .analyzer_name(name)
             .configuration(cfg)
@@ -219,7 +219,7 @@ async fn write(cx: &ScopeCx<'_>, aa: &Client, c: &Change) -> Outcome {
         match cur.archive_rules.get(rn) {
             Some(x) if x == f => {}
             Some(_) => {
-                cx.gate("UpdateArchiveRule").await;
+                cx.gate("access-analyzer", "UpdateArchiveRule").await;
                 aa.update_archive_rule()
                     .analyzer_name(name)
                     .rule_name(rn)
@@ -229,7 +229,7 @@ async fn write(cx: &ScopeCx<'_>, aa: &Client, c: &Change) -> Outcome {
                     .map_err(|e| sdk_error(t.clone(), e))?;
             }
             None => {
-                cx.gate("CreateArchiveRule").await;
+                cx.gate("access-analyzer", "CreateArchiveRule").await;
                 aa.create_archive_rule()
                     .analyzer_name(name)
                     .rule_name(rn)
@@ -245,7 +245,7 @@ async fn write(cx: &ScopeCx<'_>, aa: &Client, c: &Change) -> Outcome {
         .keys()
         .filter(|r| !w.archive_rules.contains_key(*r))
     {
-        cx.gate("DeleteArchiveRule").await;
+        cx.gate("access-analyzer", "DeleteArchiveRule").await;
         aa.delete_archive_rule()
             .analyzer_name(name)
             .rule_name(rn)

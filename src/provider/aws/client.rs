@@ -297,7 +297,7 @@ impl AssumedRole {
         let mut attempt = 0;
         loop {
             self.limiter
-                .acquire(self.caller.as_str(), &self.sts_region, "AssumeRole")
+                .acquire(self.caller.as_str(), &self.sts_region, "sts", "AssumeRole")
                 .await;
             let r = self
                 .sts

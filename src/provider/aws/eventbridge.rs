@@ -47,7 +47,7 @@ async fn rules(
     let mut out = BTreeMap::new();
     let mut token: Option<String> = None;
     loop {
-        cx.gate("ListRules").await;
+        cx.gate("events", "ListRules").await;
         let page = eb
             .list_rules()
             .name_prefix(MANAGED_PREFIX)
@@ -102,7 +102,7 @@ async fn targets(
     let mut out = BTreeMap::new();
     let mut token: Option<String> = None;
     loop {
-        cx.gate("ListTargetsByRule").await;
+        cx.gate("events", "ListTargetsByRule").await;
         let page = eb
             .list_targets_by_rule()
             .rule(rule)
@@ -155,7 +155,7 @@ async fn may_invoke(
     function: &str,
     rule_arn: &str,
 ) -> Result<bool, ProviderError> {
-    cx.gate("GetPolicy").await;
+    cx.gate("lambda", "GetPolicy").await;
     match lambda.get_policy().function_name(function).send().await {
         Ok(p) => {
             let doc: Value = p
@@ -303,7 +303,7 @@ async fn write(
     }
     let v = value_of!(c, Route);
     // PutRule replaces the whole rule: every field is sent.
-    cx.gate("PutRule").await;
+    cx.gate("events", "PutRule").await;
     let put = eb
         .put_rule()
         .name(name)
@@ -390,7 +390,7 @@ async fn put_targets(
                     .map_err(|e| ProviderError::new(t.clone(), None, e.to_string()))?,
             );
         }
-        cx.gate("PutTargets").await;
+        cx.gate("events", "PutTargets").await;
         let out = eb
             .put_targets()
             .rule(rule)
@@ -422,7 +422,7 @@ async fn remove_targets(
     t: &Target,
 ) -> Outcome {
     for chunk in ids.chunks(PER_REQUEST) {
-        cx.gate("RemoveTargets").await;
+        cx.gate("events", "RemoveTargets").await;
         let out = eb
             .remove_targets()
             .rule(rule)
@@ -454,7 +454,7 @@ async fn remove_targets(
 async fn delete_rule(cx: &ScopeCx<'_>, eb: &Client, rule: &str, t: &Target) -> Outcome {
     let deadline = Instant::now() + Duration::from_secs(60).min(cx.opts().standard_timeout);
     loop {
-        cx.gate("DeleteRule").await;
+        cx.gate("events", "DeleteRule").await;
         match eb.delete_rule().name(rule).send().await {
             Ok(_) => return Ok(()),
             Err(e)
@@ -480,7 +480,7 @@ async fn grant(
 ) -> Outcome {
     let sid = statement_id(rule);
     for attempt in 0..2 {
-        cx.gate("AddPermission").await;
+        cx.gate("lambda", "AddPermission").await;
         match lambda
             .add_permission()
             .function_name(function)
@@ -515,7 +515,7 @@ async fn revoke(
     rule: &str,
     t: &Target,
 ) -> Outcome {
-    cx.gate("RemovePermission").await;
+    cx.gate("lambda", "RemovePermission").await;
     match lambda
         .remove_permission()
         .function_name(function)

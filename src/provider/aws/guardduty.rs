@@ -34,7 +34,7 @@ const FOUNDATIONAL: [&str; 3] = ["FLOW_LOGS", "CLOUD_TRAIL", "DNS_LOGS"];
 
 /// The one detector of the scope, if there is one (never create a second).
 async fn detector(cx: &ScopeCx<'_>, gd: &Client) -> Result<Option<String>, ProviderError> {
-    cx.gate("ListDetectors").await;
+    cx.gate("guardduty", "ListDetectors").await;
     let r = gd
         .list_detectors()
         .send()
@@ -57,7 +57,7 @@ pub(super) async fn read(
     let gd: Client = cx.client().await?;
     let detector = detector(cx, &gd).await?;
     if let (true, Some(id)) = (kinds.contains(&Kind::GuardDuty), &detector) {
-        cx.gate("GetDetector").await;
+        cx.gate("guardduty", "GetDetector").await;
         let d = gd
             .get_detector()
             .detector_id(id)
@@ -92,7 +92,7 @@ pub(super) async fn read(
         );
     }
     if admin {
-        cx.gate("ListOrganizationAdminAccounts").await;
+        cx.gate("guardduty", "ListOrganizationAdminAccounts").await;
         let r = gd
             .list_organization_admin_accounts()
             .send()
@@ -114,7 +114,8 @@ pub(super) async fn read(
         let mut features: BTreeMap<String, String> = BTreeMap::new();
         let mut members;
         loop {
-            cx.gate("DescribeOrganizationConfiguration").await;
+            cx.gate("guardduty", "DescribeOrganizationConfiguration")
+                .await;
             // Not the administrator (yet): GuardDuty answers BadRequest saying so; nothing to
             // read. Anything else (a throttle, a denial) leaves the scope unread.
             let c = match gd
@@ -177,7 +178,7 @@ async fn write_detector(cx: &ScopeCx<'_>, gd: &Client, c: &Change) -> Outcome {
     let detector = detector(cx, gd).await?;
     if c.action == Action::Delete {
         if let Some(d) = detector {
-            cx.gate("DeleteDetector").await;
+            cx.gate("guardduty", "DeleteDetector").await;
             gd.delete_detector()
                 .detector_id(d)
                 .send()
@@ -203,7 +204,7 @@ async fn write_detector(cx: &ScopeCx<'_>, gd: &Client, c: &Change) -> Outcome {
     let freq = FindingPublishingFrequency::from(v.finding_publishing_frequency.as_str());
     match detector {
         None => {
-            cx.gate("CreateDetector").await;
+            cx.gate("guardduty", "CreateDetector").await;
             gd.create_detector()
                 .enable(enable)
                 .finding_publishing_frequency(freq)
@@ -213,7 +214,7 @@ async fn write_detector(cx: &ScopeCx<'_>, gd: &Client, c: &Change) -> Outcome {
                 .map_err(|e| sdk_error(t, e))?;
         }
         Some(d) => {
-            cx.gate("UpdateDetector").await;
+            cx.gate("guardduty", "UpdateDetector").await;
             gd.update_detector()
                 .detector_id(d)
                 .enable(enable)
@@ -234,7 +235,8 @@ async fn write_admin(cx: &ScopeCx<'_>, gd: &Client, c: &Change) -> Outcome {
         _ => Some(value_of!(c, DelegatedAdmin).account),
     };
     if let Some(o) = before_str(c, "account") {
-        cx.gate("DisableOrganizationAdminAccount").await;
+        cx.gate("guardduty", "DisableOrganizationAdminAccount")
+            .await;
         gd.disable_organization_admin_account()
             .admin_account_id(o)
             .send()
@@ -242,7 +244,7 @@ async fn write_admin(cx: &ScopeCx<'_>, gd: &Client, c: &Change) -> Outcome {
             .map_err(|e| sdk_error(t.clone(), e))?;
     }
     if let Some(n) = &new {
-        cx.gate("EnableOrganizationAdminAccount").await;
+        cx.gate("guardduty", "EnableOrganizationAdminAccount").await;
         gd.enable_organization_admin_account()
             .admin_account_id(n.as_str())
             .send()
@@ -264,7 +266,7 @@ async fn write_org(cx: &ScopeCx<'_>, gd: &Client, c: &Change) -> Outcome {
     let d = match detector(cx, gd).await? {
         Some(d) => d,
         None => {
-            cx.gate("CreateDetector").await;
+            cx.gate("guardduty", "CreateDetector").await;
             let r = gd
                 .create_detector()
                 .enable(true)
@@ -287,7 +289,8 @@ async fn write_org(cx: &ScopeCx<'_>, gd: &Client, c: &Change) -> Outcome {
                 .build()
         })
         .collect();
-    cx.gate("UpdateOrganizationConfiguration").await;
+    cx.gate("guardduty", "UpdateOrganizationConfiguration")
+        .await;
     gd.update_organization_configuration()
         .detector_id(d)
         .set_auto_enable_organization_members(

@@ -14,7 +14,7 @@ use crate::model::{KindSet, ProviderError, Resource, Scope, ScopeState, Service}
 /// status; `None` when there is none.
 async fn recorder(cx: &ScopeCx<'_>) -> Result<Option<RecorderHealth>, ProviderError> {
     let client: aws_sdk_config::Client = cx.client().await?;
-    cx.gate("DescribeConfigurationRecorders").await;
+    cx.gate("config", "DescribeConfigurationRecorders").await;
     let recorders = client
         .describe_configuration_recorders()
         .send()
@@ -24,7 +24,8 @@ async fn recorder(cx: &ScopeCx<'_>) -> Result<Option<RecorderHealth>, ProviderEr
         return Ok(None);
     };
     let name = r.name().unwrap_or("default").to_string();
-    cx.gate("DescribeConfigurationRecorderStatus").await;
+    cx.gate("config", "DescribeConfigurationRecorderStatus")
+        .await;
     let statuses = client
         .describe_configuration_recorder_status()
         .configuration_recorder_names(&name)

@@ -56,7 +56,7 @@ pub(super) async fn read(
         }
     }
     if admin {
-        cx.gate("ListDelegatedAdminAccounts").await;
+        cx.gate("inspector2", "ListDelegatedAdminAccounts").await;
         let r = ins
             .list_delegated_admin_accounts()
             .send()
@@ -73,7 +73,8 @@ pub(super) async fn read(
         }
     }
     if org {
-        cx.gate("DescribeOrganizationConfiguration").await;
+        cx.gate("inspector2", "DescribeOrganizationConfiguration")
+            .await;
         let c = match ins.describe_organization_configuration().send().await {
             Ok(c) => Some(c),
             // The documented answer to an account that is not the delegated administrator;
@@ -127,7 +128,7 @@ async fn associated(cx: &ScopeCx<'_>, ins: &Client) -> Result<BTreeSet<String>, 
     let mut out = BTreeSet::new();
     let mut token: Option<String> = None;
     loop {
-        cx.gate("ListMembers").await;
+        cx.gate("inspector2", "ListMembers").await;
         let r = match ins
             .list_members()
             .only_associated(true)
@@ -158,7 +159,7 @@ async fn associated(cx: &ScopeCx<'_>, ins: &Client) -> Result<BTreeSet<String>, 
 /// as GetDelegatedAdminAccount can tell: "no administrator" (ResourceNotFoundException) or
 /// another account is no; anything unreadable counts as yes, so the caller reports its error.
 async fn is_admin(cx: &ScopeCx<'_>, ins: &Client) -> bool {
-    cx.gate("GetDelegatedAdminAccount").await;
+    cx.gate("inspector2", "GetDelegatedAdminAccount").await;
     match ins.get_delegated_admin_account().send().await {
         Ok(r) => r
             .delegated_admin()
@@ -192,7 +193,7 @@ async fn associate(cx: &ScopeCx<'_>, batch: &[Change]) -> Vec<Outcome> {
             )));
             continue;
         };
-        cx.gate("AssociateMember").await;
+        cx.gate("inspector2", "AssociateMember").await;
         out.push(match ins.associate_member().account_id(id).send().await {
             Ok(_) => Ok(()),
             // Reported by others for an account already associated [unverified]: already so.
@@ -261,7 +262,7 @@ async fn states(
 ) -> Result<BTreeMap<String, BTreeMap<String, String>>, ProviderError> {
     let mut now: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     for chunk in accounts.chunks(100) {
-        caller.gate("BatchGetAccountStatus").await;
+        caller.gate("inspector2", "BatchGetAccountStatus").await;
         let r = ins
             .batch_get_account_status()
             .set_account_ids(Some(chunk.to_vec()))
@@ -396,7 +397,7 @@ async fn change(caller: &ScopeCx<'_>, batch: &[Change]) -> Result<Vec<Outcome>, 
                     .map(|x| ResourceScanType::from(x.as_str()))
                     .collect();
                 let failed = if enabling {
-                    caller.gate("Enable").await;
+                    caller.gate("inspector2", "Enable").await;
                     ins.enable()
                         .set_account_ids(Some(chunk.to_vec()))
                         .set_resource_types(Some(rt))
@@ -405,7 +406,7 @@ async fn change(caller: &ScopeCx<'_>, batch: &[Change]) -> Result<Vec<Outcome>, 
                         .map(|r| r.failed_accounts().to_vec())
                         .map_err(|e| sdk_error(t.clone(), e))
                 } else {
-                    caller.gate("Disable").await;
+                    caller.gate("inspector2", "Disable").await;
                     ins.disable()
                         .set_account_ids(Some(chunk.to_vec()))
                         .set_resource_types(Some(rt))
@@ -487,7 +488,7 @@ async fn write_admin(cx: &ScopeCx<'_>, ins: &Client, c: &Change) -> Outcome {
         _ => Some(value_of!(c, DelegatedAdmin).account),
     };
     if let Some(o) = before_str(c, "account") {
-        cx.gate("DisableDelegatedAdminAccount").await;
+        cx.gate("inspector2", "DisableDelegatedAdminAccount").await;
         ins.disable_delegated_admin_account()
             .delegated_admin_account_id(o)
             .send()
@@ -495,7 +496,7 @@ async fn write_admin(cx: &ScopeCx<'_>, ins: &Client, c: &Change) -> Outcome {
             .map_err(|e| sdk_error(t.clone(), e))?;
     }
     if let Some(n) = &new {
-        cx.gate("EnableDelegatedAdminAccount").await;
+        cx.gate("inspector2", "EnableDelegatedAdminAccount").await;
         match ins
             .enable_delegated_admin_account()
             .delegated_admin_account_id(n.as_str())
@@ -527,7 +528,8 @@ async fn write_org(cx: &ScopeCx<'_>, ins: &Client, c: &Change) -> Outcome {
         .code_repository(on("CODE_REPOSITORY"))
         .build()
         .map_err(|e| fail(c, None, e.to_string()))?;
-    cx.gate("UpdateOrganizationConfiguration").await;
+    cx.gate("inspector2", "UpdateOrganizationConfiguration")
+        .await;
     ins.update_organization_configuration()
         .auto_enable(auto)
         .send()

@@ -1,4 +1,6 @@
-//! Client-side token buckets per account × region × operation, set to AWS's documented
+//! Client-side token buckets per account × region × service × operation (services share
+//! operation names: GuardDuty, Macie, Inspector and Security Hub each have `ListMembers`, each
+//! under its own quota), set to AWS's documented
 //! quotas so a large run does not provoke throttling storms. (The SDK still retries any
 //! throttling that happens anyway.)
 
@@ -9,16 +11,16 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 /// (rate per second, burst) for an operation, per account and region, before scaling.
-fn quota(op: &str) -> (f64, f64) {
-    match op {
-        "BatchEnableStandards" => (1.0, 1.0),
-        "UpdateStandardsControl" => (1.0, 5.0),
+fn quota(service: &str, op: &str) -> (f64, f64) {
+    match (service, op) {
+        ("securityhub", "BatchEnableStandards") => (1.0, 1.0),
+        ("securityhub", "UpdateStandardsControl") => (1.0, 5.0),
         // AWS allows a burst of 6; one token is left as headroom, since AWS's bucket and ours
         // run on different clocks and a page that arrives early would be throttled.
-        "GetFindings" => (3.0, 5.0),
+        ("securityhub", "GetFindings") => (3.0, 5.0),
         // STS: 600 requests per second per account and region, shared by its operations
         // (IAM and AWS STS quotas); the burst is not published, so one second's worth.
-        "AssumeRole" => (600.0, 600.0),
+        ("sts", "AssumeRole") => (600.0, 600.0),
         _ => (10.0, 30.0),
     }
 }
@@ -29,7 +31,7 @@ struct Bucket {
     last: Instant,
 }
 
-type Key = (String, String, &'static str);
+type Key = (String, String, &'static str, &'static str);
 
 #[derive(Debug)]
 struct Buckets {
@@ -58,14 +60,20 @@ impl Limiter {
         }
     }
 
-    fn scaled(&self, op: &str) -> (f64, f64) {
-        let (rate, burst) = quota(op);
+    fn scaled(&self, service: &str, op: &str) -> (f64, f64) {
+        let (rate, burst) = quota(service, op);
         (rate * self.scale, (burst * self.scale).max(1.0))
     }
 
     /// Takes one token, sleeping until one is available.
-    pub(crate) async fn acquire(&self, account: &str, region: &str, op: &'static str) {
-        let (rate, burst) = self.scaled(op);
+    pub(crate) async fn acquire(
+        &self,
+        account: &str,
+        region: &str,
+        service: &'static str,
+        op: &'static str,
+    ) {
+        let (rate, burst) = self.scaled(service, op);
         loop {
             let wait = {
                 let mut buckets = self.buckets.lock().expect("not poisoned");
@@ -74,7 +82,7 @@ impl Limiter {
                 }
                 let b = buckets
                     .map
-                    .entry((account.to_string(), region.to_string(), op))
+                    .entry((account.to_string(), region.to_string(), service, op))
                     .or_insert(Bucket {
                         tokens: burst,
                         last: Instant::now(),
@@ -96,8 +104,8 @@ impl Limiter {
     /// follows the scopes in flight rather than every scope of the run.
     fn prune(&self, buckets: &mut Buckets) {
         let now = Instant::now();
-        buckets.map.retain(|(_, _, op), b| {
-            let (rate, burst) = self.scaled(op);
+        buckets.map.retain(|(_, _, service, op), b| {
+            let (rate, burst) = self.scaled(service, op);
             b.tokens + now.duration_since(b.last).as_secs_f64() * rate < burst
         });
         buckets.prune_at = (buckets.map.len() * 2).max(KEEP);
@@ -118,14 +126,14 @@ mod tests {
         let l = Limiter::new(1.0);
         let start = tokio::time::Instant::now();
         for _ in 0..30 {
-            l.acquire("1", "r", "DescribeHub").await;
+            l.acquire("1", "r", "securityhub", "DescribeHub").await;
         }
         assert!(
             start.elapsed() < Duration::from_millis(5),
             "the burst is free"
         );
         for _ in 0..10 {
-            l.acquire("1", "r", "DescribeHub").await;
+            l.acquire("1", "r", "securityhub", "DescribeHub").await;
         }
         let e = start.elapsed();
         assert!(
@@ -134,8 +142,35 @@ mod tests {
         );
         // Another scope has its own bucket.
         let t = tokio::time::Instant::now();
-        l.acquire("2", "r", "DescribeHub").await;
+        l.acquire("2", "r", "securityhub", "DescribeHub").await;
         assert!(t.elapsed() < Duration::from_millis(5));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn services_sharing_an_operation_name_have_their_own_buckets_and_quotas() {
+        let l = Limiter::new(1.0);
+        let start = tokio::time::Instant::now();
+        for _ in 0..30 {
+            l.acquire("1", "r", "securityhub", "ListMembers").await;
+        }
+        // Security Hub's bucket is empty; GuardDuty's ListMembers is not slowed by it.
+        for _ in 0..30 {
+            l.acquire("1", "r", "guardduty", "ListMembers").await;
+        }
+        assert!(start.elapsed() < Duration::from_millis(5));
+        // GuardDuty's GetFindings is not held to Security Hub's 3 a second.
+        for _ in 0..30 {
+            l.acquire("1", "r", "guardduty", "GetFindings").await;
+        }
+        assert!(start.elapsed() < Duration::from_millis(5));
+        for _ in 0..6 {
+            l.acquire("1", "r", "securityhub", "GetFindings").await;
+        }
+        assert!(
+            start.elapsed() >= Duration::from_millis(300),
+            "{:?}",
+            start.elapsed()
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -143,18 +178,19 @@ mod tests {
         let l = Limiter::new(1.0);
         // A busy bucket: its burst used up.
         for _ in 0..30 {
-            l.acquire("busy", "r", "DescribeHub").await;
+            l.acquire("busy", "r", "securityhub", "DescribeHub").await;
         }
         // Scopes called once each, up to one short of the pruning threshold.
         for i in 0..KEEP - 2 {
-            l.acquire(&i.to_string(), "r", "DescribeHub").await;
+            l.acquire(&i.to_string(), "r", "securityhub", "DescribeHub")
+                .await;
         }
         assert_eq!(l.len(), KEEP - 1);
         // 100 ms later those are full again; the busy one has one token.
         tokio::time::advance(Duration::from_millis(100)).await;
-        l.acquire("next", "r", "DescribeHub").await;
+        l.acquire("next", "r", "securityhub", "DescribeHub").await;
         // The threshold is reached: the next call prunes.
-        l.acquire("after", "r", "DescribeHub").await;
+        l.acquire("after", "r", "securityhub", "DescribeHub").await;
         assert_eq!(
             l.len(),
             3,
@@ -163,7 +199,7 @@ mod tests {
         // The busy bucket kept its state: the burst is not handed out again.
         let t = tokio::time::Instant::now();
         for _ in 0..2 {
-            l.acquire("busy", "r", "DescribeHub").await;
+            l.acquire("busy", "r", "securityhub", "DescribeHub").await;
         }
         assert!(
             t.elapsed() >= Duration::from_millis(90),

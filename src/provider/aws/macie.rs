@@ -48,7 +48,7 @@ pub(super) async fn read(
     }
     let mc: Client = cx.client().await?;
     if kinds.contains(&Kind::Macie) {
-        cx.gate("GetMacieSession").await;
+        cx.gate("macie2", "GetMacieSession").await;
         match mc.get_macie_session().send().await {
             Ok(s) => out.insert(
                 Kind::Macie,
@@ -69,7 +69,7 @@ pub(super) async fn read(
         }
     }
     if admin {
-        cx.gate("ListOrganizationAdminAccounts").await;
+        cx.gate("macie2", "ListOrganizationAdminAccounts").await;
         let r = mc
             .list_organization_admin_accounts()
             .send()
@@ -86,7 +86,7 @@ pub(super) async fn read(
         }
     }
     if org {
-        cx.gate("DescribeOrganizationConfiguration").await;
+        cx.gate("macie2", "DescribeOrganizationConfiguration").await;
         match mc.describe_organization_configuration().send().await {
             Ok(c) => out.insert(
                 Kind::OrgConfig,
@@ -123,7 +123,7 @@ pub(super) async fn apply(cx: &ScopeCx<'_>, batch: &[Change]) -> Vec<Outcome> {
 async fn write_session(cx: &ScopeCx<'_>, mc: &Client, c: &Change) -> Outcome {
     let t = Target::Address(c.address.clone());
     if c.action == Action::Delete {
-        cx.gate("DisableMacie").await;
+        cx.gate("macie2", "DisableMacie").await;
         return match mc.disable_macie().send().await {
             Ok(_) => Ok(()),
             Err(e) if macie_off(&e) => Ok(()),
@@ -134,7 +134,7 @@ async fn write_session(cx: &ScopeCx<'_>, mc: &Client, c: &Change) -> Outcome {
     let freq = FindingPublishingFrequency::from(v.finding_publishing_frequency.as_str());
     let status = MacieStatus::from(v.status.as_str());
     if c.action == Action::Create {
-        cx.gate("EnableMacie").await;
+        cx.gate("macie2", "EnableMacie").await;
         match mc
             .enable_macie()
             .finding_publishing_frequency(freq.clone())
@@ -148,7 +148,7 @@ async fn write_session(cx: &ScopeCx<'_>, mc: &Client, c: &Change) -> Outcome {
             Err(e) => return Err(sdk_error(t, e)),
         }
     }
-    cx.gate("UpdateMacieSession").await;
+    cx.gate("macie2", "UpdateMacieSession").await;
     mc.update_macie_session()
         .finding_publishing_frequency(freq)
         .status(status)
@@ -165,7 +165,7 @@ async fn write_admin(cx: &ScopeCx<'_>, mc: &Client, c: &Change) -> Outcome {
         _ => Some(value_of!(c, DelegatedAdmin).account),
     };
     if let Some(o) = before_str(c, "account") {
-        cx.gate("DisableOrganizationAdminAccount").await;
+        cx.gate("macie2", "DisableOrganizationAdminAccount").await;
         mc.disable_organization_admin_account()
             .admin_account_id(o)
             .send()
@@ -173,7 +173,7 @@ async fn write_admin(cx: &ScopeCx<'_>, mc: &Client, c: &Change) -> Outcome {
             .map_err(|e| sdk_error(t.clone(), e))?;
     }
     if let Some(n) = &new {
-        cx.gate("EnableOrganizationAdminAccount").await;
+        cx.gate("macie2", "EnableOrganizationAdminAccount").await;
         mc.enable_organization_admin_account()
             .admin_account_id(n.as_str())
             .send()
@@ -190,19 +190,19 @@ async fn write_org(cx: &ScopeCx<'_>, mc: &Client, c: &Change) -> Outcome {
     let t = Target::Address(c.address.clone());
     let v = value_of!(c, OrgConfig);
     // Organisation settings need Macie on in the administrator itself.
-    cx.gate("GetMacieSession").await;
+    cx.gate("macie2", "GetMacieSession").await;
     if let Err(e) = mc.get_macie_session().send().await {
         if !macie_off(&e) {
             return Err(sdk_error(t, e));
         }
-        cx.gate("EnableMacie").await;
+        cx.gate("macie2", "EnableMacie").await;
         match mc.enable_macie().send().await {
             Ok(_) => {}
             Err(e) if e.code() == Some("ConflictException") => {}
             Err(e) => return Err(sdk_error(t, e)),
         }
     }
-    cx.gate("UpdateOrganizationConfiguration").await;
+    cx.gate("macie2", "UpdateOrganizationConfiguration").await;
     mc.update_organization_configuration()
         .auto_enable(v.auto_enable.unwrap_or(false))
         .send()

@@ -3,7 +3,7 @@
 //! Credentials come from the standard chain (profiles, SSO, environment, web identity); region
 //! and endpoint variables (`AWS_REGION`, `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_<SERVICE>`) are
 //! honoured by the SDK itself. Member accounts are reached by assuming the policy's role, with
-//! credentials cached per account. Calls are rate-limited per account × region × operation
+//! credentials cached per account. Calls are rate-limited per account × region × service × operation
 //! to AWS's documented quotas, retried with backoff by the SDK, and counted per scope.
 //!
 //! One module per kind (grouped by service) holds its read and its batched write; this module
@@ -219,11 +219,11 @@ impl<'a> ScopeCx<'a> {
         Target::Scope(Scope::new(self.account, self.region))
     }
 
-    /// Waits for the rate limiter before a call.
-    pub async fn gate(&self, op: &'static str) {
+    /// Waits for the rate limiter before a call of `service`'s (its signing name) `op`.
+    pub async fn gate(&self, service: &'static str, op: &'static str) {
         self.p
             .limiter
-            .acquire(self.account.as_str(), self.region, op)
+            .acquire(self.account.as_str(), self.region, service, op)
             .await;
     }
 

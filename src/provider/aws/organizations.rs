@@ -15,7 +15,7 @@ pub(super) async fn read(p: &AwsProvider) -> Result<OrgInfo, ProviderError> {
     let org: aws_sdk_organizations::Client = p.clients.client(&me, global, "global").await?;
     let target = Target::Organization(me.clone());
     let cx = ScopeCx::new(p, &me, "global");
-    cx.gate("DescribeOrganization").await;
+    cx.gate("organizations", "DescribeOrganization").await;
     let desc = org
         .describe_organization()
         .send()
@@ -30,14 +30,14 @@ pub(super) async fn read(p: &AwsProvider) -> Result<OrgInfo, ProviderError> {
         ..Default::default()
     };
 
-    cx.gate("ListRoots").await;
+    cx.gate("organizations", "ListRoots").await;
     let mut roots = Vec::new();
     let mut pages = org.list_roots().into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| sdk_error(target.clone(), e))?;
         // Each further page is a request of its own, within the same quota.
         if page.next_token().is_some() {
-            cx.gate("ListRoots").await;
+            cx.gate("organizations", "ListRoots").await;
         }
         roots.extend(
             page.roots()
@@ -51,7 +51,8 @@ pub(super) async fn read(p: &AwsProvider) -> Result<OrgInfo, ProviderError> {
     while i < parents.len() {
         let parent = parents[i].clone();
         i += 1;
-        cx.gate("ListOrganizationalUnitsForParent").await;
+        cx.gate("organizations", "ListOrganizationalUnitsForParent")
+            .await;
         let mut pages = org
             .list_organizational_units_for_parent()
             .parent_id(&parent)
@@ -61,7 +62,8 @@ pub(super) async fn read(p: &AwsProvider) -> Result<OrgInfo, ProviderError> {
             let page = page.map_err(|e| sdk_error(target.clone(), e))?;
             // Each further page is a request of its own, within the same quota.
             if page.next_token().is_some() {
-                cx.gate("ListOrganizationalUnitsForParent").await;
+                cx.gate("organizations", "ListOrganizationalUnitsForParent")
+                    .await;
             }
             for ou in page.organizational_units() {
                 if let Some(id) = ou.id() {
@@ -74,7 +76,7 @@ pub(super) async fn read(p: &AwsProvider) -> Result<OrgInfo, ProviderError> {
                 }
             }
         }
-        cx.gate("ListAccountsForParent").await;
+        cx.gate("organizations", "ListAccountsForParent").await;
         let mut pages = org
             .list_accounts_for_parent()
             .parent_id(&parent)
@@ -84,7 +86,7 @@ pub(super) async fn read(p: &AwsProvider) -> Result<OrgInfo, ProviderError> {
             let page = page.map_err(|e| sdk_error(target.clone(), e))?;
             // Each further page is a request of its own, within the same quota.
             if page.next_token().is_some() {
-                cx.gate("ListAccountsForParent").await;
+                cx.gate("organizations", "ListAccountsForParent").await;
             }
             for a in page.accounts() {
                 let Some(id) = a.id().and_then(|x| AccountId::parse(x).ok()) else {

@@ -24,7 +24,7 @@ pub(super) async fn enabled(p: &AwsProvider) -> Result<Vec<String>, ProviderErro
         .into_paginator()
         .send();
     loop {
-        cx.gate("ListRegions").await;
+        cx.gate("account", "ListRegions").await;
         let Some(page) = pages.next().await else {
             break;
         };

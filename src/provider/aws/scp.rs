@@ -41,7 +41,7 @@ where
     let deadline = Instant::now() + cx.opts().standard_timeout;
     let mut wait = cx.opts().poll_interval;
     loop {
-        cx.gate(op).await;
+        cx.gate("organizations", op).await;
         match call().await {
             Err(e) if e.code().is_some_and(|c| BUSY.contains(&c)) && Instant::now() < deadline => {
                 tokio::time::sleep(wait).await;
@@ -71,7 +71,7 @@ pub(super) async fn read(
     }
     for (name, id) in managed(cx, &org).await? {
         if wants(Kind::Scp) {
-            cx.gate("DescribePolicy").await;
+            cx.gate("organizations", "DescribePolicy").await;
             let p = org
                 .describe_policy()
                 .policy_id(&id)
@@ -131,7 +131,7 @@ async fn scp_status(
     let t = cx.target();
     let mut pages = org.list_roots().into_paginator().send();
     while let Some(page) = pages.next().await {
-        cx.gate("ListRoots").await;
+        cx.gate("organizations", "ListRoots").await;
         let page = page.map_err(|e| sdk_error(t.clone(), e))?;
         if let Some(root) = page.roots().first() {
             let status = root
@@ -158,7 +158,7 @@ async fn managed(
     let mut out = BTreeMap::new();
     let mut pages = org.list_policies().filter(SCP).into_paginator().send();
     while let Some(page) = pages.next().await {
-        cx.gate("ListPolicies").await;
+        cx.gate("organizations", "ListPolicies").await;
         let page = page.map_err(|e| sdk_error(t.clone(), e))?;
         for p in page.policies() {
             if let (Some(name), Some(id), false) = (p.name(), p.id(), p.aws_managed())
@@ -181,7 +181,7 @@ async fn targets(cx: &ScopeCx<'_>, org: &Client, id: &str) -> Result<Vec<String>
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
-        cx.gate("ListTargetsForPolicy").await;
+        cx.gate("organizations", "ListTargetsForPolicy").await;
         let page = page.map_err(|e| sdk_error(t.clone(), e))?;
         out.extend(
             page.targets()

@@ -80,7 +80,7 @@ pub(super) async fn write(sh: &Sh<'_>, c: &Change) -> Outcome {
         let old_region = old.split(':').nth(3).unwrap_or_default().to_string();
         let elsewhere = sh.cx.in_region(&old_region);
         let other: aws_sdk_securityhub::Client = elsewhere.client().await?;
-        elsewhere.gate("DeleteFindingAggregator").await;
+        elsewhere.gate("securityhub", "DeleteFindingAggregator").await;
         match other
             .delete_finding_aggregator()
             .finding_aggregator_arn(*old)

@@ -37,7 +37,7 @@ impl<'a> Sh<'a> {
         })
     }
     async fn gate(&self, op: &'static str) {
-        self.cx.gate(op).await;
+        self.cx.gate("securityhub", op).await;
     }
     fn target(&self) -> crate::model::Target {
         self.cx.target()
