@@ -548,13 +548,7 @@ fn cli_plan_apply_and_snapshot_through_standard_aws_variables() {
     assert!(emu.calls().iter().all(|c| !c.mutating));
 
     let out = shubctl(&["apply", POLICY, "--auto-approve", "--today", "2026-11-28"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}\n{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
+    assert_exit(&out, 0);
     assert!(
         text(&out.stdout).contains("Verified: no changes remain."),
         "{}",
@@ -588,13 +582,7 @@ fn cli_plan_apply_and_snapshot_through_standard_aws_variables() {
             .is_some_and(|m| !m.is_empty())
     );
     let out = shubctl(&["apply", "--auto-approve", "--plan", saved.to_str().unwrap()]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}\n{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
+    assert_exit(&out, 0);
     assert!(
         text(&out.stdout).contains("1 applied, 0 failed"),
         "{}",

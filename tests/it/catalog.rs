@@ -162,13 +162,7 @@ fn a_refreshed_catalog_round_trips_and_lets_a_policy_disable_a_newer_control() {
         shubctl(&all)
     };
     let out = with(&["apply", "policy.yaml", "--auto-approve"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}\n{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
+    assert_exit(&out, 0);
     assert!(
         text(&out.stdout).contains("control/EC2.9001@fsbp/1.0.0"),
         "{}",
@@ -262,13 +256,7 @@ fn a_live_plan_asks_aws_about_controls_the_catalog_lacks() {
         serde_json::json!({ NEWER: ["fsbp/1.0.0"] })
     );
     let out = shubctl(&["apply", "--plan", "saved.json", "--auto-approve"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}\n{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
+    assert_exit(&out, 0);
     let out = shubctl(&["plan", "policy.yaml", "--detailed-exitcode"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
 

@@ -94,3 +94,15 @@ pub fn shubctl_against(endpoint: &str, home: &Path) -> std::process::Command {
         .env("AWS_SECRET_ACCESS_KEY", "not-a-real-secret");
     c
 }
+
+/// Asserts a command's exit code, showing what it printed when it differs.
+#[track_caller]
+pub fn assert_exit(out: &std::process::Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

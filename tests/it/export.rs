@@ -181,13 +181,7 @@ fn cli_export_writes_a_folder_and_refuses_a_full_one() {
         "examples/organization/snapshot.json",
         "--detailed-exitcode",
     ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}\n{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
+    assert_exit(&out, 0);
     let out = run(&[
         "export",
         "--snapshot",
@@ -234,13 +228,7 @@ fn live_export_against_the_emulator_plans_no_changes() {
     let o = out_dir.to_str().unwrap();
     // Without --regions: the regions the account has enabled, as ListRegions tells.
     let out = run(&["export", "--out", o]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}\n{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
+    assert_exit(&out, 0);
     assert!(
         text(&out.stderr).contains("finds nothing to change"),
         "{}",
@@ -253,13 +241,7 @@ fn live_export_against_the_emulator_plans_no_changes() {
     assert!(emu.calls().iter().any(|c| c.operation == "ListRegions"));
     // The same folder planned live, read again from the emulator.
     let out = run(&["plan", o, "--detailed-exitcode", "--today", "2026-11-28"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}\n{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
+    assert_exit(&out, 0);
     // Live and snapshot exports agree.
     let snap_dir = dir.path().join("from-snapshot");
     let path = "examples/showcase/snapshot.json";
