@@ -182,7 +182,7 @@ kinds! {
         write: &["securityhub:CreateConfigurationPolicy", "securityhub:UpdateConfigurationPolicy", "securityhub:DeleteConfigurationPolicy"],
         ..IN_HUB };
     PolicyAssociation(PolicyAssociationValue) = KindInfo { name: "policy-association", keyed: true, rank: 10, destructive: true, weakens_on_delete: true, held_by_admin: true,
-        read: &["securityhub:ListConfigurationPolicyAssociations", "securityhub:BatchGetConfigurationPolicyAssociations", "securityhub:GetConfigurationPolicyAssociation"],
+        read: &["securityhub:ListConfigurationPolicyAssociations", "securityhub:GetConfigurationPolicyAssociation"],
         write: &["securityhub:StartConfigurationPolicyAssociation", "securityhub:StartConfigurationPolicyDisassociation"],
         ..IN_HUB };
     Product(Empty) = KindInfo { name: "product", keyed: true, rank: 11, destructive: true, weakens_on_delete: true,

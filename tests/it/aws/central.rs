@@ -795,3 +795,42 @@ fn an_explicit_local_policy_on_a_local_organisation_converges_as_before() {
         assert!(again.changes.is_empty(), "{:#?}", addresses(&again));
     });
 }
+
+/// AWS keeps a parent's association status as it was at its last Start: an account beneath
+/// that fails later shows only in its own, inherited, status. That is drift on the applied
+/// association of the policy it inherits, with the account and AWS's reason, never "matches".
+#[test]
+fn an_account_failing_after_its_parent_was_associated_is_drift() {
+    runtime().block_on(async {
+        let emu = start(&[CENTRAL], quick()).await;
+        let aws = connect(&emu, 8).await;
+        let p = policy(&[CENTRAL]);
+        let first = plan_with(&p, &aws).await;
+        let report = apply_with(&first, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        assert!(plan_with(&p, &aws).await.changes.is_empty());
+
+        let mut cfg = emu.config();
+        cfg.fail_policy_accounts = ["333333333333".to_string()].into();
+        emu.set_config(cfg.clone());
+        let drift = plan_with(&p, &aws).await;
+        assert!(drift.read_failures.is_empty(), "{:?}", drift.read_failures);
+        assert_eq!(
+            addresses(&drift),
+            ["update 222222222222/us-east-1/policy-association/ou-emu1-workload1"]
+        );
+        let before = drift.changes[0].before.as_ref().unwrap();
+        assert_eq!(before["status"], "FAILED");
+        let reason = before["reason"].as_str().unwrap();
+        assert!(reason.contains("333333333333"), "{reason}");
+        assert!(
+            reason.contains("couldn’t be applied to account 333333333333"),
+            "{reason}"
+        );
+
+        // Once the account is fixed, its own status is SUCCESS again and nothing is left.
+        cfg.fail_policy_accounts.clear();
+        emu.set_config(cfg);
+        assert!(plan_with(&p, &aws).await.changes.is_empty());
+    });
+}

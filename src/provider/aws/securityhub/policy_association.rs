@@ -7,7 +7,8 @@ use std::time::Instant;
 
 use aws_sdk_securityhub::error::ProvideErrorMetadata;
 use aws_sdk_securityhub::types::{
-    AssociationFilters, AssociationType, ConfigurationPolicyAssociationStatus, Target as ShTarget,
+    AssociationFilters, AssociationType, ConfigurationPolicyAssociationStatus,
+    ConfigurationPolicyAssociationSummary, Target as ShTarget,
 };
 
 use super::Sh;
@@ -30,62 +31,110 @@ fn target_of(id: &str) -> ShTarget {
     }
 }
 
-/// Reads the directly applied associations only (one list, filtered by AWS): an inherited
-/// configuration is the compiler's business, and a failure beneath a target shows in the
-/// target's own status.
+/// Reads the directly applied associations (one list, filtered by AWS), then the inherited
+/// ones that FAILED (another). An inherited configuration is the compiler's business, but a
+/// parent's own status is what it was at its last Start: AWS does not update it when an account
+/// beneath fails later. So an account's own failure is put on the applied associations of the
+/// policy it inherits, as drift whose repair (starting them again) re-applies the policy.
 pub(super) async fn read(sh: &Sh<'_>, out: &mut ScopeState) -> Result<(), ProviderError> {
     let names: BTreeMap<String, String> = ids(sh)
         .await?
         .into_iter()
         .map(|(name, id)| (id, name))
         .collect();
+    let Some(applied) = list(
+        sh,
+        AssociationFilters::builder()
+            .association_type(AssociationType::Applied)
+            .build(),
+    )
+    .await?
+    else {
+        return Ok(());
+    };
+    let failed_beneath = list(
+        sh,
+        AssociationFilters::builder()
+            .association_type(AssociationType::Inherited)
+            .association_status(ConfigurationPolicyAssociationStatus::Failed)
+            .build(),
+    )
+    .await?
+    .unwrap_or_default();
+    for a in &applied {
+        let (Some(target), Some(policy)) = (a.target_id(), a.configuration_policy_id()) else {
+            continue;
+        };
+        // Terraform reads a missing status as success; so do we.
+        let status = a
+            .association_status()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_else(|| "SUCCESS".into());
+        let mut reason = (status != "SUCCESS")
+            .then(|| a.association_status_message().map(str::to_string))
+            .flatten();
+        let beneath: Vec<&ConfigurationPolicyAssociationSummary> = failed_beneath
+            .iter()
+            .filter(|f| f.configuration_policy_id() == Some(policy))
+            .collect();
+        let status = if status == "SUCCESS" && !beneath.is_empty() {
+            let first = beneath[0];
+            reason = Some(format!(
+                "{} target(s) inheriting this policy failed after it was applied; first {}: {}",
+                beneath.len(),
+                first.target_id().unwrap_or("?"),
+                first
+                    .association_status_message()
+                    .unwrap_or("no reason given")
+            ));
+            "FAILED".to_string()
+        } else {
+            status
+        };
+        out.insert(
+            Kind::PolicyAssociation,
+            Some(target.to_string()),
+            Resource::PolicyAssociation(PolicyAssociationValue {
+                // A policy this administrator does not list stays its UUID: unknown, never
+                // one of ours.
+                policy: names
+                    .get(policy)
+                    .cloned()
+                    .unwrap_or_else(|| policy.to_string()),
+                status,
+                reason,
+            }),
+        );
+    }
+    Ok(())
+}
+
+/// Every association summary the filters select, all pages; None when the organisation is not
+/// under central configuration (nothing to read).
+async fn list(
+    sh: &Sh<'_>,
+    filters: AssociationFilters,
+) -> Result<Option<Vec<ConfigurationPolicyAssociationSummary>>, ProviderError> {
     let mut pages = sh
         .client
         .list_configuration_policy_associations()
-        .filters(
-            AssociationFilters::builder()
-                .association_type(AssociationType::Applied)
-                .build(),
-        )
+        .filters(filters)
         .into_paginator()
         .send();
+    let mut out = Vec::new();
     loop {
         sh.gate("ListConfigurationPolicyAssociations").await;
-        let page = match pages.next().await {
-            None => break,
-            Some(Ok(page)) => page,
-            Some(Err(e)) if not_central(&e) => return Ok(()),
+        match pages.next().await {
+            None => return Ok(Some(out)),
+            Some(Ok(page)) => out.extend(
+                page.configuration_policy_association_summaries()
+                    .iter()
+                    .cloned(),
+            ),
+            Some(Err(e)) if not_central(&e) => return Ok(None),
             Some(Err(e)) => return Err(sdk_error(sh.target(), e)),
-        };
-        for a in page.configuration_policy_association_summaries() {
-            let (Some(target), Some(policy)) = (a.target_id(), a.configuration_policy_id()) else {
-                continue;
-            };
-            // Terraform reads a missing status as success; so do we.
-            let status = a
-                .association_status()
-                .map(|s| s.as_str().to_string())
-                .unwrap_or_else(|| "SUCCESS".into());
-            let reason = (status != "SUCCESS")
-                .then(|| a.association_status_message().map(str::to_string))
-                .flatten();
-            out.insert(
-                Kind::PolicyAssociation,
-                Some(target.to_string()),
-                Resource::PolicyAssociation(PolicyAssociationValue {
-                    // A policy this administrator does not list stays its UUID: unknown, never
-                    // one of ours.
-                    policy: names
-                        .get(policy)
-                        .cloned()
-                        .unwrap_or_else(|| policy.to_string()),
-                    status,
-                    reason,
-                }),
-            );
         }
     }
-    Ok(())
 }
 
 /// The identifier AWS takes for a policy name (or self-managed).
