@@ -83,6 +83,10 @@ pub struct OrgConfigValue {
     /// Security Hub: `LOCAL` or `CENTRAL` (configuration policies).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub configuration_type: Option<String>,
+    /// Security Hub: the switch to `configuration_type` when AWS has not finished it (`PENDING`,
+    /// or `FAILED` with AWS's message); absent once `ENABLED`, which is what a policy wants.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub switch_status: Option<String>,
 }
 
 /// A Security Hub configuration policy (central configuration), as AWS holds it: what it sets

@@ -117,6 +117,11 @@ pub struct Config {
     /// Security Hub central configuration: accounts a configuration policy fails to apply to
     /// (their association is FAILED with AWS's message, and the policy changes nothing there).
     pub fail_policy_accounts: BTreeSet<String>,
+    /// Security Hub central configuration: how long a switch of the configuration type (to
+    /// CENTRAL or back to LOCAL) reads `Status: PENDING` after it is asked for (default 0).
+    /// AWS documents the switch as asynchronous, not what the configuration-policy APIs answer
+    /// meanwhile: here they refuse as before the switch.
+    pub org_switch_delay: Duration,
 }
 
 impl Default for Config {
@@ -149,6 +154,7 @@ impl Default for Config {
             denied_operations: BTreeSet::new(),
             association_delay: Duration::ZERO,
             fail_policy_accounts: BTreeSet::new(),
+            org_switch_delay: Duration::ZERO,
         }
     }
 }

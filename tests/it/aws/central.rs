@@ -834,3 +834,80 @@ fn an_account_failing_after_its_parent_was_associated_is_drift() {
         assert!(plan_with(&p, &aws).await.changes.is_empty());
     });
 }
+
+/// AWS switches the configuration type asynchronously (Status PENDING, then ENABLED or FAILED).
+/// From nothing, the configuration policies wait for the switch to finish; a switch still
+/// under way is drift, never "matches".
+#[test]
+fn the_switch_to_central_is_waited_for_and_a_pending_one_is_drift() {
+    runtime().block_on(async {
+        let config = Config {
+            org_switch_delay: std::time::Duration::from_millis(400),
+            ..quick()
+        };
+        let emu = start(&[CENTRAL], config).await;
+        let aws = connect(&emu, 8).await;
+        let p = policy(&[CENTRAL]);
+        let first = plan_with(&p, &aws).await;
+        let report = apply_with(&first, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        // The switch, then the status read until ENABLED, then the first policy.
+        let calls = emu.calls();
+        let at = |op: &str| {
+            calls
+                .iter()
+                .position(|c| c.operation == op && c.account == "222222222222")
+                .unwrap_or_else(|| panic!("{op}"))
+        };
+        let switch = calls
+            .iter()
+            .position(|c| {
+                c.operation == "UpdateOrganizationConfiguration" && c.region == "us-east-1"
+            })
+            .unwrap();
+        let waited = calls[switch..]
+            .iter()
+            .take_while(|c| c.operation != "CreateConfigurationPolicy")
+            .filter(|c| c.operation == "DescribeOrganizationConfiguration")
+            .count();
+        assert!(
+            waited >= 2,
+            "{waited} status reads between the switch and the policies"
+        );
+        assert!(switch < at("CreateConfigurationPolicy"));
+        assert!(plan_with(&p, &aws).await.changes.is_empty());
+
+        // A switch asked for by hand and not finished yet: drift on the organisation
+        // configuration, with AWS's status.
+        let (emu, aws, _) = converged(Config {
+            iam: Some(both_policies()),
+            org_switch_delay: std::time::Duration::from_secs(600),
+            ..quick()
+        })
+        .await;
+        use aws_sdk_securityhub::types::{
+            OrganizationConfiguration, OrganizationConfigurationConfigurationType as T,
+        };
+        client_of(&emu, "222222222222", "us-east-1")
+            .await
+            .update_organization_configuration()
+            .auto_enable(false)
+            .organization_configuration(
+                OrganizationConfiguration::builder()
+                    .configuration_type(T::Central)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("switches");
+        let pending = plan_with(&p, &aws).await;
+        let org = pending
+            .changes
+            .iter()
+            .find(|c| c.address.to_string() == "222222222222/us-east-1/org-config/securityhub")
+            .unwrap_or_else(|| panic!("{:#?}", addresses(&pending)));
+        let before = org.before.as_ref().unwrap();
+        assert_eq!(before["configuration_type"], "CENTRAL");
+        assert_eq!(before["switch_status"], "PENDING");
+    });
+}

@@ -1,7 +1,10 @@
 //! `org-config/securityhub`: the organisation configuration the administrator holds
 //! (auto-enable for new accounts, auto-enable of default standards).
 
+use std::time::Instant;
+
 use aws_sdk_securityhub::error::ProvideErrorMetadata;
+use aws_sdk_securityhub::operation::describe_organization_configuration::DescribeOrganizationConfigurationOutput;
 use aws_sdk_securityhub::types::{
     AutoEnableStandards, OrganizationConfiguration, OrganizationConfigurationConfigurationType,
 };
@@ -11,7 +14,20 @@ use crate::model::resource::OrgConfigValue;
 use crate::model::state::ScopeState;
 use crate::model::{Action, Change};
 use crate::model::{Kind, ProviderError, Resource, Service, Target};
-use crate::provider::aws::error::{Outcome, sdk_error, value_of};
+use crate::provider::aws::error::{Outcome, fail, sdk_error, value_of};
+
+/// AWS's status of the configuration type's switch when it is not ENABLED: `PENDING`, or
+/// `FAILED: <AWS's message>`.
+fn unfinished(c: &DescribeOrganizationConfigurationOutput) -> Option<String> {
+    let o = c.organization_configuration()?;
+    match o.status()?.as_str() {
+        "ENABLED" => None,
+        s => Some(match o.status_message() {
+            Some(m) if !m.is_empty() => format!("{s}: {m}"),
+            _ => s.to_string(),
+        }),
+    }
+}
 
 pub(super) async fn read(sh: &Sh<'_>, out: &mut ScopeState) -> Result<(), ProviderError> {
     sh.gate("DescribeOrganizationConfiguration").await;
@@ -26,6 +42,7 @@ pub(super) async fn read(sh: &Sh<'_>, out: &mut ScopeState) -> Result<(), Provid
                     .organization_configuration()
                     .and_then(|o| o.configuration_type())
                     .map(|t| t.as_str().to_string()),
+                switch_status: unfinished(&c),
                 ..Default::default()
             }),
         ),
@@ -59,7 +76,7 @@ pub(super) async fn write(sh: &Sh<'_>, c: &Change) -> Outcome {
             .map_err(|e| sdk_error(Target::Address(c.address.clone()), e))?;
         let standards = v.auto_enable_standards.as_deref().unwrap_or("NONE");
         if v.auto_enable != Some(true) && standards == "NONE" {
-            return Ok(());
+            return settle(sh, c).await;
         }
     }
     sh.gate("UpdateOrganizationConfiguration").await;
@@ -79,5 +96,34 @@ pub(super) async fn write(sh: &Sh<'_>, c: &Change) -> Outcome {
         .send()
         .await
         .map_err(|e| sdk_error(Target::Address(c.address.clone()), e))?;
-    Ok(())
+    settle(sh, c).await
+}
+
+/// AWS switches the configuration type asynchronously: what comes next (configuration
+/// policies after CENTRAL, members' local writes after LOCAL) waits until the switch reads
+/// ENABLED; FAILED is this change's failure, with AWS's message.
+async fn settle(sh: &Sh<'_>, c: &Change) -> Outcome {
+    let deadline = Instant::now() + sh.cx.opts().standard_timeout;
+    loop {
+        sh.gate("DescribeOrganizationConfiguration").await;
+        let now = sh
+            .client
+            .describe_organization_configuration()
+            .send()
+            .await
+            .map_err(|e| sdk_error(Target::Address(c.address.clone()), e))?;
+        match unfinished(&now) {
+            None => return Ok(()),
+            Some(s) if s.starts_with("PENDING") && Instant::now() < deadline => {
+                tokio::time::sleep(sh.cx.opts().poll_interval).await;
+            }
+            Some(s) => {
+                return Err(fail(
+                    c,
+                    None,
+                    format!("the organisation configuration's switch is {s}"),
+                ));
+            }
+        }
+    }
 }

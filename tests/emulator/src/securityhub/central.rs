@@ -114,6 +114,10 @@ fn require_home_admin(w: &World, cx: &Cx) -> Result<(), ApiError> {
             "Central Configuration APIs can only be called from the aggregation region",
         ));
     }
+    // The switch to CENTRAL is still under way: as before it (an assumption, see Config).
+    if super::organization::switch_pending(w, cx, &cx.account, &cx.region) {
+        return Err(denied(NOT_CENTRAL_ADMIN));
+    }
     Ok(())
 }
 

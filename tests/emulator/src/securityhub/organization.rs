@@ -134,27 +134,47 @@ fn require_admin(w: &World, cx: &Cx) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// `PENDING` while a switch of the configuration type is under way, else `ENABLED`.
+fn switch_status(c: Option<&OrgConfig>, cx: &Cx) -> &'static str {
+    match c.and_then(|c| c.switched_at) {
+        Some(at) if cx.now < at + cx.cfg.org_switch_delay => "PENDING",
+        _ => "ENABLED",
+    }
+}
+
+/// Whether the administrator's switch of the configuration type in `region` is still under way.
+pub fn switch_pending(w: &World, cx: &Cx, account: &str, region: &str) -> bool {
+    let c = w
+        .scope_ref(account, region)
+        .and_then(|s| s.securityhub.org_config.as_ref());
+    switch_status(c, cx) == "PENDING"
+}
+
 pub fn describe_config(w: &mut World, cx: &Cx, _: &Input) -> Res {
     require_admin(w, cx)?;
     // Central configuration holds in the home and linked regions alike.
-    if super::central::reach_in(w, &cx.region).is_some() {
+    if let Some(reach) = super::central::reach_in(w, &cx.region) {
+        let home = w
+            .scope_ref(&reach.admin, &reach.home)
+            .and_then(|s| s.securityhub.org_config.as_ref());
         return Ok(json!({
             "AutoEnable": false,
             "MemberAccountLimitReached": false,
             "AutoEnableStandards": "NONE",
-            "OrganizationConfiguration": { "ConfigurationType": "CENTRAL", "Status": "ENABLED" },
+            "OrganizationConfiguration": { "ConfigurationType": "CENTRAL", "Status": switch_status(home, cx) },
         }));
     }
     let default = OrgConfig::default();
     let c = w
         .scope_ref(&cx.account, &cx.region)
-        .and_then(|s| s.securityhub.org_config.as_ref())
-        .unwrap_or(&default);
+        .and_then(|s| s.securityhub.org_config.as_ref());
+    let status = switch_status(c, cx);
+    let c = c.unwrap_or(&default);
     Ok(json!({
         "AutoEnable": c.auto_enable,
         "MemberAccountLimitReached": false,
         "AutoEnableStandards": c.auto_enable_standards,
-        "OrganizationConfiguration": { "ConfigurationType": c.configuration_type, "Status": "ENABLED" },
+        "OrganizationConfiguration": { "ConfigurationType": c.configuration_type, "Status": status },
     }))
 }
 
@@ -217,6 +237,7 @@ pub fn update_config(w: &mut World, cx: &Cx, i: &Input) -> Res {
                     auto_enable: false,
                     auto_enable_standards: "NONE".into(),
                     configuration_type: "LOCAL".into(),
+                    switched_at: Some(cx.now),
                 });
             }
         }
@@ -240,8 +261,11 @@ pub fn update_config(w: &mut World, cx: &Cx, i: &Input) -> Res {
     } else if central {
         c.auto_enable_standards = "NONE".to_string();
     }
-    if let Some(t) = ctype {
+    if let Some(t) = ctype
+        && c.configuration_type != t
+    {
         c.configuration_type = t.to_string();
+        c.switched_at = Some(cx.now);
     }
     Ok(json!({}))
 }

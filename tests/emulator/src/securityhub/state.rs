@@ -80,6 +80,9 @@ pub struct OrgConfig {
     pub auto_enable: bool,
     pub auto_enable_standards: String,
     pub configuration_type: String,
+    /// When the configuration type last changed: the switch reads PENDING for
+    /// `Config::org_switch_delay` after it.
+    pub switched_at: Option<std::time::Instant>,
 }
 
 impl Default for OrgConfig {
@@ -88,6 +91,7 @@ impl Default for OrgConfig {
             auto_enable: false,
             auto_enable_standards: "DEFAULT".into(),
             configuration_type: "LOCAL".into(),
+            switched_at: None,
         }
     }
 }
@@ -527,6 +531,7 @@ impl State {
                         .auto_enable_standards
                         .unwrap_or_else(|| "DEFAULT".into()),
                     configuration_type: o.configuration_type.unwrap_or_else(|| "LOCAL".into()),
+                    switched_at: None,
                 });
             }
             Resource::ConfigPolicy(v) => {
