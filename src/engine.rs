@@ -30,6 +30,11 @@ pub enum EngineError {
         "the policy has {0} error(s); only AWS's control definitions were read, nothing was changed"
     )]
     InvalidAfterDefinitions(usize),
+    /// Found when the organisation was known (account and OU selectors, central configuration).
+    #[error(
+        "the policy has {0} error(s) for this organisation; only the organisation was read, nothing was changed"
+    )]
+    InvalidForOrganization(usize),
     #[error("cannot read the organisation: {0}")]
     Org(ProviderError),
     #[error(
@@ -177,7 +182,7 @@ pub async fn plan<S: StateSource>(
     let org = source.read_org().await.map_err(EngineError::Org)?;
     let x = Expansion::prepare(policy, &org, today, diags);
     if diags.has_errors() {
-        return Err(EngineError::InvalidPolicy(diags.errors()));
+        return Err(EngineError::InvalidForOrganization(diags.errors()));
     }
     let mut reads = ReadPlan::default();
     let mut changes = Vec::new();
@@ -535,10 +540,10 @@ pub async fn doctor_facts<S: HealthSource>(
     }
     let org = source.read_org().await.map_err(EngineError::Org)?;
     let Some(x) = Expansion::prepare(policy, &org, run.today, diags) else {
-        return Err(EngineError::InvalidPolicy(diags.errors().max(1)));
+        return Err(EngineError::InvalidForOrganization(diags.errors().max(1)));
     };
     if diags.has_errors() {
-        return Err(EngineError::InvalidPolicy(diags.errors()));
+        return Err(EngineError::InvalidForOrganization(diags.errors()));
     }
     let mut accounts = x.accounts.clone();
     if let Some(only) = &run.account {

@@ -560,6 +560,24 @@ fn enabled_regions_the_aggregator_does_not_link_are_refused() {
             && errors[0].contains("enabled regions us-east-1 are not linked"),
         "{errors:#?}"
     );
+    // The plan stops there and says what it read: the organisation, nothing else.
+    let source = shubctl::provider::snapshot::Snapshot::from_state(info, Default::default());
+    let mut d = Diagnostics::default();
+    let refused = block_on(shubctl::engine::plan(
+        &p,
+        &source,
+        "snapshot",
+        today(),
+        8,
+        false,
+        &mut d,
+    ))
+    .err()
+    .expect("refused");
+    assert_eq!(
+        refused.to_string(),
+        "the policy has 1 error(s) for this organisation; only the organisation was read, nothing was changed"
+    );
 }
 
 /// Back from central to local configuration, with `configuration: local` written out: the
