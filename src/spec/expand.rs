@@ -218,16 +218,44 @@ impl<'a> Expansion<'a> {
     /// which the central checks make every region's), and leave the rest self-managed.
     pub fn central(&self) -> Option<Compiled> {
         let o = self.policy.organization.as_ref().filter(|o| o.central)?;
-        let wanted: BTreeMap<AccountId, Option<Configuration>> = self
-            .accounts
+        // One stand-in under each root and OU for an account that joins there later, labelled
+        // as the selectors would label it, so the associations reach accounts to come too.
+        let (org, newcomers) = with_newcomers(self.org);
+        let mut quiet = Diagnostics::default();
+        let in_scope: BTreeSet<AccountId> = o
+            .accounts(&org, &mut Vec::new(), &mut quiet)
+            .into_iter()
+            .filter(|a| self.accounts.binary_search(a).is_ok() || newcomers.contains(a))
+            .collect();
+        let view = Expansion {
+            policy: self.policy,
+            org: &org,
+            today: self.today,
+            home: self.home,
+            regions: self.regions.clone(),
+            accounts: in_scope.iter().cloned().collect(),
+            admin: self.admin.clone(),
+            management: self.management.clone(),
+            skipped: Vec::new(),
+            parents: org
+                .accounts
+                .iter()
+                .map(|a| (&a.id, a.parent.as_str()))
+                .collect(),
+            org_level: OrgDesired::default(),
+            compiled: None,
+            centrally_managed: BTreeSet::new(),
+            overlaps: Mutex::new(BTreeMap::new()),
+        };
+        let wanted: BTreeMap<AccountId, Option<Configuration>> = in_scope
             .iter()
             .map(|a| {
-                let c = (!o.is_self_managed(self.org, a))
-                    .then(|| Configuration::of(&self.account_desired(a, self.home)));
+                let c = (!o.is_self_managed(&org, a))
+                    .then(|| Configuration::of(&view.account_desired(a, self.home)));
                 (a.clone(), c)
             })
             .collect();
-        Some(compile(self.org, &wanted))
+        Some(compile(&org, &wanted, &newcomers))
     }
 
     /// Reports what only the whole expansion shows (overlapping exceptions).
@@ -270,4 +298,32 @@ impl<'a> Expansion<'a> {
             })
         })
     }
+}
+
+/// The organisation with one stand-in account under each root and OU (IDs the organisation does
+/// not use, counting down from 999999999999), and those stand-ins.
+fn with_newcomers(org: &OrgInfo) -> (OrgInfo, BTreeSet<AccountId>) {
+    use crate::model::organization::{AccountInfo, AccountStatus};
+    let used: BTreeSet<&str> = org.accounts.iter().map(|a| a.id.as_str()).collect();
+    let mut parents: BTreeSet<&str> = org.ous.iter().map(|o| o.id.as_str()).collect();
+    parents.extend(org.ous.iter().map(|o| o.parent.as_str()));
+    parents.extend(org.accounts.iter().map(|a| a.parent.as_str()));
+    let mut ids = (0..=999_999_999_999u64)
+        .rev()
+        .map(|n| format!("{n:012}"))
+        .filter(|id| !used.contains(id.as_str()));
+    let mut out = org.clone();
+    let mut newcomers = BTreeSet::new();
+    for parent in parents {
+        let id = AccountId::parse(&ids.next().expect("fewer than 10^12 accounts"))
+            .expect("twelve digits");
+        out.accounts.push(AccountInfo {
+            id: id.clone(),
+            name: format!("an account joining {parent} later"),
+            status: AccountStatus::Active,
+            parent: parent.to_string(),
+        });
+        newcomers.insert(id);
+    }
+    (out, newcomers)
 }

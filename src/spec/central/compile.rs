@@ -4,7 +4,7 @@
 //! configuration of the account, its OU, the OUs above, the root; none at all means
 //! self-managed). Pure: the organisation and what each account wants in, the plan out.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -133,7 +133,16 @@ pub struct Compiled {
 /// whatever the groups hold), and each policy is then named after the highest target it is
 /// applied to (see [`policy_name`]). A target has one configuration at a time, so the names are
 /// unique.
-pub fn compile(org: &OrgInfo, wanted: &BTreeMap<AccountId, Option<Configuration>>) -> Compiled {
+///
+/// `newcomers` are stand-ins, one under each root and OU, for an account that joins there later,
+/// labelled as the policy's selectors would label it: they are never associated directly (the
+/// solver must reach them from their root or OU), so the associations reproduce the selectors,
+/// not only today's accounts; nothing is emitted for them.
+pub fn compile(
+    org: &OrgInfo,
+    wanted: &BTreeMap<AccountId, Option<Configuration>>,
+    newcomers: &BTreeSet<AccountId>,
+) -> Compiled {
     // Canonical JSON → the group's key (its first account) and configuration.
     let mut groups: BTreeMap<String, (String, &Configuration)> = BTreeMap::new();
     let mut labels: HashMap<&str, Label> = HashMap::new();
@@ -153,9 +162,11 @@ pub fn compile(org: &OrgInfo, wanted: &BTreeMap<AccountId, Option<Configuration>
         labels.insert(a.as_str(), label);
     }
     let tree = Tree::new(org);
+    let newcomers: HashSet<&str> = newcomers.iter().map(AccountId::as_str).collect();
     let mut solver = Solver {
         tree: &tree,
         labels: &labels,
+        newcomers: &newcomers,
         memo: HashMap::new(),
     };
     let mut by_group = BTreeMap::new();
@@ -163,6 +174,9 @@ pub fn compile(org: &OrgInfo, wanted: &BTreeMap<AccountId, Option<Configuration>
         // Before any association every account is self-managed.
         solver.assign(root, &Label::SelfManaged, &mut by_group);
     }
+    // A newcomer the solver could not reach from above (none: every root and OU can carry its
+    // label) would be associated directly; that association is not real.
+    by_group.retain(|target, _| !newcomers.contains(target.as_str()));
     // The root first, then OUs by depth, then accounts; IDs break ties.
     let height = |target: &str| -> (u8, usize) {
         if target.starts_with("r-") {
@@ -202,8 +216,18 @@ pub fn compile(org: &OrgInfo, wanted: &BTreeMap<AccountId, Option<Configuration>
             (key.as_str(), policy_name(target, one_root))
         })
         .collect();
+    // A configuration only newcomers would have is applied to their root or OU, so it is
+    // applied somewhere; one applied nowhere is left out.
+    let applied: BTreeSet<&str> = by_group
+        .values()
+        .filter_map(|l| match l {
+            Label::Policy(key) => Some(key.as_str()),
+            Label::SelfManaged => None,
+        })
+        .collect();
     let policies = groups
         .values()
+        .filter(|(key, _)| applied.contains(key.as_str()))
         .map(|(key, c)| (names[key.as_str()].clone(), (*c).clone()))
         .collect();
     let associations = by_group
@@ -265,9 +289,11 @@ pub fn resolve(
     Label::SelfManaged
 }
 
-/// What a choice of associations costs: compared on the number of associations first.
+/// What a choice of associations costs: compared on the accounts joining later that would not
+/// inherit what the selectors give them first, then on the number of associations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Cost {
+    unreached_newcomers: usize,
     associations: usize,
     on_accounts: usize,
 }
@@ -316,6 +342,8 @@ impl<'a> Tree<'a> {
 struct Solver<'t, 'a> {
     tree: &'t Tree<'a>,
     labels: &'t HashMap<&'a str, Label>,
+    /// Stand-ins for accounts that join later: reached only from their root or OU.
+    newcomers: &'t HashSet<&'t str>,
     /// (node, inherited label) → (cost below and at the node, label to apply).
     memo: HashMap<(&'a str, Label), (Cost, Option<Label>)>,
 }
@@ -332,21 +360,25 @@ impl<'a> Solver<'_, 'a> {
     }
 
     fn children_cost(&mut self, node: &'a str, inherited: &Label) -> Cost {
-        let accounts = self
-            .tree
-            .accounts
-            .get(node)
-            .into_iter()
-            .flatten()
-            .filter(|a| &self.labels[**a] != inherited)
-            .count();
+        let (mut accounts, mut newcomers) = (0, 0);
+        for a in self.tree.accounts.get(node).into_iter().flatten() {
+            if &self.labels[*a] != inherited {
+                if self.newcomers.contains(a) {
+                    newcomers += 1;
+                } else {
+                    accounts += 1;
+                }
+            }
+        }
         let ous: Vec<&'a str> = self.tree.ous.get(node).cloned().unwrap_or_default();
         let mut cost = Cost {
+            unreached_newcomers: newcomers,
             associations: accounts,
             on_accounts: accounts,
         };
         for ou in ous {
             let below = self.best(ou, inherited).0;
+            cost.unreached_newcomers += below.unreached_newcomers;
             cost.associations += below.associations;
             cost.on_accounts += below.on_accounts;
         }
@@ -426,6 +458,60 @@ mod tests {
         }
     }
 
+    /// Today one account of the OU wants the policy and two are self-managed: one account
+    /// association does for them, but an account joining the OU later would then inherit
+    /// nothing. With stand-ins for joiners (the selectors give the OU's the policy, the root's
+    /// nothing), the OU carries the policy and the two exceptions are associated on their own.
+    #[test]
+    fn accounts_that_join_later_inherit_what_the_selectors_give_them() {
+        let mut org = OrgInfo {
+            accounts: vec![
+                acct("111111111111", "r-ab12"),
+                acct("222222222222", "ou-ab12-prod0001"),
+                acct("333333333333", "ou-ab12-prod0001"),
+                acct("444444444444", "ou-ab12-prod0001"),
+            ],
+            ous: vec![ou("ou-ab12-prod0001", "r-ab12")],
+            ..OrgInfo::default()
+        };
+        let c = with_standard("fsbp/1.0.0");
+        let id = |s: &str| AccountId::parse(s).unwrap();
+        let mut wanted: BTreeMap<AccountId, Option<Configuration>> = [
+            (id("111111111111"), None),
+            (id("222222222222"), Some(c.clone())),
+            (id("333333333333"), None),
+            (id("444444444444"), None),
+        ]
+        .into();
+        let today_only = compile(&org, &wanted, &BTreeSet::new());
+        assert_eq!(
+            today_only.associations.keys().collect::<Vec<_>>(),
+            ["222222222222"]
+        );
+        org.accounts.push(acct("999999999999", "ou-ab12-prod0001"));
+        org.accounts.push(acct("999999999998", "r-ab12"));
+        wanted.insert(id("999999999999"), Some(c.clone()));
+        wanted.insert(id("999999999998"), None);
+        let newcomers = [id("999999999999"), id("999999999998")].into();
+        let out = compile(&org, &wanted, &newcomers);
+        assert_eq!(
+            out.associations,
+            [
+                ("333333333333".to_string(), Label::SelfManaged),
+                ("444444444444".to_string(), Label::SelfManaged),
+                (
+                    "ou-ab12-prod0001".to_string(),
+                    Label::Policy("shubctl-ou-ab12-prod0001".into())
+                ),
+            ]
+            .into()
+        );
+        assert_eq!(
+            out.policies.keys().collect::<Vec<_>>(),
+            ["shubctl-ou-ab12-prod0001"]
+        );
+    }
+
     #[test]
     fn one_policy_on_the_root_and_the_exceptions_below_it() {
         let org = OrgInfo {
@@ -457,7 +543,7 @@ mod tests {
         .into_iter()
         .map(|(a, c)| (AccountId::parse(a).unwrap(), c))
         .collect();
-        let out = compile(&org, &wanted);
+        let out = compile(&org, &wanted, &BTreeSet::new());
         assert_eq!(out.policies.len(), 2);
         assert_eq!(out.policies["shubctl-root"], base);
         assert_eq!(out.policies["shubctl-account-222222222222"], strict);
@@ -487,7 +573,7 @@ mod tests {
                 (a.clone(), c)
             })
             .collect();
-        let out2 = compile(&org, &wanted2);
+        let out2 = compile(&org, &wanted2, &BTreeSet::new());
         assert_eq!(out2.associations, out.associations);
         assert_eq!(out2.policies["shubctl-root"], edited);
     }
