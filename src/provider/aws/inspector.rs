@@ -32,10 +32,26 @@ pub(super) async fn read(
     }
     let ins: Client = cx.client().await?;
     if kinds.contains(&Kind::Inspector) {
-        let types = states(cx, &ins, &[cx.account.to_string()])
-            .await?
-            .remove(cx.account.as_str())
-            .unwrap_or_default();
+        let mut st = states(cx, &ins, &[cx.account.to_string()]).await?;
+        // An account whose status failed is unread, never "Inspector off": AWS documents no
+        // failure code as meaning "not enabled" (a disabled account is answered DISABLED).
+        if let Some(f) = st.failed.remove(cx.account.as_str()) {
+            return Err(ProviderError::new(
+                cx.target(),
+                Some(&f.code),
+                format!(
+                    "BatchGetAccountStatus could not read the account: {}",
+                    f.message
+                ),
+            ));
+        }
+        let Some(types) = st.read.remove(cx.account.as_str()) else {
+            return Err(ProviderError::new(
+                cx.target(),
+                None,
+                "BatchGetAccountStatus answered without the account's status",
+            ));
+        };
         if !types.is_empty() {
             out.insert(
                 Kind::Inspector,
@@ -253,14 +269,28 @@ async fn associate(cx: &ScopeCx<'_>, batch: &[Change]) -> Vec<Outcome> {
     }
 }
 
+/// What BatchGetAccountStatus answered for a list of accounts.
+#[derive(Default)]
+struct Statuses {
+    /// Resource type → status (ENABLED or ENABLING) per account read.
+    read: BTreeMap<String, BTreeMap<String, String>>,
+    /// The accounts in `failedAccounts`.
+    failed: BTreeMap<String, FailedStatus>,
+}
+
+struct FailedStatus {
+    code: String,
+    message: String,
+}
+
 /// Resource types → status per account, as BatchGetAccountStatus reports them to the caller
-/// (ENABLING counts), 100 accounts a call.
+/// (ENABLING counts), 100 accounts a call; the accounts it could not read apart.
 async fn states(
     caller: &ScopeCx<'_>,
     ins: &Client,
     accounts: &[String],
-) -> Result<BTreeMap<String, BTreeMap<String, String>>, ProviderError> {
-    let mut now: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+) -> Result<Statuses, ProviderError> {
+    let mut now = Statuses::default();
     for chunk in accounts.chunks(100) {
         caller.gate("inspector2", "BatchGetAccountStatus").await;
         let r = ins
@@ -269,11 +299,20 @@ async fn states(
             .send()
             .await
             .map_err(|e| sdk_error(caller.target(), e))?;
+        for f in r.failed_accounts() {
+            now.failed.insert(
+                f.account_id().to_string(),
+                FailedStatus {
+                    code: f.error_code().as_str().to_string(),
+                    message: f.error_message().to_string(),
+                },
+            );
+        }
         for a in r.accounts() {
+            let entry = now.read.entry(a.account_id().to_string()).or_default();
             let Some(rs) = a.resource_state() else {
                 continue;
             };
-            let entry = now.entry(a.account_id().to_string()).or_default();
             for (name, st) in [
                 ("EC2", rs.ec2()),
                 ("ECR", rs.ecr()),
@@ -317,13 +356,14 @@ pub(super) async fn apply(cx: &ScopeCx<'_>, batch: &[Change]) -> Vec<Outcome> {
 }
 
 /// Resource-type changes of one region, possibly for many accounts: sent by the delegated
-/// administrator when there is one, otherwise by each account for itself.
+/// administrator when there is one, however few the accounts (AWS: a member account "cannot
+/// deactivate Amazon Inspector"; its administrator does), otherwise by each account for itself.
 async fn scanning(cx: &ScopeCx<'_>, batch: &[Change]) -> Vec<Outcome> {
     let opts = cx.opts();
     let admin = opts
         .delegated_admin
         .clone()
-        .filter(|_| cx.p.declares(Service::Inspector) && batch.len() > 1);
+        .filter(|_| cx.p.declares(Service::Inspector));
     let Some(admin) = admin else {
         let mut out = Vec::with_capacity(batch.len());
         for c in batch {
@@ -366,6 +406,14 @@ async fn change(caller: &ScopeCx<'_>, batch: &[Change]) -> Result<Vec<Outcome>, 
             .iter()
             .position(|c| c.address.account.as_str() == acct)
     };
+    // An account whose status cannot be read is not changed from a guess.
+    for (acct, f) in &have.failed {
+        if let Some(i) = index(acct) {
+            out[i] = Err(fail(&batch[i], Some(&f.code), f.message.clone()));
+        }
+    }
+    want.retain(|acct, _| !have.failed.contains_key(acct));
+    let have = have.read;
     // Accounts needing the same types switched share a call.
     let mut enable: BTreeMap<Vec<String>, Vec<String>> = BTreeMap::new();
     let mut disable: BTreeMap<Vec<String>, Vec<String>> = BTreeMap::new();
@@ -448,9 +496,16 @@ async fn change(caller: &ScopeCx<'_>, batch: &[Change]) -> Result<Vec<Outcome>, 
             .filter(|a| index(a).is_some_and(|i| out[i].is_ok()))
             .cloned()
             .collect();
-        let now = states(caller, &ins, &pending).await?;
+        let mut now = states(caller, &ins, &pending).await?;
+        for (acct, f) in std::mem::take(&mut now.failed) {
+            if let Some(i) = index(&acct) {
+                out[i] = Err(fail(&batch[i], Some(&f.code), f.message));
+            }
+        }
+        let now = now.read;
         let unsettled: Vec<&String> = pending
             .iter()
+            .filter(|a| index(a).is_some_and(|i| out[i].is_ok()))
             .filter(|a| {
                 let cur = now.get(*a).cloned().unwrap_or_default();
                 let w = &want[*a];
