@@ -154,8 +154,23 @@ async fn associated(cx: &ScopeCx<'_>, ins: &Client) -> Result<BTreeSet<String>, 
             .await
         {
             Ok(r) => r,
-            Err(_) if !is_admin(cx, ins).await => return Ok(BTreeSet::new()),
-            Err(e) => return Err(sdk_error(cx.target(), e)),
+            Err(e) => {
+                let e = sdk_error(cx.target(), e);
+                return match is_admin(cx, ins).await {
+                    Ok(false) => Ok(BTreeSet::new()),
+                    Ok(true) => Err(e),
+                    Err(a) => Err(ProviderError::new(
+                        cx.target(),
+                        a.code.as_deref(),
+                        format!(
+                            "ListMembers failed ({}), and GetDelegatedAdminAccount, asked \
+                             whether this account is Inspector's delegated administrator, \
+                             failed too: {}",
+                            e.message, a.message
+                        ),
+                    )),
+                };
+            }
         };
         for m in r.members() {
             if m.relationship_status() == Some(&RelationshipStatus::Enabled)
@@ -173,15 +188,18 @@ async fn associated(cx: &ScopeCx<'_>, ins: &Client) -> Result<BTreeSet<String>, 
 
 /// Whether `cx`'s account is the organisation's Inspector administrator in its region, as far
 /// as GetDelegatedAdminAccount can tell: "no administrator" (ResourceNotFoundException) or
-/// another account is no; anything unreadable counts as yes, so the caller reports its error.
-async fn is_admin(cx: &ScopeCx<'_>, ins: &Client) -> bool {
+/// another account is no; an answer naming no account counts as yes, so the caller reports its
+/// own error. AWS documents what this answers the management account and the administrator,
+/// not other accounts: any other error is returned, and the scope is unread.
+async fn is_admin(cx: &ScopeCx<'_>, ins: &Client) -> Result<bool, ProviderError> {
     cx.gate("inspector2", "GetDelegatedAdminAccount").await;
     match ins.get_delegated_admin_account().send().await {
-        Ok(r) => r
+        Ok(r) => Ok(r
             .delegated_admin()
             .and_then(|d| d.account_id())
-            .is_none_or(|a| a == cx.account.as_str()),
-        Err(e) => e.code() != Some("ResourceNotFoundException"),
+            .is_none_or(|a| a == cx.account.as_str())),
+        Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(false),
+        Err(e) => Err(sdk_error(cx.target(), e)),
     }
 }
 

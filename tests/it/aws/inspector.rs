@@ -218,6 +218,42 @@ fn an_unreadable_member_list_is_an_unread_scope() {
     });
 }
 
+/// Whether a failed ListMembers means "not the administrator, no members" is asked of
+/// GetDelegatedAdminAccount, whose answer to an account that is neither the management account
+/// nor the administrator AWS does not document. When that fails too, the scope is unread,
+/// saying both.
+#[test]
+fn an_unanswered_administrator_question_is_an_unread_scope() {
+    runtime().block_on(async {
+        let (emu, aws, p) = converged_with_integrations(quick()).await;
+        let mut iam = iam_policies(&[POLICY, INTEGRATIONS], true);
+        for d in iam.others.iter_mut() {
+            *d = super::without(d, "inspector2:ListMembers");
+            *d = super::without(d, "inspector2:GetDelegatedAdminAccount");
+        }
+        emu.set_config(Config {
+            iam: Some(iam),
+            ..emu.config()
+        });
+        let plan = plan_with(&p, &aws).await;
+        assert!(!plan.read_failures.is_empty());
+        for f in &plan.read_failures {
+            assert_eq!(f.code.as_deref(), Some("AccessDeniedException"));
+            assert!(
+                f.message.contains("ListMembers failed")
+                    && f.message.contains("inspector2:GetDelegatedAdminAccount"),
+                "{}",
+                f.message
+            );
+            assert_eq!(
+                f.target.scope().map(|s| s.account.to_string()).as_deref(),
+                Some("222222222222")
+            );
+        }
+        assert!(!plan.changes.iter().any(|c| is_member(&c.address)));
+    });
+}
+
 /// The synthetic organisations of the benchmarks start converged: their accounts are
 /// associated with Inspector's administrator, so the administrator can act for them live.
 #[test]
