@@ -32,10 +32,26 @@ pub(super) async fn read(
     }
     let ins: Client = cx.client().await?;
     if kinds.contains(&Kind::Inspector) {
-        let types = states(cx, &ins, &[cx.account.to_string()])
-            .await?
-            .remove(cx.account.as_str())
-            .unwrap_or_default();
+        let mut st = states(cx, &ins, &[cx.account.to_string()]).await?;
+        // An account whose status failed is unread, never "Inspector off": AWS documents no
+        // failure code as meaning "not enabled" (a disabled account is answered DISABLED).
+        if let Some(f) = st.failed.remove(cx.account.as_str()) {
+            return Err(ProviderError::new(
+                cx.target(),
+                Some(&f.code),
+                format!(
+                    "BatchGetAccountStatus could not read the account: {}",
+                    f.message
+                ),
+            ));
+        }
+        let Some(types) = st.read.remove(cx.account.as_str()) else {
+            return Err(ProviderError::new(
+                cx.target(),
+                None,
+                "BatchGetAccountStatus answered without the account's status",
+            ));
+        };
         if !types.is_empty() {
             out.insert(
                 Kind::Inspector,
@@ -138,8 +154,23 @@ async fn associated(cx: &ScopeCx<'_>, ins: &Client) -> Result<BTreeSet<String>, 
             .await
         {
             Ok(r) => r,
-            Err(_) if !is_admin(cx, ins).await => return Ok(BTreeSet::new()),
-            Err(e) => return Err(sdk_error(cx.target(), e)),
+            Err(e) => {
+                let e = sdk_error(cx.target(), e);
+                return match is_admin(cx, ins).await {
+                    Ok(false) => Ok(BTreeSet::new()),
+                    Ok(true) => Err(e),
+                    Err(a) => Err(ProviderError::new(
+                        cx.target(),
+                        a.code.as_deref(),
+                        format!(
+                            "ListMembers failed ({}), and GetDelegatedAdminAccount, asked \
+                             whether this account is Inspector's delegated administrator, \
+                             failed too: {}",
+                            e.message, a.message
+                        ),
+                    )),
+                };
+            }
         };
         for m in r.members() {
             if m.relationship_status() == Some(&RelationshipStatus::Enabled)
@@ -157,15 +188,18 @@ async fn associated(cx: &ScopeCx<'_>, ins: &Client) -> Result<BTreeSet<String>, 
 
 /// Whether `cx`'s account is the organisation's Inspector administrator in its region, as far
 /// as GetDelegatedAdminAccount can tell: "no administrator" (ResourceNotFoundException) or
-/// another account is no; anything unreadable counts as yes, so the caller reports its error.
-async fn is_admin(cx: &ScopeCx<'_>, ins: &Client) -> bool {
+/// another account is no; an answer naming no account counts as yes, so the caller reports its
+/// own error. AWS documents what this answers the management account and the administrator,
+/// not other accounts: any other error is returned, and the scope is unread.
+async fn is_admin(cx: &ScopeCx<'_>, ins: &Client) -> Result<bool, ProviderError> {
     cx.gate("inspector2", "GetDelegatedAdminAccount").await;
     match ins.get_delegated_admin_account().send().await {
-        Ok(r) => r
+        Ok(r) => Ok(r
             .delegated_admin()
             .and_then(|d| d.account_id())
-            .is_none_or(|a| a == cx.account.as_str()),
-        Err(e) => e.code() != Some("ResourceNotFoundException"),
+            .is_none_or(|a| a == cx.account.as_str())),
+        Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(false),
+        Err(e) => Err(sdk_error(cx.target(), e)),
     }
 }
 
@@ -253,14 +287,28 @@ async fn associate(cx: &ScopeCx<'_>, batch: &[Change]) -> Vec<Outcome> {
     }
 }
 
+/// What BatchGetAccountStatus answered for a list of accounts.
+#[derive(Default)]
+struct Statuses {
+    /// Resource type → status (ENABLED or ENABLING) per account read.
+    read: BTreeMap<String, BTreeMap<String, String>>,
+    /// The accounts in `failedAccounts`.
+    failed: BTreeMap<String, FailedStatus>,
+}
+
+struct FailedStatus {
+    code: String,
+    message: String,
+}
+
 /// Resource types → status per account, as BatchGetAccountStatus reports them to the caller
-/// (ENABLING counts), 100 accounts a call.
+/// (ENABLING counts), 100 accounts a call; the accounts it could not read apart.
 async fn states(
     caller: &ScopeCx<'_>,
     ins: &Client,
     accounts: &[String],
-) -> Result<BTreeMap<String, BTreeMap<String, String>>, ProviderError> {
-    let mut now: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+) -> Result<Statuses, ProviderError> {
+    let mut now = Statuses::default();
     for chunk in accounts.chunks(100) {
         caller.gate("inspector2", "BatchGetAccountStatus").await;
         let r = ins
@@ -269,11 +317,20 @@ async fn states(
             .send()
             .await
             .map_err(|e| sdk_error(caller.target(), e))?;
+        for f in r.failed_accounts() {
+            now.failed.insert(
+                f.account_id().to_string(),
+                FailedStatus {
+                    code: f.error_code().as_str().to_string(),
+                    message: f.error_message().to_string(),
+                },
+            );
+        }
         for a in r.accounts() {
+            let entry = now.read.entry(a.account_id().to_string()).or_default();
             let Some(rs) = a.resource_state() else {
                 continue;
             };
-            let entry = now.entry(a.account_id().to_string()).or_default();
             for (name, st) in [
                 ("EC2", rs.ec2()),
                 ("ECR", rs.ecr()),
@@ -317,13 +374,14 @@ pub(super) async fn apply(cx: &ScopeCx<'_>, batch: &[Change]) -> Vec<Outcome> {
 }
 
 /// Resource-type changes of one region, possibly for many accounts: sent by the delegated
-/// administrator when there is one, otherwise by each account for itself.
+/// administrator when there is one, however few the accounts (AWS: a member account "cannot
+/// deactivate Amazon Inspector"; its administrator does), otherwise by each account for itself.
 async fn scanning(cx: &ScopeCx<'_>, batch: &[Change]) -> Vec<Outcome> {
     let opts = cx.opts();
     let admin = opts
         .delegated_admin
         .clone()
-        .filter(|_| cx.p.declares(Service::Inspector) && batch.len() > 1);
+        .filter(|_| cx.p.declares(Service::Inspector));
     let Some(admin) = admin else {
         let mut out = Vec::with_capacity(batch.len());
         for c in batch {
@@ -366,6 +424,14 @@ async fn change(caller: &ScopeCx<'_>, batch: &[Change]) -> Result<Vec<Outcome>, 
             .iter()
             .position(|c| c.address.account.as_str() == acct)
     };
+    // An account whose status cannot be read is not changed from a guess.
+    for (acct, f) in &have.failed {
+        if let Some(i) = index(acct) {
+            out[i] = Err(fail(&batch[i], Some(&f.code), f.message.clone()));
+        }
+    }
+    want.retain(|acct, _| !have.failed.contains_key(acct));
+    let have = have.read;
     // Accounts needing the same types switched share a call.
     let mut enable: BTreeMap<Vec<String>, Vec<String>> = BTreeMap::new();
     let mut disable: BTreeMap<Vec<String>, Vec<String>> = BTreeMap::new();
@@ -448,9 +514,16 @@ async fn change(caller: &ScopeCx<'_>, batch: &[Change]) -> Result<Vec<Outcome>, 
             .filter(|a| index(a).is_some_and(|i| out[i].is_ok()))
             .cloned()
             .collect();
-        let now = states(caller, &ins, &pending).await?;
+        let mut now = states(caller, &ins, &pending).await?;
+        for (acct, f) in std::mem::take(&mut now.failed) {
+            if let Some(i) = index(&acct) {
+                out[i] = Err(fail(&batch[i], Some(&f.code), f.message));
+            }
+        }
+        let now = now.read;
         let unsettled: Vec<&String> = pending
             .iter()
+            .filter(|a| index(a).is_some_and(|i| out[i].is_ok()))
             .filter(|a| {
                 let cur = now.get(*a).cloned().unwrap_or_default();
                 let w = &want[*a];

@@ -31,7 +31,7 @@ pub mod synthetic;
 mod util;
 mod world;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -85,6 +85,9 @@ pub struct Config {
     /// Inspector Enable / Disable return these account IDs in `failedAccounts` (errorCode
     /// `INTERNAL_ERROR`) and change nothing for them.
     pub fail_inspector_accounts: BTreeSet<String>,
+    /// Inspector BatchGetAccountStatus returns these account IDs in `failedAccounts` with the
+    /// given errorCode (`ACCESS_DENIED`, `INTERNAL_ERROR`, …) instead of their status.
+    pub fail_inspector_status: BTreeMap<String, String>,
     /// When set, every call must be allowed by the calling account's identity policies
     /// ([`iam`]); others are refused with AccessDenied. Default: not enforced.
     pub iam: Option<iam::IamPolicies>,
@@ -144,6 +147,7 @@ impl Default for Config {
             page_size: 2,
             inspector_delay: Duration::ZERO,
             fail_inspector_accounts: BTreeSet::new(),
+            fail_inspector_status: BTreeMap::new(),
             iam: None,
             scp_max_chars: 5_120,
             scp_attachment_limit: 5,

@@ -47,9 +47,11 @@ fn resource_types(body: &Value, required: bool) -> Result<Vec<String>, ApiError>
             Ok(TYPES.iter().map(|(t, _)| t.to_string()).collect())
         };
     };
-    if (required && list.is_empty()) || list.len() > 6 {
+    // EnableResourceTypeList 1–5, DisableResourceTypeList 0–5 (the model's).
+    let min = usize::from(required);
+    if list.len() < min || list.len() > 5 {
         return Err(validation(format!(
-            "resourceTypes must have between 1 and 6 items, got {}",
+            "resourceTypes must have between {min} and 5 items, got {}",
             list.len()
         )));
     }
@@ -101,6 +103,16 @@ fn change(w: &mut World, cx: &Cx, body: &Value, enable: bool) -> Res {
             failed_accounts.push(failed(w, cx, &account, "ACCESS_DENIED", msg));
             continue;
         }
+        // AWS: "If your account is a member account in a multi-account environment, you cannot
+        // deactivate Amazon Inspector"; only its administrator can. The shape of the refusal is
+        // not documented (README).
+        if !enable && account == cx.account && member_of_admin(w, cx, &account) {
+            let msg = "A member account cannot disable Amazon Inspector scans; its delegated \
+                       administrator can"
+                .to_string();
+            failed_accounts.push(failed(w, cx, &account, "ACCESS_DENIED", msg));
+            continue;
+        }
         if cx.cfg.fail_inspector_accounts.contains(&account) {
             failed_accounts.push(failed(
                 w,
@@ -135,6 +147,20 @@ fn change(w: &mut World, cx: &Cx, body: &Value, enable: bool) -> Res {
     ]))
 }
 
+/// Whether `account` is associated with the region's Inspector delegated administrator.
+fn member_of_admin(w: &mut World, cx: &Cx, account: &str) -> bool {
+    let Some(admin) = w
+        .admin_in(AdminOf::Inspector, &cx.region)
+        .map(str::to_string)
+    else {
+        return false;
+    };
+    admin != account
+        && w.scope(&admin, &cx.region)
+            .inspector
+            .associated(account, cx.now)
+}
+
 pub fn enable(w: &mut World, cx: &Cx, i: &Input) -> Res {
     change(w, cx, &i.body, true)
 }
@@ -151,6 +177,11 @@ pub fn batch_get_status(w: &mut World, cx: &Cx, i: &Input) -> Res {
         if !allowed {
             let msg = "Invoking account does not have access to this account".to_string();
             failed_accounts.push(failed(w, cx, &account, "ACCESS_DENIED", msg));
+            continue;
+        }
+        if let Some(code) = cx.cfg.fail_inspector_status.get(&account) {
+            let msg = format!("{code} (injected)");
+            failed_accounts.push(failed(w, cx, &account, code, msg));
             continue;
         }
         let e = w.scope(&account, &cx.region).inspector.enabled.as_ref();

@@ -364,6 +364,150 @@ async fn delegated_admin_acts_for_members() {
     );
 }
 
+/// AWS: a member account "cannot deactivate Amazon Inspector"; its administrator can. A
+/// standalone account disables its own scanning.
+#[tokio::test]
+async fn an_associated_member_cannot_disable_its_own_scanning() {
+    let emu = start(no_quotas()).await;
+    let mgmt = inspector(&emu, MGMT, REGION).await;
+    let admin = inspector(&emu, ADMIN, REGION).await;
+    let prod = inspector(&emu, PROD, REGION).await;
+    let dev = inspector(&emu, DEV, REGION).await;
+    for c in [&prod, &dev] {
+        c.enable()
+            .resource_types(ResourceScanType::Ec2)
+            .resource_types(ResourceScanType::Ecr)
+            .send()
+            .await
+            .unwrap();
+    }
+    // standalone: its own to disable
+    let out = dev
+        .disable()
+        .resource_types(ResourceScanType::Ecr)
+        .send()
+        .await
+        .unwrap();
+    assert!(out.failed_accounts().is_empty());
+    mgmt.enable_delegated_admin_account()
+        .delegated_admin_account_id(ADMIN)
+        .send()
+        .await
+        .unwrap();
+    admin
+        .associate_member()
+        .account_id(PROD)
+        .send()
+        .await
+        .unwrap();
+    let key = "333333333333/eu-west-1/inspector".parse().unwrap();
+    for call in [
+        prod.disable().resource_types(ResourceScanType::Ecr),
+        prod.disable().account_ids(PROD),
+        prod.disable(),
+    ] {
+        let out = call.send().await.unwrap();
+        assert!(out.accounts().is_empty());
+        let f = &out.failed_accounts()[0];
+        assert_eq!(
+            (f.account_id(), f.error_code().as_str()),
+            (PROD, "ACCESS_DENIED")
+        );
+        assert_eq!(
+            emu.dump().resources[&key],
+            json!({ "resource_types": ["EC2", "ECR"] })
+        );
+    }
+    // enabling more for itself stays allowed (AWS documents no refusal)
+    let out = prod
+        .enable()
+        .resource_types(ResourceScanType::Lambda)
+        .send()
+        .await
+        .unwrap();
+    assert!(out.failed_accounts().is_empty());
+    // its administrator disables for it
+    let out = admin
+        .disable()
+        .account_ids(PROD)
+        .resource_types(ResourceScanType::Ecr)
+        .send()
+        .await
+        .unwrap();
+    assert!(out.failed_accounts().is_empty());
+    assert_eq!(
+        emu.dump().resources[&key],
+        json!({ "resource_types": ["EC2", "LAMBDA"] })
+    );
+}
+
+/// EnableResourceTypeList holds 1–5 types, DisableResourceTypeList 0–5 (botocore's model).
+#[tokio::test]
+async fn resource_type_lists_hold_at_most_five() {
+    let emu = start(no_quotas()).await;
+    let i = inspector(&emu, PROD, REGION).await;
+    let all = [
+        ResourceScanType::Ec2,
+        ResourceScanType::Ecr,
+        ResourceScanType::Lambda,
+        ResourceScanType::LambdaCode,
+        ResourceScanType::CodeRepository,
+    ];
+    let six: Vec<_> = all.iter().cloned().chain([ResourceScanType::Ec2]).collect();
+    let e = i
+        .enable()
+        .set_resource_types(Some(six.clone()))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (code(&e).as_str(), status(&e)),
+        ("ValidationException", 400)
+    );
+    let e = i
+        .disable()
+        .set_resource_types(Some(six))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (code(&e).as_str(), status(&e)),
+        ("ValidationException", 400)
+    );
+    let out = i
+        .enable()
+        .set_resource_types(Some(all.to_vec()))
+        .send()
+        .await
+        .unwrap();
+    assert!(out.failed_accounts().is_empty());
+    let out = i
+        .disable()
+        .set_resource_types(Some(all.to_vec()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.accounts()[0].status().as_str(), "DISABLED");
+}
+
+/// `Config::fail_inspector_status` puts an account in BatchGetAccountStatus's `failedAccounts`.
+#[tokio::test]
+async fn status_failures_can_be_injected() {
+    let emu = start(Config {
+        fail_inspector_status: [(PROD.to_string(), "INTERNAL_ERROR".to_string())].into(),
+        ..no_quotas()
+    })
+    .await;
+    let i = inspector(&emu, PROD, REGION).await;
+    let st = i.batch_get_account_status().send().await.unwrap();
+    assert!(st.accounts().is_empty());
+    let f = &st.failed_accounts()[0];
+    assert_eq!(
+        (f.account_id(), f.error_code().as_str()),
+        (PROD, "INTERNAL_ERROR")
+    );
+}
+
 /// AssociateMember starts an association that completes later; only the administrator manages
 /// members; ListMembers pages at most 50 a call.
 #[tokio::test]
