@@ -498,6 +498,71 @@ fn editing_a_standard_an_exception_or_a_parameter_updates_the_policy_in_place() 
     });
 }
 
+/// A configuration-policy edit that drops a standard does to every account the policy reaches
+/// what `delete standard/…` does locally: it is destructive, and `apply` without `--allow-destroy` refuses it before any write; with it, the
+/// edit converges.
+#[test]
+fn a_policy_edit_dropping_a_standard_needs_allow_destroy() {
+    runtime().block_on(async {
+        let emu = start(&[CENTRAL], quick()).await;
+        let aws = connect(&emu, 8).await;
+        // CIS everywhere: one configuration policy, on the root.
+        let base = std::fs::read_to_string(CENTRAL).unwrap().replace(
+            "  - standard: cis/1.2.0\n    accounts: [ou-emu1-workload1]\n",
+            "  - cis/1.2.0\n",
+        );
+        let report = apply_with(&plan_with(&policy_text(&base), &aws).await, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        let root = "222222222222/us-east-1/config-policy/shubctl-root";
+        // (A policy cannot turn Security Hub off under central configuration: it needs the
+        // aggregator. The unit tests of `update_is_destructive` cover that edit.)
+        let edits = [("a standard dropped", base.replace("  - cis/1.2.0\n", ""))];
+        for (what, text) in edits {
+            assert_ne!(text, base, "{what}");
+            let edit = plan_with(&policy_text(&text), &aws).await;
+            assert_eq!(addresses(&edit), [format!("update {root}")], "{what}");
+            assert!(edit.changes[0].destructive, "{what}");
+            assert_eq!(edit.summary.destructive, 1, "{what}");
+            emu.clear_calls();
+            let refused = engine::apply_plan(
+                &edit,
+                &aws,
+                &ApplyOptions {
+                    allow_destroy: false,
+                    cancel: None,
+                    concurrency: 8,
+                },
+            )
+            .await;
+            assert!(
+                matches!(refused, Err(engine::EngineError::Destructive(ref d)) if d.len() == 1),
+                "{what}: {refused:?}"
+            );
+            assert!(
+                emu.calls().iter().all(|c| !c.mutating),
+                "{what}: {:#?}",
+                emu.calls()
+            );
+            assert!(
+                emu.dump()
+                    .resources
+                    .contains_key(&"444444444444/eu-west-1/standard/cis/1.2.0".parse().unwrap()),
+                "{what}: nothing changed"
+            );
+        }
+        // With --allow-destroy the standard goes, from the linked region too.
+        let dropped = policy_text(&base.replace("  - cis/1.2.0\n", ""));
+        let report = apply_with(&plan_with(&dropped, &aws).await, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        assert!(plan_with(&dropped, &aws).await.changes.is_empty());
+        assert!(
+            !emu.dump()
+                .resources
+                .contains_key(&"444444444444/eu-west-1/standard/cis/1.2.0".parse().unwrap())
+        );
+    });
+}
+
 /// Back from central to local with `configuration: local` and `--allow-destroy`: refused
 /// whole without it (nothing written), and with it the associations and configuration policies
 /// are deleted, the organisation switched to LOCAL, then the members written locally; the
