@@ -563,6 +563,125 @@ fn a_policy_edit_dropping_a_standard_needs_allow_destroy() {
     });
 }
 
+/// Accounts moved from central to `self_managed` are written locally only once the
+/// associations that managed them are gone (AWS refuses a centrally managed account's own
+/// writes): one apply converges, and the re-plan is empty.
+#[test]
+fn accounts_moved_to_self_managed_converge_in_one_apply() {
+    runtime().block_on(async {
+        let emu = start(&[CENTRAL], quick()).await;
+        let aws = connect(&emu, 8).await;
+        let report = apply_with(&plan_with(&policy(&[CENTRAL]), &aws).await, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        let moved = policy_text(&std::fs::read_to_string(CENTRAL).unwrap().replace(
+            "  configuration: central\n",
+            "  configuration: central\n  self_managed: [ou-emu1-workload1]\n",
+        ));
+        let plan = plan_with(&moved, &aws).await;
+        assert!(plan.read_failures.is_empty(), "{:?}", plan.read_failures);
+        let home = "222222222222/us-east-1";
+        let changes = addresses(&plan);
+        // Most accounts are self-managed now: the root is no longer associated, nor is the
+        // workloads OU (both released by deleting their associations).
+        for c in [
+            format!("delete {home}/policy-association/ou-emu1-workload1"),
+            format!("delete {home}/policy-association/r-emu1"),
+        ] {
+            assert!(changes.contains(&c), "{c} in {changes:#?}");
+        }
+        assert!(
+            changes.iter().any(|c| c.contains(" 333333333333/")),
+            "local writes in the released accounts: {changes:#?}"
+        );
+        emu.clear_calls();
+        let report = apply_with(&plan, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        let writes: Vec<String> = emu
+            .calls()
+            .iter()
+            .filter(|c| c.mutating && c.service == "securityhub")
+            .map(|c| format!("{} {}", c.account, c.operation))
+            .collect();
+        let released = writes
+            .iter()
+            .rposition(|w| w.ends_with(" StartConfigurationPolicyDisassociation"))
+            .unwrap_or_else(|| panic!("{writes:#?}"));
+        let first_local = writes
+            .iter()
+            .position(|w| w.starts_with("333333333333 ") || w.starts_with("444444444444 "))
+            .unwrap_or_else(|| panic!("{writes:#?}"));
+        assert!(released < first_local, "{writes:#?}");
+        let again = plan_with(&moved, &aws).await;
+        assert!(again.changes.is_empty(), "{:#?}", addresses(&again));
+        // The workload accounts are their own again.
+        let member = client_of(&emu, "444444444444", "eu-west-1").await;
+        member
+            .batch_disable_standards()
+            .standards_subscription_arns(
+                "arn:aws:securityhub:eu-west-1:444444444444:subscription/cis-aws-foundations-benchmark/v/1.2.0",
+            )
+            .send()
+            .await
+            .expect("self-managed");
+    });
+}
+
+/// An edit that moves accounts off a policy whose content changes too (CIS given to the
+/// management account as well as the workloads OU, then to the workloads OU only: the root's
+/// policy loses CIS and the OU gets its own) associates the OU with its new policy before the
+/// root's policy drops CIS, so the workload accounts never lose CIS on the way.
+#[test]
+fn accounts_keep_their_standards_while_policies_are_re_cut() {
+    runtime().block_on(async {
+        let emu = start(&[CENTRAL], quick()).await;
+        let aws = connect(&emu, 8).await;
+        let wider = policy_text(&std::fs::read_to_string(CENTRAL).unwrap().replace(
+            "accounts: [ou-emu1-workload1]",
+            "accounts: [ou-emu1-workload1, \"111111111111\"]",
+        ));
+        let report = apply_with(&plan_with(&wider, &aws).await, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        assert!(plan_with(&wider, &aws).await.changes.is_empty());
+
+        let central = policy(&[CENTRAL]);
+        let plan = plan_with(&central, &aws).await;
+        let home = "222222222222/us-east-1";
+        let changes = addresses(&plan);
+        for c in [
+            format!("create {home}/config-policy/shubctl-ou-emu1-workload1"),
+            format!("update {home}/config-policy/shubctl-root"),
+            format!("create {home}/policy-association/ou-emu1-workload1"),
+        ] {
+            assert!(changes.contains(&c), "{c} in {changes:#?}");
+        }
+        emu.clear_calls();
+        let report = apply_with(&plan, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        let writes: Vec<String> = emu
+            .calls()
+            .iter()
+            .filter(|c| c.mutating && c.service == "securityhub")
+            .map(|c| c.operation.clone())
+            .collect();
+        let at = |op: &str| {
+            writes
+                .iter()
+                .position(|w| w == op)
+                .unwrap_or_else(|| panic!("{op} in {writes:#?}"))
+        };
+        assert!(at("CreateConfigurationPolicy") < at("StartConfigurationPolicyAssociation"));
+        assert!(
+            at("StartConfigurationPolicyAssociation") < at("UpdateConfigurationPolicy"),
+            "{writes:#?}"
+        );
+        assert!(plan_with(&central, &aws).await.changes.is_empty());
+        let dump = emu.dump();
+        let has = |a: &str| dump.resources.contains_key(&a.parse().unwrap());
+        assert!(has("444444444444/eu-west-1/standard/cis/1.2.0"));
+        assert!(!has("111111111111/eu-west-1/standard/cis/1.2.0"));
+    });
+}
+
 /// Back from central to local with `configuration: local` and `--allow-destroy`: refused
 /// whole without it (nothing written), and with it the associations and configuration policies
 /// are deleted, the organisation switched to LOCAL, then the members written locally; the
