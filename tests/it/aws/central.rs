@@ -300,10 +300,106 @@ fn central_from_nothing_converges_and_a_second_plan_is_empty() {
         };
         assert!(at("/aggregator") < at("/org-config/securityhub"));
         assert!(at("/org-config/securityhub") < at("/config-policy/"));
+        // AWS associates a configuration policy with the management account only once its
+        // Security Hub is on: shubctl enables it itself, first.
+        assert!(
+            addresses(&first).contains(&"create 111111111111/us-east-1/hub".to_string()),
+            "{:#?}",
+            addresses(&first)
+        );
+        emu.clear_calls();
         let report = apply_with(&first, &aws).await;
         assert!(report.success(), "{}", report.render_text());
+        let writes: Vec<String> = emu
+            .calls()
+            .iter()
+            .filter(|c| c.mutating && c.service == "securityhub")
+            .map(|c| format!("{} {} {}", c.account, c.region, c.operation))
+            .collect();
+        let enabled = writes
+            .iter()
+            .position(|w| w == "111111111111 us-east-1 EnableSecurityHub")
+            .unwrap_or_else(|| panic!("{writes:#?}"));
+        let associated = writes
+            .iter()
+            .position(|w| w.ends_with(" StartConfigurationPolicyAssociation"))
+            .unwrap_or_else(|| panic!("{writes:#?}"));
+        assert!(enabled < associated, "{writes:#?}");
         let again = plan_with(&p, &aws).await;
         assert!(again.changes.is_empty(), "{:#?}", addresses(&again));
+    });
+}
+
+/// The emulator refuses, as AWS does, to apply a configuration policy to the management
+/// account while its Security Hub is off: the association fails with a reason, and the account
+/// is left as it was until the association is started again.
+#[test]
+fn an_association_reaching_the_management_account_without_its_hub_fails() {
+    use aws_sdk_securityhub::types::{Policy, SecurityHubPolicy, Target};
+    runtime().block_on(async {
+        let emu = start(&[CENTRAL], quick()).await;
+        let aws = connect(&emu, 8).await;
+        // Converged central, then the management account's hub gone (from a snapshot).
+        let report = apply_with(&plan_with(&policy(&[CENTRAL]), &aws).await, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        let admin = client_of(&emu, "222222222222", "us-east-1").await;
+        let p = admin
+            .create_configuration_policy()
+            .name("on")
+            .configuration_policy(Policy::SecurityHub(
+                SecurityHubPolicy::builder()
+                    .service_enabled(true)
+                    .set_enabled_standard_identifiers(Some(vec![]))
+                    .security_controls_configuration(
+                        aws_sdk_securityhub::types::SecurityControlsConfiguration::builder()
+                            .set_disabled_security_control_identifiers(Some(vec![]))
+                            .build(),
+                    )
+                    .build(),
+            ))
+            .send()
+            .await
+            .expect("created");
+        let mut dump = emu.dump();
+        dump.resources
+            .retain(|a, _| !(a.account.as_str() == "111111111111" && a.kind == Kind::Hub));
+        emu.load(dump);
+        let mgmt = "111111111111";
+        assert!(
+            !emu.dump()
+                .resources
+                .contains_key(&format!("{mgmt}/us-east-1/hub").parse().unwrap())
+        );
+        admin
+            .start_configuration_policy_association()
+            .configuration_policy_identifier(p.id().unwrap())
+            .target(Target::AccountId(mgmt.into()))
+            .send()
+            .await
+            .expect("started");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let got = admin
+            .get_configuration_policy_association()
+            .target(Target::AccountId(mgmt.into()))
+            .send()
+            .await
+            .expect("got");
+        assert_eq!(
+            got.association_status().map(|s| s.as_str()),
+            Some("FAILED"),
+            "{got:?}"
+        );
+        assert!(
+            got.association_status_message()
+                .is_some_and(|m| m.contains("management account")),
+            "{got:?}"
+        );
+        assert!(
+            !emu.dump()
+                .resources
+                .contains_key(&format!("{mgmt}/us-east-1/hub").parse().unwrap()),
+            "the policy did not turn it on"
+        );
     });
 }
 
