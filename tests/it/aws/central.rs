@@ -778,6 +778,39 @@ fn accounts_keep_their_standards_while_policies_are_re_cut() {
     });
 }
 
+/// Central mode owns the administrator's configuration policies: one the policy does not
+/// produce (made by hand here) is planned for deletion, destructive, and deleted.
+#[test]
+fn a_configuration_policy_the_policy_does_not_produce_is_deleted() {
+    use aws_sdk_securityhub::types::{Policy, SecurityHubPolicy};
+    runtime().block_on(async {
+        let emu = start(&[CENTRAL], quick()).await;
+        let aws = connect(&emu, 8).await;
+        let central = policy(&[CENTRAL]);
+        let report = apply_with(&plan_with(&central, &aws).await, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        let admin = client_of(&emu, "222222222222", "us-east-1").await;
+        admin
+            .create_configuration_policy()
+            .name("by-hand")
+            .configuration_policy(Policy::SecurityHub(
+                SecurityHubPolicy::builder().service_enabled(false).build(),
+            ))
+            .send()
+            .await
+            .expect("created");
+        let plan = plan_with(&central, &aws).await;
+        assert_eq!(
+            addresses(&plan),
+            ["delete 222222222222/us-east-1/config-policy/by-hand"]
+        );
+        assert!(plan.changes[0].destructive);
+        let report = apply_with(&plan, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        assert!(plan_with(&central, &aws).await.changes.is_empty());
+    });
+}
+
 /// Back from central to local with `configuration: local` and `--allow-destroy`: refused
 /// whole without it (nothing written), and with it the associations and configuration policies
 /// are deleted, the organisation switched to LOCAL, then the members written locally; the
