@@ -258,9 +258,9 @@ impl Order {
 /// Where a configuration-policy or association change runs among the others of its kinds:
 /// new policies first, then the associations that apply them (or make targets self-managed),
 /// then the contents of policies that stay, and only then the associations and policies that
-/// go. An account therefore never inherits, even briefly, a configuration it is not meant to
-/// have: an edited policy loses the accounts that move away from it before its content
-/// changes, and a policy is removed only once nothing inherits it.
+/// go: an edited policy loses the accounts that move away from it before its content changes
+/// (so they do not lose, on the way, a standard they keep), and a policy is removed only once
+/// nothing inherits it.
 fn central_sub_step(c: &Change) -> Option<u8> {
     Some(match (c.address.kind, c.action) {
         (Kind::ConfigPolicy, Action::Create) => 0,
