@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use crate::model::provider::Executor;
 use crate::model::{AccountId, Kind, ProviderError, Scope, Target};
 use crate::model::{Action, Change};
-use crate::plan::{Plan, apply_order, leaving_central, step, step_rank};
+use crate::plan::{Order, Plan, apply_order, step, step_rank};
 
 pub use report::{Entry, Outcome, REPORT_FORMAT_VERSION, Report, ReportFile, Verified};
 
@@ -26,7 +26,7 @@ pub struct ApplyOptions<'a> {
 pub async fn apply<E: Executor>(plan: &Plan, exec: &E, opts: &ApplyOptions<'_>) -> Report {
     use futures::stream::{self, StreamExt};
     let ordered = apply_order(&plan.changes);
-    let leaving = leaving_central(&plan.changes);
+    let order = Order::of(&plan.changes);
     let mut report = Report::default();
     // (scope, rank) of failed creates/updates; later ranks in that scope depend on them.
     let mut failed_at: BTreeSet<(Scope, u8)> = BTreeSet::new();
@@ -36,9 +36,9 @@ pub async fn apply<E: Executor>(plan: &Plan, exec: &E, opts: &ApplyOptions<'_>) 
     // different kinds, accounts or regions and run concurrently.
     let mut i = 0;
     while i < ordered.len() {
-        let this = step(ordered[i], leaving);
+        let this = step(ordered[i], order);
         let mut j = i;
-        while j < ordered.len() && step(ordered[j], leaving) == this {
+        while j < ordered.len() && step(ordered[j], order) == this {
             j += 1;
         }
         // Batches: one kind and action in one account and region, or in one region across

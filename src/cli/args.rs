@@ -298,7 +298,7 @@ fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
 /// The destroy guard's kinds come from the kind table, so the help cannot go stale.
 fn allow_destroy_help() -> String {
     format!(
-        "Allow changes that remove protection: deleting or disabling any of {}, or switching the organisation from central configuration back to local. Without it, apply refuses a plan that has any such change, before changing anything.",
+        "Allow changes that remove protection: deleting or disabling any of {}, editing a configuration policy so that it drops a standard or turns Security Hub off, or switching the organisation from central configuration back to local. Without it, apply refuses a plan that has any such change, before changing anything.",
         crate::model::Kind::destructive_names().join(", ")
     )
 }

@@ -12,7 +12,7 @@ use crate::model::resource::ControlValue;
 use crate::model::state::ScopeState;
 use crate::model::{Address, DesiredScope, ExceptionRef, Kind, Note, Resource, Scope};
 
-pub use posture::weakens_posture;
+pub use posture::{update_is_destructive, weakens_posture};
 
 /// Compares what the policy wants in one scope with what is there, for the kinds it declares
 /// (`desired.kinds`; `current` holds only those). Changes come in address order.
@@ -264,7 +264,11 @@ fn diff_one(
     let mut c = Change {
         address: a.clone(),
         action,
-        destructive: action == Action::Delete && a.kind.delete_is_destructive(),
+        destructive: match action {
+            Action::Delete => a.kind.delete_is_destructive(),
+            Action::Update => update_is_destructive(a.kind, before.as_ref(), after.as_ref()),
+            Action::Create => false,
+        },
         before,
         after,
         changed_fields: fields,

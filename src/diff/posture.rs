@@ -95,6 +95,22 @@ pub fn weakens_posture(
     }
 }
 
+/// Whether an update is destructive as the delete it stands for would be: a configuration
+/// policy that drops a standard or turns Security Hub off does to every account it reaches
+/// what `delete standard/…` or `delete hub` does locally. (Disabling a control is not
+/// destructive, as locally.)
+pub fn update_is_destructive(kind: Kind, before: Option<&Value>, after: Option<&Value>) -> bool {
+    let field =
+        |v: Option<&Value>, k: &str| v.and_then(|v| v.get(k)).cloned().unwrap_or(Value::Null);
+    match kind {
+        Kind::ConfigPolicy => {
+            field(before, "service_enabled") == true && field(after, "service_enabled") == false
+                || lost(&field(before, "standards"), &field(after, "standards"))
+        }
+        _ => false,
+    }
+}
+
 /// Whether some entry of list `before` is missing from list `after`.
 fn lost(before: &Value, after: &Value) -> bool {
     let after: Vec<&Value> = after
@@ -195,6 +211,26 @@ mod tests {
             json!({"service_enabled": false, "standards": [], "disabled_controls": []})
         ));
         assert!(!weakens(p(&["fsbp"], &["EC2.2"]), p(&["fsbp", "cis"], &[])));
+    }
+
+    #[test]
+    fn a_configuration_policy_edit_is_destructive_when_it_drops_a_standard_or_the_service() {
+        let p = |stds: &[&str], disabled: &[&str]| json!({"service_enabled": true, "standards": stds, "disabled_controls": disabled});
+        let off = json!({"service_enabled": false, "standards": [], "disabled_controls": []});
+        let destroys =
+            |b: &Value, a: &Value| update_is_destructive(Kind::ConfigPolicy, Some(b), Some(a));
+        assert!(destroys(&p(&["fsbp", "cis"], &[]), &p(&["fsbp"], &[])));
+        assert!(destroys(&p(&["fsbp"], &[]), &off));
+        // A control disabled, or a standard added, or the service turned on: not destructive.
+        assert!(!destroys(&p(&["fsbp"], &[]), &p(&["fsbp"], &["EC2.2"])));
+        assert!(!destroys(&p(&["fsbp"], &[]), &p(&["fsbp", "cis"], &[])));
+        assert!(!destroys(&off, &p(&["fsbp"], &[])));
+        let hub = json!({"auto_enable_controls": true});
+        assert!(!update_is_destructive(
+            Kind::Hub,
+            Some(&hub),
+            Some(&json!({"auto_enable_controls": false}))
+        ));
     }
 
     #[test]

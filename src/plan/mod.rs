@@ -211,20 +211,24 @@ pub fn step_rank(c: &Change) -> u8 {
     if c.leaves_central() {
         return 0;
     }
+    if enters_central(c) {
+        Kind::Aggregator.rank() + 1
+    } else {
+        c.address.kind.rank()
+    }
+}
+
+/// Whether a change switches Security Hub's organisation configuration to CENTRAL.
+fn enters_central(c: &Change) -> bool {
     let to_central = |v: Option<&serde_json::Value>| {
         v.and_then(|v| v.get("configuration_type"))
             .and_then(serde_json::Value::as_str)
             == Some("CENTRAL")
     };
-    if c.address.kind == Kind::OrgConfig
+    c.address.kind == Kind::OrgConfig
         && c.action != Action::Delete
         && to_central(c.after.as_ref())
         && !to_central(c.before.as_ref())
-    {
-        Kind::Aggregator.rank() + 1
-    } else {
-        c.address.kind.rank()
-    }
 }
 
 /// Whether the changes switch an organisation from central configuration back to local.
@@ -232,34 +236,86 @@ pub fn leaving_central(changes: &[Change]) -> bool {
     changes.iter().any(Change::leaves_central)
 }
 
-/// The step a change runs in (steps run one after another, in this order). Leaving central
-/// configuration comes first, as AWS needs it: the associations are removed, then the
-/// configuration policies, then the organisation is switched to LOCAL (refused while either
-/// exists), and only then can the accounts be written locally (refused while a policy manages
-/// them). Then creates and updates by ascending kind rank (admin → hub → standards → controls →
-/// …), then deletes by descending rank.
-pub fn step(c: &Change, leaving_central: bool) -> (u8, u8) {
-    if leaving_central {
+/// What a plan does to central configuration, which decides where its configuration policies
+/// and associations run (see [`step`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Order {
+    /// The organisation goes back to local configuration.
+    pub leaving_central: bool,
+    /// The organisation is switched to central configuration.
+    pub entering_central: bool,
+}
+
+impl Order {
+    pub fn of(changes: &[Change]) -> Order {
+        Order {
+            leaving_central: leaving_central(changes),
+            entering_central: changes.iter().any(enters_central),
+        }
+    }
+}
+
+/// Where a configuration-policy or association change runs among the others of its kinds:
+/// new policies first, then the associations that apply them (or make targets self-managed),
+/// then the contents of policies that stay, and only then the associations and policies that
+/// go: an edited policy loses the accounts that move away from it before its content changes
+/// (so they do not lose, on the way, a standard they keep), and a policy is removed only once
+/// nothing inherits it.
+fn central_sub_step(c: &Change) -> Option<u8> {
+    Some(match (c.address.kind, c.action) {
+        (Kind::ConfigPolicy, Action::Create) => 0,
+        (Kind::PolicyAssociation, Action::Create | Action::Update) => 1,
+        (Kind::ConfigPolicy, Action::Update) => 2,
+        (Kind::PolicyAssociation, Action::Delete) => 3,
+        (Kind::ConfigPolicy, Action::Delete) => 4,
+        _ => return None,
+    })
+}
+
+/// The step a change runs in (steps run one after another, in this order).
+///
+/// Leaving central configuration comes first, as AWS needs it: the associations are removed,
+/// then the configuration policies, then the organisation is switched to LOCAL (refused while
+/// either exists), and only then can the accounts be written locally (refused while a policy
+/// manages them).
+///
+/// Otherwise creates and updates by ascending kind rank (admin → hub → standards → controls →
+/// …), then deletes by descending rank, except configuration policies and associations, which
+/// run together in the order of [`central_sub_step`]: switching to central configuration,
+/// where the configuration policies need the switch (after the aggregator), at their kinds'
+/// rank; on an organisation already central, right after the members (hubs and members are
+/// what associations need) and before any account's standards, controls and parameters, so
+/// the associations that leave accounts self-managed release them before they are written
+/// locally (AWS refuses those writes while a policy manages the account).
+pub fn step(c: &Change, order: Order) -> (u8, u8, u8) {
+    if order.leaving_central {
         match (c.address.kind, c.action) {
-            (Kind::PolicyAssociation, Action::Delete) => return (0, 0),
-            (Kind::ConfigPolicy, Action::Delete) => return (0, 1),
-            _ if c.leaves_central() => return (0, 2),
+            (Kind::PolicyAssociation, Action::Delete) => return (0, 0, 0),
+            (Kind::ConfigPolicy, Action::Delete) => return (0, 1, 0),
+            _ if c.leaves_central() => return (0, 2, 0),
             _ => {}
         }
     }
+    if let Some(sub) = central_sub_step(c) {
+        return if order.entering_central {
+            (1, Kind::ConfigPolicy.rank(), sub)
+        } else {
+            (1, Kind::Member.rank(), 1 + sub)
+        };
+    }
     let rank = step_rank(c);
     if c.action == Action::Delete {
-        (2, u8::MAX - rank)
+        (2, u8::MAX - rank, 0)
     } else {
-        (1, rank)
+        (1, rank, 0)
     }
 }
 
 /// The order changes run in: [`step`] by step, address order within a step.
 pub fn apply_order(changes: &[Change]) -> Vec<&Change> {
-    let leaving = leaving_central(changes);
+    let order = Order::of(changes);
     let mut v: Vec<&Change> = changes.iter().collect();
-    v.sort_by_key(|c| (step(c, leaving), c.address.clone()));
+    v.sort_by_key(|c| (step(c, order), c.address.clone()));
     v
 }
 
@@ -331,6 +387,114 @@ mod step_rank_tests {
             .map(|c| c.address.kind)
             .collect();
         assert_eq!(kinds, [Kind::Hub, Kind::ConfigPolicy]);
+    }
+
+    /// A change of `kind` at `address` (under the administrator's home region unless it names
+    /// its account).
+    fn change(action: Action, address: &str) -> Change {
+        Change {
+            address: address.parse().unwrap(),
+            action,
+            before: None,
+            after: None,
+            ..org_config(action, None, "LOCAL")
+        }
+    }
+
+    #[test]
+    fn central_changes_create_associate_update_then_remove_before_local_writes() {
+        let home = "222222222222/us-east-1";
+        let changes = vec![
+            change(Action::Delete, &format!("{home}/config-policy/shubctl-old")),
+            change(
+                Action::Update,
+                &format!("{home}/config-policy/shubctl-root"),
+            ),
+            change(Action::Create, &format!("{home}/config-policy/shubctl-new")),
+            change(Action::Delete, &format!("{home}/policy-association/ou-old")),
+            change(Action::Create, &format!("{home}/policy-association/ou-new")),
+            change(
+                Action::Update,
+                &format!("{home}/policy-association/ou-freed"),
+            ),
+            change(
+                Action::Update,
+                "333333333333/eu-west-1/control/S3.1@fsbp/1.0.0",
+            ),
+            change(Action::Create, "333333333333/eu-west-1/standard/cis/1.2.0"),
+            change(
+                Action::Update,
+                "333333333333/eu-west-1/control-parameters/IAM.7",
+            ),
+            change(Action::Create, "111111111111/us-east-1/hub"),
+            change(Action::Create, &format!("{home}/member/777777777777")),
+        ];
+        let order: Vec<String> = apply_order(&changes)
+            .iter()
+            .map(|c| format!("{} {}", c.action.as_str(), c.address))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                // What associations need: hubs and members.
+                "create 111111111111/us-east-1/hub".to_string(),
+                format!("create {home}/member/777777777777"),
+                // New policies, then every association (the self-managed ones release their
+                // accounts), then contents, then what goes.
+                format!("create {home}/config-policy/shubctl-new"),
+                format!("update {home}/policy-association/ou-freed"),
+                format!("create {home}/policy-association/ou-new"),
+                format!("update {home}/config-policy/shubctl-root"),
+                format!("delete {home}/policy-association/ou-old"),
+                format!("delete {home}/config-policy/shubctl-old"),
+                // Local writes, once no policy manages the accounts they write.
+                "create 333333333333/eu-west-1/standard/cis/1.2.0".to_string(),
+                "update 333333333333/eu-west-1/control/S3.1@fsbp/1.0.0".to_string(),
+                "update 333333333333/eu-west-1/control-parameters/IAM.7".to_string(),
+            ]
+        );
+        // Switching to central: the policies need the switch, after the aggregator; the same
+        // order among them.
+        let mut entering = changes.clone();
+        entering.push(org_config(Action::Update, Some("LOCAL"), "CENTRAL"));
+        entering.push(change(Action::Create, &format!("{home}/aggregator")));
+        let order: Vec<String> = apply_order(&entering)
+            .iter()
+            .map(|c| format!("{} {}", c.action.as_str(), c.address))
+            .collect();
+        let at = |s: &str| {
+            order
+                .iter()
+                .position(|a| a == s)
+                .unwrap_or_else(|| panic!("{s}"))
+        };
+        assert!(
+            at("create 333333333333/eu-west-1/standard/cis/1.2.0")
+                < at(&format!("create {home}/aggregator"))
+        );
+        assert!(
+            at(&format!("create {home}/aggregator"))
+                < at(&format!("update {home}/org-config/securityhub"))
+        );
+        assert!(
+            at(&format!("update {home}/org-config/securityhub"))
+                < at(&format!("create {home}/config-policy/shubctl-new"))
+        );
+        let central: Vec<&String> = order
+            .iter()
+            .filter(|a| a.contains("config-policy/") || a.contains("policy-association/"))
+            .collect();
+        assert_eq!(
+            central,
+            [
+                &format!("create {home}/config-policy/shubctl-new"),
+                &format!("update {home}/policy-association/ou-freed"),
+                &format!("create {home}/policy-association/ou-new"),
+                &format!("update {home}/config-policy/shubctl-root"),
+                &format!("delete {home}/policy-association/ou-old"),
+                &format!("delete {home}/config-policy/shubctl-old"),
+            ]
+        );
     }
 
     #[test]

@@ -180,8 +180,13 @@ impl<'a> Expansion<'a> {
             if self.centrally_managed.contains(&scope.account) {
                 // A configuration policy configures Security Hub here: it is neither written
                 // nor read account by account (AWS refuses local writes there anyway).
-                // The administrator's own hub is the prerequisite of it all, so stays.
-                let keep_hub = scope.account == self.admin;
+                // The administrator's own hub is the prerequisite of it all, so stays; so does
+                // the management account's in the home region, which AWS needs on before a
+                // configuration policy can be associated with it (the policy itself then
+                // turns it on in the linked regions).
+                let keep_hub = scope.account == self.admin
+                    || (self.management.as_ref() == Some(&scope.account)
+                        && scope.region == *self.home);
                 for k in CENTRALLY_CONFIGURED {
                     if k == Kind::Hub && keep_hub {
                         continue;

@@ -440,7 +440,8 @@ fn central_plan_creates_policies_and_associations_then_converges() {
     assert_eq!(after["auto_enable"], false);
     assert_eq!(after["auto_enable_standards"], "NONE");
     // Security Hub is read account by account only where it is managed locally: the sandbox
-    // account, and the administrator's own hub.
+    // account, the administrator's own hub, and the management account's hub in the home
+    // region (AWS associates a policy with it only once that is on).
     let sh_kinds = [
         Kind::Hub,
         Kind::Standard,
@@ -454,7 +455,10 @@ fn central_plan_creates_policies_and_associations_then_converges() {
         .filter(|(_, kinds)| kinds.iter().any(|k| sh_kinds.contains(k)))
         .map(|(s, _)| s.account.to_string())
         .collect();
-    assert_eq!(read_locally, vec![ADMIN.to_string(), account_id(4)]);
+    assert_eq!(
+        read_locally,
+        vec![ADMIN.to_string(), MANAGEMENT.to_string(), account_id(4)]
+    );
     apply_all(&first, &s);
     let again = plan(&p, &s);
     assert!(again.changes.is_empty(), "{:#?}", again.changes);

@@ -300,10 +300,106 @@ fn central_from_nothing_converges_and_a_second_plan_is_empty() {
         };
         assert!(at("/aggregator") < at("/org-config/securityhub"));
         assert!(at("/org-config/securityhub") < at("/config-policy/"));
+        // AWS associates a configuration policy with the management account only once its
+        // Security Hub is on: shubctl enables it itself, first.
+        assert!(
+            addresses(&first).contains(&"create 111111111111/us-east-1/hub".to_string()),
+            "{:#?}",
+            addresses(&first)
+        );
+        emu.clear_calls();
         let report = apply_with(&first, &aws).await;
         assert!(report.success(), "{}", report.render_text());
+        let writes: Vec<String> = emu
+            .calls()
+            .iter()
+            .filter(|c| c.mutating && c.service == "securityhub")
+            .map(|c| format!("{} {} {}", c.account, c.region, c.operation))
+            .collect();
+        let enabled = writes
+            .iter()
+            .position(|w| w == "111111111111 us-east-1 EnableSecurityHub")
+            .unwrap_or_else(|| panic!("{writes:#?}"));
+        let associated = writes
+            .iter()
+            .position(|w| w.ends_with(" StartConfigurationPolicyAssociation"))
+            .unwrap_or_else(|| panic!("{writes:#?}"));
+        assert!(enabled < associated, "{writes:#?}");
         let again = plan_with(&p, &aws).await;
         assert!(again.changes.is_empty(), "{:#?}", addresses(&again));
+    });
+}
+
+/// The emulator refuses, as AWS does, to apply a configuration policy to the management
+/// account while its Security Hub is off: the association fails with a reason, and the account
+/// is left as it was until the association is started again.
+#[test]
+fn an_association_reaching_the_management_account_without_its_hub_fails() {
+    use aws_sdk_securityhub::types::{Policy, SecurityHubPolicy, Target};
+    runtime().block_on(async {
+        let emu = start(&[CENTRAL], quick()).await;
+        let aws = connect(&emu, 8).await;
+        // Converged central, then the management account's hub gone (from a snapshot).
+        let report = apply_with(&plan_with(&policy(&[CENTRAL]), &aws).await, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        let admin = client_of(&emu, "222222222222", "us-east-1").await;
+        let p = admin
+            .create_configuration_policy()
+            .name("on")
+            .configuration_policy(Policy::SecurityHub(
+                SecurityHubPolicy::builder()
+                    .service_enabled(true)
+                    .set_enabled_standard_identifiers(Some(vec![]))
+                    .security_controls_configuration(
+                        aws_sdk_securityhub::types::SecurityControlsConfiguration::builder()
+                            .set_disabled_security_control_identifiers(Some(vec![]))
+                            .build(),
+                    )
+                    .build(),
+            ))
+            .send()
+            .await
+            .expect("created");
+        let mut dump = emu.dump();
+        dump.resources
+            .retain(|a, _| !(a.account.as_str() == "111111111111" && a.kind == Kind::Hub));
+        emu.load(dump);
+        let mgmt = "111111111111";
+        assert!(
+            !emu.dump()
+                .resources
+                .contains_key(&format!("{mgmt}/us-east-1/hub").parse().unwrap())
+        );
+        admin
+            .start_configuration_policy_association()
+            .configuration_policy_identifier(p.id().unwrap())
+            .target(Target::AccountId(mgmt.into()))
+            .send()
+            .await
+            .expect("started");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let got = admin
+            .get_configuration_policy_association()
+            .target(Target::AccountId(mgmt.into()))
+            .send()
+            .await
+            .expect("got");
+        assert_eq!(
+            got.association_status().map(|s| s.as_str()),
+            Some("FAILED"),
+            "{got:?}"
+        );
+        assert!(
+            got.association_status_message()
+                .is_some_and(|m| m.contains("management account")),
+            "{got:?}"
+        );
+        assert!(
+            !emu.dump()
+                .resources
+                .contains_key(&format!("{mgmt}/us-east-1/hub").parse().unwrap()),
+            "the policy did not turn it on"
+        );
     });
 }
 
@@ -495,6 +591,223 @@ fn editing_a_standard_an_exception_or_a_parameter_updates_the_policy_in_place() 
         assert_eq!(ec2["status"], "DISABLED");
         let iam7 = has("333333333333/eu-west-1/control-parameters/IAM.7").expect("set");
         assert_eq!(iam7["parameters"]["MaxPasswordAge"], 60);
+    });
+}
+
+/// A configuration-policy edit that drops a standard does to every account the policy reaches
+/// what `delete standard/…` does locally: it is destructive, and `apply` without `--allow-destroy` refuses it before any write; with it, the
+/// edit converges.
+#[test]
+fn a_policy_edit_dropping_a_standard_needs_allow_destroy() {
+    runtime().block_on(async {
+        let emu = start(&[CENTRAL], quick()).await;
+        let aws = connect(&emu, 8).await;
+        // CIS everywhere: one configuration policy, on the root.
+        let base = std::fs::read_to_string(CENTRAL).unwrap().replace(
+            "  - standard: cis/1.2.0\n    accounts: [ou-emu1-workload1]\n",
+            "  - cis/1.2.0\n",
+        );
+        let report = apply_with(&plan_with(&policy_text(&base), &aws).await, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        let root = "222222222222/us-east-1/config-policy/shubctl-root";
+        // (A policy cannot turn Security Hub off under central configuration: it needs the
+        // aggregator. The unit tests of `update_is_destructive` cover that edit.)
+        let edits = [("a standard dropped", base.replace("  - cis/1.2.0\n", ""))];
+        for (what, text) in edits {
+            assert_ne!(text, base, "{what}");
+            let edit = plan_with(&policy_text(&text), &aws).await;
+            assert_eq!(addresses(&edit), [format!("update {root}")], "{what}");
+            assert!(edit.changes[0].destructive, "{what}");
+            assert_eq!(edit.summary.destructive, 1, "{what}");
+            emu.clear_calls();
+            let refused = engine::apply_plan(
+                &edit,
+                &aws,
+                &ApplyOptions {
+                    allow_destroy: false,
+                    cancel: None,
+                    concurrency: 8,
+                },
+            )
+            .await;
+            assert!(
+                matches!(refused, Err(engine::EngineError::Destructive(ref d)) if d.len() == 1),
+                "{what}: {refused:?}"
+            );
+            assert!(
+                emu.calls().iter().all(|c| !c.mutating),
+                "{what}: {:#?}",
+                emu.calls()
+            );
+            assert!(
+                emu.dump()
+                    .resources
+                    .contains_key(&"444444444444/eu-west-1/standard/cis/1.2.0".parse().unwrap()),
+                "{what}: nothing changed"
+            );
+        }
+        // With --allow-destroy the standard goes, from the linked region too.
+        let dropped = policy_text(&base.replace("  - cis/1.2.0\n", ""));
+        let report = apply_with(&plan_with(&dropped, &aws).await, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        assert!(plan_with(&dropped, &aws).await.changes.is_empty());
+        assert!(
+            !emu.dump()
+                .resources
+                .contains_key(&"444444444444/eu-west-1/standard/cis/1.2.0".parse().unwrap())
+        );
+    });
+}
+
+/// Accounts moved from central to `self_managed` are written locally only once the
+/// associations that managed them are gone (AWS refuses a centrally managed account's own
+/// writes): one apply converges, and the re-plan is empty.
+#[test]
+fn accounts_moved_to_self_managed_converge_in_one_apply() {
+    runtime().block_on(async {
+        let emu = start(&[CENTRAL], quick()).await;
+        let aws = connect(&emu, 8).await;
+        let report = apply_with(&plan_with(&policy(&[CENTRAL]), &aws).await, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        let moved = policy_text(&std::fs::read_to_string(CENTRAL).unwrap().replace(
+            "  configuration: central\n",
+            "  configuration: central\n  self_managed: [ou-emu1-workload1]\n",
+        ));
+        let plan = plan_with(&moved, &aws).await;
+        assert!(plan.read_failures.is_empty(), "{:?}", plan.read_failures);
+        let home = "222222222222/us-east-1";
+        let changes = addresses(&plan);
+        // Most accounts are self-managed now: the root is no longer associated, nor is the
+        // workloads OU (both released by deleting their associations).
+        for c in [
+            format!("delete {home}/policy-association/ou-emu1-workload1"),
+            format!("delete {home}/policy-association/r-emu1"),
+        ] {
+            assert!(changes.contains(&c), "{c} in {changes:#?}");
+        }
+        assert!(
+            changes.iter().any(|c| c.contains(" 333333333333/")),
+            "local writes in the released accounts: {changes:#?}"
+        );
+        emu.clear_calls();
+        let report = apply_with(&plan, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        let writes: Vec<String> = emu
+            .calls()
+            .iter()
+            .filter(|c| c.mutating && c.service == "securityhub")
+            .map(|c| format!("{} {}", c.account, c.operation))
+            .collect();
+        let released = writes
+            .iter()
+            .rposition(|w| w.ends_with(" StartConfigurationPolicyDisassociation"))
+            .unwrap_or_else(|| panic!("{writes:#?}"));
+        let first_local = writes
+            .iter()
+            .position(|w| w.starts_with("333333333333 ") || w.starts_with("444444444444 "))
+            .unwrap_or_else(|| panic!("{writes:#?}"));
+        assert!(released < first_local, "{writes:#?}");
+        let again = plan_with(&moved, &aws).await;
+        assert!(again.changes.is_empty(), "{:#?}", addresses(&again));
+        // The workload accounts are their own again.
+        let member = client_of(&emu, "444444444444", "eu-west-1").await;
+        member
+            .batch_disable_standards()
+            .standards_subscription_arns(
+                "arn:aws:securityhub:eu-west-1:444444444444:subscription/cis-aws-foundations-benchmark/v/1.2.0",
+            )
+            .send()
+            .await
+            .expect("self-managed");
+    });
+}
+
+/// An edit that moves accounts off a policy whose content changes too (CIS given to the
+/// management account as well as the workloads OU, then to the workloads OU only: the root's
+/// policy loses CIS and the OU gets its own) associates the OU with its new policy before the
+/// root's policy drops CIS, so the workload accounts never lose CIS on the way.
+#[test]
+fn accounts_keep_their_standards_while_policies_are_re_cut() {
+    runtime().block_on(async {
+        let emu = start(&[CENTRAL], quick()).await;
+        let aws = connect(&emu, 8).await;
+        let wider = policy_text(&std::fs::read_to_string(CENTRAL).unwrap().replace(
+            "accounts: [ou-emu1-workload1]",
+            "accounts: [ou-emu1-workload1, \"111111111111\"]",
+        ));
+        let report = apply_with(&plan_with(&wider, &aws).await, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        assert!(plan_with(&wider, &aws).await.changes.is_empty());
+
+        let central = policy(&[CENTRAL]);
+        let plan = plan_with(&central, &aws).await;
+        let home = "222222222222/us-east-1";
+        let changes = addresses(&plan);
+        for c in [
+            format!("create {home}/config-policy/shubctl-ou-emu1-workload1"),
+            format!("update {home}/config-policy/shubctl-root"),
+            format!("create {home}/policy-association/ou-emu1-workload1"),
+        ] {
+            assert!(changes.contains(&c), "{c} in {changes:#?}");
+        }
+        emu.clear_calls();
+        let report = apply_with(&plan, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        let writes: Vec<String> = emu
+            .calls()
+            .iter()
+            .filter(|c| c.mutating && c.service == "securityhub")
+            .map(|c| c.operation.clone())
+            .collect();
+        let at = |op: &str| {
+            writes
+                .iter()
+                .position(|w| w == op)
+                .unwrap_or_else(|| panic!("{op} in {writes:#?}"))
+        };
+        assert!(at("CreateConfigurationPolicy") < at("StartConfigurationPolicyAssociation"));
+        assert!(
+            at("StartConfigurationPolicyAssociation") < at("UpdateConfigurationPolicy"),
+            "{writes:#?}"
+        );
+        assert!(plan_with(&central, &aws).await.changes.is_empty());
+        let dump = emu.dump();
+        let has = |a: &str| dump.resources.contains_key(&a.parse().unwrap());
+        assert!(has("444444444444/eu-west-1/standard/cis/1.2.0"));
+        assert!(!has("111111111111/eu-west-1/standard/cis/1.2.0"));
+    });
+}
+
+/// Central mode owns the administrator's configuration policies: one the policy does not
+/// produce (made by hand here) is planned for deletion, destructive, and deleted.
+#[test]
+fn a_configuration_policy_the_policy_does_not_produce_is_deleted() {
+    use aws_sdk_securityhub::types::{Policy, SecurityHubPolicy};
+    runtime().block_on(async {
+        let emu = start(&[CENTRAL], quick()).await;
+        let aws = connect(&emu, 8).await;
+        let central = policy(&[CENTRAL]);
+        let report = apply_with(&plan_with(&central, &aws).await, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        let admin = client_of(&emu, "222222222222", "us-east-1").await;
+        admin
+            .create_configuration_policy()
+            .name("by-hand")
+            .configuration_policy(Policy::SecurityHub(
+                SecurityHubPolicy::builder().service_enabled(false).build(),
+            ))
+            .send()
+            .await
+            .expect("created");
+        let plan = plan_with(&central, &aws).await;
+        assert_eq!(
+            addresses(&plan),
+            ["delete 222222222222/us-east-1/config-policy/by-hand"]
+        );
+        assert!(plan.changes[0].destructive);
+        let report = apply_with(&plan, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        assert!(plan_with(&central, &aws).await.changes.is_empty());
     });
 }
 

@@ -235,8 +235,17 @@ fn summary(c: &Central, w: &World, cx: &Cx, id: &str) -> Option<Value> {
     } else if a.policy == SELF_MANAGED {
         ("SUCCESS", None)
     } else {
-        let failing = |acct: &str| cx.cfg.fail_policy_accounts.contains(acct);
+        let failing = |acct: &str| {
+            cx.cfg.fail_policy_accounts.contains(acct) || a.failed_accounts.contains(acct)
+        };
         match target_type(id) {
+            "ACCOUNT" if a.failed_accounts.contains(id) => (
+                "FAILED",
+                Some(format!(
+                    "Configuration Policy {} couldn’t be applied to account {id} in {} Region. Security Hub CSPM must be enabled in the organization management account before a configuration policy can be associated with it.",
+                    a.policy, cx.region
+                )),
+            ),
             "ACCOUNT" if failing(id) => (
                 "FAILED",
                 Some(format!(
@@ -470,7 +479,10 @@ fn apply_effects(w: &mut World, cx: &Cx) {
             continue;
         };
         let id = &c.assocs[&src].policy;
-        if id == SELF_MANAGED || cx.cfg.fail_policy_accounts.contains(a.id.as_str()) {
+        if id == SELF_MANAGED
+            || cx.cfg.fail_policy_accounts.contains(a.id.as_str())
+            || c.assocs[&src].failed_accounts.contains(a.id.as_str())
+        {
             continue;
         }
         if let Some(p) = c.policies.iter().find(|p| &p.id == id) {
@@ -844,6 +856,7 @@ pub fn start_association(w: &mut World, cx: &Cx, i: &Input) -> Res {
             "A configuration policy that disables Security Hub cannot be associated with the delegated administrator",
         ));
     }
+    let self_managed = id == SELF_MANAGED;
     c.assocs.insert(
         target.clone(),
         CfgAssoc {
@@ -851,18 +864,38 @@ pub fn start_association(w: &mut World, cx: &Cx, i: &Input) -> Res {
             started: cx.now,
             updated_at: iso_now(),
             failed_children: 0,
+            failed_accounts: BTreeSet::new(),
             loaded: None,
         },
     );
-    let failed = {
+    // AWS: "If you want to associate a configuration policy with the Organizations management
+    // account, that account must already have AWS Security Hub CSPM enabled." Checked in the
+    // home region, as the association is started.
+    let management = w.management_account().map(str::to_string);
+    let management_off = management.as_deref().is_some_and(|m| {
+        !self_managed
+            && w.scope_ref(m, &cx.region)
+                .is_none_or(|s| s.securityhub.hub.is_none())
+    });
+    let (failed, blocked) = {
         let c = &own_central(w, cx);
-        reached_accounts(c, w, &target)
+        let reached = reached_accounts(c, w, &target);
+        let blocked: BTreeSet<String> = reached
             .iter()
-            .filter(|a| cx.cfg.fail_policy_accounts.contains(a.as_str()))
-            .count()
+            .filter(|a| management_off && management.as_deref() == Some(a.as_str()))
+            .cloned()
+            .collect();
+        let failed = reached
+            .iter()
+            .filter(|a| {
+                cx.cfg.fail_policy_accounts.contains(a.as_str()) || blocked.contains(a.as_str())
+            })
+            .count();
+        (failed, blocked)
     };
     if let Some(a) = central_mut(w, cx).assocs.get_mut(&target) {
         a.failed_children = failed;
+        a.failed_accounts = blocked;
     }
     apply_effects(w, cx);
     let mut out = summary(own_central(w, cx), w, cx, &target).expect("just associated");

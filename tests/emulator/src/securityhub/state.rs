@@ -126,6 +126,9 @@ pub struct CfgAssoc {
     /// Accounts beneath a root or OU that failed, counted when the association was started: a
     /// parent's status is not updated by later changes in its children until it is started again.
     pub failed_children: usize,
+    /// Accounts it reached that could not take the policy when it was started (the management
+    /// account without Security Hub): they stay failed, and untouched, until it is started again.
+    pub failed_accounts: BTreeSet<String>,
     /// Status and message loaded from a snapshot, reported as they are until it is started again.
     pub loaded: Option<(String, Option<String>)>,
 }
@@ -566,6 +569,7 @@ impl State {
                         started: cx.now,
                         updated_at: stamp.into(),
                         failed_children: 0,
+                        failed_accounts: BTreeSet::new(),
                         loaded: Some((v.status, v.reason)),
                     },
                 );
