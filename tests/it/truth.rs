@@ -209,6 +209,57 @@ fn control_parameters_go_out_typed_read_back_typed_and_unnamed_ones_are_reset() 
     });
 }
 
+/// Parameters of a control only some scopes' standards hold (S3.11 is in NIST SP 800-53, not
+/// FSBP) are managed in those scopes only: elsewhere they would have no effect and are never
+/// read back. (shubctl used to set them everywhere and re-plan them on every run.)
+#[test]
+fn parameters_of_a_control_are_managed_where_the_scope_s_standards_hold_it() {
+    runtime().block_on(async {
+        let emu = Emulator::start(org_snapshot(), quick()).await;
+        let aws = connect(&emu, 4).await;
+        let dir = std::env::temp_dir().join(format!("shubctl-truth-s311-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let text = std::fs::read_to_string(POLICY).unwrap();
+        let old = "  - standard: cis/1.2.0\n";
+        assert!(text.contains(old));
+        let main = dir.join("policy.yaml");
+        std::fs::write(&main, text.replace(old, "  - standard: nist-800-53/5.0.0\n")).unwrap();
+        let extra = dir.join("s3.yaml");
+        std::fs::write(
+            &extra,
+            "control_parameters:\n  - control: S3.11\n    parameters: { eventTypes: [\"s3:ObjectCreated:*\"] }\n",
+        )
+        .unwrap();
+        let p = policy(&[main.to_str().unwrap(), extra.to_str().unwrap()]);
+        std::fs::remove_dir_all(&dir).unwrap();
+
+        let first = plan_with(&p, &aws).await;
+        assert!(first.read_failures.is_empty(), "{:?}", first.read_failures);
+        let nist: std::collections::BTreeSet<String> = first
+            .changes
+            .iter()
+            .filter(|c| c.address.id.as_deref() == Some("nist-800-53/5.0.0"))
+            .map(|c| c.address.scope().to_string())
+            .collect();
+        let s311: std::collections::BTreeSet<String> = first
+            .changes
+            .iter()
+            .filter(|c| c.address.id.as_deref() == Some("S3.11"))
+            .map(|c| c.address.scope().to_string())
+            .collect();
+        assert!(!s311.is_empty());
+        assert_eq!(s311, nist, "only where NIST SP 800-53 is enabled");
+        let report = apply_with(&first, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        let again = plan_with(&p, &aws).await;
+        assert!(
+            again.changes.is_empty(),
+            "converged: {:?}",
+            again.changes.iter().map(|c| c.address.to_string()).collect::<Vec<_>>()
+        );
+    });
+}
+
 /// The organisation fixture and policy moved to the China partition.
 fn in_china(text: &str) -> String {
     text.replace("us-east-1", "cn-north-1")
