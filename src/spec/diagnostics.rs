@@ -148,7 +148,7 @@ codes! {
     // Guardrails (the SCP) and routes (EventBridge rules)
     ScpTooLarge = "SH601", "scp-too-large", "The guardrail SCP is longer than the 5,120 characters AWS allows.";
     BadIamAction = "SH602", "bad-iam-action", "An action not written `service:Action`.";
-    BadExemptRole = "SH603", "bad-exempt-role", "An exempt role that is neither an IAM role name nor a role ARN.";
+    BadExemptRole = "SH603", "bad-exempt-role", "An exempt role that is neither an IAM role name nor a role ARN, or a role ARN of another partition than the home region's.";
     ExclusionNoEffect = "SH604", "exclusion-no-effect", "A guardrail exclusion outside every target it is attached to (warning).";
     GuardrailCoversNothing = "SH605", "guardrail-covers-nothing", "The guardrail's exclusions leave nothing to attach it to.";
     BadGuardrailName = "SH606", "bad-guardrail-name", "A guardrail name or description Organizations would refuse.";

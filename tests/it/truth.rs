@@ -275,7 +275,9 @@ fn an_organisation_in_the_china_partition_converges_with_its_own_arns_and_endpoi
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("policy.yaml");
         std::fs::write(&file, in_china(&std::fs::read_to_string(POLICY).unwrap())).unwrap();
-        let p = policy(&[file.to_str().unwrap()]);
+        let guardrails = dir.join("guardrails.yaml");
+        std::fs::write(&guardrails, "guardrails:\n  exempt_roles: [BreakGlass]\n").unwrap();
+        let p = policy(&[file.to_str().unwrap(), guardrails.to_str().unwrap()]);
         std::fs::remove_dir_all(&dir).unwrap();
 
         // The configured region picks the partition: Organizations at cn-northwest-1, roles
@@ -286,6 +288,22 @@ fn an_organisation_in_the_china_partition_converges_with_its_own_arns_and_endpoi
         let first = plan_with(&p, &aws).await;
         assert!(first.read_failures.is_empty(), "{:?}", first.read_failures);
         assert!(first.summary.create > 0);
+        // The guardrail exempts shubctl's role and the break-glass role of this partition:
+        // `arn:aws:` patterns would never match, and the SCP would deny them both.
+        let scp = first
+            .changes
+            .iter()
+            .find(|c| c.address.kind == shubctl::model::Kind::Scp)
+            .expect("the guardrail SCP is planned");
+        assert_eq!(scp.address.scope().region, "cn-northwest-1");
+        let after = scp.after.as_ref().unwrap().to_string();
+        for role in ["ShubctlExecution", "BreakGlass"] {
+            assert!(
+                after.contains(&format!("arn:aws-cn:iam::*:role/{role}")),
+                "{after}"
+            );
+        }
+        assert!(!after.contains("arn:aws:"), "{after}");
         let report = apply_with(&first, &aws).await;
         assert!(report.success(), "{}", report.render_text());
         let again = plan_with(&p, &aws).await;
