@@ -42,7 +42,7 @@ pub struct StandardDef {
     pub arn: String,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct ControlDef {
     pub id: String,
     pub title: String,
