@@ -152,6 +152,20 @@ fn a_refreshed_catalog_round_trips_and_lets_a_policy_disable_a_newer_control() {
     let warning =
         "policy.yaml:24:14: warning[SH324]: `EC2.9001` is known only from the catalog catalog.json";
     assert!(text(&out.stderr).contains(warning), "{}", text(&out.stderr));
+    // Set but empty is unset: the built-in catalog, which lacks the control.
+    let mut c = shubctl_against(&emu.endpoint(), dir.path());
+    let out = c
+        .current_dir(dir.path())
+        .env("SHUBCTL_CATALOG", "")
+        .args(["validate", "policy.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("policy.yaml:24:14: error[SH305]"),
+        "{}",
+        text(&out.stderr)
+    );
 
     // Plan, apply, re-plan with the refreshed catalog.
     let today = ["--today", "2026-11-28"];
