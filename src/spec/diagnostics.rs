@@ -48,8 +48,8 @@ codes! {
     YamlSyntax = "SH005", "yaml-syntax", "The file is not valid YAML (brackets, indentation, tabs, quoting).";
     DuplicateKey = "SH006", "duplicate-key", "A mapping defines the same key twice.";
     YamlTooLarge = "SH007", "yaml-too-large", "The YAML expands beyond the parser's limits (aliases, nesting).";
-    CatalogSyntax = "SH020", "catalog-syntax", "A catalog file (`--catalog`, `SHUBCTL_CATALOG`) that cannot be read, is not JSON, or lacks data/catalog.json's fields and types.";
-    CatalogContent = "SH021", "catalog-content", "A catalog file that contradicts itself: a control listed twice or not written `SERVICE.N`, a control in a standard the file does not define, a parameter default its own definition refuses.";
+    CatalogSyntax = "SH020", "catalog-syntax", "A catalog file (`--catalog`, `SHUBCTL_CATALOG`) that cannot be read, is not JSON, lacks data/catalog.json's fields and types, or has a field that format does not (a misspelling).";
+    CatalogContent = "SH021", "catalog-content", "A catalog file that contradicts itself: a control listed twice or not written `SERVICE.N`, a control in a standard the file does not define, a parameter default its own definition refuses, a min above its max, an Enum with an empty list of allowed values.";
     // Shape of the file (the JSON Schema of `shubctl schema`)
     UnknownKey = "SH101", "unknown-key", "A key the policy format does not have.";
     WrongType = "SH102", "wrong-type", "A value of the wrong type (a list where a mapping is expected, text where a number is).";

@@ -339,6 +339,44 @@ fn a_bad_catalog_file_is_refused_with_its_position() {
     catalog.json:6:50: error[SH021]: `IAM.6` names standard `fsbp/1.0.0`, which `standards` does not define
     error: the catalog file catalog.json has 1 error(s); nothing was read or changed
     ");
+
+    // A misspelt field is refused with its position, not ignored.
+    std::fs::write(
+        dir.path().join("catalog.json"),
+        "{\n  \"source\": \"x\",\n  \"retrieved\": \"2026-11-30\",\n  \"standards\": [],\n  \"controls\": [\n    { \"id\": \"IAM.6\", \"title\": \"t\", \"standard\": [] }\n  ]\n}\n",
+    )
+    .unwrap();
+    let out = shubctl_against("http://127.0.0.1:9", dir.path())
+        .current_dir(dir.path())
+        .args(["--catalog", "catalog.json", "catalog"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.starts_with("catalog.json:6:")
+            && stderr.contains("error[SH020]")
+            && stderr.contains("unknown field `standard`"),
+        "{stderr}"
+    );
+
+    // Parameter definitions that allow no value.
+    std::fs::write(
+        dir.path().join("catalog.json"),
+        "{\n  \"source\": \"x\",\n  \"retrieved\": \"2026-11-30\",\n  \"standards\": [],\n  \"controls\": [\n    { \"id\": \"IAM.7\", \"title\": \"t\", \"standards\": [], \"parameters\": {\n      \"a\": { \"type\": \"Integer\", \"min\": 10, \"max\": 1 },\n      \"b\": { \"type\": \"Enum\", \"allowed_values\": [] } } }\n  ]\n}\n",
+    )
+    .unwrap();
+    let out = shubctl_against("http://127.0.0.1:9", dir.path())
+        .current_dir(dir.path())
+        .args(["--catalog", "catalog.json", "catalog"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!(text(&out.stderr), @r"
+    catalog.json:7:40: error[SH021]: `IAM.7` parameter `a`: min 10 is above max 1: no value is allowed
+    catalog.json:8:48: error[SH021]: `IAM.7` parameter `b`: an empty list of allowed values allows nothing (leave it out when AWS publishes none)
+    error: the catalog file catalog.json has 2 error(s); nothing was read or changed
+    ");
 }
 
 /// A saved plan made with a `--catalog` file that lacks controls the live plan then learnt
