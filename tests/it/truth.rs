@@ -260,6 +260,61 @@ fn parameters_of_a_control_are_managed_where_the_scope_s_standards_hold_it() {
     });
 }
 
+/// Security Hub's definitions carry a provider (AWS or Azure) and take a `Providers` filter;
+/// shubctl asks for AWS's only (catalog refresh, live learning, availability).
+#[test]
+fn control_definitions_are_filtered_by_provider() {
+    runtime().block_on(async {
+        let emu = Emulator::start(org_snapshot(), quick()).await;
+        let aws = connect(&emu, 4).await;
+        let p = policy(&[POLICY]);
+        let report = apply_with(&plan_with(&p, &aws).await, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        let sh =
+            aws_sdk_securityhub::Client::new(&as_account(&emu, "222222222222", "us-east-1").await);
+        use aws_sdk_securityhub::types::{SecurityControlsProvider, StandardsProvider};
+        let defs = sh
+            .list_security_control_definitions()
+            .providers(SecurityControlsProvider::Aws)
+            .send()
+            .await
+            .unwrap();
+        assert!(!defs.security_control_definitions().is_empty());
+        assert!(
+            defs.security_control_definitions()
+                .iter()
+                .all(|d| d.provider() == Some(&SecurityControlsProvider::Aws))
+        );
+        let azure = sh
+            .list_security_control_definitions()
+            .providers(SecurityControlsProvider::Azure)
+            .send()
+            .await
+            .unwrap();
+        assert!(azure.security_control_definitions().is_empty());
+        let e = sh
+            .list_security_control_definitions()
+            .providers(SecurityControlsProvider::from("GCP"))
+            .send()
+            .await
+            .expect_err("not a provider");
+        assert_eq!(e.code(), Some("InvalidInputException"), "{e:?}");
+        let stds = sh
+            .describe_standards()
+            .providers(StandardsProvider::Aws)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            !stds.standards().is_empty()
+                && stds
+                    .standards()
+                    .iter()
+                    .all(|s| s.provider() == Some(&StandardsProvider::Aws))
+        );
+    });
+}
+
 /// The organisation fixture and policy moved to the China partition.
 fn in_china(text: &str) -> String {
     text.replace("us-east-1", "cn-north-1")
