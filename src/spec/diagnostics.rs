@@ -112,7 +112,7 @@ codes! {
     ExceptionPlaceholder = "SH323", "exception-placeholder", "An exception's owner, ticket or expiry still reads TODO, as `shubctl export` left it for people to fill (warning).";
     ControlFromCatalogFile = "SH324", "control-from-catalog-file", "A control the built-in catalog lacks, known from the catalog file given with `--catalog` (warning).";
     ControlFromLiveDefinitions = "SH325", "control-from-live-definitions", "A control the catalog lacks that AWS's live control definitions include: a live plan whose only errors were unknown controls read the definitions and found it (warning). `shubctl catalog --refresh` writes a catalog that has it.";
-    ParametersOutsideStandards = "SH326", "parameters-outside-standards", "Parameters for a control that none of the standards the policy enables holds: they would have no effect. (In a scope whose standards do not hold a control, its parameters are not managed.)";
+    ParametersOutsideStandards = "SH326", "parameters-outside-standards", "Parameters for a control that none of the standards the policy enables holds: they would have no effect. In a scope whose standards do not hold a control, its parameters are not managed.";
     // Aggregator
     AggregatorRegions = "SH351", "aggregator-regions", "Aggregator regions given with a linking mode that takes none, or missing where needed.";
     AggregatorHome = "SH352", "aggregator-home-region", "The aggregator lists the home region, which always aggregates.";
