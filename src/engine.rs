@@ -296,6 +296,7 @@ pub async fn plan<S: StateSource>(
     );
     plan.access = access(policy);
     plan.newer_controls = catalog().beyond(crate::model::catalog::built_in());
+    plan.learnt_controls = catalog().learnt_beyond(crate::model::catalog::built_in());
     Ok(Planned { plan, current, org })
 }
 

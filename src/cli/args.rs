@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use clap::builder::TypedValueParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
@@ -15,8 +16,15 @@ pub struct Cli {
     ///
     /// Every command reads and checks it before anything else. Commit it next to the policies
     /// and set SHUBCTL_CATALOG in CI, so validate, plan and apply all judge controls by the same
-    /// catalog.
-    #[arg(long, value_name = "FILE", env = "SHUBCTL_CATALOG", global = true)]
+    /// catalog. Empty, it is as if unset.
+    // Empty accepted (PathBuf's own parser refuses it), so an empty SHUBCTL_CATALOG is unset.
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "SHUBCTL_CATALOG",
+        global = true,
+        value_parser = clap::builder::OsStringValueParser::new().map(PathBuf::from)
+    )]
     pub catalog: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,

@@ -263,7 +263,7 @@ impl Config {
         };
         Config {
             colors,
-            catalog: cli.catalog,
+            catalog: cli.catalog.filter(|p| !p.as_os_str().is_empty()),
             command,
         }
     }

@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use crate::model::catalog::partition_of;
 use crate::model::health::{ScopeHealth, StuckFindings};
 use crate::model::{AccountId, ProviderError, Scope, Service};
 use crate::spec::Policy;
@@ -232,7 +233,8 @@ fn check_scope(
                 "AWS Config has no configuration recorder, but standards are enabled",
                 "Security Hub's controls are AWS Config rules: without recording they show no data or UNKNOWN",
                 format!(
-                    "in each account listed, set up AWS Config recording all supported resources: `aws configservice put-configuration-recorder --configuration-recorder name=default,roleARN=arn:aws:iam::<account>:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig --recording-group allSupported=true --region {region}`, a delivery channel, then {start}"
+                    "in each account listed, set up AWS Config recording all supported resources: `aws configservice put-configuration-recorder --configuration-recorder name=default,roleARN=arn:{partition}:iam::<account>:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig --recording-group allSupported=true --region {region}`, a delivery channel, then {start}",
+                    partition = partition_of(region).name
                 ),
             ),
             Some(r) if !r.recording => found.add(
@@ -310,7 +312,8 @@ fn check_scope(
                         "list `{product}` under integrations.products ({lines}) and run `shubctl apply`"
                     ),
                     None => format!(
-                        "add `integrations: {{ products: [{product}] }}` to the policy and run `shubctl apply`, or `aws securityhub enable-import-findings-for-product --product-arn arn:aws:securityhub:{region}::product/{product} --region {region}`"
+                        "add `integrations: {{ products: [{product}] }}` to the policy and run `shubctl apply`, or `aws securityhub enable-import-findings-for-product --product-arn arn:{partition}:securityhub:{region}::product/{product} --region {region}`",
+                        partition = partition_of(region).name
                     ),
                 },
             ),

@@ -359,8 +359,22 @@ fn control_parameters(cx: &mut Cx<'_>) -> Option<String> {
     let mut s = String::new();
     let mut odd = Vec::new();
     for ctl in controls {
+        // A policy manages a control's parameters only where an enabled standard holds it.
+        let holds = |a: &AccountId, r: &str| {
+            cx.scope(a, r).is_some_and(|st| {
+                st.resources.keys().any(|l| {
+                    l.kind == Kind::Standard
+                        && l.id.as_deref().is_some_and(|std| {
+                            catalog()
+                                .control(&ctl)
+                                .is_some_and(|d| d.standards.iter().any(|x| x == std))
+                        })
+                })
+            })
+        };
         let values: Vec<Option<ControlParametersValue>> = cx
             .scopes()
+            .filter(|(a, r)| holds(a, r))
             .map(
                 |(a, r)| match cx.get(a, r, Kind::ControlParameters, Some(&ctl)) {
                     Some(Resource::ControlParameters(v)) => Some(v),
@@ -368,7 +382,10 @@ fn control_parameters(cx: &mut Cx<'_>) -> Option<String> {
                 },
             )
             .collect();
-        if catalog().control(&ctl).is_none() || values.iter().any(Option::is_none) {
+        if catalog().control(&ctl).is_none()
+            || values.is_empty()
+            || values.iter().any(Option::is_none)
+        {
             odd.push(ctl);
             continue;
         }
@@ -393,7 +410,7 @@ fn control_parameters(cx: &mut Cx<'_>) -> Option<String> {
         ));
     }
     if !odd.is_empty() {
-        cx.note(format!("parameters of {} differ between accounts or regions (or are not in the catalog); those controls' parameters are not managed", odd.join(", ")));
+        cx.note(format!("parameters of {} differ between accounts or regions (or are not in the catalog, or the control is in no enabled standard); those controls' parameters are not managed", odd.join(", ")));
     }
     (!s.is_empty()).then(|| format!("control_parameters:\n{s}\n"))
 }

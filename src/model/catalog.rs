@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Number, Value};
 
 #[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct Catalog {
     pub source: String,
     pub retrieved: String,
@@ -34,6 +35,7 @@ pub struct Catalog {
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct StandardDef {
     /// Short name used in policies: `fsbp/1.0.0`.
     pub id: String,
@@ -42,7 +44,8 @@ pub struct StandardDef {
     pub arn: String,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct ControlDef {
     pub id: String,
     pub title: String,

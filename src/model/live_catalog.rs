@@ -361,9 +361,20 @@ impl Catalog {
             .collect()
     }
 
-    /// This catalog with `extra` controls it lacks added (by ID, with their standards; those
-    /// naming a standard it does not have are left out): what a saved plan was computed with.
-    pub fn with_controls(&self, extra: &BTreeMap<String, Vec<String>>) -> Catalog {
+    /// The whole definitions (standards, parameters) of the controls this catalog has that
+    /// `other` lacks or that were learnt from AWS's live definitions during this run: what a
+    /// saved plan needs to be applied with whichever catalog is in use then.
+    pub fn learnt_beyond(&self, other: &Catalog) -> Vec<ControlDef> {
+        self.controls
+            .iter()
+            .filter(|c| other.control(&c.id).is_none() || self.live_only.contains_key(&c.id))
+            .cloned()
+            .collect()
+    }
+
+    /// This catalog with `extra` controls it lacks added, whole (those naming a standard it
+    /// does not have are left out): what a saved plan was computed with.
+    pub fn with_controls(&self, extra: &[ControlDef]) -> Catalog {
         let mut out = Catalog::new(
             self.source.clone(),
             self.retrieved.clone(),
@@ -374,21 +385,29 @@ impl Catalog {
         );
         out.file = self.file.clone();
         out.live_only = self.live_only.clone();
-        for (id, stds) in extra {
-            if self.control(id).is_some() || stds.iter().any(|s| self.standard(s).is_none()) {
+        for def in extra {
+            if self.control(&def.id).is_some()
+                || out.controls.iter().any(|c| c.id == def.id)
+                || def.standards.iter().any(|s| self.standard(s).is_none())
+            {
                 continue;
             }
-            out.controls.push(ControlDef {
-                id: id.clone(),
-                title: id.clone(),
-                standards: stds.clone(),
-                global: false,
-                legacy_ids: BTreeMap::new(),
-                parameters: BTreeMap::new(),
-            });
+            out.controls.push(def.clone());
         }
         out.controls.sort_by_key(|c| order(&c.id));
         out.indexed()
+    }
+}
+
+/// A control a plan of an older shubctl recorded by its standards only.
+pub fn by_standards(id: &str, standards: &[String]) -> ControlDef {
+    ControlDef {
+        id: id.to_string(),
+        title: id.to_string(),
+        standards: standards.to_vec(),
+        global: false,
+        legacy_ids: BTreeMap::new(),
+        parameters: BTreeMap::new(),
     }
 }
 
@@ -539,7 +558,9 @@ mod tests {
             beyond,
             [("EC2.9001".to_string(), vec!["fsbp/1.0.0".to_string()])].into()
         );
-        let again = base.with_controls(&beyond);
+        let learnt = c.learnt_beyond(base);
+        assert_eq!(learnt.len(), 1);
+        let again = base.with_controls(&learnt);
         assert_eq!(again.control("EC2.9001").unwrap().standards, ["fsbp/1.0.0"]);
         assert!(again.beyond(&c).is_empty() && c.beyond(&again).is_empty());
     }

@@ -125,6 +125,12 @@ pub struct Plan {
     /// so the state it checks is the state planned.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub newer_controls: std::collections::BTreeMap<String, Vec<String>>,
+    /// The whole definitions (title, standards, parameters) of the controls the plan was
+    /// computed with that the built-in catalog lacks or that AWS's live definitions taught:
+    /// `apply --plan` adds those the catalog then in use lacks (a `--catalog` file may lack a
+    /// built-in control, and parameters are written by their definitions).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub learnt_controls: Vec<crate::model::catalog::ControlDef>,
 }
 
 impl Plan {
@@ -155,6 +161,7 @@ impl Plan {
             api_calls: Default::default(),
             access: Access::default(),
             newer_controls: Default::default(),
+            learnt_controls: Default::default(),
         }
     }
 

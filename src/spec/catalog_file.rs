@@ -147,6 +147,36 @@ pub fn parse(src: &str, file: &str, d: &mut Diagnostics) -> Option<Catalog> {
             }
         }
         for (name, p) in &c.parameters {
+            let at = |field: &'static str| {
+                control_path(
+                    i,
+                    &[Seg::Key("parameters"), Seg::Key(name), Seg::Key(field)],
+                )
+            };
+            if let (Some(min), Some(max)) = (
+                p.min.as_ref().and_then(|n| n.as_f64()),
+                p.max.as_ref().and_then(|n| n.as_f64()),
+            ) && min > max
+            {
+                bad(
+                    &at("min"),
+                    format!(
+                        "`{}` parameter `{name}`: min {min} is above max {max}: no value is allowed",
+                        c.id
+                    ),
+                );
+            }
+            if matches!(p.value_type, ParameterType::Enum | ParameterType::EnumList)
+                && p.allowed_values.as_ref().is_some_and(Vec::is_empty)
+            {
+                bad(
+                    &at("allowed_values"),
+                    format!(
+                        "`{}` parameter `{name}`: an empty list of allowed values allows nothing (leave it out when AWS publishes none)",
+                        c.id
+                    ),
+                );
+            }
             if p.allowed_values.is_some()
                 && !matches!(p.value_type, ParameterType::Enum | ParameterType::EnumList)
             {

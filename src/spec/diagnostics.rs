@@ -48,8 +48,8 @@ codes! {
     YamlSyntax = "SH005", "yaml-syntax", "The file is not valid YAML (brackets, indentation, tabs, quoting).";
     DuplicateKey = "SH006", "duplicate-key", "A mapping defines the same key twice.";
     YamlTooLarge = "SH007", "yaml-too-large", "The YAML expands beyond the parser's limits (aliases, nesting).";
-    CatalogSyntax = "SH020", "catalog-syntax", "A catalog file (`--catalog`, `SHUBCTL_CATALOG`) that cannot be read, is not JSON, or lacks data/catalog.json's fields and types.";
-    CatalogContent = "SH021", "catalog-content", "A catalog file that contradicts itself: a control listed twice or not written `SERVICE.N`, a control in a standard the file does not define, a parameter default its own definition refuses.";
+    CatalogSyntax = "SH020", "catalog-syntax", "A catalog file (`--catalog`, `SHUBCTL_CATALOG`) that cannot be read, is not JSON, lacks data/catalog.json's fields and types, or has a field that format does not (a misspelling).";
+    CatalogContent = "SH021", "catalog-content", "A catalog file that contradicts itself: a control listed twice or not written `SERVICE.N`, a control in a standard the file does not define, a parameter default its own definition refuses, a min above its max, an Enum with an empty list of allowed values.";
     // Shape of the file (the JSON Schema of `shubctl schema`)
     UnknownKey = "SH101", "unknown-key", "A key the policy format does not have.";
     WrongType = "SH102", "wrong-type", "A value of the wrong type (a list where a mapping is expected, text where a number is).";
@@ -112,6 +112,7 @@ codes! {
     ExceptionPlaceholder = "SH323", "exception-placeholder", "An exception's owner, ticket or expiry still reads TODO, as `shubctl export` left it for people to fill (warning).";
     ControlFromCatalogFile = "SH324", "control-from-catalog-file", "A control the built-in catalog lacks, known from the catalog file given with `--catalog` (warning).";
     ControlFromLiveDefinitions = "SH325", "control-from-live-definitions", "A control the catalog lacks that AWS's live control definitions include: a live plan whose only errors were unknown controls read the definitions and found it (warning). `shubctl catalog --refresh` writes a catalog that has it.";
+    ParametersOutsideStandards = "SH326", "parameters-outside-standards", "Parameters for a control that none of the standards the policy enables holds: they would have no effect. In a scope whose standards do not hold a control, its parameters are not managed.";
     // Aggregator
     AggregatorRegions = "SH351", "aggregator-regions", "Aggregator regions given with a linking mode that takes none, or missing where needed.";
     AggregatorHome = "SH352", "aggregator-home-region", "The aggregator lists the home region, which always aggregates.";
@@ -147,7 +148,7 @@ codes! {
     // Guardrails (the SCP) and routes (EventBridge rules)
     ScpTooLarge = "SH601", "scp-too-large", "The guardrail SCP is longer than the 5,120 characters AWS allows.";
     BadIamAction = "SH602", "bad-iam-action", "An action not written `service:Action`.";
-    BadExemptRole = "SH603", "bad-exempt-role", "An exempt role that is neither an IAM role name nor a role ARN.";
+    BadExemptRole = "SH603", "bad-exempt-role", "An exempt role that is neither an IAM role name nor a role ARN, or a role ARN of another partition than the home region's.";
     ExclusionNoEffect = "SH604", "exclusion-no-effect", "A guardrail exclusion outside every target it is attached to (warning).";
     GuardrailCoversNothing = "SH605", "guardrail-covers-nothing", "The guardrail's exclusions leave nothing to attach it to.";
     BadGuardrailName = "SH606", "bad-guardrail-name", "A guardrail name or description Organizations would refuse.";

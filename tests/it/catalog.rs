@@ -152,6 +152,20 @@ fn a_refreshed_catalog_round_trips_and_lets_a_policy_disable_a_newer_control() {
     let warning =
         "policy.yaml:24:14: warning[SH324]: `EC2.9001` is known only from the catalog catalog.json";
     assert!(text(&out.stderr).contains(warning), "{}", text(&out.stderr));
+    // Set but empty is unset: the built-in catalog, which lacks the control.
+    let mut c = shubctl_against(&emu.endpoint(), dir.path());
+    let out = c
+        .current_dir(dir.path())
+        .env("SHUBCTL_CATALOG", "")
+        .args(["validate", "policy.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("policy.yaml:24:14: error[SH305]"),
+        "{}",
+        text(&out.stderr)
+    );
 
     // Plan, apply, re-plan with the refreshed catalog.
     let today = ["--today", "2026-11-28"];
@@ -325,4 +339,125 @@ fn a_bad_catalog_file_is_refused_with_its_position() {
     catalog.json:6:50: error[SH021]: `IAM.6` names standard `fsbp/1.0.0`, which `standards` does not define
     error: the catalog file catalog.json has 1 error(s); nothing was read or changed
     ");
+
+    // A misspelt field is refused with its position, not ignored.
+    std::fs::write(
+        dir.path().join("catalog.json"),
+        "{\n  \"source\": \"x\",\n  \"retrieved\": \"2026-11-30\",\n  \"standards\": [],\n  \"controls\": [\n    { \"id\": \"IAM.6\", \"title\": \"t\", \"standard\": [] }\n  ]\n}\n",
+    )
+    .unwrap();
+    let out = shubctl_against("http://127.0.0.1:9", dir.path())
+        .current_dir(dir.path())
+        .args(["--catalog", "catalog.json", "catalog"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.starts_with("catalog.json:6:")
+            && stderr.contains("error[SH020]")
+            && stderr.contains("unknown field `standard`"),
+        "{stderr}"
+    );
+
+    // Parameter definitions that allow no value.
+    std::fs::write(
+        dir.path().join("catalog.json"),
+        "{\n  \"source\": \"x\",\n  \"retrieved\": \"2026-11-30\",\n  \"standards\": [],\n  \"controls\": [\n    { \"id\": \"IAM.7\", \"title\": \"t\", \"standards\": [], \"parameters\": {\n      \"a\": { \"type\": \"Integer\", \"min\": 10, \"max\": 1 },\n      \"b\": { \"type\": \"Enum\", \"allowed_values\": [] } } }\n  ]\n}\n",
+    )
+    .unwrap();
+    let out = shubctl_against("http://127.0.0.1:9", dir.path())
+        .current_dir(dir.path())
+        .args(["--catalog", "catalog.json", "catalog"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!(text(&out.stderr), @r"
+    catalog.json:7:40: error[SH021]: `IAM.7` parameter `a`: min 10 is above max 1: no value is allowed
+    catalog.json:8:48: error[SH021]: `IAM.7` parameter `b`: an empty list of allowed values allows nothing (leave it out when AWS publishes none)
+    error: the catalog file catalog.json has 2 error(s); nothing was read or changed
+    ");
+}
+
+/// A saved plan made with a `--catalog` file that lacks controls the live plan then learnt
+/// from AWS (ACM.1, which the built-in catalog has, and S3.11 with its typed parameters)
+/// carries their whole definitions: `apply --plan` with the same file reads back exactly what
+/// it planned and writes S3.11's parameters by their definition. (It used to record only the
+/// controls beyond the built-in catalog, by their standards: ACM.1 was lost, the apply
+/// warned that changes did not read back, and S3.11 "is not in the catalog".)
+#[test]
+fn a_saved_plan_carries_the_controls_it_learnt_beyond_a_catalog_file() {
+    let rt = runtime();
+    let emu = rt.block_on(start(&[POLICY], quick()));
+    let dir = tempfile::tempdir().unwrap();
+    let shubctl = |args: &[&str]| {
+        let mut c = shubctl_against(&emu.endpoint(), dir.path());
+        c.current_dir(dir.path()).args(args).args([
+            "--catalog",
+            "catalog.json",
+            "--today",
+            "2026-11-28",
+        ]);
+        c.output().unwrap()
+    };
+    converge(&emu, dir.path());
+
+    let mut file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("data/catalog.json")).unwrap())
+            .unwrap();
+    let controls = file["controls"].as_array_mut().unwrap();
+    let before = controls.len();
+    controls.retain(|c| !matches!(c["id"].as_str(), Some("ACM.1" | "S3.11")));
+    assert_eq!(controls.len(), before - 2);
+    std::fs::write(dir.path().join("catalog.json"), file.to_string()).unwrap();
+
+    policy_with_exceptions(dir.path(), "policy.yaml", &["ACM.1"]);
+    let path = dir.path().join("policy.yaml");
+    let text0 = std::fs::read_to_string(&path).unwrap();
+    let cis = "  - standard: cis/1.2.0\n";
+    let iam7 = "    parameters: { MaxPasswordAge: 90 }\n";
+    assert!(text0.contains(cis) && text0.contains(iam7));
+    std::fs::write(
+        &path,
+        text0.replace(
+            cis,
+            &format!("  - standard: nist-800-53/5.0.0\n    accounts: [ou-emu1-workload1]\n{cis}"),
+        ).replace(
+            iam7,
+            &format!(
+                "{iam7}  - control: S3.11\n    parameters: {{ eventTypes: [\"s3:ObjectCreated:*\"] }}\n"
+            ),
+        ),
+    )
+    .unwrap();
+
+    let out = shubctl(&["plan", "policy.yaml", "--out", "saved.json"]);
+    assert!(
+        matches!(out.status.code(), Some(0 | 2)),
+        "{}",
+        text(&out.stderr)
+    );
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("SH325"), "{stderr}");
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("saved.json")).unwrap())
+            .unwrap();
+    let learnt: Vec<&str> = saved["learnt_controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(learnt, ["ACM.1", "S3.11"]);
+    assert_eq!(
+        saved["learnt_controls"][1]["parameters"]["eventTypes"]["type"],
+        "EnumList"
+    );
+
+    let out = shubctl(&["apply", "--plan", "saved.json", "--auto-approve"]);
+    assert_exit(&out, 0);
+    let stderr = text(&out.stderr);
+    assert!(!stderr.contains("read back"), "{stderr}");
+    let out = shubctl(&["plan", "policy.yaml", "--detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
 }

@@ -189,6 +189,25 @@ fn cli_iam_json_and_terraform() {
         v["permissions"],
         documents(&p, Role::Apply).unwrap().permissions
     );
+    // A control the catalog lacks (a live plan may learn it, SH325) changes no IAM action:
+    // a warning, and the same documents.
+    let dir = tempfile::tempdir().unwrap();
+    let newer = dir.path().join("newer.yaml");
+    std::fs::write(
+        &newer,
+        "exceptions:\n  - control: EC2.9001\n    reason: Newer than the catalog\n",
+    )
+    .unwrap();
+    let out = run(&[POLICY, newer.to_str().unwrap(), "--role", "apply"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("warning[SH305]"), "{stderr}");
+    let with: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = run(&[POLICY, "--role", "apply"]).output().unwrap();
+    let without: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(with["permissions"], without["permissions"]);
     // A single account has no member role: a clear error, exit 1.
     let out = run(&["examples/single-account/policy.yaml", "--role", "member"])
         .output()

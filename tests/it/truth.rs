@@ -209,6 +209,112 @@ fn control_parameters_go_out_typed_read_back_typed_and_unnamed_ones_are_reset() 
     });
 }
 
+/// Parameters of a control only some scopes' standards hold (S3.11 is in NIST SP 800-53, not
+/// FSBP) are managed in those scopes only: elsewhere they would have no effect and are never
+/// read back. (shubctl used to set them everywhere and re-plan them on every run.)
+#[test]
+fn parameters_of_a_control_are_managed_where_the_scope_s_standards_hold_it() {
+    runtime().block_on(async {
+        let emu = Emulator::start(org_snapshot(), quick()).await;
+        let aws = connect(&emu, 4).await;
+        let dir = std::env::temp_dir().join(format!("shubctl-truth-s311-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let text = std::fs::read_to_string(POLICY).unwrap();
+        let old = "  - standard: cis/1.2.0\n";
+        assert!(text.contains(old));
+        let main = dir.join("policy.yaml");
+        std::fs::write(&main, text.replace(old, "  - standard: nist-800-53/5.0.0\n")).unwrap();
+        let extra = dir.join("s3.yaml");
+        std::fs::write(
+            &extra,
+            "control_parameters:\n  - control: S3.11\n    parameters: { eventTypes: [\"s3:ObjectCreated:*\"] }\n",
+        )
+        .unwrap();
+        let p = policy(&[main.to_str().unwrap(), extra.to_str().unwrap()]);
+        std::fs::remove_dir_all(&dir).unwrap();
+
+        let first = plan_with(&p, &aws).await;
+        assert!(first.read_failures.is_empty(), "{:?}", first.read_failures);
+        let nist: std::collections::BTreeSet<String> = first
+            .changes
+            .iter()
+            .filter(|c| c.address.id.as_deref() == Some("nist-800-53/5.0.0"))
+            .map(|c| c.address.scope().to_string())
+            .collect();
+        let s311: std::collections::BTreeSet<String> = first
+            .changes
+            .iter()
+            .filter(|c| c.address.id.as_deref() == Some("S3.11"))
+            .map(|c| c.address.scope().to_string())
+            .collect();
+        assert!(!s311.is_empty());
+        assert_eq!(s311, nist, "only where NIST SP 800-53 is enabled");
+        let report = apply_with(&first, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        let again = plan_with(&p, &aws).await;
+        assert!(
+            again.changes.is_empty(),
+            "converged: {:?}",
+            again.changes.iter().map(|c| c.address.to_string()).collect::<Vec<_>>()
+        );
+    });
+}
+
+/// Security Hub's definitions carry a provider (AWS or Azure) and take a `Providers` filter;
+/// shubctl asks for AWS's only (catalog refresh, live learning, availability).
+#[test]
+fn control_definitions_are_filtered_by_provider() {
+    runtime().block_on(async {
+        let emu = Emulator::start(org_snapshot(), quick()).await;
+        let aws = connect(&emu, 4).await;
+        let p = policy(&[POLICY]);
+        let report = apply_with(&plan_with(&p, &aws).await, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        let sh =
+            aws_sdk_securityhub::Client::new(&as_account(&emu, "222222222222", "us-east-1").await);
+        use aws_sdk_securityhub::types::{SecurityControlsProvider, StandardsProvider};
+        let defs = sh
+            .list_security_control_definitions()
+            .providers(SecurityControlsProvider::Aws)
+            .send()
+            .await
+            .unwrap();
+        assert!(!defs.security_control_definitions().is_empty());
+        assert!(
+            defs.security_control_definitions()
+                .iter()
+                .all(|d| d.provider() == Some(&SecurityControlsProvider::Aws))
+        );
+        let azure = sh
+            .list_security_control_definitions()
+            .providers(SecurityControlsProvider::Azure)
+            .send()
+            .await
+            .unwrap();
+        assert!(azure.security_control_definitions().is_empty());
+        let e = sh
+            .list_security_control_definitions()
+            .providers(SecurityControlsProvider::from("GCP"))
+            .send()
+            .await
+            .expect_err("not a provider");
+        assert_eq!(e.code(), Some("InvalidInputException"), "{e:?}");
+        let stds = sh
+            .describe_standards()
+            .providers(StandardsProvider::Aws)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            !stds.standards().is_empty()
+                && stds
+                    .standards()
+                    .iter()
+                    .all(|s| s.provider() == Some(&StandardsProvider::Aws))
+        );
+    });
+}
+
 /// The organisation fixture and policy moved to the China partition.
 fn in_china(text: &str) -> String {
     text.replace("us-east-1", "cn-north-1")
@@ -224,7 +330,9 @@ fn an_organisation_in_the_china_partition_converges_with_its_own_arns_and_endpoi
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("policy.yaml");
         std::fs::write(&file, in_china(&std::fs::read_to_string(POLICY).unwrap())).unwrap();
-        let p = policy(&[file.to_str().unwrap()]);
+        let guardrails = dir.join("guardrails.yaml");
+        std::fs::write(&guardrails, "guardrails:\n  exempt_roles: [BreakGlass]\n").unwrap();
+        let p = policy(&[file.to_str().unwrap(), guardrails.to_str().unwrap()]);
         std::fs::remove_dir_all(&dir).unwrap();
 
         // The configured region picks the partition: Organizations at cn-northwest-1, roles
@@ -235,6 +343,22 @@ fn an_organisation_in_the_china_partition_converges_with_its_own_arns_and_endpoi
         let first = plan_with(&p, &aws).await;
         assert!(first.read_failures.is_empty(), "{:?}", first.read_failures);
         assert!(first.summary.create > 0);
+        // The guardrail exempts shubctl's role and the break-glass role of this partition:
+        // `arn:aws:` patterns would never match, and the SCP would deny them both.
+        let scp = first
+            .changes
+            .iter()
+            .find(|c| c.address.kind == shubctl::model::Kind::Scp)
+            .expect("the guardrail SCP is planned");
+        assert_eq!(scp.address.scope().region, "cn-northwest-1");
+        let after = scp.after.as_ref().unwrap().to_string();
+        for role in ["ShubctlExecution", "BreakGlass"] {
+            assert!(
+                after.contains(&format!("arn:aws-cn:iam::*:role/{role}")),
+                "{after}"
+            );
+        }
+        assert!(!after.contains("arn:aws:"), "{after}");
         let report = apply_with(&first, &aws).await;
         assert!(report.success(), "{}", report.render_text());
         let again = plan_with(&p, &aws).await;

@@ -35,14 +35,20 @@ async fn saved(path: &Path, s: &SourceInput) -> Result<(Plan, AnySource), CliErr
         path: shown,
         source: e,
     })?;
-    // The controls it was planned with, the catalog in use lacking some of them.
+    // The controls it was planned with, the catalog in use lacking some of them: whole where
+    // the plan holds their definitions, by their standards from a plan of an older shubctl.
     let catalog = crate::model::catalog::catalog();
-    if plan
-        .newer_controls
-        .keys()
-        .any(|id| catalog.control(id).is_none())
+    let mut planned_with = plan.learnt_controls.clone();
+    for (id, standards) in &plan.newer_controls {
+        if !planned_with.iter().any(|c| &c.id == id) {
+            planned_with.push(crate::model::live_catalog::by_standards(id, standards));
+        }
+    }
+    if planned_with
+        .iter()
+        .any(|c| catalog.control(&c.id).is_none())
     {
-        crate::model::catalog::install(catalog.with_controls(&plan.newer_controls));
+        crate::model::catalog::install(catalog.with_controls(&planned_with));
     }
     let source = open_source(s, &plan.access).await?;
     engine::check_saved(&plan, &source, s.concurrency).await?;

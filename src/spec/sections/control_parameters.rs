@@ -107,6 +107,41 @@ pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Chec
                 ),
             }
         }
+        // Parameters of a control in none of the standards the policy enables would have no
+        // effect anywhere (the control checks nothing), and could never be read back.
+        if let (Some(def), Some(stds)) = (def, c.standards.as_ref())
+            && !stds
+                .value
+                .iter()
+                .any(|e| def.standards.iter().any(|s| s == e.name()))
+        {
+            d.error(
+                &c.pos(p, "/control"),
+                Code::ParametersOutsideStandards,
+                format!(
+                    "control `{}` is in none of the standards the policy enables ({}): its \
+                     parameters would have no effect; {}",
+                    def.id,
+                    stds.value
+                        .iter()
+                        .map(|e| format!("`{}`", e.name()))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    if def.standards.is_empty() {
+                        "the catalog places it in no standard".to_string()
+                    } else {
+                        format!(
+                            "it is in {}",
+                            def.standards
+                                .iter()
+                                .map(|s| format!("`{s}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    }
+                ),
+            );
+        }
         if known {
             controls.push((p.value.control.clone(), parameters));
         }
@@ -116,9 +151,27 @@ pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Chec
 
 impl Section for Checked {
     fn scope(&self, x: &Expansion<'_>, _acct: &AccountId, _r: &str, out: &mut DesiredScope) {
-        for (control, parameters) in &self.controls {
+        // `standards:` expands first. Where the policy manages standards, a control none of the
+        // scope's standards holds checks nothing there: its parameters would have no effect,
+        // and the read (the enabled standards' controls) would never see them set.
+        let manages_standards = out.kinds.contains(&Kind::Standard);
+        let wanted: Vec<&str> = out
+            .state
+            .resources
+            .keys()
+            .filter(|l| l.kind == Kind::Standard)
+            .filter_map(|l| l.id.as_deref())
+            .collect();
+        let checked_here = |control: &str| {
+            !manages_standards
+                || catalog()
+                    .control(control)
+                    .is_some_and(|d| d.standards.iter().any(|s| wanted.contains(&s.as_str())))
+        };
+        let here: Vec<bool> = self.controls.iter().map(|(c, _)| checked_here(c)).collect();
+        for ((control, parameters), here) in self.controls.iter().zip(here) {
             out.read(Kind::ControlParameters);
-            if x.policy.hub_enabled() {
+            if x.policy.hub_enabled() && here {
                 out.want(
                     Kind::ControlParameters,
                     Some(control.clone()),

@@ -29,7 +29,8 @@ pub struct Guardrails {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Roles that may still make the denied calls besides shubctl's own (break-glass roles):
-    /// role names, or role ARN patterns such as `arn:aws:iam::*:role/BreakGlass*`.
+    /// role names, or role ARN patterns of the home region's partition such as
+    /// `arn:aws:iam::*:role/BreakGlass*` (`arn:aws-cn:…` in China, `arn:aws-us-gov:…` in GovCloud).
     #[serde(default)]
     pub exempt_roles: Vec<String>,
     /// Further actions to deny, as `service:Action`.
@@ -160,17 +161,20 @@ pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Chec
     }
     // shubctl's own role first: without it the SCP would deny shubctl the very calls it makes
     // to converge the set-up.
-    let own = role_arn(&org.value.role);
+    // The SCP lives in the home region's partition: a pattern of another never matches there.
+    let home = c.regions.as_ref().map(|r| r.value.home.as_str());
+    let partition = partition_of(home.unwrap_or_default()).name;
+    let own = role_arn(partition, &org.value.role);
     let mut exempt = vec![own.clone()];
     for (i, r) in v.exempt_roles.iter().enumerate() {
-        match exempt_arn(r) {
-            Some(arn) if !exempt.contains(&arn) => exempt.push(arn),
-            Some(_) => {}
-            None => {
+        match exempt_arn(partition, r) {
+            Ok(arn) if !exempt.contains(&arn) => exempt.push(arn),
+            Ok(_) => {}
+            Err(message) => {
                 d.error(
                     &c.pos(g, &format!("/exempt_roles/{i}")),
                     Code::BadExemptRole,
-                    format!("`{r}` is neither an IAM role name nor a role ARN (`arn:aws:iam::*:role/Name`)"),
+                    message,
                 );
                 ok = false;
             }
@@ -288,17 +292,23 @@ fn is_iam_action(a: &str) -> bool {
     })
 }
 
-/// The pattern that matches a role of this name in every account.
-fn role_arn(name: &str) -> String {
-    format!("arn:aws:iam::*:role/{name}")
+/// The pattern that matches a role of this name in every account of the partition.
+fn role_arn(partition: &str, name: &str) -> String {
+    format!("arn:{partition}:iam::*:role/{name}")
 }
 
-/// A role name or role ARN pattern as the ARN pattern the SCP's condition holds.
-fn exempt_arn(r: &str) -> Option<String> {
+/// A role name or role ARN pattern as the ARN pattern the SCP's condition holds, or why it
+/// is not one (a role ARN of another partition never matches a principal of this one).
+fn exempt_arn(partition: &str, r: &str) -> Result<String, String> {
     let role_chars = |s: &str| {
         !s.is_empty()
             && s.chars()
                 .all(|ch| ch.is_ascii_alphanumeric() || "+=,.@_-/*?".contains(ch))
+    };
+    let not_a_role = || {
+        format!(
+            "`{r}` is neither an IAM role name nor a role ARN (`arn:{partition}:iam::*:role/Name`)"
+        )
     };
     match r.strip_prefix("arn:") {
         Some(rest) => {
@@ -309,9 +319,19 @@ fn exempt_arn(r: &str) -> Option<String> {
                 && parts[2].is_empty()
                 && (parts[3] == "*" || parts[3].len() == 12 && parts[3].bytes().all(|b| b.is_ascii_digit()))
                 && parts[4].strip_prefix("role/").is_some_and(role_chars);
-            ok.then(|| r.to_string())
+            if !ok {
+                return Err(not_a_role());
+            }
+            if parts[0] != partition {
+                return Err(format!(
+                    "`{r}` is a role ARN of partition `{}`, but the policy's home region is in `{partition}`: write `arn:{partition}:…` or the role's name",
+                    parts[0]
+                ));
+            }
+            Ok(r.to_string())
         }
-        None => role_chars(r).then(|| role_arn(r)),
+        None if role_chars(r) => Ok(role_arn(partition, r)),
+        None => Err(not_a_role()),
     }
 }
 
@@ -545,13 +565,19 @@ mod tests {
         assert!(!is_iam_action("SecurityHub:Disable"));
         assert!(!is_iam_action("securityhub:Disable Hub"));
         assert_eq!(
-            exempt_arn("BreakGlass").as_deref(),
-            Some("arn:aws:iam::*:role/BreakGlass")
+            exempt_arn("aws", "BreakGlass").as_deref(),
+            Ok("arn:aws:iam::*:role/BreakGlass")
         );
-        assert!(exempt_arn("arn:aws:iam::*:role/Break*").is_some());
-        assert!(exempt_arn("arn:aws:iam::123456789012:role/x").is_some());
-        assert!(exempt_arn("arn:aws:iam::*:user/x").is_none());
-        assert!(exempt_arn("arn:aws:s3:::bucket").is_none());
-        assert!(exempt_arn("bad name").is_none());
+        assert_eq!(
+            exempt_arn("aws-cn", "BreakGlass").as_deref(),
+            Ok("arn:aws-cn:iam::*:role/BreakGlass")
+        );
+        assert!(exempt_arn("aws", "arn:aws:iam::*:role/Break*").is_ok());
+        assert!(exempt_arn("aws", "arn:aws:iam::123456789012:role/x").is_ok());
+        assert!(exempt_arn("aws-us-gov", "arn:aws-us-gov:iam::*:role/x").is_ok());
+        assert!(exempt_arn("aws-cn", "arn:aws:iam::*:role/x").is_err());
+        assert!(exempt_arn("aws", "arn:aws:iam::*:user/x").is_err());
+        assert!(exempt_arn("aws", "arn:aws:s3:::bucket").is_err());
+        assert!(exempt_arn("aws", "bad name").is_err());
     }
 }

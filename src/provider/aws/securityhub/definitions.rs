@@ -6,7 +6,9 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_securityhub::types::{ConfigurationOptions, SecurityControlDefinition};
+use aws_sdk_securityhub::types::{
+    ConfigurationOptions, SecurityControlDefinition, SecurityControlsProvider, StandardsProvider,
+};
 use serde_json::{Number, Value, json};
 
 use super::Sh;
@@ -33,6 +35,8 @@ pub(in crate::provider::aws) async fn read(
         let mut pages = sh
             .client
             .describe_standards()
+            // AWS's own standards only: Security Hub also lists standards for Azure resources.
+            .providers(StandardsProvider::Aws)
             .max_results(100)
             .into_paginator()
             .send();
@@ -41,7 +45,12 @@ pub(in crate::provider::aws) async fn read(
             if page.next_token().is_some() {
                 sh.gate("DescribeStandards").await;
             }
-            for s in page.standards() {
+            // Filtered by AWS already; an answer that ignores the filter is filtered here.
+            for s in page
+                .standards()
+                .iter()
+                .filter(|s| s.provider().is_none_or(|p| *p == StandardsProvider::Aws))
+            {
                 if let Some(arn) = s.standards_arn() {
                     out.standards
                         .push((arn.to_string(), s.name().unwrap_or(arn).to_string()));
@@ -99,6 +108,7 @@ async fn list(
         .client
         .list_security_control_definitions()
         .set_standards_arn(standard.map(str::to_string))
+        .providers(SecurityControlsProvider::Aws)
         .max_results(100)
         .into_paginator()
         .send();
@@ -108,9 +118,21 @@ async fn list(
         if page.next_token().is_some() {
             sh.gate("ListSecurityControlDefinitions").await;
         }
-        out.extend(page.security_control_definitions().iter().cloned());
+        out.extend(
+            page.security_control_definitions()
+                .iter()
+                .filter(|d| aws_provided(d))
+                .cloned(),
+        );
     }
     Ok(out)
+}
+
+/// Whether a definition is of a control that evaluates AWS resources (no provider: an answer
+/// from before providers existed). Security Hub also defines controls for Azure resources.
+pub(super) fn aws_provided(d: &SecurityControlDefinition) -> bool {
+    d.provider()
+        .is_none_or(|p| *p == SecurityControlsProvider::Aws)
 }
 
 /// A parameter's definition from its `ConfigurationOptions` member (None for a member this

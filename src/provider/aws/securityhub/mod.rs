@@ -103,6 +103,7 @@ pub(super) async fn control_definitions(
     let mut pages = sh
         .client
         .list_security_control_definitions()
+        .providers(aws_sdk_securityhub::types::SecurityControlsProvider::Aws)
         .max_results(100)
         .into_paginator()
         .send();
@@ -112,7 +113,11 @@ pub(super) async fn control_definitions(
         if page.next_token().is_some() {
             sh.gate("ListSecurityControlDefinitions").await;
         }
-        for d in page.security_control_definitions() {
+        for d in page
+            .security_control_definitions()
+            .iter()
+            .filter(|d| definitions::aws_provided(d))
+        {
             let Some(id) = d.security_control_id() else {
                 continue;
             };

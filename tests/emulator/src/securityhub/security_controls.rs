@@ -250,6 +250,16 @@ pub fn list_definitions(_: &mut World, cx: &Cx, i: &Input) -> Res {
     if max.is_some_and(|m| !(1..=100).contains(&m)) {
         return Err(invalid("MaxResults must be between 1 and 100"));
     }
+    // Providers (AWS | Azure): every definition here evaluates AWS resources, so a filter
+    // without AWS lists none.
+    let providers = i.req.query_all("Providers");
+    if let Some(p) = providers
+        .iter()
+        .find(|p| !matches!(p.as_str(), "AWS" | "Azure"))
+    {
+        return Err(invalid(format!("{p} is not a valid provider (AWS, Azure)")));
+    }
+    let aws = providers.is_empty() || providers.iter().any(|p| p == "AWS");
     let definition =
         |id: &str,
          title: &str,
@@ -265,6 +275,7 @@ pub fn list_definitions(_: &mut World, cx: &Cx, i: &Input) -> Res {
                 )),
             );
             m.insert("SeverityRating".into(), json!("MEDIUM"));
+            m.insert("Provider".into(), json!("AWS"));
             m.insert(
                 "CurrentRegionAvailability".into(),
                 json!(if cx.offers_control(id) {
@@ -299,7 +310,7 @@ pub fn list_definitions(_: &mut World, cx: &Cx, i: &Input) -> Res {
     let mut all: Vec<Value> = catalog()
         .controls
         .iter()
-        .filter(|c| std.is_none_or(|s| c.standards.contains(&s.id)))
+        .filter(|c| aws && std.is_none_or(|s| c.standards.contains(&s.id)))
         .map(|c| definition(&c.id, &c.title, Some(&c.parameters)))
         .collect();
     all.extend(
@@ -307,7 +318,7 @@ pub fn list_definitions(_: &mut World, cx: &Cx, i: &Input) -> Res {
             .newer_controls
             .iter()
             .filter(|(id, stds)| {
-                catalog().control(id).is_none() && std.is_none_or(|s| stds.contains(&s.id))
+                aws && catalog().control(id).is_none() && std.is_none_or(|s| stds.contains(&s.id))
             })
             .map(|(id, _)| definition(id, &format!("{id} (newer than the catalog)"), None)),
     );

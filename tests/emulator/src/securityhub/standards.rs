@@ -21,6 +21,7 @@ fn standard_json(def: &StandardDef, region: &str) -> Value {
         "Description": format!("{} (emulated)", def.name),
         "EnabledByDefault": DEFAULT_STANDARDS.contains(&def.id.as_str()),
         "StandardsManagedBy": { "Company": "AWS", "Product": "Security Hub" },
+        "Provider": "AWS",
     })
 }
 
