@@ -171,6 +171,15 @@ pub fn documents(policy: &Policy, role: Role) -> Result<Documents, IamError> {
             json!({ "Sid": sid(p), "Effect": "Allow", "Action": list, "Resource": "*" })
         })
         .collect();
+    // ARNs in the policy's partition (the home region's): `arn:aws:` matches nothing in China
+    // or GovCloud.
+    let partition = crate::model::catalog::partition_of(
+        policy
+            .regions
+            .as_ref()
+            .map_or("us-east-1", |r| r.home.as_str()),
+    )
+    .name;
     if actions.contains(ASSUME_ROLE)
         && let Some(name) = &role_name
     {
@@ -178,7 +187,7 @@ pub fn documents(policy: &Policy, role: Role) -> Result<Documents, IamError> {
             "Sid": "AssumeMemberRole",
             "Effect": "Allow",
             "Action": [ASSUME_ROLE],
-            "Resource": format!("arn:aws:iam::*:role/{name}"),
+            "Resource": format!("arn:{partition}:iam::*:role/{name}"),
         }));
     }
     let linked = linked_role_services(policy, role);
@@ -187,7 +196,7 @@ pub fn documents(policy: &Policy, role: Role) -> Result<Documents, IamError> {
             "Sid": "ServiceLinkedRoles",
             "Effect": "Allow",
             "Action": [CREATE_SERVICE_LINKED_ROLE],
-            "Resource": "arn:aws:iam::*:role/aws-service-role/*",
+            "Resource": format!("arn:{partition}:iam::*:role/aws-service-role/*"),
             "Condition": { "StringEquals": { "iam:AWSServiceName": linked } },
         }));
     }
@@ -196,7 +205,7 @@ pub fn documents(policy: &Policy, role: Role) -> Result<Documents, IamError> {
         let mut st = json!({
             "Sid": "ShubctlFromTheManagementAccount",
             "Effect": "Allow",
-            "Principal": { "AWS": format!("arn:aws:iam::{}:root", o.management) },
+            "Principal": { "AWS": format!("arn:{partition}:iam::{}:root", o.management) },
             "Action": ASSUME_ROLE,
         });
         if let Some(id) = &o.external_id {

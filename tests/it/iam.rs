@@ -215,3 +215,32 @@ fn cli_iam_json_and_terraform() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--role apply"));
 }
+
+/// In China and GovCloud every ARN the documents name is the policy's partition's: an
+/// `arn:aws:` role pattern would match nothing there, and the role could not be assumed.
+#[test]
+fn the_documents_name_arns_in_the_policy_s_partition() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("policy.yaml");
+    let text = std::fs::read_to_string(POLICY)
+        .unwrap()
+        .replace("us-east-1", "cn-north-1")
+        .replace("eu-west-1", "cn-northwest-1");
+    std::fs::write(&file, text).unwrap();
+    let p = policy(&[file.to_str().unwrap()]);
+    let everything = [Role::Management, Role::Member, Role::Apply]
+        .map(|r| {
+            let d = documents(&p, r).unwrap();
+            format!("{} {}", d.permissions, d.trust.unwrap_or_default())
+        })
+        .join("\n");
+    assert!(
+        everything.contains("arn:aws-cn:iam::*:role/"),
+        "{everything}"
+    );
+    assert!(
+        everything.contains("arn:aws-cn:iam::111111111111:root"),
+        "{everything}"
+    );
+    assert!(!everything.contains("arn:aws:"), "{everything}");
+}
