@@ -68,8 +68,46 @@ pub fn diff_scope(scope: &Scope, desired: &DesiredScope, current: &ScopeState) -
     if desired.kinds.contains(&Kind::Control) {
         out.extend(diff_controls(scope, desired, current));
     }
+    mark_association_moves(&mut out, desired, current);
     out.sort_by(|a, b| a.address.cmp(&b.address));
     out
+}
+
+/// A target moved from one configuration policy to another gets what the new one holds: when
+/// it drops a standard the old one had, or turns Security Hub off, that is as destructive as
+/// the same edit of the policy itself (`update_is_destructive`). The old policy is read from
+/// what AWS holds, the new one from what the policy wants (both in the administrator's home
+/// region, this scope). Self-management keeps an account's settings: never destructive.
+fn mark_association_moves(changes: &mut [Change], desired: &DesiredScope, current: &ScopeState) {
+    let policy_of = |v: Option<&serde_json::Value>| {
+        v.and_then(|v| v.get("policy"))
+            .and_then(|p| p.as_str())
+            .map(str::to_string)
+    };
+    for c in changes.iter_mut() {
+        if c.address.kind != Kind::PolicyAssociation || c.action != Action::Update {
+            continue;
+        }
+        let (Some(old), Some(new)) = (policy_of(c.before.as_ref()), policy_of(c.after.as_ref()))
+        else {
+            continue;
+        };
+        if old == new {
+            continue;
+        }
+        let old = current
+            .get(Kind::ConfigPolicy, Some(&old))
+            .map(|r| r.to_json());
+        let new = desired
+            .state
+            .get(Kind::ConfigPolicy, Some(&new))
+            .map(|r| r.to_json());
+        if let (Some(old), Some(new)) = (old, new)
+            && update_is_destructive(Kind::ConfigPolicy, Some(&old), Some(&new))
+        {
+            c.destructive = true;
+        }
+    }
 }
 
 /// What `diff_scope` leaves alone in this scope although the policy declares its kind: current
@@ -446,6 +484,57 @@ mod tests {
             unused_access_age: None,
             archive_rules: Default::default(),
         })
+    }
+
+    /// An OU moved from the policy with CIS to one without loses CIS in every account: as
+    /// destructive as dropping CIS from the policy; moved the other way, or to
+    /// self-management, it is not.
+    #[test]
+    fn an_association_moved_to_a_policy_with_fewer_standards_is_destructive() {
+        let cp = |stds: &[&str]| {
+            Resource::ConfigPolicy(ConfigPolicyValue {
+                description: String::new(),
+                service_enabled: true,
+                standards: stds.iter().map(|s| s.to_string()).collect(),
+                disabled_controls: vec![],
+                parameters: Default::default(),
+            })
+        };
+        let assoc = |policy: &str| {
+            Resource::PolicyAssociation(PolicyAssociationValue {
+                policy: policy.into(),
+                status: "SUCCESS".into(),
+                reason: None,
+            })
+        };
+        let policies = || {
+            vec![
+                (
+                    Kind::ConfigPolicy,
+                    Some("shubctl-root"),
+                    cp(&["fsbp/1.0.0"]),
+                ),
+                (
+                    Kind::ConfigPolicy,
+                    Some("shubctl-ou-a"),
+                    cp(&["cis/1.2.0", "fsbp/1.0.0"]),
+                ),
+            ]
+        };
+        let kinds = [Kind::ConfigPolicy, Kind::PolicyAssociation];
+        let moved = |from: &str, to: &str| {
+            let mut want = policies();
+            want.push((Kind::PolicyAssociation, Some("ou-a"), assoc(to)));
+            let mut have = policies();
+            have.push((Kind::PolicyAssociation, Some("ou-a"), assoc(from)));
+            let changes = diff_scope(&scope(), &desired(&kinds, want), &state(have));
+            assert_eq!(changes.len(), 1, "{changes:#?}");
+            assert_eq!(changes[0].action, Action::Update);
+            changes[0].destructive
+        };
+        assert!(moved("shubctl-ou-a", "shubctl-root"));
+        assert!(!moved("shubctl-root", "shubctl-ou-a"));
+        assert!(!moved("shubctl-ou-a", "SELF_MANAGED_SECURITY_HUB"));
     }
 
     #[test]
