@@ -1211,3 +1211,46 @@ fn the_switch_to_central_is_waited_for_and_a_pending_one_is_drift() {
         assert_eq!(before["switch_status"], "PENDING");
     });
 }
+
+/// Associations are started together and then waited for together: with AWS taking its time
+/// over each, waiting one by one would add the waits up.
+#[test]
+fn associations_are_started_together_then_waited_for() {
+    runtime().block_on(async {
+        let config = Config {
+            association_delay: std::time::Duration::from_millis(300),
+            ..quick()
+        };
+        let emu = start(&[CENTRAL], config).await;
+        let aws = connect(&emu, 8).await;
+        let p = policy(&[CENTRAL]);
+        let first = plan_with(&p, &aws).await;
+        let creates = first
+            .changes
+            .iter()
+            .filter(|c| c.address.kind == Kind::PolicyAssociation)
+            .count();
+        assert!(creates >= 3, "{:#?}", addresses(&first));
+        let report = apply_with(&first, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        let ops: Vec<String> = emu
+            .calls()
+            .iter()
+            .filter(|c| c.operation.contains("ConfigurationPolicyAssociation"))
+            .map(|c| c.operation.clone())
+            .collect();
+        let starts: Vec<usize> = ops
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| *o == "StartConfigurationPolicyAssociation")
+            .map(|(i, _)| i)
+            .collect();
+        let first_wait = ops
+            .iter()
+            .position(|o| o == "GetConfigurationPolicyAssociation")
+            .unwrap_or_else(|| panic!("{ops:#?}"));
+        assert_eq!(starts.len(), creates, "{ops:#?}");
+        assert!(starts.iter().all(|s| *s < first_wait), "{ops:#?}");
+        assert!(plan_with(&p, &aws).await.changes.is_empty());
+    });
+}

@@ -208,9 +208,7 @@ pub(super) async fn apply(cx: &ScopeCx<'_>, batch: &[Change]) -> Vec<Outcome> {
         (Kind::Member, _) => member::delete(sh, batch).await,
         (Kind::DelegatedAdmin, _) => one_by_one(batch, |c| org_admin::write(sh, c)).await,
         (Kind::PolicyAssociation, Action::Delete) => policy_association::remove(sh, batch).await,
-        (Kind::PolicyAssociation, _) => {
-            one_by_one(batch, |c| policy_association::write(sh, c)).await
-        }
+        (Kind::PolicyAssociation, _) => policy_association::associate(sh, batch).await,
         (kind, _) => batch
             .iter()
             .map(|c| {

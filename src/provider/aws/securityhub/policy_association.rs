@@ -15,7 +15,7 @@ use super::Sh;
 use super::config_policy::{ids, not_central};
 use crate::model::resource::PolicyAssociationValue;
 use crate::model::state::ScopeState;
-use crate::model::{Action, Change, Kind, ProviderError, Resource, Target};
+use crate::model::{Change, Kind, ProviderError, Resource, Target};
 use crate::provider::aws::error::{Outcome, before_str, fail, sdk_error, value_of};
 
 const SELF_MANAGED: &str = "SELF_MANAGED_SECURITY_HUB";
@@ -158,25 +158,33 @@ async fn identifier(sh: &Sh<'_>, c: &Change, policy: &str) -> Result<String, Pro
 /// self-managed (AWS keeps an account's settings when it becomes self-managed), and only then
 /// is each disassociated: what a target inherits then is what the plan leaves above it.
 pub(super) async fn remove(sh: &Sh<'_>, batch: &[Change]) -> Vec<Outcome> {
+    // Every target with a policy is started as self-managed, then all are waited for together.
     let mut first: Vec<Option<Outcome>> = Vec::with_capacity(batch.len());
-    for c in batch {
+    let mut started = Vec::new();
+    for (i, c) in batch.iter().enumerate() {
         let target = c.address.id.clone().unwrap_or_default();
         if before_str(c, "policy").is_none_or(|p| p == SELF_MANAGED) {
             first.push(None);
             continue;
         }
         sh.gate("StartConfigurationPolicyAssociation").await;
-        let started = sh
+        match sh
             .client
             .start_configuration_policy_association()
             .configuration_policy_identifier(SELF_MANAGED)
             .target(target_of(&target))
             .send()
-            .await;
-        first.push(Some(match started {
-            Ok(_) => settle(sh, c, &target).await,
-            Err(e) => Err(sdk_error(Target::Address(c.address.clone()), e)),
-        }));
+            .await
+        {
+            Ok(_) => {
+                started.push(i);
+                first.push(Some(Ok(())));
+            }
+            Err(e) => first.push(Some(Err(sdk_error(Target::Address(c.address.clone()), e)))),
+        }
+    }
+    for (i, settled) in settle_all(sh, batch, &started).await {
+        first[i] = Some(settled);
     }
     let mut out = Vec::with_capacity(batch.len());
     for (c, first) in batch.iter().zip(first) {
@@ -215,18 +223,29 @@ async fn disassociate(sh: &Sh<'_>, c: &Change, policy: String) -> Outcome {
     }
 }
 
-pub(super) async fn write(sh: &Sh<'_>, c: &Change) -> Outcome {
-    let t = Target::Address(c.address.clone());
-    let target = c.address.id.clone().unwrap_or_default();
-    if c.action == Action::Delete {
-        return remove(sh, std::slice::from_ref(c))
-            .await
-            .pop()
-            .unwrap_or(Ok(()));
+/// Creates or replaces a batch of associations: every one is started, then all are waited for
+/// together (AWS applies each in its own time; waiting one by one would add their waits up).
+pub(super) async fn associate(sh: &Sh<'_>, batch: &[Change]) -> Vec<Outcome> {
+    let mut out: Vec<Outcome> = Vec::with_capacity(batch.len());
+    let mut started = Vec::new();
+    for (i, c) in batch.iter().enumerate() {
+        out.push(start(sh, c).await);
+        if out[i].is_ok() {
+            started.push(i);
+        }
     }
+    for (i, settled) in settle_all(sh, batch, &started).await {
+        out[i] = settled;
+    }
+    out
+}
+
+/// Starts one association. Starting again replaces what is applied; it also retries a FAILED
+/// association.
+async fn start(sh: &Sh<'_>, c: &Change) -> Outcome {
+    let target = c.address.id.clone().unwrap_or_default();
     let v = value_of!(c, PolicyAssociation);
     let id = identifier(sh, c, &v.policy).await?;
-    // Starting again replaces what is applied; it also retries a FAILED association.
     sh.gate("StartConfigurationPolicyAssociation").await;
     sh.client
         .start_configuration_policy_association()
@@ -234,37 +253,60 @@ pub(super) async fn write(sh: &Sh<'_>, c: &Change) -> Outcome {
         .target(target_of(&target))
         .send()
         .await
-        .map_err(|e| sdk_error(t.clone(), e))?;
-    settle(sh, c, &target).await
+        .map_err(|e| sdk_error(Target::Address(c.address.clone()), e))?;
+    Ok(())
 }
 
-/// Waits for the association to leave PENDING; FAILED is an error with AWS's reason. AWS says
-/// it can take up to 24 hours: past the timeout it is left PENDING (the next plan shows it).
-async fn settle(sh: &Sh<'_>, c: &Change, target: &str) -> Outcome {
+/// Waits for the started associations (indexes into `batch`) to leave PENDING, polling them
+/// together; FAILED is an error with AWS's reason. AWS says an association can take up to 24
+/// hours: past the timeout it is left PENDING (the next plan shows it).
+async fn settle_all(sh: &Sh<'_>, batch: &[Change], started: &[usize]) -> Vec<(usize, Outcome)> {
     let opts = sh.cx.opts();
     let deadline = Instant::now() + opts.standard_timeout;
-    loop {
-        sh.gate("GetConfigurationPolicyAssociation").await;
-        let a = sh
-            .client
-            .get_configuration_policy_association()
-            .target(target_of(target))
-            .send()
-            .await
-            .map_err(|e| sdk_error(Target::Address(c.address.clone()), e))?;
-        match a.association_status() {
-            Some(ConfigurationPolicyAssociationStatus::Pending) if Instant::now() < deadline => {}
-            Some(ConfigurationPolicyAssociationStatus::Failed) => {
-                return Err(fail(
-                    c,
-                    Some("AssociationFailed"),
-                    a.association_status_message()
-                        .unwrap_or("the association failed")
-                        .to_string(),
-                ));
+    let mut pending: Vec<usize> = started.to_vec();
+    let mut out = Vec::with_capacity(started.len());
+    while !pending.is_empty() {
+        let mut still = Vec::new();
+        for i in pending {
+            let c = &batch[i];
+            let target = c.address.id.clone().unwrap_or_default();
+            sh.gate("GetConfigurationPolicyAssociation").await;
+            let a = match sh
+                .client
+                .get_configuration_policy_association()
+                .target(target_of(&target))
+                .send()
+                .await
+            {
+                Ok(a) => a,
+                Err(e) => {
+                    out.push((i, Err(sdk_error(Target::Address(c.address.clone()), e))));
+                    continue;
+                }
+            };
+            match a.association_status() {
+                Some(ConfigurationPolicyAssociationStatus::Pending)
+                    if Instant::now() < deadline =>
+                {
+                    still.push(i)
+                }
+                Some(ConfigurationPolicyAssociationStatus::Failed) => out.push((
+                    i,
+                    Err(fail(
+                        c,
+                        Some("AssociationFailed"),
+                        a.association_status_message()
+                            .unwrap_or("the association failed")
+                            .to_string(),
+                    )),
+                )),
+                _ => out.push((i, Ok(()))),
             }
-            _ => return Ok(()),
         }
-        tokio::time::sleep(opts.poll_interval).await;
+        pending = still;
+        if !pending.is_empty() {
+            tokio::time::sleep(opts.poll_interval).await;
+        }
     }
+    out
 }
