@@ -324,35 +324,29 @@ fn a_live_plan_asks_aws_about_controls_the_catalog_lacks() {
 #[test]
 fn a_bad_catalog_file_is_refused_with_its_position() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("catalog.json"),
+    // Writes the catalog file, runs `catalog` with it and returns what it printed on stderr,
+    // after checking it was refused.
+    let refused = |file: &str| {
+        std::fs::write(dir.path().join("catalog.json"), file).unwrap();
+        let out = shubctl_against("http://127.0.0.1:9", dir.path())
+            .current_dir(dir.path())
+            .args(["--catalog", "catalog.json", "catalog"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        text(&out.stderr)
+    };
+    insta::assert_snapshot!(refused(
         "{\n  \"source\": \"x\",\n  \"retrieved\": \"2026-11-30\",\n  \"standards\": [],\n  \"controls\": [\n    { \"id\": \"IAM.6\", \"title\": \"t\", \"standards\": [\"fsbp/1.0.0\"] }\n  ]\n}\n",
-    )
-    .unwrap();
-    let emu_free = shubctl_against("http://127.0.0.1:9", dir.path())
-        .current_dir(dir.path())
-        .args(["--catalog", "catalog.json", "catalog"])
-        .output()
-        .unwrap();
-    assert_eq!(emu_free.status.code(), Some(1));
-    insta::assert_snapshot!(text(&emu_free.stderr), @r"
+    ), @r"
     catalog.json:6:50: error[SH021]: `IAM.6` names standard `fsbp/1.0.0`, which `standards` does not define
     error: the catalog file catalog.json has 1 error(s); nothing was read or changed
     ");
 
     // A misspelt field is refused with its position, not ignored.
-    std::fs::write(
-        dir.path().join("catalog.json"),
+    let stderr = refused(
         "{\n  \"source\": \"x\",\n  \"retrieved\": \"2026-11-30\",\n  \"standards\": [],\n  \"controls\": [\n    { \"id\": \"IAM.6\", \"title\": \"t\", \"standard\": [] }\n  ]\n}\n",
-    )
-    .unwrap();
-    let out = shubctl_against("http://127.0.0.1:9", dir.path())
-        .current_dir(dir.path())
-        .args(["--catalog", "catalog.json", "catalog"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = text(&out.stderr);
+    );
     assert!(
         stderr.starts_with("catalog.json:6:")
             && stderr.contains("error[SH020]")
@@ -361,18 +355,9 @@ fn a_bad_catalog_file_is_refused_with_its_position() {
     );
 
     // Parameter definitions that allow no value.
-    std::fs::write(
-        dir.path().join("catalog.json"),
+    insta::assert_snapshot!(refused(
         "{\n  \"source\": \"x\",\n  \"retrieved\": \"2026-11-30\",\n  \"standards\": [],\n  \"controls\": [\n    { \"id\": \"IAM.7\", \"title\": \"t\", \"standards\": [], \"parameters\": {\n      \"a\": { \"type\": \"Integer\", \"min\": 10, \"max\": 1 },\n      \"b\": { \"type\": \"Enum\", \"allowed_values\": [] } } }\n  ]\n}\n",
-    )
-    .unwrap();
-    let out = shubctl_against("http://127.0.0.1:9", dir.path())
-        .current_dir(dir.path())
-        .args(["--catalog", "catalog.json", "catalog"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    insta::assert_snapshot!(text(&out.stderr), @r"
+    ), @r"
     catalog.json:7:40: error[SH021]: `IAM.7` parameter `a`: min 10 is above max 1: no value is allowed
     catalog.json:8:48: error[SH021]: `IAM.7` parameter `b`: an empty list of allowed values allows nothing (leave it out when AWS publishes none)
     error: the catalog file catalog.json has 2 error(s); nothing was read or changed

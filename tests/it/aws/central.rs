@@ -47,6 +47,38 @@ async fn client_of(emu: &Emulator, account: &str, region: &str) -> aws_sdk_secur
     aws_sdk_securityhub::Client::new(&cfg)
 }
 
+/// The workloads member 444444444444 turning CIS off itself in the linked region: AWS refuses
+/// it while a configuration policy manages the account.
+async fn member_disables_its_cis(
+    emu: &Emulator,
+) -> Result<
+    aws_sdk_securityhub::operation::batch_disable_standards::BatchDisableStandardsOutput,
+    aws_sdk_securityhub::error::SdkError<
+        aws_sdk_securityhub::operation::batch_disable_standards::BatchDisableStandardsError,
+    >,
+> {
+    client_of(emu, "444444444444", "eu-west-1")
+        .await
+        .batch_disable_standards()
+        .standards_subscription_arns(
+            "arn:aws:securityhub:eu-west-1:444444444444:subscription/cis-aws-foundations-benchmark/v/1.2.0",
+        )
+        .send()
+        .await
+}
+
+/// The Security Hub writes the emulator recorded, each as `show` formats it.
+fn securityhub_writes(
+    emu: &Emulator,
+    show: impl Fn(&shubctl_emulator::Call) -> String,
+) -> Vec<String> {
+    emu.calls()
+        .iter()
+        .filter(|c| c.mutating && c.service == "securityhub")
+        .map(show)
+        .collect()
+}
+
 #[test]
 fn local_to_central_converges_and_a_failed_association_is_drift_with_aws_s_reason() {
     runtime().block_on(async {
@@ -114,15 +146,7 @@ fn local_to_central_converges_and_a_failed_association_is_drift_with_aws_s_reaso
         assert!(!has("222222222222/eu-west-1/standard/cis/1.2.0"));
 
         // A centrally managed member cannot change its own standards, in a linked region either.
-        let member = client_of(&emu, "444444444444", "eu-west-1").await;
-        let err = member
-            .batch_disable_standards()
-            .standards_subscription_arns(
-                "arn:aws:securityhub:eu-west-1:444444444444:subscription/cis-aws-foundations-benchmark/v/1.2.0",
-            )
-            .send()
-            .await
-            .expect_err("refused");
+        let err = member_disables_its_cis(&emu).await.expect_err("refused");
         let err = err.into_service_error();
         assert_eq!(err.meta().code(), Some("AccessDeniedException"));
         assert_eq!(
@@ -310,12 +334,9 @@ fn central_from_nothing_converges_and_a_second_plan_is_empty() {
         emu.clear_calls();
         let report = apply_with(&first, &aws).await;
         assert!(report.success(), "{}", report.render_text());
-        let writes: Vec<String> = emu
-            .calls()
-            .iter()
-            .filter(|c| c.mutating && c.service == "securityhub")
-            .map(|c| format!("{} {} {}", c.account, c.region, c.operation))
-            .collect();
+        let writes = securityhub_writes(&emu, |c| {
+            format!("{} {} {}", c.account, c.region, c.operation)
+        });
         let enabled = writes
             .iter()
             .position(|w| w == "111111111111 us-east-1 EnableSecurityHub")
@@ -696,12 +717,7 @@ fn accounts_moved_to_self_managed_converge_in_one_apply() {
         emu.clear_calls();
         let report = apply_with(&plan, &aws).await;
         assert!(report.success(), "{}", report.render_text());
-        let writes: Vec<String> = emu
-            .calls()
-            .iter()
-            .filter(|c| c.mutating && c.service == "securityhub")
-            .map(|c| format!("{} {}", c.account, c.operation))
-            .collect();
+        let writes = securityhub_writes(&emu, |c| format!("{} {}", c.account, c.operation));
         // Every association and policy change, the release included, before the first local
         // write in a released account.
         let released = writes
@@ -716,15 +732,7 @@ fn accounts_moved_to_self_managed_converge_in_one_apply() {
         let again = plan_with(&moved, &aws).await;
         assert!(again.changes.is_empty(), "{:#?}", addresses(&again));
         // The workload accounts are their own again.
-        let member = client_of(&emu, "444444444444", "eu-west-1").await;
-        member
-            .batch_disable_standards()
-            .standards_subscription_arns(
-                "arn:aws:securityhub:eu-west-1:444444444444:subscription/cis-aws-foundations-benchmark/v/1.2.0",
-            )
-            .send()
-            .await
-            .expect("self-managed");
+        member_disables_its_cis(&emu).await.expect("self-managed");
     });
 }
 
@@ -829,9 +837,20 @@ fn central_to_local_needs_allow_destroy_then_converges() {
         }
         let iam = IamPolicies {
             by_account,
-            others: central_iam.others.into_iter().chain(local_iam.others).collect(),
+            others: central_iam
+                .others
+                .into_iter()
+                .chain(local_iam.others)
+                .collect(),
         };
-        let emu = start(&[CENTRAL], Config { iam: Some(iam), ..quick() }).await;
+        let emu = start(
+            &[CENTRAL],
+            Config {
+                iam: Some(iam),
+                ..quick()
+            },
+        )
+        .await;
         let aws = connect(&emu, 8).await;
         let central = policy(&[CENTRAL]);
         let report = apply_with(&plan_with(&central, &aws).await, &aws).await;
@@ -862,12 +881,14 @@ fn central_to_local_needs_allow_destroy_then_converges() {
         );
         // Members managed by a policy until now are read, and written locally.
         assert!(
-            addresses(&back).contains(&"update 444444444444/eu-west-1/control/EC2.2@fsbp/1.0.0".to_string()),
+            addresses(&back)
+                .contains(&"update 444444444444/eu-west-1/control/EC2.2@fsbp/1.0.0".to_string()),
             "{:#?}",
             addresses(&back)
         );
         assert!(
-            addresses(&back).contains(&"update 222222222222/eu-west-1/org-config/securityhub".to_string()),
+            addresses(&back)
+                .contains(&"update 222222222222/eu-west-1/org-config/securityhub".to_string()),
             "{:#?}",
             addresses(&back)
         );
@@ -884,19 +905,26 @@ fn central_to_local_needs_allow_destroy_then_converges() {
             },
         )
         .await;
-        assert!(matches!(refused, Err(engine::EngineError::Destructive(ref d)) if d.len() == 7), "{refused:?}");
-        assert!(emu.calls().iter().all(|c| !c.mutating), "{:#?}", emu.calls());
+        assert!(
+            matches!(refused, Err(engine::EngineError::Destructive(ref d)) if d.len() == 7),
+            "{refused:?}"
+        );
+        assert!(
+            emu.calls().iter().all(|c| !c.mutating),
+            "{:#?}",
+            emu.calls()
+        );
 
         // With it: in AWS's order, and converged.
         let report = apply_with(&back, &aws).await;
         assert!(report.success(), "{}", report.render_text());
-        let writes: Vec<String> = emu
-            .calls()
-            .iter()
-            .filter(|c| c.mutating && c.service == "securityhub")
-            .map(|c| c.operation.clone())
-            .collect();
-        let first = |op: &str| writes.iter().position(|w| w == op).unwrap_or_else(|| panic!("{op} in {writes:#?}"));
+        let writes = securityhub_writes(&emu, |c| c.operation.clone());
+        let first = |op: &str| {
+            writes
+                .iter()
+                .position(|w| w == op)
+                .unwrap_or_else(|| panic!("{op} in {writes:#?}"))
+        };
         let last = |op: &str| writes.iter().rposition(|w| w == op).unwrap();
         // Every target self-managed before any is disassociated: no account inherits the
         // root's policy on the way (the CIS controls planned in the workloads OU are still
@@ -905,19 +933,18 @@ fn central_to_local_needs_allow_destroy_then_converges() {
             last("StartConfigurationPolicyAssociation")
                 < first("StartConfigurationPolicyDisassociation")
         );
-        assert!(last("StartConfigurationPolicyDisassociation") < first("DeleteConfigurationPolicy"));
+        assert!(
+            last("StartConfigurationPolicyDisassociation") < first("DeleteConfigurationPolicy")
+        );
         assert!(last("DeleteConfigurationPolicy") < first("UpdateOrganizationConfiguration"));
-        assert!(last("UpdateOrganizationConfiguration") < first("BatchUpdateStandardsControlAssociations"));
+        assert!(
+            last("UpdateOrganizationConfiguration")
+                < first("BatchUpdateStandardsControlAssociations")
+        );
         let again = plan_with(&local, &aws).await;
         assert!(again.changes.is_empty(), "{:#?}", addresses(&again));
         // Local writes are the members' own again.
-        let member = client_of(&emu, "444444444444", "eu-west-1").await;
-        member
-            .batch_disable_standards()
-            .standards_subscription_arns(
-                "arn:aws:securityhub:eu-west-1:444444444444:subscription/cis-aws-foundations-benchmark/v/1.2.0",
-            )
-            .send()
+        member_disables_its_cis(&emu)
             .await
             .expect("self-managed again");
     });

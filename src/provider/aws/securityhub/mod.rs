@@ -86,10 +86,12 @@ simple_kinds! {
     ConfigPolicy => config_policy;
 }
 
+fn is_securityhub(k: Kind) -> bool {
+    k.service(Some("securityhub")) == Some(crate::model::Service::SecurityHub)
+}
+
 fn reads_any(kinds: &KindSet) -> bool {
-    kinds
-        .iter()
-        .any(|k| k.service(Some("securityhub")) == Some(crate::model::Service::SecurityHub))
+    kinds.iter().any(|k| is_securityhub(*k))
 }
 
 /// Every control AWS defines in the region (`ListSecurityControlDefinitions`, all pages), with
@@ -145,11 +147,10 @@ pub(super) async fn read(
         org_admin::read(&sh, out).await?;
     }
     // The management account in a region often holds the designation only: no DescribeHub then.
-    let hub_kinds = kinds.iter().any(|k| {
-        *k != Kind::DelegatedAdmin
-            && k.service(Some("securityhub")) == Some(crate::model::Service::SecurityHub)
-    });
-    if !hub_kinds {
+    if !kinds
+        .iter()
+        .any(|k| *k != Kind::DelegatedAdmin && is_securityhub(*k))
+    {
         return Ok(());
     }
     let Some(described) = hub::describe(&sh).await? else {
