@@ -49,6 +49,12 @@ pub enum EngineError {
         "the state has changed since the plan was made (plan {planned}, now {now}); nothing was changed. Run `shubctl plan` again"
     )]
     StalePlan { planned: String, now: String },
+    #[error(
+        "the saved plan is refused as a whole ({} problem(s)); nothing was changed:\n{}",
+        .0.len(),
+        .0.iter().map(|r| format!("  - {r}")).collect::<Vec<_>>().join("\n")
+    )]
+    BrokenPlan(Vec<crate::plan::contract::Refusal>),
     #[error("account {0} is not in the policy's scope")]
     NotInScope(String),
     #[error(
@@ -348,7 +354,7 @@ async fn newer_controls<'a, S: StateSource>(
 fn is_central(have: &crate::model::ScopeState) -> bool {
     matches!(
         have.get(Kind::OrgConfig, Some(Service::SecurityHub.id())),
-        Some(Resource::OrgConfig(c)) if c.configuration_type.as_deref() == Some("CENTRAL")
+        Some(Resource::OrgConfig(c)) if c.configuration_type == Some(crate::model::resource::ConfigurationType::Central)
     )
 }
 
@@ -367,15 +373,20 @@ pub fn gate(plan: &Plan, allow_destroy: bool) -> Result<(), EngineError> {
     }
 }
 
-/// A saved plan applies only to the state it was computed from: re-read what it read and
-/// compare fingerprints.
+/// A saved plan applies only to the state it was computed from, and only as the diff computes
+/// it: re-read what it read, compare fingerprints, and check every change against what is read
+/// now (`plan::contract`). Returns the plan to carry out: the file's changes with their flags
+/// and summary recomputed. Nothing is written before this returns.
 pub async fn check_saved<S: StateSource>(
     plan: &Plan,
     source: &S,
     concurrency: usize,
-) -> Result<(), EngineError> {
+) -> Result<Plan, EngineError> {
     let mut digests = BTreeMap::new();
     let mut failure = None;
+    // Only the scopes with changes are kept, so a large organisation's re-read stays small.
+    let changed: BTreeSet<Scope> = plan.changes.iter().map(|c| c.address.scope()).collect();
+    let mut now = BTreeMap::new();
     let scopes = plan
         .reads
         .scopes
@@ -388,7 +399,10 @@ pub async fn check_saved<S: StateSource>(
         concurrency,
         |scope, _, (), r| match r {
             Ok(have) => {
-                digests.insert(scope, have.digest());
+                digests.insert(scope.clone(), have.digest());
+                if changed.contains(&scope) {
+                    now.insert(scope, have);
+                }
             }
             Err(e) => {
                 failure.get_or_insert(e);
@@ -399,14 +413,14 @@ pub async fn check_saved<S: StateSource>(
     if let Some(f) = failure {
         return Err(EngineError::Unreadable(f));
     }
-    let now = fingerprint(&digests);
-    if now != plan.state_fingerprint {
+    let fingerprint_now = fingerprint(&digests);
+    if fingerprint_now != plan.state_fingerprint {
         return Err(EngineError::StalePlan {
             planned: plan.state_fingerprint.clone(),
-            now,
+            now: fingerprint_now,
         });
     }
-    Ok(())
+    crate::plan::contract::check(plan, &now).map_err(EngineError::BrokenPlan)
 }
 
 /// Runs the plan's changes after the destroy gate.

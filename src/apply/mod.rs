@@ -2,6 +2,7 @@
 //! batched, continuing with independent work after a failure, and report every address as
 //! applied, failed or not attempted. Never reports success for a change that failed.
 
+mod journal;
 mod report;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -12,6 +13,7 @@ use crate::model::{AccountId, Kind, ProviderError, Scope, Target};
 use crate::model::{Action, Change};
 use crate::plan::{Order, Plan, apply_order, step, step_rank};
 
+pub use journal::{Journal, Journaled};
 pub use report::{Entry, Outcome, REPORT_FORMAT_VERSION, Report, ReportFile, Verified};
 
 #[derive(Debug, Default)]

@@ -13,6 +13,8 @@ pub enum CliError {
     Connect(ProviderError),
     #[error(transparent)]
     Snapshot(#[from] SnapshotError),
+    #[error(transparent)]
+    Locked(#[from] crate::provider::file::LockError),
     #[error("cannot read plan {path}")]
     ReadPlan {
         path: String,
@@ -55,6 +57,14 @@ pub enum CliError {
     BadAccount(String),
     #[error("cannot write the manual page")]
     Man(#[source] std::io::Error),
+    #[error(
+        "AWS reports no enabled region for this account (account:ListRegions), so what is set up where is unknown; nothing was written. Pass --regions R1,R2 to say which regions to export"
+    )]
+    ExportNoRegions,
+    #[error(
+        "{0} holds nothing in the accounts and regions asked for; nothing was written (a policy of nothing would turn Security Hub off)"
+    )]
+    ExportNothing(String),
     #[error("{0} already holds files; export writes a new policy folder")]
     ExportNotEmpty(String),
     #[error("cannot write {path}")]

@@ -79,6 +79,12 @@ pub fn diff_scope(scope: &Scope, desired: &DesiredScope, current: &ScopeState) -
 /// what AWS holds, the new one from what the policy wants (both in the administrator's home
 /// region, this scope). Self-management keeps an account's settings: never destructive.
 fn mark_association_moves(changes: &mut [Change], desired: &DesiredScope, current: &ScopeState) {
+    mark_moves(changes, &desired.state, current);
+}
+
+/// [`mark_association_moves`] with the configuration policies wanted given as a state (for a
+/// saved plan: what is read now with the plan's changes made).
+pub fn mark_moves(changes: &mut [Change], wanted: &ScopeState, current: &ScopeState) {
     let policy_of = |v: Option<&serde_json::Value>| {
         v.and_then(|v| v.get("policy"))
             .and_then(|p| p.as_str())
@@ -98,8 +104,7 @@ fn mark_association_moves(changes: &mut [Change], desired: &DesiredScope, curren
         let old = current
             .get(Kind::ConfigPolicy, Some(&old))
             .map(|r| r.to_json());
-        let new = desired
-            .state
+        let new = wanted
             .get(Kind::ConfigPolicy, Some(&new))
             .map(|r| r.to_json());
         if let (Some(old), Some(new)) = (old, new)
@@ -108,6 +113,17 @@ fn mark_association_moves(changes: &mut [Change], desired: &DesiredScope, curren
             c.destructive = true;
         }
     }
+}
+
+/// The change `diff_scope` makes at `address` when the policy wants `want` (None: nothing)
+/// and `have` is there, with its flags; None when nothing differs. A saved plan's changes are
+/// recomputed with it, so their flags never come from the file.
+pub fn change_at(
+    address: &Address,
+    want: Option<&Resource>,
+    have: Option<&Resource>,
+) -> Option<Change> {
+    diff_one(address, want, have, None)
 }
 
 /// What `diff_scope` leaves alone in this scope although the policy declares its kind: current
@@ -503,7 +519,7 @@ mod tests {
         let assoc = |policy: &str| {
             Resource::PolicyAssociation(PolicyAssociationValue {
                 policy: policy.into(),
-                status: "SUCCESS".into(),
+                status: "SUCCESS".parse().unwrap(),
                 reason: None,
             })
         };
@@ -625,7 +641,7 @@ mod tests {
 
     fn hub(auto: bool) -> Resource {
         Resource::Hub(HubValue {
-            control_finding_generator: "SECURITY_CONTROL".into(),
+            control_finding_generator: "SECURITY_CONTROL".parse().unwrap(),
             auto_enable_controls: auto,
         })
     }
@@ -796,11 +812,11 @@ mod tests {
     fn only_declared_guardduty_features_are_compared() {
         let gd = |f: &[(&str, &str)]| {
             Resource::GuardDuty(GuardDutyValue {
-                status: "ENABLED".into(),
-                finding_publishing_frequency: "ONE_HOUR".into(),
+                status: "ENABLED".parse().unwrap(),
+                finding_publishing_frequency: "ONE_HOUR".parse().unwrap(),
                 features: f
                     .iter()
-                    .map(|(a, b)| (a.to_string(), b.to_string()))
+                    .map(|(a, b)| (a.to_string(), b.parse().unwrap()))
                     .collect(),
             })
         };

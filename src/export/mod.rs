@@ -175,9 +175,30 @@ pub fn export(org: &OrgInfo, state: &State, opts: &Options) -> Exported {
     out
 }
 
+/// The header's claim, made only once `shubctl export` has planned the folder against the
+/// state and found nothing (see [`Exported::remaining`]).
+const ROUND_TRIP: &str =
+    "# `shubctl plan` of this folder against that state finds nothing to change.\n";
+
+impl Exported {
+    /// Says in the header that planning the folder against the state it came from still finds
+    /// `n` changes, instead of claiming a clean round trip.
+    pub fn remaining(&mut self, n: usize) {
+        if let Some(base) = self.files.get_mut("baseline.yaml") {
+            *base = base.replacen(
+                ROUND_TRIP,
+                &format!(
+                    "# `shubctl plan` of this folder against that state STILL FINDS {n} CHANGE(S): it does not\n# reproduce the set-up. Read the notes below and edit the policy before using it.\n"
+                ),
+                1,
+            );
+        }
+    }
+}
+
 fn header(opts: &Options, notes: &[String]) -> String {
     let mut h = format!(
-        "# Written by `shubctl export` from {}.\n# `shubctl plan` of this folder against that state finds nothing to change.\n",
+        "# Written by `shubctl export` from {}.\n{ROUND_TRIP}",
         opts.source
     );
     if !notes.is_empty() {

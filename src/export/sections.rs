@@ -216,7 +216,7 @@ fn hub(cx: &Cx<'_>, on: bool) -> String {
     match cx.get(&cx.admin, &cx.home, Kind::Hub, None) {
         Some(Resource::Hub(h)) if on => format!(
             "hub:\n  control_finding_generator: {}\n  auto_enable_controls: {}\n\n",
-            h.control_finding_generator.to_ascii_lowercase(),
+            h.control_finding_generator.as_str().to_ascii_lowercase(),
             h.auto_enable_controls
         ),
         _ => "hub:\n  enabled: false\n\n".into(),
@@ -302,7 +302,7 @@ fn aggregator(cx: &mut Cx<'_>) -> Option<String> {
         }
         return None;
     };
-    let mode = v.linking_mode.to_ascii_lowercase();
+    let mode = v.linking_mode.as_str().to_ascii_lowercase();
     let mut sorted = v.regions.clone();
     sorted.sort();
     let ok = *region == cx.home
@@ -611,10 +611,7 @@ fn automation_rules(cx: &mut Cx<'_>) -> Option<String> {
             odd.push(format!("`{name}`"));
             continue;
         };
-        if !(1..=1000).contains(&v.order)
-            || name.trim().is_empty()
-            || !matches!(v.status.as_str(), "ENABLED" | "DISABLED")
-        {
+        if !(1..=1000).contains(&v.order) || name.trim().is_empty() {
             odd.push(format!("`{name}`"));
             continue;
         }
@@ -626,7 +623,7 @@ fn automation_rules(cx: &mut Cx<'_>) -> Option<String> {
         if v.description != *name {
             s.push_str(&format!("    description: {}\n", scalar(&v.description)));
         }
-        if v.status == "DISABLED" {
+        if v.status == Switch::Disabled {
             s.push_str("    enabled: false\n");
         }
         if v.terminal {
@@ -710,14 +707,10 @@ fn guardduty(cx: &mut Cx<'_>) -> Option<String> {
             "its detector is on in some accounts and regions in scope and off in others",
         );
     }
-    if values.iter().any(|v| v.status != "ENABLED") {
+    if values.iter().any(|v| v.status != Switch::Enabled) {
         return fail(cx, "some detectors are suspended");
     }
-    let Some(freq) = uniform(
-        values
-            .iter()
-            .map(|v| v.finding_publishing_frequency.clone()),
-    ) else {
+    let Some(freq) = uniform(values.iter().map(|v| v.finding_publishing_frequency)) else {
         return fail(
             cx,
             "the finding publishing frequency differs between accounts or regions",
@@ -728,8 +721,8 @@ fn guardduty(cx: &mut Cx<'_>) -> Option<String> {
     let mut varying = Vec::new();
     for f in GuardDutyFeature::ALL {
         match uniform(values.iter().map(|v| v.features.get(f.aws()))) {
-            Some(Some(s)) if s == "ENABLED" || s == "DISABLED" => {
-                features.insert(f, s == "ENABLED");
+            Some(Some(s)) => {
+                features.insert(f, *s == Switch::Enabled);
             }
             Some(None) => {}
             _ => varying.push(f.aws()),
@@ -784,7 +777,7 @@ fn guardduty(cx: &mut Cx<'_>) -> Option<String> {
     }
     let mut s = format!(
         "  guardduty:\n    finding_publishing_frequency: {}\n",
-        freq.to_ascii_lowercase()
+        freq.as_str().to_ascii_lowercase()
     );
     if !features.is_empty() {
         s.push_str("    features:\n");
@@ -895,13 +888,9 @@ fn macie(cx: &mut Cx<'_>) -> Option<String> {
             return None;
         }
     };
-    let status = match v.status.as_str() {
-        "ENABLED" => "enabled",
-        "PAUSED" => "paused",
-        _ => {
-            cx.note("`integrations.macie` is not declared: its status is not one the policy names");
-            return None;
-        }
+    let status = match v.status {
+        MacieStatus::Enabled => "enabled",
+        MacieStatus::Paused => "paused",
     };
     let mut auto = None;
     if cx.organization {
@@ -918,7 +907,7 @@ fn macie(cx: &mut Cx<'_>) -> Option<String> {
     }
     let mut s = format!(
         "  macie:\n    status: {status}\n    finding_publishing_frequency: {}\n",
-        v.finding_publishing_frequency.to_ascii_lowercase()
+        v.finding_publishing_frequency.as_str().to_ascii_lowercase()
     );
     if let Some(b) = auto {
         s.push_str(&format!("    auto_enable: {b}\n"));

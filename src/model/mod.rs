@@ -21,6 +21,7 @@ pub mod resource;
 pub mod scope;
 pub mod service;
 pub mod state;
+pub mod wire;
 
 pub use address::{AccountId, Address};
 pub use change::{Action, Change};

@@ -8,6 +8,10 @@ use serde_json::Value;
 
 use super::address::AccountId;
 pub use super::kind::Resource;
+pub use super::wire::{
+    AssociationStatus, ConfigurationType, ControlFindingGenerator, LinkingMode, MacieStatus,
+    PublishingFrequency, Switch,
+};
 
 /// The names of the service control policies and EventBridge rules shubctl manages start with
 /// this; those whose names do not are never read, changed or deleted.
@@ -16,7 +20,7 @@ pub const MANAGED_PREFIX: &str = "shubctl-";
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HubValue {
-    pub control_finding_generator: String,
+    pub control_finding_generator: ControlFindingGenerator,
     pub auto_enable_controls: bool,
 }
 
@@ -27,8 +31,7 @@ pub struct Empty {}
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ControlValue {
-    /// `ENABLED` or `DISABLED`.
-    pub status: String,
+    pub status: Switch,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
@@ -36,18 +39,18 @@ pub struct ControlValue {
 impl ControlValue {
     pub fn enabled() -> Self {
         ControlValue {
-            status: "ENABLED".into(),
+            status: Switch::Enabled,
             reason: None,
         }
     }
     pub fn disabled(reason: impl Into<String>) -> Self {
         ControlValue {
-            status: "DISABLED".into(),
+            status: Switch::Disabled,
             reason: Some(reason.into()),
         }
     }
     pub fn is_enabled(&self) -> bool {
-        self.status == "ENABLED"
+        self.status == Switch::Enabled
     }
 }
 
@@ -80,9 +83,9 @@ pub struct OrgConfigValue {
     pub features: Option<BTreeMap<String, String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_types: Option<Vec<String>>,
-    /// Security Hub: `LOCAL` or `CENTRAL` (configuration policies).
+    /// Security Hub: local or central configuration (configuration policies).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub configuration_type: Option<String>,
+    pub configuration_type: Option<ConfigurationType>,
     /// Security Hub: the switch to `configuration_type` when AWS has not finished it (`PENDING`,
     /// or `FAILED` with AWS's message); absent once `ENABLED`, which is what a policy wants.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -111,8 +114,8 @@ pub struct ConfigPolicyValue {
 pub struct PolicyAssociationValue {
     /// The configuration policy's name, or `SELF_MANAGED_SECURITY_HUB`.
     pub policy: String,
-    /// `PENDING`, `SUCCESS` or `FAILED` as AWS reports it; the policy wants `SUCCESS`.
-    pub status: String,
+    /// As AWS reports it; the policy wants `SUCCESS`.
+    pub status: AssociationStatus,
     /// AWS's reason when the status is not `SUCCESS`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -121,7 +124,7 @@ pub struct PolicyAssociationValue {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AggregatorValue {
-    pub linking_mode: String,
+    pub linking_mode: LinkingMode,
     #[serde(default)]
     pub regions: Vec<String>,
 }
@@ -146,8 +149,7 @@ pub struct ActionTargetValue {
 pub struct AutomationRuleValue {
     pub order: u32,
     pub description: String,
-    /// `ENABLED` or `DISABLED`.
-    pub status: String,
+    pub status: Switch,
     pub terminal: bool,
     /// `AutomationRulesFindingFilters`.
     pub criteria: Value,
@@ -158,11 +160,11 @@ pub struct AutomationRuleValue {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GuardDutyValue {
-    pub status: String,
-    pub finding_publishing_frequency: String,
-    /// Feature name (`S3_DATA_EVENTS`) to `ENABLED` / `DISABLED`; only declared features are managed.
+    pub status: Switch,
+    pub finding_publishing_frequency: PublishingFrequency,
+    /// Feature name (`S3_DATA_EVENTS`) to its status; only declared features are managed.
     #[serde(default)]
-    pub features: BTreeMap<String, String>,
+    pub features: BTreeMap<String, Switch>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -175,9 +177,8 @@ pub struct InspectorValue {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MacieValue {
-    /// `ENABLED` or `PAUSED`.
-    pub status: String,
-    pub finding_publishing_frequency: String,
+    pub status: MacieStatus,
+    pub finding_publishing_frequency: PublishingFrequency,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -206,8 +207,7 @@ pub struct ScpValue {
 #[serde(deny_unknown_fields)]
 pub struct RouteValue {
     pub description: String,
-    /// `ENABLED` or `DISABLED`.
-    pub state: String,
+    pub state: Switch,
     /// The event pattern, in canonical form ([`super::document::canonical_pattern`]).
     pub event_pattern: Value,
     /// Target id → target.
@@ -291,7 +291,7 @@ impl Resource {
                 if want.configuration_type.is_none() {
                     cur.configuration_type = None;
                 } else if cur.configuration_type.is_none() {
-                    cur.configuration_type = Some("LOCAL".into());
+                    cur.configuration_type = Some(ConfigurationType::Local);
                 }
                 serde_json::to_value(cur).expect("serialisable")
             }

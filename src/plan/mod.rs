@@ -1,6 +1,7 @@
 //! The plan: a serialisable value carrying the changes, what they were computed from, and a
 //! summary. Renderers only read it; `apply` executes it.
 
+pub mod contract;
 pub mod render;
 
 use serde::{Deserialize, Serialize};

@@ -4,6 +4,7 @@
 
 pub mod any;
 pub mod aws;
+pub mod file;
 pub mod snapshot;
 
 use std::collections::BTreeMap;

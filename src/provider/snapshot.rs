@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::io::{BufReader, BufWriter, Write};
+use std::io::BufReader;
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -272,15 +272,13 @@ impl Snapshot {
             org: &self.org,
             state: &state,
         };
-        // Write next to the target and rename, so a crash never leaves half a snapshot.
-        let tmp = path.with_extension("json.tmp");
-        let file = std::fs::File::create(&tmp).map_err(write_err)?;
-        let mut w = BufWriter::new(file);
-        serde_json::to_writer_pretty(&mut w, &doc).map_err(|e| write_err(e.into()))?;
-        w.write_all(b"\n").map_err(write_err)?;
-        w.flush().map_err(write_err)?;
-        drop(w);
-        std::fs::rename(&tmp, path).map_err(write_err)
+        // A new temporary file beside the target, renamed over it: a crash never leaves half
+        // a snapshot, and two writers never share a temporary file.
+        super::file::write_atomically(path, |w| {
+            serde_json::to_writer_pretty(&mut *w, &doc)?;
+            w.write_all(b"\n")
+        })
+        .map_err(write_err)
     }
 
     fn apply_one(state: &mut State, c: &Change) -> Result<(), String> {
@@ -304,9 +302,8 @@ impl Snapshot {
                     // Managed entry by entry: keep entries the policy does not name.
                     (Resource::GuardDuty(want), Some(Resource::GuardDuty(cur))) => {
                         let mut merged = cur.clone();
-                        merged.status = want.status.clone();
-                        merged.finding_publishing_frequency =
-                            want.finding_publishing_frequency.clone();
+                        merged.status = want.status;
+                        merged.finding_publishing_frequency = want.finding_publishing_frequency;
                         merged.features.extend(want.features.clone());
                         Resource::GuardDuty(merged)
                     }

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::model::resource::Resource;
+use crate::model::resource::{MacieStatus, Resource, Switch};
 use crate::model::{AccountId, Kind, OrgInfo, Scope, State, Target};
 use crate::plan::Plan;
 use crate::spec::Policy;
@@ -249,8 +249,12 @@ fn matrix(i: &Inputs<'_>) -> Matrix {
                 "guardduty",
                 Kind::GuardDuty,
                 &|| match get(Kind::GuardDuty, None) {
-                    Some(Resource::GuardDuty(g)) if g.status == "ENABLED" => Cell::new("on", ""),
-                    Some(Resource::GuardDuty(g)) => Cell::new("partial", g.status.to_lowercase()),
+                    Some(Resource::GuardDuty(g)) if g.status == Switch::Enabled => {
+                        Cell::new("on", "")
+                    }
+                    Some(Resource::GuardDuty(g)) => {
+                        Cell::new("partial", g.status.as_str().to_lowercase())
+                    }
                     _ => Cell::new("off", ""),
                 },
             );
@@ -265,8 +269,8 @@ fn matrix(i: &Inputs<'_>) -> Matrix {
                 },
             );
             cell("macie", Kind::Macie, &|| match get(Kind::Macie, None) {
-                Some(Resource::Macie(m)) if m.status == "ENABLED" => Cell::new("on", ""),
-                Some(Resource::Macie(m)) => Cell::new("partial", m.status.to_lowercase()),
+                Some(Resource::Macie(m)) if m.status == MacieStatus::Enabled => Cell::new("on", ""),
+                Some(Resource::Macie(m)) => Cell::new("partial", m.status.as_str().to_lowercase()),
                 _ => Cell::new("off", ""),
             });
             cell("access_analyzer", Kind::Analyzer, &|| {

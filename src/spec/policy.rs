@@ -150,7 +150,7 @@ impl Policy {
         if self
             .macie
             .as_ref()
-            .is_some_and(|m| m.status == Some("ENABLED"))
+            .is_some_and(|m| m.status == Some(crate::model::wire::MacieStatus::Enabled))
             || product("aws/macie")
         {
             out.push(Service::Macie);

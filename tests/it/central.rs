@@ -493,7 +493,7 @@ fn a_failed_association_is_drift() {
     state.insert(
         prod.clone(),
         Resource::PolicyAssociation(PolicyAssociationValue {
-            status: "FAILED".into(),
+            status: "FAILED".parse().unwrap(),
             reason: Some(reason.into()),
             ..v
         }),

@@ -74,16 +74,16 @@ pub(crate) fn mutate(state: &mut State, ops: &[(u8, usize, u8)]) {
                     Resource::Hub(h) => {
                         h.auto_enable_controls = !h.auto_enable_controls;
                         if variant % 2 == 0 {
-                            h.control_finding_generator = "STANDARD_CONTROL".into();
+                            h.control_finding_generator = "STANDARD_CONTROL".parse().unwrap();
                         }
                     }
                     Resource::GuardDuty(g) => {
                         g.features
-                            .insert("S3_DATA_EVENTS".into(), "DISABLED".into());
-                        g.finding_publishing_frequency = "SIX_HOURS".into();
+                            .insert("S3_DATA_EVENTS".into(), "DISABLED".parse().unwrap());
+                        g.finding_publishing_frequency = "SIX_HOURS".parse().unwrap();
                     }
                     Resource::Aggregator(ag) => ag.regions.truncate(usize::from(variant % 2)),
-                    Resource::Macie(m) => m.status = "PAUSED".into(),
+                    Resource::Macie(m) => m.status = "PAUSED".parse().unwrap(),
                     Resource::Inspector(i) => i.resource_types.truncate(1),
                     Resource::Insight(i) => i.group_by = "ResourceType".into(),
                     Resource::OrgConfig(o) => o.auto_enable = o.auto_enable.map(|b| !b),

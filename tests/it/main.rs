@@ -5,6 +5,7 @@ mod catalog;
 mod central;
 mod cli;
 mod common;
+mod contract;
 mod convergence;
 mod corpus;
 mod docs;

@@ -51,8 +51,54 @@ async fn saved(path: &Path, s: &SourceInput) -> Result<(Plan, AnySource), CliErr
         crate::model::catalog::install(catalog.with_controls(&planned_with));
     }
     let source = open_source(s, &plan.access).await?;
-    engine::check_saved(&plan, &source, s.concurrency).await?;
+    // What is carried out is the file's changes as the diff computes them from what is read
+    // now: flags and counts never come from the file.
+    let plan = engine::check_saved(&plan, &source, s.concurrency).await?;
     Ok((plan, source))
+}
+
+/// Ctrl-C, or SIGTERM as CI sends when it cancels: the first lets the calls under way finish
+/// and starts no more (what has not started is reported as not attempted); a second ends the
+/// process at once, saying what was applied, what failed and what may be in flight.
+fn watch_signals(journal: crate::apply::Journal, total: usize) {
+    tokio::spawn(async move {
+        let mut signals = Signals::new();
+        let first = signals.next().await;
+        INTERRUPTED.store(true, Ordering::SeqCst);
+        eprintln!(
+            "\n{first}: finishing the calls under way, starting no more (again to stop at once)"
+        );
+        let second = signals.next().await;
+        eprintln!("\n{second}: {}", journal.render(total));
+        std::process::exit(if second == "SIGTERM" { 143 } else { 130 });
+    });
+}
+
+/// SIGINT and SIGTERM as one stream of names.
+struct Signals {
+    #[cfg(unix)]
+    term: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    fn new() -> Self {
+        Signals {
+            #[cfg(unix)]
+            term: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok(),
+        }
+    }
+
+    async fn next(&mut self) -> &'static str {
+        #[cfg(unix)]
+        if let Some(term) = self.term.as_mut() {
+            return tokio::select! {
+                _ = tokio::signal::ctrl_c() => "interrupted",
+                _ = term.recv() => "SIGTERM",
+            };
+        }
+        let _ = tokio::signal::ctrl_c().await;
+        "interrupted"
+    }
 }
 
 fn confirm(plan: &Plan, auto_approve: bool) -> Result<(), CliError> {
@@ -94,6 +140,15 @@ pub async fn run(
     out: &Printer,
 ) -> Result<Status, CliError> {
     let started = std::time::Instant::now();
+    // Off a terminal nobody can answer: say so before reading anything or printing a plan.
+    if saved_plan.is_none() && !auto_approve && !std::io::stdin().is_terminal() {
+        return Err(CliError::NeedsApproval);
+    }
+    // One apply at a time on a snapshot, from its read to its write-back.
+    let _lock = match &s.snapshot {
+        Some(path) => Some(crate::provider::file::SnapshotLock::take(path)?),
+        None => None,
+    };
     let (plan, source, policy): (Plan, AnySource, Option<Policy>) = match saved_plan {
         Some(path) => {
             let (plan, source) = saved(path, s).await?;
@@ -115,9 +170,11 @@ pub async fn run(
     let finish = |report: &Report, verified: &Verified| -> Result<(), CliError> {
         let json = report.render_json(&plan.source, &plan.read_failures, verified);
         if let Some(path) = to.out {
-            std::fs::write(path, &json).map_err(|e| CliError::WriteReport {
-                path: path.display().to_string(),
-                source: e,
+            crate::provider::file::write_bytes(path, json.as_bytes()).map_err(|e| {
+                CliError::WriteReport {
+                    path: path.display().to_string(),
+                    source: e,
+                }
             })?;
         }
         if to.json {
@@ -143,17 +200,15 @@ pub async fn run(
         });
     }
     engine::gate(&plan, allow_destroy)?;
-    confirm(&plan, auto_approve)?;
-    tokio::spawn(async {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            INTERRUPTED.store(true, Ordering::SeqCst);
-            eprintln!("\ninterrupted: finishing the calls under way, starting no more");
-        }
-    });
+    // A saved plan was the review (as in Terraform): it is carried out without asking again.
+    confirm(&plan, auto_approve || saved_plan.is_some())?;
+    let journal = crate::apply::Journal::default();
+    watch_signals(journal.clone(), plan.changes.len());
     let planned_in = started.elapsed();
     out.status(source.is_live(), "applying");
+    let journaled = journal.around(&source);
     let counting = Counting::new(
-        &source,
+        &journaled,
         plan.changes.len(),
         out.progress(source.is_live(), "applying"),
     );

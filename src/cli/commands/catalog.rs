@@ -83,9 +83,11 @@ pub async fn refresh(
     let (refreshed, changes) = base.refreshed(&live, &today);
     let mut json = serde_json::to_string_pretty(&refreshed).expect("a catalog serialises");
     json.push('\n');
-    write_whole(path, json.as_bytes()).map_err(|e| CliError::WriteCatalog {
-        path: path.display().to_string(),
-        source: e,
+    crate::provider::file::write_bytes(path, json.as_bytes()).map_err(|e| {
+        CliError::WriteCatalog {
+            path: path.display().to_string(),
+            source: e,
+        }
     })?;
     let mut text = format!(
         "Catalog from AWS in {region}: {} standards, {} controls. Against {}:\n",
@@ -100,27 +102,4 @@ pub async fn refresh(
         path.display()
     ));
     Ok(Status::Ok)
-}
-
-/// Writes a file whole: to a temporary file beside it, then renamed over it, so a failure
-/// leaves no partial file (and an existing one untouched).
-fn write_whole(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let name = path
-        .file_name()
-        .ok_or_else(|| std::io::Error::other("not a file name"))?;
-    let mut tmp_name = std::ffi::OsString::from(".");
-    tmp_name.push(name);
-    tmp_name.push(format!(".{}.tmp", std::process::id()));
-    let tmp = path.with_file_name(tmp_name);
-    let written = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written
 }

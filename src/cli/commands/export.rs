@@ -51,7 +51,10 @@ pub async fn run(source: &SourceInput, req: &Request, out: &Printer) -> Result<S
             src
         }
     };
-    let exported = export_state(&src, req);
+    if src.read.state.scopes.is_empty() {
+        return Err(CliError::ExportNothing(src.name));
+    }
+    let mut exported = export_state(&src, req);
     write(&req.dir, &exported)?;
     for n in &exported.notes {
         out.note(&format!("note: {n}"));
@@ -66,17 +69,26 @@ pub async fn run(source: &SourceInput, req: &Request, out: &Printer) -> Result<S
             "checked: `shubctl plan {shown}` against {} finds nothing to change",
             src.name
         ));
-    } else {
-        out.note(&format!(
-            "`shubctl plan {shown}` against {} still finds {} change(s), explained by the notes above:",
-            src.name,
-            plan.changes.len()
-        ));
-        for c in &plan.changes {
-            out.note(&format!("  {} {}", c.action.as_str(), c.address));
-        }
+        return Ok(Status::Ok);
     }
-    Ok(Status::Ok)
+    // Never a clean round trip that is not one: the header says so, and so does the exit code.
+    exported.remaining(plan.changes.len());
+    write(&req.dir, &exported)?;
+    out.note(&format!(
+        "error: `shubctl plan {shown}` against {} still finds {} change(s); the folder does not reproduce the set-up (see the notes above):",
+        src.name,
+        plan.changes.len()
+    ));
+    for c in &plan.changes {
+        let flags = match (c.weakens_posture, c.destructive) {
+            (true, true) => " [weakens posture, destructive]",
+            (true, false) => " [weakens posture]",
+            (false, true) => " [destructive]",
+            _ => "",
+        };
+        out.note(&format!("  {} {}{flags}", c.action.as_str(), c.address));
+    }
+    Ok(Status::Error)
 }
 
 fn calls_plan(p: &AwsProvider) -> Plan {
@@ -162,6 +174,10 @@ pub async fn from_live(
     } else {
         regions.to_vec()
     };
+    // Unknown is not "none": a policy over no regions would turn Security Hub off everywhere.
+    if regions.is_empty() {
+        return Err(CliError::ExportNoRegions);
+    }
     regions.sort();
     regions.dedup();
     let read = engine::read_all(p, &org, &accounts, &regions, concurrency).await;
@@ -193,7 +209,7 @@ pub fn write(dir: &Path, exported: &Exported) -> Result<(), CliError> {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(err)?;
         }
-        std::fs::write(&path, text).map_err(err)?;
+        crate::provider::file::write_bytes(&path, text.as_bytes()).map_err(err)?;
     }
     Ok(())
 }

@@ -21,9 +21,11 @@ pub async fn run(
     print_api_calls(out, &plan, source.verbose);
     if let Some(path) = save {
         let json = render(&plan, Format::Json, RenderOptions::default());
-        std::fs::write(path, json).map_err(|e| CliError::WritePlan {
-            path: path.display().to_string(),
-            source: e,
+        crate::provider::file::write_bytes(path, json.as_bytes()).map_err(|e| {
+            CliError::WritePlan {
+                path: path.display().to_string(),
+                source: e,
+            }
         })?;
         out.note(&format!("plan saved to {}", path.display()));
     }

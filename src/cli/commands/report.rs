@@ -68,9 +68,11 @@ pub async fn run(
         ReportFormatArg::Csv => render::csv(&r),
         ReportFormatArg::Json => render::json(&r),
     };
-    std::fs::write(path, text).map_err(|source| CliError::WriteExport {
-        path: path.display().to_string(),
-        source,
+    crate::provider::file::write_bytes(path, text.as_bytes()).map_err(|source| {
+        CliError::WriteExport {
+            path: path.display().to_string(),
+            source,
+        }
     })?;
     out.note(&format!(
         "report written to {} ({} account × region pair(s), {} change(s) of drift, {} exception(s))",

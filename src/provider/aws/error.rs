@@ -98,6 +98,23 @@ pub(crate) fn before_str<'a>(c: &'a Change, field: &str) -> Option<&'a str> {
         .and_then(serde_json::Value::as_str)
 }
 
+/// A value AWS answered, as one of the wire values shubctl knows (`model::wire`): one it does
+/// not know is an error naming it, never read as some other value.
+pub(crate) fn wire<T: std::str::FromStr<Err = String>>(
+    target: &Target,
+    field: &str,
+    value: Option<&str>,
+) -> Result<T, ProviderError> {
+    let value = value.unwrap_or("");
+    value.parse().map_err(|e| {
+        ProviderError::new(
+            target.clone(),
+            None,
+            format!("AWS answered a {field} shubctl does not know: {e}"),
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

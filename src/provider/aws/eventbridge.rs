@@ -11,7 +11,7 @@ use aws_sdk_eventbridge::error::ProvideErrorMetadata;
 use aws_sdk_eventbridge::types::{DeadLetterConfig, InputTransformer as SdkTransformer, RuleState};
 use serde_json::Value;
 
-use super::error::{Outcome, fail, fail_all, sdk_error, value_of};
+use super::error::{Outcome, fail, fail_all, sdk_error, value_of, wire};
 use super::{ScopeCx, one_by_one};
 use crate::model::document::canonical_pattern;
 use crate::model::resource::{InputTransformer, MANAGED_PREFIX, RouteTarget, RouteValue};
@@ -74,10 +74,7 @@ async fn rules(
                 name.to_string(),
                 RouteValue {
                     description: r.description().unwrap_or_default().to_string(),
-                    state: r
-                        .state()
-                        .map(|s| s.as_str().to_string())
-                        .unwrap_or_default(),
+                    state: wire(&t, "rule state", r.state().map(|s| s.as_str()))?,
                     event_pattern: pattern,
                     targets,
                 },

@@ -10,7 +10,7 @@ use aws_sdk_guardduty::types::{
     FindingPublishingFrequency, OrgFeature, OrgFeatureStatus, OrganizationFeatureConfiguration,
 };
 
-use super::error::{Outcome, before_str, fail, sdk_error, value_of};
+use super::error::{Outcome, before_str, fail, sdk_error, value_of, wire};
 use super::{ScopeCx, one_by_one};
 use crate::model::resource::*;
 use crate::model::state::ScopeState;
@@ -64,29 +64,31 @@ pub(super) async fn read(
             .send()
             .await
             .map_err(|e| sdk_error(cx.target(), e))?;
-        let features = d
-            .features()
-            .iter()
-            .filter_map(|f| {
-                Some((
-                    f.name()?.as_str().to_string(),
-                    f.status()?.as_str().to_string(),
-                ))
-            })
-            .filter(|(n, _)| !FOUNDATIONAL.contains(&n.as_str()))
-            .collect();
+        let mut features = std::collections::BTreeMap::new();
+        for f in d.features() {
+            let (Some(name), Some(status)) = (f.name(), f.status()) else {
+                continue;
+            };
+            if FOUNDATIONAL.contains(&name.as_str()) {
+                continue;
+            }
+            let status = wire(&cx.target(), "feature status", Some(status.as_str()))?;
+            features.insert(name.as_str().to_string(), status);
+        }
         out.insert(
             Kind::GuardDuty,
             None,
             Resource::GuardDuty(GuardDutyValue {
-                status: d
-                    .status()
-                    .map(|s| s.as_str().to_string())
-                    .unwrap_or_default(),
-                finding_publishing_frequency: d
-                    .finding_publishing_frequency()
-                    .map(|s| s.as_str().to_string())
-                    .unwrap_or_default(),
+                status: wire(
+                    &cx.target(),
+                    "detector status",
+                    d.status().map(|s| s.as_str()),
+                )?,
+                finding_publishing_frequency: wire(
+                    &cx.target(),
+                    "finding publishing frequency",
+                    d.finding_publishing_frequency().map(|s| s.as_str()),
+                )?,
                 features,
             }),
         );
@@ -200,7 +202,7 @@ async fn write_detector(cx: &ScopeCx<'_>, gd: &Client, c: &Change) -> Outcome {
                 .build()
         })
         .collect();
-    let enable = v.status == "ENABLED";
+    let enable = v.status == crate::model::resource::Switch::Enabled;
     let freq = FindingPublishingFrequency::from(v.finding_publishing_frequency.as_str());
     match detector {
         None => {

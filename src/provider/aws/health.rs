@@ -64,9 +64,9 @@ async fn service_enabled(cx: &ScopeCx<'_>, service: Service) -> Result<bool, Pro
         _ => return Ok(true),
     }
     Ok(match out.get(kind, None) {
-        Some(Resource::GuardDuty(v)) => v.status == "ENABLED",
+        Some(Resource::GuardDuty(v)) => v.status == crate::model::resource::Switch::Enabled,
         Some(Resource::Inspector(v)) => !v.resource_types.is_empty(),
-        Some(Resource::Macie(v)) => v.status == "ENABLED",
+        Some(Resource::Macie(v)) => v.status == crate::model::resource::MacieStatus::Enabled,
         _ => false,
     })
 }

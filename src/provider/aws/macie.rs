@@ -6,7 +6,7 @@ use aws_sdk_macie2::Client;
 use aws_sdk_macie2::error::ProvideErrorMetadata;
 use aws_sdk_macie2::types::{FindingPublishingFrequency, MacieStatus};
 
-use super::error::{Outcome, before_str, fail, sdk_error, value_of};
+use super::error::{Outcome, before_str, fail, sdk_error, value_of, wire};
 use super::{ScopeCx, one_by_one};
 use crate::model::resource::*;
 use crate::model::state::ScopeState;
@@ -54,14 +54,12 @@ pub(super) async fn read(
                 Kind::Macie,
                 None,
                 Resource::Macie(MacieValue {
-                    status: s
-                        .status()
-                        .map(|x| x.as_str().to_string())
-                        .unwrap_or_default(),
-                    finding_publishing_frequency: s
-                        .finding_publishing_frequency()
-                        .map(|x| x.as_str().to_string())
-                        .unwrap_or_default(),
+                    status: wire(&cx.target(), "Macie status", s.status().map(|x| x.as_str()))?,
+                    finding_publishing_frequency: wire(
+                        &cx.target(),
+                        "finding publishing frequency",
+                        s.finding_publishing_frequency().map(|x| x.as_str()),
+                    )?,
                 }),
             ),
             Err(e) if macie_off(&e) => {}

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Section;
 use super::select::{managed_regions, region, same_partition};
+use crate::model::wire;
 use crate::model::catalog::is_known_region;
 use crate::model::resource::AggregatorValue;
 use crate::model::{Kind, Resource};
@@ -34,12 +35,12 @@ pub enum LinkingMode {
 }
 
 impl LinkingMode {
-    pub fn aws(self) -> &'static str {
+    pub fn aws(self) -> wire::LinkingMode {
         match self {
-            LinkingMode::AllRegions => "ALL_REGIONS",
-            LinkingMode::AllRegionsExceptSpecified => "ALL_REGIONS_EXCEPT_SPECIFIED",
-            LinkingMode::SpecifiedRegions => "SPECIFIED_REGIONS",
-            LinkingMode::NoRegions => "NO_REGIONS",
+            LinkingMode::AllRegions => wire::LinkingMode::AllRegions,
+            LinkingMode::AllRegionsExceptSpecified => wire::LinkingMode::AllRegionsExceptSpecified,
+            LinkingMode::SpecifiedRegions => wire::LinkingMode::SpecifiedRegions,
+            LinkingMode::NoRegions => wire::LinkingMode::NoRegions,
         }
     }
     fn policy_name(self) -> &'static str {
@@ -147,7 +148,7 @@ impl Section for Checked {
             Kind::Aggregator,
             None,
             Resource::Aggregator(AggregatorValue {
-                linking_mode: self.linking.aws().into(),
+                linking_mode: self.linking.aws(),
                 regions: self.regions.clone(),
             }),
         );

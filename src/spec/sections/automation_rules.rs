@@ -190,7 +190,11 @@ pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Chec
                 AutomationRuleValue {
                     order: v.order,
                     description: v.description.clone().unwrap_or_else(|| v.name.clone()),
-                    status: if v.enabled { "ENABLED" } else { "DISABLED" }.into(),
+                    status: if v.enabled {
+                        crate::model::wire::Switch::Enabled
+                    } else {
+                        crate::model::wire::Switch::Disabled
+                    },
                     terminal: v.terminal,
                     criteria,
                     actions: rule_actions(&v.actions),

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Section;
 use super::select::{PublishingFrequency, service_admin};
+use crate::model::wire::Switch;
 use crate::model::DesiredScope;
 use crate::model::resource::{GuardDutyValue, OrgConfigValue};
 use crate::model::{AccountId, Kind, Resource, Service};
@@ -106,9 +107,9 @@ pub const KINDS: &[Kind] = &[Kind::GuardDuty, Kind::DelegatedAdmin, Kind::OrgCon
 #[derive(Debug, Clone)]
 pub struct Checked {
     pub enabled: bool,
-    pub finding_publishing_frequency: &'static str,
-    /// The features managed (AWS names) → `ENABLED` / `DISABLED`.
-    pub features: BTreeMap<String, String>,
+    pub finding_publishing_frequency: crate::model::wire::PublishingFrequency,
+    /// The features managed (AWS names) → their status.
+    pub features: BTreeMap<String, Switch>,
     /// Those of them the organisation's settings have (AWS names).
     pub org_features: std::collections::BTreeSet<String>,
     /// `NEW`, `ALL` or `NONE` (organisation only).
@@ -157,10 +158,10 @@ pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Chec
         .filter(|(x, _)| !superseded(x))
         .map(|(x, s)| {
             let s = match s {
-                OnOff::On => "ENABLED",
-                OnOff::Off => "DISABLED",
+                OnOff::On => Switch::Enabled,
+                OnOff::Off => Switch::Disabled,
             };
-            (x.aws().to_string(), s.to_string())
+            (x.aws().to_string(), s)
         })
         .collect();
     let org_features = f
@@ -189,8 +190,8 @@ impl Section for Checked {
                 Kind::GuardDuty,
                 None,
                 Resource::GuardDuty(GuardDutyValue {
-                    status: "ENABLED".into(),
-                    finding_publishing_frequency: self.finding_publishing_frequency.into(),
+                    status: Switch::Enabled,
+                    finding_publishing_frequency: self.finding_publishing_frequency,
                     features: self.features.clone(),
                 }),
             );
@@ -207,7 +208,7 @@ impl Section for Checked {
                     .map(|(f, s)| {
                         (
                             f.clone(),
-                            if s == "ENABLED" { m } else { "NONE" }.to_string(),
+                            if *s == Switch::Enabled { m } else { "NONE" }.to_string(),
                         )
                     })
                     .collect(),

@@ -6,6 +6,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::Section;
+use crate::model::wire;
 use crate::model::DesiredScope;
 use crate::model::resource::HubValue;
 use crate::model::{AccountId, Kind, Resource};
@@ -45,8 +46,7 @@ pub const KINDS: &[Kind] = &[Kind::Hub];
 #[derive(Debug, Clone)]
 pub struct Checked {
     pub enabled: bool,
-    /// `SECURITY_CONTROL` or `STANDARD_CONTROL`, as AWS names it.
-    pub control_finding_generator: &'static str,
+    pub control_finding_generator: wire::ControlFindingGenerator,
     pub auto_enable_controls: bool,
 }
 
@@ -55,7 +55,7 @@ impl Default for Checked {
     fn default() -> Self {
         Checked {
             enabled: true,
-            control_finding_generator: "SECURITY_CONTROL",
+            control_finding_generator: wire::ControlFindingGenerator::SecurityControl,
             auto_enable_controls: true,
         }
     }
@@ -85,8 +85,8 @@ pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Chec
     Some(Checked {
         enabled: h.value.enabled,
         control_finding_generator: match h.value.control_finding_generator {
-            ControlFindingGenerator::SecurityControl => "SECURITY_CONTROL",
-            ControlFindingGenerator::StandardControl => "STANDARD_CONTROL",
+            ControlFindingGenerator::SecurityControl => wire::ControlFindingGenerator::SecurityControl,
+            ControlFindingGenerator::StandardControl => wire::ControlFindingGenerator::StandardControl,
         },
         auto_enable_controls: h.value.auto_enable_controls,
     })
@@ -100,7 +100,7 @@ pub fn expand_scope(hub: &Checked, out: &mut DesiredScope) {
             Kind::Hub,
             None,
             Resource::Hub(HubValue {
-                control_finding_generator: hub.control_finding_generator.into(),
+                control_finding_generator: hub.control_finding_generator,
                 auto_enable_controls: hub.auto_enable_controls,
             }),
         );

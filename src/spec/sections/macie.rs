@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Section;
 use super::select::{PublishingFrequency, service_admin};
+use crate::model::wire;
 use crate::model::DesiredScope;
 use crate::model::resource::{MacieValue, OrgConfigValue};
 use crate::model::{AccountId, Kind, Resource, Service};
@@ -45,9 +46,9 @@ pub const KINDS: &[Kind] = &[Kind::Macie, Kind::DelegatedAdmin, Kind::OrgConfig]
 
 #[derive(Debug, Clone)]
 pub struct Checked {
-    /// `ENABLED` or `PAUSED`; None: Macie off.
-    pub status: Option<&'static str>,
-    pub finding_publishing_frequency: &'static str,
+    /// None: Macie off.
+    pub status: Option<wire::MacieStatus>,
+    pub finding_publishing_frequency: wire::PublishingFrequency,
     pub auto_enable: bool,
 }
 
@@ -55,8 +56,8 @@ pub fn check(c: &Composed, _: &CheckOptions, _: &mut Diagnostics) -> Option<Chec
     let m = &c.macie.as_ref()?.value;
     Some(Checked {
         status: match m.status {
-            MacieStatus::Enabled => Some("ENABLED"),
-            MacieStatus::Paused => Some("PAUSED"),
+            MacieStatus::Enabled => Some(wire::MacieStatus::Enabled),
+            MacieStatus::Paused => Some(wire::MacieStatus::Paused),
             MacieStatus::Disabled => None,
         },
         finding_publishing_frequency: m.finding_publishing_frequency.aws(),
@@ -72,8 +73,8 @@ impl Section for Checked {
                 Kind::Macie,
                 None,
                 Resource::Macie(MacieValue {
-                    status: status.into(),
-                    finding_publishing_frequency: self.finding_publishing_frequency.into(),
+                    status,
+                    finding_publishing_frequency: self.finding_publishing_frequency,
                 }),
             );
         }

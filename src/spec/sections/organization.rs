@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Section;
 use super::select::{AllOr, Member, account_id, member};
+use crate::model::wire::ConfigurationType;
 use crate::model::organization::{AccountStatus, ORGANIZATION_ACCESS_ROLE};
 use crate::model::resource::{
     ConfigPolicyValue, DelegatedAdminValue, Empty, OrgConfigValue, PolicyAssociationValue,
@@ -393,7 +394,7 @@ impl Section for Checked {
                     Some(target.clone()),
                     Resource::PolicyAssociation(PolicyAssociationValue {
                         policy: label.id().to_string(),
-                        status: "SUCCESS".into(),
+                        status: crate::model::wire::AssociationStatus::Success,
                         reason: None,
                     }),
                 );
@@ -429,14 +430,13 @@ impl Section for Checked {
                     // reports is left alone (and CENTRAL refused by the engine).
                     configuration_type: (r == x.home)
                         .then_some(if self.central {
-                            Some("CENTRAL")
+                            Some(ConfigurationType::Central)
                         } else if self.leave_central {
-                            Some("LOCAL")
+                            Some(ConfigurationType::Local)
                         } else {
                             None
                         })
-                        .flatten()
-                        .map(str::to_string),
+                        .flatten(),
                     ..Default::default()
                 }),
             );

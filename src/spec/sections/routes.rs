@@ -305,7 +305,11 @@ pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Chec
                 name,
                 RouteValue {
                     description,
-                    state: if v.enabled { "ENABLED" } else { "DISABLED" }.into(),
+                    state: if v.enabled {
+                        crate::model::wire::Switch::Enabled
+                    } else {
+                        crate::model::wire::Switch::Disabled
+                    },
                     event_pattern: pattern,
                     targets,
                 },

@@ -450,11 +450,12 @@ pub enum PublishingFrequency {
 }
 
 impl PublishingFrequency {
-    pub fn aws(self) -> &'static str {
+    pub fn aws(self) -> crate::model::wire::PublishingFrequency {
+        use crate::model::wire::PublishingFrequency as Wire;
         match self {
-            PublishingFrequency::FifteenMinutes => "FIFTEEN_MINUTES",
-            PublishingFrequency::OneHour => "ONE_HOUR",
-            PublishingFrequency::SixHours => "SIX_HOURS",
+            PublishingFrequency::FifteenMinutes => Wire::FifteenMinutes,
+            PublishingFrequency::OneHour => Wire::OneHour,
+            PublishingFrequency::SixHours => Wire::SixHours,
         }
     }
 }

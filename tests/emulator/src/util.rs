@@ -219,6 +219,15 @@ pub fn is_account_id(s: &str) -> bool {
     s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// One of shubctl's wire enums from a value the emulator holds. The emulator only ever stores
+/// values its handlers accepted from the AWS model's enumerations, so one shubctl does not
+/// know is a defect of the emulator, not an answer.
+pub(crate) fn wire<T: std::str::FromStr<Err = String>>(value: &str) -> T {
+    value
+        .parse()
+        .unwrap_or_else(|e| panic!("the emulator holds a value shubctl does not know: {e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

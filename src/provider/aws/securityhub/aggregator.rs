@@ -9,7 +9,7 @@ use crate::model::resource::AggregatorValue;
 use crate::model::state::ScopeState;
 use crate::model::{Action, Change};
 use crate::model::{Kind, ProviderError, Resource, Target};
-use crate::provider::aws::error::{Outcome, sdk_error, value_of};
+use crate::provider::aws::error::{Outcome, wire, sdk_error, value_of};
 
 fn arn_prefix(region: &str) -> String {
     format!("arn:{}:securityhub:{region}:", partition_of(region).name)
@@ -45,7 +45,7 @@ pub(super) async fn read(sh: &Sh<'_>, out: &mut ScopeState) -> Result<(), Provid
             Kind::Aggregator,
             None,
             Resource::Aggregator(AggregatorValue {
-                linking_mode: g.region_linking_mode().unwrap_or_default().to_string(),
+                linking_mode: wire(&sh.target(), "region linking mode", g.region_linking_mode())?,
                 regions,
             }),
         );
@@ -118,7 +118,7 @@ pub(super) async fn write(sh: &Sh<'_>, c: &Change) -> Outcome {
                     sh.client
                         .update_finding_aggregator()
                         .finding_aggregator_arn(arn)
-                        .region_linking_mode(&v.linking_mode)
+                        .region_linking_mode(v.linking_mode.as_str())
                         .set_regions(regions)
                         .send()
                         .await
@@ -128,7 +128,7 @@ pub(super) async fn write(sh: &Sh<'_>, c: &Change) -> Outcome {
                     sh.gate("CreateFindingAggregator").await;
                     sh.client
                         .create_finding_aggregator()
-                        .region_linking_mode(&v.linking_mode)
+                        .region_linking_mode(v.linking_mode.as_str())
                         .set_regions(regions)
                         .send()
                         .await

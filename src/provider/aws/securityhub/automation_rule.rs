@@ -13,7 +13,7 @@ use crate::model::resource::AutomationRuleValue;
 use crate::model::state::ScopeState;
 use crate::model::{Action, Change};
 use crate::model::{Kind, ProviderError, Resource, Target};
-use crate::provider::aws::error::{Outcome, fail, sdk_error, value_of};
+use crate::provider::aws::error::{Outcome, wire, fail, sdk_error, value_of};
 
 /// Rules by name: (ARN, value).
 async fn by_name(
@@ -61,10 +61,10 @@ async fn by_name(
             let value = AutomationRuleValue {
                 order: r.rule_order().unwrap_or(0).max(0) as u32,
                 description: r.description().unwrap_or_default().into(),
-                status: r
-                    .rule_status()
-                    .map(|s| s.as_str().to_string())
-                    .unwrap_or_else(|| "ENABLED".into()),
+                status: match r.rule_status() {
+                    Some(s) => wire(&sh.target(), "rule status", Some(s.as_str()))?,
+                    None => crate::model::resource::Switch::Enabled,
+                },
                 terminal: r.is_terminal().unwrap_or(false),
                 criteria: r
                     .criteria()

@@ -9,7 +9,7 @@ use crate::model::resource::HubValue;
 use crate::model::state::ScopeState;
 use crate::model::{Action, Change};
 use crate::model::{Kind, ProviderError, Resource, Target};
-use crate::provider::aws::error::{Outcome, sdk_error, value_of};
+use crate::provider::aws::error::{Outcome, sdk_error, value_of, wire};
 
 /// A hub that is off answers 401 InvalidAccessException "… is not subscribed to AWS Security
 /// Hub"; other access errors (a missing permission) are errors, not absence.
@@ -31,18 +31,23 @@ pub(super) async fn describe(sh: &Sh<'_>) -> Result<Option<DescribeHubOutput>, P
     }
 }
 
-pub(super) fn read(hub: &DescribeHubOutput, out: &mut ScopeState) {
+pub(super) fn read(
+    hub: &DescribeHubOutput,
+    target: &Target,
+    out: &mut ScopeState,
+) -> Result<(), ProviderError> {
     out.insert(
         Kind::Hub,
         None,
         Resource::Hub(HubValue {
-            control_finding_generator: hub
-                .control_finding_generator()
-                .map(|g| g.as_str().to_string())
-                .unwrap_or_else(|| "SECURITY_CONTROL".into()),
+            control_finding_generator: match hub.control_finding_generator() {
+                Some(g) => wire(target, "control finding generator", Some(g.as_str()))?,
+                None => crate::model::resource::ControlFindingGenerator::SecurityControl,
+            },
             auto_enable_controls: hub.auto_enable_controls().unwrap_or(true),
         }),
     );
+    Ok(())
 }
 
 pub(super) async fn write(sh: &Sh<'_>, c: &Change) -> Outcome {

@@ -157,7 +157,7 @@ pub(super) async fn read(
         return Ok(());
     };
     if kinds.contains(&Kind::Hub) {
-        hub::read(&described, out);
+        hub::read(&described, &sh.target(), out)?;
     }
     // Standards: needed for standards, controls and parameters.
     let ready = if [Kind::Standard, Kind::Control, Kind::ControlParameters]

@@ -14,7 +14,7 @@ use crate::model::resource::OrgConfigValue;
 use crate::model::state::ScopeState;
 use crate::model::{Action, Change};
 use crate::model::{Kind, ProviderError, Resource, Service, Target};
-use crate::provider::aws::error::{Outcome, fail, sdk_error, value_of};
+use crate::provider::aws::error::{Outcome, wire, fail, sdk_error, value_of};
 
 /// AWS's status of the configuration type's switch when it is not ENABLED: `PENDING`, or
 /// `FAILED: <AWS's message>`.
@@ -41,7 +41,8 @@ pub(super) async fn read(sh: &Sh<'_>, out: &mut ScopeState) -> Result<(), Provid
                 configuration_type: c
                     .organization_configuration()
                     .and_then(|o| o.configuration_type())
-                    .map(|t| t.as_str().to_string()),
+                    .map(|t| wire(&sh.target(), "configuration type", Some(t.as_str())))
+                    .transpose()?,
                 switch_status: unfinished(&c),
                 ..Default::default()
             }),
@@ -88,9 +89,9 @@ pub(super) async fn write(sh: &Sh<'_>, c: &Change) -> Outcome {
                 .as_deref()
                 .map(AutoEnableStandards::from),
         )
-        .set_organization_configuration(v.configuration_type.as_deref().map(|t| {
+        .set_organization_configuration(v.configuration_type.map(|t| {
             OrganizationConfiguration::builder()
-                .configuration_type(OrganizationConfigurationConfigurationType::from(t))
+                .configuration_type(OrganizationConfigurationConfigurationType::from(t.as_str()))
                 .build()
         }))
         .send()

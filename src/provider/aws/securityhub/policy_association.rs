@@ -13,10 +13,11 @@ use aws_sdk_securityhub::types::{
 
 use super::Sh;
 use super::config_policy::{ids, not_central};
+use crate::model::resource::AssociationStatus;
 use crate::model::resource::PolicyAssociationValue;
 use crate::model::state::ScopeState;
 use crate::model::{Change, Kind, ProviderError, Resource, Target};
-use crate::provider::aws::error::{Outcome, before_str, fail, sdk_error, value_of};
+use crate::provider::aws::error::{Outcome, before_str, fail, sdk_error, value_of, wire};
 
 const SELF_MANAGED: &str = "SELF_MANAGED_SECURITY_HUB";
 
@@ -66,18 +67,18 @@ pub(super) async fn read(sh: &Sh<'_>, out: &mut ScopeState) -> Result<(), Provid
             continue;
         };
         // Terraform reads a missing status as success; so do we.
-        let status = a
-            .association_status()
-            .map(|s| s.as_str().to_string())
-            .unwrap_or_else(|| "SUCCESS".into());
-        let mut reason = (status != "SUCCESS")
+        let status: AssociationStatus = match a.association_status() {
+            Some(s) => wire(&sh.target(), "association status", Some(s.as_str()))?,
+            None => AssociationStatus::Success,
+        };
+        let mut reason = (status != AssociationStatus::Success)
             .then(|| a.association_status_message().map(str::to_string))
             .flatten();
         let beneath: Vec<&ConfigurationPolicyAssociationSummary> = failed_beneath
             .iter()
             .filter(|f| f.configuration_policy_id() == Some(policy))
             .collect();
-        let status = if status == "SUCCESS" && !beneath.is_empty() {
+        let status = if status == AssociationStatus::Success && !beneath.is_empty() {
             let first = beneath[0];
             reason = Some(format!(
                 "{} target(s) inheriting this policy failed after it was applied; first {}: {}",
@@ -87,7 +88,7 @@ pub(super) async fn read(sh: &Sh<'_>, out: &mut ScopeState) -> Result<(), Provid
                     .association_status_message()
                     .unwrap_or("no reason given")
             ));
-            "FAILED".to_string()
+            AssociationStatus::Failed
         } else {
             status
         };

@@ -61,7 +61,7 @@ impl State {
                 arn,
                 pattern: Some(r.event_pattern.to_string()),
                 schedule: None,
-                state: r.state,
+                state: r.state.to_string(),
                 description: Some(r.description),
                 role_arn: None,
                 managed_by: None,
@@ -119,7 +119,7 @@ impl State {
                 Some(name.clone()),
                 Resource::Route(RouteValue {
                     description: r.description.clone().unwrap_or_default(),
-                    state: r.state.clone(),
+                    state: crate::util::wire(&r.state),
                     event_pattern: pattern,
                     targets,
                 }),

@@ -58,9 +58,13 @@ impl State {
                 self.detector = Some(Detector {
                     // 32 hex digits, like GuardDuty's.
                     id: cx.next_uuid().replace('-', ""),
-                    enabled: g.status == "ENABLED",
-                    frequency: g.finding_publishing_frequency,
-                    features: g.features,
+                    enabled: g.status == shubctl::model::wire::Switch::Enabled,
+                    frequency: g.finding_publishing_frequency.to_string(),
+                    features: g
+                        .features
+                        .into_iter()
+                        .map(|(k, v)| (k, v.to_string()))
+                        .collect(),
                     created_at: cx.stamp.into(),
                     updated_at: cx.stamp.into(),
                 });
@@ -77,9 +81,13 @@ impl State {
                 Kind::GuardDuty,
                 None,
                 Resource::GuardDuty(GuardDutyValue {
-                    status: if d.enabled { "ENABLED" } else { "DISABLED" }.into(),
-                    finding_publishing_frequency: d.frequency.clone(),
-                    features: d.features.clone(),
+                    status: crate::util::wire(if d.enabled { "ENABLED" } else { "DISABLED" }),
+                    finding_publishing_frequency: crate::util::wire(&d.frequency),
+                    features: d
+                        .features
+                        .iter()
+                        .map(|(k, v)| (k.clone(), crate::util::wire(v)))
+                        .collect(),
                 }),
             );
         }

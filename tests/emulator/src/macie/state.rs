@@ -32,8 +32,8 @@ impl State {
             }
             Resource::Macie(m) => {
                 self.session = Some(Session {
-                    status: m.status,
-                    frequency: m.finding_publishing_frequency,
+                    status: m.status.to_string(),
+                    frequency: m.finding_publishing_frequency.to_string(),
                     created_at: cx.stamp.into(),
                     updated_at: cx.stamp.into(),
                 });
@@ -49,8 +49,8 @@ impl State {
                 Kind::Macie,
                 None,
                 Resource::Macie(MacieValue {
-                    status: m.status.clone(),
-                    finding_publishing_frequency: m.frequency.clone(),
+                    status: crate::util::wire(&m.status),
+                    finding_publishing_frequency: crate::util::wire(&m.frequency),
                 }),
             );
         }

@@ -630,7 +630,7 @@ pub fn dump(
         let central = OrgConfigValue {
             auto_enable: Some(false),
             auto_enable_standards: Some("NONE".into()),
-            configuration_type: Some("CENTRAL".into()),
+            configuration_type: Some(shubctl::model::wire::ConfigurationType::Central),
             ..Default::default()
         };
         put(

@@ -460,7 +460,7 @@ pub fn value_of(p: &CfgPolicy) -> ConfigPolicyValue {
 pub fn association_value(policy: String, status: &str, message: Option<&str>) -> Resource {
     Resource::PolicyAssociation(PolicyAssociationValue {
         policy,
-        status: status.to_string(),
+        status: crate::util::wire(status),
         // Read only where it is not SUCCESS, as shubctl reads it.
         reason: (status != "SUCCESS")
             .then(|| message.map(str::to_string))
@@ -482,7 +482,7 @@ impl State {
                 self.hub = Some(Hub {
                     subscribed_at: stamp.into(),
                     auto_enable_controls: h.auto_enable_controls,
-                    control_finding_generator: h.control_finding_generator,
+                    control_finding_generator: h.control_finding_generator.to_string(),
                 });
             }
             Resource::Standard(_) if catalog().standard(at.id).is_some() => {
@@ -501,7 +501,7 @@ impl State {
                 };
                 if !c.is_enabled() {
                     let assoc = Assoc {
-                        status: c.status,
+                        status: c.status.to_string(),
                         reason: c.reason,
                         updated_at: stamp.into(),
                     };
@@ -533,7 +533,9 @@ impl State {
                     auto_enable_standards: o
                         .auto_enable_standards
                         .unwrap_or_else(|| "DEFAULT".into()),
-                    configuration_type: o.configuration_type.unwrap_or_else(|| "LOCAL".into()),
+                    configuration_type: o
+                        .configuration_type
+                        .map_or_else(|| "LOCAL".into(), |t| t.to_string()),
                     switched_at: None,
                 });
             }
@@ -570,7 +572,7 @@ impl State {
                         updated_at: stamp.into(),
                         failed_children: 0,
                         failed_accounts: BTreeSet::new(),
-                        loaded: Some((v.status, v.reason)),
+                        loaded: Some((v.status.to_string(), v.reason)),
                     },
                 );
             }
@@ -589,7 +591,7 @@ impl State {
             Resource::Aggregator(a) => {
                 self.aggregator = Some(Aggregator {
                     arn: aggregator_arn(at.region, at.account, &cx.next_uuid()),
-                    mode: a.linking_mode,
+                    mode: a.linking_mode.to_string(),
                     regions: a.regions,
                 });
             }
@@ -616,7 +618,7 @@ impl State {
                     name: at.id.to_string(),
                     order: r.order as i64,
                     description: r.description,
-                    status: r.status,
+                    status: r.status.to_string(),
                     terminal: r.terminal,
                     criteria: r.criteria,
                     actions: json!([{ "Type": "FINDING_FIELDS_UPDATE", "FindingFieldsUpdate": r.actions }]),
@@ -641,7 +643,7 @@ impl State {
                 Kind::Hub,
                 None,
                 Resource::Hub(HubValue {
-                    control_finding_generator: h.control_finding_generator.clone(),
+                    control_finding_generator: crate::util::wire(&h.control_finding_generator),
                     auto_enable_controls: h.auto_enable_controls,
                 }),
             );
@@ -670,7 +672,7 @@ impl State {
                     Kind::Control,
                     Some(format!("{ctl}@{std}")),
                     Resource::Control(ControlValue {
-                        status: a.status.clone(),
+                        status: crate::util::wire(&a.status),
                         reason: a.reason.clone(),
                     }),
                 );
@@ -705,7 +707,7 @@ impl State {
                     auto_enable_standards: Some(o.auto_enable_standards.clone()),
                     // LOCAL, AWS's default, is what a snapshot without it means.
                     configuration_type: (o.configuration_type != "LOCAL")
-                        .then(|| o.configuration_type.clone()),
+                        .then(|| crate::util::wire(&o.configuration_type)),
                     ..Default::default()
                 }),
             );
@@ -720,7 +722,7 @@ impl State {
                 Kind::Aggregator,
                 None,
                 Resource::Aggregator(AggregatorValue {
-                    linking_mode: a.mode.clone(),
+                    linking_mode: crate::util::wire(&a.mode),
                     regions: a.regions.clone(),
                 }),
             );
@@ -764,7 +766,7 @@ impl State {
                     Resource::AutomationRule(AutomationRuleValue {
                         order: r.order.max(0) as u32,
                         description: r.description.clone(),
-                        status: r.status.clone(),
+                        status: crate::util::wire(&r.status),
                         terminal: r.terminal,
                         criteria: r.criteria.clone(),
                         actions,
