@@ -539,3 +539,29 @@ pub(crate) fn slug(text: &str) -> String {
     }
     s.trim_end_matches('-').to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_header_claims_a_clean_round_trip_only_until_changes_are_found() {
+        let opts = Options {
+            role: "R".into(),
+            external_id: None,
+            source: "snapshot s.json".into(),
+            unreadable: Default::default(),
+        };
+        let mut e = Exported::default();
+        e.files.insert(
+            "baseline.yaml".into(),
+            format!("{}hub: {{}}\n", header(&opts, &[])),
+        );
+        assert!(e.files["baseline.yaml"].contains("finds nothing to change"));
+        e.remaining(3);
+        let base = &e.files["baseline.yaml"];
+        assert!(!base.contains("finds nothing to change"), "{base}");
+        assert!(base.contains("STILL FINDS 3 CHANGE(S)"), "{base}");
+        assert!(base.ends_with("hub: {}\n"));
+    }
+}

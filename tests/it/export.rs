@@ -327,3 +327,31 @@ fn live_export_says_what_it_cannot_express_and_writes_the_rest() {
         "{base}"
     );
 }
+
+/// Export of nothing (no account × region holds anything, e.g. `--regions` naming none the
+/// state has) would write a policy turning Security Hub off: refused, nothing written.
+#[test]
+fn cli_export_of_nothing_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("out");
+    let out = std::process::Command::new(insta_cmd::get_cargo_bin("shubctl"))
+        .current_dir(crate::common::root())
+        .args([
+            "export",
+            "--snapshot",
+            "examples/showcase/snapshot.json",
+            "--regions",
+            "ap-southeast-4",
+            "--out",
+        ])
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    crate::common::assert_exit(&out, 1);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("holds nothing in the accounts and regions asked for"),
+        "{err}"
+    );
+    assert!(!out_dir.join("baseline.yaml").exists());
+}

@@ -15,5 +15,6 @@ mod iam;
 mod layers;
 mod render;
 mod report;
+mod signals;
 mod truth;
 mod workflows;
