@@ -158,6 +158,7 @@ pub fn access(policy: &Policy) -> Access {
         delegated_admin: org.map(|o| o.admin.to_string()),
         services: policy.declared_services(),
         all_regions: policy.regions.as_ref().is_some_and(|r| r.include.is_none()),
+        home: policy.regions.as_ref().map(|r| r.home.clone()),
     }
 }
 

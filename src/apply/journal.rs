@@ -10,9 +10,13 @@ use crate::model::{Change, ProviderError};
 
 #[derive(Debug, Default)]
 struct Log {
+    /// The plan's changes, once it is made.
+    total: usize,
     applied: Vec<String>,
     failed: Vec<String>,
     in_flight: BTreeSet<String>,
+    /// What is left held when the process stops at once (a live apply's lock).
+    held: Option<String>,
 }
 
 /// The record shared between the apply and whoever reports it (a signal handler).
@@ -32,9 +36,24 @@ impl Journal {
         }
     }
 
+    fn log(&self) -> std::sync::MutexGuard<'_, Log> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The number of changes the plan holds, once it is made.
+    pub fn planned(&self, total: usize) {
+        self.log().total = total;
+    }
+
+    /// Something stopping at once leaves held, said last (None: nothing any more).
+    pub fn holding(&self, what: Option<String>) {
+        self.log().held = what;
+    }
+
     /// What was done, as said when the process has to stop at once.
-    pub fn render(&self, total: usize) -> String {
-        let log = self.0.lock().unwrap_or_else(|e| e.into_inner());
+    pub fn render(&self) -> String {
+        let log = self.log();
+        let total = log.total;
         let mut out = format!(
             "stopped at once: {} of {total} change(s) applied, {} failed, {} in flight, {} not started",
             log.applied.len(),
@@ -57,6 +76,9 @@ impl Journal {
                 }
             }
         }
+        if let Some(held) = &log.held {
+            out.push_str(&format!("\n{held}"));
+        }
         out
     }
 }
@@ -68,12 +90,9 @@ pub struct Journaled<'a, E> {
 
 impl<E: Executor> Executor for Journaled<'_, E> {
     async fn execute(&self, batch: &[Change]) -> Vec<Result<(), ProviderError>> {
-        {
-            let mut log = self.journal.0.lock().unwrap_or_else(|e| e.into_inner());
-            log.in_flight.extend(batch.iter().map(line));
-        }
+        self.journal.log().in_flight.extend(batch.iter().map(line));
         let results = self.inner.execute(batch).await;
-        let mut log = self.journal.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut log = self.journal.log();
         for (n, c) in batch.iter().enumerate() {
             let l = line(c);
             log.in_flight.remove(&l);
@@ -134,9 +153,11 @@ mod tests {
     #[tokio::test]
     async fn says_what_was_applied_failed_and_not_started() {
         let j = Journal::default();
+        j.planned(5);
         let batch = [change("a"), change("b")];
         j.around(&Half).execute(&batch).await;
-        let text = j.render(5);
+        j.holding(Some("the lock stays".into()));
+        let text = j.render();
         assert!(
             text.starts_with(
                 "stopped at once: 1 of 5 change(s) applied, 1 failed, 0 in flight, 3 not started"
@@ -145,5 +166,6 @@ mod tests {
         );
         assert!(text.contains("applied:\n  - create 111111111111/us-east-1/insight/a"));
         assert!(text.contains("failed:\n  - create 111111111111/us-east-1/insight/b"));
+        assert!(text.ends_with("\nthe lock stays"));
     }
 }

@@ -77,6 +77,11 @@ pub enum Command {
         /// lists); without it, apply refuses a plan that has any.
         #[arg(long, long_help = allow_destroy_help())]
         allow_destroy: bool,
+        /// Live AWS: remove the apply lock an apply that died left behind (the custom action
+        /// `shubctllock` in the administrator's home region), then apply. Only when no other
+        /// apply is running: the lock is what keeps two from writing at once.
+        #[arg(long)]
+        force_unlock: bool,
         /// text: the plan and the report for people; json: the report alone on stdout (the
         /// text goes to stderr), versioned (`format_version`).
         #[arg(long, value_enum, default_value_t = ApplyFormatArg::Text)]

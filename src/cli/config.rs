@@ -38,6 +38,7 @@ pub enum Command {
         saved: Option<PathBuf>,
         auto_approve: bool,
         allow_destroy: bool,
+        force_unlock: bool,
         json: bool,
         report: Option<PathBuf>,
     },
@@ -168,6 +169,7 @@ impl Config {
                 plan,
                 auto_approve,
                 allow_destroy,
+                force_unlock,
                 format,
                 out,
             } => Command::Apply {
@@ -176,6 +178,7 @@ impl Config {
                 saved: plan,
                 auto_approve,
                 allow_destroy,
+                force_unlock,
                 json: format == args::ApplyFormatArg::Json,
                 report: out,
             },

@@ -15,6 +15,16 @@ pub enum CliError {
     Snapshot(#[from] SnapshotError),
     #[error(transparent)]
     Locked(#[from] crate::provider::file::LockError),
+    #[error(
+        "another shubctl apply holds the lock on this organisation (the custom action `shubctllock` in {account} {region}: {holder}); nothing was read or changed. Wait for it to finish; if no apply is running (one that was killed leaves the lock behind), pass --force-unlock"
+    )]
+    LiveLocked {
+        account: String,
+        region: String,
+        holder: String,
+    },
+    #[error("cannot take the apply lock: {0}")]
+    Lock(ProviderError),
     #[error("cannot read plan {path}")]
     ReadPlan {
         path: String,

@@ -93,6 +93,7 @@ async fn run(command: Command, out: &Printer) -> Result<Status, CliError> {
             saved,
             auto_approve,
             allow_destroy,
+            force_unlock,
             json,
             report,
         } => {
@@ -100,8 +101,11 @@ async fn run(command: Command, out: &Printer) -> Result<Status, CliError> {
                 &policy,
                 &source,
                 saved.as_deref(),
-                auto_approve,
-                allow_destroy,
+                commands::apply::Flags {
+                    auto_approve,
+                    allow_destroy,
+                    force_unlock,
+                },
                 commands::apply::ReportTo {
                     json,
                     out: report.as_deref(),

@@ -18,8 +18,8 @@ use std::fmt::Write;
 use serde_json::{Value, json};
 
 use crate::model::iam::{
-    self, ASSUME_ROLE, CREATE_SERVICE_LINKED_ROLE, DOCTOR, ENABLED_REGIONS, ORGANIZATION_READ,
-    kind_actions,
+    self, APPLY_LOCK, ASSUME_ROLE, CREATE_SERVICE_LINKED_ROLE, DOCTOR, ENABLED_REGIONS,
+    ORGANIZATION_READ, kind_actions,
 };
 use crate::model::{Kind, Service};
 use crate::spec::Policy;
@@ -89,6 +89,14 @@ pub fn actions(policy: &Policy, role: Role) -> Result<BTreeSet<&'static str>, Ia
         }
     }
     out.extend(DOCTOR);
+    // The apply lock is kept in the administrator's account, reached through the member role
+    // (or, without an organisation, the caller's own).
+    let admin_is_management = org.is_some_and(|o| o.admin == o.management);
+    if matches!(role, Role::Member | Role::Apply)
+        || (role == Role::Management && admin_is_management)
+    {
+        out.extend(APPLY_LOCK);
+    }
     // `doctor` reads whether the integrated services it expects are on.
     for kind in policy
         .expected_services()

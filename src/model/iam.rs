@@ -30,6 +30,12 @@ pub const DOCTOR: &[&str] = &[
     "securityhub:GetFindingAggregator",
     "securityhub:GetFindings",
 ];
+/// A live apply's lock (`provider::aws::lock`), kept in the delegated administrator's account.
+pub const APPLY_LOCK: &[&str] = &[
+    "securityhub:CreateActionTarget",
+    "securityhub:DescribeActionTargets",
+    "securityhub:DeleteActionTarget",
+];
 /// Services create their service-linked role the first time they are enabled in an account.
 pub const CREATE_SERVICE_LINKED_ROLE: &str = "iam:CreateServiceLinkedRole";
 

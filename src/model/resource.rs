@@ -17,6 +17,10 @@ pub use super::wire::{
 /// this; those whose names do not are never read, changed or deleted.
 pub const MANAGED_PREFIX: &str = "shubctl-";
 
+/// The ID of the custom action that holds a live apply's lock (`provider::aws::lock`): never
+/// read as an `action-target`, so no plan manages it.
+pub const LOCK_ACTION_TARGET: &str = "shubctllock";
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HubValue {

@@ -88,6 +88,10 @@ pub struct Access {
     /// Integrated services the policy declares.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub services: Vec<crate::model::Service>,
+    /// The home region, where a live apply keeps its lock (in the delegated administrator's
+    /// account, or the caller's without an organisation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub home: Option<String>,
     /// `regions: { include: all }`: the enabled regions are read from AWS.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub all_regions: bool,

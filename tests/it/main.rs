@@ -13,6 +13,7 @@ mod doctor;
 mod export;
 mod iam;
 mod layers;
+mod locking;
 mod render;
 mod report;
 mod signals;

@@ -22,10 +22,14 @@ fn slow_apply(emu: &Emulator, home: &std::path::Path) -> Child {
         .unwrap()
 }
 
-/// Waits (bounded) until the apply has started writing.
+/// Waits (bounded) until the apply has started writing (its lock aside).
 fn wait_for_writes(emu: &Emulator, child: &mut Child) {
     let started = Instant::now();
-    while !emu.calls().iter().any(|c| c.mutating) {
+    while !emu
+        .calls()
+        .iter()
+        .any(|c| c.mutating && c.operation != "CreateActionTarget")
+    {
         assert!(
             child.try_wait().unwrap().is_none(),
             "apply ended before it wrote anything"

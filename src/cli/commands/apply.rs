@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::{Status, open_source, planned};
+use super::{Status, open_source, planned_under_lock, release, take_live_lock};
 use crate::apply::{ApplyOptions, Report, Verified, apply};
 use crate::cli::config::{PolicyInput, SourceInput};
 use crate::cli::error::CliError;
@@ -14,6 +14,7 @@ use crate::engine::{self, Verification};
 use crate::plan::Plan;
 use crate::plan::render::{Format, RenderOptions, render};
 use crate::provider::any::{AnySource, Counting};
+use crate::provider::aws::lock::LiveLock;
 use crate::spec::Policy;
 
 /// Set by Ctrl-C during apply: what has not started is reported as not attempted.
@@ -24,8 +25,13 @@ pub fn now_rfc3339() -> String {
 }
 
 /// A saved plan, reaching the accounts exactly as when it was made, refused if the state has
-/// moved since.
-async fn saved(path: &Path, s: &SourceInput) -> Result<(Plan, AnySource), CliError> {
+/// moved since; live, under the apply lock.
+async fn saved(
+    path: &Path,
+    s: &SourceInput,
+    force_unlock: bool,
+    out: &Printer,
+) -> Result<(Plan, AnySource, Option<LiveLock>), CliError> {
     let shown = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| CliError::ReadPlan {
         path: shown.clone(),
@@ -51,16 +57,22 @@ async fn saved(path: &Path, s: &SourceInput) -> Result<(Plan, AnySource), CliErr
         crate::model::catalog::install(catalog.with_controls(&planned_with));
     }
     let source = open_source(s, &plan.access).await?;
+    let lock = take_live_lock(&source, &plan.access, force_unlock, out).await?;
     // What is carried out is the file's changes as the diff computes them from what is read
     // now: flags and counts never come from the file.
-    let plan = engine::check_saved(&plan, &source, s.concurrency).await?;
-    Ok((plan, source))
+    match engine::check_saved(&plan, &source, s.concurrency).await {
+        Ok(plan) => Ok((plan, source, lock)),
+        Err(e) => {
+            release(&source, lock, out).await;
+            Err(e.into())
+        }
+    }
 }
 
 /// Ctrl-C, or SIGTERM as CI sends when it cancels: the first lets the calls under way finish
 /// and starts no more (what has not started is reported as not attempted); a second ends the
 /// process at once, saying what was applied, what failed and what may be in flight.
-fn watch_signals(journal: crate::apply::Journal, total: usize) {
+fn watch_signals(journal: crate::apply::Journal) {
     tokio::spawn(async move {
         let mut signals = Signals::new();
         let first = signals.next().await;
@@ -69,7 +81,7 @@ fn watch_signals(journal: crate::apply::Journal, total: usize) {
             "\n{first}: finishing the calls under way, starting no more (again to stop at once)"
         );
         let second = signals.next().await;
-        eprintln!("\n{second}: {}", journal.render(total));
+        eprintln!("\n{second}: {}", journal.render());
         std::process::exit(if second == "SIGTERM" { 143 } else { 130 });
     });
 }
@@ -130,35 +142,90 @@ pub struct ReportTo<'a> {
     pub out: Option<&'a Path>,
 }
 
+/// What the user allowed.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Flags {
+    pub auto_approve: bool,
+    pub allow_destroy: bool,
+    /// Remove a live apply lock left behind before taking it.
+    pub force_unlock: bool,
+}
+
 pub async fn run(
     p: &PolicyInput,
     s: &SourceInput,
     saved_plan: Option<&Path>,
-    auto_approve: bool,
-    allow_destroy: bool,
+    flags: Flags,
     to: ReportTo<'_>,
     out: &Printer,
 ) -> Result<Status, CliError> {
+    let Flags {
+        auto_approve,
+        force_unlock,
+        ..
+    } = flags;
     let started = std::time::Instant::now();
     // Off a terminal nobody can answer: say so before reading anything or printing a plan.
     if saved_plan.is_none() && !auto_approve && !std::io::stdin().is_terminal() {
         return Err(CliError::NeedsApproval);
     }
+    // From here on a signal is an interrupt, not death: a live lock is taken before planning
+    // and must be released (or said to be left) whatever happens.
+    let journal = crate::apply::Journal::default();
+    watch_signals(journal.clone());
     // One apply at a time on a snapshot, from its read to its write-back.
     let _lock = match &s.snapshot {
         Some(path) => Some(crate::provider::file::SnapshotLock::take(path)?),
         None => None,
     };
-    let (plan, source, policy): (Plan, AnySource, Option<Policy>) = match saved_plan {
+    let (plan, source, policy, lock): (Plan, AnySource, Option<Policy>, _) = match saved_plan {
         Some(path) => {
-            let (plan, source) = saved(path, s).await?;
-            (plan, source, None)
+            let (plan, source, lock) = saved(path, s, force_unlock, out).await?;
+            (plan, source, None, lock)
         }
         None => {
-            let (planned, source, policy) = planned(p, s, false, out).await?;
-            (planned.plan, source, Some(policy))
+            let (planned, source, policy, lock) =
+                planned_under_lock(p, s, force_unlock, out).await?;
+            (planned.plan, source, Some(policy), lock)
         }
     };
+    if let Some(l) = &lock {
+        journal.holding(Some(format!(
+            "the apply lock (custom action `{}` in {} {}) stays: once no apply is running, `shubctl apply --force-unlock` removes it",
+            crate::model::resource::LOCK_ACTION_TARGET,
+            l.account,
+            l.region
+        )));
+    }
+    let result = carry_out(
+        p, s, plan, &source, policy, flags, to, out, started, &journal,
+    )
+    .await;
+    journal.holding(None);
+    release(&source, lock, out).await;
+    result
+}
+
+/// Applies, saves a snapshot, verifies and reports.
+#[allow(clippy::too_many_arguments)]
+async fn carry_out(
+    p: &PolicyInput,
+    s: &SourceInput,
+    plan: Plan,
+    source: &AnySource,
+    policy: Option<Policy>,
+    flags: Flags,
+    to: ReportTo<'_>,
+    out: &Printer,
+    started: std::time::Instant,
+    journal: &crate::apply::Journal,
+) -> Result<Status, CliError> {
+    let Flags {
+        auto_approve,
+        allow_destroy,
+        ..
+    } = flags;
+    let saved_plan = policy.is_none();
     // With --format json, stdout carries the JSON report alone; the text goes to stderr.
     let human = |text: &str| {
         if to.json {
@@ -201,12 +268,11 @@ pub async fn run(
     }
     engine::gate(&plan, allow_destroy)?;
     // A saved plan was the review (as in Terraform): it is carried out without asking again.
-    confirm(&plan, auto_approve || saved_plan.is_some())?;
-    let journal = crate::apply::Journal::default();
-    watch_signals(journal.clone(), plan.changes.len());
+    confirm(&plan, auto_approve || saved_plan)?;
+    journal.planned(plan.changes.len());
     let planned_in = started.elapsed();
     out.status(source.is_live(), "applying");
-    let journaled = journal.around(&source);
+    let journaled = journal.around(source);
     let counting = Counting::new(
         &journaled,
         plan.changes.len(),
@@ -223,7 +289,7 @@ pub async fn run(
     )
     .await;
     let applied_in = started.elapsed() - planned_in;
-    if let AnySource::Snapshot { snapshot, path } = &source {
+    if let AnySource::Snapshot { snapshot, path } = source {
         snapshot.save(path, Some(now_rfc3339()))?;
     }
     human(&format!("\n{}\n", report.render_text()));
@@ -238,8 +304,8 @@ pub async fn run(
     // planned (a saved plan).
     out.status(source.is_live(), "verifying");
     let verification = match &policy {
-        Some(policy) => engine::verify_policy(policy, &source, p.check.today, s.concurrency).await,
-        None => engine::verify_saved(&plan, &report, &source, s.concurrency).await,
+        Some(policy) => engine::verify_policy(policy, source, p.check.today, s.concurrency).await,
+        None => engine::verify_saved(&plan, &report, source, s.concurrency).await,
     };
     if s.verbose {
         out.note(&format!(
@@ -284,7 +350,7 @@ pub async fn run(
             return Ok(Status::Error);
         }
     }
-    if let AnySource::Snapshot { path, .. } = &source {
+    if let AnySource::Snapshot { path, .. } = source {
         human(&format!("State written to {}.\n", path.display()));
     }
     Ok(Status::Ok)

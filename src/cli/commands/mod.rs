@@ -20,6 +20,7 @@ use crate::engine::{self, Planned};
 use crate::model::AccountId;
 use crate::plan::{Access, Plan};
 use crate::provider::any::AnySource;
+use crate::provider::aws::lock::{self, LiveLock};
 use crate::provider::aws::{AwsOptions, AwsProvider};
 use crate::provider::snapshot::Snapshot;
 use crate::spec::Policy;
@@ -119,6 +120,28 @@ pub async fn planned(
     keep_current: bool,
     out: &Printer,
 ) -> Result<(Planned, AnySource, Policy), CliError> {
+    let (planned, source, policy, _) = plan_from_policy(p, s, keep_current, None, out).await?;
+    Ok((planned, source, policy))
+}
+
+/// As [`planned`], live under the apply lock, taken before anything is read: what the plan
+/// reads is what this apply alone changes. The caller releases it ([`release`]).
+pub async fn planned_under_lock(
+    p: &PolicyInput,
+    s: &SourceInput,
+    force_unlock: bool,
+    out: &Printer,
+) -> Result<(Planned, AnySource, Policy, Option<LiveLock>), CliError> {
+    plan_from_policy(p, s, false, Some(force_unlock), out).await
+}
+
+async fn plan_from_policy(
+    p: &PolicyInput,
+    s: &SourceInput,
+    keep_current: bool,
+    lock: Option<bool>,
+    out: &Printer,
+) -> Result<(Planned, AnySource, Policy, Option<LiveLock>), CliError> {
     let live = s.snapshot.is_none();
     let (policy, mut d, opened) = checked_policy(
         p,
@@ -129,6 +152,10 @@ pub async fn planned(
     let source = match opened {
         Some(source) => source,
         None => open_source(s, &engine::access(&policy)).await?,
+    };
+    let lock = match lock {
+        Some(force) => take_live_lock(&source, &engine::access(&policy), force, out).await?,
+        None => None,
     };
     out.status(source.is_live(), "reading current state");
     let planned = engine::plan(
@@ -142,9 +169,72 @@ pub async fn planned(
     )
     .await;
     out.diagnostics(d);
-    let mut planned = planned?;
+    let mut planned = match planned {
+        Ok(planned) => planned,
+        Err(e) => {
+            release(&source, lock, out).await;
+            return Err(e.into());
+        }
+    };
     planned.plan.api_calls = source.api_calls();
-    Ok((planned, source, policy))
+    Ok((planned, source, policy, lock))
+}
+
+/// Takes the live apply lock in the delegated administrator's home region (the caller's
+/// account without an organisation). A snapshot has its own lock; where Security Hub is not
+/// on yet, there is nowhere to keep one, and the apply goes on saying so.
+pub async fn take_live_lock(
+    source: &AnySource,
+    access: &Access,
+    force: bool,
+    out: &Printer,
+) -> Result<Option<LiveLock>, CliError> {
+    let AnySource::Aws(aws) = source else {
+        return Ok(None);
+    };
+    let account = access
+        .delegated_admin
+        .as_deref()
+        .and_then(|a| AccountId::parse(a).ok())
+        .unwrap_or_else(|| aws.caller().clone());
+    let region = access
+        .home
+        .clone()
+        .unwrap_or_else(|| aws.region().to_string());
+    let holder = lock::holder(aws.caller(), &apply::now_rfc3339());
+    match aws
+        .take_lock(&account, &region, &holder, force)
+        .await
+        .map_err(CliError::Lock)?
+    {
+        lock::Locking::Taken(l) => Ok(Some(l)),
+        lock::Locking::HeldBy(holder) => Err(CliError::LiveLocked {
+            account: account.to_string(),
+            region,
+            holder,
+        }),
+        lock::Locking::Unavailable(why) => {
+            out.note(&format!(
+                "warning: no apply lock: {why}; another apply could run at the same time"
+            ));
+            Ok(None)
+        }
+    }
+}
+
+/// Releases the live apply lock; when that fails, says how to remove it.
+pub async fn release(source: &AnySource, lock: Option<LiveLock>, out: &Printer) {
+    let (AnySource::Aws(aws), Some(lock)) = (source, lock) else {
+        return;
+    };
+    if let Err(e) = aws.release_lock(&lock).await {
+        out.note(&format!(
+            "warning: the apply lock (custom action `{}` in {} {}) could not be released: {e}. Once no apply is running, `shubctl apply --force-unlock` removes it",
+            crate::model::resource::LOCK_ACTION_TARGET,
+            lock.account,
+            lock.region
+        ));
+    }
 }
 
 /// With `-v`: the API calls made, per account and region (the busiest ones, in a large

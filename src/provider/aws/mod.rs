@@ -17,6 +17,7 @@ mod guardduty;
 mod health;
 mod inspector;
 mod limiter;
+pub mod lock;
 mod macie;
 mod organizations;
 mod regions;

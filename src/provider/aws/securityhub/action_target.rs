@@ -19,6 +19,9 @@ pub(super) async fn read(sh: &Sh<'_>, out: &mut ScopeState) -> Result<(), Provid
             let Some(id) = t.action_target_arn().and_then(|a| a.rsplit('/').next()) else {
                 continue;
             };
+            if id == crate::model::resource::LOCK_ACTION_TARGET {
+                continue;
+            }
             out.insert(
                 Kind::ActionTarget,
                 Some(id.to_string()),
