@@ -11,6 +11,7 @@ use chrono::NaiveDate;
 
 use crate::apply::{ApplyOptions, Outcome, Report, apply};
 use crate::diff::{self, Action, diff_scope};
+use crate::model::kind::ReadAllAt;
 use crate::model::provider::HealthSource;
 use crate::model::state::fingerprint;
 use crate::model::{
@@ -647,28 +648,13 @@ pub struct ReadAll {
     pub unreadable: BTreeMap<Kind, Vec<String>>,
 }
 
-/// Kinds read in every account × region, in the management account (administrator
-/// designations) and in the Security Hub administrator (what it holds for the organisation).
-const EVERYWHERE: &[Kind] = &[
-    Kind::Hub,
-    Kind::Standard,
-    Kind::Control,
-    Kind::ControlParameters,
-    Kind::Product,
-    Kind::GuardDuty,
-    Kind::Inspector,
-    Kind::Macie,
-    Kind::Analyzer,
-];
-const IN_ADMIN: &[Kind] = &[
-    Kind::OrgConfig,
-    Kind::Member,
-    Kind::InspectorMember,
-    Kind::Aggregator,
-    Kind::Insight,
-    Kind::ActionTarget,
-    Kind::AutomationRule,
-];
+/// The kinds `read_all` reads in one kind of place (the kind table's `read_all` column).
+fn kinds_read(place: ReadAllAt) -> impl Iterator<Item = Kind> {
+    Kind::ALL
+        .iter()
+        .copied()
+        .filter(move |k| k.read_all() == place)
+}
 
 /// Reads everything in `accounts` × `regions` without a policy. In an organisation the
 /// management account is read first, for the delegated administrator, whose account then is
@@ -688,7 +674,7 @@ pub async fn read_all<S: StateSource>(
         .filter(|_| !org.accounts.is_empty());
     let mut admin = None;
     if let Some(m) = &management {
-        let kinds: KindSet = [Kind::DelegatedAdmin].into_iter().collect();
+        let kinds: KindSet = kinds_read(ReadAllAt::InManagement).collect();
         let scopes = regions
             .iter()
             .map(|r| (Scope::new(m, r), kinds.clone(), ()));
@@ -709,17 +695,12 @@ pub async fn read_all<S: StateSource>(
     }
     let single = org.accounts.is_empty();
     let kinds_of = |a: &AccountId| -> KindSet {
-        let mut k: KindSet = EVERYWHERE.iter().copied().collect();
+        let mut k: KindSet = kinds_read(ReadAllAt::Everywhere).collect();
         if Some(a) == management.as_ref() {
-            k.insert(Kind::DelegatedAdmin);
+            k.extend(kinds_read(ReadAllAt::InManagement));
         }
         if single || Some(a) == admin.as_ref() {
-            k.extend(
-                IN_ADMIN
-                    .iter()
-                    .copied()
-                    .filter(|k| !single || !k.keyed_by_service()),
-            );
+            k.extend(kinds_read(ReadAllAt::InAdmin).filter(|k| !single || !k.keyed_by_service()));
             if single {
                 k.remove(&Kind::Member);
                 k.remove(&Kind::InspectorMember);

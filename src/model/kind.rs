@@ -20,6 +20,23 @@ pub enum ServiceOf {
     Id,
 }
 
+/// Where `export` and `report` read a kind without a policy (`engine::read_all`), or why
+/// they do not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadAllAt {
+    /// In every account × region.
+    Everywhere,
+    /// In the Security Hub delegated administrator's account (everywhere for a single account).
+    InAdmin,
+    /// In the management account (designations).
+    InManagement,
+    /// Not read: why, as the export's notes and the README say it.
+    Not(&'static str),
+}
+
+/// Why the guardrail kinds are not exported.
+const GUARDRAILS_NOT_EXPORTED: &str = "the guardrail SCP is written by shubctl from a policy's `guardrails` section, not a setting to read back: declare the section to have it managed";
+
 /// The facts about one kind.
 #[derive(Clone, Copy, Debug)]
 pub struct KindInfo {
@@ -62,6 +79,8 @@ pub struct KindInfo {
     /// What creating one does, as the plan's `why` says it (default: "missing: declared by
     /// the policy").
     pub creates: &'static str,
+    /// Where `export` and `report` read it, or why not.
+    pub read_all: ReadAllAt,
 }
 
 const BASE: KindInfo = KindInfo {
@@ -80,6 +99,7 @@ const BASE: KindInfo = KindInfo {
     documents: &[],
     adds_only: false,
     creates: "",
+    read_all: ReadAllAt::Everywhere,
 };
 /// Organizations' service control policies, held by the management account.
 const ORGANIZATIONS: KindInfo = KindInfo {
@@ -126,7 +146,7 @@ macro_rules! kinds {
 // `provider/aws/` (the emulator refuses any other call when the end-to-end tests enforce the
 // policies `shubctl iam` prints). Rows are laid out one column group a line.
 kinds! {
-    DelegatedAdmin(DelegatedAdminValue) = KindInfo { name: "delegated-admin", keyed: true, rank: 0, destructive: true, weakens_on_delete: true, held_by_management: true, service: ServiceOf::Id,
+    DelegatedAdmin(DelegatedAdminValue) = KindInfo { read_all: ReadAllAt::InManagement, name: "delegated-admin", keyed: true, rank: 0, destructive: true, weakens_on_delete: true, held_by_management: true, service: ServiceOf::Id,
         read: &["securityhub:ListOrganizationAdminAccounts", "guardduty:ListOrganizationAdminAccounts", "inspector2:ListDelegatedAdminAccounts", "macie2:ListOrganizationAdminAccounts",
                 "organizations:DescribeOrganization", "organizations:ListDelegatedAdministrators"],
         write: &["securityhub:EnableOrganizationAdminAccount", "securityhub:DisableOrganizationAdminAccount", "guardduty:EnableOrganizationAdminAccount", "guardduty:DisableOrganizationAdminAccount",
@@ -134,7 +154,7 @@ kinds! {
                  "organizations:EnableAWSServiceAccess", "organizations:ListAWSServiceAccessForOrganization", "organizations:RegisterDelegatedAdministrator",
                  "organizations:DeregisterDelegatedAdministrator", "organizations:DescribeAccount@guardduty@inspector2@macie2", "organizations:DescribeOrganizationalUnit@guardduty@inspector2@macie2", "organizations:ListAccounts@guardduty@inspector2@macie2"],
         ..BASE };
-    OrgConfig(OrgConfigValue) = KindInfo { name: "org-config", keyed: true, rank: 2, held_by_admin: true, service: ServiceOf::Id,
+    OrgConfig(OrgConfigValue) = KindInfo { read_all: ReadAllAt::InAdmin, name: "org-config", keyed: true, rank: 2, held_by_admin: true, service: ServiceOf::Id,
         read: &["securityhub:DescribeOrganizationConfiguration", "guardduty:ListDetectors", "guardduty:DescribeOrganizationConfiguration", "inspector2:DescribeOrganizationConfiguration",
                 "macie2:GetMacieSession", "macie2:DescribeOrganizationConfiguration"],
         write: &["securityhub:UpdateOrganizationConfiguration", "guardduty:CreateDetector", "guardduty:UpdateOrganizationConfiguration", "inspector2:UpdateOrganizationConfiguration",
@@ -144,7 +164,7 @@ kinds! {
         read: &["securityhub:DescribeHub"],
         write: &["securityhub:EnableSecurityHub", "securityhub:UpdateSecurityHubConfiguration", "securityhub:DisableSecurityHub", "iam:CreateServiceLinkedRole"],
         ..BASE };
-    Member(Empty) = KindInfo { name: "member", keyed: true, rank: 3, destructive: true, weakens_on_delete: true, held_by_admin: true,
+    Member(Empty) = KindInfo { read_all: ReadAllAt::InAdmin, name: "member", keyed: true, rank: 3, destructive: true, weakens_on_delete: true, held_by_admin: true,
         read: &["securityhub:ListMembers"],
         write: &["securityhub:CreateMembers", "securityhub:DisassociateMembers", "securityhub:DeleteMembers"],
         ..BASE };
@@ -161,27 +181,27 @@ kinds! {
         read: &["securityhub:GetEnabledStandards", "securityhub:BatchGetSecurityControls", "securityhub:DescribeStandardsControls"],
         write: &["securityhub:UpdateSecurityControl", "securityhub:UpdateStandardsControl"],
         ..IN_HUB };
-    Aggregator(AggregatorValue) = KindInfo { name: "aggregator", rank: 7, destructive: true, weakens_on_delete: true, held_by_admin: true,
+    Aggregator(AggregatorValue) = KindInfo { read_all: ReadAllAt::InAdmin, name: "aggregator", rank: 7, destructive: true, weakens_on_delete: true, held_by_admin: true,
         read: &["securityhub:ListFindingAggregators", "securityhub:GetFindingAggregator"],
         write: &["securityhub:CreateFindingAggregator", "securityhub:UpdateFindingAggregator", "securityhub:DeleteFindingAggregator"],
         ..IN_HUB };
-    Insight(InsightValue) = KindInfo { name: "insight", keyed: true, rank: 8, held_by_admin: true,
+    Insight(InsightValue) = KindInfo { read_all: ReadAllAt::InAdmin, name: "insight", keyed: true, rank: 8, held_by_admin: true,
         read: &["securityhub:GetInsights"],
         write: &["securityhub:CreateInsight", "securityhub:UpdateInsight", "securityhub:DeleteInsight"],
         ..IN_HUB };
-    ActionTarget(ActionTargetValue) = KindInfo { name: "action-target", keyed: true, rank: 8, held_by_admin: true,
+    ActionTarget(ActionTargetValue) = KindInfo { read_all: ReadAllAt::InAdmin, name: "action-target", keyed: true, rank: 8, held_by_admin: true,
         read: &["securityhub:DescribeActionTargets"],
         write: &["securityhub:CreateActionTarget", "securityhub:UpdateActionTarget", "securityhub:DeleteActionTarget"],
         ..IN_HUB };
-    AutomationRule(AutomationRuleValue) = KindInfo { name: "automation-rule", keyed: true, rank: 8, held_by_admin: true,
+    AutomationRule(AutomationRuleValue) = KindInfo { read_all: ReadAllAt::InAdmin, name: "automation-rule", keyed: true, rank: 8, held_by_admin: true,
         read: &["securityhub:ListAutomationRules", "securityhub:BatchGetAutomationRules"],
         write: &["securityhub:CreateAutomationRule", "securityhub:BatchUpdateAutomationRules", "securityhub:BatchDeleteAutomationRules"],
         ..IN_HUB };
-    ConfigPolicy(ConfigPolicyValue) = KindInfo { name: "config-policy", keyed: true, rank: 9, destructive: true, weakens_on_delete: true, held_by_admin: true,
+    ConfigPolicy(ConfigPolicyValue) = KindInfo { read_all: ReadAllAt::Not("configuration policies are compiled from a policy's `organization.configuration: central`; export writes every account's effective set-up as a local policy, which that setting turns back into configuration policies"), name: "config-policy", keyed: true, rank: 9, destructive: true, weakens_on_delete: true, held_by_admin: true,
         read: &["securityhub:ListConfigurationPolicies", "securityhub:GetConfigurationPolicy"],
         write: &["securityhub:CreateConfigurationPolicy", "securityhub:UpdateConfigurationPolicy", "securityhub:DeleteConfigurationPolicy"],
         ..IN_HUB };
-    PolicyAssociation(PolicyAssociationValue) = KindInfo { name: "policy-association", keyed: true, rank: 10, destructive: true, weakens_on_delete: true, held_by_admin: true,
+    PolicyAssociation(PolicyAssociationValue) = KindInfo { read_all: ReadAllAt::Not("configuration policy associations are compiled from a policy's `organization.configuration: central` with the configuration policies"), name: "policy-association", keyed: true, rank: 10, destructive: true, weakens_on_delete: true, held_by_admin: true,
         read: &["securityhub:ListConfigurationPolicyAssociations", "securityhub:GetConfigurationPolicyAssociation"],
         write: &["securityhub:StartConfigurationPolicyAssociation", "securityhub:StartConfigurationPolicyDisassociation"],
         ..IN_HUB };
@@ -197,7 +217,7 @@ kinds! {
         read: &["inspector2:BatchGetAccountStatus"],
         write: &["inspector2:Enable", "inspector2:Disable", "iam:CreateServiceLinkedRole"],
         ..BASE };
-    InspectorMember(Empty) = KindInfo { name: "inspector-member", keyed: true, rank: 10, held_by_admin: true, adds_only: true, service: ServiceOf::Fixed(Service::Inspector),
+    InspectorMember(Empty) = KindInfo { read_all: ReadAllAt::InAdmin, name: "inspector-member", keyed: true, rank: 10, held_by_admin: true, adds_only: true, service: ServiceOf::Fixed(Service::Inspector),
         creates: "not associated with the Inspector administrator, which enables scanning only for associated accounts",
         read: &["inspector2:ListMembers", "inspector2:GetDelegatedAdminAccount"],
         write: &["inspector2:AssociateMember"],
@@ -211,19 +231,19 @@ kinds! {
         write: &["access-analyzer:CreateAnalyzer", "access-analyzer:UpdateAnalyzer", "access-analyzer:DeleteAnalyzer", "access-analyzer:CreateArchiveRule",
                  "access-analyzer:UpdateArchiveRule", "access-analyzer:DeleteArchiveRule", "iam:CreateServiceLinkedRole"],
         ..BASE };
-    Route(RouteValue) = KindInfo { name: "route", keyed: true, rank: 12, weakens_on_delete: true, service: ServiceOf::Fixed(Service::EventBridge), documents: &["event_pattern"],
+    Route(RouteValue) = KindInfo { read_all: ReadAllAt::Not("routes send findings to targets (Lambda functions, queues, topics) owned by other teams and pipelines: write the `routes` section by hand"), name: "route", keyed: true, rank: 12, weakens_on_delete: true, service: ServiceOf::Fixed(Service::EventBridge), documents: &["event_pattern"],
         read: &["events:ListRules", "events:ListTargetsByRule", "lambda:GetPolicy"],
         write: &["events:PutRule", "events:PutTargets", "events:RemoveTargets", "events:DeleteRule", "lambda:AddPermission", "lambda:RemovePermission", "iam:PassRole"],
         ..BASE };
-    ScpPolicyType(Empty) = KindInfo { name: "scp-policy-type", rank: 12, destructive: true, weakens_on_delete: true, held_by_management: true,
+    ScpPolicyType(Empty) = KindInfo { read_all: ReadAllAt::Not(GUARDRAILS_NOT_EXPORTED), name: "scp-policy-type", rank: 12, destructive: true, weakens_on_delete: true, held_by_management: true,
         read: &["organizations:ListRoots", "organizations:ListPolicies", "organizations:DescribePolicy", "organizations:ListTargetsForPolicy"],
         write: &["organizations:EnablePolicyType", "organizations:DisablePolicyType"],
         ..ORGANIZATIONS };
-    Scp(ScpValue) = KindInfo { name: "scp", keyed: true, rank: 13, destructive: true, weakens_on_delete: true, held_by_management: true, documents: &["content"],
+    Scp(ScpValue) = KindInfo { read_all: ReadAllAt::Not(GUARDRAILS_NOT_EXPORTED), name: "scp", keyed: true, rank: 13, destructive: true, weakens_on_delete: true, held_by_management: true, documents: &["content"],
         read: &["organizations:ListRoots", "organizations:ListPolicies", "organizations:DescribePolicy", "organizations:ListTargetsForPolicy"],
         write: &["organizations:CreatePolicy", "organizations:UpdatePolicy", "organizations:DeletePolicy"],
         ..ORGANIZATIONS };
-    ScpAttachment(Empty) = KindInfo { name: "scp-attachment", keyed: true, rank: 14, destructive: true, weakens_on_delete: true, held_by_management: true,
+    ScpAttachment(Empty) = KindInfo { read_all: ReadAllAt::Not(GUARDRAILS_NOT_EXPORTED), name: "scp-attachment", keyed: true, rank: 14, destructive: true, weakens_on_delete: true, held_by_management: true,
         read: &["organizations:ListRoots", "organizations:ListPolicies", "organizations:DescribePolicy", "organizations:ListTargetsForPolicy"],
         write: &["organizations:AttachPolicy", "organizations:DetachPolicy"],
         ..ORGANIZATIONS };
@@ -262,6 +282,10 @@ impl Kind {
     }
     pub fn adds_only(self) -> bool {
         self.info().adds_only
+    }
+    /// Where `export` and `report` read it, or why not.
+    pub fn read_all(self) -> ReadAllAt {
+        self.info().read_all
     }
     /// The service a kind belongs to; for kinds keyed by service, the one `id` names.
     pub fn service(self, id: Option<&str>) -> Option<Service> {
@@ -382,6 +406,23 @@ mod tests {
             for d in k.info().documents {
                 assert!(!d.is_empty());
             }
+        }
+    }
+
+    #[test]
+    fn every_kind_says_where_export_reads_it_or_why_not() {
+        for k in Kind::ALL {
+            if let ReadAllAt::Not(why) = k.read_all() {
+                assert!(why.len() > 40, "{k}: say why it is not exported");
+            }
+        }
+        // Designations are read where they are made; what the administrator holds, there.
+        assert_eq!(Kind::DelegatedAdmin.read_all(), ReadAllAt::InManagement);
+        for k in Kind::ALL.iter().filter(|k| k.held_by_admin()) {
+            assert!(
+                matches!(k.read_all(), ReadAllAt::InAdmin | ReadAllAt::Not(_)),
+                "{k}"
+            );
         }
     }
 

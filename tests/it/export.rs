@@ -355,3 +355,60 @@ fn cli_export_of_nothing_is_refused() {
     );
     assert!(!out_dir.join("baseline.yaml").exists());
 }
+
+/// Every kind is read by `export` and `report` where the kind table says, or the README says
+/// why not: a kind added without either fails here instead of vanishing from both.
+#[test]
+fn every_kind_is_read_for_export_or_the_readme_says_why_not() {
+    use shubctl::model::Kind;
+    use shubctl::model::kind::ReadAllAt;
+    use shubctl::model::organization::AccountStatus;
+    use shubctl::provider::StateSource;
+    let readme = std::fs::read_to_string(crate::common::root().join("README.md")).unwrap();
+    let snap = crate::common::snapshot("examples/showcase/snapshot.json");
+    let state = snap.state();
+    let org = crate::common::block_on(snap.read_org()).unwrap();
+    let accounts: Vec<_> = org
+        .accounts
+        .iter()
+        .filter(|a| a.status == AccountStatus::Active)
+        .map(|a| a.id.clone())
+        .collect();
+    let regions: Vec<String> = state
+        .scopes
+        .keys()
+        .map(|s| s.region.clone())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let read = crate::common::block_on(shubctl::engine::read_all(
+        &snap, &org, &accounts, &regions, 4,
+    ));
+    let mut seen = std::collections::BTreeSet::new();
+    for (address, value) in state.entries() {
+        let kind = address.kind;
+        if matches!(kind.read_all(), ReadAllAt::Not(_)) || !accounts.contains(&address.account) {
+            continue;
+        }
+        assert_eq!(
+            read.state.get(&address).as_ref(),
+            Some(&value),
+            "{address} is in the snapshot but export did not read it"
+        );
+        seen.insert(kind);
+    }
+    for k in Kind::ALL {
+        match k.read_all() {
+            ReadAllAt::Not(why) => assert!(
+                readme.contains(&format!("- `{k}`: {why}.")),
+                "README does not say why `{k}` is not exported"
+            ),
+            // Controls read as enabled are not held; every other readable kind is in the
+            // showcase, so this test sees it read.
+            _ => assert!(
+                seen.contains(k) || *k == Kind::Control,
+                "the showcase holds no `{k}`"
+            ),
+        }
+    }
+}
