@@ -61,6 +61,7 @@ pub async fn connect(
         services: access.services.iter().copied().collect(),
         delegated_admin: account(&access.delegated_admin),
         enabled_regions: access.all_regions,
+        partition: access.partition.clone(),
         ..AwsOptions::default()
     };
     AwsProvider::connect(opts, None)
@@ -112,11 +113,13 @@ where
 }
 
 /// Loads the policy, opens the source and plans (keeping the state read when `keep_current`).
-/// The policy's warnings travel with the plan and are printed once it is made.
+/// The policy's warnings travel with the plan and are printed once it is made (`plan_shown`:
+/// the command prints the plan, which holds them).
 pub async fn planned(
     p: &PolicyInput,
     s: &SourceInput,
     keep_current: bool,
+    plan_shown: bool,
     out: &Printer,
 ) -> Result<(Planned, AnySource, Policy), CliError> {
     let live = s.snapshot.is_none();
@@ -141,7 +144,7 @@ pub async fn planned(
         &mut d,
     )
     .await;
-    out.diagnostics(d);
+    out.plan_diagnostics(d, plan_shown);
     let mut planned = planned?;
     planned.plan.api_calls = source.api_calls();
     Ok((planned, source, policy))
@@ -150,16 +153,23 @@ pub async fn planned(
 /// With `-v`: the API calls made, per account and region (the busiest ones, in a large
 /// organisation).
 pub fn print_api_calls(out: &Printer, plan: &Plan, verbose: bool) {
-    if !verbose || plan.api_calls.is_empty() {
+    if verbose {
+        print_calls(out, &plan.api_calls);
+    }
+}
+
+/// The calls made, per account and region (the 40 busiest in a large organisation).
+pub fn print_calls(out: &Printer, calls: &std::collections::BTreeMap<String, u64>) {
+    if calls.is_empty() {
         return;
     }
-    let total: u64 = plan.api_calls.values().sum();
-    let scopes = plan.api_calls.len();
+    let total: u64 = calls.values().sum();
+    let scopes = calls.len();
     out.note(&format!(
         "API calls: {total} in all, in {scopes} account/region pair(s)"
     ));
     const LISTED: usize = 40;
-    let mut busiest: Vec<(&String, &u64)> = plan.api_calls.iter().collect();
+    let mut busiest: Vec<(&String, &u64)> = calls.iter().collect();
     if scopes > LISTED {
         busiest.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
         busiest.truncate(LISTED);
