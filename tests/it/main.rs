@@ -12,6 +12,7 @@ mod doctor;
 mod export;
 mod iam;
 mod layers;
+mod polish;
 mod render;
 mod report;
 mod truth;
