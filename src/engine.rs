@@ -160,6 +160,11 @@ pub fn access(policy: &Policy) -> Access {
         services: policy.declared_services(),
         all_regions: policy.regions.as_ref().is_some_and(|r| r.include.is_none()),
         home: policy.regions.as_ref().map(|r| r.home.clone()),
+        partition: policy.regions.as_ref().map(|r| {
+            crate::model::catalog::partition_of(&r.home)
+                .name
+                .to_string()
+        }),
     }
 }
 
@@ -263,10 +268,17 @@ pub async fn plan<S: StateSource>(
     failures.sort_by(|a, b| a.target.cmp(&b.target));
     // The policy's warnings (expired and expiring exceptions, overlaps, ...) travel with the
     // plan, so a PR comment shows them too.
-    let mut warnings: Vec<String> = diags
+    // By position, as `validate` lists them (as strings, `:10:14` would come before `:8:12`).
+    let mut policy_warnings: Vec<_> = diags
         .items
         .iter()
         .filter(|d| d.severity == Severity::Warning)
+        .collect();
+    policy_warnings.sort_by(|a, b| {
+        (&a.file, a.line, a.column, &a.message).cmp(&(&b.file, b.line, b.column, &b.message))
+    });
+    let mut warnings: Vec<String> = policy_warnings
+        .into_iter()
         .map(|d| {
             format!(
                 "{}:{}:{}: [{}] {}",
@@ -274,7 +286,6 @@ pub async fn plan<S: StateSource>(
             )
         })
         .collect();
-    warnings.sort();
     warnings.dedup();
     for (a, status) in &skipped {
         warnings.push(format!("account {a} skipped: it is {status}"));

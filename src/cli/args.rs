@@ -117,9 +117,11 @@ pub enum Command {
         /// holds.
         #[arg(long, value_name = "REGIONS", value_delimiter = ',')]
         regions: Vec<String>,
-        /// The role the policy assumes in member accounts (also used to read them live).
-        #[arg(long, value_name = "ROLE", default_value = crate::model::organization::ORGANIZATION_ACCESS_ROLE)]
-        role: String,
+        /// The role the policy assumes in member accounts (also used to read them live). Default
+        /// OrganizationAccountAccessRole; from a snapshot, which does not record the role, the
+        /// default is written as a guess and said to be one.
+        #[arg(long, value_name = "ROLE")]
+        role: Option<String>,
         /// External ID for assuming `--role`, if its trust policy requires one.
         #[arg(long, value_name = "ID")]
         external_id: Option<String>,
@@ -135,7 +137,7 @@ pub enum Command {
         /// Output format: html (one self-contained file), markdown, csv or json.
         #[arg(long, value_enum, default_value_t = ReportFormatArg::Html)]
         format: ReportFormatArg,
-        /// The file to write.
+        /// The file to write; `-` writes the report to stdout.
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
@@ -191,6 +193,10 @@ pub enum Command {
         /// How many account × region scopes to read at once.
         #[arg(long, value_name = "N", default_value_t = 128, value_parser = parse_concurrency)]
         concurrency: usize,
+        /// Accepted only to be refused with the reason: doctor reads live AWS (AWS Config
+        /// recorders, standards' status, findings) that a snapshot does not hold.
+        #[arg(long, value_name = "FILE", hide = true)]
+        snapshot: Option<PathBuf>,
     },
     /// Print the least-privilege IAM policies the policy needs, for one role.
     ///

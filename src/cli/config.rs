@@ -63,6 +63,8 @@ pub enum Command {
         run: crate::engine::DoctorRun,
         account: Option<String>,
         format: Format,
+        /// `--snapshot`, which doctor refuses with its reason.
+        snapshot: Option<PathBuf>,
     },
     Iam {
         policy: PolicyInput,
@@ -84,6 +86,8 @@ pub enum Command {
         out: PathBuf,
         regions: Vec<String>,
         role: String,
+        /// No `--role` given for a snapshot export: the role written is the default, a guess.
+        role_guessed: bool,
         external_id: Option<String>,
         today: chrono::NaiveDate,
     },
@@ -207,9 +211,11 @@ impl Config {
                 findings_limit,
                 format: f,
                 concurrency,
+                snapshot,
             } => {
                 let policy = policy(p);
                 Command::Doctor {
+                    snapshot,
                     run: crate::engine::DoctorRun {
                         today: policy.check.today,
                         concurrency,
@@ -256,10 +262,13 @@ impl Config {
                 role,
                 external_id,
             } => Command::Export {
+                role_guessed: role.is_none() && s.snapshot.is_some(),
+                role: role.unwrap_or_else(|| {
+                    crate::model::organization::ORGANIZATION_ACCESS_ROLE.to_string()
+                }),
                 source: source(s),
                 out,
                 regions,
-                role,
                 external_id,
                 today: chrono::Utc::now().date_naive(),
             },

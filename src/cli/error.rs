@@ -9,8 +9,8 @@ use crate::provider::snapshot::SnapshotError;
 pub enum CliError {
     #[error(transparent)]
     Engine(#[from] EngineError),
-    #[error("cannot reach AWS: {0}")]
-    Connect(ProviderError),
+    #[error(transparent)]
+    Connect(crate::provider::aws::ConnectError),
     #[error(transparent)]
     Snapshot(#[from] SnapshotError),
     #[error(transparent)]
@@ -57,8 +57,8 @@ pub enum CliError {
     Cancelled,
     #[error("unknown diagnostic code `{0}`{1}; docs/diagnostics.md lists them all")]
     UnknownCode(String, String),
-    #[error("unknown standard `{0}`; `shubctl catalog` lists them")]
-    UnknownStandard(String),
+    #[error("unknown standard `{0}`{1}; `shubctl catalog` lists them")]
+    UnknownStandard(String, String),
     #[error("some scopes could not be read; no snapshot written")]
     SnapshotIncomplete,
     #[error(transparent)]
@@ -95,6 +95,10 @@ pub enum CliError {
         #[source]
         source: std::io::Error,
     },
+    #[error(
+        "doctor reads live AWS and cannot use the snapshot {0}: AWS Config recorders, standards' status and findings are not in a snapshot. Run it with AWS credentials; `shubctl plan --snapshot` and `shubctl report --snapshot` show drift and the set-up offline"
+    )]
+    DoctorNeedsLive(String),
     #[error("cannot start the async runtime")]
     Runtime(#[source] std::io::Error),
 }

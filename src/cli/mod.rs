@@ -126,10 +126,15 @@ async fn run(command: Command, out: &Printer) -> Result<Status, CliError> {
             out: path,
         } => commands::snapshot::run(&policy, &source, &path, out).await,
         Command::Doctor {
+            snapshot: Some(path),
+            ..
+        } => Err(CliError::DoctorNeedsLive(path.display().to_string())),
+        Command::Doctor {
             policy,
             run,
             account,
             format,
+            snapshot: None,
         } => commands::doctor::run(&policy, run, account.as_deref(), format, out).await,
         Command::Iam {
             policy,
@@ -149,6 +154,7 @@ async fn run(command: Command, out: &Printer) -> Result<Status, CliError> {
             out: dir,
             regions,
             role,
+            role_guessed,
             external_id,
             today,
         } => {
@@ -156,6 +162,7 @@ async fn run(command: Command, out: &Printer) -> Result<Status, CliError> {
                 dir,
                 regions,
                 role,
+                role_guessed,
                 external_id,
                 today,
             };

@@ -10,6 +10,7 @@ use crate::spec::diagnostics::{Diagnostic, Diagnostics, Severity};
 
 pub struct Printer {
     colors: Colors,
+    stdout_tty: bool,
     stderr_tty: bool,
     stdout_closed: AtomicBool,
 }
@@ -18,6 +19,7 @@ impl Printer {
     pub fn new(colors: Colors) -> Self {
         Printer {
             colors,
+            stdout_tty: std::io::stdout().is_terminal(),
             stderr_tty: std::io::stderr().is_terminal(),
             stdout_closed: AtomicBool::new(false),
         }
@@ -62,6 +64,15 @@ impl Printer {
         counts
     }
 
+    /// A plan's diagnostics. Its warnings travel in the plan itself (`plan_shown`: it is
+    /// printed), so on a terminal showing both streams they are not printed twice.
+    pub fn plan_diagnostics(&self, mut diags: Diagnostics, plan_shown: bool) -> (usize, usize) {
+        if !repeat_warnings(plan_shown, self.stdout_tty, self.stderr_tty) {
+            diags.items.retain(|d| d.severity == Severity::Error);
+        }
+        self.diagnostics(diags)
+    }
+
     /// An error and its causes, once: `error: what: why: why`.
     pub fn error(&self, e: &dyn std::error::Error) {
         let mut line = e.to_string();
@@ -95,6 +106,13 @@ impl Printer {
     }
 }
 
+/// Whether a plan's warnings go to stderr too: unless the plan that holds them is printed
+/// and both streams are the terminal (then they would be read twice, one under the other).
+/// Redirected, stderr is where a person still sees them.
+fn repeat_warnings(plan_shown: bool, stdout_tty: bool, stderr_tty: bool) -> bool {
+    !(plan_shown && stdout_tty && stderr_tty)
+}
+
 fn paint(d: &Diagnostic, color: bool) -> String {
     let s = d.to_string();
     if !color {
@@ -105,4 +123,17 @@ fn paint(d: &Diagnostic, color: bool) -> String {
         Severity::Warning => ("warning", "33"),
     };
     s.replacen(word, &format!("\x1b[1;{code}m{word}\x1b[0m"), 1)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn warnings_are_printed_once_on_a_terminal() {
+        // The plan on the terminal holds them: not again on stderr.
+        assert!(!super::repeat_warnings(true, true, true));
+        // The plan redirected (a file, a PR comment): stderr is where a person sees them.
+        assert!(super::repeat_warnings(true, false, true));
+        // Commands that do not print the plan (report, snapshot) always say them.
+        assert!(super::repeat_warnings(false, true, true));
+    }
 }

@@ -157,7 +157,6 @@ fn check_scope(
     found: &mut Found,
 ) {
     let at = format!("{}/{}", scope.account, scope.region);
-    let region = &scope.region;
     if !h.hub {
         if policy.hub_enabled() {
             found.add(
@@ -216,15 +215,13 @@ fn check_scope(
             &at,
             format!("standard {} is {} ({reason})", s.standard, s.status),
             why,
-            format!(
-                "remove the cause, then enable it afresh: `aws securityhub batch-disable-standards --standards-subscription-arns <its subscription ARN> --region {region}`, then `shubctl apply`"
-            ),
+            "remove the cause, then enable it afresh in each place listed: `aws securityhub batch-disable-standards --standards-subscription-arns <its subscription ARN> --region <region>`, then `shubctl apply`",
         );
     }
+    // Fixes name no account or region of their own (`<region>` stands for each place listed),
+    // so one problem found in many places is reported once, with every place.
+    let partition = partition_of(&facts.home).name;
     if !enabled.is_empty() {
-        let start = format!(
-            "`aws configservice start-configuration-recorder --configuration-recorder-name default --region {region}` (with a recorder and a delivery channel: `aws configservice put-configuration-recorder` and `put-delivery-channel`)"
-        );
         match &h.recorder {
             None => found.add(
                 Check::ConfigNotRecording,
@@ -233,8 +230,7 @@ fn check_scope(
                 "AWS Config has no configuration recorder, but standards are enabled",
                 "Security Hub's controls are AWS Config rules: without recording they show no data or UNKNOWN",
                 format!(
-                    "in each account listed, set up AWS Config recording all supported resources: `aws configservice put-configuration-recorder --configuration-recorder name=default,roleARN=arn:{partition}:iam::<account>:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig --recording-group allSupported=true --region {region}`, a delivery channel, then {start}",
-                    partition = partition_of(region).name
+                    "in each place listed, set up AWS Config recording all supported resources: `aws configservice put-configuration-recorder --configuration-recorder name=default,roleARN=arn:{partition}:iam::<account>:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig --recording-group allSupported=true --region <region>`, a delivery channel (`aws configservice put-delivery-channel`), then `aws configservice start-configuration-recorder --configuration-recorder-name default --region <region>`"
                 ),
             ),
             Some(r) if !r.recording => found.add(
@@ -243,7 +239,10 @@ fn check_scope(
                 &at,
                 format!("AWS Config's recorder `{}` is stopped", r.name),
                 "Security Hub's controls are AWS Config rules: without recording they show no data or UNKNOWN",
-                format!("start it: {start}"),
+                format!(
+                    "start it in each place listed: `aws configservice start-configuration-recorder --configuration-recorder-name {} --region <region>`",
+                    r.name
+                ),
             ),
             Some(r) if r.last_status.as_deref() == Some("Failure") => found.add(
                 Check::ConfigNotRecording,
@@ -264,7 +263,7 @@ fn check_scope(
                 format!("AWS Config's recorder `{}` records only some resource types", r.name),
                 "controls on resource types it does not record have no data",
                 format!(
-                    "record all supported types: `aws configservice put-configuration-recorder --configuration-recorder name={},roleARN=<its role> --recording-group allSupported=true --region {region}`",
+                    "record all supported types in each place listed: `aws configservice put-configuration-recorder --configuration-recorder name={},roleARN=<its role> --recording-group allSupported=true --region <region>`",
                     r.name
                 ),
             ),
@@ -279,7 +278,7 @@ fn check_scope(
             Some(false) => {
                 let fix = match section(policy, &format!("integrations.{}", s.id())) {
                     Some(lines) => format!(
-                        "the policy declares it ({lines}): run `shubctl apply`; check the section reaches this account and region"
+                        "the policy declares it ({lines}): run `shubctl apply`; check the section reaches each account and region listed"
                     ),
                     None => format!(
                         "declare `integrations.{}` in the policy and run `shubctl apply`",
@@ -312,8 +311,7 @@ fn check_scope(
                         "list `{product}` under integrations.products ({lines}) and run `shubctl apply`"
                     ),
                     None => format!(
-                        "add `integrations: {{ products: [{product}] }}` to the policy and run `shubctl apply`, or `aws securityhub enable-import-findings-for-product --product-arn arn:{partition}:securityhub:{region}::product/{product} --region {region}`",
-                        partition = partition_of(region).name
+                        "add `integrations: {{ products: [{product}] }}` to the policy and run `shubctl apply`, or in each place listed `aws securityhub enable-import-findings-for-product --product-arn arn:{partition}:securityhub:<region>::product/{product} --region <region>`"
                     ),
                 },
             ),
@@ -328,11 +326,11 @@ fn check_scope(
             }
             let fix = match m.status.as_str() {
                 "Invited" => format!(
-                    "in account {}: `aws securityhub accept-administrator-invitation --administrator-id {} --invitation-id <id from list-invitations> --region {region}`; organisation accounts need no invitation: remove and re-create them through the organisation (`shubctl apply`)",
+                    "in account {} in each region listed: `aws securityhub accept-administrator-invitation --administrator-id {} --invitation-id <id from list-invitations> --region <region>`; organisation accounts need no invitation: remove and re-create them through the organisation (`shubctl apply`)",
                     m.account, scope.account
                 ),
                 _ => format!(
-                    "run `shubctl apply` (organisation accounts are associated by CreateMembers), or in {}: `aws securityhub create-members --account-details AccountId={} --region {region}`",
+                    "run `shubctl apply` (organisation accounts are associated by CreateMembers), or in {} in each region listed: `aws securityhub create-members --account-details AccountId={} --region <region>`",
                     scope.account, m.account
                 ),
             };
@@ -577,4 +575,84 @@ fn group(found: Found) -> Vec<Problem> {
         .collect();
     out.sort_by(|a, b| (a.severity, a.check, &a.at[0]).cmp(&(b.severity, b.check, &b.at[0])));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::health::StandardHealth;
+
+    fn policy() -> Policy {
+        let mut d = crate::spec::diagnostics::Diagnostics::default();
+        let p = crate::spec::load_str(
+            "p.yaml",
+            "shubctl: 1\naccount: \"111111111111\"\nregions: { home: us-east-1, include: [us-east-1, eu-west-1, us-west-2] }\nhub: { enabled: true }\nstandards: [fsbp/1.0.0]\n",
+            &crate::spec::CheckOptions {
+                today: NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
+                expiry_warning_days: 30,
+            },
+            &mut d,
+        );
+        assert!(!d.has_errors(), "{:?}", d.items);
+        p
+    }
+
+    #[test]
+    fn a_problem_in_every_region_is_reported_once_with_every_place() {
+        let account = AccountId::parse("111111111111").unwrap();
+        let regions = ["us-east-1", "eu-west-1", "us-west-2"];
+        // Standards on, no AWS Config recorder: in every region alike.
+        let health = ScopeHealth {
+            hub: true,
+            standards: vec![StandardHealth {
+                standard: "fsbp/1.0.0".into(),
+                status: "READY".into(),
+                reason: None,
+            }],
+            ..ScopeHealth::default()
+        };
+        let facts = Facts {
+            accounts: vec![account.clone()],
+            regions: regions.iter().map(|r| r.to_string()).collect(),
+            home: "us-east-1".into(),
+            admin: account.clone(),
+            scopes: regions
+                .iter()
+                .map(|r| (Scope::new(&account, r), Ok(health.clone())))
+                .collect(),
+            stuck: BTreeMap::new(),
+        };
+        let r = check(
+            &policy(),
+            &facts,
+            &DoctorOptions {
+                today: NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
+                expiry_warning_days: 30,
+                stuck_days: 30,
+            },
+        );
+        let recorder: Vec<&Problem> = r
+            .problems
+            .iter()
+            .filter(|p| p.check == Check::ConfigNotRecording)
+            .collect();
+        assert_eq!(recorder.len(), 1, "{}", render_text(&r));
+        assert_eq!(
+            recorder[0].at,
+            [
+                "111111111111/eu-west-1",
+                "111111111111/us-east-1",
+                "111111111111/us-west-2"
+            ]
+        );
+        // The fix says each command once.
+        let fix = &recorder[0].fix;
+        for cmd in [
+            "put-configuration-recorder",
+            "start-configuration-recorder",
+            "put-delivery-channel",
+        ] {
+            assert_eq!(fix.matches(cmd).count(), 1, "{cmd} in {fix}");
+        }
+    }
 }

@@ -176,7 +176,10 @@ type Cover = (Option<BTreeSet<AccountId>>, Option<BTreeSet<String>>);
 
 /// Account × region rectangles covering exactly `must` within `care`: one when `must` is a
 /// product of accounts and regions, else one per group of accounts (or of regions) sharing
-/// the same places, whichever takes fewer. Each widened to "all" where that changes nothing.
+/// the same places, whichever takes fewer. Each widened to "all" where that changes nothing,
+/// and, for groups, only along what they do not share (accounts grouped by their regions may
+/// take every region, not every account): widened the other way, one group's rectangle would
+/// reach another's places, and the two exceptions would overlap (`SH318`).
 fn cover(must: &BTreeSet<Place>, care: &BTreeSet<Place>) -> Vec<Cover> {
     let valid = |accts: Option<&BTreeSet<AccountId>>, regs: Option<&BTreeSet<String>>| {
         care.iter().all(|p| {
@@ -185,12 +188,17 @@ fn cover(must: &BTreeSet<Place>, care: &BTreeSet<Place>) -> Vec<Cover> {
             !inside || must.contains(p)
         })
     };
-    let widen = |a: BTreeSet<AccountId>, r: BTreeSet<String>| -> Cover {
-        if valid(None, None) {
+    // `all_accounts` / `all_regions`: which ways the rectangle may widen.
+    let widen = |a: BTreeSet<AccountId>,
+                 r: BTreeSet<String>,
+                 all_accounts: bool,
+                 all_regions: bool|
+     -> Cover {
+        if all_accounts && all_regions && valid(None, None) {
             (None, None)
-        } else if valid(None, Some(&r)) {
+        } else if all_accounts && valid(None, Some(&r)) {
             (None, Some(r))
-        } else if valid(Some(&a), None) {
+        } else if all_regions && valid(Some(&a), None) {
             (Some(a), None)
         } else {
             (Some(a), Some(r))
@@ -199,7 +207,7 @@ fn cover(must: &BTreeSet<Place>, care: &BTreeSet<Place>) -> Vec<Cover> {
     let accts: BTreeSet<AccountId> = must.iter().map(|p| p.0.clone()).collect();
     let regs: BTreeSet<String> = must.iter().map(|p| p.1.clone()).collect();
     if valid(Some(&accts), Some(&regs)) {
-        return vec![widen(accts, regs)];
+        return vec![widen(accts, regs, true, true)];
     }
     // By account: accounts with the same regions share an exception.
     let mut by_account: BTreeMap<BTreeSet<String>, BTreeSet<AccountId>> = BTreeMap::new();
@@ -221,10 +229,18 @@ fn cover(must: &BTreeSet<Place>, care: &BTreeSet<Place>) -> Vec<Cover> {
         by_region.entry(as_).or_default().insert(r.clone());
     }
     // Any rectangle inside `must` is valid; each group's is, and may widen like the whole.
+    // Regions grouped by their accounts are disjoint: each group may take every account of
+    // its regions. Accounts grouped by their regions: each may take every region.
     if by_region.len() < by_account.len() {
-        by_region.into_iter().map(|(a, r)| widen(a, r)).collect()
+        by_region
+            .into_iter()
+            .map(|(a, r)| widen(a, r, true, false))
+            .collect()
     } else {
-        by_account.into_iter().map(|(r, a)| widen(a, r)).collect()
+        by_account
+            .into_iter()
+            .map(|(r, a)| widen(a, r, false, true))
+            .collect()
     }
 }
 
@@ -283,4 +299,39 @@ fn files(cx: &Cx<'_>, entries: BTreeMap<Entry, Vec<String>>) -> Vec<(String, Str
             (path, text)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn place(a: &str, r: &str) -> Place {
+        (AccountId::parse(a).unwrap(), r.to_string())
+    }
+
+    /// Two rectangles covering the same place would be two exceptions disabling the control
+    /// there: the export's own policy would then warn about them (SH318).
+    #[test]
+    fn the_rectangles_of_a_cover_never_overlap() {
+        let (x, y) = ("111111111111", "222222222222");
+        // Both accounts in both regions matter; x has the control disabled in both, y in one.
+        let care: BTreeSet<Place> = [
+            place(x, "a-1"),
+            place(x, "b-1"),
+            place(y, "a-1"),
+            place(y, "b-1"),
+        ]
+        .into();
+        let must: BTreeSet<Place> = [place(x, "a-1"), place(x, "b-1"), place(y, "a-1")].into();
+        let rects = cover(&must, &care);
+        let inside = |(accts, regs): &Cover, p: &Place| {
+            accts.as_ref().is_none_or(|a| a.contains(&p.0))
+                && regs.as_ref().is_none_or(|r| r.contains(&p.1))
+        };
+        for p in &care {
+            let n = rects.iter().filter(|c| inside(c, p)).count();
+            let want = usize::from(must.contains(p));
+            assert_eq!(n, want, "{p:?} covered {n} times by {rects:?}");
+        }
+    }
 }

@@ -26,6 +26,8 @@ use crate::model::{AccountId, Kind, OrgInfo, Scope, ScopeState, Service, State};
 pub struct Options {
     /// The role the policy assumes in member accounts.
     pub role: String,
+    /// `role` is a default nobody chose (a snapshot does not record the role): said so.
+    pub role_guessed: bool,
     pub external_id: Option<String>,
     /// Where the state came from, for the files' header.
     pub source: String,
@@ -165,6 +167,12 @@ fn most_common<T: PartialEq + Clone>(items: impl Iterator<Item = T>) -> Option<T
 /// Writes the state as a policy folder.
 pub fn export(org: &OrgInfo, state: &State, opts: &Options) -> Exported {
     let mut cx = prepare(org, state, opts);
+    if opts.role_guessed && cx.organization {
+        cx.note(format!(
+            "`organization.role: {}` is a guess: a snapshot does not record the role shubctl assumes in member accounts; export again with `--role` (and `--external-id`) to write yours",
+            opts.role
+        ));
+    }
     let mut out = Exported::default();
     sections::write_all(&mut cx, &mut out.files);
     out.notes = std::mem::take(&mut cx.notes);
@@ -511,10 +519,17 @@ fn choose_accounts(cx: &mut Cx<'_>) {
             let why = if on == 0 {
                 "Security Hub is off there".to_string()
             } else {
-                format!(
-                    "Security Hub is off or set up differently in {}",
-                    differs.join(", ")
-                )
+                let each: Vec<String> = differs
+                    .iter()
+                    .map(|r| {
+                        hub_difference(
+                            r,
+                            cx.get(&a, r, Kind::Hub, None),
+                            cx.get(&cx.admin, r, Kind::Hub, None),
+                        )
+                    })
+                    .collect();
+                each.join("; ")
             };
             left_out.push((a, why));
         }
@@ -525,6 +540,30 @@ fn choose_accounts(cx: &mut Cx<'_>) {
     }
     accounts.sort();
     cx.accounts = accounts;
+}
+
+/// How an account's hub in `region` differs from the administrator's, setting by setting.
+fn hub_difference(region: &str, mine: Option<Resource>, admin: Option<Resource>) -> String {
+    match (mine, admin) {
+        (None, _) => format!("Security Hub is off in {region}"),
+        (Some(_), None) => {
+            format!("Security Hub is on in {region}, where the administrator's is off")
+        }
+        (Some(m), Some(a)) => {
+            let (m, a) = (m.to_json(), a.to_json());
+            let fields: Vec<String> = m
+                .as_object()
+                .into_iter()
+                .flatten()
+                .filter(|(k, v)| a.get(k.as_str()) != Some(*v))
+                .map(|(k, v)| {
+                    let theirs = a.get(k.as_str()).map_or("(none)".into(), |x| x.to_string());
+                    format!("{k} is {v} (the administrator's: {theirs})")
+                })
+                .collect();
+            format!("in {region}, {}", fields.join(", "))
+        }
+    }
 }
 
 /// A file name part from free text (`Payments platform` → `payments-platform`).
@@ -551,6 +590,7 @@ mod tests {
             external_id: None,
             source: "snapshot s.json".into(),
             unreadable: Default::default(),
+            role_guessed: false,
         };
         let mut e = Exported::default();
         e.files.insert(

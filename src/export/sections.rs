@@ -132,7 +132,15 @@ fn scope(cx: &mut Cx<'_>) -> String {
             .map(|n| format!(" ({n})"))
             .unwrap_or_default()
     ));
-    s.push_str(&format!("  role: {}\n", scalar(&cx.opts.role)));
+    s.push_str(&format!(
+        "  role: {}{}\n",
+        scalar(&cx.opts.role),
+        if cx.opts.role_guessed {
+            "   # a guess: see the note above"
+        } else {
+            ""
+        }
+    ));
     if let Some(x) = &cx.opts.external_id {
         s.push_str(&format!("  external_id: {}\n", scalar(x)));
     }

@@ -95,6 +95,10 @@ pub struct Access {
     /// `regions: { include: all }`: the enabled regions are read from AWS.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub all_regions: bool,
+    /// The partition of the policy's regions (`aws`, `aws-cn`, `aws-us-gov`): a configured
+    /// region of another is refused before any call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -180,7 +184,12 @@ impl Plan {
         match self.summary.scopes_unread {
             0 => (
                 "No changes.".into(),
-                "The live set-up matches the policy.".into(),
+                // A snapshot is what was live when it was taken, not the live set-up now.
+                if self.source.starts_with("snapshot") {
+                    "The snapshot's set-up matches the policy.".into()
+                } else {
+                    "The live set-up matches the policy.".into()
+                },
             ),
             n => (
                 format!(

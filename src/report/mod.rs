@@ -16,6 +16,7 @@ use crate::model::resource::{MacieStatus, Resource, Switch};
 use crate::model::{AccountId, Kind, OrgInfo, Scope, State, Target};
 use crate::plan::Plan;
 use crate::spec::Policy;
+use crate::spec::sections::access_analyzer::AnalyzerRegions;
 use crate::spec::sections::exceptions::Rule;
 use crate::spec::sections::select::{Member, RegionRef, Selected};
 
@@ -59,9 +60,13 @@ pub struct SetupRow {
     pub cells: BTreeMap<String, Cell>,
 }
 
+/// A cell's status where the policy itself wants the service off (not a gap).
+pub const NOT_WANTED: &str = "not wanted";
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Cell {
-    /// `on`, `off`, `partial` (on, but paused or suspended) or `unknown`.
+    /// `on`, `off`, `partial` (on, but paused or suspended), `unknown`, or `not wanted` (off
+    /// where the policy wants it off).
     pub status: String,
     /// What is on: standards, resource types, analyzer names.
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -76,7 +81,7 @@ impl Cell {
         }
     }
     pub fn is_gap(&self) -> bool {
-        self.status != "on"
+        self.status != "on" && self.status != NOT_WANTED
     }
 }
 
@@ -94,6 +99,7 @@ pub struct DriftRow {
     pub address: String,
     pub reason: String,
     pub weakens_posture: bool,
+    pub destructive: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -150,6 +156,14 @@ pub struct FailedControl {
 /// Severity labels, most severe first.
 pub const SEVERITIES: &[&str] = &["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL"];
 
+/// Where a severity label sorts: by [`SEVERITIES`], anything else after them.
+pub fn severity_rank(label: &str) -> usize {
+    SEVERITIES
+        .iter()
+        .position(|s| s.eq_ignore_ascii_case(label))
+        .unwrap_or(SEVERITIES.len())
+}
+
 /// What the report is built from.
 pub struct Inputs<'a> {
     pub policy: &'a Policy,
@@ -198,6 +212,12 @@ fn matrix(i: &Inputs<'_>) -> Matrix {
             }
         }
     }
+    // A policy that keeps every analyzer it declares to the home region wants none elsewhere:
+    // there, no analyzer is what the policy wants, not a gap.
+    let home = i.policy.regions.as_ref().map(|r| r.home.as_str());
+    let analyzers_home_only = i.policy.access_analyzer.as_ref().is_some_and(|a| {
+        !a.analyzers.is_empty() && a.analyzers.iter().all(|x| x.3 == AnalyzerRegions::Home)
+    });
     let mut rows = Vec::new();
     for a in &i.plan.coverage.accounts {
         for r in &i.plan.coverage.regions {
@@ -287,10 +307,13 @@ fn matrix(i: &Inputs<'_>) -> Matrix {
                     })
                     .unwrap_or_default();
                 names.extend(org_analyzers.get(r.as_str()).cloned().unwrap_or_default());
-                if names.is_empty() {
-                    Cell::new("off", "")
-                } else {
-                    Cell::new("on", names.join(", "))
+                match (names.is_empty(), home) {
+                    (true, Some(home)) if analyzers_home_only && r != home => Cell::new(
+                        NOT_WANTED,
+                        format!("the policy keeps analyzers to the home region, {home}"),
+                    ),
+                    (true, _) => Cell::new("off", ""),
+                    (false, _) => Cell::new("on", names.join(", ")),
                 }
             });
             let account_name = i
@@ -326,6 +349,7 @@ fn drift(plan: &Plan) -> Drift {
                 address: c.address.to_string(),
                 reason: c.reason.message.clone(),
                 weakens_posture: c.weakens_posture,
+                destructive: c.destructive,
             })
             .collect(),
         scopes_unread: plan.read_failures.iter().map(|f| format!("{f}")).collect(),
@@ -418,13 +442,22 @@ impl Findings {
             .collect();
         top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         self.top_failing_controls = top;
+        // Most severe first, as the people who fix findings work through them.
         self.failed.sort_by(|a, b| {
-            (&a.control, &a.account, &a.region, &a.resource).cmp(&(
-                &b.control,
-                &b.account,
-                &b.region,
-                &b.resource,
-            ))
+            (
+                severity_rank(&a.severity),
+                &a.control,
+                &a.account,
+                &a.region,
+                &a.resource,
+            )
+                .cmp(&(
+                    severity_rank(&b.severity),
+                    &b.control,
+                    &b.account,
+                    &b.region,
+                    &b.resource,
+                ))
         });
     }
 }

@@ -34,6 +34,16 @@ fn cell_text(c: &Cell) -> String {
     }
 }
 
+/// Gaps per service, most first (ties in column order).
+fn gaps_most_first(r: &Report) -> Vec<(&'static str, usize)> {
+    let mut v: Vec<(&'static str, usize)> = SERVICES
+        .iter()
+        .map(|s| (*s, r.matrix.gaps.get(*s).copied().unwrap_or(0)))
+        .collect();
+    v.sort_by_key(|x| std::cmp::Reverse(x.1));
+    v
+}
+
 fn account_label(account: &str, name: &str) -> String {
     if name.is_empty() {
         account.to_string()
@@ -87,11 +97,9 @@ pub fn markdown(r: &Report) -> String {
         }
         o.push('\n');
     }
-    let gaps: Vec<String> = r
-        .matrix
-        .gaps
-        .iter()
-        .filter(|(_, n)| **n > 0)
+    let gaps: Vec<String> = gaps_most_first(r)
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
         .map(|(s, n)| format!("{} {n}", service_title(s)))
         .collect();
     if !gaps.is_empty() {
@@ -105,16 +113,17 @@ pub fn markdown(r: &Report) -> String {
         if !r.drift.changes.is_empty() {
             let _ = writeln!(
                 o,
-                "| action | address | why | weakens posture |\n|---|---|---|---|"
+                "| action | address | why | weakens posture | destructive |\n|---|---|---|---|---|"
             );
             for c in &r.drift.changes {
                 let _ = writeln!(
                     o,
-                    "| {} | `{}` | {} | {} |",
+                    "| {} | `{}` | {} | {} | {} |",
                     c.action,
                     c.address,
                     md_escape(&c.reason),
-                    if c.weakens_posture { "yes" } else { "" }
+                    if c.weakens_posture { "yes" } else { "" },
+                    if c.destructive { "yes" } else { "" }
                 );
             }
         }
@@ -186,15 +195,50 @@ pub fn markdown(r: &Report) -> String {
         for (c, n) in f.top_failing_controls.iter().take(10) {
             let _ = writeln!(o, "| {c} | {n} |");
         }
+        let _ = writeln!(o, "\nFailed control findings ({}):\n", f.failed.len());
+        if f.failed.is_empty() {
+            let _ = writeln!(o, "None.");
+        } else {
+            let _ = writeln!(
+                o,
+                "| control | title | severity | resource | account | region |\n|---|---|---|---|---|---|"
+            );
+            for x in f.failed.iter().take(MD_FAILED_ROWS) {
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | {} | {} `{}` | {} | {} |",
+                    md_escape(&x.control),
+                    md_escape(&x.title),
+                    md_escape(&x.severity),
+                    md_escape(&x.resource_type),
+                    md_escape(&x.resource),
+                    md_escape(&x.account),
+                    md_escape(&x.region)
+                );
+            }
+            if f.failed.len() > MD_FAILED_ROWS {
+                let _ = writeln!(
+                    o,
+                    "\nThe first {MD_FAILED_ROWS} of {} (most severe first); the CSV and JSON reports list every one.",
+                    f.failed.len()
+                );
+            }
+        }
     }
     o
 }
 
+/// Failed control findings the Markdown report lists (it has to fit a comment or a wiki
+/// page); the CSV and JSON list them all, and the Markdown says so when it stops.
+const MD_FAILED_ROWS: usize = 200;
+
 // ---------------------------------------------------------------- CSV
 
 fn csv_field(s: &str) -> String {
-    // Formula injection: a cell starting with these runs in a spreadsheet.
-    let s = if s.starts_with(['=', '+', '-', '@']) {
+    // Formula injection: a cell starting with these runs in a spreadsheet (a leading tab or
+    // carriage return too, which spreadsheets strip before reading a formula). A number is
+    // left as it is, so a negative `days_left` still sorts as a number.
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) && !is_number(s) {
         format!("'{s}")
     } else {
         s.to_string()
@@ -204,6 +248,16 @@ fn csv_field(s: &str) -> String {
     } else {
         s
     }
+}
+
+/// An optionally signed decimal number (`-159`, `+2.5`): nothing a spreadsheet runs.
+fn is_number(s: &str) -> bool {
+    let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, "0"));
+    !int.is_empty()
+        && !frac.is_empty()
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && frac.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Column names of the CSV: `table` says which part of the report a row is from.
@@ -249,8 +303,20 @@ pub fn csv(r: &Report) -> String {
     }
     for c in &r.drift.changes {
         let (account, region) = split_address(&c.address);
+        // The status says what the other renderings show beside the action.
+        let flags: Vec<&str> = [
+            (c.weakens_posture, "weakens posture"),
+            (c.destructive, "destructive"),
+        ]
+        .into_iter()
+        .filter_map(|(on, what)| on.then_some(what))
+        .collect();
+        let status = match flags.is_empty() {
+            true => c.action.clone(),
+            false => format!("{} ({})", c.action, flags.join(", ")),
+        };
         line(&[
-            "drift", account, region, &c.address, &c.action, &c.reason, "", "", "", "", "",
+            "drift", account, region, &c.address, &status, &c.reason, "", "", "", "", "",
         ]);
     }
     for e in &r.exceptions {
@@ -317,6 +383,15 @@ fn esc(s: &str) -> String {
     o
 }
 
+/// An address that wraps only after a `/`, never inside an account, a region (`us-east-1`
+/// would break at its hyphens) or a kind.
+fn address_html(a: &str) -> String {
+    a.split('/')
+        .map(|part| format!("<span class=\"nb\">{}</span>", esc(part)))
+        .collect::<Vec<_>>()
+        .join("/<wbr>")
+}
+
 const STYLE: &str = "
 body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;color:#1b1f23;margin:2rem auto;max-width:1200px;padding:0 1rem}
 h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #d0d7de;padding-bottom:.2rem}
@@ -325,7 +400,7 @@ th{background:#f6f8fa}td.gap{background:#ffebe9;color:#82071e;font-weight:600}td
 td.on{color:#116329}.expired{color:#82071e;font-weight:700}.soon{color:#9a6700;font-weight:700}
 .summary{display:flex;gap:1rem;flex-wrap:wrap}.summary div{border:1px solid #d0d7de;border-radius:6px;padding:.5rem 1rem}
 .summary b{display:block;font-size:1.4rem}figure{margin:1rem 0}figcaption{font-weight:600}.muted{color:#57606a}
-code{font-size:.85em}svg text{font:12px system-ui,sans-serif}
+code{font-size:.85em}.nb{white-space:nowrap}td.why{min-width:16em}svg text{font:12px system-ui,sans-serif}
 @media print{body{margin:0;max-width:none}h2{break-after:avoid}tr,figure{break-inside:avoid}}
 ";
 
@@ -433,9 +508,9 @@ pub fn html(r: &Report) -> String {
     );
 
     let _ = writeln!(o, "<h2 id=\"setup\">Effective set-up</h2>");
-    let gap_rows: Vec<(String, Vec<u64>)> = SERVICES
-        .iter()
-        .map(|s| (service_title(s).to_string(), vec![r.matrix.gaps[*s] as u64]))
+    let gap_rows: Vec<(String, Vec<u64>)> = gaps_most_first(r)
+        .into_iter()
+        .map(|(s, n)| (service_title(s).to_string(), vec![n as u64]))
         .collect();
     o.push_str(&bars(
         "Gaps by service (account × region pairs off, paused or unknown)",
@@ -460,6 +535,7 @@ pub fn html(r: &Report) -> String {
             let class = match c.status.as_str() {
                 "on" => "on",
                 "unknown" => "unknown",
+                super::NOT_WANTED => "muted",
                 _ => "gap",
             };
             let _ = write!(o, "<td class=\"{class}\">{}</td>", esc(&cell_text(c)));
@@ -472,20 +548,23 @@ pub fn html(r: &Report) -> String {
     if r.drift.changes.is_empty() && r.drift.scopes_unread.is_empty() {
         o.push_str("<p>None: the set-up matches the policy.</p>\n");
     } else {
-        o.push_str("<table><thead><tr><th>action</th><th>address</th><th>why</th><th>weakens posture</th></tr></thead><tbody>\n");
+        o.push_str("<table id=\"drift-changes\"><thead><tr><th>action</th><th>address</th><th>why</th><th>weakens posture</th><th>destructive</th></tr></thead><tbody>\n");
+        let flag = |b: bool| {
+            if b {
+                (" class=\"gap\"", "yes")
+            } else {
+                ("", "")
+            }
+        };
         for c in &r.drift.changes {
+            let (wc, wt) = flag(c.weakens_posture);
+            let (dc, dt) = flag(c.destructive);
             let _ = writeln!(
                 o,
-                "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td{}>{}</td></tr>",
+                "<tr><td>{}</td><td><code>{}</code></td><td class=\"why\">{}</td><td{wc}>{wt}</td><td{dc}>{dt}</td></tr>",
                 esc(&c.action),
-                esc(&c.address),
+                address_html(&c.address),
                 esc(&c.reason),
-                if c.weakens_posture {
-                    " class=\"gap\""
-                } else {
-                    ""
-                },
-                if c.weakens_posture { "yes" } else { "" }
             );
         }
         o.push_str("</tbody></table>\n");
@@ -511,7 +590,7 @@ pub fn html(r: &Report) -> String {
             };
             let _ = writeln!(
                 o,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td{class}>{}</td><td><code>{}:{}</code></td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"why\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td{class}>{}</td><td><code>{}:{}</code></td></tr>",
                 esc(&e.controls.join(", ")),
                 esc(&e.standards),
                 esc(&e.accounts),
@@ -587,4 +666,130 @@ pub fn html(r: &Report) -> String {
     }
     o.push_str("</body></html>\n");
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{Drift, DriftRow, ExceptionRow, FailedControl, Findings, Matrix};
+
+    fn report() -> Report {
+        let mut findings = Findings {
+            read_from: "222222222222/us-east-1".into(),
+            ..Findings::default()
+        };
+        let failed = |control: &str, severity: &str| FailedControl {
+            control: control.into(),
+            title: format!("{control} title"),
+            severity: severity.into(),
+            resource_type: "AwsS3Bucket".into(),
+            resource: "arn:aws:s3:::b".into(),
+            account: "333333333333".into(),
+            region: "us-east-1".into(),
+        };
+        findings.add_failed([
+            failed("A.1", "LOW"),
+            failed("B.1", "CRITICAL"),
+            failed("C.1", "MEDIUM"),
+            failed("D.1", "HIGH"),
+        ]);
+        Report {
+            source: "aws".into(),
+            today: chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
+            matrix: Matrix {
+                rows: vec![],
+                gaps: [("hub", 1), ("guardduty", 3), ("macie", 2)]
+                    .into_iter()
+                    .map(|(s, n)| (s.to_string(), n))
+                    .collect(),
+            },
+            drift: Drift {
+                changes: vec![DriftRow {
+                    action: "delete".into(),
+                    address: "333333333333/us-east-1/standard/cis/1.4.0".into(),
+                    reason: "not in the policy".into(),
+                    weakens_posture: true,
+                    destructive: true,
+                }],
+                scopes_unread: vec![],
+                warnings: vec![],
+            },
+            exceptions: vec![ExceptionRow {
+                controls: vec!["EC2.6".into()],
+                standards: "all".into(),
+                accounts: "all".into(),
+                regions: "all".into(),
+                reason: "=cmd|' /C calc'!A0".into(),
+                owner: "\tteam".into(),
+                ticket: "\r1+1".into(),
+                expires: None,
+                days_left: Some(-159),
+                status: "expired".into(),
+                file: "p.yaml".into(),
+                line: 3,
+            }],
+            findings,
+        }
+    }
+
+    #[test]
+    fn csv_neutralises_formulas_but_not_numbers() {
+        let text = csv(&report());
+        let row = text.lines().find(|l| l.starts_with("exception,")).unwrap();
+        // A negative number stays a number, so expired rows sort by urgency.
+        assert!(row.contains(",-159,"), "{row}");
+        assert!(row.contains("'=cmd"), "{row}");
+        // A leading tab or carriage return is neutralised too.
+        assert!(row.contains(",'\tteam,"), "{row}");
+        assert!(row.contains(",\"'\r1+1\","), "{row}");
+        assert_eq!(csv_field("+2.5"), "+2.5");
+        assert_eq!(csv_field("-1+cmd"), "'-1+cmd");
+        assert_eq!(csv_field("-"), "'-");
+    }
+
+    #[test]
+    fn csv_drift_rows_say_what_weakens_posture_and_what_is_destructive() {
+        let text = csv(&report());
+        let row = text.lines().find(|l| l.starts_with("drift,")).unwrap();
+        assert!(
+            row.contains(",\"delete (weakens posture, destructive)\","),
+            "{row}"
+        );
+    }
+
+    #[test]
+    fn markdown_lists_the_failed_control_findings_most_severe_first() {
+        let md = markdown(&report());
+        let at = |s: &str| md.find(s).unwrap_or_else(|| panic!("{s} missing:\n{md}"));
+        assert!(at("Failed control findings (4):") < at("| B.1 | B.1 title | CRITICAL |"));
+        assert!(at("| B.1 | B.1 title |") < at("| D.1 | D.1 title |"));
+        assert!(at("| D.1 | D.1 title |") < at("| C.1 | C.1 title |"));
+        assert!(at("| C.1 | C.1 title |") < at("| A.1 | A.1 title |"));
+        // The drift table says what is destructive.
+        assert!(md.contains("| yes | yes |"), "{md}");
+    }
+
+    #[test]
+    fn gaps_are_listed_most_first() {
+        let md = markdown(&report());
+        assert!(
+            md.contains("Gaps (off, paused or unknown): GuardDuty 3, Macie 2, Security Hub 1."),
+            "{md}"
+        );
+        let html = html(&report());
+        let g = html.find(">GuardDuty</text>").unwrap();
+        let m = html.find(">Macie</text>").unwrap();
+        let h = html.find(">Security Hub</text>").unwrap();
+        assert!(g < m && m < h);
+    }
+
+    #[test]
+    fn html_addresses_break_only_between_their_parts() {
+        let a = address_html("333333333333/us-east-1/standard/cis/1.4.0");
+        assert_eq!(
+            a,
+            "<span class=\"nb\">333333333333</span>/<wbr><span class=\"nb\">us-east-1</span>/<wbr><span class=\"nb\">standard</span>/<wbr><span class=\"nb\">cis</span>/<wbr><span class=\"nb\">1.4.0</span>"
+        );
+        assert!(STYLE.contains(".nb{white-space:nowrap}"));
+    }
 }

@@ -172,13 +172,14 @@ impl Code {
 
     /// The table of every code, as `docs/diagnostics.md` lists it.
     pub fn markdown_table() -> String {
-        let mut out = String::from("| code | name | meaning |\n|---|---|---|\n");
+        let mut out = String::from("| code | name | meaning | fix |\n|---|---|---|---|\n");
         for c in Code::ALL {
             out.push_str(&format!(
-                "| `{}` | `{}` | {} |\n",
+                "| `{}` | `{}` | {} | {} |\n",
                 c.id(),
                 c.name(),
-                c.summary()
+                c.summary(),
+                c.fix().replace('|', "\\|")
             ));
         }
         out

@@ -8,6 +8,7 @@ pub mod diagnostics;
 pub mod expand;
 pub mod file;
 pub mod filters;
+pub mod fixes;
 pub mod load;
 pub mod policy;
 pub mod schema_check;

@@ -16,6 +16,7 @@ fn request(dir: &Path) -> Request {
         dir: dir.to_path_buf(),
         regions: vec![],
         role: "OrganizationAccountAccessRole".into(),
+        role_guessed: false,
         external_id: None,
         today: today(),
     }

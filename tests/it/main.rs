@@ -14,6 +14,7 @@ mod export;
 mod iam;
 mod layers;
 mod locking;
+mod polish;
 mod render;
 mod report;
 mod signals;

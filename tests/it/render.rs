@@ -14,7 +14,14 @@ fn text() {
 #[test]
 fn text_in_colour_marks_weakening_changes() {
     let (p, s) = showcase();
-    let out = render(&plan(&p, &s), Format::Text, RenderOptions { color: true });
+    let out = render(
+        &plan(&p, &s),
+        Format::Text,
+        RenderOptions {
+            color: true,
+            ..RenderOptions::default()
+        },
+    );
     assert!(out.contains("\x1b[31m!\x1b[0m"), "weakening marker is red");
     assert!(out.contains("\x1b[32m+\x1b[0m"));
 }

@@ -252,7 +252,14 @@ async fn carry_out(
     // Scopes that could not be read are reported and left alone; the others proceed.
     let unreadable = plan.read_failures.len();
     let color = out.stdout_color() && !to.json;
-    human(&render(&plan, Format::Text, RenderOptions { color }));
+    human(&render(
+        &plan,
+        Format::Text,
+        RenderOptions {
+            color,
+            allow_destroy,
+        },
+    ));
     if !plan.has_changes() {
         let verified = if unreadable > 0 {
             Verified::NotRun
@@ -315,6 +322,8 @@ async fn carry_out(
             (started.elapsed() - planned_in - applied_in).as_secs_f64(),
             source.api_calls().values().sum::<u64>()
         ));
+        // Plan, apply and verification together, per account and region.
+        super::print_calls(out, &source.api_calls());
     }
     let verified = match &verification {
         Verification::Converged => Verified::Converged,

@@ -15,10 +15,9 @@ pub fn run(standard: Option<&str>, out: &Printer) -> Result<Status, CliError> {
         None => {
             let _ = writeln!(
                 text,
-                "Standards ({}, retrieved {}; source: {}):",
+                "Standards of {}, retrieved {}:",
                 c.name(),
-                c.retrieved,
-                c.source.split(';').next().unwrap_or("")
+                c.retrieved
             );
             for s in &c.standards {
                 let _ = writeln!(
@@ -29,10 +28,17 @@ pub fn run(standard: Option<&str>, out: &Printer) -> Result<Status, CliError> {
                     s.name
                 );
             }
+            // The source is long: after the list, wrapped, so the header stays one short line.
+            let source = format!("Source: {}", first_sentence(&c.source));
+            let _ = write!(text, "\n{}", wrap(&source, WIDTH));
         }
         Some(id) => {
             if c.standard(id).is_none() {
-                return Err(CliError::UnknownStandard(id.to_string()));
+                let ids = c.standards.iter().map(|s| s.id.as_str());
+                return Err(CliError::UnknownStandard(
+                    id.to_string(),
+                    crate::spec::diagnostics::did_you_mean(id, ids),
+                ));
             }
             for ctl in c.controls_in(id) {
                 let legacy = ctl
@@ -47,6 +53,44 @@ pub fn run(standard: Option<&str>, out: &Printer) -> Result<Status, CliError> {
     }
     out.data(&text);
     Ok(Status::Ok)
+}
+
+/// The first sentence of a catalog's `source` (its primary source; the rest lists cross-checks):
+/// up to the first `). ` (its brackets closed: an abbreviation inside them, `Rev. 2`, does not
+/// end it), else the first `. `, else the whole text.
+fn first_sentence(text: &str) -> &str {
+    let end = text
+        .find("). ")
+        .map(|i| i + 2)
+        .or_else(|| text.find(". ").map(|i| i + 1))
+        .unwrap_or(text.len());
+    &text[..end]
+}
+
+/// Columns the catalog's prose is wrapped at.
+const WIDTH: usize = 100;
+
+/// `text` in lines of at most `width` characters, broken between words (a longer word, a
+/// URL say, has a line of its own).
+fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            out.push_str(&line);
+            out.push('\n');
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
 }
 
 /// Reads AWS's standards and control definitions in one region, merges them with the catalog in
@@ -102,4 +146,29 @@ pub async fn refresh(
         path.display()
     ));
     Ok(Status::Ok)
+}
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn wrap_breaks_between_words_within_the_width() {
+        let text = "Source: one two three https://docs.aws.amazon.com/a/very/long/path four";
+        let w = super::wrap(text, 20);
+        assert_eq!(
+            w,
+            "Source: one two\nthree\nhttps://docs.aws.amazon.com/a/very/long/path\nfour\n"
+        );
+        assert_eq!(w.split_whitespace().collect::<Vec<_>>().join(" "), text);
+    }
+
+    #[test]
+    fn the_source_is_its_first_sentence_with_its_brackets_closed() {
+        assert_eq!(
+            super::first_sentence("Primary: a (b; c Rev. 2). Cross-check: d. More."),
+            "Primary: a (b; c Rev. 2)."
+        );
+        assert_eq!(
+            super::first_sentence("AWS in us-east-1"),
+            "AWS in us-east-1"
+        );
+    }
 }

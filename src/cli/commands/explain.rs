@@ -13,6 +13,12 @@ pub fn run(code: &str, out: &Printer) -> Result<Status, CliError> {
             did_you_mean(code, names),
         ));
     };
-    out.data(&format!("{} {}: {}\n", c.id(), c.name(), c.summary()));
+    out.data(&format!(
+        "{} {}: {}\nFix: {}\n",
+        c.id(),
+        c.name(),
+        c.summary(),
+        c.fix()
+    ));
     Ok(Status::Ok)
 }

@@ -25,6 +25,8 @@ pub struct Request {
     pub dir: PathBuf,
     pub regions: Vec<String>,
     pub role: String,
+    /// `role` is the default, written for a snapshot that does not record the real one.
+    pub role_guessed: bool,
     pub external_id: Option<String>,
     pub today: NaiveDate,
 }
@@ -191,6 +193,7 @@ pub async fn from_live(
 pub fn export_state(src: &Source, req: &Request) -> Exported {
     let opts = export::Options {
         role: req.role.clone(),
+        role_guessed: req.role_guessed,
         external_id: req.external_id.clone(),
         source: src.name.clone(),
         unreadable: src.read.unreadable.clone(),

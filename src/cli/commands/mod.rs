@@ -62,6 +62,7 @@ pub async fn connect(
         services: access.services.iter().copied().collect(),
         delegated_admin: account(&access.delegated_admin),
         enabled_regions: access.all_regions,
+        partition: access.partition.clone(),
         ..AwsOptions::default()
     };
     AwsProvider::connect(opts, None)
@@ -113,14 +114,17 @@ where
 }
 
 /// Loads the policy, opens the source and plans (keeping the state read when `keep_current`).
-/// The policy's warnings travel with the plan and are printed once it is made.
+/// The policy's warnings travel with the plan and are printed once it is made (`plan_shown`:
+/// the command prints the plan, which holds them).
 pub async fn planned(
     p: &PolicyInput,
     s: &SourceInput,
     keep_current: bool,
+    plan_shown: bool,
     out: &Printer,
 ) -> Result<(Planned, AnySource, Policy), CliError> {
-    let (planned, source, policy, _) = plan_from_policy(p, s, keep_current, None, out).await?;
+    let (planned, source, policy, _) =
+        plan_from_policy(p, s, keep_current, plan_shown, None, out).await?;
     Ok((planned, source, policy))
 }
 
@@ -132,13 +136,14 @@ pub async fn planned_under_lock(
     force_unlock: bool,
     out: &Printer,
 ) -> Result<(Planned, AnySource, Policy, Option<LiveLock>), CliError> {
-    plan_from_policy(p, s, false, Some(force_unlock), out).await
+    plan_from_policy(p, s, false, true, Some(force_unlock), out).await
 }
 
 async fn plan_from_policy(
     p: &PolicyInput,
     s: &SourceInput,
     keep_current: bool,
+    plan_shown: bool,
     lock: Option<bool>,
     out: &Printer,
 ) -> Result<(Planned, AnySource, Policy, Option<LiveLock>), CliError> {
@@ -168,7 +173,7 @@ async fn plan_from_policy(
         &mut d,
     )
     .await;
-    out.diagnostics(d);
+    out.plan_diagnostics(d, plan_shown);
     let mut planned = match planned {
         Ok(planned) => planned,
         Err(e) => {
@@ -240,16 +245,23 @@ pub async fn release(source: &AnySource, lock: Option<LiveLock>, out: &Printer) 
 /// With `-v`: the API calls made, per account and region (the busiest ones, in a large
 /// organisation).
 pub fn print_api_calls(out: &Printer, plan: &Plan, verbose: bool) {
-    if !verbose || plan.api_calls.is_empty() {
+    if verbose {
+        print_calls(out, &plan.api_calls);
+    }
+}
+
+/// The calls made, per account and region (the 40 busiest in a large organisation).
+pub fn print_calls(out: &Printer, calls: &std::collections::BTreeMap<String, u64>) {
+    if calls.is_empty() {
         return;
     }
-    let total: u64 = plan.api_calls.values().sum();
-    let scopes = plan.api_calls.len();
+    let total: u64 = calls.values().sum();
+    let scopes = calls.len();
     out.note(&format!(
         "API calls: {total} in all, in {scopes} account/region pair(s)"
     ));
     const LISTED: usize = 40;
-    let mut busiest: Vec<(&String, &u64)> = plan.api_calls.iter().collect();
+    let mut busiest: Vec<(&String, &u64)> = calls.iter().collect();
     if scopes > LISTED {
         busiest.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
         busiest.truncate(LISTED);

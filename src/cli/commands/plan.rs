@@ -14,10 +14,17 @@ pub async fn run(
     detailed_exitcode: bool,
     out: &Printer,
 ) -> Result<Status, CliError> {
-    let (planned, _, _) = planned(policy, source, false, out).await?;
+    let (planned, _, _) = planned(policy, source, false, true, out).await?;
     let plan = planned.plan;
     let color = out.stdout_color();
-    out.data(&render(&plan, format, RenderOptions { color }));
+    out.data(&render(
+        &plan,
+        format,
+        RenderOptions {
+            color,
+            ..RenderOptions::default()
+        },
+    ));
     print_api_calls(out, &plan, source.verbose);
     if let Some(path) = save {
         let json = render(&plan, Format::Json, RenderOptions::default());

@@ -21,7 +21,7 @@ pub async fn run(
     path: &Path,
     out: &Printer,
 ) -> Result<Status, CliError> {
-    let (planned, src, p) = planned(policy, source, false, out).await?;
+    let (planned, src, p) = planned(policy, source, false, false, out).await?;
     let accounts: Vec<AccountId> = planned
         .plan
         .coverage
@@ -68,15 +68,25 @@ pub async fn run(
         ReportFormatArg::Csv => render::csv(&r),
         ReportFormatArg::Json => render::json(&r),
     };
-    crate::provider::file::write_bytes(path, text.as_bytes()).map_err(|source| {
-        CliError::WriteExport {
-            path: path.display().to_string(),
-            source,
-        }
-    })?;
+    // `-` is stdout, as for most command-line tools; the summary stays on stderr.
+    let to_stdout = path == Path::new("-");
+    if to_stdout {
+        out.data(&text);
+    } else {
+        crate::provider::file::write_bytes(path, text.as_bytes()).map_err(|source| {
+            CliError::WriteExport {
+                path: path.display().to_string(),
+                source,
+            }
+        })?;
+    }
     out.note(&format!(
         "report written to {} ({} account × region pair(s), {} change(s) of drift, {} exception(s))",
-        path.display(),
+        if to_stdout {
+            "stdout".to_string()
+        } else {
+            path.display().to_string()
+        },
         r.matrix.rows.len(),
         r.drift.changes.len(),
         r.exceptions.len()

@@ -13,7 +13,7 @@ pub async fn run(
     path: &std::path::Path,
     out: &Printer,
 ) -> Result<Status, CliError> {
-    let (planned, _, _) = planned(policy, source, true, out).await?;
+    let (planned, _, _) = planned(policy, source, true, false, out).await?;
     if !planned.plan.read_failures.is_empty() {
         for f in &planned.plan.read_failures {
             out.note(&format!("error: could not read {f}"));

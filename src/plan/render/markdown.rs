@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use super::{compact, document_lines};
+use super::{compact, document_lines, group_key};
 use crate::diff::{Action, Change};
 use crate::plan::Plan;
 
@@ -36,18 +36,6 @@ pub fn render(plan: &Plan) -> String {
 struct Group<'a> {
     first: &'a Change,
     scopes: Vec<String>,
-}
-
-fn group_key(c: &Change) -> String {
-    format!(
-        "{}|{}|{}|{}|{}|{}",
-        c.address.local(),
-        c.action.as_str(),
-        c.before.as_ref().map(|v| v.to_string()).unwrap_or_default(),
-        c.after.as_ref().map(|v| v.to_string()).unwrap_or_default(),
-        c.reason.message,
-        c.weakens_posture
-    )
 }
 
 fn what(c: &Change) -> String {

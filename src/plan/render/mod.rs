@@ -4,7 +4,10 @@ pub mod json;
 pub mod markdown;
 pub mod text;
 
+use std::collections::BTreeMap;
+
 use super::Plan;
+use crate::diff::Change;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -16,6 +19,8 @@ pub enum Format {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RenderOptions {
     pub color: bool,
+    /// Apply was given `--allow-destroy`: destructive changes are allowed, not refused.
+    pub allow_destroy: bool,
 }
 
 pub fn render(plan: &Plan, format: Format, opts: RenderOptions) -> String {
@@ -24,6 +29,50 @@ pub fn render(plan: &Plan, format: Format, opts: RenderOptions) -> String {
         Format::Markdown => markdown::render(plan),
         Format::Json => json::render(plan),
     }
+}
+
+/// What makes two changes in different scopes the same change: its address within the scope,
+/// action, values, reason and posture.
+pub(crate) fn group_key(c: &Change) -> String {
+    format!(
+        "{}|{}|{}|{}|{}|{}",
+        c.address.local(),
+        c.action.as_str(),
+        c.before.as_ref().map(|v| v.to_string()).unwrap_or_default(),
+        c.after.as_ref().map(|v| v.to_string()).unwrap_or_default(),
+        c.reason.message,
+        c.weakens_posture
+    )
+}
+
+/// Changes made alike in several scopes, once each, under the scopes they are made in:
+/// (scopes, changes) in the order of each set of scopes' first change (the plan is sorted by
+/// address, so a plan with nothing alike lists its scopes in order, one heading each).
+pub(crate) fn grouped(changes: &[Change]) -> Vec<(Vec<String>, Vec<&Change>)> {
+    let mut by_key: BTreeMap<String, (usize, Vec<String>)> = BTreeMap::new();
+    let mut firsts: Vec<&Change> = Vec::new();
+    for c in changes {
+        let scope = c.address.scope().to_string();
+        let entry = by_key.entry(group_key(c)).or_insert_with(|| {
+            firsts.push(c);
+            (firsts.len() - 1, Vec::new())
+        });
+        if entry.1.last() != Some(&scope) {
+            entry.1.push(scope);
+        }
+    }
+    let mut scopes_of: Vec<Vec<String>> = vec![Vec::new(); firsts.len()];
+    for (i, scopes) in by_key.into_values() {
+        scopes_of[i] = scopes;
+    }
+    let mut out: Vec<(Vec<String>, Vec<&Change>)> = Vec::new();
+    for (c, scopes) in firsts.into_iter().zip(scopes_of) {
+        match out.iter_mut().find(|(s, _)| *s == scopes) {
+            Some((_, list)) => list.push(c),
+            None => out.push((scopes, vec![c])),
+        }
+    }
+    out
 }
 
 /// A compact one-line form of a JSON value for display.

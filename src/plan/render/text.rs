@@ -58,22 +58,24 @@ pub fn render(plan: &Plan, opts: RenderOptions) -> String {
         let _ = writeln!(out, "\n{headline} {sentence}");
         return out;
     }
+    let _ = writeln!(out, "\n{}", headline(plan));
     let _ = writeln!(
         out,
-        "\nSymbols: {} create  {} update  {} delete  {} weakens security posture",
+        "Symbols: {} create  {} update  {} delete  {} weakens security posture",
         p.green("+"),
         p.yellow("~"),
         p.red("-"),
         p.red("!")
     );
-    let mut scope = None;
-    for c in &plan.changes {
-        let s = c.address.scope();
-        if scope.as_ref() != Some(&s) {
-            let _ = writeln!(out, "\n{}", p.bold(&format!("# {s}")));
-            scope = Some(s);
+    for (scopes, changes) in super::grouped(&plan.changes) {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            p.bold(&format!("# {}", scopes_heading(&scopes)))
+        );
+        for c in changes {
+            change(&mut out, c, &p);
         }
-        change(&mut out, c, &p);
     }
     let s = &plan.summary;
     let _ = write!(
@@ -98,8 +100,13 @@ pub fn render(plan: &Plan, opts: RenderOptions) -> String {
     if s.destructive > 0 {
         let _ = write!(
             out,
-            " {} destructive (apply needs --allow-destroy).",
-            s.destructive
+            " {} destructive ({}).",
+            s.destructive,
+            if opts.allow_destroy {
+                "allowed by --allow-destroy"
+            } else {
+                "apply needs --allow-destroy"
+            }
         );
     }
     if let Some(note) = plan.unread_note() {
@@ -107,6 +114,53 @@ pub fn render(plan: &Plan, opts: RenderOptions) -> String {
     }
     out.push('\n');
     out
+}
+
+/// The summary up front, as the Markdown plan opens with it (the last line repeats it).
+fn headline(plan: &Plan) -> String {
+    let s = &plan.summary;
+    let mut line = format!(
+        "{} change(s): {} to create, {} to update, {} to delete",
+        s.total(),
+        s.create,
+        s.update,
+        s.delete
+    );
+    let notes: Vec<String> = [
+        (s.weakens_posture, "weaken security posture"),
+        (s.destructive, "destructive"),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}"))
+    .collect();
+    if !notes.is_empty() {
+        let _ = write!(line, " ({})", notes.join(", "));
+    }
+    line.push('.');
+    line
+}
+
+/// Scopes listed in a group's heading before "and N more".
+const HEADING_SCOPES: usize = 6;
+
+/// `account/region`, or for a change made alike in several: how many, and which.
+fn scopes_heading(scopes: &[String]) -> String {
+    match scopes {
+        [one] => one.clone(),
+        many => {
+            let mut listed = many
+                .iter()
+                .take(HEADING_SCOPES)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ");
+            if many.len() > HEADING_SCOPES {
+                let _ = write!(listed, " and {} more", many.len() - HEADING_SCOPES);
+            }
+            format!("{} scopes: {listed}", many.len())
+        }
+    }
 }
 
 fn plural(n: usize) -> &'static str {

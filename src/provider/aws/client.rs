@@ -53,6 +53,36 @@ impl aws_smithy_runtime_api::client::interceptors::Intercept for CountCalls {
     }
 }
 
+/// Remembers the URI of the last request sent through it, so a connection that cannot be
+/// made is reported with the endpoint the SDK resolved.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SeenUri(Arc<Mutex<Option<String>>>);
+
+impl SeenUri {
+    pub fn get(&self) -> Option<String> {
+        self.0.lock().expect("not poisoned").clone()
+    }
+}
+
+impl aws_smithy_runtime_api::client::interceptors::Intercept for SeenUri {
+    fn name(&self) -> &'static str {
+        "shubctl::SeenUri"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef<'_>,
+        _components: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        _cfg: &mut aws_smithy_types::config_bag::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        let uri = context.request().uri();
+        // Scheme, host and port: where the connection went, without the query.
+        let shown = uri.split('?').next().unwrap_or(uri).trim_end_matches('/');
+        *self.0.lock().expect("not poisoned") = Some(shown.to_string());
+        Ok(())
+    }
+}
+
 /// One HTTPS client (connectors, TLS configuration, connection pool) for every service client
 /// of every account and region. Left alone, the SDK builds a new one for each client, so each
 /// scope would pay for its own TLS set-up and connections.

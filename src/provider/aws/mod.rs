@@ -36,7 +36,8 @@ use crate::model::{
     AccountId, Change, KindSet, OrgInfo, ProviderError, Scope, ScopeState, Service, Target,
 };
 use client::{Clients, SdkClient};
-use error::{Outcome, sdk_error};
+pub use error::ConnectError;
+use error::Outcome;
 use limiter::Limiter;
 
 pub use securityhub::filters::{rule_action_from_json, rule_action_to_json};
@@ -74,6 +75,9 @@ pub struct AwsOptions {
     pub enabled_regions: bool,
     /// The region the SDK is configured with, instead of `AWS_REGION` or the profile's.
     pub region: Option<String>,
+    /// The partition of the policy's regions: a configured region of another is refused
+    /// before any call (its credentials and endpoints could not manage them).
+    pub partition: Option<String>,
 }
 
 impl Default for AwsOptions {
@@ -92,7 +96,46 @@ impl Default for AwsOptions {
             delegated_admin: None,
             enabled_regions: false,
             region: None,
+            partition: None,
         }
+    }
+}
+
+/// The first call, `sts:GetCallerIdentity`: its first attempt alone, so a connection that
+/// cannot be made fails within the connect timeout instead of after every retry's backoff
+/// (the SDK retries refused connections as transient); any other transient failure gets the
+/// configured retries.
+async fn caller_identity(
+    base: &SdkConfig,
+    region: &str,
+) -> Result<aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput, ConnectError> {
+    let sts = aws_sdk_sts::Client::new(base);
+    let seen = client::SeenUri::default();
+    let first = sts
+        .get_caller_identity()
+        .customize()
+        .config_override(
+            aws_sdk_sts::config::Builder::default()
+                .retry_config(RetryConfig::disabled())
+                .interceptor(seen.clone()),
+        )
+        .send()
+        .await;
+    let endpoint = || {
+        seen.get()
+            .or_else(|| base.endpoint_url().map(str::to_string))
+            .unwrap_or_else(|| format!("the STS endpoint of {region}"))
+    };
+    match first {
+        Ok(who) => Ok(who),
+        Err(e) => match error::connect_error(e, region, &endpoint()) {
+            ConnectError::Other(_) => sts
+                .get_caller_identity()
+                .send()
+                .await
+                .map_err(|e| error::connect_error(e, region, &endpoint())),
+            refused => Err(refused),
+        },
     }
 }
 
@@ -109,7 +152,7 @@ impl AwsProvider {
     pub async fn connect(
         opts: AwsOptions,
         shared: Option<SdkConfig>,
-    ) -> Result<Self, ProviderError> {
+    ) -> Result<Self, ConnectError> {
         let base = match shared {
             Some(c) => c,
             None => {
@@ -138,23 +181,23 @@ impl AwsProvider {
                 .http_client(client::shared_https_client())
                 .build(),
         };
-        if base.region().is_none() {
-            return Err(ProviderError::new(
-                Target::Aws,
-                None,
-                "no AWS region configured: set AWS_REGION or a profile region (it picks the STS and Organizations endpoints; scopes use the policy's regions)",
-            ));
-        }
-        let who = aws_sdk_sts::Client::new(&base)
-            .get_caller_identity()
-            .send()
-            .await
-            .map_err(|e| sdk_error(Target::Aws, e))?;
+        let region = match base.region() {
+            Some(r) => r.to_string(),
+            None => return Err(ConnectError::NoRegion),
+        };
+        let overridden =
+            base.endpoint_url().is_some() || std::env::var_os("AWS_ENDPOINT_URL_STS").is_some();
+        error::check_region(&region, opts.partition.as_deref(), overridden)?;
+        let who = caller_identity(&base, &region).await?;
         let caller = who
             .account()
             .and_then(|a| AccountId::parse(a).ok())
             .ok_or_else(|| {
-                ProviderError::new(Target::Aws, None, "GetCallerIdentity returned no account")
+                ConnectError::Other(ProviderError::new(
+                    Target::Aws,
+                    None,
+                    "GetCallerIdentity returned no account",
+                ))
             })?;
         let limiter = Arc::new(Limiter::new(opts.rate_scale));
         Ok(AwsProvider {

@@ -407,12 +407,14 @@ impl Section for Checked {
             }
         }
         for e in &self.exclude {
+            // An error, not a warning: a mistyped exclusion would put the SCP on exactly what
+            // the user meant to leave out.
             if !known(org, &e.what) {
-                d.warning(
+                d.error(
                     &e.pos,
                     Code::NotInOrganization,
                     format!(
-                        "`{}` is not in the organisation; excluding it has no effect",
+                        "`{}` is not in the organisation; the guardrail would be attached to what it was meant to leave out",
                         e.text
                     ),
                 );

@@ -63,8 +63,7 @@ pub fn converged(
     let mut d = Diagnostics::default();
     let p = engine::load_policy(policy, &opts, &mut d);
     if d.has_errors() {
-        let problems: Vec<String> = d.items.iter().map(|i| format!("{i:?}")).collect();
-        return Err(format!("the policy has errors:\n{}", problems.join("\n")));
+        return Err(with_errors("the policy has errors", &d, accounts));
     }
     let snap = Snapshot::from_state(organization(accounts), State::default());
     let planned = rt
@@ -77,7 +76,7 @@ pub fn converged(
             false,
             &mut d,
         ))
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| with_errors(&e.to_string(), &d, accounts))?;
     let report = rt.block_on(apply(
         &planned.plan,
         &snap,
@@ -96,6 +95,25 @@ pub fn converged(
     let mut state = snap.state();
     disable_by_hand(&mut state, drift, seed);
     Ok(Snapshot::from_state(snap.org.clone(), state))
+}
+
+/// `what`, then each error as `file:line:column: error[code]: message`, then the accounts
+/// a policy must name (the synthetic organisation's are fixed).
+fn with_errors(what: &str, d: &Diagnostics, accounts: usize) -> String {
+    let errors: Vec<String> = d
+        .items
+        .iter()
+        .filter(|i| i.severity == shubctl::spec::diagnostics::Severity::Error)
+        .map(|i| i.to_string())
+        .collect();
+    format!(
+        "{what}\n{}\nthe synthetic organisation: management account {}, delegated administrator {}, accounts {}…{} in OU ou-synt-workloads under root r-synt",
+        errors.join("\n"),
+        account(0),
+        account(1),
+        account(2),
+        account(accounts.saturating_sub(1).max(2)),
+    )
 }
 
 /// In `n` scopes with an enabled standard, disables one control that is enabled there.
