@@ -178,13 +178,14 @@ pub fn export(org: &OrgInfo, state: &State, opts: &Options) -> Exported {
 fn header(opts: &Options, notes: &[String]) -> String {
     let mut h = format!(
         "# Written by `shubctl export` from {}.\n# `shubctl plan` of this folder against that state finds nothing to change.\n",
-        opts.source
+        yaml::comment(&opts.source)
     );
     if !notes.is_empty() {
         h.push_str("#\n# What the export left out or could not say:\n");
         for n in notes {
             let mut first = true;
-            for line in wrap(n, 92) {
+            // Notes name accounts and quote AWS's text: one comment line each, whatever it holds.
+            for line in wrap(&yaml::comment(n), 92) {
                 h.push_str(if first { "#   - " } else { "#     " });
                 h.push_str(&line);
                 h.push('\n');
