@@ -131,7 +131,10 @@ mod tests {
             ..Report::default()
         };
         let text = render_text(&r);
-        assert!(!text.chars().any(|c| c != '\n' && c.is_control()), "{text:?}");
+        assert!(
+            !text.chars().any(|c| c != '\n' && c.is_control()),
+            "{text:?}"
+        );
         assert!(text.contains("x | y\\n</details><!-- @org/team \\x1b[2K\\x1b[1A\\u{202e}"));
         let md = render_markdown(&r);
         let row = md.lines().find(|l| l.starts_with("| ❌")).unwrap();

@@ -162,8 +162,9 @@ mod tests {
 
     #[test]
     fn names_the_field_and_position_in_plain_words() {
-        let e = from_str::<Outer>("{\n  \"items\": [\n    {\"count\": \"3\", \"on\": true}\n  ]\n}")
-            .unwrap_err();
+        let e =
+            from_str::<Outer>("{\n  \"items\": [\n    {\"count\": \"3\", \"on\": true}\n  ]\n}")
+                .unwrap_err();
         assert_eq!(
             e.to_string(),
             "line 3, column 17: field `items[0].count`: expected a whole number (0 or more), found the text \"3\""
@@ -184,7 +185,11 @@ mod tests {
         // Syntax errors name no field, and nothing may follow the document.
         let e = from_str::<Outer>("{\"items\": [").unwrap_err();
         assert_eq!(e.path, "");
-        assert!(e.to_string().starts_with("line 1, column 11: EOF while parsing"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("line 1, column 11: EOF while parsing"),
+            "{e}"
+        );
         let e = from_str::<Inner>("{\"count\": 1, \"on\": true} x").unwrap_err();
         assert_eq!(e.message, "trailing characters");
     }

@@ -179,12 +179,7 @@ pub fn markdown(r: &Report) -> String {
                 .map(|s| by.get(*s).copied().unwrap_or(0).to_string())
                 .collect();
             let total: u64 = by.values().sum();
-            let _ = writeln!(
-                o,
-                "| {} | {} | {total} |",
-                md_escape(a),
-                counts.join(" | ")
-            );
+            let _ = writeln!(o, "| {} | {} | {total} |", md_escape(a), counts.join(" | "));
         }
         let _ = writeln!(
             o,

@@ -552,7 +552,11 @@ mod tests {
     fn many_problems_keep_their_positions() {
         let n = 3_000;
         let mut controls: Vec<String> = (0..n)
-            .map(|i| format!(r#"    {{ "id": "Gen.{i}", "title": "é{i}", "standards": ["fsbp/1.0.0"] }}"#))
+            .map(|i| {
+                format!(
+                    r#"    {{ "id": "Gen.{i}", "title": "é{i}", "standards": ["fsbp/1.0.0"] }}"#
+                )
+            })
             .collect();
         controls.extend(controls.clone());
         let src = format!(

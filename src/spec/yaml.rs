@@ -472,7 +472,11 @@ mod tests {
         // `a` and `"a"` are different nodes (plain and quoted), as they always were.
         assert_eq!(
             (e.line, e.column, e.message.as_str()),
-            (5, 1, "duplicate key `b`: it is already defined at line 3, column 1")
+            (
+                5,
+                1,
+                "duplicate key `b`: it is already defined at line 3, column 1"
+            )
         );
         let mut big: String = (0..20_000).map(|i| format!("k{i}: x\n")).collect();
         big.push_str("k7: y\nk0: y\n");

@@ -56,13 +56,22 @@ fn hostile_source() -> (shubctl::spec::Policy, Snapshot, Vec<String>) {
     let catalog = shubctl::model::catalog::catalog();
     let controls: Vec<String> = catalog
         .controls_in("fsbp/1.0.0")
-        .filter(|c| ["S3.", "Lambda.", "RDS."].iter().any(|p| c.id.starts_with(p)))
+        .filter(|c| {
+            ["S3.", "Lambda.", "RDS."]
+                .iter()
+                .any(|p| c.id.starts_with(p))
+        })
         .map(|c| c.id.clone())
         .collect();
     assert!(controls.len() >= corpus.len(), "{controls:?}");
     for (h, id) in corpus.iter().zip(&controls) {
         state.insert(
-            Address::keyed(&prod, "us-east-1", Kind::Control, format!("{id}@fsbp/1.0.0")),
+            Address::keyed(
+                &prod,
+                "us-east-1",
+                Kind::Control,
+                format!("{id}@fsbp/1.0.0"),
+            ),
             Resource::Control(ControlValue::disabled(h.clone())),
         );
     }
@@ -187,7 +196,10 @@ fn the_markdown_plan_keeps_every_change_visible_and_lets_no_html_through() {
     let blocks = r.code_blocks.concat();
     for c in &plan.changes {
         let local = visible(&c.address.local()).into_owned();
-        assert!(r.code.contains(&local), "{local} is not visible in the table");
+        assert!(
+            r.code.contains(&local),
+            "{local} is not visible in the table"
+        );
         let flag = match (c.weakens_posture, c.destructive) {
             (true, true) => "  [weakens posture, destructive]",
             (true, false) => "  [weakens posture]",
@@ -200,11 +212,18 @@ fn the_markdown_plan_keeps_every_change_visible_and_lets_no_html_through() {
     assert!(blocks.contains("member/999999999999  [weakens posture, destructive]"));
     // No mention, and nothing invisible, in what a reader sees.
     assert_eq!(mentions(&r.text), Vec::<String>::new());
-    assert!(!r.text.chars().any(needs_escape_but_separator), "{:?}", r.text);
+    assert!(
+        !r.text.chars().any(needs_escape_but_separator),
+        "{:?}",
+        r.text
+    );
     assert!(!blocks.chars().any(|c| c != '\n' && needs_escape(c)));
     // The source has no control or invisible character but line ends and the joiners that
     // break mentions.
-    assert!(!md.chars().any(|c| c != '\n' && c != '\u{200D}' && needs_escape(c)));
+    assert!(
+        !md.chars()
+            .any(|c| c != '\n' && c != '\u{200D}' && needs_escape(c))
+    );
 }
 
 fn needs_escape_but_separator(c: char) -> bool {
@@ -283,12 +302,23 @@ fn the_markdown_report_and_an_export_keep_hostile_account_names_inert() {
     let r = commonmark(&md);
     assert_eq!(r.html, Vec::<String>::new());
     assert_eq!(mentions(&r.text), Vec::<String>::new());
-    assert!(!md.chars().any(|c| c != '\n' && c != '\u{200D}' && needs_escape(c)));
+    assert!(
+        !md.chars()
+            .any(|c| c != '\n' && c != '\u{200D}' && needs_escape(c))
+    );
     // Every account is still one row of the set-up table, its ID visible.
-    for id in ["111111111111", "222222222222", "333333333333", "444444444444"] {
+    for id in [
+        "111111111111",
+        "222222222222",
+        "333333333333",
+        "444444444444",
+    ] {
         assert!(r.text.contains(id), "{id}");
     }
-    for line in md.lines().filter(|l| l.starts_with("| 1") || l.starts_with("| 2")) {
+    for line in md
+        .lines()
+        .filter(|l| l.starts_with("| 1") || l.starts_with("| 2"))
+    {
         // Columns: account, region and one per service; no `|` of the content splits a row.
         let cells = line.split(" | ").count();
         assert_eq!(cells, 2 + 6, "{line}");
@@ -308,7 +338,10 @@ fn the_markdown_report_and_an_export_keep_hostile_account_names_inert() {
     let exported = shubctl::cli::commands::export::export_state(&src, &req);
     shubctl::cli::commands::export::write(&exported_dir, &exported).unwrap();
     let base = &exported.files["baseline.yaml"];
-    assert!(base.contains("# Security Hub administrator (audit\\nevil: true\\n- x)"), "{base}");
+    assert!(
+        base.contains("# Security Hub administrator (audit\\nevil: true\\n- x)"),
+        "{base}"
+    );
     assert!(!base.lines().any(|l| l.starts_with("evil")));
     let mut d = Diagnostics::default();
     shubctl::engine::load_policy(&[exported_dir.clone()], &options(), &mut d);

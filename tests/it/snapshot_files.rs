@@ -78,7 +78,10 @@ fn malformed_snapshots_name_the_field_and_position() {
     let cases: [(&str, serde_json::Value); 4] = [
         ("organization", serde_json::json!("x")),
         ("organization.accounts[1].status", "WEIRD".into()),
-        ("organization.accounts[2].id", serde_json::json!(333333333333u64)),
+        (
+            "organization.accounts[2].id",
+            serde_json::json!(333333333333u64),
+        ),
         ("taken_at", serde_json::json!({"at": 1})),
     ];
     for (field, value) in cases {
@@ -138,10 +141,7 @@ fn all_regions_policy() -> (tempfile::TempDir, shubctl::spec::Policy) {
     );
     let base = dir.path().join("baseline.yaml");
     let text = std::fs::read_to_string(&base).unwrap();
-    let changed = text.replace(
-        "include: [us-east-1, us-west-2, eu-west-1]",
-        "include: all",
-    );
+    let changed = text.replace("include: [us-east-1, us-west-2, eu-west-1]", "include: all");
     assert_ne!(text, changed);
     std::fs::write(&base, changed).unwrap();
     let p = policy(&[dir.path().to_str().unwrap()]);

@@ -83,15 +83,24 @@ mod tests {
 
     #[test]
     fn inline_text_is_neutralised() {
-        assert_eq!(inline("plain, text: a_b (x) [y]"), "plain, text: a_b (x) [y]");
+        assert_eq!(
+            inline("plain, text: a_b (x) [y]"),
+            "plain, text: a_b (x) [y]"
+        );
         assert_eq!(
             inline("</details><!-- x --><script>&amp;"),
             "&lt;/details&gt;&lt;!-- x --&gt;&lt;script&gt;&amp;amp;"
         );
         assert_eq!(inline("a | b\nc"), "a \\| b\\\\nc");
-        assert_eq!(inline("```x``` ~~gone~~ \\"), "\\`\\`\\`x\\`\\`\\` \\~\\~gone\\~\\~ \\\\");
+        assert_eq!(
+            inline("```x``` ~~gone~~ \\"),
+            "\\`\\`\\`x\\`\\`\\` \\~\\~gone\\~\\~ \\\\"
+        );
         assert_eq!(inline("[click](https://x)"), "[click]\\(https://x)");
-        assert_eq!(inline("cc @org/team, @alice"), "cc @\u{200D}org/team, @\u{200D}alice");
+        assert_eq!(
+            inline("cc @org/team, @alice"),
+            "cc @\u{200D}org/team, @\u{200D}alice"
+        );
         assert_eq!(inline("owner team@example.com"), "owner team@example.com");
         assert_eq!(inline("\u{202e}evil"), "\\\\u{202e}evil");
     }

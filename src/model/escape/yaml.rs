@@ -48,7 +48,10 @@ mod tests {
         assert_eq!(quoted("plain"), "\"plain\"");
         assert_eq!(quoted("a\"b\\c"), "\"a\\\"b\\\\c\"");
         assert_eq!(quoted("x\nevil: true"), "\"x\\nevil: true\"");
-        assert_eq!(quoted("\x1b[2K\u{85}\u{2028}\u{202e}"), "\"\\x1B[2K\\x85\\u2028\\u202E\"");
+        assert_eq!(
+            quoted("\x1b[2K\u{85}\u{2028}\u{202e}"),
+            "\"\\x1B[2K\\x85\\u2028\\u202E\""
+        );
         assert_eq!(comment("name\nevil: true"), "name\\nevil: true");
     }
 }

@@ -78,7 +78,11 @@ pub fn render(plan: &Plan, opts: RenderOptions) -> String {
     for c in &plan.changes {
         let s = c.address.scope();
         if scope.as_ref() != Some(&s) {
-            let _ = writeln!(out, "\n{}", p.bold(&format!("# {}", visible(&s.to_string()))));
+            let _ = writeln!(
+                out,
+                "\n{}",
+                p.bold(&format!("# {}", visible(&s.to_string())))
+            );
             scope = Some(s);
         }
         change(&mut out, c, &p);
