@@ -67,11 +67,13 @@ impl Report {
                 ),
                 Outcome::NotAttempted { why } => ("not attempted", format!(": {why}")),
             };
+            // AWS's error messages and the addresses are outside text: shown, never acted on.
             let _ = writeln!(
                 out,
-                "  {mark:<13} {} {}{detail}",
+                "  {mark:<13} {} {}{}",
                 e.action.as_str(),
-                e.address
+                crate::model::escape::text::visible(&e.address.to_string()),
+                crate::model::escape::text::visible(&detail)
             );
         }
         let _ = writeln!(

@@ -207,13 +207,14 @@ impl Exported {
 fn header(opts: &Options, notes: &[String]) -> String {
     let mut h = format!(
         "# Written by `shubctl export` from {}.\n{ROUND_TRIP}",
-        opts.source
+        yaml::comment(&opts.source)
     );
     if !notes.is_empty() {
         h.push_str("#\n# What the export left out or could not say:\n");
         for n in notes {
             let mut first = true;
-            for line in wrap(n, 92) {
+            // Notes name accounts and quote AWS's text: one comment line each, whatever it holds.
+            for line in wrap(&yaml::comment(n), 92) {
                 h.push_str(if first { "#   - " } else { "#     " });
                 h.push_str(&line);
                 h.push('\n');

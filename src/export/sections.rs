@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::yaml::{flow, list, quoted, quoted_list, scalar};
+use super::yaml::{comment, flow, list, quoted, quoted_list, scalar};
 use super::{Cx, uniform};
 use crate::model::catalog::catalog;
 use crate::model::finding_fields::group_by_attributes;
@@ -129,7 +129,7 @@ fn scope(cx: &mut Cx<'_>) -> String {
         "  delegated_admin: {}        # Security Hub administrator{}\n",
         quoted(cx.admin.as_str()),
         cx.account_name(&cx.admin)
-            .map(|n| format!(" ({n})"))
+            .map(|n| format!(" ({})", comment(n)))
             .unwrap_or_default()
     ));
     s.push_str(&format!(
@@ -161,7 +161,7 @@ fn scope(cx: &mut Cx<'_>) -> String {
             s.push_str(&format!(
                 "    exclude: {}   # {}: not set up like the others (see the notes above)\n",
                 quoted_list(excluded.iter().map(AccountId::as_str)),
-                names.join(", ")
+                comment(&names.join(", "))
             ));
         }
     } else {
@@ -224,7 +224,7 @@ fn hub(cx: &Cx<'_>, on: bool) -> String {
     match cx.get(&cx.admin, &cx.home, Kind::Hub, None) {
         Some(Resource::Hub(h)) if on => format!(
             "hub:\n  control_finding_generator: {}\n  auto_enable_controls: {}\n\n",
-            h.control_finding_generator.as_str().to_ascii_lowercase(),
+            scalar(&h.control_finding_generator.as_str().to_ascii_lowercase()),
             h.auto_enable_controls
         ),
         _ => "hub:\n  enabled: false\n\n".into(),
@@ -785,7 +785,7 @@ fn guardduty(cx: &mut Cx<'_>) -> Option<String> {
     }
     let mut s = format!(
         "  guardduty:\n    finding_publishing_frequency: {}\n",
-        freq.as_str().to_ascii_lowercase()
+        scalar(&freq.as_str().to_ascii_lowercase())
     );
     if !features.is_empty() {
         s.push_str("    features:\n");
@@ -803,7 +803,7 @@ fn guardduty(cx: &mut Cx<'_>) -> Option<String> {
         }
     }
     if let Some(m) = auto {
-        s.push_str(&format!("    auto_enable_members: {m}\n"));
+        s.push_str(&format!("    auto_enable_members: {}\n", scalar(&m)));
     }
     Some(s)
 }

@@ -31,10 +31,14 @@ fn written(s: &str, extra: &str) -> String {
     if plain { s.to_string() } else { quoted(s) }
 }
 
-/// Always quoted (account IDs, which must stay text).
+/// Always quoted (account IDs, which must stay text; anything a plain scalar cannot hold).
 pub fn quoted(s: &str) -> String {
-    // A JSON string is a valid YAML double-quoted scalar.
-    serde_json::to_string(s).expect("strings serialise")
+    crate::model::escape::yaml::quoted(s)
+}
+
+/// Outside text (an account's name) in a `# comment`: kept on its line.
+pub fn comment(s: &str) -> String {
+    crate::model::escape::yaml::comment(s)
 }
 
 /// A value in flow style: `[a, b]`, `{ key: value }`.
@@ -107,5 +111,57 @@ mod tests {
             "{ prefix: S3, not_equals: [x y, \"1\"] }"
         );
         assert_eq!(flow(&json!({"gte": 40})), "{ gte: 40 }");
+    }
+}
+
+#[cfg(test)]
+mod round_trip {
+    use super::*;
+    use crate::spec::yaml::{NodeKind, Scalar, parse};
+    use proptest::prelude::*;
+
+    /// The text of the value of `k` in a one-key document, as the policy loader reads it.
+    fn read_back(doc: &str) -> Option<String> {
+        let node = parse(doc).ok()?;
+        let NodeKind::Map(entries) = node.kind else {
+            return None;
+        };
+        match &entries.first()?.1.kind {
+            NodeKind::Scalar(Scalar::Plain(t) | Scalar::Quoted(t)) => Some(t.clone()),
+            NodeKind::Seq(items) => match &items.first()?.kind {
+                NodeKind::Scalar(Scalar::Plain(t) | Scalar::Quoted(t)) => Some(t.clone()),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+        /// Any string an export writes, plain or quoted, in block or flow context, reads back
+        /// through the policy loader as the same string, and stays on its one line.
+        #[test]
+        fn any_string_written_reads_back_equal(
+            s in "\\PC{0,40}|[\\x00-\\x1f\\u{7f}-\\u{9f}\\u{2028}\\u{2029}\\u{200b}-\\u{202e}\\u{feff}\\u{fffe}\\u{ffff}\"'\\\\:#,\\[\\]{}&*!|>%@` a-z-]{0,24}"
+        ) {
+            for (doc, what) in [
+                (format!("k: {}\n", scalar(&s)), "scalar"),
+                (format!("k: {}\n", quoted(&s)), "quoted"),
+                (format!("k: [{}]\n", flow_scalar(&s)), "flow"),
+                (format!("k: {}\n", list([s.as_str()])), "list"),
+            ] {
+                prop_assert_eq!(doc.lines().count(), 1, "{} {:?}", what, doc);
+                let back = read_back(&doc);
+                prop_assert_eq!(back.as_deref(), Some(s.as_str()), "{} {:?}", what, doc);
+            }
+        }
+    }
+
+    #[test]
+    fn an_account_name_with_line_breaks_stays_text() {
+        let name = "audit\nevil: true\r\n- x\u{2028}y";
+        let doc = format!("k: {}   # {}\n", quoted(name), comment(name));
+        assert_eq!(doc.lines().count(), 1);
+        assert_eq!(read_back(&doc).as_deref(), Some(name));
     }
 }

@@ -1,6 +1,6 @@
 //! The typed model shared by every stage: addresses and scopes, the kind table, resource
-//! values, state, what to read, the control catalog, and provider errors. It depends on
-//! nothing else in the crate.
+//! values, state, what to read, the control catalog, provider errors, and the escaping of
+//! outside text for each output medium. It depends on nothing else in the crate.
 
 pub mod address;
 pub mod catalog;
@@ -8,9 +8,11 @@ pub mod change;
 pub mod desired;
 pub mod document;
 pub mod error;
+pub mod escape;
 pub mod finding_fields;
 pub mod health;
 pub mod iam;
+pub mod json_error;
 pub mod kind;
 pub mod live_catalog;
 pub mod note;

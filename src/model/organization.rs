@@ -2,9 +2,9 @@
 //! OU they sit in), OUs, and the regions enabled for its accounts. Account selectors (`all`, OUs,
 //! exclusions) and `regions: { include: all }` expand against it.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
-use super::address::AccountId;
+use super::address::{AccountId, is_region_syntax};
 
 /// The role Organizations creates in the accounts it makes, so the usual way in.
 pub const ORGANIZATION_ACCESS_ROLE: &str = "OrganizationAccountAccessRole";
@@ -54,8 +54,38 @@ pub struct OrgInfo {
     #[serde(default)]
     pub ous: Vec<OuInfo>,
     /// Regions enabled for the organisation's accounts; what `regions: { include: all }` means.
-    #[serde(default)]
+    /// Each is a region name (`us-east-1`): checked as it is read, since a bad one would be
+    /// planned into addresses no snapshot can hold.
+    #[serde(default, deserialize_with = "region_names")]
     pub enabled_regions: Vec<String>,
+}
+
+/// Refuses what is not a region name (`useast1`, ``, `eu-west-1/x`).
+pub fn check_region(r: &str) -> Result<(), String> {
+    if is_region_syntax(r) {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{}` is not a region name (like `us-east-1`)",
+            r.escape_debug()
+        ))
+    }
+}
+
+/// A list of region names, each checked as it is read (so the error points at it).
+fn region_names<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    struct Region(String);
+    impl<'de> Deserialize<'de> for Region {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            let r = String::deserialize(d)?;
+            check_region(&r).map_err(serde::de::Error::custom)?;
+            Ok(Region(r))
+        }
+    }
+    Ok(Vec::<Region>::deserialize(d)?
+        .into_iter()
+        .map(|Region(r)| r)
+        .collect())
 }
 
 impl OrgInfo {

@@ -20,8 +20,9 @@ pub enum PlanFileError {
     Version(u64),
     #[error("not a plan file: no format_version")]
     NoVersion,
+    /// The field at fault, its line and column, in plain words.
     #[error("not a valid plan file")]
-    Invalid(#[source] serde_json::Error),
+    Invalid(#[source] crate::model::json_error::JsonError),
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -220,7 +221,13 @@ impl Plan {
             Some(n) => return Err(PlanFileError::Version(n)),
             None => return Err(PlanFileError::NoVersion),
         }
-        serde_json::from_value(v).map_err(PlanFileError::Invalid)
+        Self::typed(text)
+    }
+
+    /// The plan in `text` as a typed value, or where it is wrong: the field's path, line and
+    /// column, in plain words (read from the text, not a JSON tree, which has no positions).
+    pub fn typed(text: &str) -> Result<Plan, PlanFileError> {
+        crate::model::json_error::from_str(text).map_err(PlanFileError::Invalid)
     }
 }
 

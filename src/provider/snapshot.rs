@@ -18,6 +18,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use super::{Executor, ProviderError, StateSource};
+use crate::model::json_error::{self, plain};
 use crate::model::{
     Action, Address, Change, Kind, KindSet, OrgInfo, Resource, Scope, ScopeState, State, Target,
 };
@@ -87,8 +88,9 @@ impl<'de> serde::de::DeserializeSeed<'de> for ResourcesInto<'_> {
             fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<(), A::Error> {
                 while let Some(addr) = m.next_key::<Address>()? {
                     let value: Value = m.next_value()?;
-                    let r = Resource::from_json(addr.kind, value)
-                        .map_err(|e| de::Error::custom(format!("{addr}: {e}")))?;
+                    let r = Resource::from_json(addr.kind, value).map_err(|e| {
+                        de::Error::custom(format!("{addr}: {}", plain(&e.to_string())))
+                    })?;
                     self.0.insert(addr, r);
                 }
                 Ok(())
@@ -199,14 +201,8 @@ impl Snapshot {
     fn decode<'de, R: serde_json::de::Read<'de>>(
         de: &mut serde_json::Deserializer<R>,
     ) -> Result<Self, String> {
-        let s = Streamed::deserialize(&mut *de)
-            .and_then(|s| de.end().map(|_| s))
-            .map_err(|e| {
-                // serde_json's message ends with the position; say it once, up front.
-                let text = e.to_string();
-                let message = text.rsplit_once(" at line ").map_or(&*text, |(m, _)| m);
-                format!("line {}, column {}: {message}", e.line(), e.column())
-            })?;
+        // The field at fault and its position, said once, up front.
+        let s: Streamed = json_error::decode(de).map_err(|e| e.to_string())?;
         if s.format_version.is_none() {
             return Err("no format_version: not a shubctl snapshot".into());
         }
@@ -223,6 +219,10 @@ impl Snapshot {
                 "format_version {} is not supported (this shubctl reads {SNAPSHOT_FORMAT_VERSION})",
                 file.format_version
             ));
+        }
+        // What loading a file refuses, a value built in code is refused for too.
+        for r in &file.organization.enabled_regions {
+            crate::model::organization::check_region(r)?;
         }
         let mut state = State::default();
         for (addr, value) in file.resources {

@@ -6,6 +6,8 @@
 use std::fmt::Write;
 
 use super::{Cell, Report, SERVICES, SEVERITIES};
+use crate::model::escape::html::text as esc;
+use crate::model::escape::markdown::{cell_code, code, inline as md_escape};
 
 pub fn json(r: &Report) -> String {
     let mut s = serde_json::to_string_pretty(r).expect("a report serialises");
@@ -54,17 +56,16 @@ fn account_label(account: &str, name: &str) -> String {
 
 // ---------------------------------------------------------------- Markdown
 
-fn md_escape(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
-}
+// Every cell and every line of outside text (names, reasons, IDs from findings) through
+// `model::escape::markdown`.
 
 pub fn markdown(r: &Report) -> String {
     let mut o = String::new();
     let _ = writeln!(o, "# Security Hub report\n");
     let _ = writeln!(
         o,
-        "State from `{}`, as of {}. {} account × region pair(s); {} change(s) of drift; {} exception(s).\n",
-        r.source,
+        "State from {}, as of {}. {} account × region pair(s); {} change(s) of drift; {} exception(s).\n",
+        code(&r.source),
         r.today,
         r.matrix.rows.len(),
         r.drift.changes.len(),
@@ -83,7 +84,7 @@ pub fn markdown(r: &Report) -> String {
             o,
             "| {} | {} |",
             md_escape(&account_label(&row.account, &row.account_name)),
-            row.region
+            md_escape(&row.region)
         );
         for s in SERVICES {
             let c = &row.cells[*s];
@@ -118,9 +119,9 @@ pub fn markdown(r: &Report) -> String {
             for c in &r.drift.changes {
                 let _ = writeln!(
                     o,
-                    "| {} | `{}` | {} | {} | {} |",
-                    c.action,
-                    c.address,
+                    "| {} | {} | {} | {} | {} |",
+                    md_escape(&c.action),
+                    cell_code(&c.address),
                     md_escape(&c.reason),
                     if c.weakens_posture { "yes" } else { "" },
                     if c.destructive { "yes" } else { "" }
@@ -148,7 +149,7 @@ pub fn markdown(r: &Report) -> String {
             let _ = writeln!(
                 o,
                 "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {}:{} |",
-                e.controls.join(", "),
+                md_escape(&e.controls.join(", ")),
                 md_escape(&e.standards),
                 md_escape(&e.accounts),
                 md_escape(&e.regions),
@@ -158,7 +159,7 @@ pub fn markdown(r: &Report) -> String {
                 e.expires.map(|d| d.to_string()).unwrap_or_default(),
                 e.days_left.map(|d| d.to_string()).unwrap_or_default(),
                 status,
-                e.file,
+                md_escape(&e.file),
                 e.line
             );
         }
@@ -167,12 +168,13 @@ pub fn markdown(r: &Report) -> String {
     let _ = writeln!(o, "\n## Findings\n");
     let f = &r.findings;
     if let Some(why) = &f.unavailable {
-        let _ = writeln!(o, "Not available: {why}.");
+        let _ = writeln!(o, "Not available: {}.", md_escape(why));
     } else {
         let _ = writeln!(
             o,
             "Read from {} ({} GetFindings call(s)).\n",
-            f.read_from, f.calls
+            md_escape(&f.read_from),
+            f.calls
         );
         let _ = writeln!(
             o,
@@ -186,14 +188,14 @@ pub fn markdown(r: &Report) -> String {
                 .map(|s| by.get(*s).copied().unwrap_or(0).to_string())
                 .collect();
             let total: u64 = by.values().sum();
-            let _ = writeln!(o, "| {a} | {} | {total} |", counts.join(" | "));
+            let _ = writeln!(o, "| {} | {} | {total} |", md_escape(a), counts.join(" | "));
         }
         let _ = writeln!(
             o,
             "\nTop failing controls:\n\n| control | failed resources |\n|---|---|"
         );
         for (c, n) in f.top_failing_controls.iter().take(10) {
-            let _ = writeln!(o, "| {c} | {n} |");
+            let _ = writeln!(o, "| {} | {n} |", md_escape(c));
         }
         let _ = writeln!(o, "\nFailed control findings ({}):\n", f.failed.len());
         if f.failed.is_empty() {
@@ -367,21 +369,6 @@ fn split_address(a: &str) -> (&str, &str) {
 }
 
 // ---------------------------------------------------------------- HTML
-
-fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            c => o.push(c),
-        }
-    }
-    o
-}
 
 /// An address that wraps only after a `/`, never inside an account, a region (`us-east-1`
 /// would break at its hyphens) or a kind.

@@ -2,7 +2,7 @@
 //! `shubctl catalog --refresh` writes it. Checked whole before anything uses it, every problem
 //! reported with the file, line and column of the value at fault.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
 use crate::model::catalog::{Catalog, ParameterType};
@@ -57,16 +57,17 @@ pub fn parse(src: &str, file: &str, d: &mut Diagnostics) -> Option<Catalog> {
         }
     };
     let errors = d.errors();
-    let at = |path: &[Seg]| {
-        let (line, column) = locate(src, path).unwrap_or((1, 1));
-        Pos {
+    // One locator for every problem: a file of 20,000 duplicated controls is scanned once, not
+    // once per problem.
+    let mut locator = Locator::new(src);
+    let mut bad = |path: &[Seg], message: String| {
+        let (line, column) = locator.locate(path).unwrap_or((1, 1));
+        let pos = Pos {
             file: file.to_string(),
             line,
             column,
-        }
-    };
-    let mut bad = |path: &[Seg], message: String| {
-        d.error(&at(path), Code::CatalogContent, message);
+        };
+        d.error(&pos, Code::CatalogContent, message);
     };
     for key in ["source", "retrieved"] {
         let v = if key == "source" {
@@ -235,53 +236,137 @@ pub enum Seg<'a> {
 /// The line and column (1-based, in characters) where the value at `path` starts in the JSON
 /// text `src`. None when the path is not there or the text is not JSON.
 pub fn locate(src: &str, path: &[Seg]) -> Option<(u64, u64)> {
+    Locator::new(src).locate(path)
+}
+
+/// Bytes between two character-count checkpoints.
+const STRIDE: usize = 256;
+
+/// [`locate`] for many paths into one text, in time linear in the text: each object or array
+/// on a path is scanned once (the offsets of its members kept for the next path), and offsets
+/// become line and column through tables built once, not by counting from the start.
+pub struct Locator<'s> {
+    src: &'s str,
+    /// Byte offset where each line starts.
+    line_starts: Vec<usize>,
+    /// Characters before every `STRIDE`th byte.
+    chars_before: Vec<usize>,
+    /// Object start → its keys' value offsets (the first of a repeated key, as a reader that
+    /// stops at the first match finds).
+    objects: HashMap<usize, Option<HashMap<String, usize>>>,
+    /// Array start → its items' offsets.
+    arrays: HashMap<usize, Option<Vec<usize>>>,
+}
+
+impl<'s> Locator<'s> {
+    pub fn new(src: &'s str) -> Self {
+        let b = src.as_bytes();
+        let mut line_starts = vec![0];
+        let mut chars_before = Vec::with_capacity(b.len() / STRIDE + 1);
+        let mut chars = 0;
+        for (i, &c) in b.iter().enumerate() {
+            if i % STRIDE == 0 {
+                chars_before.push(chars);
+            }
+            if c == b'\n' {
+                line_starts.push(i + 1);
+            }
+            // A character starts at every byte that is not a UTF-8 continuation byte.
+            chars += usize::from(c & 0xC0 != 0x80);
+        }
+        if b.len() % STRIDE == 0 {
+            chars_before.push(chars);
+        }
+        Locator {
+            src,
+            line_starts,
+            chars_before,
+            objects: HashMap::new(),
+            arrays: HashMap::new(),
+        }
+    }
+
+    pub fn locate(&mut self, path: &[Seg]) -> Option<(u64, u64)> {
+        let src: &'s str = self.src;
+        let b = src.as_bytes();
+        let mut i = ws(b, 0);
+        for seg in path {
+            i = match (seg, b.get(i)?) {
+                (Seg::Key(want), b'{') => {
+                    let found = self.objects.entry(i).or_insert_with(|| members(src, i));
+                    *found.as_ref()?.get(*want)?
+                }
+                (Seg::Index(n), b'[') => {
+                    let found = self.arrays.entry(i).or_insert_with(|| items(b, i));
+                    *found.as_ref()?.get(*n)?
+                }
+                _ => return None,
+            };
+        }
+        let line = self.line_starts.partition_point(|&s| s <= i);
+        let start = self.line_starts[line - 1];
+        let column = self.chars_to(i) - self.chars_to(start);
+        Some((line as u64, column as u64 + 1))
+    }
+
+    /// Characters before byte offset `i`.
+    fn chars_to(&self, i: usize) -> usize {
+        let base = (i / STRIDE) * STRIDE;
+        let before = self.chars_before.get(i / STRIDE).copied().unwrap_or(0);
+        before
+            + self.src.as_bytes()[base..i]
+                .iter()
+                .filter(|&&c| c & 0xC0 != 0x80)
+                .count()
+    }
+}
+
+/// The members of the object starting at `i`: key → offset of its value. None when it is not
+/// well-formed JSON as far as the scan needs.
+fn members(src: &str, i: usize) -> Option<HashMap<String, usize>> {
     let b = src.as_bytes();
-    let mut i = ws(b, 0);
-    for seg in path {
-        match (seg, b.get(i)?) {
-            (Seg::Key(want), b'{') => {
-                i = ws(b, i + 1);
-                loop {
-                    if b.get(i)? != &b'"' {
-                        return None;
-                    }
-                    let end = string_end(b, i)?;
-                    let key: String = serde_json::from_str(&src[i..end]).ok()?;
-                    i = ws(b, end);
-                    if b.get(i)? != &b':' {
-                        return None;
-                    }
-                    i = ws(b, i + 1);
-                    if key == *want {
-                        break;
-                    }
-                    i = ws(b, value_end(b, i)?);
-                    if b.get(i)? != &b',' {
-                        return None;
-                    }
-                    i = ws(b, i + 1);
-                }
-            }
-            (Seg::Index(n), b'[') => {
-                i = ws(b, i + 1);
-                if b.get(i)? == &b']' {
-                    return None;
-                }
-                for _ in 0..*n {
-                    i = ws(b, value_end(b, i)?);
-                    if b.get(i)? != &b',' {
-                        return None;
-                    }
-                    i = ws(b, i + 1);
-                }
-            }
+    let mut out = HashMap::new();
+    let mut i = ws(b, i + 1);
+    if b.get(i)? == &b'}' {
+        return Some(out);
+    }
+    loop {
+        if b.get(i)? != &b'"' {
+            return None;
+        }
+        let end = string_end(b, i)?;
+        let key: String = serde_json::from_str(&src[i..end]).ok()?;
+        i = ws(b, end);
+        if b.get(i)? != &b':' {
+            return None;
+        }
+        i = ws(b, i + 1);
+        out.entry(key).or_insert(i);
+        i = ws(b, value_end(b, i)?);
+        match b.get(i)? {
+            b',' => i = ws(b, i + 1),
+            b'}' => return Some(out),
             _ => return None,
         }
     }
-    let before = &src[..i];
-    let line = before.matches('\n').count() as u64 + 1;
-    let column = before.rsplit('\n').next().unwrap_or("").chars().count() as u64 + 1;
-    Some((line, column))
+}
+
+/// The offsets of the items of the array starting at `i`.
+fn items(b: &[u8], i: usize) -> Option<Vec<usize>> {
+    let mut out = Vec::new();
+    let mut i = ws(b, i + 1);
+    if b.get(i)? == &b']' {
+        return Some(out);
+    }
+    loop {
+        out.push(i);
+        i = ws(b, value_end(b, i)?);
+        match b.get(i)? {
+            b',' => i = ws(b, i + 1),
+            b']' => return Some(out),
+            _ => return None,
+        }
+    }
 }
 
 fn ws(b: &[u8], mut i: usize) -> usize {
@@ -461,6 +546,38 @@ mod tests {
         );
     }
 
+    /// Thousands of problems, each still at its own line and column (the locator is shared
+    /// between them, and the first of two equal controls is the one kept).
+    #[test]
+    fn many_problems_keep_their_positions() {
+        let n = 3_000;
+        let mut controls: Vec<String> = (0..n)
+            .map(|i| {
+                format!(
+                    r#"    {{ "id": "Gen.{i}", "title": "é{i}", "standards": ["fsbp/1.0.0"] }}"#
+                )
+            })
+            .collect();
+        controls.extend(controls.clone());
+        let src = format!(
+            "{{\n  \"source\": \"test\",\n  \"retrieved\": \"2026-11-30\",\n  \"standards\": [\n    {{ \"id\": \"fsbp/1.0.0\", \"name\": \"FSBP\", \"arn\": \"standards/aws-foundational-security-best-practices/v/1.0.0\" }}\n  ],\n  \"controls\": [\n{}\n  ]\n}}",
+            controls.join(",\n")
+        );
+        let mut p = problems(&src);
+        // The controls start on line 8; the second copy of control i is on line 8 + n + i.
+        let mut want: Vec<String> = (0..n)
+            .map(|i| {
+                format!(
+                    "cat.json:{}:13: error[SH021]: control `Gen.{i}` is listed twice",
+                    8 + n + i
+                )
+            })
+            .collect();
+        p.sort();
+        want.sort();
+        assert_eq!(p, want);
+    }
+
     fn json_value() -> impl Strategy<Value = Value> {
         let leaf = prop_oneof![
             Just(Value::Null),
@@ -577,8 +694,11 @@ mod tests {
             let mut all = Vec::new();
             paths(&v, vec![], &mut all);
             let lines: Vec<&str> = src.split('\n').collect();
+            // One locator for every path, as `parse` uses it, finds what a fresh one does.
+            let mut shared = Locator::new(&src);
             for (path, want) in all {
                 let (line, col) = locate(&src, &path).expect("found");
+                prop_assert_eq!(shared.locate(&path), Some((line, col)));
                 let rest: String = lines[line as usize - 1].chars().skip(col as usize - 1).collect();
                 let rest = rest + "\n" + &lines[line as usize..].join("\n");
                 let mut de = serde_json::Deserializer::from_str(&rest).into_iter::<Value>();

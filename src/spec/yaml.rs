@@ -8,7 +8,7 @@ use serde_saphyr::Spanned;
 
 use super::diagnostics::{Code, Pos};
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Scalar {
     /// Written without quotes; typing depends on where it appears.
     Plain(String),
@@ -16,14 +16,14 @@ pub enum Scalar {
     Quoted(String),
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum NodeKind {
     Scalar(Scalar),
     Seq(Vec<Node>),
     Map(Vec<(Node, Node)>),
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Node {
     pub kind: NodeKind,
     pub line: u64,
@@ -197,15 +197,24 @@ pub fn parse(src: &str) -> Result<Node, SyntaxError> {
     }
 }
 
-/// The first mapping key (in document order) that repeats an earlier key of its mapping.
+/// The first mapping key (in document order) that repeats an earlier key of its mapping, with
+/// that key's first occurrence. Linear: the keys seen so far are a hash map, so a mapping of
+/// 100,000 keys costs 100,000 look-ups, not their pairs.
 fn first_duplicate(node: &Node) -> Option<(&Node, &Node)> {
     match &node.kind {
         NodeKind::Scalar(_) => None,
         NodeKind::Seq(items) => items.iter().find_map(first_duplicate),
         NodeKind::Map(entries) => {
-            for (i, (k, v)) in entries.iter().enumerate() {
-                if let Some((earlier, _)) = entries[..i].iter().find(|(e, _)| e.kind == k.kind) {
-                    return Some((k, earlier));
+            let mut seen: std::collections::HashMap<&NodeKind, &Node> =
+                std::collections::HashMap::with_capacity(entries.len());
+            for (k, v) in entries {
+                match seen.entry(&k.kind) {
+                    std::collections::hash_map::Entry::Occupied(first) => {
+                        return Some((k, first.get()));
+                    }
+                    std::collections::hash_map::Entry::Vacant(slot) => {
+                        slot.insert(k);
+                    }
                 }
                 if let Some(found) = first_duplicate(v) {
                     return Some(found);
@@ -448,6 +457,40 @@ mod tests {
         );
     }
 
+    /// The first duplicate in document order, at its own position, naming the first
+    /// occurrence: a nested duplicate inside an earlier value comes before a later repeated
+    /// key, and in a large mapping the repeat at its end is still found.
+    #[test]
+    fn the_first_duplicate_is_reported_where_it_is() {
+        let e = parse("a: 1\nb:\n  x: 1\n  y: 2\n  x: 3\na: 4\n").unwrap_err();
+        assert_eq!((e.line, e.column), (5, 3), "{e:?}");
+        assert_eq!(
+            e.message,
+            "duplicate key `x`: it is already defined at line 3, column 3"
+        );
+        let e = parse("a: 1\n\"a\": 2\nb: 1\nc: 1\nb: 2\nc: 2\n").unwrap_err();
+        // `a` and `"a"` are different nodes (plain and quoted), as they always were.
+        assert_eq!(
+            (e.line, e.column, e.message.as_str()),
+            (
+                5,
+                1,
+                "duplicate key `b`: it is already defined at line 3, column 1"
+            )
+        );
+        let mut big: String = (0..20_000).map(|i| format!("k{i}: x\n")).collect();
+        big.push_str("k7: y\nk0: y\n");
+        let e = parse(&big).unwrap_err();
+        assert_eq!(
+            (e.line, e.column, e.message.as_str()),
+            (
+                20_001,
+                1,
+                "duplicate key `k7`: it is already defined at line 8, column 1"
+            )
+        );
+    }
+
     #[test]
     fn empty_and_comment_only_documents_are_null() {
         assert!(parse("").unwrap().is_null());
@@ -462,6 +505,48 @@ mod fuzz {
 
     proptest! {
         #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+        /// The hash-map search finds the pair the pairwise search did (the code before it was
+        /// made linear, kept here as the reference).
+        #[test]
+        fn duplicates_found_as_the_pairwise_search_found_them(
+            keys in prop::collection::vec((0u8..6, any::<bool>(), 0u8..4), 1..30)
+        ) {
+            let mut text = String::new();
+            for (k, quoted, nested) in &keys {
+                let key = if *quoted { format!("\"k{k}\"") } else { format!("k{k}") };
+                if *nested == 0 {
+                    text.push_str(&format!("{key}:\n  k{k}: 1\n  k{}: 2\n", k % 2));
+                } else {
+                    text.push_str(&format!("{key}: {nested}\n"));
+                }
+            }
+            fn reference(node: &Node) -> Option<(&Node, &Node)> {
+                match &node.kind {
+                    NodeKind::Scalar(_) => None,
+                    NodeKind::Seq(items) => items.iter().find_map(reference),
+                    NodeKind::Map(entries) => {
+                        for (i, (k, v)) in entries.iter().enumerate() {
+                            if let Some((earlier, _)) =
+                                entries[..i].iter().find(|(e, _)| e.kind == k.kind)
+                            {
+                                return Some((k, earlier));
+                            }
+                            if let Some(found) = reference(v) {
+                                return Some(found);
+                            }
+                        }
+                        None
+                    }
+                }
+            }
+            let options = serde_saphyr::options! {
+                duplicate_keys: serde_saphyr::DuplicateKeyPolicy::PassThrough,
+            };
+            let raw: Spanned<Raw> = serde_saphyr::from_str_with_options(&text, options).unwrap();
+            let node = convert(&text, raw);
+            prop_assert_eq!(first_duplicate(&node), reference(&node));
+        }
 
         #[test]
         fn never_panics_on_arbitrary_text(s in "\\PC{0,200}") {

@@ -1,12 +1,15 @@
 //! Markdown for a pull-request comment: summary first, posture-weakening changes first,
 //! identical changes across scopes grouped into one row, details folded per account, and
-//! always under GitHub's comment size limit.
+//! always under GitHub's comment size limit. Every string from AWS or a policy is written
+//! through `model::escape::markdown`, so none can hide the rest of the comment, open HTML or
+//! mention anyone.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::{compact, document_lines, group_key};
 use crate::diff::{Action, Change};
+use crate::model::escape::markdown::{block_line, cell_code, code, fence, inline};
 use crate::plan::Plan;
 
 /// GitHub rejects comments over 65,536 characters; keep a margin for wrappers bots add.
@@ -38,18 +41,19 @@ struct Group<'a> {
     scopes: Vec<String>,
 }
 
+/// The change, as the content of a table cell.
 fn what(c: &Change) -> String {
-    let local = c.address.local();
+    let local = cell_code(&c.address.local());
     match c.action {
-        Action::Create => format!("create `{local}`"),
-        Action::Delete => format!("delete `{local}`"),
+        Action::Create => format!("create {local}"),
+        Action::Delete => format!("delete {local}"),
         Action::Update => {
             let fields: Vec<String> = c
                 .changed_fields
                 .iter()
                 .map(|f| {
                     if c.address.kind.is_document(f) {
-                        return format!("{f}: changed, see the diff below");
+                        return format!("{}: changed, see the diff below", inline(f));
                     }
                     let b = crate::diff::field_value(c.before.as_ref(), f)
                         .map(compact)
@@ -57,10 +61,15 @@ fn what(c: &Change) -> String {
                     let a = crate::diff::field_value(c.after.as_ref(), f)
                         .map(compact)
                         .unwrap_or_else(|| "(none)".into());
-                    format!("{f}: {} → {}", truncate(&b, 60), truncate(&a, 60))
+                    format!(
+                        "{}: {} → {}",
+                        inline(f),
+                        inline(&truncate(&b, 60)),
+                        inline(&truncate(&a, 60))
+                    )
                 })
                 .collect();
-            format!("update `{local}` ({})", fields.join("; "))
+            format!("update {local} ({})", fields.join("; "))
         }
     }
 }
@@ -71,10 +80,6 @@ fn truncate(s: &str, n: usize) -> String {
     } else {
         format!("{}…", s.chars().take(n).collect::<String>())
     }
-}
-
-fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
 }
 
 fn render_with(plan: &Plan, details: bool, max_rows: usize) -> String {
@@ -104,11 +109,11 @@ fn header(plan: &Plan, out: &mut String) {
     );
     let _ = writeln!(
         out,
-        "{} account(s) × {} region(s): {}. State from `{}`.\n",
+        "{} account(s) × {} region(s): {}. State from {}.\n",
         plan.coverage.accounts.len(),
         plan.coverage.regions.len(),
-        plan.coverage.regions.join(", "),
-        plan.source
+        inline(&plan.coverage.regions.join(", ")),
+        code(&plan.source)
     );
     if s.weakens_posture > 0 {
         let _ = writeln!(
@@ -134,12 +139,16 @@ fn header(plan: &Plan, out: &mut String) {
         let _ = writeln!(out, "> [!CAUTION]\n> **{note}**\n");
     }
     for w in &plan.warnings {
-        let _ = writeln!(out, "- **warning:** {}", cell(w));
+        let _ = writeln!(out, "- **warning:** {}", inline(w));
     }
     // Thousands of unreadable scopes must not push the plan out of the comment.
     const SHOWN: usize = 20;
     for f in plan.read_failures.iter().take(SHOWN) {
-        let _ = writeln!(out, "- **error:** could not read {}", cell(&f.to_string()));
+        let _ = writeln!(
+            out,
+            "- **error:** could not read {}",
+            inline(&f.to_string())
+        );
     }
     if plan.read_failures.len() > SHOWN {
         let _ = writeln!(
@@ -210,9 +219,9 @@ fn table(plan: &Plan, max_rows: usize, out: &mut String) {
         let _ = writeln!(
             out,
             "| {icon} | {} | {} | {} |",
-            cell(&what(g.first)),
-            cell(&scopes),
-            cell(&truncate(&g.first.reason.message, 200))
+            what(g.first),
+            inline(&scopes),
+            inline(&truncate(&g.first.reason.message, 200))
         );
     }
     if groups.len() > max_rows {
@@ -224,7 +233,8 @@ fn table(plan: &Plan, max_rows: usize, out: &mut String) {
     }
 }
 
-/// Every change, folded per account.
+/// Every change, folded per account. Each account's block is fenced with more backticks than
+/// any run in it, so nothing in it closes the block or the `<details>` around it.
 fn details_by_account(plan: &Plan, out: &mut String) {
     let mut by_account: BTreeMap<String, Vec<&Change>> = BTreeMap::new();
     for c in &plan.changes {
@@ -235,12 +245,8 @@ fn details_by_account(plan: &Plan, out: &mut String) {
     }
     out.push('\n');
     for (account, changes) in by_account {
-        let _ = writeln!(
-            out,
-            "<details><summary>{account}: {} change(s)</summary>\n\n```diff",
-            changes.len()
-        );
-        for c in changes {
+        let mut block = String::new();
+        for c in &changes {
             let sym = match c.action {
                 Action::Create => "+",
                 Action::Update => "~",
@@ -253,31 +259,30 @@ fn details_by_account(plan: &Plan, out: &mut String) {
                 (false, false) => "",
             };
             let _ = writeln!(
-                out,
-                "{sym} {}/{}{flag}",
-                c.address.region,
-                c.address.local()
+                block,
+                "{sym} {}{flag}",
+                block_line(&format!("{}/{}", c.address.region, c.address.local()))
             );
             // Documents as their diff: inside a ```diff block each line keeps its own mark.
             let docs = |fields: &mut dyn Iterator<Item = &String>, out: &mut String| {
                 for f in fields.filter(|f| c.address.kind.is_document(f)) {
-                    let _ = writeln!(out, "    {f}:");
+                    let _ = writeln!(out, "    {}:", block_line(f));
                     let lines = document_lines(
                         crate::diff::field_value(c.before.as_ref(), f),
                         crate::diff::field_value(c.after.as_ref(), f),
                     );
                     for (line, text) in lines {
-                        let _ = writeln!(out, "{}       {text}", line.mark());
+                        let _ = writeln!(out, "{}       {}", line.mark(), block_line(&text));
                     }
                 }
             };
             if c.action == Action::Create
                 && let Some(after) = c.after.as_ref().and_then(|a| a.as_object())
             {
-                docs(&mut after.keys(), out);
+                docs(&mut after.keys(), &mut block);
             }
             if c.action == Action::Update {
-                docs(&mut c.changed_fields.iter(), out);
+                docs(&mut c.changed_fields.iter(), &mut block);
                 for f in c
                     .changed_fields
                     .iter()
@@ -289,10 +294,16 @@ fn details_by_account(plan: &Plan, out: &mut String) {
                     let a = crate::diff::field_value(c.after.as_ref(), f)
                         .map(compact)
                         .unwrap_or_else(|| "(none)".into());
-                    let _ = writeln!(out, "    {f}: {b} → {a}");
+                    let _ = writeln!(block, "    {}", block_line(&format!("{f}: {b} → {a}")));
                 }
             }
         }
-        out.push_str("```\n</details>\n");
+        let ticks = fence(&block);
+        let _ = writeln!(
+            out,
+            "<details><summary>{}: {} change(s)</summary>\n\n{ticks}diff\n{block}{ticks}\n</details>",
+            inline(&account),
+            changes.len()
+        );
     }
 }

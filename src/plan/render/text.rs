@@ -1,9 +1,12 @@
-//! Terraform-like text for a terminal.
+//! Terraform-like text for a terminal. Every string from AWS or a policy goes through
+//! [`visible`], so none can move the cursor, erase lines or hide what follows it; the colour
+//! codes are shubctl's own, added around the escaped text.
 
 use std::fmt::Write;
 
 use super::{Line, RenderOptions, compact, document_lines};
 use crate::diff::{Action, Change};
+use crate::model::escape::text::visible;
 use crate::plan::Plan;
 
 struct Paint {
@@ -45,13 +48,18 @@ pub fn render(plan: &Plan, opts: RenderOptions) -> String {
         plural(plan.coverage.accounts.len()),
         plan.coverage.regions.len(),
         plural(plan.coverage.regions.len()),
-        plan.source
+        visible(&plan.source)
     );
     for w in &plan.warnings {
-        let _ = writeln!(out, "{} {w}", p.yellow("warning:"));
+        let _ = writeln!(out, "{} {}", p.yellow("warning:"), visible(w));
     }
     for f in &plan.read_failures {
-        let _ = writeln!(out, "{} could not read {f}", p.red("error:"));
+        let _ = writeln!(
+            out,
+            "{} could not read {}",
+            p.red("error:"),
+            visible(&f.to_string())
+        );
     }
     if plan.changes.is_empty() {
         let (headline, sentence) = plan.no_changes();
@@ -71,7 +79,7 @@ pub fn render(plan: &Plan, opts: RenderOptions) -> String {
         let _ = writeln!(
             out,
             "\n{}",
-            p.bold(&format!("# {}", scopes_heading(&scopes)))
+            p.bold(&format!("# {}", visible(&scopes_heading(&scopes))))
         );
         for c in changes {
             change(&mut out, c, &p);
@@ -183,11 +191,15 @@ fn change(out: &mut String, c: &Change, p: &Paint) {
     } else {
         String::new()
     };
-    let _ = writeln!(out, "  {sym} {}{flag}{destroy}", c.address.local());
+    let _ = writeln!(
+        out,
+        "  {sym} {}{flag}{destroy}",
+        visible(&c.address.local())
+    );
     let _ = writeln!(
         out,
         "      {}",
-        p.dim(&format!("why: {}", c.reason.message))
+        p.dim(&format!("why: {}", visible(&c.reason.message)))
     );
     match c.action {
         Action::Create => {
@@ -198,11 +210,12 @@ fn change(out: &mut String, c: &Change, p: &Paint) {
                 .into_iter()
                 .flatten()
             {
+                let k_shown = visible(k);
                 if c.address.kind.is_document(k) {
-                    let _ = writeln!(out, "      {k}:");
+                    let _ = writeln!(out, "      {k_shown}:");
                     document(out, None, Some(v), p);
                 } else {
-                    let _ = writeln!(out, "      {k}: {}", compact(v));
+                    let _ = writeln!(out, "      {k_shown}: {}", visible(&compact(v)));
                 }
             }
         }
@@ -210,7 +223,7 @@ fn change(out: &mut String, c: &Change, p: &Paint) {
         Action::Update => {
             for f in &c.changed_fields {
                 if c.address.kind.is_document(f) {
-                    let _ = writeln!(out, "      {f}:");
+                    let _ = writeln!(out, "      {}:", visible(f));
                     document(
                         out,
                         crate::diff::field_value(c.before.as_ref(), f),
@@ -225,7 +238,13 @@ fn change(out: &mut String, c: &Change, p: &Paint) {
                 let a = crate::diff::field_value(c.after.as_ref(), f)
                     .map(compact)
                     .unwrap_or_else(|| "(none)".into());
-                let _ = writeln!(out, "      {f}: {} → {}", p.red(&b), p.green(&a));
+                let _ = writeln!(
+                    out,
+                    "      {}: {} → {}",
+                    visible(f),
+                    p.red(&visible(&b)),
+                    p.green(&visible(&a))
+                );
             }
         }
     }
@@ -239,7 +258,7 @@ fn document(
     p: &Paint,
 ) {
     for (line, text) in document_lines(before, after) {
-        let shown = format!("{} {text}", line.mark());
+        let shown = format!("{} {}", line.mark(), visible(&text));
         let shown = match line {
             Line::Added => p.green(&shown),
             Line::Removed => p.red(&shown),
