@@ -15,6 +15,9 @@ pub struct Detector {
     pub frequency: String,
     /// Optional feature name → `ENABLED` / `DISABLED` (never the foundational sources).
     pub features: BTreeMap<String, String>,
+    /// Feature name → its `additionalConfiguration` (name → `ENABLED` / `DISABLED`), as sent;
+    /// the snapshot format has no place for it, so a dump leaves it out.
+    pub additional: BTreeMap<String, BTreeMap<String, String>>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -61,6 +64,7 @@ impl State {
                     enabled: g.status == "ENABLED",
                     frequency: g.finding_publishing_frequency,
                     features: g.features,
+                    additional: BTreeMap::new(),
                     created_at: cx.stamp.into(),
                     updated_at: cx.stamp.into(),
                 });
