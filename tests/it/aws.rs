@@ -1257,7 +1257,11 @@ fn cli_apply_json_report_over_the_regions_aws_says_are_enabled() {
         .collect();
     regions.sort();
     regions.dedup();
-    assert_eq!(regions, ["eu-south-1", "us-east-1", "us-west-2"], "{stdout}");
+    assert_eq!(
+        regions,
+        ["eu-south-1", "us-east-1", "us-west-2"],
+        "{stdout}"
+    );
     assert!(!stdout.contains("not-a-real-secret") && !stderr.contains("not-a-real-secret"));
     let calls = emu.calls();
     let list_regions: Vec<_> = calls
@@ -1388,6 +1392,7 @@ fn include_all_on_a_synthetic_organisation_resolves_the_default_regions() {
             .await
             .expect("plans");
         let regions: BTreeSet<String> = plan
+            .plan
             .changes
             .iter()
             .map(|c| c.address.region.clone())

@@ -476,7 +476,10 @@ fn the_added_control_parameters_validate_and_wrong_values_are_refused() {
             .collect()
     };
     for (id, entry) in controls {
-        assert!(entry["source"].as_str().is_some_and(|s| !s.is_empty()), "{id}");
+        assert!(
+            entry["source"].as_str().is_some_and(|s| !s.is_empty()),
+            "{id}"
+        );
         let def = catalog()
             .control(id)
             .unwrap_or_else(|| panic!("{id} in the catalog"));
@@ -487,7 +490,10 @@ fn the_added_control_parameters_validate_and_wrong_values_are_refused() {
             .map(|n| n.as_str().unwrap())
             .collect();
         assert_eq!(
-            def.parameters.keys().map(String::as_str).collect::<Vec<_>>(),
+            def.parameters
+                .keys()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
             names,
             "{id}"
         );
@@ -512,9 +518,21 @@ fn the_added_control_parameters_validate_and_wrong_values_are_refused() {
                 }
                 other => panic!("{id} {name}: {other:?} not covered"),
             };
-            assert_eq!(errors_at(id, standard, name, &good), Vec::<u64>::new(), "{id} {name} {good}");
-            assert_eq!(errors_at(id, standard, name, &out_of_range), [8], "{id} {name} {out_of_range}");
-            assert_eq!(errors_at(id, standard, name, &json!({"a": 1})), [8], "{id} {name}: wrong type");
+            assert_eq!(
+                errors_at(id, standard, name, &good),
+                Vec::<u64>::new(),
+                "{id} {name} {good}"
+            );
+            assert_eq!(
+                errors_at(id, standard, name, &out_of_range),
+                [8],
+                "{id} {name} {out_of_range}"
+            );
+            assert_eq!(
+                errors_at(id, standard, name, &json!({"a": 1})),
+                [8],
+                "{id} {name}: wrong type"
+            );
         }
     }
 }

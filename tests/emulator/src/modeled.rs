@@ -20,7 +20,11 @@ pub const UNMODELLED: &str = "EmulatorUnmodelledError";
 pub const DOCUMENTED: &[(&str, &str, &str)] = &[
     // Observed: AWS refuses to disable the administrator's hub with InvalidInputException
     // (API.md §1.1 [tf]: terraform-provider-aws retries exactly that answer).
-    ("securityhub:DisableSecurityHub", "InvalidInputException", "API.md §1.1 [tf]"),
+    (
+        "securityhub:DisableSecurityHub",
+        "InvalidInputException",
+        "API.md §1.1 [tf]",
+    ),
     // The API references' "Common Errors" (every operation of every query and JSON service).
     ("*", "AccessDeniedException", "Common Errors"),
     ("*", "ThrottlingException", "Common Errors"),
@@ -33,7 +37,11 @@ pub const DOCUMENTED: &[(&str, &str, &str)] = &[
     // STS answers permission failures with this code (IAM user guide, troubleshooting
     // AssumeRole; STS API reference, AssumeRole "Errors" notes AccessDenied is not modelled).
     ("sts", "AccessDenied", "STS AssumeRole, IAM troubleshooting"),
-    ("sts", "Throttling", "STS API reference, common errors of query APIs"),
+    (
+        "sts",
+        "Throttling",
+        "STS API reference, common errors of query APIs",
+    ),
 ];
 
 static MODELLED: LazyLock<HashMap<(String, String), BTreeSet<String>>> = LazyLock::new(|| {
@@ -86,13 +94,33 @@ mod tests {
 
     #[test]
     fn the_generated_model_is_read() {
-        assert!(answerable("securityhub", "DescribeHub", "InvalidAccessException"));
-        assert!(!answerable("securityhub", "DescribeHub", "ConflictException"));
-        assert!(answerable("organizations", "ListPoliciesForTarget", "TargetNotFoundException"));
+        assert!(answerable(
+            "securityhub",
+            "DescribeHub",
+            "InvalidAccessException"
+        ));
+        assert!(!answerable(
+            "securityhub",
+            "DescribeHub",
+            "ConflictException"
+        ));
+        assert!(answerable(
+            "organizations",
+            "ListPoliciesForTarget",
+            "TargetNotFoundException"
+        ));
         // An operation that models no error still takes the common ones.
         assert!(answerable("sts", "GetCallerIdentity", "AccessDenied"));
-        assert!(!answerable("sts", "GetCallerIdentity", "ExpiredTokenException"));
-        let e = checked("guardduty", "GetDetector", ApiError::new(409, "ConflictException", "x"));
+        assert!(!answerable(
+            "sts",
+            "GetCallerIdentity",
+            "ExpiredTokenException"
+        ));
+        let e = checked(
+            "guardduty",
+            "GetDetector",
+            ApiError::new(409, "ConflictException", "x"),
+        );
         assert_eq!(e.code, UNMODELLED);
         assert!(e.message.contains("ConflictException"), "{}", e.message);
     }

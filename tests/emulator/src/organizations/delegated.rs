@@ -45,20 +45,32 @@ pub fn register(w: &mut World, _: &Cx, i: &Input) -> Res {
             "ConstraintViolationException",
             "You cannot register the management account as a delegated administrator.",
         )
-        .with("Reason", "CANNOT_REGISTER_MASTER_AS_DELEGATED_ADMINISTRATOR"));
+        .with(
+            "Reason",
+            "CANNOT_REGISTER_MASTER_AS_DELEGATED_ADMINISTRATOR",
+        ));
     }
     if !d.accounts.iter().any(|a| a.id.as_str() == account) {
         return Err(ApiError::new(
             400,
             "AccountNotFoundException",
-            format!("We can't find an AWS account with the AccountId `{account}` that you specified."),
+            format!(
+                "We can't find an AWS account with the AccountId `{account}` that you specified."
+            ),
         ));
     }
-    if !w.delegated.entry(principal.clone()).or_default().insert(account.clone()) {
+    if !w
+        .delegated
+        .entry(principal.clone())
+        .or_default()
+        .insert(account.clone())
+    {
         return Err(ApiError::new(
             400,
             "AccountAlreadyRegisteredException",
-            format!("The account {account} is already registered as a delegated administrator for {principal}."),
+            format!(
+                "The account {account} is already registered as a delegated administrator for {principal}."
+            ),
         ));
     }
     Ok(json!({}))
@@ -66,11 +78,17 @@ pub fn register(w: &mut World, _: &Cx, i: &Input) -> Res {
 
 pub fn deregister(w: &mut World, _: &Cx, i: &Input) -> Res {
     let (account, principal) = fields(i)?;
-    if !directory(w).accounts.iter().any(|a| a.id.as_str() == account) {
+    if !directory(w)
+        .accounts
+        .iter()
+        .any(|a| a.id.as_str() == account)
+    {
         return Err(ApiError::new(
             400,
             "AccountNotFoundException",
-            format!("We can't find an AWS account with the AccountId `{account}` that you specified."),
+            format!(
+                "We can't find an AWS account with the AccountId `{account}` that you specified."
+            ),
         ));
     }
     let removed = w
@@ -81,7 +99,9 @@ pub fn deregister(w: &mut World, _: &Cx, i: &Input) -> Res {
         return Err(ApiError::new(
             400,
             "AccountNotRegisteredException",
-            format!("The account {account} is not registered as a delegated administrator for {principal}."),
+            format!(
+                "The account {account} is not registered as a delegated administrator for {principal}."
+            ),
         ));
     }
     Ok(json!({}))

@@ -144,7 +144,10 @@ fn require_admin(w: &World, cx: &Cx) -> Result<(), ApiError> {
 /// `PENDING` while a switch to central configuration is under way, else `ENABLED`: under
 /// LOCAL the status is always `ENABLED` (the service model's `OrganizationConfiguration.Status`).
 fn switch_status(c: Option<&OrgConfig>, cx: &Cx) -> &'static str {
-    match c.filter(|c| c.configuration_type != "LOCAL").and_then(|c| c.switched_at) {
+    match c
+        .filter(|c| c.configuration_type != "LOCAL")
+        .and_then(|c| c.switched_at)
+    {
         Some(at) if cx.now < at + cx.cfg.org_switch_delay => "PENDING",
         _ => "ENABLED",
     }

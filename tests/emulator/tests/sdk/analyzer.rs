@@ -309,7 +309,10 @@ async fn organisation_analyzers_are_the_management_account_s_or_the_delegated_ad
     };
     let e = create(PROD, "org", Type::Organization).await.unwrap_err();
     assert_eq!(code(&e), "AccessDeniedException");
-    assert_eq!(message(&e), "Account 333333333333 is not a delegated administrator");
+    assert_eq!(
+        message(&e),
+        "Account 333333333333 is not a delegated administrator"
+    );
     let e = create(ADMIN, "org", Type::OrganizationUnusedAccess)
         .await
         .unwrap_err();

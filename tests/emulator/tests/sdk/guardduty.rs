@@ -429,7 +429,9 @@ async fn throttles_and_faults() {
 /// and read back, merged by name on update as the features are.
 #[tokio::test]
 async fn additional_configuration_is_kept_and_read_back() {
-    use aws_sdk_guardduty::types::{DetectorAdditionalConfiguration, FeatureAdditionalConfiguration as A};
+    use aws_sdk_guardduty::types::{
+        DetectorAdditionalConfiguration, FeatureAdditionalConfiguration as A,
+    };
     let emu = start(no_quotas()).await;
     let gd = guardduty(&emu, DEV, REGION).await;
     let extra = |name: A, status: FeatureStatus| {
@@ -492,7 +494,10 @@ async fn additional_configuration_is_kept_and_read_back() {
         extras,
         [
             ("EC2_AGENT_MANAGEMENT".to_string(), "ENABLED".to_string()),
-            ("ECS_FARGATE_AGENT_MANAGEMENT".to_string(), "ENABLED".to_string()),
+            (
+                "ECS_FARGATE_AGENT_MANAGEMENT".to_string(),
+                "ENABLED".to_string()
+            ),
             ("EKS_ADDON_MANAGEMENT".to_string(), "ENABLED".to_string()),
         ]
     );

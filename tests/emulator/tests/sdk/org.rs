@@ -279,31 +279,51 @@ async fn local_configuration_is_always_enabled() {
     let switch = |t: OrganizationConfigurationConfigurationType| {
         c.update_organization_configuration()
             .auto_enable(false)
-            .organization_configuration(OrganizationConfiguration::builder().configuration_type(t).build())
+            .organization_configuration(
+                OrganizationConfiguration::builder()
+                    .configuration_type(t)
+                    .build(),
+            )
             .send()
     };
     let status = || async {
-        let out = c.describe_organization_configuration().send().await.unwrap();
+        let out = c
+            .describe_organization_configuration()
+            .send()
+            .await
+            .unwrap();
         let o = out.organization_configuration().unwrap();
-        (o.configuration_type().cloned().unwrap(), o.status().cloned().unwrap())
+        (
+            o.configuration_type().cloned().unwrap(),
+            o.status().cloned().unwrap(),
+        )
     };
     assert_eq!(
         status().await,
-        (OrganizationConfigurationConfigurationType::Local, Status::Enabled)
+        (
+            OrganizationConfigurationConfigurationType::Local,
+            Status::Enabled
+        )
     );
     switch(OrganizationConfigurationConfigurationType::Central)
         .await
         .unwrap();
     assert_eq!(
         status().await,
-        (OrganizationConfigurationConfigurationType::Central, Status::Pending)
+        (
+            OrganizationConfigurationConfigurationType::Central,
+            Status::Pending
+        )
     );
     switch(OrganizationConfigurationConfigurationType::Local)
         .await
         .unwrap();
     assert_eq!(
         status().await,
-        (OrganizationConfigurationConfigurationType::Local, Status::Enabled)
+        (
+            OrganizationConfigurationConfigurationType::Local,
+            Status::Enabled
+        )
     );
 }
 
@@ -547,7 +567,11 @@ async fn central_configuration_keeps_its_administrator_and_ends_with_the_home_re
         .await
         .unwrap_err();
     assert_eq!(code(&e), "InvalidInputException");
-    assert!(message(&e).contains("central configuration"), "{}", message(&e));
+    assert!(
+        message(&e).contains("central configuration"),
+        "{}",
+        message(&e)
+    );
 
     let arn = admin
         .list_finding_aggregators()

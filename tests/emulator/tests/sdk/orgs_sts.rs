@@ -245,7 +245,12 @@ async fn caller_identity_of_an_assumed_role_is_its_session() {
         "{user}"
     );
     // Long-term credentials stay the account's own identity.
-    let root = sts(&emu, MGMT).await.get_caller_identity().send().await.unwrap();
+    let root = sts(&emu, MGMT)
+        .await
+        .get_caller_identity()
+        .send()
+        .await
+        .unwrap();
     assert_eq!(root.arn(), Some("arn:aws:iam::111111111111:root"));
 }
 
