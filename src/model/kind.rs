@@ -240,6 +240,7 @@ kinds! {
         write: &["organizations:EnablePolicyType", "organizations:DisablePolicyType"],
         ..ORGANIZATIONS };
     Scp(ScpValue) = KindInfo { read_all: ReadAllAt::Not(GUARDRAILS_NOT_EXPORTED), name: "scp", keyed: true, rank: 13, destructive: true, weakens_on_delete: true, held_by_management: true, documents: &["content"],
+        creates: "missing: declared by the policy. It denies these calls to every principal of the accounts it is attached above, except the exempt roles; SCPs never restrict the management account, so it cannot stop the management account from changing a delegated administrator (`shubctl plan` shows that as drift on `delegated-admin/<service>`)",
         read: &["organizations:ListRoots", "organizations:ListPolicies", "organizations:DescribePolicy", "organizations:ListTargetsForPolicy"],
         write: &["organizations:CreatePolicy", "organizations:UpdatePolicy", "organizations:DeletePolicy"],
         ..ORGANIZATIONS };

@@ -152,6 +152,7 @@ codes! {
     ExclusionNoEffect = "SH604", "exclusion-no-effect", "A guardrail exclusion outside every target it is attached to (warning).";
     GuardrailCoversNothing = "SH605", "guardrail-covers-nothing", "The guardrail's exclusions leave nothing to attach it to.";
     BadGuardrailName = "SH606", "bad-guardrail-name", "A guardrail name or description Organizations would refuse.";
+    ScpCannotRestrict = "SH607", "scp-cannot-restrict", "A guardrail action only the management account may call, which no SCP restricts (warning).";
     BadRouteName = "SH651", "bad-route-name", "A route name EventBridge would refuse as a rule name.";
     BadRouteMatch = "SH652", "bad-route-match", "A route's finding match with an empty list or a value EventBridge would refuse.";
     BadRouteTarget = "SH653", "bad-route-target", "A route target EventBridge cannot deliver to from the route's account and region.";

@@ -261,6 +261,9 @@ impl Code {
             BadGuardrailName => {
                 "Keep the SCP's name (`shubctl-<name>`) to 1–128 characters without control characters, and the description to 512."
             }
+            ScpCannotRestrict => {
+                "Remove the action from `extra_actions`: only the management account may call it, and SCPs never restrict the management account. `shubctl plan` shows a changed delegated administrator as drift on `delegated-admin/<service>`."
+            }
             BadRouteName => {
                 "Use letters, digits, `.`, `_` and `-`, at most 64 characters with the `shubctl-` prefix the rule gets, and a description of at most 512 characters."
             }

@@ -1187,9 +1187,9 @@ fn cli_apply_json_report_over_the_regions_aws_says_are_enabled() {
     use std::process::Command;
     let rt = runtime();
     let mut org = org_snapshot();
-    // A third enabled region, so the answer cannot come from the policy or a fixed list.
-    org.organization.enabled_regions =
-        vec!["eu-west-1".into(), "us-east-1".into(), "us-west-2".into()];
+    // An opt-in region the organisation enabled, so the answer cannot come from the policy or
+    // a fixed list (the default regions are enabled in every account).
+    org.organization.enabled_regions = vec!["eu-south-1".into()];
     let iam = iam_policies(&[ALL_REGIONS], false);
     let emu = rt.block_on(Emulator::start(
         org,
@@ -1240,7 +1240,8 @@ fn cli_apply_json_report_over_the_regions_aws_says_are_enabled() {
     assert_eq!(v["verification"]["status"], "converged");
     let entries = v["entries"].as_array().unwrap();
     assert_eq!(v["applied"].as_u64().unwrap() as usize, entries.len());
-    // Every account's hub in us-east-1 and us-west-2; eu-west-1 excluded by the policy.
+    // Every account's hub in us-east-1, us-west-2 and the opt-in eu-south-1; the other
+    // default regions excluded by the policy.
     let mut regions: Vec<String> = entries
         .iter()
         .filter(|e| e["address"].as_str().unwrap().ends_with("/hub"))
@@ -1256,7 +1257,11 @@ fn cli_apply_json_report_over_the_regions_aws_says_are_enabled() {
         .collect();
     regions.sort();
     regions.dedup();
-    assert_eq!(regions, ["us-east-1", "us-west-2"], "{stdout}");
+    assert_eq!(
+        regions,
+        ["eu-south-1", "us-east-1", "us-west-2"],
+        "{stdout}"
+    );
     assert!(!stdout.contains("not-a-real-secret") && !stderr.contains("not-a-real-secret"));
     let calls = emu.calls();
     let list_regions: Vec<_> = calls
@@ -1298,6 +1303,112 @@ fn include_all_without_list_regions_is_refused_with_aws_access_denied() {
         let msg = format!("{err}: {:?}", std::error::Error::source(&err));
         assert!(msg.contains("AccessDenied"), "{msg}");
         assert!(emu.calls().iter().all(|c| !c.mutating));
+    });
+}
+
+/// The regions launched before 2019-03-20, enabled in every account (AWS answers them
+/// `ENABLED_BY_DEFAULT`).
+const DEFAULT_REGIONS: [&str; 17] = [
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-south-1",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ca-central-1",
+    "eu-central-1",
+    "eu-north-1",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "sa-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+];
+
+/// A synthetic organisation's snapshot names no enabled region, as AWS's organisations need
+/// not: `include: all` still resolves the regions AWS enables by default (ListRegions answers
+/// them `ENABLED_BY_DEFAULT`), and an opt-in region once it is enabled.
+#[test]
+fn include_all_on_a_synthetic_organisation_resolves_the_default_regions() {
+    use shubctl_emulator::synthetic::{FIRST_ACCOUNT, organization};
+    runtime().block_on(async {
+        let snap = shubctl::provider::snapshot::Snapshot::from_state(
+            organization(3),
+            shubctl::model::State::default(),
+        )
+        .to_file();
+        assert!(snap.organization.enabled_regions.is_empty());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("all.yaml");
+        std::fs::write(
+            &path,
+            format!(
+                "shubctl: 1\norganization:\n  management_account: \"{FIRST_ACCOUNT}\"\n  delegated_admin: \"{}\"\n  role: ShubctlExecution\n  accounts: {{ include: all }}\nregions:\n  home: us-east-1\n  include: all\nstandards: [fsbp/1.0.0]\n",
+                FIRST_ACCOUNT + 1
+            ),
+        )
+        .unwrap();
+        let p = policy(&[path.to_str().unwrap()]);
+        let (role, management, admin) = {
+            let o = p.organization.as_ref().unwrap();
+            (o.role.clone(), o.management.clone(), o.admin.clone())
+        };
+        let connect = |emu: &Emulator| {
+            let endpoint = emu.endpoint();
+            let (role, management, admin) = (role.clone(), management.clone(), admin.clone());
+            async move {
+                let cfg = aws_config::defaults(BehaviorVersion::latest())
+                    .region(Region::new("us-east-1"))
+                    .endpoint_url(endpoint)
+                    .credentials_provider(Credentials::new(
+                        Emulator::access_key(&FIRST_ACCOUNT.to_string()),
+                        "secret",
+                        None,
+                        None,
+                        "test",
+                    ))
+                    .load()
+                    .await;
+                let opts = AwsOptions {
+                    role,
+                    organization: true,
+                    management_account: Some(management),
+                    delegated_admin: Some(admin),
+                    enabled_regions: true,
+                    ..AwsOptions::default()
+                };
+                AwsProvider::connect(opts, Some(cfg)).await.expect("connects")
+            }
+        };
+
+        let emu = Emulator::start(snap.clone(), quick()).await;
+        let aws = connect(&emu).await;
+        assert_eq!(aws.enabled_regions().await.unwrap(), DEFAULT_REGIONS);
+        let mut d = Diagnostics::default();
+        let plan = engine::plan(&p, &aws, "aws", today(), 8, false, &mut d)
+            .await
+            .expect("plans");
+        let regions: BTreeSet<String> = plan
+            .plan
+            .changes
+            .iter()
+            .map(|c| c.address.region.clone())
+            .filter(|r| r != "global")
+            .collect();
+        assert_eq!(regions, DEFAULT_REGIONS.map(String::from).into());
+
+        // An opt-in region counts once the organisation has enabled it.
+        let mut opted = snap;
+        opted.organization.enabled_regions = vec!["af-south-1".into()];
+        let emu = Emulator::start(opted, quick()).await;
+        let aws = connect(&emu).await;
+        let mut want: Vec<&str> = DEFAULT_REGIONS.to_vec();
+        want.push("af-south-1");
+        want.sort();
+        assert_eq!(aws.enabled_regions().await.unwrap(), want);
     });
 }
 

@@ -57,11 +57,13 @@ pub const KINDS: &[Kind] = &[Kind::ScpPolicyType, Kind::Scp, Kind::ScpAttachment
 pub const SCP_MAX_CHARS: usize = 5_120;
 
 /// What the guardrail denies: turning each service off and cutting accounts loose from its
-/// administrator. Security Hub always; the others when the policy declares them.
+/// administrator. Security Hub always; the others when the policy declares them. The calls
+/// that change a delegated administrator (`DisableOrganizationAdminAccount`,
+/// `DisableDelegatedAdminAccount`) are left out: only the management account may make them,
+/// and SCPs never restrict the management account, so denying them would protect nothing.
 const SECURITY_HUB: &[&str] = &[
     "securityhub:BatchDisableStandards",
     "securityhub:DeleteMembers",
-    "securityhub:DisableOrganizationAdminAccount",
     "securityhub:DisableSecurityHub",
     "securityhub:DisassociateFromAdministratorAccount",
     "securityhub:DisassociateFromMasterAccount",
@@ -69,22 +71,34 @@ const SECURITY_HUB: &[&str] = &[
 ];
 const GUARDDUTY: &[&str] = &[
     "guardduty:DeleteDetector",
-    "guardduty:DisableOrganizationAdminAccount",
     "guardduty:DisassociateFromAdministratorAccount",
     "guardduty:DisassociateFromMasterAccount",
 ];
 const INSPECTOR: &[&str] = &[
     "inspector2:Disable",
-    "inspector2:DisableDelegatedAdminAccount",
     "inspector2:DisassociateMember",
 ];
 const MACIE: &[&str] = &[
     "macie2:DisableMacie",
-    "macie2:DisableOrganizationAdminAccount",
     "macie2:DisassociateFromAdministratorAccount",
     "macie2:DisassociateFromMasterAccount",
 ];
 const ACCESS_ANALYZER: &[&str] = &["access-analyzer:DeleteAnalyzer"];
+
+/// Calls only the management account may make (each service's API reference), which an SCP
+/// can therefore never deny: SCPs do not apply to the management account.
+pub const MANAGEMENT_ONLY: &[&str] = &[
+    "guardduty:DisableOrganizationAdminAccount",
+    "guardduty:EnableOrganizationAdminAccount",
+    "inspector2:DisableDelegatedAdminAccount",
+    "inspector2:EnableDelegatedAdminAccount",
+    "macie2:DisableOrganizationAdminAccount",
+    "macie2:EnableOrganizationAdminAccount",
+    "organizations:DeregisterDelegatedAdministrator",
+    "organizations:RegisterDelegatedAdministrator",
+    "securityhub:DisableOrganizationAdminAccount",
+    "securityhub:EnableOrganizationAdminAccount",
+];
 
 /// Where the SCP is attached, as written.
 #[derive(Debug, Clone)]
@@ -149,6 +163,13 @@ pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Chec
     }
     for (i, a) in v.extra_actions.iter().enumerate() {
         if is_iam_action(a) {
+            if MANAGEMENT_ONLY.contains(&a.as_str()) {
+                d.warning(
+                    &c.pos(g, &format!("/extra_actions/{i}")),
+                    Code::ScpCannotRestrict,
+                    format!("`{a}` can only be called from the management account, and SCPs never restrict the management account: denying it protects nothing (`shubctl plan` shows a changed delegated administrator as drift on `delegated-admin/<service>`)"),
+                );
+            }
             actions.push(a.clone());
         } else {
             d.error(
@@ -557,6 +578,17 @@ mod tests {
             checked(&["ou-abcd-workload"], &["ou-abcd-workload"]).targets(&o),
             Vec::<String>::new()
         );
+    }
+
+    /// No built-in action is one only the management account may call: the SCP would claim a
+    /// protection it cannot give.
+    #[test]
+    fn the_scp_denies_nothing_only_the_management_account_can_call() {
+        for list in [SECURITY_HUB, GUARDDUTY, INSPECTOR, MACIE, ACCESS_ANALYZER] {
+            for a in list {
+                assert!(!MANAGEMENT_ONLY.contains(a), "{a}");
+            }
+        }
     }
 
     #[test]

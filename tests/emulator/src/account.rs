@@ -1,7 +1,7 @@
-//! AWS Account Management over restJson1 (API.md §12): `ListRegions`, answered from the
-//! snapshot's `organization.enabled_regions`. The emulator takes that list as the truth for
-//! every account: a region not in it answers `DISABLED` (AWS cannot disable the regions enabled
-//! by default; a snapshot that leaves one out describes an account the emulator cannot be).
+//! AWS Account Management over restJson1 (API.md §12): `ListRegions`. The regions launched
+//! before 2019-03-20 are enabled in every account and cannot be disabled: they answer
+//! `ENABLED_BY_DEFAULT` whatever the snapshot says. An opt-in region answers `ENABLED` when the
+//! snapshot's `organization.enabled_regions` lists it, else `DISABLED`, for every account.
 
 use serde_json::{Value, json};
 
@@ -116,10 +116,10 @@ fn list_regions(w: &mut World, cx: &Cx, i: &Input) -> Res {
     }
     let enabled = &w.org().enabled_regions;
     let all = REGIONS.iter().filter_map(|(name, opt_in)| {
-        let status = match (enabled.iter().any(|r| r == name), opt_in) {
-            (true, false) => "ENABLED_BY_DEFAULT",
+        let status = match (opt_in, enabled.iter().any(|r| r == name)) {
+            (false, _) => "ENABLED_BY_DEFAULT",
             (true, true) => "ENABLED",
-            (false, _) => "DISABLED",
+            (true, false) => "DISABLED",
         };
         (filter.is_empty() || filter.iter().any(|f| f == status)).then_some((*name, status))
     });

@@ -15,7 +15,7 @@ use crate::route::{self, Route};
 use crate::util::{ApiError, Res, uuid_from};
 use crate::{
     Call, Config, Inner, accessanalyzer, account, config, events, guardduty, inspector, lambda,
-    macie, organizations, securityhub, sts,
+    macie, modeled, organizations, securityhub, sts,
 };
 
 pub type Resp = Response<Full<Bytes>>;
@@ -352,6 +352,7 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
         && let Some(action) = crate::iam::denied(policies, &account, service.name(), op)
     {
         let e = access_denied(service, &account, &action);
+        let e = modeled::checked(service.name(), op, e);
         record(service.name(), op, &account, &region, mutating, e.status);
         return Ok(finish(&cfg, error_response(service, &e, &request_id)).await);
     }
@@ -371,6 +372,7 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
             Service::Sts => ApiError::new(403, "AccessDenied", message),
             _ => ApiError::new(403, "AccessDeniedException", message),
         };
+        let e = modeled::checked(service.name(), op, e);
         record(service.name(), op, &account, &region, mutating, e.status);
         return Ok(finish(&cfg, error_response(service, &e, &request_id)).await);
     }
@@ -405,14 +407,16 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
                 Service::SecurityHub => ApiError::new(429, "ThrottlingException", "Rate exceeded"),
                 Service::Organizations => ApiError::new(429, "TooManyRequestsException", "AWS Organizations can't complete your request because another request is already in progress. Try again later.").with("Type", "Rate"),
                 Service::Sts => ApiError::new(400, "Throttling", "Rate exceeded"),
-                // GuardDuty models no throttling error; its front answers like API Gateway.
-                Service::GuardDuty => ApiError::new(429, "TooManyRequestsException", "Rate exceeded"),
+                // GuardDuty models no throttling error: the API reference's Common Errors
+                // (ThrottlingException, 400) is what AWS documents for it.
+                Service::GuardDuty => ApiError::new(400, "ThrottlingException", "Rate exceeded"),
                 Service::Inspector2 | Service::Macie2 | Service::AccessAnalyzer => ApiError::new(429, "ThrottlingException", "Rate exceeded"),
                 Service::Config => ApiError::new(400, "ThrottlingException", "Rate exceeded"),
                 Service::Account => ApiError::new(429, "TooManyRequestsException", "Rate exceeded"),
                 Service::Events => ApiError::new(400, "ThrottlingException", "Rate exceeded"),
                 Service::Lambda => ApiError::new(429, "TooManyRequestsException", "Rate exceeded").with("Reason", "CallerRateLimitExceeded").with("Type", "User"),
             };
+            let e = modeled::checked(service.name(), op, e);
             record(service.name(), op, &account, &region, mutating, e.status);
             return Ok(finish(&cfg, error_response(service, &e, &request_id)).await);
         }
@@ -454,6 +458,7 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
             )
             .with("Type", "Service"),
         };
+        let e = modeled::checked(service.name(), op, e);
         record(service.name(), op, &account, &region, mutating, e.status);
         return Ok(finish(&cfg, error_response(service, &e, &request_id)).await);
     }
@@ -504,7 +509,11 @@ async fn handle(inner: Arc<Inner>, req: hyper::Request<Incoming>) -> Result<Resp
                 ),
             },
         },
-        Err(e) => error_response(service, &e, &request_id),
+        Err(e) => error_response(
+            service,
+            &modeled::checked(service.name(), op, e),
+            &request_id,
+        ),
     };
     record(
         service.name(),

@@ -2,6 +2,7 @@
 //! `organization` (read-only), and service control policies ([`policies`]). The operation is
 //! named by the `X-Amz-Target` header.
 
+pub mod delegated;
 pub mod policies;
 
 use std::collections::{BTreeSet, HashMap};
@@ -31,6 +32,10 @@ pub static ROUTES: &[Route] = &[
     route!("POST" "/" => "AttachPolicy", policies::attach_policy),
     route!("POST" "/" => "DetachPolicy", policies::detach_policy),
     route!("POST" "/" => "ListTargetsForPolicy", policies::list_targets_for_policy),
+    route!("POST" "/" => "ListPoliciesForTarget", policies::list_policies_for_target),
+    route!("POST" "/" => "RegisterDelegatedAdministrator", delegated::register),
+    route!("POST" "/" => "DeregisterDelegatedAdministrator", delegated::deregister),
+    route!("POST" "/" => "ListDelegatedAdministrators", delegated::list),
     route!("POST" "/" => "EnablePolicyType", policies::enable_policy_type),
     route!("POST" "/" => "DisablePolicyType", policies::disable_policy_type),
 ];

@@ -64,12 +64,40 @@ pub fn handle(w: &mut World, cx: &Cx, route: &Route, labels: Vec<String>, req: &
     (route.handler)(w, cx, &input)
 }
 
-fn get_caller_identity(_: &mut World, cx: &Cx, _: &Input) -> Res {
-    Ok(json!({
-        "UserId": format!("AIDA{:016X}", fnv(&cx.account)),
-        "Account": cx.account,
-        "Arn": format!("arn:{}:iam::{}:root", partition(&cx.region).0, cx.account),
-    }))
+/// The session token AssumeRole hands out: it carries the role and the session, which
+/// GetCallerIdentity reports (`/` is in neither a role name nor a session name).
+fn session_token(account: &str, role_id: &str, role_name: &str, session: &str) -> String {
+    format!("emulated-session/{account}/{role_id}/{role_name}/{session}")
+}
+
+/// Credentials with an AssumeRole session token are that role's session (AWS: the
+/// `assumed-role/<role>/<session>` ARN and `<role id>:<session>` user id); others are the
+/// account's root.
+fn get_caller_identity(_: &mut World, cx: &Cx, i: &Input) -> Res {
+    let part = partition(&cx.region).0;
+    let assumed = i
+        .req
+        .headers
+        .get("x-amz-security-token")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|t| t.strip_prefix("emulated-session/"))
+        .and_then(|t| {
+            let mut it = t.splitn(4, '/');
+            Some((it.next()?, it.next()?, it.next()?, it.next()?))
+        })
+        .filter(|(account, ..)| *account == cx.account);
+    Ok(match assumed {
+        Some((account, role_id, role_name, session)) => json!({
+            "UserId": format!("{role_id}:{session}"),
+            "Account": account,
+            "Arn": format!("arn:{part}:sts::{account}:assumed-role/{role_name}/{session}"),
+        }),
+        None => json!({
+            "UserId": format!("AIDA{:016X}", fnv(&cx.account)),
+            "Account": cx.account,
+            "Arn": format!("arn:{part}:iam::{}:root", cx.account),
+        }),
+    })
 }
 
 fn assume_role(_: &mut World, cx: &Cx, i: &Input) -> Res {
@@ -124,7 +152,7 @@ fn assume_role(_: &mut World, cx: &Cx, i: &Input) -> Res {
         "Credentials": {
             "AccessKeyId": Emulator::access_key(target),
             "SecretAccessKey": format!("emulated-secret-{target}"),
-            "SessionToken": format!("emulated-session-{target}-{session}"),
+            "SessionToken": session_token(target, &role_id, role_name, session),
             "Expiration": iso_in(duration),
         },
         "AssumedRoleUser": {

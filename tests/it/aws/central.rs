@@ -136,11 +136,13 @@ fn local_to_central_converges_and_a_failed_association_is_drift_with_aws_s_reaso
         let again = plan_with(&central, &aws).await;
         assert!(again.changes.is_empty(), "{:#?}", addresses(&again));
 
-        // The policies took effect in the linked region too: the local policy's eu-west-1-only
-        // exception (IAM.1 disabled) is gone, CIS is on in the workloads OU only.
+        // The policies took effect in the linked region too: CIS is on in the workloads OU
+        // only. IAM.1 checks global resources, so AWS keeps it off outside the home region
+        // (as the local policy's exception did) and on in the home region.
         let dump = emu.dump();
         let has = |a: &str| dump.resources.contains_key(&a.parse().unwrap());
-        assert!(!has("333333333333/eu-west-1/control/IAM.1@fsbp/1.0.0"));
+        assert!(has("333333333333/eu-west-1/control/IAM.1@fsbp/1.0.0"));
+        assert!(!has("333333333333/us-east-1/control/IAM.1@fsbp/1.0.0"));
         assert!(has("444444444444/eu-west-1/control/IAM.6@fsbp/1.0.0"), "{:#?}", dump.resources.keys().map(|k| k.to_string()).filter(|k| k.starts_with("444444444444/eu-west-1")).collect::<Vec<_>>());
         assert!(has("444444444444/eu-west-1/standard/cis/1.2.0"));
         assert!(!has("222222222222/eu-west-1/standard/cis/1.2.0"));
@@ -346,6 +348,48 @@ fn central_from_nothing_converges_and_a_second_plan_is_empty() {
             .position(|w| w.ends_with(" StartConfigurationPolicyAssociation"))
             .unwrap_or_else(|| panic!("{writes:#?}"));
         assert!(enabled < associated, "{writes:#?}");
+        let again = plan_with(&p, &aws).await;
+        assert!(again.changes.is_empty(), "{:#?}", addresses(&again));
+    });
+}
+
+/// Under central configuration AWS disables the controls that check global resources in every
+/// region but the home region, whatever the configuration policy enables (Security Hub user
+/// guide, "How configuration policies work"). The emulator does so, and the plan of the
+/// converged organisation stays empty: shubctl reads no control of a centrally managed account.
+#[test]
+fn global_resource_controls_are_off_outside_the_home_region_and_the_plan_stays_empty() {
+    runtime().block_on(async {
+        let emu = start(&[CENTRAL], quick()).await;
+        let aws = connect(&emu, 8).await;
+        let p = policy(&[CENTRAL]);
+        let report = apply_with(&plan_with(&p, &aws).await, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        let dump = emu.dump();
+        let status = |a: &str| -> Option<String> {
+            dump.resources
+                .get(&a.parse().unwrap())
+                .map(|v| v["status"].as_str().unwrap().to_string())
+        };
+        for account in ["333333333333", "444444444444"] {
+            // IAM.1 and KMS.1 check global resources; EC2.2 does not.
+            for control in ["IAM.1", "KMS.1"] {
+                assert_eq!(
+                    status(&format!("{account}/eu-west-1/control/{control}@fsbp/1.0.0")).as_deref(),
+                    Some("DISABLED"),
+                    "{account} {control}"
+                );
+                assert_eq!(
+                    status(&format!("{account}/us-east-1/control/{control}@fsbp/1.0.0")),
+                    None,
+                    "{account} {control} stays on in the home region"
+                );
+            }
+            assert_eq!(
+                status(&format!("{account}/eu-west-1/control/EC2.2@fsbp/1.0.0")),
+                None
+            );
+        }
         let again = plan_with(&p, &aws).await;
         assert!(again.changes.is_empty(), "{:#?}", addresses(&again));
     });

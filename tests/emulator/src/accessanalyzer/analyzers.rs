@@ -1,6 +1,7 @@
 //! Analyzers (API.md §5): by name; at most one account-level analyzer of a type per region,
-//! five organisation ones (one for internal access); `unusedAccessAge` only on the
-//! `*_UNUSED_ACCESS` types.
+//! five organisation ones of a type per account, one organisation internal-access analyzer per
+//! organisation; organisation analyzers only in the management account or Access Analyzer's
+//! delegated administrator; `unusedAccessAge` only on the `*_UNUSED_ACCESS` types.
 
 use std::collections::BTreeMap;
 
@@ -13,6 +14,7 @@ use super::{
     with_token,
 };
 use crate::http::Cx;
+use crate::organizations::delegated::{ACCESS_ANALYZER, is_registered};
 use crate::route::Input;
 use crate::util::{self, ApiError, Res, get_arr, get_i64, get_str, iso_now, object};
 use crate::world::World;
@@ -120,6 +122,43 @@ pub fn create(w: &mut World, cx: &Cx, i: &Input) -> Res {
             "Account {} is not part of an organization.",
             cx.account
         )));
+    }
+    // The organisation is the zone of trust only for its management account and Access
+    // Analyzer's delegated administrator (API.md §5).
+    if organisational
+        && cx.cfg.analyzer_org_zone_enforced
+        && w.management_account() != Some(cx.account.as_str())
+        && !is_registered(w, ACCESS_ANALYZER, &cx.account)
+    {
+        return Err(ApiError::new(
+            403,
+            "AccessDeniedException",
+            format!("Account {} is not a delegated administrator", cx.account),
+        ));
+    }
+    // One organisation-level internal-access analyzer per organisation per region.
+    if analyzer_type == "ORGANIZATION_INTERNAL_ACCESS" {
+        let accounts: Vec<String> = w
+            .management_account()
+            .map(str::to_string)
+            .into_iter()
+            .chain(w.org().accounts.iter().map(|a| a.id.as_str().to_string()))
+            .collect();
+        let held = accounts.iter().any(|a| {
+            w.scope_ref(a, &cx.region).is_some_and(|s| {
+                s.analyzer
+                    .analyzers
+                    .values()
+                    .any(|x| x.analyzer_type == analyzer_type)
+            })
+        });
+        if held {
+            return Err(quota(
+                "Your organization already has an organization-level internal access analyzer in this Region.",
+                &name,
+                ANALYZER,
+            ));
+        }
     }
     let state = &mut w.scope(&cx.account, &cx.region).analyzer;
     if state.analyzers.contains_key(&name) {

@@ -23,14 +23,27 @@ fn check_frequency(body: &Value) -> Result<Option<String>, ApiError> {
     }
 }
 
-/// The `features` list of a create / update as name → status.
-fn detector_features(body: &Value) -> Result<BTreeMap<String, String>, ApiError> {
+/// The model's `FeatureAdditionalConfiguration` values.
+const ADDITIONAL: [&str; 4] = [
+    "EKS_ADDON_MANAGEMENT",
+    "ECS_FARGATE_AGENT_MANAGEMENT",
+    "EC2_AGENT_MANAGEMENT",
+    "RDS_DATA_RISK",
+];
+
+/// A feature's `additionalConfiguration` per feature name.
+type Additional = BTreeMap<String, BTreeMap<String, String>>;
+
+/// The `features` list of a create / update as name → status, and the features'
+/// `additionalConfiguration` lists as feature → (name → status).
+fn detector_features(body: &Value) -> Result<(BTreeMap<String, String>, Additional), ApiError> {
     if util::get(body, "dataSources").is_some() && util::get(body, "features").is_some() {
         return Err(bad(
             "The request is rejected because both data sources and features were provided. You can provide only one; it is recommended to use features.",
         ));
     }
     let mut out = BTreeMap::new();
+    let mut additional = Additional::new();
     for f in get_arr(body, "features")
         .map(Vec::as_slice)
         .unwrap_or_default()
@@ -41,6 +54,21 @@ fn detector_features(body: &Value) -> Result<BTreeMap<String, String>, ApiError>
         let status = get_str(f, "status")
             .filter(|s| matches!(*s, "ENABLED" | "DISABLED"))
             .ok_or_else(out_of_range)?;
+        for a in get_arr(f, "additionalConfiguration")
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            let a_name = get_str(a, "name")
+                .filter(|n| ADDITIONAL.contains(n))
+                .ok_or_else(out_of_range)?;
+            let a_status = get_str(a, "status")
+                .filter(|s| matches!(*s, "ENABLED" | "DISABLED"))
+                .ok_or_else(out_of_range)?;
+            additional
+                .entry(name.to_string())
+                .or_default()
+                .insert(a_name.to_string(), a_status.to_string());
+        }
         if out.insert(name.to_string(), status.to_string()).is_some() {
             return Err(bad(format!(
                 "The request is rejected because the feature {name} is specified more than once."
@@ -52,7 +80,14 @@ fn detector_features(body: &Value) -> Result<BTreeMap<String, String>, ApiError>
             "The request is rejected because both EKS Runtime Monitoring and Runtime Monitoring were specified. You can provide only one of these features.",
         ));
     }
-    Ok(out)
+    Ok((out, additional))
+}
+
+/// Merges an update's additional configuration by feature and name, as features are merged.
+fn merge_additional(into: &mut Additional, given: Additional) {
+    for (feature, configs) in given {
+        into.entry(feature).or_default().extend(configs);
+    }
 }
 
 /// The caller's detector, if `id` is its id.
@@ -75,7 +110,7 @@ pub fn create(w: &mut World, cx: &Cx, i: &Input) -> Res {
         bad("The request is rejected because a required parameter enable is missing.")
     })?;
     let frequency = check_frequency(body)?.unwrap_or_else(|| "SIX_HOURS".into());
-    let given = detector_features(body)?;
+    let (given, additional) = detector_features(body)?;
     if w.scope(&cx.account, &cx.region)
         .guardduty
         .detector
@@ -108,6 +143,7 @@ pub fn create(w: &mut World, cx: &Cx, i: &Input) -> Res {
         enabled: enable,
         frequency,
         features,
+        additional,
         created_at: now.clone(),
         updated_at: now,
     });
@@ -133,11 +169,16 @@ pub fn get(w: &mut World, cx: &Cx, i: &Input) -> Res {
         .iter()
         .map(|f| json!({ "name": f, "status": "ENABLED" }))
         .collect();
-    features.extend(
-        d.features
-            .iter()
-            .map(|(n, s)| json!({ "name": n, "status": s })),
-    );
+    features.extend(d.features.iter().map(|(n, s)| {
+        let mut f = json!({ "name": n, "status": s });
+        if let Some(a) = d.additional.get(n) {
+            f["additionalConfiguration"] = a
+                .iter()
+                .map(|(n, s)| json!({ "name": n, "status": s }))
+                .collect();
+        }
+        f
+    }));
     Ok(json!({
         "createdAt": d.created_at,
         "updatedAt": d.updated_at,
@@ -152,7 +193,7 @@ pub fn get(w: &mut World, cx: &Cx, i: &Input) -> Res {
 pub fn update(w: &mut World, cx: &Cx, i: &Input) -> Res {
     let body = &i.body;
     let frequency = check_frequency(body)?;
-    let given = detector_features(body)?;
+    let (given, additional) = detector_features(body)?;
     let d = own_detector(w, cx, detector_id(i))?;
     if let Some(e) = get_bool(body, "enable") {
         d.enabled = e;
@@ -161,6 +202,7 @@ pub fn update(w: &mut World, cx: &Cx, i: &Input) -> Res {
         d.frequency = f;
     }
     d.features.extend(given);
+    merge_additional(&mut d.additional, additional);
     d.updated_at = iso_now();
     Ok(json!({}))
 }

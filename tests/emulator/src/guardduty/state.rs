@@ -15,6 +15,9 @@ pub struct Detector {
     pub frequency: String,
     /// Optional feature name → `ENABLED` / `DISABLED` (never the foundational sources).
     pub features: BTreeMap<String, String>,
+    /// Feature name → its `additionalConfiguration` (name → `ENABLED` / `DISABLED`), as sent;
+    /// the snapshot format has no place for it, so a dump leaves it out.
+    pub additional: BTreeMap<String, BTreeMap<String, String>>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -65,6 +68,7 @@ impl State {
                         .into_iter()
                         .map(|(k, v)| (k, v.to_string()))
                         .collect(),
+                    additional: BTreeMap::new(),
                     created_at: cx.stamp.into(),
                     updated_at: cx.stamp.into(),
                 });

@@ -568,13 +568,82 @@ pub fn list_targets_for_policy(w: &mut World, cx: &Cx, i: &Input) -> Res {
             };
             json!({
                 "TargetId": t,
-                "Arn": format!("arn:aws:organizations::{}:{kind}/{}/{t}", d.mgmt, d.id),
-                "Name": t,
+                "Arn": format!("arn:{}:organizations::{}:{kind}/{}/{t}", d.partition, d.mgmt, d.id),
+                "Name": target_name(w, t),
                 "Type": ty,
             })
         })
         .collect();
     Ok(with_token("Targets", items, next))
+}
+
+/// A target's friendly name, as ListTargetsForPolicy's `PolicyTargetSummary.Name` gives it:
+/// the root's name, the OU's or the account's.
+fn target_name(w: &World, target: &str) -> String {
+    if target.starts_with("r-") {
+        "Root".to_string()
+    } else if target.starts_with("ou-") {
+        w.org()
+            .ous
+            .iter()
+            .find(|o| o.id == target)
+            .map_or_else(|| target.to_string(), |o| o.name.clone())
+    } else {
+        directory(w)
+            .accounts
+            .iter()
+            .find(|a| a.id.as_str() == target)
+            .map_or_else(|| target.to_string(), |a| a.name.clone())
+    }
+}
+
+/// The model's `PolicyType` values; the emulated organisation has service control policies
+/// only, so a filter of another type lists none.
+const POLICY_TYPES: [&str; 14] = [
+    "AISERVICES_OPT_OUT_POLICY",
+    "BACKUP_POLICY",
+    "BEDROCK_POLICY",
+    "CHATBOT_POLICY",
+    "DECLARATIVE_POLICY_EC2",
+    "GUARDDUTY_POLICY",
+    "INSPECTOR_POLICY",
+    "NETWORK_SECURITY_DIRECTOR_POLICY",
+    "RESOURCE_CONTROL_POLICY",
+    "S3_POLICY",
+    "SECURITYHUB_POLICY",
+    SCP,
+    "TAG_POLICY",
+    "UPGRADE_ROLLOUT_POLICY",
+];
+
+/// The policies of `Filter`'s type attached directly to a root, OU or account.
+pub fn list_policies_for_target(w: &mut World, cx: &Cx, i: &Input) -> Res {
+    let target = target_id(i)?.to_string();
+    let filter = get_str(&i.body, "Filter")
+        .ok_or_else(|| invalid("INPUT_REQUIRED", "Filter is required"))?;
+    if !POLICY_TYPES.contains(&filter) {
+        return Err(invalid(
+            "INVALID_ENUM_POLICY_TYPE",
+            format!("`{filter}` is not a policy type"),
+        ));
+    }
+    target_type(w, &target)?;
+    let ids: Vec<&String> = if filter == SCP {
+        w.policies
+            .attached
+            .iter()
+            .filter(|(_, targets)| targets.contains(&target))
+            .map(|(id, _)| id)
+            .collect()
+    } else {
+        vec![]
+    };
+    let (page, next) = paged(ids.into_iter(), i, cx)?;
+    let items = page
+        .into_iter()
+        .map(|id| summary(w, id, &w.policies.policies[id.as_str()]))
+        .collect();
+    Ok(with_token("Policies", items, next))
 }
 
 fn root_id<'a>(w: &World, i: &'a Input) -> Result<&'a str, ApiError> {

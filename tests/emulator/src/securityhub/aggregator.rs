@@ -115,6 +115,8 @@ pub fn update(w: &mut World, cx: &Cx, i: &Input) -> Res {
 pub fn delete(w: &mut World, cx: &Cx, i: &Input) -> Res {
     let arn = required_label(i, "FindingAggregatorArn")?;
     let (_, home) = aggregator_by_arn(w, cx, &arn, true)?;
+    // The home region goes with the aggregator, and central configuration with it.
+    super::central::end(w, cx, &cx.account);
     sh(w, &cx.account, &home).aggregator = None;
     Ok(json!({}))
 }

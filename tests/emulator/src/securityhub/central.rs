@@ -90,6 +90,32 @@ fn reach_of(w: &World, admin: &str) -> Option<Reach> {
     })
 }
 
+/// Whether `admin`'s organisation is under central configuration (in its home region).
+pub fn is_central(w: &World, admin: &str) -> bool {
+    reach_of(w, admin).is_some()
+}
+
+/// Ends `admin`'s central configuration, as removing its home region does (user guide,
+/// "Central configuration and cross-Region aggregation": "If you remove or change the home
+/// Region, your configuration policies and policy associations are deleted"): its policies and
+/// associations go, and the organisation configuration is LOCAL again in the home and linked
+/// regions. Accounts keep the settings the policies gave them.
+pub fn end(w: &mut World, cx: &Cx, admin: &str) {
+    let Some(reach) = reach_of(w, admin) else {
+        return;
+    };
+    sh(w, admin, &reach.home).central = Central::default();
+    for r in &reach.regions {
+        let c = sh(w, admin, r)
+            .org_config
+            .get_or_insert_with(super::state::OrgConfig::default);
+        c.configuration_type = "LOCAL".into();
+        c.auto_enable = false;
+        c.auto_enable_standards = "NONE".into();
+        c.switched_at = Some(cx.now);
+    }
+}
+
 /// Central configuration as it holds in `region`, if it does.
 pub fn reach_in(w: &World, region: &str) -> Option<Reach> {
     let admin = w.admin_in(AdminOf::SecurityHub, region)?;
@@ -544,11 +570,14 @@ fn apply_one(w: &mut World, cx: &Cx, reach: &Reach, account: &str, region: &str,
     let now = iso_now();
     for std in &wanted {
         for def in catalog().controls_in(std) {
-            let off = match (&enabled, &disabled) {
-                (Some(en), _) => !en.contains(&def.id),
-                (None, Some(dis)) => dis.contains(&def.id),
-                (None, None) => false,
-            };
+            // AWS disables the controls that check global resources in every region but the
+            // home region, whatever the policy enables (API.md §16).
+            let off = (def.global && region != reach.home)
+                || match (&enabled, &disabled) {
+                    (Some(en), _) => !en.contains(&def.id),
+                    (None, Some(dis)) => dis.contains(&def.id),
+                    (None, None) => false,
+                };
             if off {
                 s.set_assoc(
                     std,

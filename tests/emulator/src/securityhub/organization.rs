@@ -90,6 +90,13 @@ pub fn disable_admin(w: &mut World, cx: &Cx, i: &Input) -> Res {
             cx.region
         )));
     }
+    // Under central configuration the administrator cannot be removed through Security Hub
+    // (user guide, "Enabling central configuration"; the code AWS answers is undocumented).
+    if super::central::is_central(w, &admin) {
+        return Err(invalid(format!(
+            "Account {admin} is the delegated administrator of an organization that uses central configuration: it cannot be removed through Security Hub. Stop central configuration first, or change the administrator through AWS Organizations"
+        )));
+    }
     w.designate(SH, &mgmt, &cx.region, None);
     // Removing the administrator disassociates its organization members.
     let leaving: Vec<String> = w
@@ -134,9 +141,13 @@ fn require_admin(w: &World, cx: &Cx) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// `PENDING` while a switch of the configuration type is under way, else `ENABLED`.
+/// `PENDING` while a switch to central configuration is under way, else `ENABLED`: under
+/// LOCAL the status is always `ENABLED` (the service model's `OrganizationConfiguration.Status`).
 fn switch_status(c: Option<&OrgConfig>, cx: &Cx) -> &'static str {
-    match c.and_then(|c| c.switched_at) {
+    match c
+        .filter(|c| c.configuration_type != "LOCAL")
+        .and_then(|c| c.switched_at)
+    {
         Some(at) if cx.now < at + cx.cfg.org_switch_delay => "PENDING",
         _ => "ENABLED",
     }

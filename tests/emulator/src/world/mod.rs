@@ -124,6 +124,9 @@ pub struct World {
     pub directory: Option<organizations::Directory>,
     /// Service control policies: the organisation's, not a scope's.
     pub policies: organizations::policies::State,
+    /// Service principal → the accounts registered as its delegated administrators through
+    /// Organizations (none in a snapshot: the snapshot format has no place for them).
+    pub delegated: BTreeMap<String, BTreeSet<String>>,
     /// The partition the organisation lives in (that of its regions): its credentials are
     /// not valid in another partition's regions.
     pub partition: &'static str,
@@ -317,6 +320,7 @@ impl World {
             admins: HashMap::new(),
             member_holders: HashMap::new(),
             policies: Default::default(),
+            delegated: BTreeMap::new(),
             passthrough: BTreeMap::new(),
             seq: 0,
         };

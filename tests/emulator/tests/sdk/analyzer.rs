@@ -283,3 +283,113 @@ async fn analyzers_and_archive_rules() {
         ]
     );
 }
+
+/// Organisation analyzers belong to the management account or Access Analyzer's delegated
+/// administrator (registered through Organizations for `access-analyzer.amazonaws.com`): a
+/// plain member is refused, the registered one is not. One organisation internal-access
+/// analyzer per organisation per region (the quotas page).
+#[tokio::test]
+async fn organisation_analyzers_are_the_management_account_s_or_the_delegated_admin_s() {
+    let emu = start(shubctl_emulator::Config {
+        analyzer_org_zone_enforced: true,
+        ..no_quotas()
+    })
+    .await;
+    let create = |account: &'static str, name: &'static str, t: Type| {
+        let emu = &emu;
+        async move {
+            analyzer(emu, account, REGION)
+                .await
+                .create_analyzer()
+                .analyzer_name(name)
+                .r#type(t)
+                .send()
+                .await
+        }
+    };
+    let e = create(PROD, "org", Type::Organization).await.unwrap_err();
+    assert_eq!(code(&e), "AccessDeniedException");
+    assert_eq!(
+        message(&e),
+        "Account 333333333333 is not a delegated administrator"
+    );
+    let e = create(ADMIN, "org", Type::OrganizationUnusedAccess)
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "AccessDeniedException", "not registered yet");
+    // Account-level analyzers stay every account's own.
+    create(PROD, "mine", Type::Account).await.unwrap();
+
+    let o = orgs(&emu, MGMT).await;
+    o.register_delegated_administrator()
+        .account_id(ADMIN)
+        .service_principal("access-analyzer.amazonaws.com")
+        .send()
+        .await
+        .unwrap();
+    let e = o
+        .register_delegated_administrator()
+        .account_id(ADMIN)
+        .service_principal("access-analyzer.amazonaws.com")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "AccountAlreadyRegisteredException");
+    let e = o
+        .register_delegated_administrator()
+        .account_id(MGMT)
+        .service_principal("access-analyzer.amazonaws.com")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "ConstraintViolationException");
+    let listed = o
+        .list_delegated_administrators()
+        .service_principal("access-analyzer.amazonaws.com")
+        .send()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = listed
+        .delegated_administrators()
+        .iter()
+        .filter_map(|a| a.id())
+        .collect();
+    assert_eq!(ids, [ADMIN]);
+
+    create(ADMIN, "org", Type::Organization).await.unwrap();
+    create(MGMT, "org", Type::Organization).await.unwrap();
+    create(ADMIN, "internal", Type::OrganizationInternalAccess)
+        .await
+        .unwrap();
+    // A second internal-access analyzer in the organisation, from another account: over quota.
+    let e = create(MGMT, "internal", Type::OrganizationInternalAccess)
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "ServiceQuotaExceededException");
+    // In another region it is a first one.
+    analyzer(&emu, MGMT, "us-east-1")
+        .await
+        .create_analyzer()
+        .analyzer_name("internal")
+        .r#type(Type::OrganizationInternalAccess)
+        .send()
+        .await
+        .unwrap();
+
+    o.deregister_delegated_administrator()
+        .account_id(ADMIN)
+        .service_principal("access-analyzer.amazonaws.com")
+        .send()
+        .await
+        .unwrap();
+    let e = create(ADMIN, "org2", Type::Organization).await.unwrap_err();
+    assert_eq!(code(&e), "AccessDeniedException");
+    let e = o
+        .deregister_delegated_administrator()
+        .account_id(ADMIN)
+        .service_principal("access-analyzer.amazonaws.com")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "AccountNotRegisteredException");
+}

@@ -406,8 +406,9 @@ async fn throttles_and_faults() {
         }
     }
     let e = throttled.expect("a 3-request burst runs out");
-    assert_eq!(code(&e), "TooManyRequestsException");
-    assert_eq!(status(&e), 429);
+    // GuardDuty models no throttling error: AWS's Common Errors (ThrottlingException, 400).
+    assert_eq!(code(&e), "ThrottlingException");
+    assert_eq!(status(&e), 400);
 
     emu.set_config(Config {
         fault_rate: 1.0,
@@ -422,4 +423,104 @@ async fn throttles_and_faults() {
             .iter()
             .any(|c| c.service == "guardduty" && c.status == 500)
     );
+}
+
+/// A feature's `additionalConfiguration` (the agent management of Runtime Monitoring) is kept
+/// and read back, merged by name on update as the features are.
+#[tokio::test]
+async fn additional_configuration_is_kept_and_read_back() {
+    use aws_sdk_guardduty::types::{
+        DetectorAdditionalConfiguration, FeatureAdditionalConfiguration as A,
+    };
+    let emu = start(no_quotas()).await;
+    let gd = guardduty(&emu, DEV, REGION).await;
+    let extra = |name: A, status: FeatureStatus| {
+        DetectorAdditionalConfiguration::builder()
+            .name(name)
+            .status(status)
+            .build()
+    };
+    let id = gd
+        .create_detector()
+        .enable(true)
+        .features(
+            DetectorFeatureConfiguration::builder()
+                .name(DetectorFeature::RuntimeMonitoring)
+                .status(FeatureStatus::Enabled)
+                .additional_configuration(extra(A::EksAddonManagement, FeatureStatus::Enabled))
+                .additional_configuration(extra(A::Ec2AgentManagement, FeatureStatus::Disabled))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .detector_id()
+        .unwrap()
+        .to_string();
+    gd.update_detector()
+        .detector_id(&id)
+        .features(
+            DetectorFeatureConfiguration::builder()
+                .name(DetectorFeature::RuntimeMonitoring)
+                .status(FeatureStatus::Enabled)
+                .additional_configuration(extra(
+                    A::EcsFargateAgentManagement,
+                    FeatureStatus::Enabled,
+                ))
+                .additional_configuration(extra(A::Ec2AgentManagement, FeatureStatus::Enabled))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let got = gd.get_detector().detector_id(&id).send().await.unwrap();
+    let runtime = got
+        .features()
+        .iter()
+        .find(|f| f.name().map(|n| n.as_str()) == Some("RUNTIME_MONITORING"))
+        .unwrap();
+    let mut extras: Vec<(String, String)> = runtime
+        .additional_configuration()
+        .iter()
+        .map(|a| {
+            (
+                a.name().unwrap().as_str().to_string(),
+                a.status().unwrap().as_str().to_string(),
+            )
+        })
+        .collect();
+    extras.sort();
+    assert_eq!(
+        extras,
+        [
+            ("EC2_AGENT_MANAGEMENT".to_string(), "ENABLED".to_string()),
+            (
+                "ECS_FARGATE_AGENT_MANAGEMENT".to_string(),
+                "ENABLED".to_string()
+            ),
+            ("EKS_ADDON_MANAGEMENT".to_string(), "ENABLED".to_string()),
+        ]
+    );
+    // Features sent without it report none.
+    let s3 = got
+        .features()
+        .iter()
+        .find(|f| f.name().map(|n| n.as_str()) == Some("S3_DATA_EVENTS"))
+        .unwrap();
+    assert!(s3.additional_configuration().is_empty());
+    // A name the model does not define is refused as a bad request.
+    let e = gd
+        .update_detector()
+        .detector_id(&id)
+        .features(
+            DetectorFeatureConfiguration::builder()
+                .name(DetectorFeature::RuntimeMonitoring)
+                .status(FeatureStatus::Enabled)
+                .additional_configuration(extra(A::from("AGENT_OF_CHAOS"), FeatureStatus::Enabled))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "BadRequestException");
 }

@@ -1,5 +1,6 @@
 //! The emulator through the real AWS SDK for Rust clients.
 
+mod account;
 mod analyzer;
 mod common;
 mod events_lambda;

@@ -265,6 +265,68 @@ async fn organization_configuration_is_for_the_admin() {
     );
 }
 
+/// A switch to CENTRAL is PENDING for a while; under LOCAL the status is always ENABLED (the
+/// model's `OrganizationConfiguration.Status`), also right after a switch back.
+#[tokio::test]
+async fn local_configuration_is_always_enabled() {
+    use aws_sdk_securityhub::types::OrganizationConfigurationStatus as Status;
+    let emu = start(Config {
+        org_switch_delay: std::time::Duration::from_secs(600),
+        ..no_quotas()
+    })
+    .await;
+    let c = sh(&emu, ADMIN, REGION).await;
+    let switch = |t: OrganizationConfigurationConfigurationType| {
+        c.update_organization_configuration()
+            .auto_enable(false)
+            .organization_configuration(
+                OrganizationConfiguration::builder()
+                    .configuration_type(t)
+                    .build(),
+            )
+            .send()
+    };
+    let status = || async {
+        let out = c
+            .describe_organization_configuration()
+            .send()
+            .await
+            .unwrap();
+        let o = out.organization_configuration().unwrap();
+        (
+            o.configuration_type().cloned().unwrap(),
+            o.status().cloned().unwrap(),
+        )
+    };
+    assert_eq!(
+        status().await,
+        (
+            OrganizationConfigurationConfigurationType::Local,
+            Status::Enabled
+        )
+    );
+    switch(OrganizationConfigurationConfigurationType::Central)
+        .await
+        .unwrap();
+    assert_eq!(
+        status().await,
+        (
+            OrganizationConfigurationConfigurationType::Central,
+            Status::Pending
+        )
+    );
+    switch(OrganizationConfigurationConfigurationType::Local)
+        .await
+        .unwrap();
+    assert_eq!(
+        status().await,
+        (
+            OrganizationConfigurationConfigurationType::Local,
+            Status::Enabled
+        )
+    );
+}
+
 #[tokio::test]
 async fn members_create_list_get_disassociate_delete() {
     let mut cfg = no_quotas();
@@ -447,4 +509,125 @@ async fn new_org_members_get_default_standards_unless_turned_off() {
         .await
         .unwrap();
     assert_eq!(subs.standards_subscriptions().len(), 2);
+}
+
+/// Central configuration's constraints (user guide, "Enabling central configuration" and
+/// "Central configuration and cross-Region aggregation"): the administrator cannot be removed
+/// through Security Hub while it holds; removing the home region (the aggregator) ends central
+/// configuration and deletes its policies and associations, after which the administrator can
+/// be removed.
+#[tokio::test]
+async fn central_configuration_keeps_its_administrator_and_ends_with_the_home_region() {
+    use aws_sdk_securityhub::types::{
+        Policy, SecurityControlsConfiguration, SecurityHubPolicy, Target,
+    };
+    let emu = start(no_quotas()).await;
+    let admin = sh(&emu, ADMIN, REGION).await;
+    admin
+        .update_organization_configuration()
+        .auto_enable(false)
+        .organization_configuration(
+            OrganizationConfiguration::builder()
+                .configuration_type(OrganizationConfigurationConfigurationType::Central)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let p = admin
+        .create_configuration_policy()
+        .name("on")
+        .configuration_policy(Policy::SecurityHub(
+            SecurityHubPolicy::builder()
+                .service_enabled(true)
+                .set_enabled_standard_identifiers(Some(vec![]))
+                .security_controls_configuration(
+                    SecurityControlsConfiguration::builder()
+                        .set_disabled_security_control_identifiers(Some(vec![]))
+                        .build(),
+                )
+                .build(),
+        ))
+        .send()
+        .await
+        .unwrap();
+    admin
+        .start_configuration_policy_association()
+        .configuration_policy_identifier(p.id().unwrap())
+        .target(Target::AccountId(PROD.into()))
+        .send()
+        .await
+        .unwrap();
+
+    let mgmt = sh(&emu, MGMT, REGION).await;
+    let e = mgmt
+        .disable_organization_admin_account()
+        .admin_account_id(ADMIN)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "InvalidInputException");
+    assert!(
+        message(&e).contains("central configuration"),
+        "{}",
+        message(&e)
+    );
+
+    let arn = admin
+        .list_finding_aggregators()
+        .send()
+        .await
+        .unwrap()
+        .finding_aggregators()[0]
+        .finding_aggregator_arn()
+        .unwrap()
+        .to_string();
+    admin
+        .delete_finding_aggregator()
+        .finding_aggregator_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    // LOCAL again, and the policies are gone with it.
+    for region in [REGION] {
+        let out = sh(&emu, ADMIN, region)
+            .await
+            .describe_organization_configuration()
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            out.organization_configuration()
+                .and_then(|o| o.configuration_type()),
+            Some(&OrganizationConfigurationConfigurationType::Local),
+            "{region}"
+        );
+    }
+    let e = admin
+        .list_configuration_policies()
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "AccessDeniedException");
+    assert!(
+        !emu.dump()
+            .resources
+            .keys()
+            .any(|a| a.kind == shubctl::model::Kind::ConfigPolicy
+                || a.kind == shubctl::model::Kind::PolicyAssociation),
+        "policies and associations deleted"
+    );
+    // The member keeps what the policy gave it, and may change it itself again.
+    sh(&emu, PROD, REGION)
+        .await
+        .update_security_hub_configuration()
+        .auto_enable_controls(false)
+        .send()
+        .await
+        .expect("self-managed again");
+    mgmt.disable_organization_admin_account()
+        .admin_account_id(ADMIN)
+        .send()
+        .await
+        .expect("removable once central configuration ended");
 }

@@ -220,3 +220,130 @@ async fn policies_are_checked_as_organizations_checks_them() {
         .unwrap_err();
     assert_eq!(code(&e), "InvalidInputException");
 }
+
+/// ListTargetsForPolicy names each target by its friendly name (the root's, the OU's, the
+/// account's), not its ID; ListPoliciesForTarget lists the policies attached to one target.
+#[tokio::test]
+async fn targets_carry_their_names_and_a_target_lists_its_policies() {
+    let emu = start(Config {
+        page_size: 100,
+        ..no_quotas()
+    })
+    .await;
+    let o = orgs(&emu, MGMT).await;
+    let (root_id, _) = root(&o).await;
+    o.enable_policy_type()
+        .root_id(&root_id)
+        .policy_type(PolicyType::ServiceControlPolicy)
+        .send()
+        .await
+        .unwrap();
+    let id = o
+        .create_policy()
+        .name("shubctl-guard")
+        .description("d")
+        .r#type(PolicyType::ServiceControlPolicy)
+        .content(DENY)
+        .send()
+        .await
+        .unwrap()
+        .policy()
+        .unwrap()
+        .policy_summary()
+        .unwrap()
+        .id()
+        .unwrap()
+        .to_string();
+    for target in [root_id.as_str(), "ou-ex01-workload1", PROD] {
+        o.attach_policy()
+            .policy_id(&id)
+            .target_id(target)
+            .send()
+            .await
+            .unwrap();
+    }
+    let targets = o
+        .list_targets_for_policy()
+        .policy_id(&id)
+        .send()
+        .await
+        .unwrap();
+    let mut named: Vec<(String, String, String)> = targets
+        .targets()
+        .iter()
+        .map(|t| {
+            (
+                t.target_id().unwrap().to_string(),
+                t.name().unwrap().to_string(),
+                t.r#type().unwrap().as_str().to_string(),
+            )
+        })
+        .collect();
+    named.sort();
+    assert_eq!(
+        named,
+        [
+            (PROD.to_string(), "prod".to_string(), "ACCOUNT".to_string()),
+            (
+                "ou-ex01-workload1".to_string(),
+                "Workloads".to_string(),
+                "ORGANIZATIONAL_UNIT".to_string()
+            ),
+            (root_id.clone(), "Root".to_string(), "ROOT".to_string()),
+        ]
+    );
+
+    // The account has ours and FullAWSAccess; an OU it does not hold lists only FullAWSAccess.
+    let listed = |out: &aws_sdk_organizations::operation::list_policies_for_target::ListPoliciesForTargetOutput| {
+        let mut names: Vec<String> = out
+            .policies()
+            .iter()
+            .map(|p| p.name().unwrap().to_string())
+            .collect();
+        names.sort();
+        names
+    };
+    let prod = o
+        .list_policies_for_target()
+        .target_id(PROD)
+        .filter(PolicyType::ServiceControlPolicy)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed(&prod), ["FullAWSAccess", "shubctl-guard"]);
+    let security = o
+        .list_policies_for_target()
+        .target_id("ou-ex01-security1")
+        .filter(PolicyType::ServiceControlPolicy)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed(&security), ["FullAWSAccess"]);
+    // Another policy type: the emulated organisation has none of it.
+    let tags = o
+        .list_policies_for_target()
+        .target_id(PROD)
+        .filter(PolicyType::TagPolicy)
+        .send()
+        .await
+        .unwrap();
+    assert!(tags.policies().is_empty());
+    let e = o
+        .list_policies_for_target()
+        .target_id("ou-ex01-nothere1")
+        .filter(PolicyType::ServiceControlPolicy)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "TargetNotFoundException");
+    // Members may not ask.
+    let e = orgs(&emu, PROD)
+        .await
+        .list_policies_for_target()
+        .target_id(PROD)
+        .filter(PolicyType::ServiceControlPolicy)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "AccessDeniedException");
+}

@@ -211,6 +211,49 @@ async fn assume_role_provider_reaches_the_member_account() {
     );
 }
 
+/// Credentials from AssumeRole are the role's session: GetCallerIdentity answers AWS's
+/// `assumed-role/<role>/<session>` ARN and `<role id>:<session>` user id, not the root's.
+#[tokio::test]
+async fn caller_identity_of_an_assumed_role_is_its_session() {
+    let emu = start(no_quotas()).await;
+    let base = sdk(&emu, MGMT, REGION).await;
+    let provider = AssumeRoleProvider::builder("arn:aws:iam::333333333333:role/ShubctlReadOnly")
+        .session_name("shubctl-plan")
+        .configure(&base)
+        .build()
+        .await;
+    let member = aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(emu.endpoint())
+        .region(aws_config::Region::new(REGION))
+        .credentials_provider(provider)
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .load()
+        .await;
+    let me = aws_sdk_sts::Client::new(&member)
+        .get_caller_identity()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.account(), Some(PROD));
+    assert_eq!(
+        me.arn(),
+        Some("arn:aws:sts::333333333333:assumed-role/ShubctlReadOnly/shubctl-plan")
+    );
+    let user = me.user_id().unwrap();
+    assert!(
+        user.starts_with("AROA") && user.ends_with(":shubctl-plan"),
+        "{user}"
+    );
+    // Long-term credentials stay the account's own identity.
+    let root = sts(&emu, MGMT)
+        .await
+        .get_caller_identity()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(root.arn(), Some("arn:aws:iam::111111111111:root"));
+}
+
 #[tokio::test]
 async fn no_org_at_all() {
     let mut snap = fixture();
