@@ -274,7 +274,7 @@ impl<'s> Locator<'s> {
             // A character starts at every byte that is not a UTF-8 continuation byte.
             chars += usize::from(c & 0xC0 != 0x80);
         }
-        if b.len() % STRIDE == 0 {
+        if b.len().is_multiple_of(STRIDE) {
             chars_before.push(chars);
         }
         Locator {

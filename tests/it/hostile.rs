@@ -352,7 +352,7 @@ fn the_markdown_report_and_an_export_keep_hostile_account_names_inert() {
     );
     assert!(!base.lines().any(|l| l.starts_with("evil")));
     let mut d = Diagnostics::default();
-    shubctl::engine::load_policy(&[exported_dir.clone()], &options(), &mut d);
+    shubctl::engine::load_policy(std::slice::from_ref(&exported_dir), &options(), &mut d);
     let errors: Vec<String> = d
         .items
         .iter()
