@@ -43,10 +43,6 @@ fn converge(emu: &shubctl_emulator::Emulator, home: &Path) {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).to_string()
-}
-
 /// `catalog --refresh` reads DescribeStandards and every page of ListSecurityControlDefinitions
 /// (all, and each standard's), writes a catalog with the newer control in FSBP, and prints what
 /// changed; `--catalog` reads it back for every command; an exception may then name the

@@ -106,3 +106,20 @@ pub fn assert_exit(out: &std::process::Output, code: i32) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Bytes a command printed, as text.
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// What a command printed on stderr.
+#[allow(dead_code)]
+pub fn stderr(o: &std::process::Output) -> String {
+    text(&o.stderr)
+}
+
+/// What a command printed on stdout.
+#[allow(dead_code)]
+pub fn stdout(o: &std::process::Output) -> String {
+    text(&o.stdout)
+}

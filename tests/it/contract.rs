@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 
 use serde_json::{Value, json};
 
-use crate::common::{assert_exit, root};
+use crate::common::{assert_exit, root, stderr, stdout};
 
 fn shubctl() -> Command {
     let mut c = Command::new(insta_cmd::get_cargo_bin("shubctl"));
@@ -58,6 +58,15 @@ impl Scratch {
         std::fs::read(&self.snapshot).unwrap()
     }
 
+    /// Applies the saved plan expecting it refused (exit 1) with the snapshot untouched.
+    fn refused(&self, extra: &[&str]) -> Output {
+        let before = self.snapshot_bytes();
+        let out = self.apply(extra);
+        assert_exit(&out, 1);
+        assert_eq!(self.snapshot_bytes(), before, "nothing was written");
+        out
+    }
+
     fn apply(&self, extra: &[&str]) -> Output {
         shubctl()
             .args(["apply", "--auto-approve"])
@@ -69,14 +78,6 @@ impl Scratch {
             .output()
             .unwrap()
     }
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// The index of the first change whose address matches.
@@ -111,15 +112,12 @@ fn cleared_destructive_flags_are_recomputed_and_the_gate_still_refuses() {
     plan["summary"]["destructive"] = json!(0);
     plan["summary"]["weakens_posture"] = json!(0);
     s.write_plan(&plan);
-    let before = s.snapshot_bytes();
-    let out = s.apply(&[]);
-    assert_exit(&out, 1);
+    let out = s.refused(&[]);
     let err = stderr(&out);
     assert!(
         err.contains(&format!("the plan has {destructive} destructive change(s)")),
         "{err}"
     );
-    assert_eq!(s.snapshot_bytes(), before, "nothing was written");
 }
 
 #[test]
@@ -188,9 +186,7 @@ fn a_change_outside_what_the_plan_read_is_refused() {
     plan["reads"] = json!({"scopes": {}});
     plan["state_fingerprint"] = json!(shubctl::model::state::fingerprint(std::iter::empty()));
     s.write_plan(&plan);
-    let before = s.snapshot_bytes();
-    let out = s.apply(&["--allow-destroy"]);
-    assert_exit(&out, 1);
+    let out = s.refused(&["--allow-destroy"]);
     let err = stderr(&out);
     assert!(
         err.contains("the saved plan is refused as a whole"),
@@ -202,7 +198,6 @@ fn a_change_outside_what_the_plan_read_is_refused() {
         "{err}"
     );
     assert!(!stdout(&out).contains("Verified"));
-    assert_eq!(s.snapshot_bytes(), before, "nothing was written");
 }
 
 #[test]
@@ -223,16 +218,13 @@ fn a_status_that_is_not_awss_value_is_refused_not_read_as_disabled() {
         let mut forged = plan.clone();
         forged["changes"][i]["after"]["status"] = json!(bad);
         s.write_plan(&forged);
-        let before = s.snapshot_bytes();
-        let out = s.apply(&["--allow-destroy"]);
-        assert_exit(&out, 1);
+        let out = s.refused(&["--allow-destroy"]);
         let err = stderr(&out);
         assert!(
             err.contains(&format!("changes[{i}] ("))
                 && err.contains("after: not a valid control value"),
             "{bad:?}: {err}"
         );
-        assert_eq!(s.snapshot_bytes(), before, "{bad:?}: nothing was written");
     }
 }
 
@@ -260,9 +252,7 @@ fn invalid_changes_are_all_found_before_the_first_write() {
         changes[delete]["address"] = json!(gone);
     }
     s.write_plan(&plan);
-    let before = s.snapshot_bytes();
-    let out = s.apply(&["--allow-destroy"]);
-    assert_exit(&out, 1);
+    let out = s.refused(&["--allow-destroy"]);
     let err = stderr(&out);
     assert!(err.contains(&format!("changes[{create}] (")), "{err}");
     assert!(
@@ -272,7 +262,6 @@ fn invalid_changes_are_all_found_before_the_first_write() {
     assert!(err.contains(&format!("changes[{update}] (")), "{err}");
     assert!(err.contains("after: not a valid hub value"), "{err}");
     assert!(err.contains(&format!("changes[{delete}] (")), "{err}");
-    assert_eq!(s.snapshot_bytes(), before, "nothing was written");
 }
 
 #[test]
@@ -288,15 +277,12 @@ fn a_before_that_is_not_what_is_read_now_is_refused() {
         .unwrap();
     plan["changes"][i]["before"]["auto_enable_controls"] = json!(flipped);
     s.write_plan(&plan);
-    let before = s.snapshot_bytes();
-    let out = s.apply(&["--allow-destroy"]);
-    assert_exit(&out, 1);
+    let out = s.refused(&["--allow-destroy"]);
     let err = stderr(&out);
     assert!(
         err.contains(&format!("changes[{i}] (")) && err.contains("before: is not what is read now"),
         "{err}"
     );
-    assert_eq!(s.snapshot_bytes(), before);
 }
 
 #[test]

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use shubctl_emulator::{Config, Emulator};
 
 use crate::aws::{POLICY, quick, runtime, start};
-use crate::common::{assert_exit, shubctl_against};
+use crate::common::{assert_exit, shubctl_against, text};
 
 const LOCK: &str = "222222222222/us-east-1/action-target/shubctllock";
 
@@ -19,10 +19,6 @@ fn apply(emu: &Emulator, home: &std::path::Path, extra: &[&str]) -> std::process
         .env("AWS_MAX_ATTEMPTS", "5")
         .stdin(Stdio::null());
     c
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 fn has_lock(emu: &Emulator) -> bool {

@@ -1,7 +1,7 @@
 //! A newcomer's first day (issue 23): each rough edge found by trying every command from the
 //! README, shown fixed.
 
-use std::process::{Command, Output};
+use std::process::Command;
 
 use shubctl_emulator::Emulator;
 
@@ -14,14 +14,6 @@ fn shubctl() -> Command {
         .env_remove("NO_COLOR")
         .env("AWS_EC2_METADATA_DISABLED", "true");
     c
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).to_string()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).to_string()
 }
 
 // --- Connecting: what went wrong, said as it is ---

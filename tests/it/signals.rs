@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use shubctl_emulator::{Config, Emulator};
 
 use crate::aws::{POLICY, quick, runtime, start};
-use crate::common::shubctl_against;
+use crate::common::{shubctl_against, text};
 
 /// A live apply of the fixture policy against a slow emulator, started in the background.
 fn slow_apply(emu: &Emulator, home: &std::path::Path) -> Child {
@@ -46,10 +46,6 @@ fn term(child: &Child) {
     // SAFETY: sending a signal to our own child process.
     let rc = unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
     assert_eq!(rc, 0);
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 fn slow() -> Config {

@@ -191,10 +191,9 @@ pub async fn run(
     };
     if let Some(l) = &lock {
         journal.holding(Some(format!(
-            "the apply lock (custom action `{}` in {} {}) stays: once no apply is running, `shubctl apply --force-unlock` removes it",
-            crate::model::resource::LOCK_ACTION_TARGET,
-            l.account,
-            l.region
+            "{} stays: {}",
+            l.describe(),
+            crate::provider::aws::lock::FORCE_UNLOCK_HINT
         )));
     }
     let result = carry_out(

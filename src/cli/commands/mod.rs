@@ -234,10 +234,9 @@ pub async fn release(source: &AnySource, lock: Option<LiveLock>, out: &Printer) 
     };
     if let Err(e) = aws.release_lock(&lock).await {
         out.note(&format!(
-            "warning: the apply lock (custom action `{}` in {} {}) could not be released: {e}. Once no apply is running, `shubctl apply --force-unlock` removes it",
-            crate::model::resource::LOCK_ACTION_TARGET,
-            lock.account,
-            lock.region
+            "warning: {} could not be released: {e}; {}",
+            lock.describe(),
+            lock::FORCE_UNLOCK_HINT
         ));
     }
 }

@@ -20,6 +20,20 @@ pub struct LiveLock {
     pub region: String,
 }
 
+impl LiveLock {
+    /// The lock named, for messages.
+    pub fn describe(&self) -> String {
+        format!(
+            "the apply lock (custom action `{LOCK_ACTION_TARGET}` in {} {})",
+            self.account, self.region
+        )
+    }
+}
+
+/// What to do about a lock left behind.
+pub const FORCE_UNLOCK_HINT: &str =
+    "once no apply is running, `shubctl apply --force-unlock` removes it";
+
 /// What trying to take the lock found.
 #[derive(Debug)]
 pub enum Locking {
