@@ -62,6 +62,11 @@ pub enum EngineError {
         "the organisation uses Security Hub central configuration (the delegated administrator {admin} reports ConfigurationType CENTRAL in {region}), but the policy configures accounts locally: AWS refuses local changes to hubs, standards and controls in centrally managed accounts. Nothing was changed. Set `organization.configuration: central` to manage it centrally, or `organization.configuration: local` to switch it back (the plan deletes the configuration policies and their associations, then switches to LOCAL: apply it with `--allow-destroy`)"
     )]
     OrganizationIsCentral { admin: String, region: String },
+    #[error(
+        "the organisation uses Security Hub central configuration, and the plan would change what it depends on:\n{}\nAWS refuses to change or remove the delegated administrator through Security Hub while central configuration is on; changing it through AWS Organizations, deleting the finding aggregator or moving the home region stops central configuration and deletes every configuration policy and association (accounts keep the settings they had). Nothing was changed. Do it in two steps: set `organization.configuration: local` and apply (the plan deletes the configuration policies and associations, then switches to LOCAL: apply it with `--allow-destroy`), then make this change and switch back to central",
+        .0.iter().map(|c| format!("  - {c}")).collect::<Vec<_>>().join("\n")
+    )]
+    EndsCentral(Vec<String>),
 }
 
 /// Loads and checks the policy files. Problems are in `d`.
@@ -203,6 +208,9 @@ pub async fn plan<S: StateSource>(
     let mut digests: BTreeMap<Scope, [u8; 32]> = BTreeMap::new();
     let mut current = keep_current.then(State::default);
     let mut central: Option<Scope> = None;
+    // The Security Hub administrator as the management account reads it now: central
+    // configuration is held there, even when the policy names another.
+    let mut current_admin: Option<AccountId> = None;
     let mut left_alone: Vec<String> = Vec::new();
     // Per region, one scope with the hub on whose controls were read: where AWS's control
     // definitions are read from.
@@ -230,8 +238,13 @@ pub async fn plan<S: StateSource>(
                 |scope, kinds, want, r| {
                     match r {
                         Ok(have) => {
-                            if local && scope.account == x.admin && central.is_none() {
+                            if scope.account == x.admin && central.is_none() {
                                 central = is_central(&have).then(|| scope.clone());
+                            }
+                            if let Some(Resource::DelegatedAdmin(d)) =
+                                have.get(Kind::DelegatedAdmin, Some(Service::SecurityHub.id()))
+                            {
+                                current_admin = Some(d.account.clone());
                             }
                             changes.extend(diff_scope(&scope, &want, &have));
                             left_alone.extend(diff::left_alone(&scope, &want, &have));
@@ -253,11 +266,35 @@ pub async fn plan<S: StateSource>(
                 },
             )
             .await;
-            if let Some(at) = central {
+            if let Some(at) = central.clone().filter(|_| local) {
                 return Err(EngineError::OrganizationIsCentral {
                     admin: at.account.to_string(),
                     region: at.region,
                 });
+            }
+            // A policy naming a new administrator reads the current one's configuration too.
+            if let Some(a) = current_admin.filter(|a| central.is_none() && *a != x.admin) {
+                let home = Scope::new(&a, x.home);
+                let kinds = KindSet::from([Kind::OrgConfig]);
+                match source.read_scope(&home, &kinds).await {
+                    Ok(have) => central = is_central(&have).then_some(home),
+                    Err(e) => failures.push(e),
+                }
+            }
+            // What central configuration depends on stays as it is until the plan leaves it.
+            if central.is_some() && !crate::plan::leaving_central(&changes) {
+                let ending: Vec<String> = changes
+                    .iter()
+                    .filter(|c| {
+                        c.address
+                            .kind
+                            .ends_central(c.action, c.address.id.as_deref())
+                    })
+                    .map(|c| format!("{} {}", c.action.as_str(), c.address))
+                    .collect();
+                if !ending.is_empty() {
+                    return Err(EngineError::EndsCentral(ending));
+                }
             }
             x.finish(diags);
             (x.accounts.clone(), x.regions.clone(), x.skipped.clone())
@@ -713,8 +750,7 @@ pub async fn read_all<S: StateSource>(
         if single || Some(a) == admin.as_ref() {
             k.extend(kinds_read(ReadAllAt::InAdmin).filter(|k| !single || !k.keyed_by_service()));
             if single {
-                k.remove(&Kind::Member);
-                k.remove(&Kind::InspectorMember);
+                k.retain(|k| !k.org_only());
             }
         }
         k

@@ -687,7 +687,12 @@ fn org_config(cx: &Cx<'_>, service: Service) -> Option<Option<OrgConfigValue>> {
 
 fn guardduty(cx: &mut Cx<'_>) -> Option<String> {
     if !cx.readable(
-        &[Kind::GuardDuty, Kind::DelegatedAdmin, Kind::OrgConfig],
+        &[
+            Kind::GuardDuty,
+            Kind::GuardDutyMember,
+            Kind::DelegatedAdmin,
+            Kind::OrgConfig,
+        ],
         "integrations.guardduty",
     ) {
         return None;
@@ -781,6 +786,19 @@ fn guardduty(cx: &mut Cx<'_>) -> Option<String> {
                 auto = Some(m.to_ascii_lowercase());
             }
             None => return fail(cx, "its organisation settings differ between regions"),
+        }
+        // Declaring it makes every account in scope a member of the administrator.
+        let outside = cx.scopes().any(|(a, r)| {
+            *a != cx.admin
+                && cx
+                    .get(&cx.admin, r, Kind::GuardDutyMember, Some(a.as_str()))
+                    .is_none()
+        });
+        if outside {
+            return fail(
+                cx,
+                "some accounts in scope are not enabled members of its delegated administrator, and declaring it would add them",
+            );
         }
     }
     let mut s = format!(
@@ -878,7 +896,12 @@ fn inspector(cx: &mut Cx<'_>) -> Option<String> {
 
 fn macie(cx: &mut Cx<'_>) -> Option<String> {
     if !cx.readable(
-        &[Kind::Macie, Kind::DelegatedAdmin, Kind::OrgConfig],
+        &[
+            Kind::Macie,
+            Kind::MacieMember,
+            Kind::DelegatedAdmin,
+            Kind::OrgConfig,
+        ],
         "integrations.macie",
     ) {
         return None;
@@ -911,6 +934,19 @@ fn macie(cx: &mut Cx<'_>) -> Option<String> {
                 cx.note("`integrations.macie` is not declared: its delegated administrator or organisation auto-enable is not the same everywhere");
                 return None;
             }
+        }
+        // Declaring it makes every account in scope a member of the administrator, with the
+        // administrator's status.
+        let outside = cx.scopes().any(|(a, r)| {
+            *a != cx.admin
+                && !matches!(
+                    cx.get(&cx.admin, r, Kind::MacieMember, Some(a.as_str())),
+                    Some(Resource::MacieMember(m)) if m.status == v.status
+                )
+        });
+        if outside {
+            cx.note("`integrations.macie` is not declared: some accounts in scope are not members of its delegated administrator with its status, and declaring it would add or change them");
+            return None;
         }
     }
     let mut s = format!(
@@ -1001,6 +1037,17 @@ fn access_analyzer(cx: &mut Cx<'_>) -> Option<String> {
             || (org && !cx.organization)
         {
             return fail(cx, "has a name, type or setting the policy refuses");
+        }
+        // Declaring an organisation analyzer registers its account as Access Analyzer's
+        // delegated administrator (unless it is the management account).
+        if org
+            && cx.management.as_ref().is_some_and(|m| *m != cx.admin)
+            && !cx.is_service_admin_everywhere(Service::AccessAnalyzer)
+        {
+            return fail(
+                cx,
+                "is an organisation analyzer, but its account is not registered as Access Analyzer's delegated administrator, and declaring it would register it",
+            );
         }
         if !org && !account_types.insert(typ.clone()) {
             return fail(cx, "shares its type with another account-level analyzer");

@@ -9,6 +9,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
+use super::change::Action;
 use super::resource::*;
 use super::service::Service;
 
@@ -81,6 +82,13 @@ pub struct KindInfo {
     pub creates: &'static str,
     /// Where `export` and `report` read it, or why not.
     pub read_all: ReadAllAt,
+    /// Exists only in an organisation (administrators, their settings and members): a policy
+    /// for one account neither reads nor declares it.
+    pub org_only: bool,
+    /// The changes of its Security Hub instances that AWS refuses, or that end central
+    /// configuration and delete its policies and associations, while the organisation uses it:
+    /// refused at plan time unless the plan switches back to local configuration first.
+    pub ends_central: &'static [Action],
 }
 
 const BASE: KindInfo = KindInfo {
@@ -100,6 +108,8 @@ const BASE: KindInfo = KindInfo {
     adds_only: false,
     creates: "",
     read_all: ReadAllAt::Everywhere,
+    org_only: false,
+    ends_central: &[],
 };
 /// Organizations' service control policies, held by the management account.
 const ORGANIZATIONS: KindInfo = KindInfo {
@@ -146,7 +156,7 @@ macro_rules! kinds {
 // `provider/aws/` (the emulator refuses any other call when the end-to-end tests enforce the
 // policies `shubctl iam` prints). Rows are laid out one column group a line.
 kinds! {
-    DelegatedAdmin(DelegatedAdminValue) = KindInfo { read_all: ReadAllAt::InManagement, name: "delegated-admin", keyed: true, rank: 0, destructive: true, weakens_on_delete: true, held_by_management: true, service: ServiceOf::Id,
+    DelegatedAdmin(DelegatedAdminValue) = KindInfo { org_only: true, ends_central: &[Action::Update, Action::Delete], read_all: ReadAllAt::InManagement, name: "delegated-admin", keyed: true, rank: 0, destructive: true, weakens_on_delete: true, held_by_management: true, service: ServiceOf::Id,
         read: &["securityhub:ListOrganizationAdminAccounts", "guardduty:ListOrganizationAdminAccounts", "inspector2:ListDelegatedAdminAccounts", "macie2:ListOrganizationAdminAccounts",
                 "organizations:DescribeOrganization", "organizations:ListDelegatedAdministrators"],
         write: &["securityhub:EnableOrganizationAdminAccount", "securityhub:DisableOrganizationAdminAccount", "guardduty:EnableOrganizationAdminAccount", "guardduty:DisableOrganizationAdminAccount",
@@ -154,7 +164,7 @@ kinds! {
                  "organizations:EnableAWSServiceAccess", "organizations:ListAWSServiceAccessForOrganization", "organizations:RegisterDelegatedAdministrator",
                  "organizations:DeregisterDelegatedAdministrator", "organizations:DescribeAccount@guardduty@inspector2@macie2", "organizations:DescribeOrganizationalUnit@guardduty@inspector2@macie2", "organizations:ListAccounts@guardduty@inspector2@macie2"],
         ..BASE };
-    OrgConfig(OrgConfigValue) = KindInfo { read_all: ReadAllAt::InAdmin, name: "org-config", keyed: true, rank: 2, held_by_admin: true, service: ServiceOf::Id,
+    OrgConfig(OrgConfigValue) = KindInfo { org_only: true, read_all: ReadAllAt::InAdmin, name: "org-config", keyed: true, rank: 2, held_by_admin: true, service: ServiceOf::Id,
         read: &["securityhub:DescribeOrganizationConfiguration", "guardduty:ListDetectors", "guardduty:DescribeOrganizationConfiguration", "inspector2:DescribeOrganizationConfiguration",
                 "macie2:GetMacieSession", "macie2:DescribeOrganizationConfiguration"],
         write: &["securityhub:UpdateOrganizationConfiguration", "guardduty:CreateDetector", "guardduty:UpdateOrganizationConfiguration", "inspector2:UpdateOrganizationConfiguration",
@@ -164,7 +174,7 @@ kinds! {
         read: &["securityhub:DescribeHub"],
         write: &["securityhub:EnableSecurityHub", "securityhub:UpdateSecurityHubConfiguration", "securityhub:DisableSecurityHub", "iam:CreateServiceLinkedRole"],
         ..BASE };
-    Member(Empty) = KindInfo { read_all: ReadAllAt::InAdmin, name: "member", keyed: true, rank: 3, destructive: true, weakens_on_delete: true, held_by_admin: true,
+    Member(Empty) = KindInfo { org_only: true, read_all: ReadAllAt::InAdmin, name: "member", keyed: true, rank: 3, destructive: true, weakens_on_delete: true, held_by_admin: true,
         read: &["securityhub:ListMembers"],
         write: &["securityhub:CreateMembers", "securityhub:DisassociateMembers", "securityhub:DeleteMembers"],
         ..BASE };
@@ -181,7 +191,7 @@ kinds! {
         read: &["securityhub:GetEnabledStandards", "securityhub:BatchGetSecurityControls", "securityhub:DescribeStandardsControls"],
         write: &["securityhub:UpdateSecurityControl", "securityhub:UpdateStandardsControl"],
         ..IN_HUB };
-    Aggregator(AggregatorValue) = KindInfo { read_all: ReadAllAt::InAdmin, name: "aggregator", rank: 7, destructive: true, weakens_on_delete: true, held_by_admin: true,
+    Aggregator(AggregatorValue) = KindInfo { ends_central: &[Action::Delete], read_all: ReadAllAt::InAdmin, name: "aggregator", rank: 7, destructive: true, weakens_on_delete: true, held_by_admin: true,
         read: &["securityhub:ListFindingAggregators", "securityhub:GetFindingAggregator"],
         write: &["securityhub:CreateFindingAggregator", "securityhub:UpdateFindingAggregator", "securityhub:DeleteFindingAggregator"],
         ..IN_HUB };
@@ -217,14 +227,24 @@ kinds! {
         read: &["inspector2:BatchGetAccountStatus"],
         write: &["inspector2:Enable", "inspector2:Disable", "iam:CreateServiceLinkedRole"],
         ..BASE };
-    InspectorMember(Empty) = KindInfo { read_all: ReadAllAt::InAdmin, name: "inspector-member", keyed: true, rank: 10, held_by_admin: true, adds_only: true, service: ServiceOf::Fixed(Service::Inspector),
+    InspectorMember(Empty) = KindInfo { org_only: true, read_all: ReadAllAt::InAdmin, name: "inspector-member", keyed: true, rank: 10, held_by_admin: true, adds_only: true, service: ServiceOf::Fixed(Service::Inspector),
         creates: "not associated with the Inspector administrator, which enables scanning only for associated accounts",
         read: &["inspector2:ListMembers", "inspector2:GetDelegatedAdminAccount"],
         write: &["inspector2:AssociateMember"],
         ..BASE };
+    GuardDutyMember(GuardDutyMemberValue) = KindInfo { read_all: ReadAllAt::InAdmin, org_only: true, name: "guardduty-member", keyed: true, rank: 12, held_by_admin: true, adds_only: true, service: ServiceOf::Fixed(Service::GuardDuty),
+        creates: "not an enabled member of the GuardDuty administrator: CreateMembers enables GuardDuty in an organisation account and lets the administrator manage it (auto-enable reaches only accounts that join later, unless it is ALL)",
+        read: &["guardduty:ListDetectors", "guardduty:ListMembers", "guardduty:GetMemberDetectors"],
+        write: &["guardduty:CreateMembers", "guardduty:UpdateMemberDetectors"],
+        ..BASE };
     Macie(MacieValue) = KindInfo { name: "macie", rank: 11, destructive: true, weakens_on_delete: true, service: ServiceOf::Fixed(Service::Macie),
         read: &["macie2:GetMacieSession"],
         write: &["macie2:EnableMacie", "macie2:UpdateMacieSession", "macie2:DisableMacie", "iam:CreateServiceLinkedRole"],
+        ..BASE };
+    MacieMember(MacieMemberValue) = KindInfo { read_all: ReadAllAt::InAdmin, org_only: true, name: "macie-member", keyed: true, rank: 12, held_by_admin: true, adds_only: true, service: ServiceOf::Fixed(Service::Macie),
+        creates: "not a member of the Macie administrator: through Organizations, enabling Macie for an existing account and adding it as a member are the administrator's (CreateMember); auto-enable reaches only accounts that join later",
+        read: &["macie2:ListMembers"],
+        write: &["macie2:CreateMember", "macie2:UpdateMemberSession"],
         ..BASE };
     Analyzer(AnalyzerValue) = KindInfo { name: "analyzer", keyed: true, rank: 11, destructive: true, weakens_on_delete: true, service: ServiceOf::Fixed(Service::AccessAnalyzer),
         read: &["access-analyzer:ListAnalyzers", "access-analyzer:GetAnalyzer", "access-analyzer:ListArchiveRules"],
@@ -235,16 +255,16 @@ kinds! {
         read: &["events:ListRules", "events:ListTargetsByRule", "lambda:GetPolicy"],
         write: &["events:PutRule", "events:PutTargets", "events:RemoveTargets", "events:DeleteRule", "lambda:AddPermission", "lambda:RemovePermission", "iam:PassRole"],
         ..BASE };
-    ScpPolicyType(Empty) = KindInfo { read_all: ReadAllAt::Not(GUARDRAILS_NOT_EXPORTED), name: "scp-policy-type", rank: 12, destructive: true, weakens_on_delete: true, held_by_management: true,
+    ScpPolicyType(Empty) = KindInfo { read_all: ReadAllAt::Not(GUARDRAILS_NOT_EXPORTED), name: "scp-policy-type", rank: 13, destructive: true, weakens_on_delete: true, held_by_management: true,
         read: &["organizations:ListRoots", "organizations:ListPolicies", "organizations:DescribePolicy", "organizations:ListTargetsForPolicy"],
         write: &["organizations:EnablePolicyType", "organizations:DisablePolicyType"],
         ..ORGANIZATIONS };
-    Scp(ScpValue) = KindInfo { read_all: ReadAllAt::Not(GUARDRAILS_NOT_EXPORTED), name: "scp", keyed: true, rank: 13, destructive: true, weakens_on_delete: true, held_by_management: true, documents: &["content"],
+    Scp(ScpValue) = KindInfo { read_all: ReadAllAt::Not(GUARDRAILS_NOT_EXPORTED), name: "scp", keyed: true, rank: 14, destructive: true, weakens_on_delete: true, held_by_management: true, documents: &["content"],
         creates: "missing: declared by the policy. It denies these calls to every principal of the accounts it is attached above, except the exempt roles; SCPs never restrict the management account, so it cannot stop the management account from changing a delegated administrator (`shubctl plan` shows that as drift on `delegated-admin/<service>`)",
         read: &["organizations:ListRoots", "organizations:ListPolicies", "organizations:DescribePolicy", "organizations:ListTargetsForPolicy"],
         write: &["organizations:CreatePolicy", "organizations:UpdatePolicy", "organizations:DeletePolicy"],
         ..ORGANIZATIONS };
-    ScpAttachment(Empty) = KindInfo { read_all: ReadAllAt::Not(GUARDRAILS_NOT_EXPORTED), name: "scp-attachment", keyed: true, rank: 14, destructive: true, weakens_on_delete: true, held_by_management: true,
+    ScpAttachment(Empty) = KindInfo { read_all: ReadAllAt::Not(GUARDRAILS_NOT_EXPORTED), name: "scp-attachment", keyed: true, rank: 15, destructive: true, weakens_on_delete: true, held_by_management: true,
         read: &["organizations:ListRoots", "organizations:ListPolicies", "organizations:DescribePolicy", "organizations:ListTargetsForPolicy"],
         write: &["organizations:AttachPolicy", "organizations:DetachPolicy"],
         ..ORGANIZATIONS };
@@ -283,6 +303,14 @@ impl Kind {
     }
     pub fn adds_only(self) -> bool {
         self.info().adds_only
+    }
+    pub fn org_only(self) -> bool {
+        self.info().org_only
+    }
+    /// Whether this change is one AWS refuses, or one that ends Security Hub central
+    /// configuration, while the organisation uses it (see [`KindInfo::ends_central`]).
+    pub fn ends_central(self, action: Action, id: Option<&str>) -> bool {
+        self.info().ends_central.contains(&action) && self.service(id) == Some(Service::SecurityHub)
     }
     /// Where `export` and `report` read it, or why not.
     pub fn read_all(self) -> ReadAllAt {

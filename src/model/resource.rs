@@ -171,6 +171,26 @@ pub struct GuardDutyValue {
     pub features: BTreeMap<String, Switch>,
 }
 
+/// An organisation account as a member of the GuardDuty administrator (held in the
+/// administrator's scope, one per account): only an enabled member is read, and its protection
+/// plans are the administrator's to set.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuardDutyMemberValue {
+    /// Feature name (`S3_DATA_EVENTS`) to its status in the member's detector; only declared
+    /// features are managed.
+    #[serde(default)]
+    pub features: BTreeMap<String, Switch>,
+}
+
+/// An organisation account as a member of the Macie administrator (held in the
+/// administrator's scope, one per account): enabled or suspended by the administrator.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MacieMemberValue {
+    pub status: MacieStatus,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InspectorValue {
@@ -281,6 +301,11 @@ impl Resource {
     pub fn managed_view(&self, desired: Option<&Resource>) -> Value {
         match (self, desired) {
             (Resource::GuardDuty(cur), Some(Resource::GuardDuty(want))) => {
+                let mut cur = cur.clone();
+                cur.features.retain(|k, _| want.features.contains_key(k));
+                serde_json::to_value(cur).expect("serialisable")
+            }
+            (Resource::GuardDutyMember(cur), Some(Resource::GuardDutyMember(want))) => {
                 let mut cur = cur.clone();
                 cur.features.retain(|k, _| want.features.contains_key(k));
                 serde_json::to_value(cur).expect("serialisable")

@@ -145,6 +145,7 @@ codes! {
     BadArchiveRule = "SH508", "bad-archive-rule", "An archive rule that is empty, repeated or over AWS's limits.";
     BadProductName = "SH509", "bad-product-name", "A product not written as `company/product`.";
     DuplicateProduct = "SH510", "duplicate-product", "A product listed twice.";
+    OffAcrossOrganization = "SH511", "off-across-organization", "GuardDuty or Macie turned off in an organisation, which only the service's administrator can do for its members.";
     // Guardrails (the SCP) and routes (EventBridge rules)
     ScpTooLarge = "SH601", "scp-too-large", "The guardrail SCP is longer than the 5,120 characters AWS allows.";
     BadIamAction = "SH602", "bad-iam-action", "An action not written `service:Action`.";

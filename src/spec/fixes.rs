@@ -243,6 +243,9 @@ impl Code {
             }
             BadProductName => "Write the product as `company/product` (`aws/guardduty`).",
             DuplicateProduct => "List each product once.",
+            OffAcrossOrganization => {
+                "Keep the service on (GuardDuty `enabled: true`, Macie `enabled` or `paused`), or stop managing it by removing its section; to turn it off across the organisation, have its administrator disassociate and delete the members first, then remove the section."
+            }
             ScpTooLarge => {
                 "Exempt fewer roles or list fewer `extra_actions` (wildcards such as `securityhub:Disable*` shorten it), or split the guardrail."
             }

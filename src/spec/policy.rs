@@ -77,15 +77,7 @@ macro_rules! define_policy {
                         }
                     }
                     // One account: no administrators, organisation settings or members.
-                    None => out.retain(|k| {
-                        !matches!(
-                            k,
-                            Kind::DelegatedAdmin
-                                | Kind::OrgConfig
-                                | Kind::Member
-                                | Kind::InspectorMember
-                        )
-                    }),
+                    None => out.retain(|k| !k.org_only()),
                 }
                 out
             }
@@ -115,8 +107,10 @@ sections::with_sections!(define_policy);
 
 impl Policy {
     /// The integrated services with a delegated administrator that the policy declares.
+    /// Access Analyzer counts when the policy declares organisation analyzers, which live in
+    /// its delegated administrator's account.
     pub fn declared_services(&self) -> Vec<Service> {
-        Service::WITH_ADMIN
+        let mut out: Vec<Service> = Service::WITH_ADMIN
             .into_iter()
             .filter(|s| match s {
                 Service::GuardDuty => self.guardduty.is_some(),
@@ -124,7 +118,16 @@ impl Policy {
                 Service::Macie => self.macie.is_some(),
                 _ => false,
             })
-            .collect()
+            .collect();
+        if self.organization.is_some()
+            && self
+                .access_analyzer
+                .as_ref()
+                .is_some_and(|a| a.organization_level())
+        {
+            out.push(Service::AccessAnalyzer);
+        }
+        out
     }
 
     /// The integrated services expected on wherever the hub is (what `doctor` checks): those

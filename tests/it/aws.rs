@@ -22,6 +22,7 @@ use crate::common::*;
 mod central;
 mod guardrails;
 mod inspector;
+mod members;
 
 pub(crate) const POLICY: &str = "tests/fixtures/aws/policy.yaml";
 
@@ -646,7 +647,7 @@ fn cli_without_credentials_explains() {
 // --- The integrated services (GuardDuty, Macie, Inspector, IAM Access Analyzer) ---
 
 pub(crate) const INTEGRATIONS: &str = "tests/fixtures/aws/integrations.yaml";
-pub(crate) const SERVICES: [&str; 3] = ["guardduty", "inspector", "macie"];
+pub(crate) const SERVICES: [&str; 4] = ["guardduty", "inspector", "macie", "access-analyzer"];
 
 pub(crate) async fn converged_with_integrations(config: Config) -> (Emulator, AwsProvider, Policy) {
     let emu = start(&[POLICY, INTEGRATIONS], config).await;
@@ -673,10 +674,10 @@ fn integrations_from_nothing_converge() {
         // Declared features are sent explicitly, so AWS's defaults for unlisted ones do not
         // surprise the plan: RDS login events stay off.
         assert_eq!(dump.resources[&"444444444444/us-east-1/guardduty".parse().unwrap()]["features"]["RDS_LOGIN_EVENTS"], "DISABLED");
-        // So do the AI features (AWS turns AI protection on in a detector created without it).
-        for f in ["AI_PROTECTION", "AI_ANALYST"] {
-            assert_eq!(dump.resources[&"444444444444/us-east-1/guardduty".parse().unwrap()]["features"][f], "DISABLED", "{f}");
-        }
+        // So is AI protection (AWS turns it on in a detector created without it); AI analyst is
+        // set per detector, not by the administrator for its members: the administrator's own.
+        assert_eq!(dump.resources[&"444444444444/us-east-1/guardduty".parse().unwrap()]["features"]["AI_PROTECTION"], "DISABLED");
+        assert_eq!(dump.resources[&"222222222222/us-east-1/guardduty".parse().unwrap()]["features"]["AI_ANALYST"], "DISABLED");
     });
 }
 
@@ -723,8 +724,9 @@ fn integrations_drift_is_detected_and_repaired() {
             .map(|c| format!("{} {}", c.action.as_str(), c.address))
             .collect();
         let want: BTreeSet<String> = [
-            "update 333333333333/us-east-1/guardduty",
-            "update 444444444444/eu-west-1/macie",
+            // A member's detector and Macie are its administrator's to manage.
+            "update 222222222222/us-east-1/guardduty-member/333333333333",
+            "update 222222222222/eu-west-1/macie-member/444444444444",
             "update 555555555555/us-east-1/inspector",
             "update 222222222222/us-east-1/analyzer/org-external-access",
         ]

@@ -448,30 +448,34 @@ fn a_macie_permission_denial_is_a_failure_not_macie_off() {
         let (emu, aws, p) = converged_with_integrations(quick()).await;
 
         // A denied read is an unread scope; it used to read as "Macie off" and plan an enable.
-        emu.set_config(denying(&[("333333333333", "macie2:GetMacieSession")]));
-        let plan = plan_with(&p, &aws).await;
-        assert_eq!(
-            unread(&plan),
-            ["333333333333/eu-west-1", "333333333333/us-east-1"]
-                .map(String::from)
-                .into()
-        );
-        assert!(
-            plan.read_failures
-                .iter()
-                .all(|f| f.code.as_deref() == Some("AccessDeniedException")
-                    && f.message.contains("not authorized")),
-            "{:?}",
-            plan.read_failures
-        );
-        assert!(
-            plan.changes.is_empty(),
-            "nothing planned where nothing is known"
-        );
+        // In an organisation the administrator's scopes hold the sessions it manages.
+        for op in ["macie2:GetMacieSession", "macie2:ListMembers"] {
+            emu.set_config(denying(&[("222222222222", op)]));
+            let plan = plan_with(&p, &aws).await;
+            assert_eq!(
+                unread(&plan),
+                ["222222222222/eu-west-1", "222222222222/us-east-1"]
+                    .map(String::from)
+                    .into(),
+                "{op}"
+            );
+            assert!(
+                plan.read_failures
+                    .iter()
+                    .all(|f| f.code.as_deref() == Some("AccessDeniedException")
+                        && f.message.contains("not authorized")),
+                "{:?}",
+                plan.read_failures
+            );
+            assert!(
+                plan.changes.is_empty(),
+                "nothing planned where nothing is known"
+            );
+        }
 
-        // A denied DisableMacie is a failure and Macie stays on; it used to be reported as
-        // applied.
-        emu.set_config(denying(&[("444444444444", "macie2:DisableMacie")]));
+        // A denied suspension of the members is a failure on each member's address, and their
+        // Macie stays on; the administrator's own session is suspended.
+        emu.set_config(denying(&[("222222222222", "macie2:UpdateMemberSession")]));
         let dir = std::env::temp_dir().join(format!("shubctl-truth-macie-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("integrations.yaml");
@@ -479,12 +483,12 @@ fn a_macie_permission_denial_is_a_failure_not_macie_off() {
         assert!(text.contains("    status: enabled\n"));
         std::fs::write(
             &file,
-            text.replace("    status: enabled\n", "    status: disabled\n"),
+            text.replace("    status: enabled\n", "    status: paused\n"),
         )
         .unwrap();
-        let off = policy(&[POLICY, file.to_str().unwrap()]);
+        let paused = policy(&[POLICY, file.to_str().unwrap()]);
         std::fs::remove_dir_all(&dir).unwrap();
-        let plan = plan_with(&off, &aws).await;
+        let plan = plan_with(&paused, &aws).await;
         assert!(plan.read_failures.is_empty(), "{:?}", plan.read_failures);
         let report = apply_with(&plan, &aws).await;
         let failed: std::collections::BTreeSet<String> = report
@@ -493,46 +497,29 @@ fn a_macie_permission_denial_is_a_failure_not_macie_off() {
             .filter(|e| matches!(e.outcome, shubctl::apply::Outcome::Failed { .. }))
             .map(|e| e.address.to_string())
             .collect();
-        assert_eq!(
-            failed,
-            [
-                "444444444444/eu-west-1/macie",
-                "444444444444/us-east-1/macie"
-            ]
-            .map(String::from)
-            .into(),
-            "{}",
-            report.render_text()
-        );
+        let members: std::collections::BTreeSet<String> = [
+            "111111111111",
+            "333333333333",
+            "444444444444",
+            "555555555555",
+        ]
+        .iter()
+        .flat_map(|a| {
+            ["eu-west-1", "us-east-1"].map(|r| format!("222222222222/{r}/macie-member/{a}"))
+        })
+        .collect();
+        assert_eq!(failed, members, "{}", report.render_text());
         let dump = emu.dump();
-        assert!(
-            dump.resources
-                .contains_key(&"444444444444/us-east-1/macie".parse().unwrap())
-        );
-        assert!(
-            !dump
-                .resources
-                .contains_key(&"333333333333/us-east-1/macie".parse().unwrap())
-        );
+        let status = |a: &str| dump.resources[&a.parse().unwrap()]["status"].clone();
+        assert_eq!(status("444444444444/us-east-1/macie"), "ENABLED");
+        assert_eq!(status("222222222222/us-east-1/macie"), "PAUSED");
 
-        // "Macie is not enabled" still means off: once allowed, only the two deletes remain
-        // of the sessions. (The administrator's organisation settings, which need Macie on
-        // in the administrator, are planned again: a policy turning Macie off keeps them.)
+        // Once allowed, only the members' suspensions remain.
         emu.set_config(quick());
-        let plan = plan_with(&off, &aws).await;
-        let left: Vec<String> = plan
-            .changes
-            .iter()
-            .filter(|c| c.address.kind == shubctl::model::Kind::Macie)
-            .map(|c| format!("{} {}", c.action.as_str(), c.address))
-            .collect();
-        assert_eq!(
-            left,
-            [
-                "delete 444444444444/eu-west-1/macie",
-                "delete 444444444444/us-east-1/macie"
-            ]
-        );
+        let plan = plan_with(&paused, &aws).await;
+        let left: std::collections::BTreeSet<String> =
+            plan.changes.iter().map(|c| c.address.to_string()).collect();
+        assert_eq!(left, members);
     });
 }
 

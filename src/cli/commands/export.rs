@@ -113,7 +113,10 @@ async fn connect(req: &Request) -> Result<AwsProvider, CliError> {
         role: req.role.clone(),
         external_id: req.external_id.clone(),
         organization: true,
-        services: Service::WITH_ADMIN.to_vec(),
+        services: Service::WITH_ADMIN
+            .into_iter()
+            .chain([Service::AccessAnalyzer])
+            .collect(),
         ..Access::default()
     };
     let opts = AwsOptions {

@@ -10,18 +10,58 @@ use aws_sdk_accessanalyzer::types::{
 };
 use serde_json::{Value, json};
 
-use super::error::{Outcome, fail, sdk_error, value};
+use super::error::{Outcome, before_str, fail, sdk_error, value, value_of};
 use super::{ScopeCx, one_by_one};
+use crate::model::catalog::partition_of;
 use crate::model::resource::*;
 use crate::model::state::ScopeState;
+use crate::model::{AccountId, Kind, KindSet, ProviderError, Resource, Service, Target};
 use crate::model::{Action, Change};
-use crate::model::{Kind, KindSet, ProviderError, Resource, Target};
+
+/// Access Analyzer's service principal, for its delegated administrator in Organizations.
+const PRINCIPAL: &str = "access-analyzer.amazonaws.com";
+
+/// An Organizations client of the scope's account (Organizations is global: its endpoint is in
+/// the partition's global region).
+async fn organizations(cx: &ScopeCx<'_>) -> Result<aws_sdk_organizations::Client, ProviderError> {
+    let global = partition_of(cx.region).global_region;
+    cx.p.clients.client(cx.account, global, cx.region).await
+}
+
+/// Whether to read Access Analyzer's delegated administrator here. Organizations keeps one
+/// registration for all regions: it reads alike in each of the management account's scopes.
+fn holds_admin(cx: &ScopeCx<'_>, kinds: &KindSet) -> bool {
+    cx.p.declares(Service::AccessAnalyzer) && kinds.contains(&Kind::DelegatedAdmin)
+}
 
 pub(super) async fn read(
     cx: &ScopeCx<'_>,
     kinds: &KindSet,
     out: &mut ScopeState,
 ) -> Result<(), ProviderError> {
+    if holds_admin(cx, kinds) {
+        let org = organizations(cx).await?;
+        cx.gate("organizations", "ListDelegatedAdministrators")
+            .await;
+        let r = org
+            .list_delegated_administrators()
+            .service_principal(PRINCIPAL)
+            .send()
+            .await
+            .map_err(|e| sdk_error(cx.target(), e))?;
+        if let Some(id) = r
+            .delegated_administrators()
+            .iter()
+            .filter_map(|a| a.id().and_then(|x| AccountId::parse(x).ok()))
+            .min()
+        {
+            out.insert(
+                Kind::DelegatedAdmin,
+                Some(Service::AccessAnalyzer.id().to_string()),
+                Resource::DelegatedAdmin(DelegatedAdminValue { account: id }),
+            );
+        }
+    }
     if !kinds.contains(&Kind::Analyzer) {
         return Ok(());
     }
@@ -147,7 +187,59 @@ pub(super) async fn apply(cx: &ScopeCx<'_>, batch: &[Change]) -> Vec<Outcome> {
         Err(e) => return super::error::fail_all(batch, &e),
     };
     let aa = &aa;
-    one_by_one(batch, |c| write(cx, aa, c)).await
+    one_by_one(batch, |c| async move {
+        match c.address.kind {
+            Kind::DelegatedAdmin => write_admin(cx, c).await,
+            _ => write(cx, aa, c).await,
+        }
+    })
+    .await
+}
+
+/// Registers (or deregisters) Access Analyzer's delegated administrator through Organizations,
+/// trusted access first: organisation analyzers may be created only in the management account
+/// or that administrator's.
+async fn write_admin(cx: &ScopeCx<'_>, c: &Change) -> Outcome {
+    let t = Target::Address(c.address.clone());
+    let org = organizations(cx).await?;
+    if let Some(old) = before_str(c, "account") {
+        cx.gate("organizations", "DeregisterDelegatedAdministrator")
+            .await;
+        match org
+            .deregister_delegated_administrator()
+            .account_id(old)
+            .service_principal(PRINCIPAL)
+            .send()
+            .await
+        {
+            Ok(_) => {}
+            Err(e) if e.code() == Some("AccountNotRegisteredException") => {}
+            Err(e) => return Err(sdk_error(t, e)),
+        }
+    }
+    if c.action == Action::Delete {
+        return Ok(());
+    }
+    let account = value_of!(c, DelegatedAdmin).account;
+    cx.gate("organizations", "EnableAWSServiceAccess").await;
+    org.enable_aws_service_access()
+        .service_principal(PRINCIPAL)
+        .send()
+        .await
+        .map_err(|e| sdk_error(t.clone(), e))?;
+    cx.gate("organizations", "RegisterDelegatedAdministrator")
+        .await;
+    match org
+        .register_delegated_administrator()
+        .account_id(account.as_str())
+        .service_principal(PRINCIPAL)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.code() == Some("AccountAlreadyRegisteredException") => Ok(()),
+        Err(e) => Err(sdk_error(t, e)),
+    }
 }
 
 async fn write(cx: &ScopeCx<'_>, aa: &Client, c: &Change) -> Outcome {

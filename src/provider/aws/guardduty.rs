@@ -6,11 +6,12 @@ use std::collections::BTreeMap;
 
 use aws_sdk_guardduty::Client;
 use aws_sdk_guardduty::types::{
-    AutoEnableMembers, DetectorFeature, DetectorFeatureConfiguration, FeatureStatus,
-    FindingPublishingFrequency, OrgFeature, OrgFeatureStatus, OrganizationFeatureConfiguration,
+    AccountDetail, AutoEnableMembers, DetectorFeature, DetectorFeatureConfiguration, FeatureStatus,
+    FindingPublishingFrequency, MemberFeaturesConfiguration, OrgFeature, OrgFeatureStatus,
+    OrganizationFeatureConfiguration, UnprocessedAccount,
 };
 
-use super::error::{Outcome, before_str, fail, sdk_error, value_of, wire};
+use super::error::{Outcome, before_str, fail, sdk_error, value, value_of, wire};
 use super::{ScopeCx, one_by_one};
 use crate::model::resource::*;
 use crate::model::state::ScopeState;
@@ -51,11 +52,21 @@ pub(super) async fn read(
     let declared = cx.p.declares(Service::GuardDuty);
     let admin = declared && kinds.contains(&Kind::DelegatedAdmin);
     let org = declared && kinds.contains(&Kind::OrgConfig);
-    if !(kinds.contains(&Kind::GuardDuty) || admin || org) {
+    let members = kinds.contains(&Kind::GuardDutyMember);
+    if !(kinds.contains(&Kind::GuardDuty) || admin || org || members) {
         return Ok(());
     }
     let gd: Client = cx.client().await?;
     let detector = detector(cx, &gd).await?;
+    if let (true, Some(id)) = (members, &detector) {
+        for (account, features) in read_members(cx, &gd, id).await? {
+            out.insert(
+                Kind::GuardDutyMember,
+                Some(account),
+                Resource::GuardDutyMember(GuardDutyMemberValue { features }),
+            );
+        }
+    }
     if let (true, Some(id)) = (kinds.contains(&Kind::GuardDuty), &detector) {
         cx.gate("guardduty", "GetDetector").await;
         let d = gd
@@ -158,12 +169,94 @@ pub(super) async fn read(
     Ok(())
 }
 
+/// The administrator's enabled members (ListMembers, 50 a page) with their protection plans
+/// (GetMemberDetectors, 50 accounts a call). A member in any other relationship (created, removed,
+/// monitoring stopped) is not one the administrator manages: it reads as no member. An account
+/// that is not the administrator has none.
+async fn read_members(
+    cx: &ScopeCx<'_>,
+    gd: &Client,
+    detector: &str,
+) -> Result<BTreeMap<String, BTreeMap<String, Switch>>, ProviderError> {
+    let mut enabled: Vec<String> = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        cx.gate("guardduty", "ListMembers").await;
+        let r = gd
+            .list_members()
+            .detector_id(detector)
+            .only_associated("false")
+            .max_results(50)
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| sdk_error(cx.target(), e))?;
+        for m in r.members() {
+            // GuardDuty's member relationship statuses are capitalised words ("Enabled").
+            if let (Some(a), Some(r)) = (m.account_id(), m.relationship_status())
+                && r.eq_ignore_ascii_case("enabled")
+            {
+                enabled.push(a.to_string());
+            }
+        }
+        token = r.next_token().filter(|t| !t.is_empty()).map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+    }
+    let mut out = BTreeMap::new();
+    for chunk in enabled.chunks(MEMBERS_PER_CALL) {
+        cx.gate("guardduty", "GetMemberDetectors").await;
+        let r = gd
+            .get_member_detectors()
+            .detector_id(detector)
+            .set_account_ids(Some(chunk.to_vec()))
+            .send()
+            .await
+            .map_err(|e| sdk_error(cx.target(), e))?;
+        if let Some(u) = r.unprocessed_accounts().first() {
+            return Err(ProviderError::new(
+                cx.target(),
+                None,
+                format!(
+                    "GetMemberDetectors could not read member {}: {}",
+                    u.account_id().unwrap_or_default(),
+                    u.result().unwrap_or_default()
+                ),
+            ));
+        }
+        for m in r.member_data_source_configurations() {
+            let mut features = BTreeMap::new();
+            for f in m.features() {
+                let (Some(name), Some(status)) = (f.name(), f.status()) else {
+                    continue;
+                };
+                let status = wire(&cx.target(), "member feature status", Some(status.as_str()))?;
+                features.insert(name.as_str().to_string(), status);
+            }
+            if let Some(a) = m.account_id() {
+                out.insert(a.to_string(), features);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// CreateMembers, GetMemberDetectors and UpdateMemberDetectors take up to 50 accounts a call.
+const MEMBERS_PER_CALL: usize = 50;
+
 pub(super) async fn apply(cx: &ScopeCx<'_>, batch: &[Change]) -> Vec<Outcome> {
     let gd: Client = match cx.client().await {
         Ok(c) => c,
         Err(e) => return super::error::fail_all(batch, &e),
     };
     let gd = &gd;
+    if batch
+        .iter()
+        .all(|c| c.address.kind == Kind::GuardDutyMember)
+    {
+        return write_members(cx, gd, batch).await;
+    }
     one_by_one(batch, |c| async move {
         match c.address.kind {
             Kind::GuardDuty => write_detector(cx, gd, c).await,
@@ -305,4 +398,161 @@ async fn write_org(cx: &ScopeCx<'_>, gd: &Client, c: &Change) -> Outcome {
         .await
         .map_err(|e| sdk_error(t, e))?;
     Ok(())
+}
+
+/// Adds the batch's accounts as members of the administrator (`cx`'s account) with
+/// CreateMembers, which for organisation accounts enables GuardDuty in them (no invitation),
+/// then sets each member's protection plans with UpdateMemberDetectors, members with the same
+/// plans together. Results come back per account (`unprocessedAccounts`).
+async fn write_members(cx: &ScopeCx<'_>, gd: &Client, batch: &[Change]) -> Vec<Outcome> {
+    let mut out: Vec<Outcome> = batch.iter().map(|_| Ok(())).collect();
+    let detector = match detector(cx, gd).await {
+        Ok(Some(d)) => d,
+        Ok(None) => {
+            return batch
+                .iter()
+                .map(|c| {
+                    Err(fail(
+                        c,
+                        None,
+                        "the GuardDuty administrator has no detector in this region to add members to",
+                    ))
+                })
+                .collect();
+        }
+        Err(e) => return super::error::fail_all(batch, &e),
+    };
+    let account = |c: &Change| c.address.id.clone().unwrap_or_default();
+    // Creates: every account with its email as Organizations lists it.
+    let mut creates: Vec<(usize, AccountDetail)> = Vec::new();
+    for (i, c) in batch.iter().enumerate() {
+        match c.action {
+            Action::Create => {}
+            Action::Update => continue,
+            Action::Delete => {
+                out[i] = Err(fail(
+                    c,
+                    None,
+                    "shubctl only adds members to the GuardDuty administrator",
+                ));
+                continue;
+            }
+        }
+        let id = account(c);
+        let Some(email) = cx.p.email_of(&id) else {
+            out[i] = Err(fail(
+                c,
+                None,
+                format!(
+                    "Organizations listed no email for account {id}, which CreateMembers needs"
+                ),
+            ));
+            continue;
+        };
+        creates.push((
+            i,
+            AccountDetail::builder()
+                .account_id(&id)
+                .email(email)
+                .build(),
+        ));
+    }
+    for chunk in creates.chunks(MEMBERS_PER_CALL) {
+        cx.gate("guardduty", "CreateMembers").await;
+        let r = gd
+            .create_members()
+            .detector_id(&detector)
+            .set_account_details(Some(chunk.iter().map(|(_, d)| d.clone()).collect()))
+            .send()
+            .await;
+        settle(
+            batch,
+            chunk.iter().map(|(i, _)| *i),
+            r.map(|r| r.unprocessed_accounts().to_vec()),
+            &mut out,
+        );
+    }
+    // Protection plans, grouped by what they are set to.
+    let mut groups: BTreeMap<Vec<(String, Switch)>, Vec<usize>> = BTreeMap::new();
+    for (i, c) in batch.iter().enumerate() {
+        if out[i].is_err() || c.action == Action::Delete {
+            continue;
+        }
+        let v = match value(c) {
+            Ok(Resource::GuardDutyMember(v)) => v,
+            Ok(_) => {
+                out[i] = Err(fail(c, None, "not a guardduty-member value"));
+                continue;
+            }
+            Err(e) => {
+                out[i] = Err(e);
+                continue;
+            }
+        };
+        if v.features.is_empty() {
+            continue;
+        }
+        groups
+            .entry(v.features.into_iter().collect())
+            .or_default()
+            .push(i);
+    }
+    for (features, members) in groups {
+        let features: Vec<MemberFeaturesConfiguration> = features
+            .iter()
+            .map(|(n, s)| {
+                MemberFeaturesConfiguration::builder()
+                    .name(OrgFeature::from(n.as_str()))
+                    .status(FeatureStatus::from(s.as_str()))
+                    .build()
+            })
+            .collect();
+        for chunk in members.chunks(MEMBERS_PER_CALL) {
+            cx.gate("guardduty", "UpdateMemberDetectors").await;
+            let r = gd
+                .update_member_detectors()
+                .detector_id(&detector)
+                .set_account_ids(Some(chunk.iter().map(|i| account(&batch[*i])).collect()))
+                .set_features(Some(features.clone()))
+                .send()
+                .await;
+            settle(
+                batch,
+                chunk.iter().copied(),
+                r.map(|r| r.unprocessed_accounts().to_vec()),
+                &mut out,
+            );
+        }
+    }
+    out
+}
+
+/// Records a members call's outcome for the changes it covered: the call's error for all of
+/// them, or each unprocessed account's reason for its own.
+fn settle<E>(
+    batch: &[Change],
+    covered: impl Iterator<Item = usize>,
+    r: Result<Vec<UnprocessedAccount>, aws_sdk_guardduty::error::SdkError<E>>,
+    out: &mut [Outcome],
+) where
+    E: std::error::Error + aws_sdk_guardduty::error::ProvideErrorMetadata + Send + Sync + 'static,
+{
+    let covered: Vec<usize> = covered.collect();
+    match r {
+        Ok(unprocessed) => {
+            for i in covered {
+                let id = batch[i].address.id.as_deref().unwrap_or_default();
+                if let Some(u) = unprocessed.iter().find(|u| u.account_id() == Some(id)) {
+                    let why = u.result().unwrap_or("unprocessed, with no reason given");
+                    out[i] = Err(fail(&batch[i], None, why.to_string()));
+                }
+            }
+        }
+        Err(e) => {
+            let e = sdk_error(Target::Address(batch[covered[0]].address.clone()), e);
+            for i in covered {
+                out[i] = Err(fail(&batch[i], e.code.as_deref(), e.message.clone()));
+            }
+        }
+    }
 }

@@ -4,7 +4,9 @@
 
 use aws_sdk_macie2::Client;
 use aws_sdk_macie2::error::ProvideErrorMetadata;
-use aws_sdk_macie2::types::{FindingPublishingFrequency, MacieStatus};
+use aws_sdk_macie2::types::{
+    AccountDetail, FindingPublishingFrequency, MacieStatus, RelationshipStatus,
+};
 
 use super::error::{Outcome, before_str, fail, sdk_error, value_of, wire};
 use super::{ScopeCx, one_by_one};
@@ -43,10 +45,20 @@ pub(super) async fn read(
     let declared = cx.p.declares(Service::Macie);
     let admin = declared && kinds.contains(&Kind::DelegatedAdmin);
     let org = declared && kinds.contains(&Kind::OrgConfig);
-    if !(kinds.contains(&Kind::Macie) || admin || org) {
+    let members = kinds.contains(&Kind::MacieMember);
+    if !(kinds.contains(&Kind::Macie) || admin || org || members) {
         return Ok(());
     }
     let mc: Client = cx.client().await?;
+    if members {
+        for (account, status) in read_members(cx, &mc).await? {
+            out.insert(
+                Kind::MacieMember,
+                Some(account),
+                Resource::MacieMember(MacieMemberValue { status }),
+            );
+        }
+    }
     if kinds.contains(&Kind::Macie) {
         cx.gate("macie2", "GetMacieSession").await;
         match mc.get_macie_session().send().await {
@@ -101,6 +113,96 @@ pub(super) async fn read(
     Ok(())
 }
 
+/// The administrator's members (ListMembers, 50 a page) that are enabled or suspended
+/// (`Paused`); any other relationship (invited, removed, …) is not a member the administrator
+/// manages. Macie off, or an account that is not the administrator: no members.
+async fn read_members(
+    cx: &ScopeCx<'_>,
+    mc: &Client,
+) -> Result<Vec<(String, crate::model::wire::MacieStatus)>, ProviderError> {
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        cx.gate("macie2", "ListMembers").await;
+        let r = match mc
+            .list_members()
+            .only_associated("false")
+            .max_results(50)
+            .set_next_token(token.clone())
+            .send()
+            .await
+        {
+            Ok(r) => r,
+            Err(e) if macie_off(&e) => return Ok(out),
+            Err(e) => return Err(sdk_error(cx.target(), e)),
+        };
+        for m in r.members() {
+            let status = match m.relationship_status() {
+                Some(RelationshipStatus::Enabled) => crate::model::wire::MacieStatus::Enabled,
+                Some(RelationshipStatus::Paused) => crate::model::wire::MacieStatus::Paused,
+                _ => continue,
+            };
+            if let Some(a) = m.account_id() {
+                out.push((a.to_string(), status));
+            }
+        }
+        token = r.next_token().filter(|t| !t.is_empty()).map(str::to_string);
+        if token.is_none() {
+            return Ok(out);
+        }
+    }
+}
+
+/// Adds an account as a member of the administrator (`cx`'s account): CreateMember, which
+/// through Organizations enables Macie for it; then suspends or re-enables its Macie with
+/// UpdateMemberSession, which only the administrator may do for a member.
+async fn write_member(cx: &ScopeCx<'_>, mc: &Client, c: &Change) -> Outcome {
+    let t = Target::Address(c.address.clone());
+    let id = c.address.id.clone().unwrap_or_default();
+    let want = match c.action {
+        Action::Delete => {
+            return Err(fail(
+                c,
+                None,
+                "shubctl only adds members to the Macie administrator",
+            ));
+        }
+        _ => value_of!(c, MacieMember).status,
+    };
+    if c.action == Action::Create {
+        let email = cx.p.email_of(&id).ok_or_else(|| {
+            fail(
+                c,
+                None,
+                format!("Organizations listed no email for account {id}, which CreateMember needs"),
+            )
+        })?;
+        cx.gate("macie2", "CreateMember").await;
+        mc.create_member()
+            .account(
+                AccountDetail::builder()
+                    .account_id(&id)
+                    .email(email)
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| sdk_error(t.clone(), e))?;
+        // A new member is enabled.
+        if want == crate::model::wire::MacieStatus::Enabled {
+            return Ok(());
+        }
+    }
+    cx.gate("macie2", "UpdateMemberSession").await;
+    mc.update_member_session()
+        .id(&id)
+        .status(MacieStatus::from(want.as_str()))
+        .send()
+        .await
+        .map_err(|e| sdk_error(t, e))?;
+    Ok(())
+}
+
 pub(super) async fn apply(cx: &ScopeCx<'_>, batch: &[Change]) -> Vec<Outcome> {
     let mc: Client = match cx.client().await {
         Ok(c) => c,
@@ -110,6 +212,7 @@ pub(super) async fn apply(cx: &ScopeCx<'_>, batch: &[Change]) -> Vec<Outcome> {
     one_by_one(batch, |c| async move {
         match c.address.kind {
             Kind::Macie => write_session(cx, mc, c).await,
+            Kind::MacieMember => write_member(cx, mc, c).await,
             Kind::DelegatedAdmin => write_admin(cx, mc, c).await,
             Kind::OrgConfig => write_org(cx, mc, c).await,
             kind => Err(fail(c, None, format!("`{kind}` is not a Macie kind"))),

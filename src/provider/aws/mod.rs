@@ -144,6 +144,9 @@ pub struct AwsProvider {
     opts: AwsOptions,
     clients: Clients,
     limiter: Arc<Limiter>,
+    /// Account → its email, as Organizations lists it: GuardDuty's CreateMembers and Macie's
+    /// CreateMember take it for each account the administrator adds.
+    emails: std::sync::Mutex<std::collections::HashMap<String, String>>,
 }
 
 impl AwsProvider {
@@ -210,7 +213,15 @@ impl AwsProvider {
             ),
             limiter,
             opts,
+            emails: Default::default(),
         })
+    }
+
+    /// An organisation account's email, as Organizations listed it when the organisation
+    /// was read.
+    pub(crate) fn email_of(&self, account: &str) -> Option<String> {
+        let emails = self.emails.lock().unwrap_or_else(|e| e.into_inner());
+        emails.get(account).cloned()
     }
 
     /// The region the SDK is configured with.

@@ -104,6 +104,10 @@ pub(super) async fn read(p: &AwsProvider) -> Result<OrgInfo, ProviderError> {
                     // PENDING_ACTIVATION and PENDING_CLOSURE: not usable yet / any more.
                     _ => AccountStatus::PendingClosure,
                 };
+                if let Some(email) = a.email() {
+                    let mut emails = p.emails.lock().unwrap_or_else(|e| e.into_inner());
+                    emails.insert(id.as_str().to_string(), email.to_string());
+                }
                 info.accounts.push(AccountInfo {
                     id,
                     name: a.name().unwrap_or_default().to_string(),

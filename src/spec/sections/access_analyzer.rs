@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use super::Section;
 use crate::model::DesiredScope;
-use crate::model::resource::AnalyzerValue;
-use crate::model::{AccountId, Kind, Resource};
+use crate::model::resource::{AnalyzerValue, DelegatedAdminValue};
+use crate::model::{AccountId, Kind, Resource, Service};
 use crate::spec::compose::{Composed, Located};
 use crate::spec::diagnostics::{Code, Diagnostics, Pos};
 use crate::spec::expand::{Expansion, OrgDesired};
@@ -106,12 +106,20 @@ pub struct ArchiveCriterion {
     pub exists: Option<bool>,
 }
 
-pub const KINDS: &[Kind] = &[Kind::Analyzer];
+pub const KINDS: &[Kind] = &[Kind::Analyzer, Kind::DelegatedAdmin];
 
 #[derive(Debug, Clone)]
 pub struct Checked {
     /// (name, value, organisation-level, regions).
     pub analyzers: Vec<(String, AnalyzerValue, bool, AnalyzerRegions)>,
+}
+
+impl Checked {
+    /// Whether it declares organisation analyzers (which need Access Analyzer's delegated
+    /// administrator).
+    pub fn organization_level(&self) -> bool {
+        self.analyzers.iter().any(|a| a.2)
+    }
 }
 
 pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Checked> {
@@ -308,6 +316,27 @@ impl Section for Checked {
     }
 
     fn organization(&self, x: &Expansion<'_>, out: &mut OrgDesired) {
+        // Organisation analyzers belong to the management account or Access Analyzer's
+        // delegated administrator, registered through Organizations. They are created in the
+        // Security Hub administrator's account, so that account is registered. Organizations
+        // holds one registration for all regions: it reads alike in each, and the first write
+        // makes it (the others find it made).
+        if let (Some(mgmt), true) = (&x.management, self.organization_level()) {
+            out.manages(Kind::DelegatedAdmin, Service::AccessAnalyzer);
+            for r in &x.regions {
+                let at = out.at(mgmt, r);
+                at.read(Kind::DelegatedAdmin);
+                if x.admin != *mgmt {
+                    at.want(
+                        Kind::DelegatedAdmin,
+                        Some(Service::AccessAnalyzer.id().to_string()),
+                        Resource::DelegatedAdmin(DelegatedAdminValue {
+                            account: x.admin.clone(),
+                        }),
+                    );
+                }
+            }
+        }
         for (name, v, _, regions) in self.analyzers.iter().filter(|a| a.2) {
             for r in &x.regions {
                 out.at(&x.admin, r).read(Kind::Analyzer);

@@ -11,7 +11,7 @@ use super::Section;
 use super::select::{PublishingFrequency, service_admin};
 use crate::model::wire::Switch;
 use crate::model::DesiredScope;
-use crate::model::resource::{GuardDutyValue, OrgConfigValue};
+use crate::model::resource::{GuardDutyMemberValue, GuardDutyValue, OrgConfigValue};
 use crate::model::{AccountId, Kind, Resource, Service};
 use crate::spec::compose::Composed;
 use crate::spec::diagnostics::{Code, Diagnostics};
@@ -102,7 +102,12 @@ pub enum AutoEnableMembers {
     None,
 }
 
-pub const KINDS: &[Kind] = &[Kind::GuardDuty, Kind::DelegatedAdmin, Kind::OrgConfig];
+pub const KINDS: &[Kind] = &[
+    Kind::GuardDuty,
+    Kind::GuardDutyMember,
+    Kind::DelegatedAdmin,
+    Kind::OrgConfig,
+];
 
 #[derive(Debug, Clone)]
 pub struct Checked {
@@ -144,6 +149,15 @@ pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Chec
             format!("GuardDuty features not declared (not managed; AWS turns most of them on when it creates a detector): {}", missing.join(", ")),
         );
     }
+    // A member's detector is the administrator's to suspend or delete (after disassociating
+    // it), never the member's: shubctl does not plan that teardown.
+    if !g.value.enabled && c.organization.is_some() {
+        d.error(
+            &c.pos(g, "/enabled"),
+            Code::OffAcrossOrganization,
+            "GuardDuty cannot be turned off across an organisation from its member accounts: the GuardDuty administrator manages its members' detectors, and deletes its own only once its members are disassociated and deleted",
+        );
+    }
     if g.value.auto_enable_members.is_some() && c.organization.is_none() {
         d.error(
             &c.pos(g, "/auto_enable_members"),
@@ -183,7 +197,14 @@ pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Chec
 }
 
 impl Section for Checked {
-    fn scope(&self, _: &Expansion<'_>, _acct: &AccountId, _r: &str, out: &mut DesiredScope) {
+    fn scope(&self, x: &Expansion<'_>, acct: &AccountId, _r: &str, out: &mut DesiredScope) {
+        // In an organisation a member's detector is the administrator's: created by
+        // CreateMembers, its protection plans set through the administrator and its publishing
+        // frequency the administrator's (`organization` below). Only the administrator's own
+        // detector is written in its account.
+        if x.management.is_some() && *acct != x.admin {
+            return;
+        }
         out.read(Kind::GuardDuty);
         if self.enabled {
             out.want(
@@ -216,5 +237,32 @@ impl Section for Checked {
             ..Default::default()
         });
         service_admin(x, Service::GuardDuty, cfg, out);
+        if x.management.is_none() || !self.enabled {
+            return;
+        }
+        // AWS: CreateMembers is "a prerequisite for managing the associated member accounts",
+        // and auto-enable NEW reaches only accounts that join later. Every other account in
+        // scope is a member of the administrator, with the declared protection plans.
+        // UpdateMemberDetectors takes the organisation's features (`OrgFeature`): AI_ANALYST,
+        // set per detector only, is not the administrator's to set for a member.
+        let member = GuardDutyMemberValue {
+            features: self
+                .features
+                .iter()
+                .filter(|(f, _)| self.org_features.contains(*f))
+                .map(|(f, s)| (f.clone(), *s))
+                .collect(),
+        };
+        for r in &x.regions {
+            let admin = out.at(&x.admin, r);
+            admin.read(Kind::GuardDutyMember);
+            for a in x.accounts.iter().filter(|a| **a != x.admin) {
+                admin.want(
+                    Kind::GuardDutyMember,
+                    Some(a.as_str().to_string()),
+                    Resource::GuardDutyMember(member.clone()),
+                );
+            }
+        }
     }
 }

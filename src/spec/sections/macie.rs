@@ -8,10 +8,10 @@ use super::Section;
 use super::select::{PublishingFrequency, service_admin};
 use crate::model::wire;
 use crate::model::DesiredScope;
-use crate::model::resource::{MacieValue, OrgConfigValue};
+use crate::model::resource::{MacieMemberValue, MacieValue, OrgConfigValue};
 use crate::model::{AccountId, Kind, Resource, Service};
 use crate::spec::compose::Composed;
-use crate::spec::diagnostics::Diagnostics;
+use crate::spec::diagnostics::{Code, Diagnostics};
 use crate::spec::expand::{Expansion, OrgDesired};
 use crate::spec::policy::CheckOptions;
 
@@ -42,7 +42,12 @@ fn default_frequency() -> PublishingFrequency {
     PublishingFrequency::FifteenMinutes
 }
 
-pub const KINDS: &[Kind] = &[Kind::Macie, Kind::DelegatedAdmin, Kind::OrgConfig];
+pub const KINDS: &[Kind] = &[
+    Kind::Macie,
+    Kind::MacieMember,
+    Kind::DelegatedAdmin,
+    Kind::OrgConfig,
+];
 
 #[derive(Debug, Clone)]
 pub struct Checked {
@@ -52,8 +57,18 @@ pub struct Checked {
     pub auto_enable: bool,
 }
 
-pub fn check(c: &Composed, _: &CheckOptions, _: &mut Diagnostics) -> Option<Checked> {
-    let m = &c.macie.as_ref()?.value;
+pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Checked> {
+    let section = c.macie.as_ref()?;
+    let m = &section.value;
+    // Through Organizations, disabling Macie for a member is the administrator's (it
+    // disassociates the member first); shubctl does not plan that teardown.
+    if m.status == MacieStatus::Disabled && c.organization.is_some() {
+        d.error(
+            &c.pos(section, "/status"),
+            Code::OffAcrossOrganization,
+            "Macie cannot be disabled across an organisation from its member accounts: the Macie administrator enables and suspends its members, and a member's Macie can be disabled only once the administrator has disassociated it",
+        );
+    }
     Some(Checked {
         status: match m.status {
             MacieStatus::Enabled => Some(wire::MacieStatus::Enabled),
@@ -66,7 +81,13 @@ pub fn check(c: &Composed, _: &CheckOptions, _: &mut Diagnostics) -> Option<Chec
 }
 
 impl Section for Checked {
-    fn scope(&self, _: &Expansion<'_>, _acct: &AccountId, _r: &str, out: &mut DesiredScope) {
+    fn scope(&self, x: &Expansion<'_>, acct: &AccountId, _r: &str, out: &mut DesiredScope) {
+        // In an organisation, enabling and suspending Macie for a member are the
+        // administrator's (`organization` below); only its own session is written in its
+        // account.
+        if x.management.is_some() && *acct != x.admin {
+            return;
+        }
         out.read(Kind::Macie);
         if let Some(status) = self.status {
             out.want(
@@ -86,5 +107,22 @@ impl Section for Checked {
             ..Default::default()
         };
         service_admin(x, Service::Macie, Some(cfg), out);
+        let Some(status) = self.status.filter(|_| x.management.is_some()) else {
+            return;
+        };
+        // AWS: through Organizations the administrator enables Macie for an existing account
+        // by adding it as a member (CreateMember), and "only your Macie administrator can
+        // suspend Macie" for a member (UpdateMemberSession).
+        for r in &x.regions {
+            let admin = out.at(&x.admin, r);
+            admin.read(Kind::MacieMember);
+            for a in x.accounts.iter().filter(|a| **a != x.admin) {
+                admin.want(
+                    Kind::MacieMember,
+                    Some(a.as_str().to_string()),
+                    Resource::MacieMember(MacieMemberValue { status }),
+                );
+            }
+        }
     }
 }

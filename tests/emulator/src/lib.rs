@@ -126,11 +126,6 @@ pub struct Config {
     /// AWS documents the switch as asynchronous, not what the configuration-policy APIs answer
     /// meanwhile: here they refuse as before the switch.
     pub org_switch_delay: Duration,
-    /// IAM Access Analyzer: organisation analyzers only in the management account or the account
-    /// registered for `access-analyzer.amazonaws.com` (AWS's rule, API.md §5). Off by default
-    /// for now: shubctl creates them in the Security Hub administrator without registering it
-    /// (issue 18, item 3), and the end-to-end suite would fail on that until it does.
-    pub analyzer_org_zone_enforced: bool,
 }
 
 impl Default for Config {
@@ -165,7 +160,6 @@ impl Default for Config {
             association_delay: Duration::ZERO,
             fail_policy_accounts: BTreeSet::new(),
             org_switch_delay: Duration::ZERO,
-            analyzer_org_zone_enforced: false,
         }
     }
 }

@@ -36,6 +36,8 @@ pub static ROUTES: &[Route] = &[
     route!("POST" "/" => "RegisterDelegatedAdministrator", delegated::register),
     route!("POST" "/" => "DeregisterDelegatedAdministrator", delegated::deregister),
     route!("POST" "/" => "ListDelegatedAdministrators", delegated::list),
+    route!("POST" "/" => "EnableAWSServiceAccess", delegated::enable_service_access),
+    route!("POST" "/" => "ListAWSServiceAccessForOrganization", delegated::list_service_access),
     route!("POST" "/" => "EnablePolicyType", policies::enable_policy_type),
     route!("POST" "/" => "DisablePolicyType", policies::disable_policy_type),
 ];

@@ -1325,3 +1325,48 @@ fn associations_are_started_together_then_waited_for() {
         assert!(plan_with(&p, &aws).await.changes.is_empty());
     });
 }
+
+/// Under central configuration AWS refuses to change or remove the Security Hub administrator
+/// through Security Hub, and a new administrator (through Organizations), a deleted aggregator
+/// or a moved home region end central configuration and delete its policies and associations.
+/// A plan that would do any of these is refused before anything is written, saying what to do.
+#[test]
+fn changing_the_administrator_or_the_home_region_under_central_is_refused_at_plan_time() {
+    runtime().block_on(async {
+        let emu = start(&[CENTRAL], quick()).await;
+        let aws = connect(&emu, 8).await;
+        let p = policy(&[CENTRAL]);
+        let report = apply_with(&plan_with(&p, &aws).await, &aws).await;
+        assert!(report.success(), "{}", report.render_text());
+        let text = std::fs::read_to_string(CENTRAL).unwrap();
+        for (edited, refused) in [
+            (
+                text.replace(
+                    "delegated_admin: \"222222222222\"",
+                    "delegated_admin: \"333333333333\"",
+                ),
+                "update 111111111111/us-east-1/delegated-admin/securityhub",
+            ),
+            (
+                text.replace("home: us-east-1", "home: eu-west-1")
+                    .replace("  regions: [eu-west-1]", "  regions: [us-east-1]"),
+                "delete 222222222222/us-east-1/aggregator",
+            ),
+        ] {
+            assert_ne!(edited, text);
+            let p = policy_text(&edited);
+            emu.clear_calls();
+            let mut d = Diagnostics::default();
+            let err = engine::plan(&p, &aws, "aws", today(), 8, false, &mut d)
+                .await
+                .err()
+                .expect("refused");
+            let msg = err.to_string();
+            assert!(msg.contains(refused), "{msg}");
+            assert!(msg.contains("`organization.configuration: local`"), "{msg}");
+            assert!(emu.calls().iter().all(|c| !c.mutating), "nothing written");
+        }
+        // The converged policy itself still plans nothing.
+        assert!(plan_with(&p, &aws).await.changes.is_empty());
+    });
+}

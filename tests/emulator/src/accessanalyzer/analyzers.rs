@@ -126,7 +126,6 @@ pub fn create(w: &mut World, cx: &Cx, i: &Input) -> Res {
     // The organisation is the zone of trust only for its management account and Access
     // Analyzer's delegated administrator (API.md §5).
     if organisational
-        && cx.cfg.analyzer_org_zone_enforced
         && w.management_account() != Some(cx.account.as_str())
         && !is_registered(w, ACCESS_ANALYZER, &cx.account)
     {

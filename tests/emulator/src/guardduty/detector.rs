@@ -164,7 +164,13 @@ pub fn list(w: &mut World, cx: &Cx, i: &Input) -> Res {
 
 pub fn get(w: &mut World, cx: &Cx, i: &Input) -> Res {
     let account = cx.account.clone();
+    // A member's findings are published as often as its administrator's.
+    let admin_frequency = super::members::administrator_of(w, &cx.account, &cx.region)
+        .map(str::to_string)
+        .and_then(|a| w.scope_ref(&a, &cx.region)?.guardduty.detector.as_ref())
+        .map(|d| d.frequency.clone());
     let d = own_detector(w, cx, detector_id(i))?;
+    let frequency = admin_frequency.unwrap_or_else(|| d.frequency.clone());
     let mut features: Vec<Value> = FOUNDATIONAL
         .iter()
         .map(|f| json!({ "name": f, "status": "ENABLED" }))
@@ -182,7 +188,7 @@ pub fn get(w: &mut World, cx: &Cx, i: &Input) -> Res {
     Ok(json!({
         "createdAt": d.created_at,
         "updatedAt": d.updated_at,
-        "findingPublishingFrequency": d.frequency,
+        "findingPublishingFrequency": frequency,
         "serviceRole": format!("arn:{}:iam::{account}:role/aws-service-role/guardduty.amazonaws.com/AWSServiceRoleForAmazonGuardDuty", crate::util::partition(&cx.region).0),
         "status": if d.enabled { "ENABLED" } else { "DISABLED" },
         "features": features,
@@ -190,10 +196,32 @@ pub fn get(w: &mut World, cx: &Cx, i: &Input) -> Res {
     }))
 }
 
+/// What a member the administrator added through Organizations may not do to its own
+/// detector: turn it off, change its publishing frequency or its protection plans (API.md
+/// §2.1 cites AWS for each).
+fn member_may_not(w: &World, cx: &Cx, what: &str) -> Result<(), ApiError> {
+    match super::members::administrator_of(w, &cx.account, &cx.region) {
+        Some(admin) => Err(bad(format!(
+            "The request is rejected because the current account is a member of the GuardDuty administrator account {admin}; only the administrator can {what}."
+        ))),
+        None => Ok(()),
+    }
+}
+
 pub fn update(w: &mut World, cx: &Cx, i: &Input) -> Res {
     let body = &i.body;
     let frequency = check_frequency(body)?;
     let (given, additional) = detector_features(body)?;
+    own_detector(w, cx, detector_id(i))?;
+    if get_bool(body, "enable") == Some(false) {
+        member_may_not(w, cx, "suspend GuardDuty for it")?;
+    }
+    if frequency.is_some() {
+        member_may_not(w, cx, "change its finding publishing frequency")?;
+    }
+    if !given.is_empty() {
+        member_may_not(w, cx, "change its protection plans")?;
+    }
     let d = own_detector(w, cx, detector_id(i))?;
     if let Some(e) = get_bool(body, "enable") {
         d.enabled = e;
@@ -209,6 +237,21 @@ pub fn update(w: &mut World, cx: &Cx, i: &Input) -> Res {
 
 pub fn delete(w: &mut World, cx: &Cx, i: &Input) -> Res {
     own_detector(w, cx, detector_id(i))?;
+    member_may_not(
+        w,
+        cx,
+        "disassociate it, after which it can delete its detector",
+    )?;
+    if !w
+        .scope(&cx.account, &cx.region)
+        .guardduty
+        .members
+        .is_empty()
+    {
+        return Err(bad(
+            "The request is rejected because the current account cannot delete detector while it has invited or associated members.",
+        ));
+    }
     w.scope(&cx.account, &cx.region).guardduty.detector = None;
     Ok(json!({}))
 }

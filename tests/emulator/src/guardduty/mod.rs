@@ -2,6 +2,7 @@
 //! `BadRequestException` told apart only by its message (body `{"message", "type"}`).
 
 mod detector;
+pub mod members;
 mod organization;
 mod state;
 
@@ -25,6 +26,10 @@ pub static ROUTES: &[Route] = &[
     route!("POST" "/admin/enable" => "EnableOrganizationAdminAccount", organization::enable_admin),
     route!("POST" "/admin/disable" => "DisableOrganizationAdminAccount", organization::disable_admin),
     route!("GET" "/admin" => "ListOrganizationAdminAccounts", organization::list_admins),
+    route!("POST" "/detector/{DetectorId}/member" => "CreateMembers", members::create),
+    route!("GET" "/detector/{DetectorId}/member" => "ListMembers", members::list),
+    route!("POST" "/detector/{DetectorId}/member/detector/get" => "GetMemberDetectors", members::get_detectors),
+    route!("POST" "/detector/{DetectorId}/member/detector/update" => "UpdateMemberDetectors", members::update_detectors),
 ];
 
 pub fn handle(w: &mut World, cx: &Cx, route: &Route, labels: Vec<String>, req: &Request) -> Res {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use shubctl::model::resource::{GuardDutyValue, OrgConfigValue};
+use shubctl::model::resource::{GuardDutyMemberValue, GuardDutyValue, OrgConfigValue};
 use shubctl::model::{Kind, Resource};
 
 use crate::world::{AdminOf, At, Dump, Loading};
@@ -39,12 +39,22 @@ impl Default for OrgConfig {
     }
 }
 
+/// An account added to this account's detector as a member.
+pub struct Member {
+    pub email: String,
+    /// `Enabled` (added through Organizations) or `Created` (awaiting an invitation).
+    pub status: String,
+    pub updated_at: String,
+}
+
 /// The delegated administrator is the organisation's: see `World::admin_in`.
 #[derive(Default)]
 pub struct State {
     pub detector: Option<Detector>,
     /// Kept in the administrator's scopes.
     pub org: Option<OrgConfig>,
+    /// Account → membership, in the scopes of the accounts that added members.
+    pub members: BTreeMap<String, Member>,
 }
 
 impl State {
@@ -56,6 +66,18 @@ impl State {
                     auto_enable_members: o.auto_enable_members.unwrap_or_else(|| "NONE".into()),
                     features: o.features.unwrap_or_default(),
                 });
+            }
+            // A snapshot's members are enabled ones (only those are read); their protection
+            // plans are their own detectors'.
+            Resource::GuardDutyMember(_) => {
+                self.members.insert(
+                    at.id.to_string(),
+                    Member {
+                        email: format!("aws+{}@example.com", at.id),
+                        status: super::members::ENABLED.into(),
+                        updated_at: cx.stamp.into(),
+                    },
+                );
             }
             Resource::GuardDuty(g) => {
                 self.detector = Some(Detector {
@@ -79,7 +101,23 @@ impl State {
     }
 
     /// The foundational sources are never dumped, nor an empty organisation `features` map.
-    pub fn dump(&self, out: &mut Dump) {
+    /// Enabled members are dumped with the features of their detectors (`members_features`).
+    pub fn dump(&self, out: &mut Dump, member_features: impl Fn(&str) -> BTreeMap<String, String>) {
+        for (a, m) in &self.members {
+            if m.status == super::members::ENABLED {
+                out.put(
+                    Kind::GuardDutyMember,
+                    Some(a.clone()),
+                    Resource::GuardDutyMember(GuardDutyMemberValue {
+                        features: member_features(a)
+                            .into_iter()
+                            .filter(|(k, _)| k != "AI_ANALYST")
+                            .map(|(k, v)| (k, crate::util::wire(&v)))
+                            .collect(),
+                    }),
+                );
+            }
+        }
         if let Some(d) = &self.detector {
             out.put(
                 Kind::GuardDuty,

@@ -1,6 +1,7 @@
 //! Macie2 over restJson1 (API.md §4): camelCase; "Macie is off" answers 401
 //! `AccessDeniedException` "Macie is not enabled."; EnableMacie twice is a 409.
 
+pub mod members;
 mod organization;
 mod session;
 mod state;
@@ -22,6 +23,9 @@ pub static ROUTES: &[Route] = &[
     route!("DELETE" "/admin" => "DisableOrganizationAdminAccount", organization::disable_admin),
     route!("GET" "/admin/configuration" => "DescribeOrganizationConfiguration", organization::describe_config),
     route!("PATCH" "/admin/configuration" => "UpdateOrganizationConfiguration", organization::update_config),
+    route!("POST" "/members" => "CreateMember", members::create),
+    route!("GET" "/members" => "ListMembers", members::list),
+    route!("PATCH" "/macie/members/{id}" => "UpdateMemberSession", members::update_session),
 ];
 
 /// Operations answered while Macie is off in the caller's account; every other one is refused.

@@ -63,9 +63,25 @@ pub fn get(w: &mut World, cx: &Cx, _: &Input) -> Res {
     }))
 }
 
+/// A member the administrator added through Organizations may not suspend or disable its own
+/// Macie (API.md §4.1: "Only your Macie administrator can suspend Macie for your account";
+/// disabling needs the administrator to disassociate it first). AWS documents no error for
+/// it; here, as for any request that conflicts with the resource's state, a 409.
+fn member_may_not(w: &World, cx: &Cx, what: &str) -> Result<(), ApiError> {
+    match super::members::administrator_of(w, &cx.account, &cx.region) {
+        Some(admin) => Err(conflict(format!(
+            "The request failed because the account is a member of the Macie administrator account {admin}, which must {what}."
+        ))),
+        None => Ok(()),
+    }
+}
+
 pub fn update(w: &mut World, cx: &Cx, i: &Input) -> Res {
     let freq = frequency(&i.body)?;
     let status = status(&i.body)?;
+    if status.as_deref() == Some("PAUSED") {
+        member_may_not(w, cx, "suspend Macie for it")?;
+    }
     let m = w
         .scope(&cx.account, &cx.region)
         .macie
@@ -83,6 +99,7 @@ pub fn update(w: &mut World, cx: &Cx, i: &Input) -> Res {
 }
 
 pub fn disable(w: &mut World, cx: &Cx, _: &Input) -> Res {
+    member_may_not(w, cx, "disassociate it before it can disable Macie")?;
     w.scope(&cx.account, &cx.region).macie.session = None;
     Ok(json!({}))
 }

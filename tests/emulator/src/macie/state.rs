@@ -1,7 +1,7 @@
 //! Macie's state in one account × region (API.md §4: the session; the administrator's auto-enable
 //! setting), and its conversion from and to the snapshot's resources.
 
-use shubctl::model::resource::{MacieValue, OrgConfigValue};
+use shubctl::model::resource::{MacieMemberValue, MacieValue, OrgConfigValue};
 use shubctl::model::{Kind, Resource};
 
 use crate::world::{AdminOf, At, Dump, Loading};
@@ -14,6 +14,12 @@ pub struct Session {
     pub updated_at: String,
 }
 
+/// An account the administrator added; its relationship follows its own session.
+pub struct Member {
+    pub email: String,
+    pub updated_at: String,
+}
+
 /// The delegated administrator is the organisation's: see `World::admin_in`.
 #[derive(Default)]
 pub struct State {
@@ -21,6 +27,8 @@ pub struct State {
     pub session: Option<Session>,
     /// `autoEnable`; kept in the administrator's scopes.
     pub org: Option<bool>,
+    /// Account → membership, in the administrator's scopes.
+    pub members: std::collections::BTreeMap<String, Member>,
 }
 
 impl State {
@@ -29,6 +37,16 @@ impl State {
         match res {
             Resource::OrgConfig(o) if at.id == AdminOf::Macie.id() => {
                 self.org = Some(o.auto_enable.unwrap_or(false));
+            }
+            // The member's status is its own session's (its `macie` resource).
+            Resource::MacieMember(_) => {
+                self.members.insert(
+                    at.id.to_string(),
+                    Member {
+                        email: format!("aws+{}@example.com", at.id),
+                        updated_at: cx.stamp.into(),
+                    },
+                );
             }
             Resource::Macie(m) => {
                 self.session = Some(Session {
@@ -43,7 +61,20 @@ impl State {
         None
     }
 
-    pub fn dump(&self, out: &mut Dump) {
+    /// Members are dumped with their own sessions' status (`member_status`), those whose
+    /// Macie is off not at all.
+    pub fn dump(&self, out: &mut Dump, member_status: impl Fn(&str) -> Option<String>) {
+        for a in self.members.keys() {
+            if let Some(status) = member_status(a) {
+                out.put(
+                    Kind::MacieMember,
+                    Some(a.clone()),
+                    Resource::MacieMember(MacieMemberValue {
+                        status: crate::util::wire(&status),
+                    }),
+                );
+            }
+        }
         if let Some(m) = &self.session {
             out.put(
                 Kind::Macie,

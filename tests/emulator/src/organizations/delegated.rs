@@ -141,3 +141,25 @@ pub fn is_registered(w: &World, principal: &str, account: &str) -> bool {
         .get(principal)
         .is_some_and(|set| set.contains(account))
 }
+
+/// EnableAWSServiceAccess: trusted access for a service principal (the management account
+/// only, as every call here). AWS's IAM Access Analyzer guide: "you must use AWS Organizations
+/// APIs to enable service access for IAM Access Analyzer and register the member account as a
+/// delegated administrator". Recorded; what a service does without it is not emulated.
+pub fn enable_service_access(w: &mut World, _: &Cx, i: &Input) -> Res {
+    let principal = get_str(&i.body, "ServicePrincipal")
+        .filter(|p| !p.is_empty() && p.len() <= 128)
+        .ok_or_else(|| invalid("INPUT_REQUIRED", "ServicePrincipal is required"))?;
+    w.trusted.insert(principal.to_string());
+    Ok(json!({}))
+}
+
+pub fn list_service_access(w: &mut World, cx: &Cx, i: &Input) -> Res {
+    let principals: Vec<&String> = w.trusted.iter().collect();
+    let (page, next) = paged(principals.into_iter(), i, cx)?;
+    let items: Vec<Value> = page
+        .into_iter()
+        .map(|p| json!({ "ServicePrincipal": p, "DateEnabled": 1_700_000_000.0 }))
+        .collect();
+    Ok(with_token("EnabledServicePrincipals", items, next))
+}

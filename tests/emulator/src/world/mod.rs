@@ -127,6 +127,8 @@ pub struct World {
     /// Service principal → the accounts registered as its delegated administrators through
     /// Organizations (none in a snapshot: the snapshot format has no place for them).
     pub delegated: BTreeMap<String, BTreeSet<String>>,
+    /// Service principals with trusted access (EnableAWSServiceAccess); none in a snapshot.
+    pub trusted: BTreeSet<String>,
     /// The partition the organisation lives in (that of its regions): its credentials are
     /// not valid in another partition's regions.
     pub partition: &'static str,
@@ -321,6 +323,7 @@ impl World {
             member_holders: HashMap::new(),
             policies: Default::default(),
             delegated: BTreeMap::new(),
+            trusted: BTreeSet::new(),
             passthrough: BTreeMap::new(),
             seq: 0,
         };
@@ -345,6 +348,16 @@ impl World {
                 if w.policies.load(res, at.id, || nodes).is_some() {
                     w.passthrough.insert(addr, value);
                 }
+                continue;
+            }
+            // Access Analyzer's delegated administrator is registered through Organizations.
+            if let Resource::DelegatedAdmin(d) = &res
+                && at.id == "access-analyzer"
+            {
+                w.delegated
+                    .entry(organizations::delegated::ACCESS_ANALYZER.to_string())
+                    .or_default()
+                    .insert(d.account.as_str().to_string());
                 continue;
             }
             // Designations are the organisation's, not a scope's.
@@ -396,6 +409,16 @@ impl World {
             let Ok(account) = AccountId::parse(acct) else {
                 continue;
             };
+            // Access Analyzer's registration is the organisation's, one for all regions: it is
+            // dumped in each of the management account's scopes, as shubctl reads it.
+            let analyzer_admin = (self.management_account() == Some(acct.as_str()))
+                .then(|| {
+                    self.delegated
+                        .get(organizations::delegated::ACCESS_ANALYZER)
+                        .and_then(|set| set.iter().next())
+                        .and_then(|a| AccountId::parse(a).ok())
+                })
+                .flatten();
             for (region, s) in regions {
                 let mut out = Dump {
                     now,
@@ -403,10 +426,30 @@ impl World {
                     region,
                     resources: &mut resources,
                 };
+                if let Some(a) = &analyzer_admin {
+                    out.put(
+                        Kind::DelegatedAdmin,
+                        Some("access-analyzer".into()),
+                        Resource::DelegatedAdmin(DelegatedAdminValue { account: a.clone() }),
+                    );
+                }
                 s.securityhub.dump(&mut out);
-                s.guardduty.dump(&mut out);
+                s.guardduty.dump(&mut out, |member| {
+                    self.scopes
+                        .get(member)
+                        .and_then(|r| r.get(region.as_str()))
+                        .and_then(|m| m.guardduty.detector.as_ref())
+                        .map(|d| d.features.clone())
+                        .unwrap_or_default()
+                });
                 s.inspector.dump(&mut out);
-                s.macie.dump(&mut out);
+                s.macie.dump(&mut out, |member| {
+                    self.scopes
+                        .get(member)
+                        .and_then(|r| r.get(region.as_str()))
+                        .and_then(|m| m.macie.session.as_ref())
+                        .map(|s| s.status.clone())
+                });
                 s.analyzer.dump(&mut out);
                 s.events.dump(&mut out, |function, rule| {
                     s.lambda.allows_rule(function, rule)

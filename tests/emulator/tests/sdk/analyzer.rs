@@ -290,11 +290,7 @@ async fn analyzers_and_archive_rules() {
 /// analyzer per organisation per region (the quotas page).
 #[tokio::test]
 async fn organisation_analyzers_are_the_management_account_s_or_the_delegated_admin_s() {
-    let emu = start(shubctl_emulator::Config {
-        analyzer_org_zone_enforced: true,
-        ..no_quotas()
-    })
-    .await;
+    let emu = start(no_quotas()).await;
     let create = |account: &'static str, name: &'static str, t: Type| {
         let emu = &emu;
         async move {

@@ -245,3 +245,97 @@ async fn organisation_admin_and_auto_enable() {
             .contains_key(&"222222222222/eu-west-1/org-config/macie".parse().unwrap())
     );
 }
+
+/// Through Organizations the Macie administrator adds members one account a call, which
+/// enables Macie for them, and is the only one who may suspend a member (API.md §4.1).
+#[tokio::test]
+async fn members_are_added_and_suspended_by_the_administrator() {
+    use aws_sdk_macie2::types::{AccountDetail, MacieStatus, RelationshipStatus};
+    let emu = start(no_quotas()).await;
+    macie(&emu, MGMT, REGION)
+        .await
+        .enable_organization_admin_account()
+        .admin_account_id(ADMIN)
+        .send()
+        .await
+        .unwrap();
+    let admin = macie(&emu, ADMIN, REGION).await;
+    admin.enable_macie().send().await.unwrap();
+    let add = |a: &str| {
+        admin.create_member().account(
+            AccountDetail::builder()
+                .account_id(a)
+                .email(format!("aws+{a}@example.com"))
+                .build(),
+        )
+    };
+    add(PROD).send().await.unwrap();
+    let e = add(PROD).send().await.unwrap_err();
+    assert_eq!(code(&e), "ConflictException");
+    let e = add(ADMIN).send().await.unwrap_err();
+    assert_eq!(code(&e), "ValidationException");
+    // Only the administrator adds members.
+    let e = macie(&emu, DEV, REGION)
+        .await
+        .enable_macie()
+        .send()
+        .await
+        .map(|_| ());
+    assert!(e.is_ok());
+    let dev = macie(&emu, DEV, REGION).await;
+    let e = dev
+        .create_member()
+        .account(
+            AccountDetail::builder()
+                .account_id(LEGACY)
+                .email("x@example.com")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "ValidationException");
+
+    // Adding enabled Macie for the member.
+    let prod = macie(&emu, PROD, REGION).await;
+    let s = prod.get_macie_session().send().await.unwrap();
+    assert_eq!(s.status(), Some(&MacieStatus::Enabled));
+    let listed = admin.list_members().send().await.unwrap();
+    assert_eq!(listed.members().len(), 1);
+    assert_eq!(
+        listed.members()[0].relationship_status(),
+        Some(&RelationshipStatus::Enabled)
+    );
+
+    // The member may not suspend or disable its own Macie.
+    let e = prod
+        .update_macie_session()
+        .status(MacieStatus::Paused)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "ConflictException");
+    let e = prod.disable_macie().send().await.unwrap_err();
+    assert_eq!(code(&e), "ConflictException");
+    // The administrator may.
+    admin
+        .update_member_session()
+        .id(PROD)
+        .status(MacieStatus::Paused)
+        .send()
+        .await
+        .unwrap();
+    let listed = admin.list_members().send().await.unwrap();
+    assert_eq!(
+        listed.members()[0].relationship_status(),
+        Some(&RelationshipStatus::Paused)
+    );
+    let e = admin
+        .update_member_session()
+        .id(LEGACY)
+        .status(MacieStatus::Paused)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "ResourceNotFoundException");
+}
