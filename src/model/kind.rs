@@ -31,7 +31,7 @@ pub enum ReadAllAt {
     InAdmin,
     /// In the management account (designations).
     InManagement,
-    /// Not read: why, as the export's notes and the README say it.
+    /// Not read: why, as the export's notes and docs/adopting.md say it.
     Not(&'static str),
 }
 

@@ -357,7 +357,7 @@ fn cli_export_of_nothing_is_refused() {
     assert!(!out_dir.join("baseline.yaml").exists());
 }
 
-/// Every kind is read by `export` and `report` where the kind table says, or the README says
+/// Every kind is read by `export` and `report` where the kind table says, or docs/adopting.md says
 /// why not: a kind added without either fails here instead of vanishing from both.
 #[test]
 fn every_kind_is_read_for_export_or_the_readme_says_why_not() {
@@ -365,7 +365,7 @@ fn every_kind_is_read_for_export_or_the_readme_says_why_not() {
     use shubctl::model::kind::ReadAllAt;
     use shubctl::model::organization::AccountStatus;
     use shubctl::provider::StateSource;
-    let readme = std::fs::read_to_string(crate::common::root().join("README.md")).unwrap();
+    let readme = std::fs::read_to_string(crate::common::root().join("docs/adopting.md")).unwrap();
     let snap = crate::common::snapshot("examples/showcase/snapshot.json");
     let state = snap.state();
     let org = crate::common::block_on(snap.read_org()).unwrap();
@@ -402,7 +402,7 @@ fn every_kind_is_read_for_export_or_the_readme_says_why_not() {
         match k.read_all() {
             ReadAllAt::Not(why) => assert!(
                 readme.contains(&format!("- `{k}`: {why}.")),
-                "README does not say why `{k}` is not exported"
+                "docs/adopting.md does not say why `{k}` is not exported"
             ),
             // Controls read as enabled are not held; every other readable kind is in the
             // showcase, so this test sees it read.

@@ -109,12 +109,12 @@ fn an_unreachable_endpoint_is_named_with_the_region() {
 
 // --- Guardrails ---
 
-/// The guardrails example of the README, written as a file next to the showcase policy.
+/// The guardrails example of the policy reference (docs/policy.md), written as a file next to the showcase policy.
 fn readme_guardrails(exclude: &str) -> tempfile::TempDir {
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let readme = std::fs::read_to_string(root().join("docs/policy.md")).unwrap();
     let start = readme
         .find("```yaml\nguardrails:")
-        .expect("the README's example")
+        .expect("the policy reference's example")
         + 8;
     let block = &readme[start..start + readme[start..].find("```").unwrap()];
     let dir = tempfile::tempdir().unwrap();
