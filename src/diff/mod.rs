@@ -85,15 +85,14 @@ fn mark_association_moves(changes: &mut [Change], desired: &DesiredScope, curren
 /// [`mark_association_moves`] with the configuration policies wanted given as a state (for a
 /// saved plan: what is read now with the plan's changes made).
 pub fn mark_moves(changes: &mut [Change], wanted: &ScopeState, current: &ScopeState) {
-    let policy_of = |v: Option<&serde_json::Value>| {
-        v.and_then(|v| v.get("policy"))
-            .and_then(|p| p.as_str())
-            .map(str::to_string)
-    };
     for c in changes.iter_mut() {
-        if c.address.kind != Kind::PolicyAssociation || c.action != Action::Update {
+        if c.action != Action::Update {
             continue;
         }
+        let policy_of = |v| match c.typed(v) {
+            Some(Resource::PolicyAssociation(p)) => Some(p.policy),
+            _ => None,
+        };
         let (Some(old), Some(new)) = (policy_of(c.before.as_ref()), policy_of(c.after.as_ref()))
         else {
             continue;
@@ -101,14 +100,10 @@ pub fn mark_moves(changes: &mut [Change], wanted: &ScopeState, current: &ScopeSt
         if old == new {
             continue;
         }
-        let old = current
-            .get(Kind::ConfigPolicy, Some(&old))
-            .map(|r| r.to_json());
-        let new = wanted
-            .get(Kind::ConfigPolicy, Some(&new))
-            .map(|r| r.to_json());
+        let old = current.get(Kind::ConfigPolicy, Some(&old));
+        let new = wanted.get(Kind::ConfigPolicy, Some(&new));
         if let (Some(old), Some(new)) = (old, new)
-            && update_is_destructive(Kind::ConfigPolicy, Some(&old), Some(&new))
+            && update_is_destructive(&old, &new)
         {
             c.destructive = true;
         }
@@ -313,14 +308,16 @@ fn diff_one(
     };
     // A control of a standard being enabled now is not checked today, so disabling it as the
     // standard comes in takes nothing away.
-    let weakens = weakens_posture(a.kind, action, before.as_ref(), after.as_ref())
-        && !(a.kind == Kind::Control && have.is_none());
+    let weakens =
+        weakens_posture(a.kind, action, have, want) && !(a.kind == Kind::Control && have.is_none());
     let mut c = Change {
         address: a.clone(),
         action,
         destructive: match action {
             Action::Delete => a.kind.delete_is_destructive(),
-            Action::Update => update_is_destructive(a.kind, before.as_ref(), after.as_ref()),
+            Action::Update => have
+                .zip(want)
+                .is_some_and(|(h, w)| update_is_destructive(h, w)),
             Action::Create => false,
         },
         before,

@@ -73,14 +73,35 @@ impl Change {
     /// LOCAL: destructive, as the configuration policies and associations go with it (AWS
     /// takes the switch only once they are gone), and run after their deletion.
     pub fn leaves_central(&self) -> bool {
-        let ctype = |v: Option<&Value>| {
-            v.and_then(|v| v.get("configuration_type"))
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        };
-        self.address.kind == super::Kind::OrgConfig
-            && self.action == Action::Update
-            && ctype(self.before.as_ref()).as_deref() == Some("CENTRAL")
-            && ctype(self.after.as_ref()).as_deref() == Some("LOCAL")
+        self.action == Action::Update
+            && self.organisation_configuration(self.before.as_ref())
+                == Some(super::wire::ConfigurationType::Central)
+            && self.organisation_configuration(self.after.as_ref())
+                == Some(super::wire::ConfigurationType::Local)
+    }
+
+    /// Whether it switches Security Hub's organisation configuration to central.
+    pub fn enters_central(&self) -> bool {
+        use super::wire::ConfigurationType::Central;
+        self.action != Action::Delete
+            && self.organisation_configuration(self.after.as_ref()) == Some(Central)
+            && self.organisation_configuration(self.before.as_ref()) != Some(Central)
+    }
+
+    /// The value `before` or `after` holds, typed by the change's kind (None when absent or not
+    /// a value of that kind).
+    pub fn typed(&self, value: Option<&Value>) -> Option<super::Resource> {
+        super::Resource::from_json(self.address.kind, value?.clone()).ok()
+    }
+
+    /// The configuration type an organisation configuration value of this change says.
+    fn organisation_configuration(
+        &self,
+        value: Option<&Value>,
+    ) -> Option<super::wire::ConfigurationType> {
+        match self.typed(value)? {
+            super::Resource::OrgConfig(o) => o.configuration_type,
+            _ => None,
+        }
     }
 }

@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use super::change::Action;
 use super::resource::*;
+use super::rules::Rules;
 use super::service::Service;
 
 /// Which service a kind belongs to.
@@ -147,6 +148,29 @@ macro_rules! kinds {
             pub fn from_json(kind: Kind, value: Value) -> Result<Self, serde_json::Error> {
                 let value = whole_numbers(value);
                 Ok(match kind { $( Kind::$variant => Resource::$variant(serde_json::from_value(value)?), )* })
+            }
+
+            /// Whether changing `before` into this weakens the security posture (its kind's
+            /// [`Rules`]); values of two kinds are never one change, and count as weakening.
+            pub fn weakens_from(&self, before: &Resource) -> bool {
+                match (self, before) {
+                    $( (Resource::$variant(a), Resource::$variant(b)) => a.weakens_from(b), )*
+                    _ => true,
+                }
+            }
+
+            /// Whether creating it weakens the security posture (its kind's [`Rules`]).
+            pub fn weakens_on_create(&self) -> bool {
+                match self { $( Resource::$variant(a) => a.weakens_on_create(), )* }
+            }
+
+            /// Whether changing `before` into this is as destructive as a delete (its kind's
+            /// [`Rules`]).
+            pub fn destroys_from(&self, before: &Resource) -> bool {
+                match (self, before) {
+                    $( (Resource::$variant(a), Resource::$variant(b)) => a.destroys_from(b), )*
+                    _ => true,
+                }
             }
         }
     };

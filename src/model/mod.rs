@@ -20,6 +20,7 @@ pub mod organization;
 pub mod provider;
 pub mod read_plan;
 pub mod resource;
+pub mod rules;
 pub mod scope;
 pub mod service;
 pub mod state;

@@ -239,24 +239,11 @@ pub fn step_rank(c: &Change) -> u8 {
     if c.leaves_central() {
         return 0;
     }
-    if enters_central(c) {
+    if c.enters_central() {
         Kind::Aggregator.rank() + 1
     } else {
         c.address.kind.rank()
     }
-}
-
-/// Whether a change switches Security Hub's organisation configuration to CENTRAL.
-fn enters_central(c: &Change) -> bool {
-    let to_central = |v: Option<&serde_json::Value>| {
-        v.and_then(|v| v.get("configuration_type"))
-            .and_then(serde_json::Value::as_str)
-            == Some("CENTRAL")
-    };
-    c.address.kind == Kind::OrgConfig
-        && c.action != Action::Delete
-        && to_central(c.after.as_ref())
-        && !to_central(c.before.as_ref())
 }
 
 /// Whether the changes switch an organisation from central configuration back to local.
@@ -278,7 +265,7 @@ impl Order {
     pub fn of(changes: &[Change]) -> Order {
         Order {
             leaving_central: leaving_central(changes),
-            entering_central: changes.iter().any(enters_central),
+            entering_central: changes.iter().any(Change::enters_central),
         }
     }
 }

@@ -84,7 +84,10 @@ fn every_link_in_the_docs_resolves() {
             (!t.is_empty() && !t.contains(char::is_whitespace)).then_some(t)
         });
         for target in targets {
-            if target.starts_with("http://") || target.starts_with("https://") || target.starts_with("mailto:") {
+            if target.starts_with("http://")
+                || target.starts_with("https://")
+                || target.starts_with("mailto:")
+            {
                 continue;
             }
             let (path, anchor) = target.split_once('#').unwrap_or((target, ""));
@@ -128,16 +131,23 @@ fn every_command_in_the_docs_parses() {
                 continue;
             }
             // The command alone: up to a comment, a pipe, a redirection or a second command.
-            let end = line
-                .find(|c| matches!(c, '#' | '|' | '>' | ';' | '&'))
-                .unwrap_or(line.len());
+            let end = line.find(['#', '|', '>', ';', '&']).unwrap_or(line.len());
             let words: Vec<&str> = line[..end].split_whitespace().collect();
             checked += 1;
             if let Err(e) = shubctl::cli::args::Cli::try_parse_from(&words) {
-                bad.push(format!("{}: `{}`: {}", doc.display(), words.join(" "), e.kind()));
+                bad.push(format!(
+                    "{}: `{}`: {}",
+                    doc.display(),
+                    words.join(" "),
+                    e.kind()
+                ));
             }
         }
     }
     assert!(checked >= 10, "found only {checked} commands");
-    assert!(bad.is_empty(), "commands that do not parse:\n{}", bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "commands that do not parse:\n{}",
+        bad.join("\n")
+    );
 }
