@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_accessanalyzer::Client;
-use aws_sdk_accessanalyzer::error::ProvideErrorMetadata;
 use aws_sdk_accessanalyzer::types::{
     AnalyzerConfiguration, InlineArchiveRule, Type, UnusedAccessConfiguration,
 };
@@ -213,7 +212,9 @@ async fn write_admin(cx: &ScopeCx<'_>, c: &Change) -> Outcome {
             .await
         {
             Ok(_) => {}
-            Err(e) if e.code() == Some("AccountNotRegisteredException") => {}
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_account_not_registered_exception()) => {}
             Err(e) => return Err(sdk_error(t, e)),
         }
     }
@@ -237,7 +238,12 @@ async fn write_admin(cx: &ScopeCx<'_>, c: &Change) -> Outcome {
         .await
     {
         Ok(_) => Ok(()),
-        Err(e) if e.code() == Some("AccountAlreadyRegisteredException") => Ok(()),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_account_already_registered_exception()) =>
+        {
+            Ok(())
+        }
         Err(e) => Err(sdk_error(t, e)),
     }
 }
@@ -261,7 +267,9 @@ async fn write(cx: &ScopeCx<'_>, aa: &Client, c: &Change) -> Outcome {
         cx.gate("access-analyzer", "DeleteAnalyzer").await;
         match aa.delete_analyzer().analyzer_name(name).send().await {
             Ok(_) => {}
-            Err(e) if e.code() == Some("ResourceNotFoundException") => {}
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_not_found_exception()) => {}
             Err(e) => return Err(sdk_error(t.clone(), e)),
         }
     }

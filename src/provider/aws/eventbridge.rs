@@ -162,7 +162,12 @@ async fn may_invoke(
             Ok(grants_invoke(&doc, rule_arn))
         }
         // No policy at all (or no function): no permission.
-        Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(false),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_resource_not_found_exception()) =>
+        {
+            Ok(false)
+        }
         Err(e) => Err(sdk_error(cx.target(), e)),
     }
 }
@@ -491,7 +496,11 @@ async fn grant(
             Ok(_) => return Ok(()),
             // Our statement id is there but says something else (a rule re-created under
             // another ARN): replace it.
-            Err(e) if e.code() == Some("ResourceConflictException") && attempt == 0 => {
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_conflict_exception())
+                    && attempt == 0 =>
+            {
                 revoke(cx, lambda, function, rule, t).await?;
             }
             Err(e) => return Err(sdk_error(t.clone(), e)),
@@ -521,7 +530,12 @@ async fn revoke(
         .await
     {
         Ok(_) => Ok(()),
-        Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(()),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_resource_not_found_exception()) =>
+        {
+            Ok(())
+        }
         Err(e) => Err(sdk_error(t.clone(), e)),
     }
 }

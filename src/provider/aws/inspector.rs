@@ -198,7 +198,12 @@ async fn is_admin(cx: &ScopeCx<'_>, ins: &Client) -> Result<bool, ProviderError>
             .delegated_admin()
             .and_then(|d| d.account_id())
             .is_none_or(|a| a == cx.account.as_str())),
-        Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(false),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_resource_not_found_exception()) =>
+        {
+            Ok(false)
+        }
         Err(e) => Err(sdk_error(cx.target(), e)),
     }
 }
@@ -578,7 +583,9 @@ async fn write_admin(cx: &ScopeCx<'_>, ins: &Client, c: &Change) -> Outcome {
         {
             Ok(_) => {}
             // "already enabled": already so.
-            Err(e) if e.code() == Some("ConflictException") => {}
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conflict_exception()) => {}
             Err(e) => return Err(sdk_error(t, e)),
         }
     }

@@ -5,8 +5,6 @@
 //! own, and its description names the holder and when it started. `action-target` reads never
 //! see it, so no plan manages it.
 
-use aws_sdk_securityhub::error::ProvideErrorMetadata;
-
 use super::error::sdk_error;
 use super::{AwsProvider, ScopeCx};
 use crate::model::catalog::partition_of;
@@ -98,7 +96,10 @@ impl AwsProvider {
                 account: account.clone(),
                 region: region.to_string(),
             })),
-            Err(e) if e.code() == Some("ResourceConflictException") => {
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_conflict_exception()) =>
+            {
                 cx.gate("securityhub", "DescribeActionTargets").await;
                 let held = sh
                     .describe_action_targets()
@@ -115,7 +116,10 @@ impl AwsProvider {
                 ))
             }
             // Security Hub is not on there yet (the first apply turns it on).
-            Err(e) if e.code() == Some("InvalidAccessException") => {
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_invalid_access_exception()) =>
+            {
                 Ok(Locking::Unavailable(format!(
                     "Security Hub is not enabled in {account} {region}, where the lock is kept"
                 )))
@@ -136,7 +140,12 @@ impl AwsProvider {
             .await
         {
             Ok(_) => Ok(()),
-            Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_not_found_exception()) =>
+            {
+                Ok(())
+            }
             Err(e) => Err(sdk_error(cx.target(), e)),
         }
     }

@@ -245,7 +245,9 @@ async fn write_session(cx: &ScopeCx<'_>, mc: &Client, c: &Change) -> Outcome {
         {
             Ok(_) => return Ok(()),
             // Enabled meanwhile (409): settle the settings with an update.
-            Err(e) if e.code() == Some("ConflictException") => {}
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conflict_exception()) => {}
             Err(e) => return Err(sdk_error(t, e)),
         }
     }
@@ -299,7 +301,9 @@ async fn write_org(cx: &ScopeCx<'_>, mc: &Client, c: &Change) -> Outcome {
         cx.gate("macie2", "EnableMacie").await;
         match mc.enable_macie().send().await {
             Ok(_) => {}
-            Err(e) if e.code() == Some("ConflictException") => {}
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conflict_exception()) => {}
             Err(e) => return Err(sdk_error(t, e)),
         }
     }

@@ -243,7 +243,12 @@ async fn write_type(cx: &ScopeCx<'_>, org: &Client, c: &Change) -> Outcome {
         .await
         {
             Ok(_) => Ok(()),
-            Err(e) if e.code() == Some("PolicyTypeNotEnabledException") => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_policy_type_not_enabled_exception()) =>
+            {
+                Ok(())
+            }
             Err(e) => Err(sdk_error(t, e)),
         };
     }
@@ -256,7 +261,9 @@ async fn write_type(cx: &ScopeCx<'_>, org: &Client, c: &Change) -> Outcome {
     .await
     {
         Ok(_) => {}
-        Err(e) if e.code() == Some("PolicyTypeAlreadyEnabledException") => {}
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_policy_type_already_enabled_exception()) => {}
         Err(e) => return Err(sdk_error(t, e)),
     }
     // Enabling runs in the background; policies cannot be attached until it is done.
@@ -305,7 +312,12 @@ async fn write_policy(
         .await
         {
             Ok(_) => Ok(()),
-            Err(e) if e.code() == Some("PolicyNotFoundException") => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_policy_not_found_exception()) =>
+            {
+                Ok(())
+            }
             Err(e) => Err(sdk_error(t, e)),
         };
     }
@@ -379,7 +391,12 @@ async fn write_attachment(
     .await
     {
         Ok(_) => Ok(()),
-        Err(e) if e.code() == Some("DuplicatePolicyAttachmentException") => Ok(()),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_duplicate_policy_attachment_exception()) =>
+        {
+            Ok(())
+        }
         Err(e) => Err(sdk_error(t, e)),
     }
 }

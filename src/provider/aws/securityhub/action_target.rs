@@ -1,6 +1,5 @@
 //! `action-target/<id>`: custom actions (EventBridge targets for findings sent by hand).
 
-use aws_sdk_securityhub::error::ProvideErrorMetadata;
 
 use super::Sh;
 use crate::model::catalog::partition_of;
@@ -54,7 +53,7 @@ pub(super) async fn write(sh: &Sh<'_>, c: &Change) -> Outcome {
             .await
         {
             Ok(_) => Ok(()),
-            Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(()),
             Err(e) => Err(sdk_error(t, e)),
         };
     }
@@ -72,7 +71,7 @@ pub(super) async fn write(sh: &Sh<'_>, c: &Change) -> Outcome {
         {
             Ok(_) => return Ok(()),
             // Exists already: fall through to update it.
-            Err(e) if e.code() == Some("ResourceConflictException") => {}
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_conflict_exception()) => {}
             Err(e) => return Err(sdk_error(t, e)),
         }
     }

@@ -1,7 +1,6 @@
 //! `aggregator`: the cross-region finding aggregator, in the administrator's home region. An
 //! account has one aggregation region, so moving it removes the old one first.
 
-use aws_sdk_securityhub::error::ProvideErrorMetadata;
 
 use super::Sh;
 use crate::model::catalog::partition_of;
@@ -88,7 +87,7 @@ pub(super) async fn write(sh: &Sh<'_>, c: &Change) -> Outcome {
             .await
         {
             Ok(_) => {}
-            Err(e) if e.code() == Some("ResourceNotFoundException") => {}
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => {}
             Err(e) => return Err(sdk_error(t, e)),
         }
     }
@@ -103,7 +102,7 @@ pub(super) async fn write(sh: &Sh<'_>, c: &Change) -> Outcome {
                 .await
             {
                 Ok(_) => Ok(()),
-                Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(()),
+                Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(()),
                 Err(e) => Err(sdk_error(t, e)),
             }
         }

@@ -191,7 +191,7 @@ pub(super) async fn write(sh: &Sh<'_>, c: &Change) -> Outcome {
             sh.gate("DeleteConfigurationPolicy").await;
             match sh.client.delete_configuration_policy().identifier(id).send().await {
                 Ok(_) => Ok(()),
-                Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(()),
+                Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(()),
                 Err(e) => Err(sdk_error(t, e)),
             }
         }

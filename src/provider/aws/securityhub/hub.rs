@@ -82,7 +82,9 @@ pub(super) async fn write(sh: &Sh<'_>, c: &Change) -> Outcome {
         match r {
             Ok(_) => {}
             // Enabled meanwhile (409): settle the settings below.
-            Err(e) if e.code() == Some("ResourceConflictException") => {}
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_conflict_exception()) => {}
             Err(e) => return Err(sdk_error(t, e)),
         }
     }

@@ -1,7 +1,6 @@
 //! `member/<account>`: the administrator's member accounts, created 50 a call; removed by
 //! disassociating and deleting (organisation members can only be disassociated).
 
-use aws_sdk_securityhub::error::ProvideErrorMetadata;
 use aws_sdk_securityhub::types::AccountDetails;
 
 use super::Sh;
@@ -134,7 +133,9 @@ pub(super) async fn delete(sh: &Sh<'_>, batch: &[Change]) -> Vec<Outcome> {
                 "not deleted",
             ),
             // Organisation members cannot be deleted, only disassociated: that is done.
-            Err(e) if e.code() == Some("InvalidInputException") => {}
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_invalid_input_exception()) => {}
             Err(e) => {
                 let err = sdk_error(sh.target(), e);
                 for i in range {

@@ -3,7 +3,6 @@
 
 use std::time::Instant;
 
-use aws_sdk_securityhub::error::ProvideErrorMetadata;
 use aws_sdk_securityhub::operation::describe_organization_configuration::DescribeOrganizationConfigurationOutput;
 use aws_sdk_securityhub::types::{
     AutoEnableStandards, OrganizationConfiguration, OrganizationConfigurationConfigurationType,
@@ -48,7 +47,7 @@ pub(super) async fn read(sh: &Sh<'_>, out: &mut ScopeState) -> Result<(), Provid
             }),
         ),
         // Not (yet) the administrator: there is no organisation configuration to read.
-        Err(e) if e.code() == Some("InvalidAccessException") => {}
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_invalid_access_exception()) => {}
         Err(e) => return Err(sdk_error(sh.target(), e)),
     }
     Ok(())

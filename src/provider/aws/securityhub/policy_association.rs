@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use aws_sdk_securityhub::error::ProvideErrorMetadata;
 use aws_sdk_securityhub::types::{
     AssociationFilters, AssociationType, ConfigurationPolicyAssociationStatus,
     ConfigurationPolicyAssociationSummary, Target as ShTarget,
@@ -219,7 +218,12 @@ async fn disassociate(sh: &Sh<'_>, c: &Change, policy: String) -> Outcome {
         .await
     {
         Ok(_) => Ok(()),
-        Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(()),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_resource_not_found_exception()) =>
+        {
+            Ok(())
+        }
         Err(e) => Err(sdk_error(Target::Address(c.address.clone()), e)),
     }
 }

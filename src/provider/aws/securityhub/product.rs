@@ -1,6 +1,5 @@
 //! `product/<company>/<product>`: product integrations whose findings Security Hub imports.
 
-use aws_sdk_securityhub::error::ProvideErrorMetadata;
 
 use super::Sh;
 use crate::model::catalog::partition_of;
@@ -99,7 +98,7 @@ pub(super) async fn write(sh: &Sh<'_>, c: &Change) -> Outcome {
                 .await
             {
                 Ok(_) => Ok(()),
-                Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(()),
+                Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(()),
                 Err(e) => Err(sdk_error(t, e)),
             }
         }
@@ -114,7 +113,7 @@ pub(super) async fn write(sh: &Sh<'_>, c: &Change) -> Outcome {
                 .await
             {
                 Ok(_) => Ok(()),
-                Err(e) if e.code() == Some("ResourceConflictException") => Ok(()),
+                Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_conflict_exception()) => Ok(()),
                 Err(e) => Err(sdk_error(t, e)),
             }
         }
