@@ -483,6 +483,58 @@ pub async fn apply_plan<E: Executor>(
     Ok(apply(plan, exec, opts).await)
 }
 
+/// What [`apply_and_verify`] did.
+pub struct Applied {
+    pub report: Report,
+    /// The re-read after a successful apply; None when changes failed or scopes were unread
+    /// (nothing to verify against).
+    pub verification: Option<Verification>,
+    pub applied_in: std::time::Duration,
+    pub verified_in: std::time::Duration,
+}
+
+/// The apply pipeline: the destroy gate, the caller's confirmation (the CLI asks a person),
+/// the changes through `exec`, then (after telling `verifying`) the re-read through `source`:
+/// from the policy the plan must be empty; for a saved plan (`policy` None) every applied
+/// change must read back as planned.
+pub async fn apply_and_verify<S, X, E>(
+    plan: &Plan,
+    source: &S,
+    exec: &X,
+    policy: Option<&Policy>,
+    today: NaiveDate,
+    opts: &ApplyOptions<'_>,
+    confirm: impl FnOnce(&Plan) -> Result<(), E>,
+    verifying: impl FnOnce(),
+) -> Result<Applied, E>
+where
+    S: StateSource,
+    X: Executor,
+    E: From<EngineError>,
+{
+    gate(plan, opts.allow_destroy)?;
+    confirm(plan)?;
+    let started = std::time::Instant::now();
+    let report = apply(plan, exec, opts).await;
+    let applied_in = started.elapsed();
+    let verification = if report.success() && plan.read_failures.is_empty() {
+        verifying();
+        let concurrency = opts.concurrency.max(1);
+        Some(match policy {
+            Some(policy) => verify_policy(policy, source, today, concurrency).await,
+            None => verify_saved(plan, &report, source, concurrency).await,
+        })
+    } else {
+        None
+    };
+    Ok(Applied {
+        report,
+        verification,
+        applied_in,
+        verified_in: started.elapsed() - applied_in,
+    })
+}
+
 /// What a re-read after apply found.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verification {

@@ -170,6 +170,19 @@ fn check_scope(
         }
         return;
     }
+    // Fixes name no account or region of their own (`<region>` stands for each place listed),
+    // so one problem found in many places is reported once, with every place.
+    let partition = partition_of(&facts.home).name;
+    if check_standards(policy, &at, h, found) {
+        check_recorder(&at, h, partition, found);
+    }
+    check_integrations(policy, &at, h, expected, partition, found);
+    check_members(policy, facts, scope, &at, h, found);
+    check_aggregator(policy, facts, &at, h, found);
+}
+
+/// The standards enabled, and those failed or incomplete; whether any is enabled.
+fn check_standards(policy: &Policy, at: &str, h: &ScopeHealth, found: &mut Found) -> bool {
     let enabled: Vec<&str> = h
         .standards
         .iter()
@@ -189,7 +202,7 @@ fn check_scope(
         found.add(
             Check::StandardsNotEnabled,
             Severity::Error,
-            &at,
+            at,
             "the hub is on but no security standard is enabled",
             "Security Hub runs controls only for enabled standards: no control findings appear",
             fix,
@@ -212,64 +225,75 @@ fn check_scope(
         found.add(
             Check::StandardFailed,
             Severity::Error,
-            &at,
+            at,
             format!("standard {} is {} ({reason})", s.standard, s.status),
             why,
             "remove the cause, then enable it afresh in each place listed: `aws securityhub batch-disable-standards --standards-subscription-arns <its subscription ARN> --region <region>`, then `shubctl apply`",
         );
     }
-    // Fixes name no account or region of their own (`<region>` stands for each place listed),
-    // so one problem found in many places is reported once, with every place.
-    let partition = partition_of(&facts.home).name;
-    if !enabled.is_empty() {
-        match &h.recorder {
-            None => found.add(
-                Check::ConfigNotRecording,
-                Severity::Error,
-                &at,
-                "AWS Config has no configuration recorder, but standards are enabled",
-                "Security Hub's controls are AWS Config rules: without recording they show no data or UNKNOWN",
-                format!(
-                    "in each place listed, set up AWS Config recording all supported resources: `aws configservice put-configuration-recorder --configuration-recorder name=default,roleARN=arn:{partition}:iam::<account>:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig --recording-group allSupported=true --region <region>`, a delivery channel (`aws configservice put-delivery-channel`), then `aws configservice start-configuration-recorder --configuration-recorder-name default --region <region>`"
-                ),
+    !enabled.is_empty()
+}
+
+/// AWS Config recording, which the standards' controls need.
+fn check_recorder(at: &str, h: &ScopeHealth, partition: &str, found: &mut Found) {
+    match &h.recorder {
+        None => found.add(
+            Check::ConfigNotRecording,
+            Severity::Error,
+            at,
+            "AWS Config has no configuration recorder, but standards are enabled",
+            "Security Hub's controls are AWS Config rules: without recording they show no data or UNKNOWN",
+            format!(
+                "in each place listed, set up AWS Config recording all supported resources: `aws configservice put-configuration-recorder --configuration-recorder name=default,roleARN=arn:{partition}:iam::<account>:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig --recording-group allSupported=true --region <region>`, a delivery channel (`aws configservice put-delivery-channel`), then `aws configservice start-configuration-recorder --configuration-recorder-name default --region <region>`"
             ),
-            Some(r) if !r.recording => found.add(
-                Check::ConfigNotRecording,
-                Severity::Error,
-                &at,
-                format!("AWS Config's recorder `{}` is stopped", r.name),
-                "Security Hub's controls are AWS Config rules: without recording they show no data or UNKNOWN",
-                format!(
-                    "start it in each place listed: `aws configservice start-configuration-recorder --configuration-recorder-name {} --region <region>`",
-                    r.name
-                ),
+        ),
+        Some(r) if !r.recording => found.add(
+            Check::ConfigNotRecording,
+            Severity::Error,
+            at,
+            format!("AWS Config's recorder `{}` is stopped", r.name),
+            "Security Hub's controls are AWS Config rules: without recording they show no data or UNKNOWN",
+            format!(
+                "start it in each place listed: `aws configservice start-configuration-recorder --configuration-recorder-name {} --region <region>`",
+                r.name
             ),
-            Some(r) if r.last_status.as_deref() == Some("Failure") => found.add(
-                Check::ConfigNotRecording,
-                Severity::Error,
-                &at,
-                format!(
-                    "AWS Config's recorder `{}` is failing ({})",
-                    r.name,
-                    r.last_error.as_deref().unwrap_or("no error given")
-                ),
-                "configuration items are not delivered, so controls evaluate stale or no data",
-                "fix the error AWS Config reports (usually the recorder's role or the delivery channel's bucket policy): `aws configservice describe-configuration-recorder-status`",
+        ),
+        Some(r) if r.last_status.as_deref() == Some("Failure") => found.add(
+            Check::ConfigNotRecording,
+            Severity::Error,
+            at,
+            format!(
+                "AWS Config's recorder `{}` is failing ({})",
+                r.name,
+                r.last_error.as_deref().unwrap_or("no error given")
             ),
-            Some(r) if !r.all_supported => found.add(
-                Check::ConfigPartial,
-                Severity::Warning,
-                &at,
-                format!("AWS Config's recorder `{}` records only some resource types", r.name),
-                "controls on resource types it does not record have no data",
-                format!(
-                    "record all supported types in each place listed: `aws configservice put-configuration-recorder --configuration-recorder name={},roleARN=<its role> --recording-group allSupported=true --region <region>`",
-                    r.name
-                ),
+            "configuration items are not delivered, so controls evaluate stale or no data",
+            "fix the error AWS Config reports (usually the recorder's role or the delivery channel's bucket policy): `aws configservice describe-configuration-recorder-status`",
+        ),
+        Some(r) if !r.all_supported => found.add(
+            Check::ConfigPartial,
+            Severity::Warning,
+            at,
+            format!("AWS Config's recorder `{}` records only some resource types", r.name),
+            "controls on resource types it does not record have no data",
+            format!(
+                "record all supported types in each place listed: `aws configservice put-configuration-recorder --configuration-recorder name={},roleARN=<its role> --recording-group allSupported=true --region <region>`",
+                r.name
             ),
-            Some(_) => {}
-        }
+        ),
+        Some(_) => {}
     }
+}
+
+/// The integrated services the policy expects, and their product integrations.
+fn check_integrations(
+    policy: &Policy,
+    at: &str,
+    h: &ScopeHealth,
+    expected: &[Service],
+    partition: &str,
+    found: &mut Found,
+) {
     for s in expected {
         let Some(product) = product_of(*s) else {
             continue;
@@ -288,7 +312,7 @@ fn check_scope(
                 found.add(
                     Check::IntegrationNotEnabled,
                     Severity::Error,
-                    &at,
+                    at,
                     format!("{} is not enabled here, but Security Hub is", s.title()),
                     format!(
                         "{} findings are regional: none reach Security Hub from this region",
@@ -300,7 +324,7 @@ fn check_scope(
             Some(true) if !h.products.iter().any(|p| p == product) => found.add(
                 Check::ProductIntegrationNotEnabled,
                 Severity::Error,
-                &at,
+                at,
                 format!(
                     "{} is on but its integration `{product}` is not enabled for import",
                     s.title()
@@ -318,6 +342,17 @@ fn check_scope(
             _ => {}
         }
     }
+}
+
+/// The administrator's members: each account in scope enabled.
+fn check_members(
+    policy: &Policy,
+    facts: &Facts,
+    scope: &Scope,
+    at: &str,
+    h: &ScopeHealth,
+    found: &mut Found,
+) {
     if let Some(members) = &h.members {
         let listed: BTreeSet<&str> = members.iter().map(|m| m.account.as_str()).collect();
         for m in members.iter().filter(|m| m.status != "Enabled") {
@@ -361,6 +396,10 @@ fn check_scope(
             );
         }
     }
+}
+
+/// The aggregator links every other region the policy manages.
+fn check_aggregator(policy: &Policy, facts: &Facts, at: &str, h: &ScopeHealth, found: &mut Found) {
     if let Some(agg) = &h.aggregator {
         let others: Vec<&String> = facts.regions.iter().filter(|r| **r != facts.home).collect();
         let missing: Vec<&str> = match agg {
@@ -397,7 +436,7 @@ fn check_scope(
             found.add(
                 Check::AggregatorMissingRegions,
                 Severity::Error,
-                &at,
+                at,
                 what,
                 format!(
                     "findings from {} never reach the home region {}, so they are missing from its insights, rules and exports",

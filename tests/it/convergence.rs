@@ -364,3 +364,43 @@ fn undeclared_services_are_left_alone() {
             .any(|c| c.address.to_string() == "111111111111/us-east-1/delegated-admin/securityhub")
     );
 }
+
+/// The engine runs the apply pipeline (gate, the caller's confirmation, apply, verification);
+/// the caller only confirms. Refused, nothing is written; confirmed, the showcase converges and
+/// the re-read says so.
+#[test]
+fn the_engine_runs_the_apply_pipeline_and_the_caller_only_confirms() {
+    use shubctl::apply::ApplyOptions;
+    use shubctl::engine::{EngineError, Verification, apply_and_verify};
+    let (p, s) = showcase();
+    let first = plan(&p, &s);
+    let opts = ApplyOptions {
+        allow_destroy: true,
+        cancel: None,
+        concurrency: 4,
+    };
+    let run = |confirmed: bool| {
+        block_on(apply_and_verify(
+            &first,
+            &s,
+            &s,
+            Some(&p),
+            today(),
+            &opts,
+            |_| {
+                if confirmed {
+                    Ok(())
+                } else {
+                    Err(EngineError::NotInScope("refused by the test".into()))
+                }
+            },
+            || {},
+        ))
+    };
+    assert!(run(false).is_err());
+    assert_eq!(plan(&p, &s).changes, first.changes, "nothing written when refused");
+    let applied = run(true).unwrap_or_else(|e| panic!("{e}"));
+    assert!(applied.report.success(), "{}", applied.report.render_text());
+    assert_eq!(applied.verification, Some(Verification::Converged));
+    assert!(plan(&p, &s).changes.is_empty());
+}

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::{Status, open_source, planned_under_lock, release, take_live_lock};
-use crate::apply::{ApplyOptions, Report, Verified, apply};
+use crate::apply::{ApplyOptions, Report, Verified};
 use crate::cli::config::{PolicyInput, SourceInput};
 use crate::cli::error::CliError;
 use crate::cli::output::Printer;
@@ -272,29 +272,36 @@ async fn carry_out(
             Status::Ok
         });
     }
-    engine::gate(&plan, allow_destroy)?;
-    // A saved plan was the review (as in Terraform): it is carried out without asking again.
-    confirm(&plan, auto_approve || saved_plan)?;
     journal.planned(plan.changes.len());
     let planned_in = started.elapsed();
-    out.status(source.is_live(), "applying");
     let journaled = journal.around(source);
     let counting = Counting::new(
         &journaled,
         plan.changes.len(),
         out.progress(source.is_live(), "applying"),
     );
-    let report = apply(
+    let applied = engine::apply_and_verify(
         &plan,
+        source,
         &counting,
+        policy.as_ref(),
+        p.check.today,
         &ApplyOptions {
             allow_destroy,
             cancel: Some(&INTERRUPTED),
             concurrency: s.concurrency,
         },
+        // A saved plan was the review (as in Terraform): it is carried out without asking
+        // again.
+        |plan| {
+            confirm(plan, auto_approve || saved_plan)?;
+            out.status(source.is_live(), "applying");
+            Ok::<(), CliError>(())
+        },
+        || out.status(source.is_live(), "verifying"),
     )
-    .await;
-    let applied_in = started.elapsed() - planned_in;
+    .await?;
+    let report = applied.report;
     if let AnySource::Snapshot { snapshot, path } = source {
         snapshot.save(path, Some(now_rfc3339()))?;
     }
@@ -302,28 +309,21 @@ async fn carry_out(
     for f in &plan.read_failures {
         out.note(&format!("error: not read, so not changed: {f}"));
     }
-    if !report.success() || unreadable > 0 {
-        finish(&report, &Verified::NotRun)?;
-        return Ok(Status::Error);
-    }
-    // Verify: what was applied must now read back as converged (from the policy) or as
-    // planned (a saved plan).
-    out.status(source.is_live(), "verifying");
-    let verification = match &policy {
-        Some(policy) => engine::verify_policy(policy, source, p.check.today, s.concurrency).await,
-        None => engine::verify_saved(&plan, &report, source, s.concurrency).await,
-    };
     if s.verbose {
         out.note(&format!(
             "timing: plan {:.1} s, apply {:.1} s, verify {:.1} s; API calls {}",
             planned_in.as_secs_f64(),
-            applied_in.as_secs_f64(),
-            (started.elapsed() - planned_in - applied_in).as_secs_f64(),
+            applied.applied_in.as_secs_f64(),
+            applied.verified_in.as_secs_f64(),
             source.api_calls().values().sum::<u64>()
         ));
         // Plan, apply and verification together, per account and region.
         super::print_calls(out, &source.api_calls());
     }
+    let Some(verification) = applied.verification else {
+        finish(&report, &Verified::NotRun)?;
+        return Ok(Status::Error);
+    };
     let verified = match &verification {
         Verification::Converged => Verified::Converged,
         Verification::Remaining(left) => Verified::Remaining {
