@@ -483,6 +483,15 @@ pub async fn apply_plan<E: Executor>(
     Ok(apply(plan, exec, opts).await)
 }
 
+/// What an apply is verified against.
+#[derive(Clone, Copy)]
+pub enum VerifyAgainst<'a> {
+    /// Re-planned from the policy (as of that day): nothing may remain.
+    Policy(&'a Policy, NaiveDate),
+    /// A saved plan: every applied change must read back as planned.
+    SavedPlan,
+}
+
 /// What [`apply_and_verify`] did.
 pub struct Applied {
     pub report: Report,
@@ -495,14 +504,12 @@ pub struct Applied {
 
 /// The apply pipeline: the destroy gate, the caller's confirmation (the CLI asks a person),
 /// the changes through `exec`, then (after telling `verifying`) the re-read through `source`:
-/// from the policy the plan must be empty; for a saved plan (`policy` None) every applied
-/// change must read back as planned.
+/// see [`VerifyAgainst`].
 pub async fn apply_and_verify<S, X, E>(
     plan: &Plan,
     source: &S,
     exec: &X,
-    policy: Option<&Policy>,
-    today: NaiveDate,
+    against: VerifyAgainst<'_>,
     opts: &ApplyOptions<'_>,
     confirm: impl FnOnce(&Plan) -> Result<(), E>,
     verifying: impl FnOnce(),
@@ -520,9 +527,11 @@ where
     let verification = if report.success() && plan.read_failures.is_empty() {
         verifying();
         let concurrency = opts.concurrency.max(1);
-        Some(match policy {
-            Some(policy) => verify_policy(policy, source, today, concurrency).await,
-            None => verify_saved(plan, &report, source, concurrency).await,
+        Some(match against {
+            VerifyAgainst::Policy(policy, today) => {
+                verify_policy(policy, source, today, concurrency).await
+            }
+            VerifyAgainst::SavedPlan => verify_saved(plan, &report, source, concurrency).await,
         })
     } else {
         None

@@ -371,7 +371,7 @@ fn undeclared_services_are_left_alone() {
 #[test]
 fn the_engine_runs_the_apply_pipeline_and_the_caller_only_confirms() {
     use shubctl::apply::ApplyOptions;
-    use shubctl::engine::{EngineError, Verification, apply_and_verify};
+    use shubctl::engine::{EngineError, Verification, VerifyAgainst, apply_and_verify};
     let (p, s) = showcase();
     let first = plan(&p, &s);
     let opts = ApplyOptions {
@@ -384,21 +384,26 @@ fn the_engine_runs_the_apply_pipeline_and_the_caller_only_confirms() {
             &first,
             &s,
             &s,
-            Some(&p),
-            today(),
+            VerifyAgainst::Policy(&p, today()),
             &opts,
             |_| {
                 if confirmed {
                     Ok(())
                 } else {
-                    Err(EngineError::NotInScope("refused by the test".into()))
+                    Err(Box::new(EngineError::NotInScope(
+                        "refused by the test".into(),
+                    )))
                 }
             },
             || {},
         ))
     };
     assert!(run(false).is_err());
-    assert_eq!(plan(&p, &s).changes, first.changes, "nothing written when refused");
+    assert_eq!(
+        plan(&p, &s).changes,
+        first.changes,
+        "nothing written when refused"
+    );
     let applied = run(true).unwrap_or_else(|e| panic!("{e}"));
     assert!(applied.report.success(), "{}", applied.report.render_text());
     assert_eq!(applied.verification, Some(Verification::Converged));

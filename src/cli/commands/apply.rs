@@ -284,8 +284,10 @@ async fn carry_out(
         &plan,
         source,
         &counting,
-        policy.as_ref(),
-        p.check.today,
+        match &policy {
+            Some(policy) => engine::VerifyAgainst::Policy(policy, p.check.today),
+            None => engine::VerifyAgainst::SavedPlan,
+        },
         &ApplyOptions {
             allow_destroy,
             cancel: Some(&INTERRUPTED),
