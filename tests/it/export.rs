@@ -413,3 +413,63 @@ fn every_kind_is_read_for_export_or_the_readme_says_why_not() {
         }
     }
 }
+
+/// Every kind `export` and `report` read is read by the AWS provider as the snapshot holds it:
+/// the showcase loaded into the emulator and read live (through the SDK) gives back each of its
+/// resources, so a kind the provider forgets to read fails here.
+#[test]
+fn every_kind_is_read_live_as_the_snapshot_holds_it() {
+    use shubctl::model::Kind;
+    use shubctl::model::kind::ReadAllAt;
+    use shubctl::model::organization::AccountStatus;
+    use shubctl::provider::StateSource;
+    use shubctl::provider::snapshot::SnapshotFile;
+    let file: SnapshotFile =
+        serde_json::from_str(&std::fs::read_to_string("examples/showcase/snapshot.json").unwrap())
+            .unwrap();
+    let rt = crate::aws::runtime();
+    rt.block_on(async {
+        let emu = shubctl_emulator::Emulator::start(file, crate::aws::quick()).await;
+        let aws = crate::aws::connect_with(&emu, 4, 1.0, &crate::aws::SERVICES).await;
+        let snap = crate::common::snapshot("examples/showcase/snapshot.json");
+        let org = aws.read_org().await.unwrap();
+        let accounts: Vec<_> = org
+            .accounts
+            .iter()
+            .filter(|a| a.status == AccountStatus::Active)
+            .map(|a| a.id.clone())
+            .collect();
+        let state = snap.state();
+        let regions: Vec<String> = state
+            .scopes
+            .keys()
+            .map(|s| s.region.clone())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let read = shubctl::engine::read_all(&aws, &org, &accounts, &regions, 8).await;
+        assert!(read.unreadable.is_empty(), "{:?}", read.unreadable);
+        let mut seen = std::collections::BTreeSet::new();
+        let mut wrong = Vec::new();
+        for (address, value) in state.entries() {
+            let kind = address.kind;
+            if matches!(kind.read_all(), ReadAllAt::Not(_)) || !accounts.contains(&address.account)
+            {
+                continue;
+            }
+            // Equal as the diff compares them (a LOCAL configuration type reads as AWS says
+            // it, and a snapshot may leave it out).
+            let live = read.state.get(&address);
+            if live.as_ref().map(|l| l.managed_view(Some(&value))) != Some(value.to_json()) {
+                wrong.push(format!("{address}: live {live:?}"));
+            }
+            seen.insert(kind);
+        }
+        assert!(wrong.is_empty(), "read live otherwise:\n{}", wrong.join("\n"));
+        for k in Kind::ALL {
+            if !matches!(k.read_all(), ReadAllAt::Not(_)) && *k != Kind::Control {
+                assert!(seen.contains(k), "the showcase holds no `{k}`");
+            }
+        }
+    });
+}
