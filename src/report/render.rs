@@ -71,6 +71,15 @@ pub fn markdown(r: &Report) -> String {
         r.drift.changes.len(),
         r.exceptions.len()
     );
+    md_setup(r, &mut o);
+    md_drift(r, &mut o);
+    md_exceptions(r, &mut o);
+    md_findings(r, &mut o);
+    o
+}
+
+/// The effective set-up matrix.
+fn md_setup(r: &Report, o: &mut String) {
     let _ = writeln!(o, "## Effective set-up\n");
     let mut head = String::from("| account | region |");
     let mut rule = String::from("|---|---|");
@@ -106,7 +115,10 @@ pub fn markdown(r: &Report) -> String {
     if !gaps.is_empty() {
         let _ = writeln!(o, "\nGaps (off, paused or unknown): {}.", gaps.join(", "));
     }
+}
 
+/// Drift against the policy.
+fn md_drift(r: &Report, o: &mut String) {
     let _ = writeln!(o, "\n## Drift against the policy\n");
     if r.drift.changes.is_empty() && r.drift.scopes_unread.is_empty() {
         let _ = writeln!(o, "None: the set-up matches the policy.");
@@ -132,7 +144,10 @@ pub fn markdown(r: &Report) -> String {
             let _ = writeln!(o, "- not read (drift unknown): {}", md_escape(u));
         }
     }
+}
 
+/// The exception register.
+fn md_exceptions(r: &Report, o: &mut String) {
     let _ = writeln!(o, "\n## Exception register\n");
     if r.exceptions.is_empty() {
         let _ = writeln!(o, "No exceptions.");
@@ -164,7 +179,10 @@ pub fn markdown(r: &Report) -> String {
             );
         }
     }
+}
 
+/// The findings picture.
+fn md_findings(r: &Report, o: &mut String) {
     let _ = writeln!(o, "\n## Findings\n");
     let f = &r.findings;
     if let Some(why) = &f.unavailable {
@@ -227,7 +245,6 @@ pub fn markdown(r: &Report) -> String {
             }
         }
     }
-    o
 }
 
 /// Failed control findings the Markdown report lists (it has to fit a comment or a wiki
@@ -494,6 +511,16 @@ pub fn html(r: &Report) -> String {
         r.exceptions.len()
     );
 
+    html_setup(r, &mut o);
+    html_drift(r, &mut o);
+    html_exceptions(r, &mut o);
+    html_findings(r, &mut o);
+    o.push_str("</body></html>\n");
+    o
+}
+
+/// The effective set-up: the gaps per service, then the matrix.
+fn html_setup(r: &Report, o: &mut String) {
     let _ = writeln!(o, "<h2 id=\"setup\">Effective set-up</h2>");
     let gap_rows: Vec<(String, Vec<u64>)> = gaps_most_first(r)
         .into_iter()
@@ -530,7 +557,9 @@ pub fn html(r: &Report) -> String {
         o.push_str("</tr>\n");
     }
     o.push_str("</tbody></table>\n");
+}
 
+fn html_drift(r: &Report, o: &mut String) {
     let _ = writeln!(o, "<h2 id=\"drift\">Drift against the policy</h2>");
     if r.drift.changes.is_empty() && r.drift.scopes_unread.is_empty() {
         o.push_str("<p>None: the set-up matches the policy.</p>\n");
@@ -563,7 +592,9 @@ pub fn html(r: &Report) -> String {
             );
         }
     }
+}
 
+fn html_exceptions(r: &Report, o: &mut String) {
     let _ = writeln!(o, "<h2 id=\"exceptions\">Exception register</h2>");
     if r.exceptions.is_empty() {
         o.push_str("<p>No exceptions.</p>\n");
@@ -594,7 +625,9 @@ pub fn html(r: &Report) -> String {
         }
         o.push_str("</tbody></table>\n");
     }
+}
 
+fn html_findings(r: &Report, o: &mut String) {
     let _ = writeln!(o, "<h2 id=\"findings\">Findings</h2>");
     let f = &r.findings;
     if let Some(why) = &f.unavailable {
@@ -651,8 +684,6 @@ pub fn html(r: &Report) -> String {
         }
         o.push_str("</tbody></table>\n");
     }
-    o.push_str("</body></html>\n");
-    o
 }
 
 #[cfg(test)]

@@ -465,7 +465,11 @@ fn every_kind_is_read_live_as_the_snapshot_holds_it() {
             }
             seen.insert(kind);
         }
-        assert!(wrong.is_empty(), "read live otherwise:\n{}", wrong.join("\n"));
+        assert!(
+            wrong.is_empty(),
+            "read live otherwise:\n{}",
+            wrong.join("\n")
+        );
         for k in Kind::ALL {
             if !matches!(k.read_all(), ReadAllAt::Not(_)) && *k != Kind::Control {
                 assert!(seen.contains(k), "the showcase holds no `{k}`");
