@@ -272,27 +272,20 @@ pub async fn plan<S: StateSource>(
                     region: at.region,
                 });
             }
-            // A policy naming a new administrator reads the current one's configuration too.
-            if let Some(a) = current_admin.filter(|a| central.is_none() && *a != x.admin) {
-                let home = Scope::new(&a, x.home);
-                let kinds = KindSet::from([Kind::OrgConfig]);
-                match source.read_scope(&home, &kinds).await {
-                    Ok(have) => central = is_central(&have).then_some(home),
-                    Err(e) => failures.push(e),
-                }
-            }
             // What central configuration depends on stays as it is until the plan leaves it.
-            if central.is_some() && !crate::plan::leaving_central(&changes) {
-                let ending: Vec<String> = changes
-                    .iter()
-                    .filter(|c| {
-                        c.address
-                            .kind
-                            .ends_central(c.action, c.address.id.as_deref())
-                    })
-                    .map(|c| format!("{} {}", c.action.as_str(), c.address))
-                    .collect();
-                if !ending.is_empty() {
+            let ending = ending_central(&changes);
+            if !ending.is_empty() && !crate::plan::leaving_central(&changes) {
+                // A policy naming a new administrator: central configuration, if any, is the
+                // current one's. Not knowing is not "not central".
+                if let Some(a) = current_admin.filter(|a| central.is_none() && *a != x.admin) {
+                    let home = Scope::new(&a, x.home);
+                    let have = source
+                        .read_scope(&home, &KindSet::from([Kind::OrgConfig]))
+                        .await
+                        .map_err(EngineError::Unreadable)?;
+                    central = is_central(&have).then_some(home);
+                }
+                if central.is_some() {
                     return Err(EngineError::EndsCentral(ending));
                 }
             }
@@ -398,6 +391,20 @@ async fn newer_controls<'a, S: StateSource>(
         }
     }
     out
+}
+
+/// The changes AWS refuses, or that end central configuration, while an organisation uses it
+/// (the kind table's `ends_central`), as `action address`.
+fn ending_central(changes: &[crate::model::Change]) -> Vec<String> {
+    changes
+        .iter()
+        .filter(|c| {
+            c.address
+                .kind
+                .ends_central(c.action, c.address.id.as_deref())
+        })
+        .map(|c| format!("{} {}", c.action.as_str(), c.address))
+        .collect()
 }
 
 /// Whether the administrator's Security Hub organisation configuration, as read, is CENTRAL.
