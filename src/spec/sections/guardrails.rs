@@ -14,7 +14,7 @@ use crate::model::document::canonical_policy;
 use crate::model::catalog::partition_of;
 use crate::model::resource::{Empty, MANAGED_PREFIX, ScpValue};
 use crate::model::{Kind, OrgInfo, Resource};
-use crate::spec::compose::Composed;
+use crate::spec::compose::{Composed, Located};
 use crate::spec::diagnostics::{Code, Diagnostics, Pos};
 use crate::spec::expand::{Expansion, OrgDesired};
 use crate::spec::policy::CheckOptions;
@@ -150,57 +150,13 @@ pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Chec
         );
         ok = false;
     }
-    let mut actions: Vec<String> = SECURITY_HUB.iter().map(|a| a.to_string()).collect();
-    for (declared, list) in [
-        (c.guardduty.is_some(), GUARDDUTY),
-        (c.inspector.is_some(), INSPECTOR),
-        (c.macie.is_some(), MACIE),
-        (c.access_analyzer.is_some(), ACCESS_ANALYZER),
-    ] {
-        if declared {
-            actions.extend(list.iter().map(|a| a.to_string()));
-        }
-    }
-    for (i, a) in v.extra_actions.iter().enumerate() {
-        if is_iam_action(a) {
-            if MANAGEMENT_ONLY.contains(&a.as_str()) {
-                d.warning(
-                    &c.pos(g, &format!("/extra_actions/{i}")),
-                    Code::ScpCannotRestrict,
-                    format!("`{a}` can only be called from the management account, and SCPs never restrict the management account: denying it protects nothing (`shubctl plan` shows a changed delegated administrator as drift on `delegated-admin/<service>`)"),
-                );
-            }
-            actions.push(a.clone());
-        } else {
-            d.error(
-                &c.pos(g, &format!("/extra_actions/{i}")),
-                Code::BadIamAction,
-                format!("`{a}` is not an action: write `service:Action` (`securityhub:UpdateStandardsControl`)"),
-            );
-            ok = false;
-        }
-    }
-    // shubctl's own role first: without it the SCP would deny shubctl the very calls it makes
-    // to converge the set-up.
+    let (mut actions, actions_ok) = denied(c, g, d);
+    ok &= actions_ok;
     // The SCP lives in the home region's partition: a pattern of another never matches there.
     let home = c.regions.as_ref().map(|r| r.value.home.as_str());
     let partition = partition_of(home.unwrap_or_default()).name;
-    let own = role_arn(partition, &org.value.role);
-    let mut exempt = vec![own.clone()];
-    for (i, r) in v.exempt_roles.iter().enumerate() {
-        match exempt_arn(partition, r) {
-            Ok(arn) if !exempt.contains(&arn) => exempt.push(arn),
-            Ok(_) => {}
-            Err(message) => {
-                d.error(
-                    &c.pos(g, &format!("/exempt_roles/{i}")),
-                    Code::BadExemptRole,
-                    message,
-                );
-                ok = false;
-            }
-        }
-    }
+    let (exempt, exempt_ok) = exempt_roles(c, g, partition, &org.value.role, d);
+    ok &= exempt_ok;
     let description = v.description.clone().unwrap_or_else(|| {
         format!(
             "Managed by shubctl: denies turning off Security Hub and the integrated services. Exempt: shubctl's own role ({}){}.",
@@ -249,6 +205,99 @@ pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Chec
         );
         ok = false;
     }
+    let (attach_to, exclude, targets_ok) = targets(c, g, d);
+    ok &= targets_ok;
+    ok.then(|| Checked {
+        name,
+        value: ScpValue {
+            description,
+            content,
+        },
+        exempt,
+        attach_to,
+        exclude,
+        pos,
+    })
+}
+
+/// The actions the SCP denies: Security Hub's and the declared services' (sorted later), and
+/// the policy's extra ones; false when one is not an action.
+fn denied(c: &Composed, g: &Located<Guardrails>, d: &mut Diagnostics) -> (Vec<String>, bool) {
+    let v = &g.value;
+    let mut ok = true;
+    let mut actions: Vec<String> = SECURITY_HUB.iter().map(|a| a.to_string()).collect();
+    for (declared, list) in [
+        (c.guardduty.is_some(), GUARDDUTY),
+        (c.inspector.is_some(), INSPECTOR),
+        (c.macie.is_some(), MACIE),
+        (c.access_analyzer.is_some(), ACCESS_ANALYZER),
+    ] {
+        if declared {
+            actions.extend(list.iter().map(|a| a.to_string()));
+        }
+    }
+    for (i, a) in v.extra_actions.iter().enumerate() {
+        if is_iam_action(a) {
+            if MANAGEMENT_ONLY.contains(&a.as_str()) {
+                d.warning(
+                    &c.pos(g, &format!("/extra_actions/{i}")),
+                    Code::ScpCannotRestrict,
+                    format!("`{a}` can only be called from the management account, and SCPs never restrict the management account: denying it protects nothing (`shubctl plan` shows a changed delegated administrator as drift on `delegated-admin/<service>`)"),
+                );
+            }
+            actions.push(a.clone());
+        } else {
+            d.error(
+                &c.pos(g, &format!("/extra_actions/{i}")),
+                Code::BadIamAction,
+                format!("`{a}` is not an action: write `service:Action` (`securityhub:UpdateStandardsControl`)"),
+            );
+            ok = false;
+        }
+    }
+    (actions, ok)
+}
+
+/// The role ARN patterns exempt, shubctl's own first: without it the SCP would deny shubctl the
+/// very calls it makes to converge the set-up. False when one is not a role of the partition.
+fn exempt_roles(
+    c: &Composed,
+    g: &Located<Guardrails>,
+    partition: &str,
+    role: &str,
+    d: &mut Diagnostics,
+) -> (Vec<String>, bool) {
+    let v = &g.value;
+    let mut ok = true;
+    let own = role_arn(partition, role);
+    let mut exempt = vec![own.clone()];
+    for (i, r) in v.exempt_roles.iter().enumerate() {
+        match exempt_arn(partition, r) {
+            Ok(arn) if !exempt.contains(&arn) => exempt.push(arn),
+            Ok(_) => {}
+            Err(message) => {
+                d.error(
+                    &c.pos(g, &format!("/exempt_roles/{i}")),
+                    Code::BadExemptRole,
+                    message,
+                );
+                ok = false;
+            }
+        }
+    }
+    (exempt, ok)
+}
+
+/// Where the SCP is attached and the OUs and accounts excluded; false when one is not a root,
+/// an OU or an account, or it is attached nowhere.
+#[allow(clippy::type_complexity)]
+fn targets(
+    c: &Composed,
+    g: &Located<Guardrails>,
+    d: &mut Diagnostics,
+) -> (Vec<Entry<AttachTo>>, Vec<Entry<Member>>, bool) {
+    let v = &g.value;
+    let mut ok = true;
     let mut attach_to = Vec::new();
     for (i, t) in v.attach_to.iter().enumerate() {
         let p = c.pos(g, &format!("/attach_to/{i}"));
@@ -286,17 +335,7 @@ pub fn check(c: &Composed, _: &CheckOptions, d: &mut Diagnostics) -> Option<Chec
             None => ok = false,
         }
     }
-    ok.then(|| Checked {
-        name,
-        value: ScpValue {
-            description,
-            content,
-        },
-        exempt,
-        attach_to,
-        exclude,
-        pos,
-    })
+    (attach_to, exclude, ok)
 }
 
 /// `service:Action`, the action possibly with wildcards.
