@@ -5,7 +5,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
-use crate::model::catalog::{Catalog, ParameterType};
+use crate::model::catalog::{Catalog, ControlDef, ParameterType};
 use crate::spec::diagnostics::{Code, Diagnostics, Pos};
 
 /// Reads and checks a catalog file. None when it has errors (they are in `d`).
@@ -108,109 +108,8 @@ pub fn parse(src: &str, file: &str, d: &mut Diagnostics) -> Option<Catalog> {
     }
     let mut ids = BTreeSet::new();
     for (i, c) in catalog.controls.iter().enumerate() {
-        let well_formed =
-            c.id.split_once('.')
-                .is_some_and(|(svc, n)| !svc.is_empty() && n.parse::<u32>().is_ok());
-        if !well_formed {
-            bad(
-                &control_path(i, &[Seg::Key("id")]),
-                format!(
-                    "`{}` is not a security-control ID (`SERVICE.N`, e.g. `IAM.6`)",
-                    c.id
-                ),
-            );
-        } else if !ids.insert(c.id.as_str()) {
-            bad(
-                &control_path(i, &[Seg::Key("id")]),
-                format!("control `{}` is listed twice", c.id),
-            );
-        }
-        for (j, s) in c.standards.iter().enumerate() {
-            if !standards.contains(s.as_str()) {
-                bad(
-                    &control_path(i, &[Seg::Key("standards"), Seg::Index(j)]),
-                    format!(
-                        "`{}` names standard `{s}`, which `standards` does not define",
-                        c.id
-                    ),
-                );
-            }
-        }
-        for s in c.legacy_ids.keys() {
-            if !standards.contains(s.as_str()) {
-                bad(
-                    &control_path(i, &[Seg::Key("legacy_ids"), Seg::Key(s)]),
-                    format!(
-                        "`{}` has a legacy ID in standard `{s}`, which `standards` does not define",
-                        c.id
-                    ),
-                );
-            }
-        }
-        for (name, p) in &c.parameters {
-            let at = |field: &'static str| {
-                control_path(
-                    i,
-                    &[Seg::Key("parameters"), Seg::Key(name), Seg::Key(field)],
-                )
-            };
-            if let (Some(min), Some(max)) = (
-                p.min.as_ref().and_then(|n| n.as_f64()),
-                p.max.as_ref().and_then(|n| n.as_f64()),
-            ) && min > max
-            {
-                bad(
-                    &at("min"),
-                    format!(
-                        "`{}` parameter `{name}`: min {min} is above max {max}: no value is allowed",
-                        c.id
-                    ),
-                );
-            }
-            if matches!(p.value_type, ParameterType::Enum | ParameterType::EnumList)
-                && p.allowed_values.as_ref().is_some_and(Vec::is_empty)
-            {
-                bad(
-                    &at("allowed_values"),
-                    format!(
-                        "`{}` parameter `{name}`: an empty list of allowed values allows nothing (leave it out when AWS publishes none)",
-                        c.id
-                    ),
-                );
-            }
-            if p.allowed_values.is_some()
-                && !matches!(p.value_type, ParameterType::Enum | ParameterType::EnumList)
-            {
-                bad(
-                    &control_path(
-                        i,
-                        &[
-                            Seg::Key("parameters"),
-                            Seg::Key(name),
-                            Seg::Key("allowed_values"),
-                        ],
-                    ),
-                    format!(
-                        "`{}` parameter `{name}`: allowed values are for Enum and EnumList parameters, not {}",
-                        c.id,
-                        p.value_type.as_str()
-                    ),
-                );
-            } else if let Some(default) = &p.default
-                && let Err(why) = p.check(default)
-            {
-                bad(
-                    &control_path(
-                        i,
-                        &[Seg::Key("parameters"), Seg::Key(name), Seg::Key("default")],
-                    ),
-                    format!(
-                        "`{}` parameter `{name}`: its own definition refuses the default: {why}",
-                        c.id
-                    ),
-                );
-            }
-        }
+        check_control(i, c, &standards, &mut ids, &mut bad);
+        check_parameters(i, c, &mut bad);
     }
     if d.errors() > errors {
         return None;
@@ -218,6 +117,127 @@ pub fn parse(src: &str, file: &str, d: &mut Diagnostics) -> Option<Catalog> {
     let mut catalog = catalog.indexed();
     catalog.file = Some(file.to_string());
     Some(catalog)
+}
+
+/// What a problem of the catalog is reported with: the JSON path to it, and the message.
+type Bad<'b> = dyn FnMut(&[Seg<'_>], String) + 'b;
+
+/// A control's ID (well formed, listed once) and the standards it names (defined).
+fn check_control<'c>(
+    i: usize,
+    c: &'c ControlDef,
+    standards: &BTreeSet<&str>,
+    ids: &mut BTreeSet<&'c str>,
+    bad: &mut Bad<'_>,
+) {
+    let well_formed =
+        c.id.split_once('.')
+            .is_some_and(|(svc, n)| !svc.is_empty() && n.parse::<u32>().is_ok());
+    if !well_formed {
+        bad(
+            &control_path(i, &[Seg::Key("id")]),
+            format!(
+                "`{}` is not a security-control ID (`SERVICE.N`, e.g. `IAM.6`)",
+                c.id
+            ),
+        );
+    } else if !ids.insert(c.id.as_str()) {
+        bad(
+            &control_path(i, &[Seg::Key("id")]),
+            format!("control `{}` is listed twice", c.id),
+        );
+    }
+    for (j, s) in c.standards.iter().enumerate() {
+        if !standards.contains(s.as_str()) {
+            bad(
+                &control_path(i, &[Seg::Key("standards"), Seg::Index(j)]),
+                format!(
+                    "`{}` names standard `{s}`, which `standards` does not define",
+                    c.id
+                ),
+            );
+        }
+    }
+    for s in c.legacy_ids.keys() {
+        if !standards.contains(s.as_str()) {
+            bad(
+                &control_path(i, &[Seg::Key("legacy_ids"), Seg::Key(s)]),
+                format!(
+                    "`{}` has a legacy ID in standard `{s}`, which `standards` does not define",
+                    c.id
+                ),
+            );
+        }
+    }
+}
+
+/// A control's parameter definitions: a range that allows something, allowed values only for
+/// enumerations and not empty, a default the definition itself accepts.
+fn check_parameters(i: usize, c: &ControlDef, bad: &mut Bad<'_>) {
+    for (name, p) in &c.parameters {
+        let at = |field: &'static str| {
+            control_path(
+                i,
+                &[Seg::Key("parameters"), Seg::Key(name), Seg::Key(field)],
+            )
+        };
+        if let (Some(min), Some(max)) = (
+            p.min.as_ref().and_then(|n| n.as_f64()),
+            p.max.as_ref().and_then(|n| n.as_f64()),
+        ) && min > max
+        {
+            bad(
+                &at("min"),
+                format!(
+                    "`{}` parameter `{name}`: min {min} is above max {max}: no value is allowed",
+                    c.id
+                ),
+            );
+        }
+        if matches!(p.value_type, ParameterType::Enum | ParameterType::EnumList)
+            && p.allowed_values.as_ref().is_some_and(Vec::is_empty)
+        {
+            bad(
+                &at("allowed_values"),
+                format!(
+                    "`{}` parameter `{name}`: an empty list of allowed values allows nothing (leave it out when AWS publishes none)",
+                    c.id
+                ),
+            );
+        }
+        if p.allowed_values.is_some()
+            && !matches!(p.value_type, ParameterType::Enum | ParameterType::EnumList)
+        {
+            bad(
+                &control_path(
+                    i,
+                    &[
+                        Seg::Key("parameters"),
+                        Seg::Key(name),
+                        Seg::Key("allowed_values"),
+                    ],
+                ),
+                format!(
+                    "`{}` parameter `{name}`: allowed values are for Enum and EnumList parameters, not {}",
+                    c.id,
+                    p.value_type.as_str()
+                ),
+            );
+        } else if let Some(default) = &p.default
+            && let Err(why) = p.check(default)
+        {
+            bad(
+                &control_path(
+                    i,
+                    &[Seg::Key("parameters"), Seg::Key(name), Seg::Key("default")],
+                ),
+                format!(
+                    "`{}` parameter `{name}`: its own definition refuses the default: {why}",
+                    c.id
+                ),
+            );
+        }
+    }
 }
 
 fn control_path<'a>(i: usize, rest: &[Seg<'a>]) -> Vec<Seg<'a>> {
