@@ -296,27 +296,7 @@ pub async fn plan<S: StateSource>(
     };
     changes.sort_by(|a, b| a.address.cmp(&b.address));
     failures.sort_by(|a, b| a.target.cmp(&b.target));
-    // The policy's warnings (expired and expiring exceptions, overlaps, ...) travel with the
-    // plan, so a PR comment shows them too.
-    // By position, as `validate` lists them (as strings, `:10:14` would come before `:8:12`).
-    let mut policy_warnings: Vec<_> = diags
-        .items
-        .iter()
-        .filter(|d| d.severity == Severity::Warning)
-        .collect();
-    policy_warnings.sort_by(|a, b| {
-        (&a.file, a.line, a.column, &a.message).cmp(&(&b.file, b.line, b.column, &b.message))
-    });
-    let mut warnings: Vec<String> = policy_warnings
-        .into_iter()
-        .map(|d| {
-            format!(
-                "{}:{}:{}: [{}] {}",
-                d.file, d.line, d.column, d.code, d.message
-            )
-        })
-        .collect();
-    warnings.dedup();
+    let mut warnings = policy_warnings(diags);
     for (a, status) in &skipped {
         warnings.push(format!("account {a} skipped: it is {status}"));
     }
@@ -390,6 +370,31 @@ async fn newer_controls<'a, S: StateSource>(
             )),
         }
     }
+    out
+}
+
+/// The policy's warnings (expired and expiring exceptions, overlaps, ...) as the plan carries
+/// them, so a PR comment shows them too: by position, as `validate` lists them (as strings,
+/// `:10:14` would come before `:8:12`).
+fn policy_warnings(diags: &Diagnostics) -> Vec<String> {
+    let mut found: Vec<_> = diags
+        .items
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .collect();
+    found.sort_by(|a, b| {
+        (&a.file, a.line, a.column, &a.message).cmp(&(&b.file, b.line, b.column, &b.message))
+    });
+    let mut out: Vec<String> = found
+        .into_iter()
+        .map(|d| {
+            format!(
+                "{}:{}:{}: [{}] {}",
+                d.file, d.line, d.column, d.code, d.message
+            )
+        })
+        .collect();
+    out.dedup();
     out
 }
 

@@ -334,34 +334,37 @@ async fn carry_out(
         Verification::Unknown(e) => Verified::Unknown { error: e.clone() },
     };
     finish(&report, &verified)?;
-    match verification {
-        Verification::Converged if policy.is_some() => human("Verified: no changes remain.\n"),
-        Verification::Converged => human("Verified: every applied change reads back as planned.\n"),
-        Verification::Remaining(left) if policy.is_some() => {
-            out.note(&format!(
-                "warning: {} change(s) remain after apply; run apply again",
-                left.len()
-            ));
-            return Ok(Status::Error);
-        }
-        Verification::Remaining(left) => {
-            out.note(&format!(
-                "warning: {} applied change(s) do not read back as planned; plan again: {}",
-                left.len(),
-                left.join(", ")
-            ));
-            return Ok(Status::Error);
-        }
-        // Unknown is not converged: a pipeline must not take it for success.
-        Verification::Unknown(e) => {
-            out.note(&format!(
-                "error: the changes were applied but could not be verified: {e}; run plan to check"
-            ));
-            return Ok(Status::Error);
-        }
+    if let Some(problem) = verification_problem(&verification, policy.is_some()) {
+        out.note(&problem);
+        return Ok(Status::Error);
     }
+    human(if policy.is_some() {
+        "Verified: no changes remain.\n"
+    } else {
+        "Verified: every applied change reads back as planned.\n"
+    });
     if let AnySource::Snapshot { path, .. } = source {
         human(&format!("State written to {}.\n", path.display()));
     }
     Ok(Status::Ok)
+}
+
+/// What a verification that is not converged says (from the policy, or of a saved plan's
+/// changes); None when it is. Unknown is not converged: a pipeline must not take it for success.
+fn verification_problem(v: &Verification, from_policy: bool) -> Option<String> {
+    match v {
+        Verification::Converged => None,
+        Verification::Remaining(left) if from_policy => Some(format!(
+            "warning: {} change(s) remain after apply; run apply again",
+            left.len()
+        )),
+        Verification::Remaining(left) => Some(format!(
+            "warning: {} applied change(s) do not read back as planned; plan again: {}",
+            left.len(),
+            left.join(", ")
+        )),
+        Verification::Unknown(e) => Some(format!(
+            "error: the changes were applied but could not be verified: {e}; run plan to check"
+        )),
+    }
 }
