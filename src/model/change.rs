@@ -99,6 +99,9 @@ impl Change {
         &self,
         value: Option<&Value>,
     ) -> Option<super::wire::ConfigurationType> {
+        if self.address.kind != super::Kind::OrgConfig {
+            return None;
+        }
         match self.typed(value)? {
             super::Resource::OrgConfig(o) => o.configuration_type,
             _ => None,

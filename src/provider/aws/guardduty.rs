@@ -214,16 +214,13 @@ async fn read_members(
             .send()
             .await
             .map_err(|e| sdk_error(cx.target(), e))?;
-        if let Some(u) = r.unprocessed_accounts().first() {
-            return Err(ProviderError::new(
-                cx.target(),
-                None,
-                format!(
-                    "GetMemberDetectors could not read member {}: {}",
-                    u.account_id().unwrap_or_default(),
-                    u.result().unwrap_or_default()
-                ),
-            ));
+        // A member whose detector GetMemberDetectors cannot read (suspended, closed) is a
+        // member whose protection plans are unknown: read with none, so the declared ones are
+        // planned again rather than taken as matching.
+        for u in r.unprocessed_accounts() {
+            if let Some(a) = u.account_id() {
+                out.insert(a.to_string(), BTreeMap::new());
+            }
         }
         for m in r.member_data_source_configurations() {
             let mut features = BTreeMap::new();
@@ -439,15 +436,22 @@ async fn write_members(cx: &ScopeCx<'_>, gd: &Client, batch: &[Change]) -> Vec<O
             }
         }
         let id = account(c);
-        let Some(email) = cx.p.email_of(&id) else {
-            out[i] = Err(fail(
-                c,
-                None,
-                format!(
-                    "Organizations listed no email for account {id}, which CreateMembers needs"
-                ),
-            ));
-            continue;
+        let email = match cx.p.email_of(&id).await {
+            Ok(Some(email)) => email,
+            Ok(None) => {
+                out[i] = Err(fail(
+                    c,
+                    None,
+                    format!(
+                        "Organizations listed no email for account {id}, which CreateMembers needs"
+                    ),
+                ));
+                continue;
+            }
+            Err(e) => {
+                out[i] = Err(fail(c, e.code.as_deref(), e.message.clone()));
+                continue;
+            }
         };
         creates.push((
             i,

@@ -170,13 +170,20 @@ async fn write_member(cx: &ScopeCx<'_>, mc: &Client, c: &Change) -> Outcome {
         _ => value_of!(c, MacieMember).status,
     };
     if c.action == Action::Create {
-        let email = cx.p.email_of(&id).ok_or_else(|| {
-            fail(
-                c,
-                None,
-                format!("Organizations listed no email for account {id}, which CreateMember needs"),
-            )
-        })?;
+        let email = cx
+            .p
+            .email_of(&id)
+            .await
+            .map_err(|e| fail(c, e.code.as_deref(), e.message.clone()))?
+            .ok_or_else(|| {
+                fail(
+                    c,
+                    None,
+                    format!(
+                        "Organizations listed no email for account {id}, which CreateMember needs"
+                    ),
+                )
+            })?;
         cx.gate("macie2", "CreateMember").await;
         mc.create_member()
             .account(

@@ -147,6 +147,8 @@ pub struct AwsProvider {
     /// Account → its email, as Organizations lists it: GuardDuty's CreateMembers and Macie's
     /// CreateMember take it for each account the administrator adds.
     emails: std::sync::Mutex<std::collections::HashMap<String, String>>,
+    /// Held while the organisation is read for its emails (`email_of`).
+    emails_read: tokio::sync::Mutex<()>,
 }
 
 impl AwsProvider {
@@ -214,14 +216,28 @@ impl AwsProvider {
             limiter,
             opts,
             emails: Default::default(),
+            emails_read: Default::default(),
         })
     }
 
-    /// An organisation account's email, as Organizations listed it when the organisation
-    /// was read.
-    pub(crate) fn email_of(&self, account: &str) -> Option<String> {
-        let emails = self.emails.lock().unwrap_or_else(|e| e.into_inner());
-        emails.get(account).cloned()
+    /// An organisation account's email, as Organizations lists it: from the organisation's
+    /// read, or, when this provider has not read it (a saved plan carried out by another
+    /// process), from a read made now.
+    pub(crate) async fn email_of(&self, account: &str) -> Result<Option<String>, ProviderError> {
+        let known = |p: &Self| {
+            let emails = p.emails.lock().unwrap_or_else(|e| e.into_inner());
+            emails.get(account).cloned()
+        };
+        if let Some(e) = known(self) {
+            return Ok(Some(e));
+        }
+        // One read for all the writers that need it.
+        let _one = self.emails_read.lock().await;
+        if let Some(e) = known(self) {
+            return Ok(Some(e));
+        }
+        organizations::read(self).await?;
+        Ok(known(self))
     }
 
     /// The region the SDK is configured with.

@@ -321,20 +321,24 @@ impl Section for Checked {
         // Security Hub administrator's account, so that account is registered. Organizations
         // holds one registration for all regions: it reads alike in each, and the first write
         // makes it (the others find it made).
-        if let (Some(mgmt), true) = (&x.management, self.organization_level()) {
+        // With the management account as the administrator nothing is registered, and a
+        // registration someone else made is left alone.
+        if let Some(mgmt) = x
+            .management
+            .as_ref()
+            .filter(|m| self.organization_level() && **m != x.admin)
+        {
             out.manages(Kind::DelegatedAdmin, Service::AccessAnalyzer);
             for r in &x.regions {
                 let at = out.at(mgmt, r);
                 at.read(Kind::DelegatedAdmin);
-                if x.admin != *mgmt {
-                    at.want(
-                        Kind::DelegatedAdmin,
-                        Some(Service::AccessAnalyzer.id().to_string()),
-                        Resource::DelegatedAdmin(DelegatedAdminValue {
-                            account: x.admin.clone(),
-                        }),
-                    );
-                }
+                at.want(
+                    Kind::DelegatedAdmin,
+                    Some(Service::AccessAnalyzer.id().to_string()),
+                    Resource::DelegatedAdmin(DelegatedAdminValue {
+                        account: x.admin.clone(),
+                    }),
+                );
             }
         }
         for (name, v, _, regions) in self.analyzers.iter().filter(|a| a.2) {
