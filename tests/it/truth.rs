@@ -850,3 +850,73 @@ fn a_live_plan_names_controls_newer_than_the_catalog() {
         assert!(calls > 2 * 2, "{calls}");
     });
 }
+
+/// For one account its own Macie is its to turn off: a denied DisableMacie is a failure and
+/// Macie stays on; it used to be reported as applied ("Macie is not enabled" and a denial
+/// share one error code, told apart by the message).
+#[test]
+fn a_denied_disable_macie_is_a_failure_for_one_account() {
+    use aws_config::{BehaviorVersion, Region};
+    use aws_credential_types::Credentials;
+    use shubctl::provider::aws::{AwsOptions, AwsProvider};
+    runtime().block_on(async {
+        let mut file = crate::aws::org_snapshot();
+        file.resources.insert(
+            "444444444444/us-east-1/macie".parse().unwrap(),
+            serde_json::json!({"status": "ENABLED", "finding_publishing_frequency": "ONE_HOUR"}),
+        );
+        let emu = shubctl_emulator::Emulator::start(
+            file,
+            denying(&[("444444444444", "macie2:DisableMacie")]),
+        )
+        .await;
+        let creds = Credentials::new(
+            shubctl_emulator::Emulator::access_key("444444444444"),
+            "secret",
+            None,
+            None,
+            "test",
+        );
+        let cfg = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .endpoint_url(emu.endpoint())
+            .credentials_provider(creds)
+            .load()
+            .await;
+        let aws = AwsProvider::connect(AwsOptions::default(), Some(cfg))
+            .await
+            .expect("connects");
+        let mut d = shubctl::spec::diagnostics::Diagnostics::default();
+        let p = shubctl::spec::load_str(
+            "policy.yaml",
+            "shubctl: 1\naccount: \"444444444444\"\nregions: { home: us-east-1, include: [us-east-1] }\nintegrations:\n  macie: { status: disabled }\n",
+            &crate::common::options(),
+            &mut d,
+        );
+        assert!(!d.has_errors(), "{:?}", d.items);
+        let plan = plan_with(&p, &aws).await;
+        let planned: Vec<String> = plan
+            .changes
+            .iter()
+            .map(|c| format!("{} {}", c.action.as_str(), c.address))
+            .collect();
+        assert!(
+            planned.contains(&"delete 444444444444/us-east-1/macie".to_string()),
+            "{planned:?}"
+        );
+        let report = apply_with(&plan, &aws).await;
+        let failed: Vec<String> = report
+            .entries
+            .iter()
+            .filter(|e| matches!(e.outcome, shubctl::apply::Outcome::Failed { .. }))
+            .map(|e| e.address.to_string())
+            .collect();
+        assert_eq!(failed, ["444444444444/us-east-1/macie"], "{}", report.render_text());
+        assert!(
+            emu.dump()
+                .resources
+                .contains_key(&"444444444444/us-east-1/macie".parse().unwrap()),
+            "Macie stays on"
+        );
+    });
+}
