@@ -129,15 +129,20 @@ impl Rules for InspectorValue {
     }
 }
 
+/// Macie enabled before and not after (paused).
+fn suspended(before: MacieStatus, after: MacieStatus) -> bool {
+    before == MacieStatus::Enabled && after != MacieStatus::Enabled
+}
+
 impl Rules for MacieValue {
     fn weakens_from(&self, before: &Self) -> bool {
-        before.status == MacieStatus::Enabled && self.status != MacieStatus::Enabled
+        suspended(before.status, self.status)
     }
 }
 
 impl Rules for MacieMemberValue {
     fn weakens_from(&self, before: &Self) -> bool {
-        before.status == MacieStatus::Enabled && self.status != MacieStatus::Enabled
+        suspended(before.status, self.status)
     }
 }
 

@@ -856,8 +856,6 @@ fn a_live_plan_names_controls_newer_than_the_catalog() {
 /// share one error code, told apart by the message).
 #[test]
 fn a_denied_disable_macie_is_a_failure_for_one_account() {
-    use aws_config::{BehaviorVersion, Region};
-    use aws_credential_types::Credentials;
     use shubctl::provider::aws::{AwsOptions, AwsProvider};
     runtime().block_on(async {
         let mut file = crate::aws::org_snapshot();
@@ -870,19 +868,7 @@ fn a_denied_disable_macie_is_a_failure_for_one_account() {
             denying(&[("444444444444", "macie2:DisableMacie")]),
         )
         .await;
-        let creds = Credentials::new(
-            shubctl_emulator::Emulator::access_key("444444444444"),
-            "secret",
-            None,
-            None,
-            "test",
-        );
-        let cfg = aws_config::defaults(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .endpoint_url(emu.endpoint())
-            .credentials_provider(creds)
-            .load()
-            .await;
+        let cfg = as_account(&emu, "444444444444", "us-east-1").await;
         let aws = AwsProvider::connect(AwsOptions::default(), Some(cfg))
             .await
             .expect("connects");

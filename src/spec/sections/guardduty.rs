@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::Section;
-use super::select::{PublishingFrequency, service_admin};
+use super::select::{PublishingFrequency, service_admin, service_members};
 use crate::model::wire::Switch;
 use crate::model::DesiredScope;
 use crate::model::resource::{GuardDutyMemberValue, GuardDutyValue, OrgConfigValue};
@@ -253,16 +253,6 @@ impl Section for Checked {
                 .map(|(f, s)| (f.clone(), *s))
                 .collect(),
         };
-        for r in &x.regions {
-            let admin = out.at(&x.admin, r);
-            admin.read(Kind::GuardDutyMember);
-            for a in x.accounts.iter().filter(|a| **a != x.admin) {
-                admin.want(
-                    Kind::GuardDutyMember,
-                    Some(a.as_str().to_string()),
-                    Resource::GuardDutyMember(member.clone()),
-                );
-            }
-        }
+        service_members(x, Kind::GuardDutyMember, Resource::GuardDutyMember(member), out);
     }
 }

@@ -7,7 +7,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::Section;
-use super::select::service_admin;
+use super::select::{service_admin, service_members};
 use crate::model::DesiredScope;
 use crate::model::resource::{Empty, InspectorValue, OrgConfigValue};
 use crate::model::{AccountId, Kind, Resource, Service};
@@ -125,16 +125,11 @@ impl Section for Checked {
         }
         // The administrator enables and disables scanning only for accounts associated with
         // it; AWS associates accounts that join later (auto-enable), not those already there.
-        for r in &x.regions {
-            let admin = out.at(&x.admin, r);
-            admin.read(Kind::InspectorMember);
-            for a in x.accounts.iter().filter(|a| **a != x.admin) {
-                admin.want(
-                    Kind::InspectorMember,
-                    Some(a.as_str().to_string()),
-                    Resource::InspectorMember(Empty {}),
-                );
-            }
-        }
+        service_members(
+            x,
+            Kind::InspectorMember,
+            Resource::InspectorMember(Empty {}),
+            out,
+        );
     }
 }

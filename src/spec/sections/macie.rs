@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::Section;
-use super::select::{PublishingFrequency, service_admin};
+use super::select::{PublishingFrequency, service_admin, service_members};
 use crate::model::wire;
 use crate::model::DesiredScope;
 use crate::model::resource::{MacieMemberValue, MacieValue, OrgConfigValue};
@@ -113,16 +113,11 @@ impl Section for Checked {
         // AWS: through Organizations the administrator enables Macie for an existing account
         // by adding it as a member (CreateMember), and "only your Macie administrator can
         // suspend Macie" for a member (UpdateMemberSession).
-        for r in &x.regions {
-            let admin = out.at(&x.admin, r);
-            admin.read(Kind::MacieMember);
-            for a in x.accounts.iter().filter(|a| **a != x.admin) {
-                admin.want(
-                    Kind::MacieMember,
-                    Some(a.as_str().to_string()),
-                    Resource::MacieMember(MacieMemberValue { status }),
-                );
-            }
-        }
+        service_members(
+            x,
+            Kind::MacieMember,
+            Resource::MacieMember(MacieMemberValue { status }),
+            out,
+        );
     }
 }

@@ -492,3 +492,22 @@ pub fn service_admin(
         }
     }
 }
+
+/// Every account in scope but the administrator as a member of `kind` in the administrator's
+/// scope, in every region: how an administrator reaches the accounts that were in the
+/// organisation before its auto-enable (Inspector's associations, GuardDuty's and Macie's
+/// members).
+pub fn service_members(
+    x: &crate::spec::expand::Expansion<'_>,
+    kind: crate::model::Kind,
+    member: crate::model::Resource,
+    out: &mut crate::spec::expand::OrgDesired,
+) {
+    for r in &x.regions {
+        let admin = out.at(&x.admin, r);
+        admin.read(kind);
+        for a in x.accounts.iter().filter(|a| **a != x.admin) {
+            admin.want(kind, Some(a.as_str().to_string()), member.clone());
+        }
+    }
+}
